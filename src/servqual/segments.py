@@ -1,0 +1,270 @@
+"""Compare gaps across segments: Welch ANOVA with Games-Howell, Kruskal-Wallis with Dunn.
+
+Segments (branch, channel, customer type, ...) are columns of category labels, one row per
+respondent. Levels with fewer respondents than a minimum cell size are described (n, mean, SD)
+but left out of the tests, because Welch's and Games-Howell's approximations and the
+Kruskal-Wallis chi-square rely on groups that are not small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from servqual.gaps import adjust_pvalues, check_aligned, dimension_ids, respondent_scores
+
+SEGMENT_COLUMNS = [
+    "segment", "level_value", "target", "n", "mean", "sd", "tested", "welch_f", "welch_df1",
+    "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2",
+]
+POSTHOC_COLUMNS = [
+    "segment", "target", "group_a", "group_b", "diff", "games_howell_p", "dunn_z", "dunn_p_adj",
+]
+DEFAULT_MIN_CELL = 30
+
+
+@dataclass(frozen=True)
+class WelchAnovaResult:
+    """Welch's heteroscedastic one-way ANOVA with omega squared."""
+
+    f: float
+    df1: float
+    df2: float
+    p: float
+    omega2: float
+
+
+@dataclass(frozen=True)
+class KruskalWallisResult:
+    """Kruskal-Wallis H test (tie-corrected) with epsilon squared."""
+
+    h: float
+    df: int
+    p: float
+    epsilon2: float
+
+
+@dataclass(frozen=True)
+class SegmentComparison:
+    """The per-level table and the pairwise post-hoc table of :func:`compare_segments`."""
+
+    table: pd.DataFrame
+    posthoc: pd.DataFrame
+
+
+def _as_arrays(groups: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
+    arrays = {name: np.asarray(values, dtype=float) for name, values in groups.items()}
+    arrays = {name: values[~np.isnan(values)] for name, values in arrays.items()}
+    if len(arrays) < 2 or min(v.size for v in arrays.values()) < 2:
+        raise ValueError("comparing groups needs at least two groups of at least two values")
+    return arrays
+
+
+def welch_anova(groups: Mapping[str, Sequence[float]]) -> WelchAnovaResult:
+    """Welch's (1951, Biometrika 38(3/4)) one-way ANOVA for unequal variances, with omega^2.
+
+    ``w_i = n_i/s_i^2``, ``m = sum w_i m_i / sum w_i``,
+    ``F = [sum w_i (m_i - m)^2/(k-1)] / [1 + 2(k-2)/(k^2-1) * L]`` with
+    ``L = sum (1 - w_i/W)^2/(n_i - 1)``, ``df2 = (k^2-1)/(3L)``. Equal to R's
+    ``oneway.test(y ~ g, var.equal = FALSE)``. Effect size
+    ``omega^2 = df1 (F - 1) / (df1 (F - 1) + N)``, the one-way ANOVA omega^2 written in terms of
+    F (Hays 1963; Olejnik & Algina 2003, Psychological Methods 8(4)) with Welch's F put in, and
+    set to 0 when F < 1.
+
+    Examples
+    --------
+    >>> r = welch_anova({"a": [1, 2, 3, 4], "b": [2, 4, 6, 8, 9], "c": [5, 6, 7]})
+    >>> round(r.f, 4), round(r.df2, 3)
+    (7.7977, 5.959)
+    """
+    arrays = _as_arrays(groups)
+    n = np.array([v.size for v in arrays.values()], dtype=float)
+    means = np.array([v.mean() for v in arrays.values()])
+    variances = np.array([v.var(ddof=1) for v in arrays.values()])
+    k = n.size
+    w = n / variances
+    grand = np.sum(w * means) / w.sum()
+    lam = np.sum((1 - w / w.sum()) ** 2 / (n - 1))
+    f = (np.sum(w * (means - grand) ** 2) / (k - 1)) / (1 + 2 * (k - 2) * lam / (k**2 - 1))
+    df1, df2 = k - 1, (k**2 - 1) / (3 * lam)
+    omega2 = max(0.0, df1 * (f - 1) / (df1 * (f - 1) + n.sum()))
+    return WelchAnovaResult(float(f), float(df1), float(df2), float(stats.f.sf(f, df1, df2)),
+                            omega2)
+
+
+def kruskal_wallis(groups: Mapping[str, Sequence[float]]) -> KruskalWallisResult:
+    """Kruskal-Wallis (1952, JASA 47(260)) H test with tie correction, and epsilon^2.
+
+    ``H = [12/(N(N+1)) sum R_i^2/n_i - 3(N+1)] / (1 - sum(t^3 - t)/(N^3 - N))``, chi-square with
+    k - 1 df (R's ``kruskal.test``); ``epsilon^2 = H / ((N^2 - 1)/(N + 1)) = H/(N - 1)``
+    (Tomczak & Tomczak 2014, Trends in Sport Sciences 21(1)).
+    """
+    arrays = _as_arrays(groups)
+    h, p = stats.kruskal(*arrays.values())
+    total = sum(v.size for v in arrays.values())
+    return KruskalWallisResult(float(h), len(arrays) - 1, float(p), float(h / (total - 1)))
+
+
+def games_howell(groups: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+    """Games-Howell (1976, J. Educational Statistics 1(2)) pairwise comparisons.
+
+    ``t = (m_a - m_b)/sqrt(s_a^2/n_a + s_b^2/n_b)`` with Welch-Satterthwaite df;
+    ``p = P(Q_{k, df} > sqrt(2)|t|)`` from the studentized range distribution over k groups.
+
+    Returns
+    -------
+    DataFrame with a row per pair (in the order of ``groups``) and columns group_a, group_b,
+    diff (mean_a - mean_b), se, t, df, p.
+    """
+    arrays = _as_arrays(groups)
+    k = len(arrays)
+    rows = []
+    for (a, x), (b, y) in combinations(arrays.items(), 2):
+        va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+        se = np.sqrt(va + vb)
+        df = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
+        t = (x.mean() - y.mean()) / se
+        p = stats.studentized_range.sf(np.sqrt(2) * abs(t), k, df)
+        rows.append((a, b, x.mean() - y.mean(), se, t, df, p))
+    return pd.DataFrame(rows, columns=["group_a", "group_b", "diff", "se", "t", "df", "p"])
+
+
+def dunn_test(groups: Mapping[str, Sequence[float]], p_adjust: str = "holm") -> pd.DataFrame:
+    """Dunn's (1964, Technometrics 6(3)) pairwise test of mean ranks after Kruskal-Wallis.
+
+    ``z = (Rbar_a - Rbar_b) / sqrt((N(N+1)/12 - sum(t^3 - t)/(12(N-1))) (1/n_a + 1/n_b))`` over
+    the ranks of the pooled groups; two-sided normal p, adjusted across the pairs (Holm by
+    default, or 'bh').
+
+    Returns
+    -------
+    DataFrame with a row per pair (in the order of ``groups``) and columns group_a, group_b, z,
+    p, p_adj.
+    """
+    arrays = _as_arrays(groups)
+    pooled = np.concatenate(list(arrays.values()))
+    ranks = stats.rankdata(pooled)
+    total = pooled.size
+    ties = np.unique(pooled, return_counts=True)[1]
+    variance = total * (total + 1) / 12 - np.sum(ties**3 - ties) / (12 * (total - 1))
+    bounds = np.cumsum([0] + [v.size for v in arrays.values()])
+    mean_ranks = {
+        name: ranks[start:stop].mean()
+        for name, start, stop in zip(arrays, bounds[:-1], bounds[1:])
+    }
+    rows = []
+    for a, b in combinations(arrays, 2):
+        se = np.sqrt(variance * (1 / arrays[a].size + 1 / arrays[b].size))
+        z = (mean_ranks[a] - mean_ranks[b]) / se
+        rows.append((a, b, z, 2 * stats.norm.sf(abs(z))))
+    table = pd.DataFrame(rows, columns=["group_a", "group_b", "z", "p"])
+    table["p_adj"] = adjust_pvalues(table["p"].to_numpy(), p_adjust)
+    return table
+
+
+def _compare_one(
+    values: pd.Series, labels: pd.Series, min_cell: int, p_adjust: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    observed = values.notna() & labels.notna()
+    # Categorical order if the segment has one, else sorted values (numbers as numbers).
+    levels = [str(v) for v in pd.Categorical(labels[observed]).categories]
+    values, labels = values[observed], labels[observed].astype(str)
+    summary = values.groupby(labels).agg(["count", "mean", "std"]).reindex(levels)
+    summary = summary[summary["count"] > 0]
+    big = summary.index[summary["count"] >= min_cell]
+    tested = len(big) >= 2
+    table = pd.DataFrame(
+        {
+            "level_value": summary.index,
+            "n": summary["count"].astype(int).to_numpy(),
+            "mean": summary["mean"].to_numpy(),
+            "sd": summary["std"].to_numpy(),
+            "tested": summary.index.isin(big) & tested,
+        }
+    )
+    if not tested:
+        return table, pd.DataFrame(columns=POSTHOC_COLUMNS)
+    groups = {level: values[labels == level].to_numpy() for level in big}
+    welch, kw = welch_anova(groups), kruskal_wallis(groups)
+    table = table.assign(
+        welch_f=welch.f, welch_df1=welch.df1, welch_df2=welch.df2, welch_p=welch.p,
+        omega2=welch.omega2, kw_h=kw.h, kw_p=kw.p, epsilon2=kw.epsilon2,
+    )
+    gh, dunn = games_howell(groups), dunn_test(groups, p_adjust)
+    posthoc = gh[["group_a", "group_b", "diff"]].assign(
+        games_howell_p=gh["p"], dunn_z=dunn["z"], dunn_p_adj=dunn["p_adj"]
+    )
+    return table, posthoc
+
+
+def compare_segments(
+    targets: pd.DataFrame,
+    segments: pd.DataFrame,
+    *,
+    min_cell: int = DEFAULT_MIN_CELL,
+    p_adjust: str = "holm",
+) -> SegmentComparison:
+    """Compare each target score across the levels of each segment column.
+
+    For every segment column and target column: n, mean and SD per level; among the levels with
+    at least ``min_cell`` respondents (if two or more), Welch's ANOVA with omega^2
+    (:func:`welch_anova`), Kruskal-Wallis with epsilon^2 (:func:`kruskal_wallis`), and the
+    pairwise Games-Howell (:func:`games_howell`) and Dunn (:func:`dunn_test`, p adjusted by
+    ``p_adjust`` within the segment x target) post-hoc tests.
+
+    Parameters
+    ----------
+    targets : one row per respondent, one column per score to compare (e.g. the dimension gaps
+        and 'servqual' of :func:`servqual.gaps.respondent_scores`).
+    segments : segment columns (category labels), rows aligned with ``targets``; missing labels
+        are left out.
+    min_cell : smallest level size that is tested.
+    p_adjust : 'holm' (default) or 'bh' for Dunn's p-values.
+
+    Returns
+    -------
+    SegmentComparison with
+    ``table``: segment, level_value (the level as text), target, n, mean, sd, tested (level took
+    part in the tests), welch_f, welch_df1, welch_df2, welch_p, omega2, kw_h, kw_p, epsilon2 -
+    the test statistics are repeated on every row of the segment x target (NaN when fewer than
+    two levels reach ``min_cell``);
+    ``posthoc``: segment, target, group_a, group_b, diff (mean_a - mean_b), games_howell_p,
+    dunn_z (mean rank a minus mean rank b, standardised), dunn_p_adj.
+    """
+    if min_cell < 2:
+        raise ValueError(f"min_cell must be at least 2, not {min_cell}")
+    check_aligned({"targets": targets, "segments": segments})
+    tables, posthocs = [], []
+    for segment in segments.columns:
+        for target in targets.columns:
+            table, posthoc = _compare_one(targets[target], segments[segment], min_cell, p_adjust)
+            tables.append(table.assign(segment=segment, target=target))
+            posthocs.append(posthoc.assign(segment=segment, target=target))
+    return SegmentComparison(
+        table=pd.concat(tables, ignore_index=True).reindex(columns=SEGMENT_COLUMNS),
+        posthoc=pd.concat(posthocs, ignore_index=True).reindex(columns=POSTHOC_COLUMNS),
+    )
+
+
+def segment_gap_comparisons(
+    expectations: pd.DataFrame,
+    perceptions: pd.DataFrame,
+    dimensions: Mapping[str, str],
+    segments: pd.DataFrame,
+    *,
+    min_cell: int = DEFAULT_MIN_CELL,
+    p_adjust: str = "holm",
+) -> SegmentComparison:
+    """The dimension gaps and the unweighted SERVQUAL score compared across segments.
+
+    Targets are the respondent dimension gaps (mean item P - E) named by dimension id and
+    'servqual' (their mean); see :func:`compare_segments` for the tests and the tables.
+    """
+    scores = respondent_scores(perceptions, dimensions, expectations)
+    targets = scores[[*dimension_ids(dimensions), "servqual"]]
+    return compare_segments(targets, segments, min_cell=min_cell, p_adjust=p_adjust)

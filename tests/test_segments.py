@@ -1,0 +1,156 @@
+"""Tests of servqual.segments against R.
+
+tests/data/gaps_segments.csv holds a gap score for 128 respondents in four regions (east 33,
+north 45, south 38, west 12). With the default minimum cell size of 30, west is described but
+not tested. Reference numbers (R 4.2) on the three tested regions:
+
+    s <- read.csv("tests/data/gaps_segments.csv")
+    t <- s[s$region != "west", ]; t$region <- factor(t$region, c("east", "north", "south"))
+    oneway.test(gap ~ region, data = t, var.equal = FALSE)
+    kruskal.test(gap ~ region, data = t)
+
+No R package for Games-Howell or Dunn is installed (PMCMRplus, dunn.test, FSA are absent), so
+both were computed in base R from their published definitions (Games & Howell 1976,
+J. Educational Statistics 1(2); Dunn 1964, Technometrics 6(3)):
+
+    g <- split(t$gap, t$region); k <- length(g)
+    for (pr in combn(names(g), 2, simplify = FALSE)) { a <- g[[pr[1]]]; b <- g[[pr[2]]]
+      va <- var(a)/length(a); vb <- var(b)/length(b); tt <- (mean(a) - mean(b))/sqrt(va + vb)
+      df <- (va + vb)^2/(va^2/(length(a)-1) + vb^2/(length(b)-1))
+      print(ptukey(sqrt(2)*abs(tt), k, df, lower.tail = FALSE)) }
+    r <- rank(t$gap); N <- length(r); tie <- table(t$gap)
+    v <- N*(N+1)/12 - sum(tie^3 - tie)/(12*(N-1)); mr <- tapply(r, t$region, mean)
+    n <- table(t$region); z <- (mr[a] - mr[b])/sqrt(v*(1/n[a] + 1/n[b]))   # each pair a, b
+    p.adjust(2*pnorm(-abs(z)), "holm")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from servqual.segments import (
+    POSTHOC_COLUMNS,
+    SEGMENT_COLUMNS,
+    compare_segments,
+    dunn_test,
+    games_howell,
+    kruskal_wallis,
+    segment_gap_comparisons,
+    welch_anova,
+)
+
+DATA = Path(__file__).parent / "data" / "gaps_segments.csv"
+
+
+@pytest.fixture(scope="module")
+def regions() -> pd.DataFrame:
+    return pd.read_csv(DATA)
+
+
+@pytest.fixture(scope="module")
+def groups(regions) -> dict[str, np.ndarray]:
+    return {g: regions.loc[regions["region"] == g, "gap"].to_numpy()
+            for g in ["east", "north", "south"]}
+
+
+def test_welch_anova_matches_r(groups):
+    res = welch_anova(groups)
+    # R oneway.test: F = 0.81493885, num df = 2, denom df = 69.284195, p-value = 0.446864
+    assert (res.f, res.df1, res.df2, res.p) == pytest.approx(
+        (0.81493885, 2, 69.284195, 0.446864), rel=1e-6
+    )
+    assert res.omega2 == 0  # F < 1
+
+
+def test_welch_anova_with_an_effect_matches_r_and_gives_omega2():
+    # R: y <- c(1,2,3,4, 2,4,6,8,9, 5,6,7); g <- factor(rep(c("a","b","c"), c(4,5,3)))
+    #    oneway.test(y ~ g, var.equal = FALSE): F = 7.7976669, denom df = 5.9589102, p = 0.0216957
+    res = welch_anova({"a": [1, 2, 3, 4], "b": [2, 4, 6, 8, 9], "c": [5, 6, 7]})
+    assert (res.f, res.df2, res.p) == pytest.approx((7.7976669, 5.9589102, 0.0216957), rel=1e-6)
+    # omega^2 = df1 (F - 1) / (df1 (F - 1) + N), N = 12
+    assert res.omega2 == pytest.approx(2 * 6.7976669 / (2 * 6.7976669 + 12), rel=1e-6)
+
+
+def test_kruskal_wallis_matches_r(groups):
+    res = kruskal_wallis(groups)
+    # R kruskal.test: chi-squared = 1.5663049, df = 2, p-value = 0.4569632
+    assert (res.h, res.df, res.p) == pytest.approx((1.5663049, 2, 0.4569632), rel=1e-6)
+    assert res.epsilon2 == pytest.approx(1.5663049 / (116 - 1), rel=1e-6)
+
+
+def test_games_howell_matches_hand_computed_r(groups):
+    table = games_howell(groups)
+    assert list(zip(table["group_a"], table["group_b"])) == [
+        ("east", "north"), ("east", "south"), ("north", "south")
+    ]
+    np.testing.assert_allclose(table["diff"], [-0.2095959596, 0.0943221691, 0.3039181287],
+                               rtol=1e-8)
+    np.testing.assert_allclose(table["t"], [-0.9788616042, 0.3199944469, 1.0899133056], rtol=1e-8)
+    np.testing.assert_allclose(table["df"], [67.2138228740, 63.4571733561, 58.6931680544],
+                               rtol=1e-8)
+    np.testing.assert_allclose(table["p"], [0.5926783332, 0.94516911, 0.524071658], rtol=1e-5)
+
+
+def test_dunn_matches_hand_computed_r(groups):
+    table = dunn_test(groups)
+    np.testing.assert_allclose(table["z"], [-0.7324931595, 0.4366501425, 1.2335845701], rtol=1e-8)
+    np.testing.assert_allclose(table["p_adj"], [0.9277352328, 0.9277352328, 0.6520732367],
+                               rtol=1e-8)
+
+
+def test_compare_segments_tests_only_large_levels(regions):
+    result = compare_segments(regions[["gap"]], regions[["region"]])
+    table, posthoc = result.table, result.posthoc
+    assert list(table.columns) == SEGMENT_COLUMNS
+    assert list(posthoc.columns) == POSTHOC_COLUMNS
+    assert table["level_value"].tolist() == ["east", "north", "south", "west"]
+    assert table["n"].tolist() == [33, 45, 38, 12]
+    assert table["tested"].tolist() == [True, True, True, False]
+    assert table.loc[3, "mean"] == pytest.approx(0.0125)
+    np.testing.assert_allclose(table["welch_f"], 0.81493885, rtol=1e-6)
+    np.testing.assert_allclose(table["kw_h"], 1.5663049, rtol=1e-6)
+    assert len(posthoc) == 3 and "west" not in set(posthoc["group_a"]) | set(posthoc["group_b"])
+    np.testing.assert_allclose(posthoc["games_howell_p"], [0.5926783332, 0.94516911, 0.524071658],
+                               rtol=1e-5)
+    # With a lower minimum cell size west is tested too.
+    small = compare_segments(regions[["gap"]], regions[["region"]], min_cell=10)
+    assert small.table["tested"].all() and len(small.posthoc) == 6
+
+
+def test_too_few_large_levels_means_no_test(regions):
+    result = compare_segments(regions[["gap"]], regions[["region"]], min_cell=40)
+    assert not result.table["tested"].any()
+    assert result.table["welch_p"].isna().all() and result.posthoc.empty
+
+
+def test_categorical_order_is_kept_and_missing_labels_dropped():
+    rng = np.random.default_rng(1)
+    labels = pd.Series(pd.Categorical(["b", "a", None] * 20, categories=["b", "a", "z"]))
+    result = compare_segments(pd.DataFrame({"servqual": rng.normal(size=60)}),
+                              pd.DataFrame({"type": labels}), min_cell=10)
+    assert result.table["level_value"].tolist() == ["b", "a"]
+    assert result.table["n"].tolist() == [20, 20]
+
+
+def test_segment_gap_comparisons_targets_dimensions_and_servqual():
+    rng = np.random.default_rng(7)
+    n = 80
+    e = pd.DataFrame(rng.integers(4, 8, (n, 3)), columns=["q1", "q2", "q3"]).astype(float)
+    p = pd.DataFrame(rng.integers(3, 8, (n, 3)), columns=["q1", "q2", "q3"]).astype(float)
+    segments = pd.DataFrame({"branch": np.repeat(["x", "y"], n // 2)})
+    result = segment_gap_comparisons(e, p, {"q1": "A", "q2": "A", "q3": "B"}, segments)
+    assert result.table["target"].unique().tolist() == ["A", "B", "servqual"]
+    gaps = (p - e).assign(A=lambda d: (d.q1 + d.q2) / 2)
+    expected = gaps.loc[segments["branch"] == "x", "A"].mean()
+    assert result.table.iloc[0]["mean"] == pytest.approx(expected)
+
+
+def test_input_checks():
+    with pytest.raises(ValueError, match="two groups"):
+        welch_anova({"a": [1, 2, 3]})
+    with pytest.raises(ValueError, match="min_cell"):
+        compare_segments(pd.DataFrame({"x": [1.0]}), pd.DataFrame({"s": ["a"]}), min_cell=1)
