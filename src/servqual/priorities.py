@@ -1,0 +1,416 @@
+"""Importance, Importance-Performance Analysis and improvement priorities.
+
+Importance is stated (the 100 points a respondent splits over the dimensions) or derived from
+how perception relates to overall satisfaction (correlation or standardized regression weight).
+Importance-Performance Analysis (Martilla & James 1977, J. Marketing 41(1)) places each
+attribute on an importance x performance grid cut at the means. Improvement priorities rank
+negative gaps by importance and join them with the provider gaps of the Gaps Model that
+interview evidence points to and with the actions the literature ties to each provider gap
+(Zeithaml, Berry & Parasuraman 1988, J. Marketing 52(2)).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from servqual.gaps import (
+    check_aligned,
+    check_dimensions,
+    check_item_frame,
+    dimension_ids,
+    dimension_scores,
+    mean_confidence_intervals,
+    normalise_importance,
+    pearson_r_ci,
+)
+
+#: Provider gaps of the Gaps Model by id.
+PROVIDER_GAPS: dict[int, str] = {1: "knowledge", 2: "standards", 3: "delivery", 4: "communication"}
+
+#: Actions the service-quality literature ties to each provider gap (REFERENCE.md section 1).
+DEFAULT_PLAYBOOK: dict[int, tuple[str, ...]] = {
+    1: (
+        "market research",
+        "use of complaint records and customer interviews",
+        "upward communication from contact staff",
+        "fewer management layers",
+    ),
+    2: (
+        "set standards from customer-defined priorities",
+        "standardise repetitive tasks",
+        "measurable goals",
+    ),
+    3: (
+        "training",
+        "teamwork",
+        "supervision and control systems",
+        "role clarity",
+        "avoiding role conflict",
+        "fitting people and technology to the job",
+    ),
+    4: (
+        "horizontal communication between departments",
+        "no over-promising in advertising",
+        "managing customer expectations",
+    ),
+}
+PLAYBOOK_REFERENCE = (
+    "Zeithaml, V. A., Berry, L. L. & Parasuraman, A. (1988). Communication and control processes "
+    "in the delivery of service quality. Journal of Marketing, 52(2), 35-48."
+)
+
+#: Quadrant names by (importance high, performance high) (Martilla & James 1977).
+QUADRANTS: dict[tuple[bool, bool], str] = {
+    (True, False): "concentrate here",
+    (True, True): "keep up the good work",
+    (False, False): "low priority",
+    (False, True): "possible overkill",
+}
+IMPORTANCE_KINDS = ("stated", "derived")
+
+IMPORTANCE_COLUMNS = ["dimension", "kind", "value", "ci_low", "ci_high", "n"]
+IPA_COLUMNS = [
+    "level", "dimension", "item", "importance", "importance_kind", "performance",
+    "importance_cut", "performance_cut", "quadrant",
+]
+PRIORITY_COLUMNS = [
+    "rank", "level", "dimension", "item", "gap", "gap_ci_low", "gap_ci_high", "importance",
+    "priority_index", "quadrant", "provider_gaps", "evidence", "actions",
+]
+NO_EVIDENCE_NOTE = "no interview evidence supplied"
+NO_DIMENSION_EVIDENCE_NOTE = "no interview evidence for this dimension"
+
+
+# --------------------------------------------------------------------------------------------
+# Importance
+
+
+def stated_importance(
+    importance: pd.DataFrame, dimensions: Mapping[str, str], confidence: float = 0.95
+) -> pd.DataFrame:
+    """Mean importance points per dimension with a t-based CI, after normalising rows to 100.
+
+    ``value = mean_r 100 * points[r, k] / sum_k points[r, k]`` (constant-sum importance,
+    Parasuraman, Zeithaml & Berry 1988, J. Retailing 64(1)).
+
+    Returns
+    -------
+    DataFrame with columns dimension, kind ('stated'), value, ci_low, ci_high, n.
+    """
+    summary = mean_confidence_intervals(normalise_importance(importance, dimensions), confidence)
+    return _importance_rows(summary.rename(columns={"mean": "value"}), "stated")
+
+
+def standardized_regression_weights(
+    predictors: pd.DataFrame, outcome: pd.Series, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Standardized OLS weights of the predictors on the outcome, listwise complete cases.
+
+    ``beta = (Z_x' Z_x)^-1 Z_x' z_y`` on z-scores; CI ``beta +- t_{n-k-1} * se`` with
+    ``se^2 = diag((Z_x' Z_x)^-1) * RSS / (n - k - 1)`` (treats the sample SDs as fixed).
+
+    Returns
+    -------
+    DataFrame indexed by the predictor names with columns value, ci_low, ci_high, n.
+    """
+    data = pd.concat([predictors, outcome.rename("__outcome__")], axis=1).dropna()
+    n, k = len(data), predictors.shape[1]
+    empty = pd.DataFrame(np.nan, index=predictors.columns, columns=["value", "ci_low", "ci_high"])
+    if n <= k + 1:
+        return empty.assign(n=n)
+    z = ((data - data.mean()) / data.std(ddof=1)).to_numpy()
+    x, y = z[:, :k], z[:, k]
+    xtx_inv = np.linalg.pinv(x.T @ x)
+    beta = xtx_inv @ x.T @ y
+    residual_variance = np.sum((y - x @ beta) ** 2) / (n - k - 1)
+    half = stats.t.ppf((1 + confidence) / 2, n - k - 1) * np.sqrt(
+        np.diag(xtx_inv) * residual_variance
+    )
+    return pd.DataFrame(
+        {"value": beta, "ci_low": beta - half, "ci_high": beta + half, "n": n},
+        index=predictors.columns,
+    )
+
+
+def derived_importance(
+    perceptions: pd.DataFrame,
+    dimensions: Mapping[str, str],
+    overall: pd.Series,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Derived importance of each dimension from its perception score and overall satisfaction.
+
+    ``derived_r``: Pearson r of the dimension perception score with overall satisfaction, Fisher-z
+    CI, pairwise complete cases. ``derived_beta``: standardized regression weight of the
+    dimension in the regression of overall satisfaction on all dimension perception scores
+    (listwise complete), t-based CI (see :func:`standardized_regression_weights`). Derived
+    importance in IPA: Matzler et al. (2004, Industrial Marketing Management 33(4)).
+
+    Returns
+    -------
+    DataFrame with columns dimension, kind ('derived_r', 'derived_beta'), value, ci_low,
+    ci_high, n.
+    """
+    check_dimensions(dimensions)
+    check_item_frame(perceptions, dimensions, "perceptions")
+    check_aligned({"perceptions": perceptions, "overall": overall})
+    scores = dimension_scores(perceptions, dimensions)
+    correlations = _correlations(scores, overall, confidence)
+    betas = standardized_regression_weights(scores, overall, confidence)
+    return pd.concat(
+        [_importance_rows(correlations, "derived_r"), _importance_rows(betas, "derived_beta")],
+        ignore_index=True,
+    )
+
+
+def importance_table(
+    perceptions: pd.DataFrame,
+    dimensions: Mapping[str, str],
+    importance: pd.DataFrame | None = None,
+    overall: pd.Series | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Stated and derived importance of every dimension, as far as the data allow.
+
+    Stated rows need ``importance`` (points), derived rows need ``overall``; see
+    :func:`stated_importance` and :func:`derived_importance`.
+
+    Returns
+    -------
+    DataFrame with columns dimension, kind (stated, derived_r, derived_beta), value, ci_low,
+    ci_high, n; no rows when neither input is given.
+    """
+    check_aligned({"perceptions": perceptions, "importance": importance, "overall": overall})
+    parts = [pd.DataFrame(columns=IMPORTANCE_COLUMNS)]
+    if importance is not None:
+        parts.append(stated_importance(importance, dimensions, confidence))
+    if overall is not None:
+        parts.append(derived_importance(perceptions, dimensions, overall, confidence))
+    return pd.concat(parts, ignore_index=True)[IMPORTANCE_COLUMNS]
+
+
+def _correlations(scores: pd.DataFrame, overall: pd.Series, confidence: float) -> pd.DataFrame:
+    results = {col: pearson_r_ci(scores[col], overall, confidence) for col in scores.columns}
+    return pd.DataFrame(
+        {
+            "value": [r.r for r in results.values()],
+            "ci_low": [r.ci_low for r in results.values()],
+            "ci_high": [r.ci_high for r in results.values()],
+            "n": [r.n for r in results.values()],
+        },
+        index=list(results),
+    )
+
+
+def _importance_rows(summary: pd.DataFrame, kind: str) -> pd.DataFrame:
+    return summary.assign(dimension=summary.index, kind=kind).reset_index(drop=True)[
+        IMPORTANCE_COLUMNS
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Importance-Performance Analysis
+
+
+def ipa_quadrants(importance: pd.Series, performance: pd.Series) -> pd.DataFrame:
+    """Martilla & James (1977, J. Marketing 41(1)) quadrants with the grid cut at the means.
+
+    High means at or above the mean over the attributes given. "concentrate here" = high
+    importance and low performance; "keep up the good work" = high, high; "low priority" =
+    low, low; "possible overkill" = low importance and high performance.
+
+    Returns
+    -------
+    DataFrame indexed like the inputs with columns importance, performance, importance_cut,
+    performance_cut, quadrant.
+
+    Examples
+    --------
+    >>> imp = pd.Series({"a": 30.0, "b": 10.0, "c": 20.0})
+    >>> perf = pd.Series({"a": 4.0, "b": 6.0, "c": 5.5})
+    >>> ipa_quadrants(imp, perf)["quadrant"].tolist()
+    ['concentrate here', 'possible overkill', 'keep up the good work']
+    """
+    importance_cut, performance_cut = importance.mean(), performance.mean()
+    keys = zip(importance >= importance_cut, performance >= performance_cut)
+    return pd.DataFrame(
+        {
+            "importance": importance,
+            "performance": performance,
+            "importance_cut": importance_cut,
+            "performance_cut": performance_cut,
+            "quadrant": [QUADRANTS[(bool(hi), bool(hp))] for hi, hp in keys],
+        }
+    )
+
+
+def _item_correlations(
+    perceptions: pd.DataFrame, items: Iterable[str], overall: pd.Series
+) -> pd.Series:
+    return pd.Series({item: pearson_r_ci(perceptions[item], overall).r for item in items})
+
+
+def importance_performance(
+    perceptions: pd.DataFrame,
+    dimensions: Mapping[str, str],
+    *,
+    importance: pd.DataFrame | None = None,
+    overall: pd.Series | None = None,
+    kind: str = "stated",
+) -> pd.DataFrame:
+    """Importance-Performance Analysis table per dimension and per item for one wave.
+
+    Performance is the mean perception (dimension score or item). ``kind='stated'``: importance
+    is the mean normalised points of the dimension, and an item takes its dimension's points.
+    ``kind='derived'``: importance is the Pearson r of the dimension's (or item's) perception
+    with overall satisfaction. Each level is cut at its own means (:func:`ipa_quadrants`).
+
+    Returns
+    -------
+    DataFrame with dimension rows, then item rows, and columns level, dimension, item ('' for
+    dimension rows), importance, importance_kind ('stated' or 'derived_r'), performance,
+    importance_cut, performance_cut, quadrant.
+    """
+    if kind not in IMPORTANCE_KINDS:
+        raise ValueError(f"kind must be one of {list(IMPORTANCE_KINDS)}, not {kind!r}")
+    check_dimensions(dimensions)
+    check_item_frame(perceptions, dimensions, "perceptions")
+    source = importance if kind == "stated" else overall
+    if source is None:
+        needed = "importance points" if kind == "stated" else "an overall satisfaction item"
+        raise ValueError(f"{kind} importance needs {needed}")
+    check_aligned({"perceptions": perceptions, "importance": importance, "overall": overall})
+    items = list(dimensions)
+    scores = dimension_scores(perceptions, dimensions)
+    if kind == "stated":
+        dim_importance = normalise_importance(importance, dimensions).mean()
+        item_importance = pd.Series({item: dim_importance[dimensions[item]] for item in items})
+    else:
+        dim_importance = _item_correlations(scores, scores.columns, overall)
+        item_importance = _item_correlations(perceptions, items, overall)
+    dim_rows = ipa_quadrants(dim_importance, scores.mean()).assign(
+        level="dimension", dimension=scores.columns, item=""
+    )
+    item_rows = ipa_quadrants(item_importance, perceptions[items].mean()).assign(
+        level="item", dimension=[dimensions[i] for i in items], item=items
+    )
+    table = pd.concat([dim_rows, item_rows], ignore_index=True)
+    table["importance_kind"] = "stated" if kind == "stated" else "derived_r"
+    return table[IPA_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Improvement priorities
+
+
+def priority_index(gap: pd.Series, weight: pd.Series) -> pd.Series:
+    """``max(0, -gap) * weight``: the size of a shortfall times its importance weight.
+
+    Zero when perception meets or exceeds the comparison standard; NaN when the gap is NaN.
+    """
+    return (-gap).clip(lower=0) * weight
+
+
+def _importance_weights(importance: pd.Series, level: pd.Series) -> pd.Series:
+    """Importance shares within each level; negative (derived) importance carries no weight."""
+    clipped = importance.clip(lower=0)
+    return clipped / clipped.groupby(level).transform("sum")
+
+
+def parse_provider_gaps(value: object) -> list[int]:
+    """Provider gap ids (1..4) from a list of ids or a text such as 'Gap 3; gap 4 (promises)'."""
+    if isinstance(value, str):
+        return sorted({int(g) for g in re.findall(r"(?<!\d)[1-4](?!\d)", value)})
+    if isinstance(value, Iterable):
+        ids = sorted({int(g) for g in value})
+        unknown = [g for g in ids if g not in PROVIDER_GAPS]
+        if unknown:
+            raise ValueError(f"provider gap ids must be 1..4, not {unknown}")
+        return ids
+    return []
+
+
+def _evidence_by_dimension(
+    provider_evidence: pd.DataFrame | None, playbook: Mapping[int, Sequence[str]]
+) -> pd.DataFrame:
+    columns = ["provider_gaps", "evidence", "actions"]
+    if provider_evidence is None or provider_evidence.empty:
+        return pd.DataFrame(columns=columns)
+    missing = {"dimension", "provider_gaps", "evidence"} - set(provider_evidence.columns)
+    if missing:
+        raise ValueError(f"provider_evidence lacks the columns {sorted(missing)}")
+    rows = {}
+    for dim, group in provider_evidence.groupby("dimension", sort=False):
+        ids = sorted({g for value in group["provider_gaps"] for g in parse_provider_gaps(value)})
+        rows[dim] = {
+            "provider_gaps": ", ".join(f"{g} {PROVIDER_GAPS[g]}" for g in ids),
+            "evidence": "; ".join(str(e) for e in group["evidence"] if pd.notna(e) and str(e)),
+            "actions": "; ".join(action for g in ids for action in playbook.get(g, ())),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def improvement_priorities(
+    gaps: pd.DataFrame,
+    ipa: pd.DataFrame,
+    provider_evidence: pd.DataFrame | None = None,
+    playbook: Mapping[int, Sequence[str]] = DEFAULT_PLAYBOOK,
+) -> pd.DataFrame:
+    """Dimensions and items ranked by a priority index, with provider gaps and actions.
+
+    ``priority_index = max(0, -gap) * w`` where ``w`` is the IPA importance of the row divided
+    by the sum of the importances of its level (negative derived importance clipped to 0), so
+    the index is the shortfall weighted by the importance share; zero when the gap is not
+    negative. Ranks run within each level, 1 = highest index; ties go to the larger shortfall,
+    then instrument order. Provider gaps follow the Gaps Model (1 knowledge, 2 standards,
+    3 delivery, 4 communication; Zeithaml, Berry & Parasuraman 1988, J. Marketing 52(2)); an
+    item takes its dimension's evidence, and actions come from ``playbook`` for the named gaps.
+
+    Parameters
+    ----------
+    gaps : gap rows of :func:`servqual.gaps.paired_gap_tests` (item and/or dimension level;
+        only measure_pair 'P-E' is used when that column is present).
+    ipa : table of :func:`importance_performance` for the same wave.
+    provider_evidence : optional DataFrame with columns dimension, provider_gaps (list of ids or
+        text naming them, e.g. 'gap 3, gap 4') and evidence (interview note); several rows per
+        dimension are combined.
+    playbook : provider gap id -> action texts; :data:`DEFAULT_PLAYBOOK` by default.
+
+    Returns
+    -------
+    DataFrame with dimension rows, then item rows, each in rank order, and columns rank, level,
+    dimension, item, gap, gap_ci_low, gap_ci_high, importance (the IPA importance),
+    priority_index, quadrant, provider_gaps (e.g. '3 delivery, 4 communication'; '' without
+    evidence), evidence (the interview notes, or why there are none), actions ('; '-separated).
+    """
+    required = {"level", "dimension", "item", "gap", "gap_ci_low", "gap_ci_high"}
+    if required - set(gaps.columns):
+        raise ValueError(f"gaps lacks the columns {sorted(required - set(gaps.columns))}")
+    if "measure_pair" in gaps.columns:
+        gaps = gaps[gaps["measure_pair"] == "P-E"]
+    keys = ["level", "dimension", "item"]
+    table = gaps[[*required]].merge(
+        ipa[[*keys, "importance", "quadrant"]], on=keys, how="left", validate="one_to_one"
+    )
+    table["order"] = np.arange(len(table))
+    table["priority_index"] = priority_index(
+        table["gap"], _importance_weights(table["importance"], table["level"])
+    )
+    evidence = _evidence_by_dimension(provider_evidence, playbook)
+    table = table.join(evidence, on="dimension")
+    no_evidence = NO_EVIDENCE_NOTE if evidence.empty else NO_DIMENSION_EVIDENCE_NOTE
+    table["evidence"] = table["evidence"].fillna(no_evidence)
+    table[["provider_gaps", "actions"]] = table[["provider_gaps", "actions"]].fillna("")
+    table["level_order"] = table["level"].map({"dimension": 0, "item": 1})
+    table = table.sort_values(
+        ["level_order", "priority_index", "gap", "order"],
+        ascending=[True, False, True, True],
+        na_position="last",
+    )
+    table["rank"] = table.groupby("level").cumcount() + 1
+    return table.reset_index(drop=True)[PRIORITY_COLUMNS]
