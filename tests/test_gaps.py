@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from servqual.gaps import (
@@ -313,3 +315,26 @@ def test_gap_ci_coverage_is_nominal():
     )
     covered = (table["gap_ci_low"] <= true_gap) & (true_gap <= table["gap_ci_high"])
     assert abs(covered.mean() - 0.95) < 3 * np.sqrt(0.95 * 0.05 / reps)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    d=st.lists(st.integers(-4, 4), min_size=6, max_size=40),
+    zero_method=st.sampled_from(["pratt", "wilcox", "zsplit"]),
+)
+def test_signed_rank_is_antisymmetric_in_the_sign_of_the_gap(d, zero_method):
+    ours = wilcoxon_signed_rank(d, zero_method)
+    flipped = wilcoxon_signed_rank([-x for x in d], zero_method)
+    assert (ours.r_plus, ours.r_minus) == (flipped.r_minus, flipped.r_plus)
+    if not np.isnan(ours.p):
+        assert ours.p == pytest.approx(flipped.p)
+        assert ours.rank_biserial == pytest.approx(-flipped.rank_biserial)
+        assert -1 <= ours.rank_biserial <= 1
+
+
+def test_dimension_gaps_do_not_depend_on_item_order(survey):
+    e, p, _ = survey
+    reordered = {item: DIMS[item] for item in ["q4", "q3", "q2", "q1"]}
+    a = paired_gap_tests(e, p, DIMS, level="dimension").set_index("dimension")
+    b = paired_gap_tests(e[["q2", "q4", "q1", "q3"]], p, reordered, level="dimension")
+    pd.testing.assert_frame_equal(a, b.set_index("dimension").loc[a.index])

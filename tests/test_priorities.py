@@ -12,11 +12,10 @@ tan = mean(P_q1, P_q2), rel = mean(P_q3, P_q4)):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from test_gaps import DIMS, survey  # noqa: F401  (shared data and fixture)
 
 from servqual.gaps import paired_gap_tests
 from servqual.priorities import (
@@ -34,17 +33,6 @@ from servqual.priorities import (
     parse_provider_gaps,
     stated_importance,
 )
-
-DATA = Path(__file__).parent / "data" / "gaps_paired.csv"
-DIMS = {"q1": "tan", "q2": "tan", "q3": "rel", "q4": "rel"}
-
-
-@pytest.fixture(scope="module")
-def survey() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    x = pd.read_csv(DATA)
-    e = x.filter(like="E_").rename(columns=lambda c: c[2:])
-    p = x.filter(like="P_").rename(columns=lambda c: c[2:])
-    return e, p, x["overall"]
 
 
 def test_playbook_follows_the_gaps_model():

@@ -16,7 +16,7 @@ rows aligned across frames) and an ordered mapping item id -> dimension id.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -264,9 +264,11 @@ def pearson_r_ci(x: pd.Series, y: pd.Series, confidence: float = 0.95) -> Correl
     n = int(complete.sum())
     if n < 4:
         return CorrelationResult(n, *(np.nan,) * 6)
-    r = float(np.corrcoef(x[complete], y[complete])[0, 1])
     half = stats.norm.ppf((1 + confidence) / 2) / np.sqrt(n - 3)
-    low, high = np.tanh(np.arctanh(r) + np.array([-half, half]))
+    # A constant variable gives r = NaN and a perfect fit r = +-1; neither needs a warning.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = float(np.corrcoef(x[complete], y[complete])[0, 1])
+        low, high = np.tanh(np.arctanh(r) + np.array([-half, half]))
     squared = sorted((low**2, high**2))
     r2_low = 0.0 if low < 0 < high else squared[0]
     return CorrelationResult(n, r, float(low), float(high), r**2, float(r2_low), float(squared[1]))
@@ -467,8 +469,7 @@ def respondent_scores(
         weighted = pd.Series(np.nan, index=perceptions.index)
     else:
         weights = normalise_importance(importance, dimensions)
-        weighted = (gaps * weights / 100).sum(axis=1, min_count=len(dims))
-        weighted = weighted.where(gaps.notna().all(axis=1) & weights.notna().all(axis=1))
+        weighted = (gaps * weights / 100).sum(axis=1, skipna=False)
     return gaps.assign(
         servqual=gaps.mean(axis=1, skipna=False),
         servqual_weighted=weighted,
@@ -510,18 +511,14 @@ def servqual_scores(
     scores = respondent_scores(perceptions, dimensions, expectations, importance)
     names = ["servqual", "servqual_weighted", "servperf"]
     table = mean_confidence_intervals(scores[names], confidence)
-    correlations = [
-        pearson_r_ci(scores[name], overall, confidence) if overall is not None else None
-        for name in names
-    ]
-    table = table.assign(
+    prediction = pd.DataFrame(
+        [asdict(pearson_r_ci(scores[name], overall, confidence)) for name in names]
+        if overall is not None else np.nan,
+        index=names,
+        columns=[f.name for f in fields(CorrelationResult)],
+    ).rename(columns={"r": "r_overall", "ci_low": "r_ci_low", "ci_high": "r_ci_high"})
+    table = table.join(prediction.drop(columns="n")).assign(
         score=names,
-        r_overall=[c.r if c else np.nan for c in correlations],
-        r_ci_low=[c.ci_low if c else np.nan for c in correlations],
-        r_ci_high=[c.ci_high if c else np.nan for c in correlations],
-        r2=[c.r2 if c else np.nan for c in correlations],
-        r2_ci_low=[c.r2_ci_low if c else np.nan for c in correlations],
-        r2_ci_high=[c.r2_ci_high if c else np.nan for c in correlations],
         note=[
             PERCEPTION_ONLY_NOTE if expectations is None else "",
             PERCEPTION_ONLY_NOTE if expectations is None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -195,16 +196,9 @@ def importance_table(
 
 
 def _correlations(scores: pd.DataFrame, overall: pd.Series, confidence: float) -> pd.DataFrame:
-    results = {col: pearson_r_ci(scores[col], overall, confidence) for col in scores.columns}
-    return pd.DataFrame(
-        {
-            "value": [r.r for r in results.values()],
-            "ci_low": [r.ci_low for r in results.values()],
-            "ci_high": [r.ci_high for r in results.values()],
-            "n": [r.n for r in results.values()],
-        },
-        index=list(results),
-    )
+    results = [asdict(pearson_r_ci(scores[col], overall, confidence)) for col in scores.columns]
+    table = pd.DataFrame(results, index=scores.columns).rename(columns={"r": "value"})
+    return table[["value", "ci_low", "ci_high", "n"]]
 
 
 def _importance_rows(summary: pd.DataFrame, kind: str) -> pd.DataFrame:
