@@ -16,8 +16,8 @@ Oracles
 
 from __future__ import annotations
 
+import doctest
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +114,9 @@ def test_holzinger_swineford_adequacy_matches_published_psych_output(hs):
     adequacy = efa.sampling_adequacy(hs)
     assert adequacy.kmo == pytest.approx(0.752, abs=1e-3)
     np.testing.assert_allclose(
-        adequacy.kmo_items, [0.805, 0.778, 0.734, 0.763, 0.739, 0.808, 0.593, 0.683, 0.788], atol=1e-3
+        adequacy.kmo_items,
+        [0.805, 0.778, 0.734, 0.763, 0.739, 0.808, 0.593, 0.683, 0.788],
+        atol=1e-3,
     )
     assert adequacy.bartlett_chisq == pytest.approx(904.097, abs=1e-3)
     assert adequacy.bartlett_df == 36
@@ -167,7 +169,9 @@ def test_solution_matches_psych(case, hs, bfi):
     else:
         np.testing.assert_allclose(solution.phi, np.eye(k), atol=1e-12)
     vaccounted = _matrix(expected["vaccounted"])
-    np.testing.assert_allclose(solution.variance["ss_loadings"], vaccounted.loc["SS loadings"], atol=1e-6)
+    np.testing.assert_allclose(
+        solution.variance["ss_loadings"], vaccounted.loc["SS loadings"], atol=1e-6
+    )
     np.testing.assert_allclose(
         solution.variance["proportion_var"], vaccounted.loc["Proportion Var"], atol=1e-6
     )
@@ -239,14 +243,22 @@ def test_missing_policy_is_applied_and_leaves_no_nan(bfi):
 def test_parallel_observed_eigenvalues_match_r(hs, bfi):
     for name, items in (("hs", hs), ("bfi_listwise", bfi)):
         analysis = efa.parallel_analysis(items, n_iter=5, seed=1)
-        np.testing.assert_allclose(analysis.observed_pc, REFERENCE["parallel"][name]["pc"], atol=1e-10)
-        np.testing.assert_allclose(analysis.observed_fa, REFERENCE["parallel"][name]["fa"], atol=1e-10)
+        np.testing.assert_allclose(
+            analysis.observed_pc, REFERENCE["parallel"][name]["pc"], atol=1e-10
+        )
+        np.testing.assert_allclose(
+            analysis.observed_fa, REFERENCE["parallel"][name]["fa"], atol=1e-10
+        )
 
 
 def test_parallel_holzinger_swineford_suggests_three_factors_like_psych(hs):
     analysis = efa.parallel_analysis(hs, n_iter=200, seed=7)
     expected = REFERENCE["parallel"]["hs"]["psych_fa_parallel"]
-    assert (analysis.n_factors, analysis.n_components) == (expected["nfact"], expected["ncomp"]) == (3, 3)
+    assert (
+        (analysis.n_factors, analysis.n_components)
+        == (expected["nfact"], expected["ncomp"])
+        == (3, 3)
+    )
     assert analysis.kaiser == 3
     # psych reports the mean of its simulations; ours, with the mean rule, agrees up to
     # Monte Carlo error (sd of a mean of 200 first eigenvalues is about .004).
@@ -410,10 +422,15 @@ def test_factors_are_matched_to_dimensions_and_misfits_flagged(hs_solution):
 
 
 def test_more_factors_than_dimensions_leave_a_factor_unlabelled(hs_solution):
-    two = {item: ("verbal" if dim == "textual" else "nonverbal") for item, dim in HS_DIMENSIONS.items()}
+    two = {
+        item: ("verbal" if dim == "textual" else "nonverbal") for item, dim in HS_DIMENSIONS.items()
+    }
     match = efa.match_dimensions(hs_solution, two)
     assert match.factor_labels["MR1"] == "verbal"
-    assert sorted(label for label in match.factor_labels.values() if label) == ["nonverbal", "verbal"]
+    assert sorted(label for label in match.factor_labels.values() if label) == [
+        "nonverbal",
+        "verbal",
+    ]
     assert list(match.factor_labels.values()).count(None) == 1
 
 
@@ -463,4 +480,7 @@ def test_efa_tables_number_of_factors_from_dimensions_or_given(hs):
 
 def test_module_docstring_explains_the_dependency_decision():
     assert "factor-analyzer" in efa.__doc__ and "scikit-learn >= 1.8" in efa.__doc__
-    assert os.path.exists(DATA / "efa_reference.R")
+
+
+def test_docstring_examples_give_the_numbers_they_show():
+    assert doctest.testmod(efa, optionflags=doctest.ELLIPSIS).failed == 0

@@ -30,7 +30,7 @@ suspect (Heywood cases, a just-identified model) are reported in ``warnings``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -112,7 +112,7 @@ def item_correlations(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
     --------
     >>> import pandas as pd
     >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 1, 4, 3, 5], "c": [5, 3, 4, 1, 2]})
-    >>> round(item_correlations(x).r.loc["a", "b"], 2)
+    >>> float(round(item_correlations(x).r.loc["a", "b"], 2))
     0.8
     """
     _check_items(items)
@@ -142,14 +142,12 @@ def item_correlations(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
         raise EFAError("some item pairs have no respondents in common or no variance in common")
     smallest = np.linalg.eigvalsh(r.to_numpy())[0]
     if smallest <= 1e-10:
+        cause = "some items are linear combinations of others"
+        if missing == "pairwise":
+            cause += ", or pairwise deletion made the correlations inconsistent"
         raise EFAError(
             "the correlation matrix is singular or not positive definite (smallest eigenvalue "
-            f"{smallest:.2e}): some items are linear combinations of others"
-            + (
-                " or pairwise deletion produced an inconsistent matrix"
-                if missing == "pairwise"
-                else ""
-            )
+            f"{smallest:.2e}): {cause}"
         )
     return ItemCorrelations(r=r, n=n, missing_policy=missing)
 
@@ -167,7 +165,8 @@ def _check_items(items: pd.DataFrame) -> None:
 
 
 def _smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations ``1 - 1 / diag(R^-1)`` (batched), clipped to [0, 1] as psych::smc."""
+    """Squared multiple correlations ``1 - 1 / diag(R^-1)`` of a stack of correlation matrices,
+    clipped to [0, 1] as psych::smc."""
     inverse_diagonal = np.diagonal(np.linalg.inv(r), axis1=-2, axis2=-1)
     return np.clip(1.0 - 1.0 / inverse_diagonal, 0.0, 1.0)
 
@@ -227,7 +226,13 @@ def sampling_adequacy(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
 
     Examples
     --------
-    On Holzinger-Swineford x1..x9: KMO .752, Bartlett chisq 904.10 on 36 df.
+    >>> from pathlib import Path
+    >>> import pandas as pd, semopy
+    >>> csv = Path(semopy.__file__).parent / "examples" / "holzinger_swineford39_data.csv"
+    >>> hs = pd.read_csv(csv, index_col=0)[[f"x{i}" for i in range(1, 10)]]
+    >>> adequacy = sampling_adequacy(hs)
+    >>> round(adequacy.kmo, 3), round(adequacy.bartlett_chisq, 2), adequacy.bartlett_df
+    (0.752, 904.1, 36)
     """
     corr = item_correlations(items, missing)
     r = corr.r.to_numpy()
@@ -301,7 +306,8 @@ class ParallelAnalysis:
     n_components, n_factors : int
         Leading observed eigenvalues that exceed their simulated counterpart.
     kaiser : int
-        Eigenvalues of the correlation matrix above 1 (Kaiser 1960), for reference only.
+        Eigenvalues of the correlation matrix above 1, for reference only (Kaiser 1960,
+        Educational and Psychological Measurement 20(1)).
     n, n_iter, seed, missing_policy
         Sample size, number of simulations, seed and missing-data policy used.
     """
@@ -370,8 +376,15 @@ def parallel_analysis(
 
     Examples
     --------
-    On Holzinger-Swineford x1..x9 it suggests 3 factors and 3 components (psych::fa.parallel
-    agrees); 3 eigenvalues exceed 1.
+    On Holzinger-Swineford x1..x9 (psych::fa.parallel also suggests 3 and 3):
+
+    >>> from pathlib import Path
+    >>> import pandas as pd, semopy
+    >>> csv = Path(semopy.__file__).parent / "examples" / "holzinger_swineford39_data.csv"
+    >>> hs = pd.read_csv(csv, index_col=0)[[f"x{i}" for i in range(1, 10)]]
+    >>> analysis = parallel_analysis(hs, seed=1)
+    >>> analysis.n_factors, analysis.n_components, analysis.kaiser
+    (3, 3, 3)
     """
     if rule not in PARALLEL_RULES:
         raise ValueError(f"rule must be one of {PARALLEL_RULES}, got {rule!r}")
@@ -382,15 +395,13 @@ def parallel_analysis(
     corr = item_correlations(items, missing)
     r = corr.r.to_numpy()
     observed_pc, observed_fa = _pc_and_fa_eigenvalues(r[np.newaxis])
-    simulated_pc, simulated_fa = _simulated_eigenvalues(
-        corr.n, len(r), int(n_iter), np.random.default_rng(seed)
+    simulated = np.stack(
+        _simulated_eigenvalues(corr.n, len(r), int(n_iter), np.random.default_rng(seed))
     )
-    summarise = (
-        (lambda x: x.mean(axis=0))
-        if rule == "mean"
-        else (lambda x: np.quantile(x, quantile, axis=0))
-    )
-    cut_pc, cut_fa = summarise(simulated_pc), summarise(simulated_fa)
+    if rule == "mean":
+        cut_pc, cut_fa = simulated.mean(axis=1)
+    else:
+        cut_pc, cut_fa = np.quantile(simulated, quantile, axis=1)
     return ParallelAnalysis(
         items=tuple(map(str, corr.r.index)),
         observed_pc=observed_pc[0],
@@ -511,7 +522,10 @@ def _ml_loadings(psi: np.ndarray, r: np.ndarray, k: int) -> np.ndarray:
 
 
 def _ml_objective(psi: np.ndarray, r: np.ndarray, k: int) -> float:
-    """ML discrepancy concentrated on psi (psych's FAfn): ``-sum(ln e - e) + k - p`` over the p - k smallest e."""
+    """ML discrepancy concentrated on psi (psych's FAfn).
+
+    ``-sum(ln e - e) + k - p`` over the p - k smallest eigenvalues e of Psi^-1/2 R Psi^-1/2.
+    """
     scale = 1.0 / np.sqrt(psi)
     e = np.linalg.eigvalsh(r * np.outer(scale, scale))[::-1][k:]
     return float(-(np.sum(np.log(e) - e) - k + len(r)))
@@ -554,7 +568,12 @@ def _extract(r: np.ndarray, k: int, method: str) -> tuple[np.ndarray, np.ndarray
 
 
 def _check_estimating_equations(
-    psi: np.ndarray, r: np.ndarray, k: int, method: str, gradient, message: str
+    psi: np.ndarray,
+    r: np.ndarray,
+    k: int,
+    method: str,
+    gradient: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+    message: str,
 ) -> None:
     """Raise unless the uniquenesses solve the estimating equations where they are not at a bound.
 
@@ -618,24 +637,21 @@ def _promax(loadings: np.ndarray, power: int = 4) -> tuple[np.ndarray, np.ndarra
     return (x @ u) * row_norm[:, None], inverse @ inverse.T
 
 
-def _oblimin_criterion(loadings: np.ndarray, gamma: float) -> tuple[float, np.ndarray]:
-    """Oblimin criterion and its gradient in the loadings (GPArotation's vgQ.oblimin)."""
-    p, k = loadings.shape
+def _quartimin_criterion(loadings: np.ndarray) -> tuple[float, np.ndarray]:
+    """Oblimin criterion with gamma 0, ``sum_i sum_(j != m) l_ij^2 l_im^2 / 4``, and its gradient
+    in the loadings (GPArotation's vgQ.oblimin)."""
     squares = loadings**2
-    x = squares @ (1.0 - np.eye(k))
-    if gamma != 0:
-        x = x - gamma * x.mean(axis=0)
+    x = squares @ (1.0 - np.eye(loadings.shape[1]))
     return float(np.sum(squares * x) / 4), loadings * x
 
 
 def _oblimin(
     loadings: np.ndarray,
     start: np.ndarray,
-    gamma: float = 0.0,
     eps: float = 1e-5,
     max_iter: int = 1000,
 ) -> tuple[np.ndarray, np.ndarray, float, bool]:
-    """Oblique gradient projection rotation (GPArotation's GPFoblq) with the oblimin criterion.
+    """Oblique gradient projection rotation (GPArotation's GPFoblq), oblimin with gamma 0.
 
     Minimises the criterion over T with unit-length columns; pattern = A T^-T, Phi = T'T
     (Jennrich 2002, Psychometrika 67(1); Bernaards & Jennrich 2005, Educational and
@@ -643,7 +659,7 @@ def _oblimin(
     """
     rotation = start
     pattern = loadings @ np.linalg.inv(rotation).T
-    criterion, gq = _oblimin_criterion(pattern, gamma)
+    criterion, gq = _quartimin_criterion(pattern)
     gradient = -(pattern.T @ gq @ np.linalg.inv(rotation)).T
     step = 1.0
     converged = False
@@ -658,7 +674,7 @@ def _oblimin(
             candidate = rotation - step * projected
             candidate = candidate / np.sqrt(np.sum(candidate**2, axis=0))
             pattern = loadings @ np.linalg.inv(candidate).T
-            new_criterion, gq = _oblimin_criterion(pattern, gamma)
+            new_criterion, gq = _quartimin_criterion(pattern)
             if criterion - new_criterion > 0.5 * size**2 * step:
                 break
             step /= 2
@@ -693,9 +709,14 @@ def _rotate(
     return pattern, phi
 
 
+def _positive_sum_signs(loadings: np.ndarray) -> np.ndarray:
+    """+1 or -1 per factor so that its loadings sum to a non-negative number (psych's sign rule)."""
+    return np.where(loadings.sum(axis=0) < 0, -1.0, 1.0)
+
+
 def _align(loadings: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flip factors so loadings sum positive, then sort by SS loadings diag(Phi L'L), as psych."""
-    signs = np.where(loadings.sum(axis=0) < 0, -1.0, 1.0)
+    signs = _positive_sum_signs(loadings)
     loadings = loadings * signs
     phi = phi * np.outer(signs, signs)
     order = np.argsort(-np.diag(phi @ loadings.T @ loadings), kind="stable")
@@ -716,12 +737,14 @@ class EFAFit:
     objective : float
         ``F = tr(M^-1 R) - ln det(M^-1 R) - p`` with M = L Phi L' + diag(u2).
     chisq, df, pvalue : float, int, float
-        ``chisq = (n - 1 - (2p + 5)/6 - 2f/3) F`` (Bartlett 1950), ``df = ((p - f)^2 - (p + f)) / 2``.
+        ``chisq = (n - 1 - (2p + 5)/6 - 2f/3) F`` and ``df = ((p - f)^2 - (p + f)) / 2``
+        (Bartlett 1950, British J. Psychology, Statistical Section 3(2)).
     rmsea, rmsea_ci_low, rmsea_ci_high : float
         ``sqrt(max(chisq / (df n) - 1 / (n - 1), 0))`` and its 90% interval from the noncentral
         chi-square, as psych.
     tli : float
-        Tucker & Lewis (1973) index: ``(M0 - Mm) / (M0 - 1 / nm)`` with M0 = F0 / df0, Mm = F / df.
+        ``(M0 - Mm) / (M0 - 1 / nm)`` with M0 = F0 / df0, Mm = F / df and nm the chisq
+        multiplier (Tucker & Lewis 1973, Psychometrika 38(1)).
     bic : float
         ``chisq - df ln n``.
     """
@@ -768,7 +791,8 @@ def _fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray, n: int
 
 
 def _smooth(model: np.ndarray) -> np.ndarray:
-    """psych::cor.smooth: lift non-positive eigenvalues, rescale to trace p, back to a correlation."""
+    """psych::cor.smooth: lift non-positive eigenvalues, rescale to trace p, rescale to unit
+    diagonal."""
     values, vectors = np.linalg.eigh(model)
     if values[0] >= _EPS:
         return model
@@ -817,7 +841,8 @@ class FactorSolution:
     communalities, uniquenesses : pandas.Series
         ``h2 = diag(L Phi L')`` and ``u2 = 1 - h2``.
     complexity : pandas.Series
-        Hoffman's (1978) item complexity ``(sum_j l_ij^2)^2 / sum_j l_ij^4``.
+        Item complexity ``(sum_j l_ij^2)^2 / sum_j l_ij^4`` (Hoffman 1978, Multivariate
+        Behavioral Research 13(2)).
     variance : pandas.DataFrame
         Per factor: ``ss_loadings`` (diag(Phi L'L), as psych), ``proportion_var``,
         ``cumulative_var``, ``proportion_explained``, ``cumulative_explained``.
@@ -897,8 +922,17 @@ def factor_analysis(
 
     Examples
     --------
-    Holzinger-Swineford x1..x9, 3 factors: chisq 22.56 on 12 df, RMSEA .054, TLI .963, and
-    h2 of x1 .477 (psych::fa gives the same).
+    Holzinger-Swineford x1..x9, 3 factors (psych::fa gives the same numbers):
+
+    >>> from pathlib import Path
+    >>> import pandas as pd, semopy
+    >>> csv = Path(semopy.__file__).parent / "examples" / "holzinger_swineford39_data.csv"
+    >>> hs = pd.read_csv(csv, index_col=0)[[f"x{i}" for i in range(1, 10)]]
+    >>> solution = factor_analysis(hs, 3)
+    >>> round(solution.fit.chisq, 2), solution.fit.df, round(solution.fit.rmsea, 3)
+    (22.56, 12, 0.054)
+    >>> round(float(solution.communalities["x1"]), 3), round(float(solution.phi.iloc[0, 1]), 3)
+    (0.477, 0.323)
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -916,7 +950,7 @@ def factor_analysis(
             f"too many factors: {k} factors are not identified with {p} items (negative df)"
         )
     unrotated, psi = _extract(r, k, method)
-    unrotated = unrotated * np.where(unrotated.sum(axis=0) < 0, -1.0, 1.0)
+    unrotated = unrotated * _positive_sum_signs(unrotated)
     pattern, phi = _rotate(unrotated, rotation, random_starts, np.random.default_rng(seed))
     pattern, phi = _align(pattern, phi)
     names = [f"{_FACTOR_PREFIX[method]}{i + 1}" for i in range(k)]
@@ -933,15 +967,14 @@ def factor_analysis(
         messages.append(f"Heywood case: {listed}; the solution is improper, interpret with care")
     if fit.df == 0:
         messages.append("the model is just identified (df = 0): no fit test")
-    frame = lambda m: pd.DataFrame(m, index=item_ids, columns=names)  # noqa: E731
-    series = lambda v, name: pd.Series(v, index=item_ids, name=name)  # noqa: E731
+    complexity = (pattern**2).sum(axis=1) ** 2 / (pattern**4).sum(axis=1)
     return FactorSolution(
-        loadings=frame(pattern),
-        structure=frame(pattern @ phi),
+        loadings=pd.DataFrame(pattern, index=item_ids, columns=names),
+        structure=pd.DataFrame(pattern @ phi, index=item_ids, columns=names),
         phi=pd.DataFrame(phi, index=names, columns=names),
-        communalities=series(h2, "h2"),
-        uniquenesses=series(1.0 - h2, "u2"),
-        complexity=series((pattern**2).sum(axis=1) ** 2 / (pattern**4).sum(axis=1), "complexity"),
+        communalities=pd.Series(h2, index=item_ids, name="h2"),
+        uniquenesses=pd.Series(1.0 - h2, index=item_ids, name="u2"),
+        complexity=pd.Series(complexity, index=item_ids, name="complexity"),
         variance=_variance_accounted(pattern, phi, names),
         fit=fit,
         heywood_items=tuple(np.array(item_ids)[heywood].tolist()),
@@ -1038,13 +1071,11 @@ def match_dimensions(
         dict.fromkeys(dimensions[item] for item in dimensions if item in item_dimensions)
     )
     loadings = solution.loadings
-    membership = pd.DataFrame(
+    membership = np.array(
         [[item_dimensions.get(item) == d for item in loadings.index] for d in dimension_ids],
-        index=dimension_ids,
-        columns=loadings.index,
         dtype=float,
     )
-    weight = membership.to_numpy() @ np.abs(loadings.to_numpy())
+    weight = membership @ np.abs(loadings.to_numpy())
     rows, cols = optimize.linear_sum_assignment(weight, maximize=True)
     factor_labels: dict[str, str | None] = {factor: None for factor in loadings.columns}
     factor_labels.update({loadings.columns[c]: dimension_ids[d] for d, c in zip(rows, cols)})
@@ -1067,11 +1098,16 @@ def _own_factor_mask(
     factor_labels: Mapping[str, str | None],
 ) -> np.ndarray:
     """Items x factors: True where the factor carries the item's own dimension."""
-    item_dimension = np.array([item_dimensions.get(item) for item in loadings.index], dtype=object)
-    factor_dimension = np.array([factor_labels[f] for f in loadings.columns], dtype=object)
-    return (item_dimension[:, None] == factor_dimension[None, :]) & (
-        item_dimension[:, None] != None
-    )  # noqa: E711
+    return np.array(
+        [
+            [
+                item in item_dimensions and item_dimensions[item] == factor_labels[factor]
+                for factor in loadings.columns
+            ]
+            for item in loadings.index
+        ],
+        dtype=bool,
+    )
 
 
 # --------------------------------------------------------------------------------------------
