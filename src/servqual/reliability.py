@@ -1,0 +1,906 @@
+"""Reliability of multi-item scales: alpha, omega, their intervals, item analysis and gap scores.
+
+Everything is computed from covariance matrices with numpy, so that the same code serves a point
+estimate (one matrix) and a bootstrap (a stack of ``B`` matrices): the bootstrap resamples row
+indices once, turns them into case weights and forms all ``B`` covariance matrices with one
+``einsum``; alpha and the one-factor omega are then evaluated on the whole stack at once.
+
+Conventions follow R's psych package (Revelle, psych 2.2.9), which jamovi and JASP wrap:
+
+* raw alpha from covariances, standardized alpha, Guttman's lambda 6 (smc) and the average and
+  median inter-item correlation from the correlation matrix ``R = cov2cor(C)`` (``psych::alpha``);
+* item-rest correlation as ``psych::alpha``'s ``r.drop``;
+* omega total as ``psych::omega(x, 1, flip=FALSE)$omega.tot`` (jamovi's omega): a one-factor
+  minres (unweighted least squares) fit to the correlation matrix, uniquenesses bounded below at
+  .005 as in ``psych::fa``, and ``omega = (sum(R) - sum(u2)) / sum(R)``.
+
+Missing data: ``"listwise"`` (default) keeps the respondents who answered every item of the
+scale; ``"pairwise"`` estimates every covariance from the respondents who answered both items
+(psych's default ``use="pairwise"``). With pairwise deletion ``n`` is the smallest pairwise
+count, which is what the Feldt and Duhachek-Iacobucci intervals use, and the bootstrap resamples
+all respondents.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+MISSING_POLICIES = ("listwise", "pairwise")
+
+#: How omega total is estimated (stated with every omega this module reports).
+OMEGA_ESTIMATOR = (
+    "omega total from a one-factor minres (unweighted least squares) fit to the correlation "
+    "matrix, uniquenesses >= .005, as psych::omega(x, 1, flip=FALSE)$omega.tot (jamovi)"
+)
+
+#: Measures built as differences of two others: measure -> (minuend, subtrahend).
+DEFAULT_DIFFERENCE_PAIRS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {"gap": ("perception", "expectation")}
+)
+
+#: Columns of :func:`reliability_tables`' scale table, in order.
+RELIABILITY_COLUMNS = (
+    "measure",
+    "dimension",
+    "n",
+    "k",
+    "missing_policy",
+    "alpha",
+    "alpha_std",
+    "lambda6",
+    "average_r",
+    "median_r",
+    "omega_total",
+    "alpha_feldt_low",
+    "alpha_feldt_high",
+    "alpha_duhachek_low",
+    "alpha_duhachek_high",
+    "alpha_boot_low",
+    "alpha_boot_high",
+    "omega_boot_low",
+    "omega_boot_high",
+    "difference_score_reliability",
+    "flags",
+)
+
+#: Columns of :func:`item_reliability` before the ``freq_<v>`` columns.
+ITEM_COLUMNS = (
+    "item",
+    "n",
+    "mean",
+    "sd",
+    "item_rest_r",
+    "alpha_if_dropped",
+    "omega_if_dropped",
+    "flags",
+)
+
+# psych::fa bounds uniquenesses at .005 (optim lower bound), so communalities at .995.
+_MAX_COMMUNALITY = 0.995
+_NEWTON_STEPS = 50
+_PAF_WARMUP = 3
+_PAF_MAX_ITER = 2000
+_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class ScaleReliability:
+    """Reliability coefficients of one scale with their confidence intervals.
+
+    Attributes
+    ----------
+    n
+        Respondents used (listwise: complete rows; pairwise: the smallest pairwise count).
+    k
+        Number of items.
+    missing_policy
+        ``"listwise"`` or ``"pairwise"``.
+    alpha, alpha_std, lambda6, average_r, median_r
+        Raw and standardized Cronbach's alpha, Guttman's lambda 6 (smc), mean and median
+        inter-item correlation.
+    omega_total
+        McDonald's omega total, estimated as :data:`OMEGA_ESTIMATOR` says.
+    alpha_feldt_low, alpha_feldt_high
+        Feldt (1965) interval for alpha.
+    alpha_duhachek_low, alpha_duhachek_high
+        Duhachek & Iacobucci (2004) asymptotic interval for alpha.
+    alpha_boot_low, alpha_boot_high, omega_boot_low, omega_boot_high
+        Percentile bootstrap intervals (NaN when ``n_boot`` is 0).
+    flags
+        Problems found, ``"; "``-separated (empty when none).
+    ci, n_boot
+        Confidence level and number of bootstrap resamples.
+    omega_estimator
+        The estimator of omega total.
+    """
+
+    n: int
+    k: int
+    missing_policy: str
+    alpha: float
+    alpha_std: float
+    lambda6: float
+    average_r: float
+    median_r: float
+    omega_total: float
+    alpha_feldt_low: float
+    alpha_feldt_high: float
+    alpha_duhachek_low: float
+    alpha_duhachek_high: float
+    alpha_boot_low: float
+    alpha_boot_high: float
+    omega_boot_low: float
+    omega_boot_high: float
+    flags: str
+    ci: float
+    n_boot: int
+    omega_estimator: str = OMEGA_ESTIMATOR
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """Covariance matrix of a scale's items on the respondents a missing-data policy keeps."""
+
+    data: np.ndarray  # (rows, k) items of the rows kept, NaN where missing (pairwise only)
+    cov: np.ndarray  # (k, k)
+    corr: np.ndarray  # (k, k) pairwise correlations (equal to cov2cor(cov) when complete)
+    n: int
+    policy: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Public statistics
+# ---------------------------------------------------------------------------------------------
+
+
+def scale_reliability(
+    items: pd.DataFrame,
+    *,
+    missing: str = "listwise",
+    n_boot: int = 2000,
+    seed: int | Sequence[int] | None = None,
+    ci: float = 0.95,
+    threshold: float = 0.70,
+    drop_gain: float = 0.02,
+) -> ScaleReliability:
+    """Cronbach's alpha, omega total and related coefficients of one scale, with intervals.
+
+    alpha = k/(k-1) (1 - tr C / 1'C1); omega_t = (1'R1 - sum u2) / 1'R1 with u2 the
+    uniquenesses of a one-factor minres fit (McDonald 1999, *Test theory*; Revelle & Zinbarg
+    2009, Psychometrika 74(1)).
+
+    Parameters
+    ----------
+    items
+        One row per respondent, one numeric column per item, NaN = missing. Reverse-keyed items
+        must already be reverse-scored.
+    missing
+        ``"listwise"`` or ``"pairwise"`` (see the module notes).
+    n_boot
+        Bootstrap resamples for the percentile intervals of alpha and omega; 0 skips them.
+    seed
+        Seed of ``numpy.random.default_rng`` for the bootstrap.
+    ci
+        Confidence level of every interval.
+    threshold
+        Alpha or omega below this is flagged.
+    drop_gain
+        An item whose removal raises alpha by more than this is flagged.
+
+    Returns
+    -------
+    ScaleReliability
+        Coefficients, intervals (Feldt, Duhachek-Iacobucci, bootstrap) and flags. Statistics
+        that cannot be computed (k < 2, zero-variance items for correlation-based statistics,
+        omega with fewer than 3 items) are NaN and the flags say why.
+
+    References
+    ----------
+    Cronbach (1951), Psychometrika 16(3); Guttman (1945), Psychometrika 10(4); Feldt (1965),
+    Psychometrika 30(3); Duhachek & Iacobucci (2004), J. Applied Psychology 89(5).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 4], "c": [1, 3, 3, 4, 5]})
+    >>> round(scale_reliability(x, n_boot=0).alpha, 4)
+    0.9451
+    """
+    _check_items(items)
+    _check_options(missing, n_boot, ci)
+    moments = _moments(items, missing)
+    k, n = items.shape[1], moments.n
+    flags: list[str] = []
+    if k < 2 or n < 3:
+        flags.append(f"too few items (k = {k} < 2)" if k < 2 else f"too few respondents (n = {n})")
+        return _undefined_scale(n, k, missing, ci, n_boot, flags)
+
+    cov = moments.cov
+    constant = np.diag(cov) <= 0
+    # psych::alpha standardizes the covariance matrix; psych::omega correlates pairwise.
+    corr = _cov_to_corr(cov)
+    alpha = float(_alpha(cov))
+    omega = float(_omega_total(moments.corr)) if k >= 3 else np.nan
+    lambda6 = _lambda6(corr)
+    lower = corr[np.tril_indices(k, -1)]
+    feldt = feldt_interval(alpha, n, k, ci=ci)
+    duhachek = duhachek_interval(cov, n, ci=ci)
+    boot = _bootstrap(moments, n_boot, seed, ci)
+
+    rest_r, alpha_drop = _item_rest_and_alpha_drop(cov)
+    flags += _scale_flags(items.columns, alpha, omega, threshold, constant, rest_r, alpha_drop,
+                          drop_gain, lambda6)
+    flags += boot.flags
+    return ScaleReliability(
+        n=n,
+        k=k,
+        missing_policy=missing,
+        alpha=alpha,
+        alpha_std=float(k / (k - 1) * (1 - k / corr.sum())),
+        lambda6=lambda6,
+        average_r=float(lower.mean()),
+        median_r=float(np.median(lower)),
+        omega_total=omega,
+        alpha_feldt_low=feldt[0],
+        alpha_feldt_high=feldt[1],
+        alpha_duhachek_low=duhachek[0],
+        alpha_duhachek_high=duhachek[1],
+        alpha_boot_low=boot.alpha[0],
+        alpha_boot_high=boot.alpha[1],
+        omega_boot_low=boot.omega[0],
+        omega_boot_high=boot.omega[1],
+        flags="; ".join(flags),
+        ci=ci,
+        n_boot=n_boot,
+    )
+
+
+def item_reliability(
+    items: pd.DataFrame,
+    *,
+    scale_min: int | None = None,
+    scale_max: int | None = None,
+    missing: str = "listwise",
+    drop_gain: float = 0.02,
+) -> pd.DataFrame:
+    """Item analysis of one scale: descriptives, item-rest r, alpha and omega if dropped.
+
+    item-rest r_i = cov(x_i, sum of the others) / (sd(x_i) sd(sum of the others)), psych's
+    ``r.drop`` (the "corrected item-total correlation" of SPSS; Cronbach 1951, Psychometrika).
+
+    Parameters
+    ----------
+    items
+        One row per respondent, one numeric column per item, NaN = missing.
+    scale_min, scale_max
+        Lowest and highest scale point; when both are given, ``freq_<v>`` columns count the
+        respondents giving each point ``v`` (integers from ``scale_min`` to ``scale_max``).
+    missing
+        ``"listwise"`` or ``"pairwise"``: statistics use the same respondents as
+        :func:`scale_reliability`.
+    drop_gain
+        Flag an item whose removal raises alpha by more than this.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item with columns ``item``, ``n``, ``mean``, ``sd``, ``item_rest_r``,
+        ``alpha_if_dropped``, ``omega_if_dropped``, ``flags`` and then ``freq_<v>``.
+        ``alpha_if_dropped`` needs 2 items left and ``omega_if_dropped`` 3, else NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 4], "c": [1, 3, 3, 4, 5]})
+    >>> item_reliability(x, scale_min=1, scale_max=5)["item_rest_r"].round(3).tolist()
+    [0.97, 0.809, 0.899]
+    """
+    _check_items(items)
+    _check_missing(missing)
+    if (scale_min is None) != (scale_max is None):
+        raise ValueError("give both scale_min and scale_max, or neither")
+    moments = _moments(items, missing)
+    k = items.shape[1]
+    cov = moments.cov
+    if k >= 2 and moments.n >= 3:
+        rest_r, alpha_drop = _item_rest_and_alpha_drop(cov)
+        omega_drop = _omega_total(_drop_each(moments.corr)) if k > 3 else np.full(k, np.nan)
+        gain = alpha_drop - _alpha(cov)
+    else:
+        rest_r = alpha_drop = omega_drop = gain = np.full(k, np.nan)
+    data = moments.data
+    table = pd.DataFrame(
+        {
+            "item": items.columns.astype(str),
+            "n": (~np.isnan(data)).sum(axis=0),
+            "mean": np.nanmean(data, axis=0) if len(data) else np.nan,
+            "sd": np.nanstd(data, axis=0, ddof=1) if len(data) > 1 else np.nan,
+            "item_rest_r": rest_r,
+            "alpha_if_dropped": alpha_drop,
+            "omega_if_dropped": omega_drop,
+        }
+    )
+    off_scale = None
+    if scale_min is not None:
+        points = np.arange(int(scale_min), int(scale_max) + 1)
+        counts = (data[:, :, None] == points).sum(axis=0)
+        off_scale = (~np.isnan(data)).sum(axis=0) - counts.sum(axis=1)
+    table["flags"] = _item_flags(k, np.diag(cov), rest_r, gain, drop_gain, off_scale)
+    if scale_min is not None:
+        for j, point in enumerate(points):
+            table[f"freq_{point}"] = counts[:, j]
+    return table
+
+
+def feldt_interval(alpha: float, n: int, k: int, *, ci: float = 0.95) -> tuple[float, float]:
+    """Feldt's F-distribution confidence interval for Cronbach's alpha.
+
+    [1 - (1 - alpha) F_{1-g/2}(n-1, (n-1)(k-1)), 1 - (1 - alpha) F_{g/2}(n-1, (n-1)(k-1))],
+    g = 1 - ci (Feldt 1965, Psychometrika 30(3); Feldt, Woodruff & Salih 1987, Applied
+    Psychological Measurement 11(1); psych's ``alpha.ci``).
+
+    Parameters
+    ----------
+    alpha
+        Sample alpha.
+    n
+        Respondents actually used (after deletion of missing data).
+    k
+        Number of items.
+    ci
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        Lower and upper bound.
+
+    Examples
+    --------
+    >>> [round(b, 4) for b in feldt_interval(0.760489, 301, 9)]
+    [0.7177, 0.7991]
+    """
+    if n < 2 or k < 2 or not np.isfinite(alpha):
+        return (np.nan, np.nan)
+    tail = (1 - ci) / 2
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    return (
+        float(1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)),
+        float(1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)),
+    )
+
+
+def duhachek_interval(cov: np.ndarray, n: int, *, ci: float = 0.95) -> tuple[float, float]:
+    """Duhachek & Iacobucci's asymptotic (normal) confidence interval for Cronbach's alpha.
+
+    alpha +- z sqrt(Q/n), Q = 2k^2 / ((k-1)^2 (1'C1)^3) [1'C1 (tr C^2 + tr^2 C) - 2 tr C 1'C^2 1]
+    (van Zyl, Neudecker & Nel 2000, Psychometrika 65(3); Duhachek & Iacobucci 2004, J. Applied
+    Psychology 89(5); psych's ``ase``).
+
+    Parameters
+    ----------
+    cov
+        k x k covariance matrix of the items.
+    n
+        Respondents actually used.
+    ci
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        Lower and upper bound.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = np.array([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]])
+    >>> [round(b, 3) for b in duhachek_interval(c, 200)]
+    [0.586, 0.747]
+    """
+    cov = np.asarray(cov, dtype=float)
+    k = cov.shape[0]
+    if k < 2 or n < 2:
+        return (np.nan, np.nan)
+    total, trace = cov.sum(), np.trace(cov)
+    square = cov @ cov
+    q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (
+        total * (np.trace(square) + trace**2) - 2 * trace * square.sum()
+    )
+    half = stats.norm.ppf(1 - (1 - ci) / 2) * np.sqrt(q / n)
+    alpha = float(_alpha(cov))
+    return (float(alpha - half), float(alpha + half))
+
+
+def difference_score_reliability(
+    minuend: pd.DataFrame, subtrahend: pd.DataFrame, *, missing: str = "listwise"
+) -> float:
+    """Reliability of a difference score such as SERVQUAL's P - E.
+
+    rho_D = (sP^2 rP + sE^2 rE - 2 sP sE rPE) / (sP^2 + sE^2 - 2 sP sE rPE), with sP, sE the SDs
+    of the two scale sums, rP, rE their alphas and rPE the correlation of the sums (Johns 1981,
+    Organizational Behavior and Human Performance 27(3); Peter, Churchill & Brown 1993,
+    J. Consumer Research 19(4)).
+
+    Parameters
+    ----------
+    minuend, subtrahend
+        Item frames of the two components (P and E), rows aligned on the same respondents.
+    missing
+        ``"listwise"`` keeps respondents who answered every item of both; ``"pairwise"`` forms
+        the joint covariance matrix from pairwise-complete respondents.
+
+    Returns
+    -------
+    float
+        rho_D; NaN when either component has fewer than 2 items or too few respondents.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"a": [5, 6, 7, 4, 6, 5], "b": [5, 7, 6, 4, 6, 6]})
+    >>> e = pd.DataFrame({"a": [6, 6, 7, 6, 5, 7], "b": [7, 6, 7, 5, 5, 6]})
+    >>> round(difference_score_reliability(p, e), 3)
+    0.742
+    """
+    _check_items(minuend)
+    _check_items(subtrahend)
+    _check_missing(missing)
+    if not minuend.index.equals(subtrahend.index):
+        raise ValueError("the two item frames must have the same rows (respondents) in the same order")
+    kp, ke = minuend.shape[1], subtrahend.shape[1]
+    joint = pd.DataFrame(np.hstack([minuend.to_numpy(float), subtrahend.to_numpy(float)]))
+    moments = _moments(joint, missing)
+    if kp < 2 or ke < 2 or moments.n < 3:
+        return np.nan
+    cov = moments.cov
+    cov_p, cov_e, cov_pe = cov[:kp, :kp], cov[kp:, kp:], cov[:kp, kp:].sum()
+    var_p, var_e = cov_p.sum(), cov_e.sum()
+    return float(
+        (var_p * _alpha(cov_p) + var_e * _alpha(cov_e) - 2 * cov_pe) / (var_p + var_e - 2 * cov_pe)
+    )
+
+
+def reliability_tables(
+    measures: Mapping[str, pd.DataFrame],
+    item_dimension: Mapping[str, str],
+    *,
+    scale_min: int,
+    scale_max: int,
+    seed: int,
+    missing: str = "listwise",
+    n_boot: int = 2000,
+    threshold: float = 0.70,
+    ci: float = 0.95,
+    drop_gain: float = 0.02,
+    difference_pairs: Mapping[str, tuple[str, str]] = DEFAULT_DIFFERENCE_PAIRS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scale and item reliability tables of one wave: every measure, every dimension and 'all'.
+
+    Parameters
+    ----------
+    measures
+        Measure name (expectation, perception, gap, adequate, desired) -> item frame (columns =
+        item ids, one row per respondent; a difference measure such as the gap holds P - E per
+        item).
+    item_dimension
+        Item id -> dimension id, in the instrument's order.
+    scale_min, scale_max
+        Scale points counted in ``freq_<v>`` (NaN for difference measures).
+    seed
+        Bootstrap seed; each scale's resamples come from ``default_rng([seed, crc32(name)])``, so
+        a scale's interval does not depend on which other scales are computed.
+    missing, n_boot, threshold, ci, drop_gain
+        As in :func:`scale_reliability`.
+    difference_pairs
+        Difference measure -> (minuend, subtrahend) measures; their rows get
+        ``difference_score_reliability`` (when both components are given) and no frequencies.
+
+    Returns
+    -------
+    reliability : pandas.DataFrame
+        One row per measure x dimension (dimension ``'all'`` = the whole scale), columns
+        :data:`RELIABILITY_COLUMNS`.
+    item_reliability : pandas.DataFrame
+        One row per measure x dimension x item: ``measure``, ``dimension``, then the columns of
+        :func:`item_reliability` with ``freq_<scale_min>`` .. ``freq_<scale_max>``.
+    """
+    _check_dimensions(measures, item_dimension)
+    scale_rows, item_frames = [], []
+    for measure, frame in measures.items():
+        pair = difference_pairs.get(measure)
+        is_difference = pair is not None
+        has_components = is_difference and all(name in measures for name in pair)
+        for dimension, columns in _scales(item_dimension):
+            result = scale_reliability(
+                frame[columns],
+                missing=missing,
+                n_boot=n_boot,
+                seed=[seed, zlib.crc32(f"{measure}/{dimension}".encode())],
+                ci=ci,
+                threshold=threshold,
+                drop_gain=drop_gain,
+            )
+            rho = (
+                difference_score_reliability(
+                    measures[pair[0]][columns], measures[pair[1]][columns], missing=missing
+                )
+                if has_components
+                else np.nan
+            )
+            scale_rows.append(
+                {"measure": measure, "dimension": dimension, **vars(result),
+                 "difference_score_reliability": rho}
+            )
+            table = item_reliability(
+                frame[columns],
+                scale_min=scale_min,
+                scale_max=scale_max,
+                missing=missing,
+                drop_gain=drop_gain,
+            )
+            if is_difference:
+                table[[c for c in table if c.startswith("freq_")]] = np.nan
+            table.insert(0, "dimension", dimension)
+            table.insert(0, "measure", measure)
+            item_frames.append(table)
+    return (
+        pd.DataFrame(scale_rows, columns=list(RELIABILITY_COLUMNS)),
+        pd.concat(item_frames, ignore_index=True),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checks
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_items(items: pd.DataFrame) -> None:
+    if not isinstance(items, pd.DataFrame):
+        raise TypeError(f"items must be a pandas DataFrame (one column per item), got {type(items).__name__}")
+    text = [str(c) for c in items.columns if not pd.api.types.is_numeric_dtype(items[c])]
+    if text:
+        raise TypeError(f"items must be numeric ratings; non-numeric columns: {', '.join(text)}")
+    if np.isinf(items.to_numpy(float)).any():
+        raise ValueError("items contain infinite values; code missing answers as NaN")
+
+
+def _check_missing(missing: str) -> None:
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
+
+
+def _check_options(missing: str, n_boot: int, ci: float) -> None:
+    _check_missing(missing)
+    if n_boot < 0:
+        raise ValueError(f"n_boot must be 0 (no bootstrap) or positive, got {n_boot}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci is a confidence level between 0 and 1, got {ci}")
+
+
+def _check_dimensions(measures: Mapping[str, pd.DataFrame], item_dimension: Mapping[str, str]) -> None:
+    for measure, frame in measures.items():
+        absent = [item for item in item_dimension if item not in frame.columns]
+        if absent:
+            raise ValueError(f"measure {measure!r} lacks the items {', '.join(map(str, absent))}")
+
+
+def _scales(item_dimension: Mapping[str, str]) -> Iterator[tuple[str, list[str]]]:
+    """Each dimension's items in instrument order, then 'all' (the whole scale)."""
+    for dimension in dict.fromkeys(item_dimension.values()):
+        yield dimension, [item for item, d in item_dimension.items() if d == dimension]
+    yield "all", list(item_dimension)
+
+
+# ---------------------------------------------------------------------------------------------
+# Moments (point estimate and bootstrap share them)
+# ---------------------------------------------------------------------------------------------
+
+
+def _moments(items: pd.DataFrame, missing: str) -> _Moments:
+    data = items.to_numpy(dtype=float)
+    if missing == "listwise":
+        data = data[~np.isnan(data).any(axis=1)]
+    cov, corr, count = _weighted_moments(data, np.ones((1, len(data))))
+    n = int(count[0].min()) if data.shape[1] else len(data)
+    return _Moments(data=data, cov=cov[0], corr=corr[0], n=n, policy=missing)
+
+
+def _weighted_moments(data: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairwise-complete covariances and correlations of ``data`` (n, k) under case weights (B, n).
+
+    Bootstrap resamples are weights (how often each row was drawn); weights of ones give the
+    sample moments. Correlations are R's ``cor(use="pairwise")``: each pair's means and SDs come
+    from the rows where both items are answered. Returns covariances, correlations and pairwise
+    counts, each (B, k, k).
+    """
+    observed = ~np.isnan(data)
+    # Centring on the full-sample means first keeps the one-pass sums numerically stable.
+    centred = np.where(observed, data - np.nanmean(data, axis=0) if len(data) else 0.0, 0.0)
+    products = np.einsum("bn,ni,nj->bij", weights, centred, centred, optimize=True)
+    if observed.all():
+        count = np.broadcast_to(weights.sum(axis=1)[:, None, None], products.shape)
+        sums = weights @ centred
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = (products - sums[:, :, None] * sums[:, None, :] / count) / (count - 1)
+        return cov, _cov_to_corr(cov), count
+    mask = observed.astype(float)
+    count = np.einsum("bn,ni,nj->bij", weights, mask, mask, optimize=True)
+    # [b, i, j]: sum (of squares) of item i over the rows where item j is also answered.
+    sums = np.einsum("bn,ni,nj->bij", weights, centred, mask, optimize=True)
+    squares = np.einsum("bn,ni,nj->bij", weights, centred**2, mask, optimize=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (products - sums * sums.swapaxes(1, 2) / count) / (count - 1)
+        pair_var = squares - sums**2 / count
+        corr = (products - sums * sums.swapaxes(1, 2) / count) / np.sqrt(pair_var * pair_var.swapaxes(1, 2))
+    return cov, corr, count
+
+
+def _cov_to_corr(cov: np.ndarray) -> np.ndarray:
+    sd = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return cov / sd[..., :, None] / sd[..., None, :]
+
+
+# ---------------------------------------------------------------------------------------------
+# Coefficients on (stacks of) matrices
+# ---------------------------------------------------------------------------------------------
+
+
+def _alpha(cov: np.ndarray) -> np.ndarray:
+    k = cov.shape[-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return k / (k - 1) * (1 - np.trace(cov, axis1=-2, axis2=-1) / cov.sum(axis=(-2, -1)))
+
+
+def _lambda6(corr: np.ndarray) -> float:
+    """Guttman's lambda 6: 1 - sum(1 - smc) / 1'R1 (psych's G6(smc))."""
+    if not np.isfinite(corr).all():
+        return np.nan
+    try:
+        smc = 1 - 1 / np.diag(np.linalg.inv(corr))
+    except np.linalg.LinAlgError:
+        return np.nan
+    return float(1 - (len(corr) - smc.sum()) / corr.sum())
+
+
+def _omega_total(corr: np.ndarray) -> np.ndarray:
+    """Omega total (psych): (1'R1 - sum of one-factor uniquenesses) / 1'R1, for (..., k, k)."""
+    k = corr.shape[-1]
+    communality = _one_factor_communalities(corr)
+    return 1 - (k - communality.sum(axis=-1)) / corr.sum(axis=(-2, -1))
+
+
+def _one_factor_communalities(corr: np.ndarray) -> np.ndarray:
+    """Communalities of a one-factor minres fit to each correlation matrix of a (..., k, k) stack.
+
+    psych's minres minimises the squared residuals of ``R - diag(u2)`` from its first principal
+    axis over uniquenesses ``u2`` in [.005, 1], starting from 1 - smc. Its stationary points are
+    the fixed points of iterated principal axes (h2 = squared first-axis loadings), i.e. the
+    unweighted least squares one-factor solution. We warm up with a few principal-axis steps from
+    psych's start, polish with Newton steps on the loadings (quadratic convergence), and keep
+    iterating principal axes with the .995 bound where Newton does not land on an interior local
+    minimum (Heywood cases, saddle points). Matrices with NaN (a zero-variance item) give NaN.
+    """
+    shape = corr.shape
+    stack = corr.reshape(-1, shape[-1], shape[-1])
+    valid = np.isfinite(stack).all(axis=(1, 2))
+    result = np.full(stack.shape[:2], np.nan)
+    if valid.any():
+        result[valid] = _fit_one_factor(stack[valid])
+    return result.reshape(shape[:-1])
+
+
+def _fit_one_factor(corr: np.ndarray) -> np.ndarray:
+    k = corr.shape[-1]
+    eye = np.eye(k)
+    off = corr * (1 - eye)
+    smc = 1 - 1 / np.diagonal(np.linalg.pinv(corr, hermitian=True), axis1=1, axis2=2)
+    communality, loadings = _principal_axes(off, np.clip(smc, 0, _MAX_COMMUNALITY), _PAF_WARMUP)
+    loadings, converged = _newton(off, loadings)
+    interior = converged & ((loadings**2).max(axis=1) <= _MAX_COMMUNALITY)
+    interior[interior] = _is_local_minimum(off[interior], loadings[interior])
+    result = loadings**2
+    if not interior.all():
+        rest = ~interior
+        _, rest_loadings = _principal_axes(off[rest], communality[rest], _PAF_MAX_ITER)
+        result[rest] = rest_loadings**2
+    return result
+
+
+def _principal_axes(off: np.ndarray, communality: np.ndarray, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """Iterated principal axes with communalities bounded in [0, .995] (psych's minres bounds)."""
+    eye = np.eye(off.shape[-1])
+    communality = communality.copy()
+    loadings = np.sqrt(communality)
+    active = np.arange(len(off))
+    for _ in range(iterations):
+        values, vectors = np.linalg.eigh(off[active] + eye * communality[active, None, :])
+        loadings[active] = vectors[:, :, -1] * np.sqrt(np.maximum(values[:, -1:], 0))
+        updated = np.clip(loadings[active] ** 2, 0, _MAX_COMMUNALITY)
+        moving = np.abs(updated - communality[active]).max(axis=1) >= _TOL
+        communality[active] = updated
+        active = active[moving]
+        if not len(active):
+            break
+    return communality, loadings
+
+
+def _newton(off: np.ndarray, loadings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Newton steps on f(l) = sum_{i != j} (r_ij - l_i l_j)^2 / 4 (unweighted least squares)."""
+    eye = np.eye(off.shape[-1])
+    step = np.full_like(loadings, np.inf)
+    for _ in range(_NEWTON_STEPS):
+        gradient, hessian = _uls_derivatives(off, loadings, eye)
+        with np.errstate(invalid="ignore"):
+            try:
+                step = np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:  # a singular Hessian somewhere: leave it to PAF
+                return loadings, np.zeros(len(loadings), dtype=bool)
+        loadings = loadings - step
+        if not np.isfinite(step).all() or np.abs(step).max() < _TOL:
+            break
+    return loadings, np.abs(step).max(axis=1) < _TOL
+
+
+def _uls_derivatives(off: np.ndarray, loadings: np.ndarray, eye: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    outer = loadings[:, :, None] * loadings[:, None, :]
+    gradient = -np.einsum("bij,bj->bi", off - outer * (1 - eye), loadings)
+    rest_ss = (loadings**2).sum(axis=1, keepdims=True) - loadings**2
+    hessian = (2 * outer - off) * (1 - eye) + eye * rest_ss[:, None, :]
+    return gradient, hessian
+
+
+def _is_local_minimum(off: np.ndarray, loadings: np.ndarray) -> np.ndarray:
+    _, hessian = _uls_derivatives(off, loadings, np.eye(off.shape[-1]))
+    return np.linalg.eigvalsh(hessian)[:, 0] > 0
+
+
+def _item_rest_and_alpha_drop(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Item-rest r (psych r.drop) and alpha if dropped for every item."""
+    k = cov.shape[0]
+    variance = np.diag(cov)
+    column = cov.sum(axis=0)
+    rest_var = cov.sum() - 2 * column + variance
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest_r = (column - variance) / np.sqrt(variance * rest_var)
+    alpha_drop = _alpha(_drop_each(cov)) if k > 2 else np.full(k, np.nan)
+    return rest_r, alpha_drop
+
+
+def _drop_each(matrix: np.ndarray) -> np.ndarray:
+    """Stack of the k submatrices with one item removed, (k, k-1, k-1)."""
+    k = matrix.shape[0]
+    kept = np.nonzero(~np.eye(k, dtype=bool))[1].reshape(k, k - 1)
+    return matrix[kept[:, :, None], kept[:, None, :]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bootstrap
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BootstrapIntervals:
+    alpha: tuple[float, float]
+    omega: tuple[float, float]
+    flags: list[str]
+
+
+def _bootstrap(moments: _Moments, n_boot: int, seed, ci: float) -> _BootstrapIntervals:
+    """Percentile intervals of alpha and omega from ``n_boot`` resamples of the kept rows."""
+    if n_boot == 0:
+        return _BootstrapIntervals((np.nan, np.nan), (np.nan, np.nan), [])
+    data = moments.data
+    n, k = data.shape
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, n, size=(n_boot, n))
+    weights = np.bincount(
+        (rows + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n
+    ).reshape(n_boot, n).astype(float)
+    cov, corr, _ = _weighted_moments(data, weights)
+    alphas = _alpha(cov)
+    omegas = _omega_total(corr) if k >= 3 else np.full(n_boot, np.nan)
+    levels = [(1 - ci) / 2, 1 - (1 - ci) / 2]
+    flags = []
+    for name, values in (("alpha", alphas), ("omega", omegas)):
+        undefined = int(np.isnan(values).sum())
+        if 0 < undefined < n_boot or (undefined and name == "alpha"):
+            flags.append(f"bootstrap {name} undefined in {undefined} of {n_boot} resamples (left out)")
+    return _BootstrapIntervals(
+        alpha=_percentiles(alphas, levels),
+        omega=_percentiles(omegas, levels),
+        flags=flags,
+    )
+
+
+def _percentiles(values: np.ndarray, levels: list[float]) -> tuple[float, float]:
+    if np.isnan(values).all():
+        return (np.nan, np.nan)
+    low, high = np.nanquantile(values, levels)
+    return (float(low), float(high))
+
+
+# ---------------------------------------------------------------------------------------------
+# Flags
+# ---------------------------------------------------------------------------------------------
+
+
+def _scale_flags(
+    names: pd.Index,
+    alpha: float,
+    omega: float,
+    threshold: float,
+    constant: np.ndarray,
+    rest_r: np.ndarray,
+    alpha_drop: np.ndarray,
+    drop_gain: float,
+    lambda6: float,
+) -> list[str]:
+    names = np.asarray(names.astype(str))
+    flags = []
+    if constant.any():
+        flags.append(
+            f"zero variance: {', '.join(names[constant])} (correlation-based statistics undefined)"
+        )
+    if alpha < threshold:
+        flags.append(f"alpha {alpha:.3f} < {threshold:.2f}")
+    if len(names) < 3:
+        flags.append("omega undefined with k = 2 (a one-factor model needs 3 items)")
+    elif np.isnan(omega) and not constant.any():
+        flags.append("omega undefined (one-factor fit failed)")
+    elif omega < threshold:
+        flags.append(f"omega {omega:.3f} < {threshold:.2f}")
+    if np.isnan(lambda6) and not constant.any():
+        flags.append("lambda 6 undefined (singular correlation matrix)")
+    negative = rest_r < 0
+    if negative.any():
+        flags.append(f"negative item-rest r: {', '.join(names[negative])} (unreversed item?)")
+    raises = alpha_drop - alpha > drop_gain
+    if raises.any():
+        flags.append(f"alpha rises by > {drop_gain:.2f} without: {', '.join(names[raises])}")
+    return flags
+
+
+def _item_flags(
+    k: int,
+    variance: np.ndarray,
+    rest_r: np.ndarray,
+    gain: np.ndarray,
+    drop_gain: float,
+    off_scale: np.ndarray | None,
+) -> list[str]:
+    rows = []
+    for i in range(k):
+        flags = []
+        if variance[i] <= 0:
+            flags.append("zero variance (item-rest r undefined)")
+        if rest_r[i] < 0:
+            flags.append("negative item-rest r (likely an unreversed item)")
+        if gain[i] > drop_gain:
+            flags.append(f"alpha rises by {gain[i]:.3f} if dropped")
+        if k == 2:
+            flags.append("alpha if dropped undefined (1 item left)")
+        if k == 3:
+            flags.append("omega if dropped undefined (2 items left)")
+        if off_scale is not None and off_scale[i] > 0:
+            flags.append(f"{off_scale[i]} values off the scale points")
+        rows.append("; ".join(flags))
+    return rows
+
+
+def _undefined_scale(n: int, k: int, missing: str, ci: float, n_boot: int, flags: list[str]) -> ScaleReliability:
+    nan = np.nan
+    return ScaleReliability(
+        n=n, k=k, missing_policy=missing, alpha=nan, alpha_std=nan, lambda6=nan, average_r=nan,
+        median_r=nan, omega_total=nan, alpha_feldt_low=nan, alpha_feldt_high=nan,
+        alpha_duhachek_low=nan, alpha_duhachek_high=nan, alpha_boot_low=nan, alpha_boot_high=nan,
+        omega_boot_low=nan, omega_boot_high=nan, flags="; ".join(flags), ci=ci, n_boot=n_boot,
+    )
