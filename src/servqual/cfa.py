@@ -399,22 +399,23 @@ def _is_well_conditioned(cov: np.ndarray, tol: float = 1e-10) -> bool:
 
 
 def _improper_solution(spec: _Spec, params: np.ndarray, item_names: Sequence[str],
-                       factor_names: Sequence[str]) -> str:
+                       factor_names: Sequence[str], group_names: Sequence[str] = ()) -> str:
     """Describe Heywood cases: standardized residual variances <= 0 (within tolerance), factor
     covariance matrices that are not positive definite; '' when the solution is proper."""
     problems = []
     for g in range(spec.n_groups):
+        where = f" in group {group_names[g]}" if group_names else ""
         mats = _group_matrices(spec, params, g)
         item_resid = np.diag(mats.theta) / np.diag(mats.sigma)
-        problems += [f"residual variance of {item_names[i]} = {mats.theta[i, i]:.4g}"
+        problems += [f"residual variance of {item_names[i]}{where} = {mats.theta[i, i]:.4g}"
                      for i in np.flatnonzero(item_resid <= _HEYWOOD_TOL)]
         eta_var = np.diag(mats.eta_cov)
         endogenous = mats.beta.any(axis=1)
         latent_resid = np.where(endogenous, np.diag(mats.psi) / np.where(eta_var > 0, eta_var, 1.0), 1.0)
-        problems += [f"disturbance variance of {factor_names[k]} = {mats.psi[k, k]:.4g}"
+        problems += [f"disturbance variance of {factor_names[k]}{where} = {mats.psi[k, k]:.4g}"
                      for k in np.flatnonzero(latent_resid <= _HEYWOOD_TOL)]
         if np.linalg.eigvalsh(mats.eta_cov).min() <= _HEYWOOD_TOL * max(eta_var.max(), 1e-300):
-            problems.append("factor covariance matrix is not positive definite "
+            problems.append(f"factor covariance matrix{where} is not positive definite "
                             "(a variance <= 0 or a correlation >= 1)")
     return "; ".join(dict.fromkeys(problems))
 

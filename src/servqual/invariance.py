@@ -1,0 +1,288 @@
+"""Measurement invariance of the instrument across groups (waves, segments) by multi-group CFA.
+
+semopy cannot constrain parameters across groups, so the multi-group ML CFA with mean structure is
+fitted here: groups are stacked in one parameter vector, equality constraints are shared
+parameters, and the multi-group discrepancy F = sum_g (n_g / N) F_g is minimised by L-BFGS-B with
+its analytic gradient (model algebra and fit indices shared with :mod:`servqual.cfa`). The
+identification and the constraints are lavaan's for ``cfa(model, data, group = ,
+group.equal = )`` (Rosseel 2012, J. Stat. Softw. 48(2)): the first item of every dimension is its
+marker (loading 1 in every group), factor variances and covariances are free in every group, and
+
+- configural: loadings and intercepts free per group, latent means 0;
+- metric: loadings equal across groups (``group.equal = "loadings"``);
+- scalar: loadings and intercepts equal, latent means free in groups 2..G
+  (``group.equal = c("loadings", "intercepts")``).
+
+Decision (each level against the one before it, Widaman & Reise 1997): the chi-square difference
+test (p >= .05), the change in CFI (Delta CFI = CFI_level - CFI_previous >= -.01; Cheung &
+Rensvold 2002, Struct. Equ. Modeling 9(2)) and in RMSEA (Delta RMSEA <= .015; Chen 2007,
+Struct. Equ. Modeling 14(3)). ``holds`` when all three agree, ``holds_by_fit_indices`` when
+only the chi-square difference rejects (it does so for trivial differences in large samples),
+``rejected`` when Delta CFI or Delta RMSEA exceeds its cutoff, ``not_assessed`` when a fit
+failed or the level below did not hold. Means may be compared across groups only where scalar
+invariance holds (``means_comparable``).
+
+Table ``invariance`` (:func:`measurement_invariance`; the pipeline adds ``grouping``): level,
+status, reason, n, n_groups, groups, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low,
+rmsea_ci_high, delta_chisq, delta_df, p, delta_cfi, delta_rmsea, decision, means_comparable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from servqual.cfa import (
+    _ALPHA,
+    _GRADIENT_TOL,
+    _LAMBDA,
+    _NU,
+    _PSI,
+    _THETA,
+    _baseline_chisq,
+    _build_spec,
+    _cfa_slots,
+    _check_items,
+    _fit_ml,
+    _gradient,
+    _group_stats,
+    _GroupStats,
+    _improper_solution,
+    _is_well_conditioned,
+    _model_layout,
+    _Spec,
+    fit_indices,
+)
+
+__all__ = ["LEVELS", "measurement_invariance"]
+
+LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
+#: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
+DELTA_CFI_MIN = -0.01
+#: Chen (2007): a rise in RMSEA of more than .015 rejects the constraints.
+DELTA_RMSEA_MAX = 0.015
+ALPHA = 0.05
+HOLDS = ("holds", "holds_by_fit_indices")
+
+_COLUMNS = ["level", "status", "reason", "n", "n_groups", "groups", "chisq", "df", "pvalue", "cfi",
+            "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "delta_chisq", "delta_df", "p",
+            "delta_cfi", "delta_rmsea", "decision", "means_comparable"]
+
+
+def _invariance_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int, level: str) -> _Spec:
+    """Multi-group spec with mean structure and lavaan's constraints for ``level``."""
+    equal_loadings = level in ("metric", "scalar")
+    equal_intercepts = level == "scalar"
+    p = len(factor_of_item)
+    slots = []
+    for g in range(n_groups):
+        slots += _cfa_slots(factor_of_item, n_factors, g, key_prefix=g, shared_loadings=equal_loadings)
+        slots += [(_NU, g, i, 0, ("nu", i) if equal_intercepts else (g, "nu", i), 0.0) for i in range(p)]
+        if equal_intercepts and g > 0:
+            slots += [(_ALPHA, g, k, 0, (g, "alpha", k), 0.0) for k in range(n_factors)]
+    return _build_spec(slots, p, n_factors, n_groups, True)
+
+
+def _start_values(spec: _Spec, stats_list: Sequence[_GroupStats], factor_of_item: Sequence[int]) -> np.ndarray:
+    """Starting values per group: one-factor principal-component loadings of each dimension scaled
+    to its marker, residual variances the rest of the item variance (at least 10%), factor
+    covariances 0, intercepts the item means. Shared parameters take group 1's value."""
+    item_factor = np.asarray(factor_of_item)
+    slot_start = np.zeros(len(spec.kind))
+    for g, st in enumerate(stats_list):
+        lam = np.zeros(spec.n_items)
+        psi = np.zeros(spec.n_factors)
+        for k in range(spec.n_factors):
+            members = np.flatnonzero(item_factor == k)
+            vals, vecs = np.linalg.eigh(st.cov[np.ix_(members, members)])
+            comp = vecs[:, -1] * np.sqrt(vals[-1])
+            comp *= np.sign(comp[0]) or 1.0
+            lam[members] = comp / comp[0]
+            psi[k] = comp[0] ** 2
+        resid = np.maximum(np.diag(st.cov) - lam**2 * psi[item_factor], 0.1 * np.diag(st.cov))
+        by_kind = {_LAMBDA: lam, _PSI: psi, _THETA: resid, _NU: st.mean}
+        for kind, values in by_kind.items():
+            s = (spec.group == g) & (spec.kind == kind) & (spec.row == spec.col if kind == _PSI else True)
+            slot_start[s] = values[spec.row[s]]
+    start = np.zeros(spec.n_free)
+    free = spec.free >= 0
+    # reversed so that the first slot of a shared parameter (group 1) is written last
+    start[spec.free[free][::-1]] = slot_start[free][::-1]
+    return start
+
+
+def _check_group(data: pd.DataFrame, group: pd.Series) -> pd.Series:
+    if not isinstance(group, pd.Series):
+        raise TypeError("group must be a pandas Series of group labels, indexed like data")
+    if not group.index.equals(data.index):
+        if not group.index.isin(data.index).all() or len(group) != len(data):
+            raise ValueError("group must have the same index as data (one label per respondent)")
+        group = group.reindex(data.index)
+    return group
+
+
+def _check_levels(levels: Sequence[str]) -> list[str]:
+    levels = list(levels)
+    unknown = [lv for lv in levels if lv not in LEVELS]
+    if unknown or not levels:
+        raise ValueError(f"levels must be taken from {LEVELS}; got {levels}")
+    if levels != sorted(levels, key=LEVELS.index) or len(set(levels)) != len(levels):
+        raise ValueError(f"levels must be in the order {LEVELS} without repeats; got {levels}")
+    return levels
+
+
+def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int) -> tuple[list, list[str]]:
+    """Groups with at least min_group_size complete cases and a positive-definite covariance."""
+    kept, skipped = [], []
+    for label in pd.unique(labels):
+        n = int((labels == label).sum())
+        if n < min_group_size:
+            skipped.append(f"{label} (n = {n} < {min_group_size})")
+        elif n <= x.shape[1] or not _is_well_conditioned(_group_stats(x[labels == label]).cov):
+            skipped.append(f"{label} (item covariance matrix not positive definite)")
+        else:
+            kept.append(label)
+    return kept, skipped
+
+
+def measurement_invariance(
+    data: pd.DataFrame,
+    item_dimension: Mapping[str, str],
+    group: pd.Series,
+    *,
+    levels: Sequence[str] = LEVELS,
+    min_group_size: int = 50,
+) -> pd.DataFrame:
+    """Configural, metric and scalar invariance of the instrument's CFA across groups.
+
+    chi2 = sum_g n_g F_g with F_g = log|Sigma_g| + tr(S_g Sigma_g^-1) - log|S_g| - p
+    + (m_g - mu_g)' Sigma_g^-1 (m_g - mu_g) (multi-group ML, Jöreskog 1971, Psychometrika 36(4)),
+    S_g with divisor n_g; CFI/TLI/RMSEA as lavaan (RMSEA times sqrt(G)) against the baseline of
+    independent items with free means and variances per group. Tests: Delta chi2 on Delta df
+    between consecutive levels; Delta CFI >= -.01 (Cheung & Rensvold 2002, Struct. Equ.
+    Modeling 9(2)); Delta RMSEA <= .015 (Chen 2007, Struct. Equ. Modeling 14(3)).
+
+    Listwise deletion over the items and the group label. Groups smaller than
+    ``min_group_size`` (or with a singular covariance matrix) are left out and named in
+    ``reason``; with fewer than two groups left, or a failed fit, the rows carry a status
+    instead of raising.
+
+    Parameters
+    ----------
+    data : pd.DataFrame
+        One row per respondent, one numeric column per item.
+    item_dimension : mapping
+        Item id -> dimension id in the instrument's order (first item = marker of its dimension).
+    group : pd.Series
+        Group label per respondent (same index as ``data``), e.g. wave or segment.
+    levels : sequence of str
+        Levels to fit, in the order configural, metric, scalar.
+    min_group_size : int
+        Groups with fewer complete cases are skipped.
+
+    Returns
+    -------
+    pd.DataFrame
+        The ``invariance`` table, one row per level (columns in the module docstring):
+        ``status`` is ok, heywood, not_converged, not_identified or too_few_groups.
+
+    Examples
+    --------
+    >>> import importlib.resources
+    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
+    >>> hs = pd.read_csv(path, index_col=0)
+    >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
+    >>> table = measurement_invariance(hs, dims, hs["school"])
+    >>> table[["level", "chisq", "df", "decision"]].round(3).values.tolist()
+    [['configural', 115.851, 48, 'reference'], ['metric', 124.044, 54, 'holds'], ['scalar', 164.103, 60, 'rejected']]
+    """
+    items = _check_items(data, item_dimension)
+    group = _check_group(data, group)
+    levels = _check_levels(levels)
+    factor_of_item, factors = _model_layout(item_dimension, "instrument")
+    x = data[items].to_numpy(dtype=float)
+    labels = group.to_numpy()
+    complete = ~np.isnan(x).any(axis=1) & pd.notna(labels)
+    x, labels = x[complete], labels[complete]
+    kept, skipped = _usable_groups(x, labels, min_group_size)
+    note = f"skipped groups: {', '.join(skipped)}" if skipped else ""
+    base = dict(n=int(np.isin(labels, kept).sum()), n_groups=len(kept), groups=", ".join(map(str, kept)))
+    problem = _invariance_problem(factor_of_item, factors, kept)
+    if problem:
+        status = "too_few_groups" if len(kept) < 2 else "not_identified"
+        rows = [dict(base, level=lv, status=status, reason="; ".join(filter(None, [problem, note])),
+                     decision="not_assessed", means_comparable=False) for lv in levels]
+        return pd.DataFrame(rows, columns=_COLUMNS)
+    stats_list = [_group_stats(x[labels == label]) for label in kept]
+    rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, stats_list, (items, factors, kept), note))
+            for lv in levels]
+    return _add_decisions(pd.DataFrame(rows, columns=_COLUMNS))
+
+
+def _invariance_problem(factor_of_item: Sequence[int], factors: Sequence[str], kept: list) -> str:
+    if len(kept) < 2:
+        return f"{len(kept)} group(s) large enough to compare; invariance needs at least 2"
+    sizes = np.bincount(factor_of_item)
+    single = [factors[k] for k in np.flatnonzero(sizes < 2)]
+    if single:
+        return f"dimensions with fewer than 2 items cannot be identified: {single}"
+    if len(factors) == 1 and sizes[0] < 3:
+        return "a single factor needs at least 3 items"
+    return ""
+
+
+def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[_GroupStats],
+               names: tuple[Sequence[str], Sequence[str], Sequence], note: str) -> dict:
+    """Fit one level; ``names`` are the item, factor and group names used in messages."""
+    items, factors, groups = names
+    spec = _invariance_spec(factor_of_item, len(factors), len(stats_list), level)
+    result = _fit_ml(spec, stats_list, _start_values(spec, stats_list, factor_of_item))
+    grad = _gradient(spec, stats_list, result.x)
+    converged = bool(np.isfinite(result.fun) and np.abs(grad).max() < _GRADIENT_TOL)
+    improper = _improper_solution(spec, result.x, items, factors, [str(g) for g in groups]) if converged else ""
+    if not converged:
+        status, reason = "not_converged", f"the optimiser did not converge ({result.message})"
+    elif improper:
+        status, reason = "heywood", f"improper solution: {improper}"
+    else:
+        status, reason = "ok", ""
+    n = sum(st.n for st in stats_list)
+    fi = fit_indices(n * result.fun, spec.df, *_baseline_chisq(stats_list), n, len(stats_list))
+    return dict(status=status, reason="; ".join(filter(None, [reason, note])), chisq=fi.chisq, df=fi.df,
+                pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low,
+                rmsea_ci_high=fi.rmsea_ci_high)
+
+
+def _add_decisions(table: pd.DataFrame) -> pd.DataFrame:
+    """Differences to the previous level and the decision, cumulative over the levels."""
+    previous = table.shift(1)
+    table["delta_chisq"] = table["chisq"] - previous["chisq"]
+    table["delta_df"] = (table["df"] - previous["df"]).astype("Int64")
+    valid = table["delta_df"].fillna(0).to_numpy() > 0
+    table["p"] = np.where(valid, stats.chi2.sf(table["delta_chisq"].clip(lower=0).fillna(0),
+                                               table["delta_df"].fillna(1).astype(float)), np.nan)
+    table["delta_cfi"] = table["cfi"] - previous["cfi"]
+    table["delta_rmsea"] = table["rmsea"] - previous["rmsea"]
+    decisions: list[str] = []
+    for i, row in table.iterrows():
+        decisions.append(_decision(row, None if i == 0 else table.loc[i - 1, "status"],
+                                   None if i == 0 else decisions[-1]))
+    table["decision"] = decisions
+    scalar = table.loc[table["level"] == "scalar", "decision"]
+    table["means_comparable"] = bool(len(scalar) and scalar.iloc[0] in HOLDS)
+    return table.astype({"df": "Int64"})
+
+
+def _decision(row: pd.Series, previous_status: str | None, previous_decision: str | None) -> str:
+    if row["status"] != "ok":
+        return "not_assessed"
+    if previous_status is None:
+        return "reference"
+    if previous_status != "ok" or previous_decision not in ("reference", *HOLDS):
+        return "not_assessed"
+    if row["delta_cfi"] < DELTA_CFI_MIN or row["delta_rmsea"] > DELTA_RMSEA_MAX:
+        return "rejected"
+    return "holds" if row["p"] >= ALPHA else "holds_by_fit_indices"
