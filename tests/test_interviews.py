@@ -265,6 +265,15 @@ def test_example_study(example) -> None:
     assert encodings["customers_focus_group.txt"] == ("utf-8" if wave == "wave1" else "utf-8-sig")
 
 
+def test_sentence_units_refine_agreement() -> None:
+    folder = ROOT / "data" / "raw" / "wave1" / "interviews"
+    turns = analyse_interviews(folder, CODEBOOK, survey_gaps(), seed=1, n_boot=50)
+    sentences = analyse_interviews(folder, CODEBOOK, survey_gaps(), unit="sentence", seed=1, n_boot=50)
+    n_turns, n_sentences = (r.coder_agreement.set_index("code").at["(all codes)", "n_units"] for r in (turns, sentences))
+    assert n_sentences > n_turns == 37  # 37 participant turns in wave 1
+    assert sentences.segments["units"].str.fullmatch(r"T\d{3}S\d{2}(;T\d{3}S\d{2})*").all()
+
+
 def test_example_sidecars_name_every_speaker() -> None:
     for wave in ("wave1", "wave2"):
         table = pd.read_csv(ROOT / "data" / "raw" / wave / "interviews" / "documents.tsv", sep="\t")

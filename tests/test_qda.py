@@ -75,6 +75,8 @@ def test_anchor_selection_repairs() -> None:
     assert anchor_selection(TEXT, shifted, shifted + len(quote), quote, raw=raw) == (start, start + len(quote), "crlf")
     assert anchor_selection(TEXT, start - 9, start - 9 + len(quote), quote) == (start, start + len(quote), "nearby")
     assert anchor_selection(TEXT, None, None, quote) == (start, start + len(quote), "located")
+    assert anchor_selection(TEXT, start - 9, start - 9 + len(quote), quote, window=5) == (
+        start, start + len(quote), "moved")
     assert anchor_selection(TEXT, 0, 5, "not in the text")[2] == "not found"
     assert anchor_selection(TEXT, 0, 9, "Moderat...") == (0, 9, "ok")
     # NVivo counts UTF-16 code units: an emoji (outside the BMP) shifts later offsets by one.

@@ -32,6 +32,7 @@ import uuid
 import warnings
 import zipfile
 from collections.abc import Mapping
+from io import StringIO
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
@@ -68,10 +69,6 @@ class QdaFormatWarning(UserWarning):
     """A REFI-QDA file departs from the standard in a way the reader could work around."""
 
 
-def _empty_segments() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="Int64" if c in ("start", "end") else object) for c in SEGMENT_COLUMNS})
-
-
 def _canonical(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(name).strip().lower())
 
@@ -99,8 +96,6 @@ def read_segments_csv(path: str | Path, *, coder: str | None = None) -> pd.DataF
     path = Path(path)
     raw, _ = decode_text(path.read_bytes())
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    from io import StringIO
-
     table = pd.read_csv(StringIO(raw), sep=sep, dtype=str, keep_default_na=False)
     lookup = {_canonical(c): c for c in table.columns}
     found = {
@@ -176,13 +171,16 @@ def anchor_selection(
     Tried in order: the positions as given; positions counted with ``\\r\\n`` as two
     characters (``raw`` = the text before normalisation); positions in UTF-16 code units
     (NVivo); the occurrence of the quote nearest to the stated start within ``window`` code
-    points; for a selection without positions, the first occurrence in the document.
+    points; the occurrence nearest to it anywhere in the document (``"moved"``: the tool's copy
+    of the text differed, e.g. a header was left out); for a selection without positions, the
+    first occurrence in the document.
 
     Returns
     -------
     (start, end, method)
         ``method`` is ``"ok"``, ``"unchecked"`` (no quote to check against), ``"crlf"``,
-        ``"utf16"``, ``"nearby"``, ``"located"`` or ``"not found"`` (positions kept).
+        ``"utf16"``, ``"nearby"``, ``"moved"``, ``"located"`` or ``"not found"`` (positions
+        kept).
     """
     quote = normalise_text(quote or "")
     if start is None or pd.isna(start):
@@ -200,10 +198,13 @@ def anchor_selection(
         if _matches(text[s:e], quote):
             return s, e, method
     hit = _search(text, quote, start, window)
+    method = "nearby"
+    if hit is None:
+        hit, method = _search(text, quote, start, None), "moved"
     if hit is None:
         return start, end, "not found"
     length = end - start if _stem(quote) != quote else len(quote)
-    return hit, hit + length, "nearby"
+    return hit, hit + length, method
 
 
 def anchor_segments(
