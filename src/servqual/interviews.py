@@ -356,7 +356,11 @@ def _is_participant(segments: pd.DataFrame) -> pd.Series:
 
 
 def _exploded(segments: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment x unit x (dimension or gap) for counting."""
+    """One row per segment x unit x speaker, for counting (``unit_key`` = document|unit).
+
+    A segment over two turns yields both units and both speakers (their cross product), which
+    distinct counts of units and participants are not affected by.
+    """
     rows = segments.assign(unit=segments["units"].str.split(";"), speaker=segments["speakers"].str.split(";"))
     rows = rows.explode("unit").explode("speaker")
     rows = rows[rows["unit"].fillna("") != ""]
