@@ -2,9 +2,9 @@
 
 Reference numbers come from REFERENCE.md section 4 (Holzinger-Swineford) and from this R script,
 run on the semopy copy of the Holzinger-Swineford data (``hs``) and on tests/data/cfa_sim4.csv
-(``sim``, made by tests/data/cfa_sim4_generate.py; 400 simulated respondents, 16 items rated 1..7 in
-4 dimensions of 4 items, with a
-cross-loading of y8 on F3 and a residual covariance of y13 and y14 as misfit, 12 missing cells):
+(``sim``, made by tests/data/cfa_sim4_generate.py: 400 simulated respondents, 16 items rated 1..7
+in 4 dimensions of 4 items, with a cross-loading of y8 on F3 and a residual covariance of y13 and
+y14 as misfit, 12 missing cells):
 
     library(lavaan)
     fm <- c("npar","chisq","df","pvalue","baseline.chisq","baseline.df","cfi","tli","rmsea",

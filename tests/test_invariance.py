@@ -17,9 +17,6 @@ and tests/data/cfa_sim4.csv (two groups A and B; group B has shifted intercepts 
 
 from __future__ import annotations
 
-import importlib.resources
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,25 +24,13 @@ from scipy import optimize
 
 from servqual import cfa, invariance
 
-DATA = Path(__file__).parent / "data"
-HS_DIMS = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
-SIM_DIMS = {f"y{i}": f"F{(i - 1) // 4 + 1}" for i in range(1, 17)}
-
-
-@pytest.fixture(scope="module")
-def hs() -> pd.DataFrame:
-    path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
-    return pd.read_csv(path, index_col=0)
+# the data fixtures and mappings are those of the CFA tests
+from test_cfa import HEY_DIMS, HS_DIMS, SIM_DIMS, heywood_data, hs, sim  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")
 def hs_table(hs) -> pd.DataFrame:
     return invariance.measurement_invariance(hs, HS_DIMS, hs["school"]).set_index("level")
-
-
-@pytest.fixture(scope="module")
-def sim() -> pd.DataFrame:
-    return pd.read_csv(DATA / "cfa_sim4.csv")
 
 
 def test_holzinger_swineford_by_school_reference_md(hs_table):
@@ -170,8 +155,6 @@ def test_levels_subset_and_checks(hs):
 
 
 def test_heywood_case_reports_status_per_group():
-    from test_cfa import HEY_DIMS, heywood_data
-
     data = heywood_data()
     group = pd.Series(np.where(np.arange(len(data)) % 2, "odd", "even"), index=data.index)
     table = invariance.measurement_invariance(data, HEY_DIMS, group)

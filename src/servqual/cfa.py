@@ -315,19 +315,26 @@ def _gradient(spec: _Spec, stats_list: Sequence[_GroupStats], params: np.ndarray
                for g, st in enumerate(stats_list))
 
 
+def _free_derivatives(spec: _Spec, g: int, mats: _Matrices) -> tuple[np.ndarray, np.ndarray]:
+    """dSigma (free x p x p) and dmu (free x p) of group g by free parameter (shared slots summed)."""
+    free, dsigma, dmu = _slot_derivatives(spec, g, mats)
+    onehot = np.zeros((spec.n_free, len(free)))
+    onehot[free, np.arange(len(free))] = 1.0
+    return np.einsum("qs,sij->qij", onehot, dsigma), onehot @ dmu
+
+
 def _information(spec: _Spec, stats_list: Sequence[_GroupStats], params: np.ndarray) -> np.ndarray:
     """Total expected information sum_g n_g [1/2 tr(S^-1 dS_a S^-1 dS_b) + dmu_a' S^-1 dmu_b]."""
     info = np.zeros((spec.n_free, spec.n_free))
     for g, st in enumerate(stats_list):
         mats = _group_matrices(spec, params, g)
-        free, dsigma, dmu = _slot_derivatives(spec, g, mats)
-        onehot = np.zeros((spec.n_free, len(free)))
-        onehot[free, np.arange(len(free))] = 1.0
-        info += st.n * onehot @ _unit_information(mats.sigma, dsigma, dmu, spec.meanstructure) @ onehot.T
+        dsigma, dmu = _free_derivatives(spec, g, mats)
+        info += st.n * _unit_information(mats.sigma, dsigma, dmu, spec.meanstructure)
     return info
 
 
-def _unit_information(sigma: np.ndarray, dsigma: np.ndarray, dmu: np.ndarray, meanstructure: bool) -> np.ndarray:
+def _unit_information(sigma: np.ndarray, dsigma: np.ndarray, dmu: np.ndarray,
+                      meanstructure: bool) -> np.ndarray:
     """Expected information of one observation for parameters with derivatives dsigma, dmu."""
     chol_inv = np.linalg.inv(np.linalg.cholesky(sigma))
     white = chol_inv @ dsigma @ chol_inv.T
@@ -338,7 +345,8 @@ def _unit_information(sigma: np.ndarray, dsigma: np.ndarray, dmu: np.ndarray, me
     return info
 
 
-def _fit_ml(spec: _Spec, stats_list: Sequence[_GroupStats], start: np.ndarray) -> optimize.OptimizeResult:
+def _fit_ml(spec: _Spec, stats_list: Sequence[_GroupStats],
+            start: np.ndarray) -> optimize.OptimizeResult:
     """Minimise the multi-group F_ML with L-BFGS-B and the analytic gradient.
 
     Non-positive-definite Sigma during the line search gets a large finite value (the line
@@ -355,7 +363,8 @@ def _fit_ml(spec: _Spec, stats_list: Sequence[_GroupStats], start: np.ndarray) -
 
 
 def _loglik(spec: _Spec, stats_list: Sequence[_GroupStats], params: np.ndarray) -> tuple[float, float]:
-    """Model and unrestricted log-likelihoods: -n/2 (p log 2 pi + log|Sigma| + tr(S Sigma^-1) [+ mean term])."""
+    """Model and unrestricted log-likelihoods,
+    -n/2 (p log 2 pi + log|Sigma| + tr(S Sigma^-1) [+ (m - mu)' Sigma^-1 (m - mu)])."""
     model = unrestricted = 0.0
     for g, st in enumerate(stats_list):
         p = len(st.mean)
@@ -369,7 +378,8 @@ def _loglik(spec: _Spec, stats_list: Sequence[_GroupStats], params: np.ndarray) 
 
 def _baseline_chisq(stats_list: Sequence[_GroupStats]) -> tuple[float, int]:
     """Independence model (free variances and means): chi2 = sum_g n_g (sum log s_ii - log|S_g|)."""
-    chisq = sum(st.n * (np.log(np.diag(st.cov)).sum() - np.linalg.slogdet(st.cov)[1]) for st in stats_list)
+    chisq = sum(st.n * (np.log(np.diag(st.cov)).sum() - np.linalg.slogdet(st.cov)[1])
+                for st in stats_list)
     p = len(stats_list[0].mean)
     return float(chisq), len(stats_list) * p * (p - 1) // 2
 
@@ -733,7 +743,8 @@ def fit_cfa(
         return CFAResult(status="not_identified", reason=problem, converged=False, **base)
     if len(x) <= len(items):
         return CFAResult(status="not_positive_definite", converged=False, reason=(
-            f"{len(x)} complete cases for {len(items)} items: the covariance matrix is singular"), **base)
+            f"{len(x)} complete cases for {len(items)} items: the covariance matrix is singular"),
+            **base)
     st = _group_stats(x)
     if not _is_well_conditioned(st.cov):
         return CFAResult(status="not_positive_definite", converged=False, reason=(
@@ -768,7 +779,10 @@ def _fit_with_semopy(spec: _Spec, st: _GroupStats) -> tuple[np.ndarray, bool, st
     sem = semopy.Model("\n".join(lines))
     cov = pd.DataFrame(st.cov, index=obs, columns=obs)
     result = sem.fit(cov=cov, n_samples=st.n, options={"ftol": 1e-12, "maxiter": 10000})
-    est = sem.inspect(what="est")
+    n_semopy = int(sum(p.active for p in sem.parameters.values()))
+    if n_semopy != spec.n_free:
+        raise ValueError(f"semopy estimated {n_semopy} parameters, the model has {spec.n_free}")
+    est = sem.inspect(what="est", information=None)  # estimates only: our SEs come later
     lookup = {(r.lval, r.op, r.rval): float(r.Estimate) for r in est.itertuples()}
     names = {_LAMBDA: (obs, lat), _BETA: (lat, lat), _PSI: (lat, lat), _THETA: (obs, obs)}
     params = np.zeros(spec.n_free)
@@ -781,9 +795,6 @@ def _fit_with_semopy(spec: _Spec, st: _GroupStats) -> tuple[np.ndarray, bool, st
             params[free] = lookup[(a, "~", b)]
         else:
             params[free] = lookup.get((a, "~~", b), lookup.get((b, "~~", a)))
-    n_semopy = int(sum(p.active for p in sem.parameters.values()))
-    if n_semopy != spec.n_free:
-        raise ValueError(f"semopy estimated {n_semopy} parameters, the model has {spec.n_free}")
     return params, bool(result.success), str(result.message)
 
 
@@ -895,7 +906,8 @@ def standardized_loadings(result: CFAResult) -> pd.DataFrame:
     pd.DataFrame
         Columns model, factor, item, std_loading, se, r2 (empty when nothing was fitted).
     """
-    return result.loadings.assign(model=result.model)[["model", "factor", "item", "std_loading", "se", "r2"]]
+    columns = ["model", "factor", "item", "std_loading", "se", "r2"]
+    return result.loadings.assign(model=result.model)[columns]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1031,7 +1043,8 @@ def htmt(data: pd.DataFrame, item_dimension: Mapping[str, str]) -> pd.DataFrame:
         block = r[np.ix_(a, a)]
         return block[np.triu_indices_from(block, 1)].mean()
 
-    rows = [(dims[a], dims[b], r[np.ix_(member[a], member[b])].mean() / np.sqrt(mono(member[a]) * mono(member[b])))
+    rows = [(dims[a], dims[b],
+             r[np.ix_(member[a], member[b])].mean() / np.sqrt(mono(member[a]) * mono(member[b])))
             for a, b in combinations(range(len(dims)), 2)]
     return pd.DataFrame(rows, columns=["dimension_a", "dimension_b", "htmt"])
 
@@ -1119,11 +1132,7 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     ia, ib = np.triu_indices(p, 1)
     cand = np.zeros((len(ia), p, p))
     cand[np.arange(len(ia)), ia, ib] = cand[np.arange(len(ia)), ib, ia] = 1.0
-    mats = _group_matrices(spec, params, 0)
-    free, dsigma, dmu = _slot_derivatives(spec, 0, mats)
-    onehot = np.zeros((spec.n_free, len(free)))
-    onehot[free, np.arange(len(free))] = 1.0
-    dtheta = np.einsum("qs,sij->qij", onehot, dsigma)
+    dtheta, _ = _free_derivatives(spec, 0, _group_matrices(spec, params, 0))
     both = np.concatenate([dtheta, cand])
     info = _unit_information(sigma, both, np.zeros((len(both), p)), False)
     q = spec.n_free
@@ -1196,8 +1205,9 @@ def cfa_tables(
     >>> hs = pd.read_csv(path, index_col=0)
     >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
     >>> tables = cfa_tables(hs, dims)
-    >>> tables.hints.loc[0, ["item_a", "item_b", "mi"]].tolist()[:2], round(float(tables.hints.loc[0, "mi"]), 1)
-    (['x7', 'x8'], 34.1)
+    >>> top = tables.hints.iloc[0]
+    >>> top["item_a"], top["item_b"], round(float(top["mi"]), 1)
+    ('x7', 'x8', 34.1)
     """
     n_dims = len(set(item_dimension.values()))
     models = [m for m in MODELS if m != "second_order" or n_dims >= 3]
