@@ -98,7 +98,9 @@ def test_holzinger_swineford_scale_matches_reference(nine):
     assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(
         (0.760488595824792 - z * ase, 0.760488595824792 + z * ase), abs=1e-9
     )
-    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx((0.719653, 0.801324), abs=2e-6)
+    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(
+        (0.719653, 0.801324), abs=2e-6
+    )
     assert (r.n, r.k, r.missing_policy, r.flags) == (301, 9, "listwise", "")
 
 
@@ -109,8 +111,17 @@ def test_holzinger_swineford_items_match_reference(nine):
     if_dropped = [0.725, 0.764, 0.749, 0.715, 0.724, 0.714, 0.766, 0.748, 0.731]
     np.testing.assert_allclose(items["item_rest_r"], rest_r, atol=1e-3)
     np.testing.assert_allclose(items["alpha_if_dropped"], if_dropped, atol=1e-3)
-    omega_if_dropped = [0.7432377316, 0.7740211662, 0.7644342921, 0.7239531629, 0.7307935574,
-                        0.7221550225, 0.7760915490, 0.7644848443, 0.7498850774]  # psych, R
+    omega_if_dropped = [
+        0.7432377316,
+        0.7740211662,
+        0.7644342921,
+        0.7239531629,
+        0.7307935574,
+        0.7221550225,
+        0.7760915490,
+        0.7644848443,
+        0.7498850774,
+    ]  # psych, R
     np.testing.assert_allclose(items["omega_if_dropped"], omega_if_dropped, atol=1e-6)
     np.testing.assert_allclose(items["mean"], nine.mean(), rtol=1e-12)
     np.testing.assert_allclose(items["sd"], nine.std(), rtol=1e-12)
@@ -135,31 +146,70 @@ def test_holzinger_swineford_factor_alphas(hs, factor, alpha, omega):
 
 PD_REFERENCE = {
     ("y1", "y2", "y3", "y4"): dict(
-        alpha=0.8587945262, alpha_std=0.8699025782, lambda6=0.8520183725, average_r=0.625697632,
-        median_r=0.6435726531, omega=0.872369841, feldt=(0.7982861250, 0.9045893330),
+        alpha=0.8587945262,
+        alpha_std=0.8699025782,
+        lambda6=0.8520183725,
+        average_r=0.625697632,
+        median_r=0.6435726531,
+        omega=0.872369841,
+        feldt=(0.7982861250, 0.9045893330),
         duhachek=(0.8067450884, 0.9108439640),
         rest_r=[0.7671562575, 0.6730804805, 0.6363700963, 0.8005020000],
         alpha_drop=[0.8097848195, 0.8449700323, 0.8471232596, 0.7786082896],
         omega_drop=[0.8299837641, 0.8549289780, 0.8626428140, 0.8170125493],
     ),
     ("y5", "y6", "y7", "y8"): dict(
-        alpha=0.8827393729, alpha_std=0.8848965783, lambda6=0.8631678982, average_r=0.6577639384,
-        median_r=0.6538607013, omega=0.8860958477, feldt=(0.8324916532, 0.9207685485),
+        alpha=0.8827393729,
+        alpha_std=0.8848965783,
+        lambda6=0.8631678982,
+        average_r=0.6577639384,
+        median_r=0.6538607013,
+        omega=0.8860958477,
+        feldt=(0.8324916532, 0.9207685485),
         duhachek=(0.8403471239, 0.9251316219),
         rest_r=[0.6999100573, 0.7307457569, 0.7559945824, 0.8150777703],
         alpha_drop=[0.8700468184, 0.8567622806, 0.8455553665, 0.8212893246],
         omega_drop=[0.8741590695, 0.8618255231, 0.8532046723, 0.8309880488],
     ),
     tuple(f"y{i}" for i in range(1, 9)): dict(
-        alpha=0.9290715319, alpha_std=0.9329219238, lambda6=0.9372403538, average_r=0.6348365993,
-        median_r=0.6507208393, omega=0.9335253656, feldt=(0.9019421950, 0.9509743519),
+        alpha=0.9290715319,
+        alpha_std=0.9329219238,
+        lambda6=0.9372403538,
+        average_r=0.6348365993,
+        median_r=0.6507208393,
+        omega=0.9335253656,
+        feldt=(0.9019421950, 0.9509743519),
         duhachek=(0.9049945962, 0.9531484676),
-        rest_r=[0.8120599571, 0.7240264308, 0.6563705205, 0.8297208898, 0.7479526943,
-                0.7568163576, 0.7897541684, 0.8041981016],
-        alpha_drop=[0.9175736369, 0.9245513501, 0.9272788459, 0.9139180487, 0.9215468506,
-                    0.9197236981, 0.9171210178, 0.9160351022],
-        omega_drop=[0.9212396544, 0.9280443246, 0.9316244584, 0.9203870436, 0.9257384808,
-                    0.9258908525, 0.9229755252, 0.9220112999],
+        rest_r=[
+            0.8120599571,
+            0.7240264308,
+            0.6563705205,
+            0.8297208898,
+            0.7479526943,
+            0.7568163576,
+            0.7897541684,
+            0.8041981016,
+        ],
+        alpha_drop=[
+            0.9175736369,
+            0.9245513501,
+            0.9272788459,
+            0.9139180487,
+            0.9215468506,
+            0.9197236981,
+            0.9171210178,
+            0.9160351022,
+        ],
+        omega_drop=[
+            0.9212396544,
+            0.9280443246,
+            0.9316244584,
+            0.9203870436,
+            0.9257384808,
+            0.9258908525,
+            0.9229755252,
+            0.9220112999,
+        ],
     ),
 }
 
@@ -190,14 +240,22 @@ def test_bfi_listwise_matches_psych_on_complete_rows(agreeableness):
     assert r.alpha_std == pytest.approx(0.4574264959, abs=1e-9)
     assert r.lambda6 == pytest.approx(0.5319449408, abs=1e-9)
     assert r.omega_total == pytest.approx(0.5918557535, abs=1e-6)
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx((0.3959991667, 0.4638293257), abs=1e-9)
-    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx((0.3981793224, 0.4630545237), abs=1e-9)
+    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(
+        (0.3959991667, 0.4638293257), abs=1e-9
+    )
+    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(
+        (0.3981793224, 0.4630545237), abs=1e-9
+    )
     items = item_reliability(agreeableness)
     np.testing.assert_allclose(
-        items["item_rest_r"], [-0.3114013006, 0.3718529230, 0.4778999352, 0.3650855756, 0.4480578250], atol=1e-9
+        items["item_rest_r"],
+        [-0.3114013006, 0.3718529230, 0.4778999352, 0.3650855756, 0.4480578250],
+        atol=1e-9,
     )
     np.testing.assert_allclose(
-        items["omega_if_dropped"], [0.7309966533, 0.4865208764, 0.4128499230, 0.5262922969, 0.4641673979], atol=1e-6
+        items["omega_if_dropped"],
+        [0.7309966533, 0.4865208764, 0.4128499230, 0.5262922969, 0.4641673979],
+        atol=1e-6,
     )
 
 
@@ -214,10 +272,14 @@ def test_bfi_pairwise_matches_psych_default(agreeableness):
     assert r.n == (observed.T @ observed).to_numpy().min()
     items = item_reliability(agreeableness, missing="pairwise", scale_min=1, scale_max=6)
     np.testing.assert_allclose(
-        items["item_rest_r"], [-0.3084177395, 0.3723948245, 0.4769092166, 0.3653018573, 0.4494663801], atol=1e-9
+        items["item_rest_r"],
+        [-0.3084177395, 0.3723948245, 0.4769092166, 0.3653018573, 0.4494663801],
+        atol=1e-9,
     )
     np.testing.assert_allclose(
-        items["alpha_if_dropped"], [0.7185173570, 0.2790150758, 0.1769562328, 0.2534376779, 0.2079274604], atol=1e-9
+        items["alpha_if_dropped"],
+        [0.7185173570, 0.2790150758, 0.1769562328, 0.2534376779, 0.2079274604],
+        atol=1e-9,
     )
     np.testing.assert_array_equal(items["n"], agreeableness.notna().sum())
     counts = agreeableness.apply(lambda c: c.value_counts()).reindex(range(1, 7)).fillna(0).T
@@ -260,17 +322,23 @@ def test_feldt_interval_uses_the_n_given():
     wide = feldt_interval(0.8, 50, 5)
     narrow = feldt_interval(0.8, 500, 5)
     assert wide[0] < narrow[0] < 0.8 < narrow[1] < wide[1]
-    assert feldt_interval(0.760488595824792, 301, 9) == pytest.approx((0.717717, 0.799079), abs=1e-6)
+    assert feldt_interval(0.760488595824792, 301, 9) == pytest.approx(
+        (0.717717, 0.799079), abs=1e-6
+    )
 
 
-@pytest.mark.parametrize(("columns",), [(["x1", "x2", "x3", "x4", "x5", "x6"],), (["x4", "x5", "x6"],)])
+@pytest.mark.parametrize(
+    ("columns",), [(["x1", "x2", "x3", "x4", "x5", "x6"],), (["x4", "x5", "x6"],)]
+)
 def test_alpha_and_feldt_agree_with_pingouin(hs, columns):
     x = hs[columns]
     alpha, interval = pingouin.cronbach_alpha(x)
     r = scale_reliability(x, n_boot=0)
     assert r.alpha == pytest.approx(alpha, abs=1e-12)
     # pingouin rounds its interval to 3 decimals
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(tuple(interval), abs=5e-4 + 1e-12)
+    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(
+        tuple(interval), abs=5e-4 + 1e-12
+    )
 
 
 def test_bootstrap_is_reproducible_and_seeded(nine):
@@ -301,8 +369,13 @@ def test_bootstrap_equals_a_loop_over_resamples(political_democracy):
             return ((reduced - np.outer(loading, loading)) ** 2).sum(), loading
 
         start = 1 / np.diag(np.linalg.inv(corr))
-        fit = minimize(lambda p: residual(p)[0], start, method="L-BFGS-B", bounds=[(0.005, 1)] * k,
-                       options={"ftol": 1e-15, "gtol": 1e-12})
+        fit = minimize(
+            lambda p: residual(p)[0],
+            start,
+            method="L-BFGS-B",
+            bounds=[(0.005, 1)] * k,
+            options={"ftol": 1e-15, "gtol": 1e-12},
+        )
         loading = residual(fit.x)[1]
         return 1 - (k - (loading**2).sum()) / corr.sum()
 
@@ -312,8 +385,12 @@ def test_bootstrap_equals_a_loop_over_resamples(political_democracy):
         alphas.append(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))
         omegas.append(psych_minres_omega(np.corrcoef(x[resample], rowvar=False)))
     r = scale_reliability(pd.DataFrame(x), n_boot=n_boot, seed=3)
-    assert (r.alpha_boot_low, r.alpha_boot_high) == pytest.approx(tuple(np.quantile(alphas, [0.025, 0.975])), abs=1e-12)
-    assert (r.omega_boot_low, r.omega_boot_high) == pytest.approx(tuple(np.quantile(omegas, [0.025, 0.975])), abs=1e-7)
+    assert (r.alpha_boot_low, r.alpha_boot_high) == pytest.approx(
+        tuple(np.quantile(alphas, [0.025, 0.975])), abs=1e-12
+    )
+    assert (r.omega_boot_low, r.omega_boot_high) == pytest.approx(
+        tuple(np.quantile(omegas, [0.025, 0.975])), abs=1e-7
+    )
 
 
 @pytest.mark.slow
@@ -330,9 +407,14 @@ def test_bootstrap_percentile_interval_covers_population_values():
     for replication in range(replications):
         x = pd.DataFrame(rng.multivariate_normal(np.zeros(k), sigma, size=200))
         r = scale_reliability(x, n_boot=1000, seed=replication)
-        hits += [r.alpha_boot_low <= alpha <= r.alpha_boot_high, r.omega_boot_low <= omega <= r.omega_boot_high]
+        hits += [
+            r.alpha_boot_low <= alpha <= r.alpha_boot_high,
+            r.omega_boot_low <= omega <= r.omega_boot_high,
+        ]
     # 200 replications: the SE of a 95% coverage is 0.015
-    assert ((0.90 <= hits / replications) & (hits / replications <= 0.99)).all(), hits / replications
+    assert ((0.90 <= hits / replications) & (hits / replications <= 0.99)).all(), (
+        hits / replications
+    )
 
 
 # --- Missing data, degenerate scales --------------------------------------------------------------
@@ -344,7 +426,9 @@ def test_pairwise_equals_listwise_on_complete_data(political_democracy):
     pairwise = scale_reliability(x, missing="pairwise", n_boot=200, seed=1)
     for name in RELIABILITY_COLUMNS:
         if hasattr(listwise, name) and name != "missing_policy":
-            assert getattr(pairwise, name) == pytest.approx(getattr(listwise, name), abs=1e-12), name
+            assert getattr(pairwise, name) == pytest.approx(
+                getattr(listwise, name), abs=1e-12
+            ), name
     pd.testing.assert_frame_equal(item_reliability(x), item_reliability(x, missing="pairwise"))
 
 
@@ -401,7 +485,7 @@ def test_statistics_do_not_depend_on_item_order(political_democracy, order):
     assert b.omega_total == pytest.approx(a.omega_total, abs=1e-9)
 
 
-# --- Difference scores and the pipeline tables ------------------------------------------------------
+# --- Difference scores and the pipeline tables --------------------------------------------------
 
 
 def _servqual_wave(n: int = 300, seed: int = 11) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -414,12 +498,18 @@ def _servqual_wave(n: int = 300, seed: int = 11) -> tuple[dict[str, pd.DataFrame
         columns = {}
         for i, (item, dimension) in enumerate(item_dimension.items()):
             f = factor[:, 0 if dimension == "tangibles" else 1]
-            columns[item] = np.clip(np.round(mean + 1.1 * (0.75 * f + 0.66 * rng.normal(size=n)) + style), 1, 7)
+            columns[item] = np.clip(
+                np.round(mean + 1.1 * (0.75 * f + 0.66 * rng.normal(size=n)) + style), 1, 7
+            )
         return pd.DataFrame(columns)
 
     expectation, perception = measure(5.8), measure(5.2)
     perception.iloc[:5, 2] = np.nan
-    measures = {"expectation": expectation, "perception": perception, "gap": perception - expectation}
+    measures = {
+        "expectation": expectation,
+        "perception": perception,
+        "gap": perception - expectation,
+    }
     return measures, item_dimension
 
 
@@ -432,18 +522,29 @@ def test_difference_score_reliability_by_hand():
     rp, re = pingouin.cronbach_alpha(p)[0], pingouin.cronbach_alpha(e)[0]
     rpe = np.corrcoef(p.sum(axis=1), e.sum(axis=1))[0, 1]
     expected = (sp**2 * rp + se**2 * re - 2 * sp * se * rpe) / (sp**2 + se**2 - 2 * sp * se * rpe)
-    got = difference_score_reliability(measures["perception"][items], measures["expectation"][items])
+    got = difference_score_reliability(
+        measures["perception"][items], measures["expectation"][items]
+    )
     assert got == pytest.approx(expected, abs=1e-12)
     assert 0 < got < min(rp, re)
 
 
 def test_reliability_tables_layout_and_values():
     measures, item_dimension = _servqual_wave()
-    scales, items = reliability_tables(measures, item_dimension, scale_min=1, scale_max=7, n_boot=200, seed=9)
+    scales, items = reliability_tables(
+        measures, item_dimension, scale_min=1, scale_max=7, n_boot=200, seed=9
+    )
     assert list(scales.columns) == list(RELIABILITY_COLUMNS)
-    assert list(items.columns) == ["measure", "dimension", *ITEM_COLUMNS, *[f"freq_{v}" for v in range(1, 8)]]
+    assert list(items.columns) == [
+        "measure",
+        "dimension",
+        *ITEM_COLUMNS,
+        *[f"freq_{v}" for v in range(1, 8)],
+    ]
     assert scales[["measure", "dimension"]].values.tolist() == [
-        [m, d] for m in ("expectation", "perception", "gap") for d in ("tangibles", "reliability", "all")
+        [m, d]
+        for m in ("expectation", "perception", "gap")
+        for d in ("tangibles", "reliability", "all")
     ]
     assert len(items) == 3 * (9 + 9)
     gap = scales[scales["measure"] == "gap"]
@@ -451,9 +552,13 @@ def test_reliability_tables_layout_and_values():
     assert scales.loc[scales["measure"] != "gap", "difference_score_reliability"].isna().all()
     tangibles = [i for i, d in item_dimension.items() if d == "tangibles"]
     gap_tangibles = gap.set_index("dimension").loc["tangibles"]
-    assert gap_tangibles["alpha"] == pytest.approx(scale_reliability(measures["gap"][tangibles], n_boot=0).alpha)
+    assert gap_tangibles["alpha"] == pytest.approx(
+        scale_reliability(measures["gap"][tangibles], n_boot=0).alpha
+    )
     assert gap_tangibles["difference_score_reliability"] == pytest.approx(
-        difference_score_reliability(measures["perception"][tangibles], measures["expectation"][tangibles])
+        difference_score_reliability(
+            measures["perception"][tangibles], measures["expectation"][tangibles]
+        )
     )
     perception = scales[scales["measure"] == "perception"].set_index("dimension")
     assert perception.loc["all", "n"] == 295 and perception.loc["tangibles", "n"] == 295
@@ -467,9 +572,16 @@ def test_reliability_tables_layout_and_values():
 
 def test_reliability_tables_seed_per_scale_is_order_independent():
     measures, item_dimension = _servqual_wave()
-    both, _ = reliability_tables(measures, item_dimension, scale_min=1, scale_max=7, n_boot=100, seed=9)
+    both, _ = reliability_tables(
+        measures, item_dimension, scale_min=1, scale_max=7, n_boot=100, seed=9
+    )
     alone, _ = reliability_tables(
-        {"perception": measures["perception"]}, item_dimension, scale_min=1, scale_max=7, n_boot=100, seed=9
+        {"perception": measures["perception"]},
+        item_dimension,
+        scale_min=1,
+        scale_max=7,
+        n_boot=100,
+        seed=9,
     )
     pd.testing.assert_frame_equal(
         both[both["measure"] == "perception"].reset_index(drop=True), alone.reset_index(drop=True)
@@ -480,5 +592,9 @@ def test_reliability_tables_reports_missing_items():
     measures, item_dimension = _servqual_wave()
     with pytest.raises(ValueError, match="measure 'gap' lacks the items q9"):
         reliability_tables(
-            {"gap": measures["gap"].drop(columns="q9")}, item_dimension, scale_min=1, scale_max=7, seed=1
+            {"gap": measures["gap"].drop(columns="q9")},
+            item_dimension,
+            scale_min=1,
+            scale_max=7,
+            seed=1,
         )

@@ -152,7 +152,6 @@ class _Moments:
     cov: np.ndarray  # (k, k)
     corr: np.ndarray  # (k, k) pairwise correlations (equal to cov2cor(cov) when complete)
     n: int
-    policy: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,8 +234,9 @@ def scale_reliability(
     boot = _bootstrap(moments, n_boot, seed, ci)
 
     rest_r, alpha_drop = _item_rest_and_alpha_drop(cov)
-    flags += _scale_flags(items.columns, alpha, omega, threshold, constant, rest_r, alpha_drop,
-                          drop_gain, lambda6)
+    flags += _scale_flags(
+        items.columns, alpha, omega, threshold, constant, rest_r, alpha_drop, drop_gain, lambda6
+    )
     flags += boot.flags
     return ScaleReliability(
         n=n,
@@ -454,7 +454,9 @@ def difference_score_reliability(
     _check_items(subtrahend)
     _check_missing(missing)
     if not minuend.index.equals(subtrahend.index):
-        raise ValueError("the two item frames must have the same rows (respondents) in the same order")
+        raise ValueError(
+            "the two item frames must have the same rows (respondents) in the same order"
+        )
     kp, ke = minuend.shape[1], subtrahend.shape[1]
     joint = pd.DataFrame(np.hstack([minuend.to_numpy(float), subtrahend.to_numpy(float)]))
     moments = _moments(joint, missing)
@@ -536,8 +538,12 @@ def reliability_tables(
                 else np.nan
             )
             scale_rows.append(
-                {"measure": measure, "dimension": dimension, **vars(result),
-                 "difference_score_reliability": rho}
+                {
+                    "measure": measure,
+                    "dimension": dimension,
+                    **vars(result),
+                    "difference_score_reliability": rho,
+                }
             )
             table = item_reliability(
                 frame[columns],
@@ -564,7 +570,9 @@ def reliability_tables(
 
 def _check_items(items: pd.DataFrame) -> None:
     if not isinstance(items, pd.DataFrame):
-        raise TypeError(f"items must be a pandas DataFrame (one column per item), got {type(items).__name__}")
+        raise TypeError(
+            f"items must be a pandas DataFrame (one column per item), got {type(items).__name__}"
+        )
     text = [str(c) for c in items.columns if not pd.api.types.is_numeric_dtype(items[c])]
     if text:
         raise TypeError(f"items must be numeric ratings; non-numeric columns: {', '.join(text)}")
@@ -585,7 +593,9 @@ def _check_options(missing: str, n_boot: int, ci: float) -> None:
         raise ValueError(f"ci is a confidence level between 0 and 1, got {ci}")
 
 
-def _check_dimensions(measures: Mapping[str, pd.DataFrame], item_dimension: Mapping[str, str]) -> None:
+def _check_dimensions(
+    measures: Mapping[str, pd.DataFrame], item_dimension: Mapping[str, str]
+) -> None:
     for measure, frame in measures.items():
         absent = [item for item in item_dimension if item not in frame.columns]
         if absent:
@@ -610,10 +620,12 @@ def _moments(items: pd.DataFrame, missing: str) -> _Moments:
         data = data[~np.isnan(data).any(axis=1)]
     cov, corr, count = _weighted_moments(data, np.ones((1, len(data))))
     n = int(count[0].min()) if data.shape[1] else len(data)
-    return _Moments(data=data, cov=cov[0], corr=corr[0], n=n, policy=missing)
+    return _Moments(data=data, cov=cov[0], corr=corr[0], n=n)
 
 
-def _weighted_moments(data: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _weighted_moments(
+    data: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairwise-complete covariances and correlations of ``data`` (n, k) under case weights (B, n).
 
     Bootstrap resamples are weights (how often each row was drawn); weights of ones give the
@@ -637,9 +649,10 @@ def _weighted_moments(data: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray
     sums = np.einsum("bn,ni,nj->bij", weights, centred, mask, optimize=True)
     squares = np.einsum("bn,ni,nj->bij", weights, centred**2, mask, optimize=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (products - sums * sums.swapaxes(1, 2) / count) / (count - 1)
-        pair_var = squares - sums**2 / count
-        corr = (products - sums * sums.swapaxes(1, 2) / count) / np.sqrt(pair_var * pair_var.swapaxes(1, 2))
+        centred_products = products - sums * sums.swapaxes(1, 2) / count
+        pair_ss = squares - sums**2 / count
+        cov = centred_products / (count - 1)
+        corr = centred_products / np.sqrt(pair_ss * pair_ss.swapaxes(1, 2))
     return cov, corr, count
 
 
@@ -687,7 +700,9 @@ def _one_factor_communalities(corr: np.ndarray) -> np.ndarray:
     unweighted least squares one-factor solution. We warm up with a few principal-axis steps from
     psych's start, polish with Newton steps on the loadings (quadratic convergence), and keep
     iterating principal axes with the .995 bound where Newton does not land on an interior local
-    minimum (Heywood cases, saddle points). Matrices with NaN (a zero-variance item) give NaN.
+    minimum (Heywood cases, saddle points); those iterations stop after 2000 steps and keep the
+    last iterate (it happens only where the objective is nearly flat, i.e. one factor hardly fits).
+    Matrices with NaN (a zero-variance item) give NaN.
     """
     shape = corr.shape
     stack = corr.reshape(-1, shape[-1], shape[-1])
@@ -715,7 +730,9 @@ def _fit_one_factor(corr: np.ndarray) -> np.ndarray:
     return result
 
 
-def _principal_axes(off: np.ndarray, communality: np.ndarray, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+def _principal_axes(
+    off: np.ndarray, communality: np.ndarray, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Iterated principal axes with communalities bounded in [0, .995] (psych's minres bounds)."""
     eye = np.eye(off.shape[-1])
     communality = communality.copy()
@@ -734,23 +751,33 @@ def _principal_axes(off: np.ndarray, communality: np.ndarray, iterations: int) -
 
 
 def _newton(off: np.ndarray, loadings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Newton steps on f(l) = sum_{i != j} (r_ij - l_i l_j)^2 / 4 (unweighted least squares)."""
+    """Newton steps on f(l) = sum_{i != j} (r_ij - l_i l_j)^2 / 4 (unweighted least squares).
+
+    Only matrices still moving are iterated; a non-finite step marks a matrix not converged.
+    """
     eye = np.eye(off.shape[-1])
-    step = np.full_like(loadings, np.inf)
+    loadings = loadings.copy()
+    converged = np.zeros(len(loadings), dtype=bool)
+    active = np.arange(len(loadings))
     for _ in range(_NEWTON_STEPS):
-        gradient, hessian = _uls_derivatives(off, loadings, eye)
+        gradient, hessian = _uls_derivatives(off[active], loadings[active], eye)
         with np.errstate(invalid="ignore"):
             try:
                 step = np.linalg.solve(hessian, gradient[:, :, None])[:, :, 0]
-            except np.linalg.LinAlgError:  # a singular Hessian somewhere: leave it to PAF
-                return loadings, np.zeros(len(loadings), dtype=bool)
-        loadings = loadings - step
-        if not np.isfinite(step).all() or np.abs(step).max() < _TOL:
+            except np.linalg.LinAlgError:  # a singular Hessian in the stack
+                step = (np.linalg.pinv(hessian) @ gradient[:, :, None])[:, :, 0]
+        loadings[active] -= step
+        size = np.abs(step).max(axis=1)
+        converged[active] = size < _TOL
+        active = active[size >= _TOL]
+        if not len(active):
             break
-    return loadings, np.abs(step).max(axis=1) < _TOL
+    return loadings, converged
 
 
-def _uls_derivatives(off: np.ndarray, loadings: np.ndarray, eye: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _uls_derivatives(
+    off: np.ndarray, loadings: np.ndarray, eye: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     outer = loadings[:, :, None] * loadings[:, None, :]
     gradient = -np.einsum("bij,bj->bi", off - outer * (1 - eye), loadings)
     rest_ss = (loadings**2).sum(axis=1, keepdims=True) - loadings**2
@@ -802,9 +829,11 @@ def _bootstrap(moments: _Moments, n_boot: int, seed, ci: float) -> _BootstrapInt
     n, k = data.shape
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, n, size=(n_boot, n))
-    weights = np.bincount(
-        (rows + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n
-    ).reshape(n_boot, n).astype(float)
+    weights = (
+        np.bincount((rows + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n)
+        .reshape(n_boot, n)
+        .astype(float)
+    )
     cov, corr, _ = _weighted_moments(data, weights)
     alphas = _alpha(cov)
     omegas = _omega_total(corr) if k >= 3 else np.full(n_boot, np.nan)
@@ -813,7 +842,9 @@ def _bootstrap(moments: _Moments, n_boot: int, seed, ci: float) -> _BootstrapInt
     for name, values in (("alpha", alphas), ("omega", omegas)):
         undefined = int(np.isnan(values).sum())
         if 0 < undefined < n_boot or (undefined and name == "alpha"):
-            flags.append(f"bootstrap {name} undefined in {undefined} of {n_boot} resamples (left out)")
+            flags.append(
+                f"bootstrap {name} undefined in {undefined} of {n_boot} resamples (left out)"
+            )
     return _BootstrapIntervals(
         alpha=_percentiles(alphas, levels),
         omega=_percentiles(omegas, levels),
@@ -896,11 +927,29 @@ def _item_flags(
     return rows
 
 
-def _undefined_scale(n: int, k: int, missing: str, ci: float, n_boot: int, flags: list[str]) -> ScaleReliability:
+def _undefined_scale(
+    n: int, k: int, missing: str, ci: float, n_boot: int, flags: list[str]
+) -> ScaleReliability:
     nan = np.nan
     return ScaleReliability(
-        n=n, k=k, missing_policy=missing, alpha=nan, alpha_std=nan, lambda6=nan, average_r=nan,
-        median_r=nan, omega_total=nan, alpha_feldt_low=nan, alpha_feldt_high=nan,
-        alpha_duhachek_low=nan, alpha_duhachek_high=nan, alpha_boot_low=nan, alpha_boot_high=nan,
-        omega_boot_low=nan, omega_boot_high=nan, flags="; ".join(flags), ci=ci, n_boot=n_boot,
+        n=n,
+        k=k,
+        missing_policy=missing,
+        alpha=nan,
+        alpha_std=nan,
+        lambda6=nan,
+        average_r=nan,
+        median_r=nan,
+        omega_total=nan,
+        alpha_feldt_low=nan,
+        alpha_feldt_high=nan,
+        alpha_duhachek_low=nan,
+        alpha_duhachek_high=nan,
+        alpha_boot_low=nan,
+        alpha_boot_high=nan,
+        omega_boot_low=nan,
+        omega_boot_high=nan,
+        flags="; ".join(flags),
+        ci=ci,
+        n_boot=n_boot,
     )
