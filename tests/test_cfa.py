@@ -315,3 +315,9 @@ def test_fit_verdict_cutoffs():
     assert cfa.fit_verdict(0.96, 0.95, 0.07, 0.04) == "acceptable"
     assert cfa.fit_verdict(0.96, 0.95, 0.05, 0.09) == "poor"
     assert cfa.fit_verdict(np.nan, 0.95, 0.05, 0.04) == "not assessed"
+
+
+def test_fit_indices_of_a_saturated_model():
+    fi = cfa.fit_indices(0.0, 0, 918.852, 36, 301)
+    assert (fi.cfi, fi.tli, fi.rmsea, fi.rmsea_ci_low, fi.rmsea_ci_high) == (1.0, 1.0, 0.0, 0.0, 0.0)
+    assert np.isnan(fi.pvalue) and np.isnan(fi.rmsea_pclose)

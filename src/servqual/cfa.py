@@ -505,8 +505,8 @@ def fit_indices(
     cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
     tli_den = (baseline_chisq - baseline_df) * df
     tli = 1 - (chisq - df) * baseline_df / tli_den if df > 0 and tli_den != 0 else 1.0
-    scale = np.sqrt(n_groups / (n * df)) if df > 0 else np.nan
-    rmsea = float(np.sqrt(max(chisq - df, 0.0)) * scale) if df > 0 else 0.0
+    scale = np.sqrt(n_groups / (n * df)) if df > 0 else 0.0  # lavaan: RMSEA and its CI are 0 at df 0
+    rmsea = float(np.sqrt(max(chisq - df, 0.0)) * scale)
     low, high = _rmsea_noncentrality_interval(chisq, df, n, level)
     pclose = float(stats.ncx2.sf(chisq, df, n * df * close_fit**2 / n_groups)) if df > 0 else np.nan
     return FitIndices(float(chisq), int(df), pvalue, float(baseline_chisq), int(baseline_df),
