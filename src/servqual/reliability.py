@@ -829,11 +829,9 @@ def _bootstrap(moments: _Moments, n_boot: int, seed, ci: float) -> _BootstrapInt
     n, k = data.shape
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, n, size=(n_boot, n))
-    weights = (
-        np.bincount((rows + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n)
-        .reshape(n_boot, n)
-        .astype(float)
-    )
+    # How often each row was drawn in each resample: count flat indices resample * n + row.
+    rows += n * np.arange(n_boot)[:, None]
+    weights = np.bincount(rows.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(float)
     cov, corr, _ = _weighted_moments(data, weights)
     alphas = _alpha(cov)
     omegas = _omega_total(corr) if k >= 3 else np.full(n_boot, np.nan)
