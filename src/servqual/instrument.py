@@ -1,0 +1,211 @@
+"""The instrument: scale, dimensions, items, and which measures a survey holds.
+
+SERVQUAL (Parasuraman, Zeithaml & Berry 1988, J. Retailing 64(1); revised 1991, J. Retailing
+67(4)) rates 22 items in 5 dimensions twice, for expectation (E) and perception (P). The same
+structure serves SERVPERF (perception only; Cronin & Taylor 1992, J. Marketing 56(3)), the
+three-column format (adequate, desired and perceived; Parasuraman, Zeithaml & Berry 1994,
+J. Retailing 70(3)) and adapted instruments with any number of items and dimensions.
+
+Inside the pipeline every measure has a canonical column name, whatever the raw export called it:
+``E_<item>``, ``P_<item>``, ``A_<item>`` (adequate), ``D_<item>`` (desired), ``I_<dimension>``
+(importance points) and ``overall`` (overall satisfaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Item-level measures and the letter of their canonical columns.
+ITEM_MEASURES: dict[str, str] = {
+    "expectation": "E",
+    "perception": "P",
+    "adequate": "A",
+    "desired": "D",
+}
+IMPORTANCE_PREFIX = "I"
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A rating scale with theoretical bounds (used for range checks and reverse scoring)."""
+
+    min: float
+    max: float
+    integer: bool = True
+
+    def reverse(self, values: Any) -> Any:
+        """Reverse-score with the theoretical bounds: ``min + max - x`` (not the observed range)."""
+        return self.min + self.max - values
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item: its id, dimension, wording by language code, and whether it is reverse-keyed."""
+
+    id: str
+    dimension: str
+    text: Mapping[str, str] = field(default_factory=dict)
+    reverse: bool = False
+
+    def label(self, language: str = "en") -> str:
+        """Wording in ``language``, falling back to the other language and then to the id."""
+        return self.text.get(language) or next(iter(self.text.values()), None) or self.id
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension (factor) of the instrument with labels by language code."""
+
+    id: str
+    label: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, language: str = "en") -> str:
+        """Label in ``language``, falling back to the other language and then to the id."""
+        return self.label.get(language) or next(iter(self.label.values()), None) or self.id
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """Items, dimensions and measures of a study, with the raw column of every measure.
+
+    Build it with :func:`instrument_from_config`; it only describes, it reads no data.
+    """
+
+    scale: Scale
+    dimensions: tuple[Dimension, ...]
+    items: tuple[Item, ...]
+    measures: Mapping[str, Mapping[str, Any]]
+
+    # -- structure -------------------------------------------------------------------------
+    @property
+    def item_ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+    @property
+    def dimension_ids(self) -> list[str]:
+        return [dim.id for dim in self.dimensions]
+
+    @property
+    def item_dimension(self) -> dict[str, str]:
+        """Ordered mapping item id -> dimension id."""
+        return {item.id: item.dimension for item in self.items}
+
+    def dimension_items(self, dimension: str) -> list[str]:
+        return [item.id for item in self.items if item.dimension == dimension]
+
+    @property
+    def reverse_items(self) -> list[str]:
+        return [item.id for item in self.items if item.reverse]
+
+    # -- measures --------------------------------------------------------------------------
+    @property
+    def item_measures(self) -> list[str]:
+        """Item-level measures the survey holds, in canonical order."""
+        return [m for m in ITEM_MEASURES if self.measures.get(m)]
+
+    @property
+    def has_gap(self) -> bool:
+        """True when expectation and perception are both measured (SERVQUAL, not SERVPERF)."""
+        return {"expectation", "perception"} <= set(self.item_measures)
+
+    @property
+    def has_importance(self) -> bool:
+        return bool(self.measures.get("importance"))
+
+    @property
+    def has_overall(self) -> bool:
+        return bool(self.measures.get("overall"))
+
+    @property
+    def overall_scale(self) -> Scale:
+        spec = self.measures.get("overall") or {}
+        return Scale(
+            spec.get("min", self.scale.min),
+            spec.get("max", self.scale.max),
+            spec.get("integer", self.scale.integer),
+        )
+
+    def columns(self, measure: str) -> list[str]:
+        """Canonical columns of an item-level measure, in item order."""
+        return [canonical(measure, item) for item in self.item_ids]
+
+    @property
+    def importance_columns(self) -> list[str]:
+        return [f"{IMPORTANCE_PREFIX}_{dim}" for dim in self.dimension_ids]
+
+    def raw_to_canonical(self) -> dict[str, str]:
+        """Mapping from the raw export's column names to canonical names, for every measure."""
+        mapping: dict[str, str] = {}
+        for measure in self.item_measures:
+            for index, item in enumerate(self.items, start=1):
+                raw = _raw_name(self.measures[measure], item=item.id, index=index)
+                mapping[raw] = canonical(measure, item.id)
+        if self.has_importance:
+            for index, dim in enumerate(self.dimensions, start=1):
+                raw = _raw_name(self.measures["importance"], dimension=dim.id, index=index)
+                mapping[raw] = f"{IMPORTANCE_PREFIX}_{dim.id}"
+        if self.has_overall:
+            mapping[self.measures["overall"]["column"]] = OVERALL
+        return mapping
+
+    def rating_columns(self) -> list[str]:
+        """Canonical columns rated on the instrument's scale (all item-level measures)."""
+        return [col for measure in self.item_measures for col in self.columns(measure)]
+
+
+def canonical(measure: str, item: str) -> str:
+    """Canonical column name of an item-level measure, e.g. ``canonical("perception", "rel1")``
+    is ``"P_rel1"``."""
+    return f"{ITEM_MEASURES[measure]}_{item}"
+
+
+def _raw_name(spec: Mapping[str, Any], **fields: Any) -> str:
+    """Raw column for one item or dimension: the explicit map wins, else the format pattern."""
+    key = fields.get("item", fields.get("dimension"))
+    explicit = spec.get("map") or {}
+    if key in explicit:
+        return str(explicit[key])
+    if "pattern" not in spec:
+        raise ValueError(f"measure has neither a pattern nor a map entry for {key!r}")
+    return spec["pattern"].format(**fields)
+
+
+def instrument_from_config(instrument: Mapping[str, Any], measures: Mapping[str, Any]) -> Instrument:
+    """Build the :class:`Instrument` from the validated ``instrument`` and ``measures`` config.
+
+    Raises
+    ------
+    ValueError
+        Duplicate ids, an item whose dimension is not declared, a dimension without items, or
+        no item-level measure at all.
+    """
+    scale = Scale(**instrument["scale"])
+    dimensions = tuple(Dimension(d["id"], d.get("label", {})) for d in instrument["dimensions"])
+    items = tuple(
+        Item(i["id"], i["dimension"], i.get("text", {}), i.get("reverse", False))
+        for i in instrument["items"]
+    )
+    _check_structure(dimensions, items)
+    active = {name: spec for name, spec in measures.items() if spec}
+    if not any(m in active for m in ITEM_MEASURES):
+        raise ValueError("config measures: at least one item-level measure (e.g. perception) is needed")
+    if "expectation" in active and "perception" not in active:
+        raise ValueError("config measures: expectation without perception cannot give gap scores")
+    return Instrument(scale, dimensions, items, active)
+
+
+def _check_structure(dimensions: tuple[Dimension, ...], items: tuple[Item, ...]) -> None:
+    for kind, ids in (("dimension", [d.id for d in dimensions]), ("item", [i.id for i in items])):
+        duplicated = sorted({x for x in ids if ids.count(x) > 1})
+        if duplicated:
+            raise ValueError(f"config instrument: duplicated {kind} ids {duplicated}")
+    declared = {d.id for d in dimensions}
+    unknown = [f"{i.id} -> {i.dimension}" for i in items if i.dimension not in declared]
+    if unknown:
+        raise ValueError(f"config instrument: items with undeclared dimensions: {unknown}")
+    empty = [d.id for d in dimensions if not any(i.dimension == d.id for i in items)]
+    if empty:
+        raise ValueError(f"config instrument: dimensions without items: {empty}")
