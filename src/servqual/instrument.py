@@ -209,3 +209,15 @@ def _check_structure(dimensions: tuple[Dimension, ...], items: tuple[Item, ...])
     empty = [d.id for d in dimensions if not any(i.dimension == d.id for i in items)]
     if empty:
         raise ValueError(f"config instrument: dimensions without items: {empty}")
+
+
+def measure_frames(responses: Any, instrument: Instrument, *, with_gap: bool = True) -> dict[str, Any]:
+    """Item frames (columns = item ids) per item-level measure of cleaned responses, plus the gap
+    P - E per item when both are measured."""
+    frames = {
+        m: responses[instrument.columns(m)].set_axis(instrument.item_ids, axis=1).astype(float)
+        for m in instrument.item_measures
+    }
+    if with_gap and instrument.has_gap:
+        frames["gap"] = frames["perception"] - frames["expectation"]
+    return frames

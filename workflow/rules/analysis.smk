@@ -1,0 +1,104 @@
+TABLES = [
+    "descriptives",
+    "reliability",
+    "item_reliability",
+    "efa_adequacy",
+    "parallel_analysis",
+    "efa_loadings",
+    "efa_factor_correlations",
+    "efa_fit",
+    "cfa_fit",
+    "cfa_loadings",
+    "cfa_validity",
+    "cfa_hints",
+    "gaps_items",
+    "gaps_dimensions",
+    "servqual_scores",
+    "importance",
+    "ipa",
+    "segments",
+    "segments_posthoc",
+]
+
+
+rule reliability:
+    input:
+        responses=rules.clean.output.responses,
+        lib=lib("reliability", "instrument"),
+    output:
+        reliability="reports/{wave}/tables/reliability.csv",
+        item_table="reports/{wave}/tables/item_reliability.csv",
+    log:
+        "logs/{wave}/reliability.log",
+    params:
+        instrument=config["instrument"],
+        measures=config["measures"],
+        options=config["reliability"],
+        seed=config["analysis"]["seed"],
+        confidence=config["analysis"]["confidence"],
+    script:
+        "../scripts/reliability.py"
+
+
+rule efa:
+    input:
+        responses=rules.clean.output.responses,
+        lib=lib("efa", "instrument"),
+    output:
+        adequacy="reports/{wave}/tables/efa_adequacy.csv",
+        parallel="reports/{wave}/tables/parallel_analysis.csv",
+        loadings="reports/{wave}/tables/efa_loadings.csv",
+        phi="reports/{wave}/tables/efa_factor_correlations.csv",
+        fit="reports/{wave}/tables/efa_fit.csv",
+    log:
+        "logs/{wave}/efa.log",
+    params:
+        instrument=config["instrument"],
+        measures=config["measures"],
+        options=config["efa"],
+        seed=config["analysis"]["seed"],
+    script:
+        "../scripts/efa.py"
+
+
+rule cfa:
+    input:
+        responses=rules.clean.output.responses,
+        lib=lib("cfa", "instrument"),
+    output:
+        fit="reports/{wave}/tables/cfa_fit.csv",
+        loadings="reports/{wave}/tables/cfa_loadings.csv",
+        validity="reports/{wave}/tables/cfa_validity.csv",
+        hints="reports/{wave}/tables/cfa_hints.csv",
+    log:
+        "logs/{wave}/cfa.log",
+    params:
+        instrument=config["instrument"],
+        measures=config["measures"],
+    script:
+        "../scripts/cfa.py"
+
+
+rule gaps:
+    input:
+        responses=rules.clean.output.responses,
+        lib=lib("gaps", "priorities", "segments", "descriptives", "instrument"),
+    output:
+        descriptives="reports/{wave}/tables/descriptives.csv",
+        item_gaps="reports/{wave}/tables/gaps_items.csv",
+        dimension_gaps="reports/{wave}/tables/gaps_dimensions.csv",
+        scores="reports/{wave}/tables/servqual_scores.csv",
+        importance="reports/{wave}/tables/importance.csv",
+        ipa="reports/{wave}/tables/ipa.csv",
+        segments="reports/{wave}/tables/segments.csv",
+        posthoc="reports/{wave}/tables/segments_posthoc.csv",
+    log:
+        "logs/{wave}/gaps.log",
+    params:
+        instrument=config["instrument"],
+        measures=config["measures"],
+        segments=config["columns"]["segments"],
+        options=config["gaps"],
+        confidence=config["analysis"]["confidence"],
+    script:
+        "../scripts/gaps.py"

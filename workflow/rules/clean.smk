@@ -1,0 +1,22 @@
+rule clean:
+    input:
+        survey=survey_file,
+        lib=lib("cleaning"),
+    output:
+        responses="data/processed/{wave}/responses.parquet",
+        exclusions="data/processed/{wave}/exclusions.csv",
+        summary="data/processed/{wave}/cleaning_summary.csv",
+        provenance="data/processed/{wave}/provenance.json",
+    log:
+        "logs/{wave}/clean.log",
+    params:
+        instrument=config["instrument"],
+        measures=config["measures"],
+        columns=config["columns"],
+        cleaning=config["cleaning"],
+        reader=lambda wc: WAVES.loc[wc.wave].get("reader", ""),
+        encoding=lambda wc: WAVES.loc[wc.wave].get("encoding", ""),
+        sheet=lambda wc: WAVES.loc[wc.wave].get("sheet", ""),
+        export_format=lambda wc: WAVES.loc[wc.wave].get("export_format", "plain"),
+    script:
+        "../scripts/clean.py"

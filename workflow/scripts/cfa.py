@@ -1,0 +1,31 @@
+"""Adapter: cleaned responses -> CFA fit, loadings, validity and hints per measure."""
+
+import logging
+import sys
+
+import pandas as pd
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+from servqual.cfa import cfa_tables  # noqa: E402
+from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
+from servqual.tables import stack_by_measure  # noqa: E402
+
+p = snakemake.params
+instrument = instrument_from_config(p.instrument, p.measures)
+frames = measure_frames(pd.read_parquet(snakemake.input.responses), instrument, with_gap=False)
+per_measure = {}
+for measure in ("expectation", "perception"):
+    if measure in frames:
+        result = cfa_tables(frames[measure], instrument.item_dimension)
+        per_measure[measure] = {
+            "fit": result.fit,
+            "loadings": result.loadings,
+            "validity": result.validity,
+            "hints": result.hints,
+        }
+tables = stack_by_measure(per_measure, snakemake.wildcards.wave)
+for name in ("fit", "loadings", "validity", "hints"):
+    tables[name].to_csv(snakemake.output[name], index=False)

@@ -1,0 +1,45 @@
+"""Adapter: cleaned responses -> descriptives, gap tests, scores, importance, IPA, segments."""
+
+import logging
+import sys
+
+import pandas as pd
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+from servqual.descriptives import describe_measures  # noqa: E402
+from servqual.gaps import paired_gap_tests, servqual_scores  # noqa: E402
+from servqual.instrument import OVERALL, instrument_from_config, measure_frames  # noqa: E402
+from servqual.priorities import importance_performance, importance_table  # noqa: E402
+from servqual.segments import segment_gap_comparisons  # noqa: E402
+
+p = snakemake.params
+o = p.options
+instrument = instrument_from_config(p.instrument, p.measures)
+responses = pd.read_parquet(snakemake.input.responses)
+frames = measure_frames(responses, instrument, with_gap=False)
+dims = instrument.item_dimension
+E, P = frames.get("expectation"), frames["perception"]
+importance = None
+if instrument.has_importance:
+    importance = responses[instrument.importance_columns].set_axis(instrument.dimension_ids, axis=1)
+overall = responses[OVERALL] if instrument.has_overall else None
+tests = dict(zero_method=o["zero_method"], p_adjust=o["p_adjust"], confidence=p.confidence)
+tables = {
+    "descriptives": describe_measures(responses, instrument),
+    "item_gaps": paired_gap_tests(E, P, dims, level="item", **tests),
+    "dimension_gaps": paired_gap_tests(E, P, dims, level="dimension", **tests),
+    "scores": servqual_scores(P, dims, E, importance, overall, p.confidence),
+    "importance": importance_table(P, dims, importance, overall, p.confidence),
+    "ipa": importance_performance(P, dims, importance=importance, overall=overall, kind=o["ipa_importance"]),
+}
+if E is not None and p.segments:
+    comparison = segment_gap_comparisons(E, P, dims, responses[p.segments], min_cell=o["min_cell"])
+    tables["segments"], tables["posthoc"] = comparison.table, comparison.posthoc
+else:
+    tables["segments"] = tables["posthoc"] = pd.DataFrame()
+for name, table in tables.items():
+    table.insert(0, "wave", snakemake.wildcards.wave)
+    table.to_csv(snakemake.output[name], index=False)
