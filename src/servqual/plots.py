@@ -6,10 +6,8 @@ from __future__ import annotations
 import textwrap
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "WenQuanYi Micro Hei"]
@@ -66,5 +64,59 @@ def flow_bars(summary: pd.DataFrame) -> plt.Figure:
     for i, n in enumerate(rows["n"]):
         ax.text(n, i, f" {n}", va="center", fontsize=8)
     ax.set_xlabel("respondents")
+    fig.tight_layout()
+    return fig
+
+
+MEASURE_COLOURS = {"expectation": OKABE_ITO[1], "perception": OKABE_ITO[0], "adequate": OKABE_ITO[5], "desired": OKABE_ITO[4]}
+
+
+def measure_profile(descriptives: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
+    """Mean of each rated measure per row (dimension or item) with its confidence interval.
+
+    ``descriptives`` has columns measure, key (the row's id), mean, ci_low, ci_high, as written
+    to ``descriptives.csv``; ``labels`` maps each key to its display text. Rows keep the order
+    of ``labels``.
+    """
+    style()
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.4))
+    rated = [m for m in MEASURE_COLOURS if m in set(descriptives["measure"])]
+    offsets = {m: (j - (len(rated) - 1) / 2) * 0.18 for j, m in enumerate(rated)}
+    position = {key: i for i, key in enumerate(labels.index)}
+    for measure in rated:
+        rows = descriptives[descriptives["measure"] == measure]
+        y = rows["key"].map(position) + offsets[measure]
+        err = [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
+        ax.errorbar(rows["mean"], y, xerr=err, fmt="o", capsize=3, color=MEASURE_COLOURS[measure], label=measure)
+    ax.set_yticks(range(len(labels)), [wrap(text, 45) for text in labels], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("mean (95% CI)")
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def ipa_grid(ipa: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
+    """Importance-Performance grid (Martilla & James 1977) cut at the means, quadrants named.
+
+    ``ipa`` has columns importance, performance, importance_cut, performance_cut, quadrant;
+    ``labels`` the text of each row, in the same order.
+    """
+    style()
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    quadrants = list(dict.fromkeys(ipa["quadrant"]))
+    for j, quadrant in enumerate(quadrants):
+        rows = ipa[ipa["quadrant"] == quadrant]
+        ax.scatter(rows["performance"], rows["importance"], color=OKABE_ITO[j], label=quadrant, zorder=3)
+    for (_, row), text in zip(ipa.iterrows(), labels):
+        ax.annotate(wrap(text, 18), (row["performance"], row["importance"]), fontsize=7,
+                    xytext=(4, 3), textcoords="offset points")
+    ax.axvline(ipa["performance_cut"].iloc[0], color="grey", lw=1, ls="--")
+    ax.axhline(ipa["importance_cut"].iloc[0], color="grey", lw=1, ls="--")
+    ax.set_xlabel("performance (mean perception)")
+    ax.set_ylabel(f"importance ({ipa['importance_kind'].iloc[0]})")
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    ax.set_title(title)
     fig.tight_layout()
     return fig

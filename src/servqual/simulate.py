@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from servqual.instrument import Instrument, instrument_from_config
+from servqual.instrument import Instrument, Scale, instrument_from_config
 
 
 @dataclass(frozen=True)
@@ -253,10 +253,16 @@ def _ratings(
         else:
             mean = np.broadcast_to(level[letter], (n, n_items))
         values = mean + population.spread[letter] * latent + style[:, None]
-        values = np.clip(np.rint(values), scale.min, scale.max)
+        values = np.clip(np.rint(_on_scale(values, scale)), scale.min, scale.max)
         for j, item in enumerate(instrument.item_ids):
             out[f"{letter}_{item}"] = values[:, j]
     return out
+
+
+def _on_scale(values: np.ndarray, scale: Scale) -> np.ndarray:
+    """Population values are stated on the 1-7 SERVQUAL scale; map them linearly to the
+    instrument's own bounds so a 5- or 10-point instrument gets the same relative profile."""
+    return scale.min + (values - 1.0) * (scale.max - scale.min) / 6.0
 
 
 def _importance(
@@ -307,7 +313,8 @@ def _plant_problems(
         return chosen
 
     rows = take(PROBLEMS["straightline"])
-    ratings[rows] = rng.choice([4.0, 7.0], size=len(rows))[:, None]
+    scale = instrument.scale
+    ratings[rows] = rng.choice([float(np.ceil((scale.min + scale.max) / 2)), scale.max], size=len(rows))[:, None]
     rows = take(PROBLEMS["speeder"])
     frame.loc[rows, columns["duration"]] = rng.integers(25, 100, len(rows))
     rows = take(PROBLEMS["out_of_range"])

@@ -30,6 +30,8 @@ rule reliability:
         item_table="reports/{wave}/tables/item_reliability.csv",
     log:
         "logs/{wave}/reliability.log",
+    conda:
+        RULE_ENV
     params:
         instrument=config["instrument"],
         measures=config["measures"],
@@ -52,6 +54,8 @@ rule efa:
         fit="reports/{wave}/tables/efa_fit.csv",
     log:
         "logs/{wave}/efa.log",
+    conda:
+        RULE_ENV
     params:
         instrument=config["instrument"],
         measures=config["measures"],
@@ -72,6 +76,8 @@ rule cfa:
         hints="reports/{wave}/tables/cfa_hints.csv",
     log:
         "logs/{wave}/cfa.log",
+    conda:
+        RULE_ENV
     params:
         instrument=config["instrument"],
         measures=config["measures"],
@@ -94,6 +100,8 @@ rule gaps:
         posthoc="reports/{wave}/tables/segments_posthoc.csv",
     log:
         "logs/{wave}/gaps.log",
+    conda:
+        RULE_ENV
     params:
         instrument=config["instrument"],
         measures=config["measures"],

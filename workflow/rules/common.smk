@@ -1,4 +1,6 @@
 import ast
+import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -7,10 +9,28 @@ from snakemake.utils import validate
 validate(config, schema="../schemas/config.schema.yaml")
 
 WAVES = (
-    pd.read_csv(config["waves"], sep="\t", dtype=str).fillna("").set_index("wave", drop=False)
+    pd.read_csv(config["waves"], sep="\t", dtype=str, keep_default_na=False)
+    .set_index("wave", drop=False)
+    .sort_index()
 )
 validate(WAVES, schema="../schemas/waves.schema.yaml")
-LIB = Path(workflow.basedir) / "src" / "servqual"
+
+SRC = Path(workflow.basedir) / "src"
+LIB = SRC / "servqual"
+# Scripts import the library from this workflow's own src/, the same files that lib() declares
+# as inputs, so a code edit reruns exactly the jobs that run that code (also under --use-conda,
+# whose environment holds only third-party packages).
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
+)
+RULE_ENV = "../envs/servqual.yaml"
+
+sys.path.insert(0, str(SRC))
+from servqual.privacy import load_salt
+
+# One salt for all waves, made before any job runs: waves cleaned in parallel must not each make
+# their own, or the same respondent would get different pseudonyms in different waves.
+load_salt(".")
 
 
 wildcard_constraints:
@@ -28,7 +48,9 @@ def lib(*modules):
         seen.add(name)
         tree = ast.parse((LIB / f"{name}.py").read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("servqual."):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "servqual."
+            ):
                 todo.append(node.module.split(".", 1)[1])
     return sorted(str(LIB / f"{m}.py") for m in seen)
 

@@ -10,6 +10,8 @@ rule report_wave:
         html="reports/{wave}/report.html",
     log:
         "logs/{wave}/report.log",
+    conda:
+        RULE_ENV
     params:
         title=config["study"]["title"],
         language=config["study"]["language"],

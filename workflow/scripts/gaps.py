@@ -28,18 +28,24 @@ if instrument.has_importance:
 overall = responses[OVERALL] if instrument.has_overall else None
 tests = dict(zero_method=o["zero_method"], p_adjust=o["p_adjust"], confidence=p.confidence)
 tables = {
-    "descriptives": describe_measures(responses, instrument),
+    "descriptives": describe_measures(responses, instrument, p.confidence),
     "item_gaps": paired_gap_tests(E, P, dims, level="item", **tests),
     "dimension_gaps": paired_gap_tests(E, P, dims, level="dimension", **tests),
     "scores": servqual_scores(P, dims, E, importance, overall, p.confidence),
     "importance": importance_table(P, dims, importance, overall, p.confidence),
-    "ipa": importance_performance(P, dims, importance=importance, overall=overall, kind=o["ipa_importance"]),
 }
+# IPA needs the importance it is asked for: stated points, or overall satisfaction to derive it.
+ipa_source = importance if o["ipa_importance"] == "stated" else overall
+tables["ipa"] = (
+    importance_performance(P, dims, importance=importance, overall=overall, kind=o["ipa_importance"])
+    if ipa_source is not None
+    else pd.DataFrame()
+)
 if E is not None and p.segments:
     comparison = segment_gap_comparisons(E, P, dims, responses[p.segments], min_cell=o["min_cell"])
     tables["segments"], tables["posthoc"] = comparison.table, comparison.posthoc
 else:
-    tables["segments"] = tables["posthoc"] = pd.DataFrame()
+    tables["segments"], tables["posthoc"] = pd.DataFrame(), pd.DataFrame()
 for name, table in tables.items():
     table.insert(0, "wave", snakemake.wildcards.wave)
     table.to_csv(snakemake.output[name], index=False)

@@ -1,0 +1,217 @@
+"""End to end: the example study in a temporary copy, a second study in its own folder, the
+nothing-to-be-done check, reruns after a code edit, and personal data kept out of the outputs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from servqual.instrument import instrument_from_config
+from servqual.simulate import simulate_survey
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ["Snakefile", "workflow", "src", "notebooks"]
+STUDY = ["config", "data/raw"]
+PERSONAL = ["resp_id", "name", "phone", "email", "id_number"]
+
+pytestmark = pytest.mark.slow
+
+
+def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SERVQUAL_SALT": "test-salt"},
+    )
+
+
+def copy_tree(parts: list[str], target: Path) -> None:
+    for part in parts:
+        source, dest = ROOT / part, target / part
+        if source.is_dir():
+            shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest)
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Rule -> job count from the 'Job stats' table of a dry run."""
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = result.stdout + result.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:", 1)[1]
+    rows = re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)
+    return {rule: int(n) for rule, n in rows if rule != "total"}
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    """The repository's workflow and example study, copied and run once."""
+    root = tmp_path_factory.mktemp("example")
+    copy_tree(WORKFLOW + STUDY, root)
+    result = snakemake(cwd=root)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return root
+
+
+def test_every_wave_gets_an_executed_report(example):
+    waves = pd.read_csv(example / "config/waves.tsv", sep="\t")["wave"]
+    for wave in waves:
+        html = (example / f"reports/{wave}/report.html").read_text(encoding="utf-8")
+        assert "Data and cleaning flow" in html and "Gaps" in html
+        assert html.count("data:image/png") >= 4
+        assert "Traceback" not in html
+        summary = pd.read_csv(example / f"data/processed/{wave}/cleaning_summary.csv")
+        exclusions = pd.read_csv(example / f"data/processed/{wave}/exclusions.csv")
+        counts = summary.set_index("step")["n"]
+        assert counts["read"] == counts["kept"] + len(exclusions)
+
+
+def test_nothing_to_be_done_after_a_complete_run(example):
+    assert planned_jobs(snakemake("-n", cwd=example)) == {}
+
+
+def test_editing_a_library_module_reruns_only_the_jobs_that_import_it(example):
+    module = example / "src/servqual/gaps.py"
+    original = module.read_text(encoding="utf-8")
+    try:
+        module.write_text(original + "\n# an edit\n", encoding="utf-8")
+        jobs = planned_jobs(snakemake("-n", cwd=example))
+    finally:
+        module.write_text(original, encoding="utf-8")
+    # gaps.py feeds the gap rule (descriptives, gaps, importance, segments) and, through its
+    # tables, the reports; reliability, EFA, CFA and cleaning do not import it.
+    assert jobs == {"gaps": 2, "report_wave": 2, "all": 1}
+
+
+def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(example):
+    config = example / "config/config.yaml"
+    original = config.read_text(encoding="utf-8")
+    try:
+        config.write_text(original.replace("min_seconds: 120", "min_seconds: 100"), encoding="utf-8")
+        jobs = planned_jobs(snakemake("-n", cwd=example))
+    finally:
+        config.write_text(original, encoding="utf-8")
+    assert jobs == {"clean": 2, "reliability": 2, "efa": 2, "cfa": 2, "gaps": 2, "report_wave": 2, "all": 1}
+
+
+def test_no_personal_data_reaches_processed_data_or_reports(example):
+    planted: set[str] = set()
+    for survey in (example / "data/raw").glob("*/survey.csv"):
+        raw = pd.read_csv(survey, dtype=str, usecols=PERSONAL)
+        planted |= {v for v in raw.to_numpy().ravel() if isinstance(v, str) and len(v) >= 4}
+    assert len(planted) > 1000
+    pattern = re.compile("|".join(re.escape(v) for v in sorted(planted, key=len, reverse=True)))
+    outputs = [p for d in ("data/processed", "reports") for p in (example / d).rglob("*") if p.is_file()]
+    assert len(outputs) > 20
+    for path in outputs:
+        if path.suffix == ".parquet":
+            text = pd.read_parquet(path).to_csv()
+        else:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        found = pattern.search(text)
+        assert found is None, f"{path} contains the personal value {found.group()!r}"
+
+
+def test_unknown_config_key_is_an_error_that_names_it(example, tmp_path):
+    config = yaml.safe_load((example / "config/config.yaml").read_text(encoding="utf-8"))
+    config["cleaning"]["straightlinning"] = True
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    result = snakemake("-n", "--configfile", str(bad), cwd=example)
+    assert result.returncode != 0
+    assert "straightlinning" in result.stdout + result.stderr
+
+
+def perception_only_study(folder: Path) -> None:
+    """A SERVPERF study with its own three-dimension instrument, Chinese wording only, and a
+    minimal config that leaves every optional section to the schema's defaults."""
+    dims = ["环境", "效率", "态度"]
+    instrument = {
+        "scale": {"min": 1, "max": 5, "integer": True},
+        "dimensions": [{"id": f"d{k}", "label": {"zh": name}} for k, name in enumerate(dims, 1)],
+        "items": [
+            {"id": f"q{k}{j}", "dimension": f"d{k}", "text": {"zh": f"{name}题目{j}"}}
+            for k, name in enumerate(dims, 1)
+            for j in range(1, 4)
+        ],
+    }
+    measures = {"perception": {"pattern": "Q{index}"}}
+    config = {
+        "study": {"title": "诊所服务感知", "language": "zh"},
+        "instrument": instrument,
+        "measures": measures,
+        "columns": {"respondent_id": "resp_id", "personal_data": ["name", "phone", "email", "id_number"]},
+        "cleaning": {"missing_codes": ["99", "-1", "N/A", "不适用"]},
+    }
+    (folder / "config").mkdir(parents=True)
+    (folder / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    (folder / "config/waves.tsv").write_text("wave\tsurvey\nspring\tdata/raw/spring.csv\n", encoding="utf-8")
+    survey = simulate_survey(instrument_from_config(instrument, measures), 150, seed=7)
+    (folder / "data/raw").mkdir(parents=True)
+    survey.drop(columns=["attention"]).to_csv(folder / "data/raw/spring.csv", index=False)
+
+
+def test_another_study_folder_runs_with_the_same_workflow(example, tmp_path):
+    study = tmp_path / "clinic"
+    perception_only_study(study)
+    result = snakemake("--directory", str(study), cwd=example)
+    assert result.returncode == 0, result.stderr[-5000:]
+    html = (study / "reports/spring/report.html").read_text(encoding="utf-8")
+    assert "gap analysis does not apply" in html
+    assert "环境" in html
+    assert not (example / "reports/spring").exists()
+    assert planned_jobs(snakemake("-n", "--directory", str(study), cwd=example)) == {}
+
+
+def documented_columns() -> dict[str, list[str]]:
+    """README "Outputs" table: file pattern -> its listed columns (`as x.csv` borrows x's)."""
+    rows: dict[str, list[str]] = {}
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith(".csv`"):
+            path = cells[0].strip("`")
+            names = re.findall(r"`([^`]+)`", cells[2])
+            rows[path] = rows[str(Path(path).parent / names[0])] if cells[2].startswith("as ") else names
+    return rows
+
+
+def test_readme_lists_every_table_with_its_columns(example):
+    documented = documented_columns()
+    written = [
+        p for d in ("data/processed/wave1", "reports/wave1/tables") for p in sorted((example / d).glob("*.csv"))
+    ]
+    assert len(written) >= 20
+    for path in written:
+        pattern = str(path.relative_to(example)).replace("wave1", "{wave}")
+        assert pattern in documented, f"README does not list {pattern}"
+        header = ",".join(pd.read_csv(path, nrows=0).columns)
+        # A name like `freq_<point>` stands for one column per scale point.
+        parts = [
+            f"{re.escape(name.split('<')[0])}\\d+(,{re.escape(name.split('<')[0])}\\d+)*" if "<" in name else re.escape(name)
+            for name in documented[pattern]
+        ]
+        assert re.fullmatch(",".join(parts), header), (pattern, header)
+
+
+def test_workflow_passes_snakemake_lint_and_snakefmt():
+    lint = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "SERVQUAL_SALT": "test-salt"},
+    )
+    assert lint.returncode == 0 and "Lints for" not in lint.stdout + lint.stderr, lint.stdout + lint.stderr
+    snakefmt = shutil.which("snakefmt", path=str(Path(sys.executable).parent)) or "snakefmt"
+    fmt = subprocess.run([snakefmt, "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
