@@ -9,6 +9,8 @@ rule clean:
         provenance="data/processed/{wave}/provenance.json",
     log:
         "logs/{wave}/clean.log",
+    conda:
+        RULE_ENV
     params:
         instrument=config["instrument"],
         measures=config["measures"],
