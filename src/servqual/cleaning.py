@@ -3,22 +3,32 @@
 Every row read is either kept or excluded under exactly one rule; a respondent matched by several
 rules is counted under the first rule in :data:`RULE_ORDER` and the others are listed in the
 detail. ``rows read = kept + excluded`` is checked on every run. Careless-responding screens follow
-Meade & Craig (2012, Psychological Methods 17(3)) and Curran (2016, J. Experimental Social
-Psychology 66).
+Meade & Craig (2012, Psychological Methods 17(3)), Curran (2016, J. Experimental Social
+Psychology 66) and, for the long-string index, Johnson (2005, J. Research in Personality 39(1)).
+
+Rules are computed on the answers as given (before reverse scoring), so that a straight-liner is
+recognised whatever the keying of the items. Every rule can be switched off in the ``cleaning``
+config section. Details in the exclusion log hold rule facts (line numbers, counts, measure values)
+and never a value of a personal-data column.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from servqual.instrument import OVERALL, Instrument, canonical
-from servqual.io import RawSurvey, SurveyFormatError
+from servqual.instrument import Instrument, canonical
+from servqual.io import RawSurvey, SurveyFormatError, as_text
 from servqual.privacy import pseudonymise
+from servqual.validation import invalid_cells, parse_numeric, require_columns, where
 
 RULE_ORDER = (
     "duplicate_id",
@@ -28,8 +38,11 @@ RULE_ORDER = (
     "out_of_range",
     "too_many_missing",
     "straightlining",
+    "long_string",
     "importance_sum",
 )
+#: Columns of the exclusion log.
+EXCLUSION_COLUMNS = ["respondent", "line", "rule", "detail"]
 
 
 class CleaningError(ValueError):
@@ -37,35 +50,36 @@ class CleaningError(ValueError):
 
 
 @dataclass(frozen=True)
+class Rule:
+    """The rows one rule matches (``mask``) and why, for the matched rows (``detail``, indexed by
+    row position)."""
+
+    mask: np.ndarray
+    detail: pd.Series
+
+
+@dataclass(frozen=True)
 class CleaningResult:
-    """Kept respondents (canonical columns), the exclusion log and the flow table."""
+    """Kept respondents (canonical columns), the exclusion log, the flow table and warnings.
+
+    Attributes
+    ----------
+    responses
+        ``respondent`` (pseudonym), ``line``, segments (categorical), ``duration``, the other raw
+        columns as text (never personal data), ``<column>_pseudonym`` for personal data when
+        pseudonymised, and the canonical measure columns (float, reverse-scored).
+    exclusions
+        ``respondent``, ``line``, ``rule``, ``detail``: one row per excluded row, by line.
+    summary
+        ``step``, ``rule``, ``n``: rows read, excluded per applied rule, kept, and cell-level changes.
+    warnings
+        Facts the analyses should know (zero-variance items, a single respondent).
+    """
 
     responses: pd.DataFrame
     exclusions: pd.DataFrame
     summary: pd.DataFrame
-
-
-def _first_rows(path: str, column: str, lines: pd.Series, what: str) -> str:
-    shown = ", ".join(str(x) for x in lines.head(5))
-    return f"{path}: column {column!r} {what} in {len(lines)} rows (first at lines {shown})"
-
-
-def to_numeric(raw: RawSurvey, columns: Mapping[str, str], missing_codes: list[str]) -> pd.DataFrame:
-    """Parse the measure columns after removing missing codes; text left over is an error."""
-    missing = {str(c).strip() for c in missing_codes} | {""}
-    absent = [raw_name for raw_name in columns if raw_name not in raw.frame.columns]
-    if absent:
-        raise SurveyFormatError(f"{raw.path}: missing required columns {absent}")
-    out = {}
-    for raw_name, canon in columns.items():
-        text = raw.frame[raw_name].str.strip()
-        text = text.mask(text.isin(missing))
-        values = pd.to_numeric(text, errors="coerce")
-        bad = values.isna() & text.notna()
-        if bad.any():
-            raise SurveyFormatError(_first_rows(raw.path, raw_name, raw.line[bad], "is not numeric"))
-        out[canon] = values.astype(float)
-    return pd.DataFrame(out)
+    warnings: tuple[str, ...] = field(default=())
 
 
 def clean_survey(
@@ -86,161 +100,453 @@ def clean_survey(
     columns
         ``respondent_id``, ``duration``, ``segments``, ``personal_data``, ``personal_data_action``.
     options
-        The ``cleaning`` config section.
+        The ``cleaning`` config section (every key, as the config schema fills them in).
     salt
         Secret for the respondent pseudonyms.
 
     Returns
     -------
     CleaningResult
-        ``responses``: ``respondent`` (pseudonym), ``line``, segments, ``duration`` and canonical
-        measure columns, reverse-scored; ``exclusions``: respondent, line, rule, detail;
-        ``summary``: step, rule, n.
+        Nothing is written; see :func:`write_outputs`.
+
+    Raises
+    ------
+    SurveyFormatError
+        Missing columns, text in a numeric column, a measure column without any answer, or an output
+        column name taken twice.
+    CleaningError
+        No respondent left (the message gives the counts per rule), or rows not conserved.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, yaml
+    >>> from servqual import simulate
+    >>> from servqual.io import read_survey
+    >>> from servqual.simulate import servqual_instrument, simulate_survey
+    >>> study = pathlib.Path(simulate.__file__).resolve().parents[2]
+    >>> config = yaml.safe_load((study / "config" / "config.yaml").read_text(encoding="utf-8"))
+    >>> inst = servqual_instrument()
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "wave.csv"
+    >>> simulate_survey(inst, 200, seed=3).to_csv(path, index=False)
+    >>> result = clean_survey(read_survey(path), inst, config["columns"], config["cleaning"], b"salt")
+    >>> result.summary.set_index("rule")["n"][["rows read", "respondents kept"]].tolist()
+    [203, 183]
     """
     mapping = instrument.raw_to_canonical()
-    values = to_numeric(raw, mapping, options["missing_codes"])
-    out_of_range = _out_of_range(values, instrument)
-    n_out = int(out_of_range.to_numpy().sum())
-    values = values.mask(out_of_range)
-    scale = instrument.scale
-    for item in instrument.reverse_items:
-        for measure in instrument.item_measures:
-            col = canonical(measure, item)
-            values[col] = scale.reverse(values[col])
-    rules = _rule_masks(raw, instrument, values, out_of_range.any(axis=1), columns, options)
-    kept, exclusions = _assign_rules(raw, rules, columns, salt)
-    if instrument.has_importance and options["importance_sum"]["action"] == "rescale":
-        imp = values[instrument.importance_columns]
-        values[instrument.importance_columns] = imp.div(imp.sum(axis=1), axis=0) * 100
-    responses = _assemble(raw, values, kept, columns, salt)
-    if responses.empty:
-        raise CleaningError(f"{raw.path}: no respondent left after exclusions ({len(raw.frame)} read)")
-    summary = _summary(len(raw.frame), exclusions, len(responses), n_out, options)
-    return CleaningResult(responses, exclusions, summary)
+    _check_config(mapping, columns, options)
+    auxiliary = _auxiliary_columns(columns, options)
+    require_columns(
+        raw,
+        {
+            "measure": list(mapping),
+            "respondent id": [columns["respondent_id"]] if columns["respondent_id"] else [],
+            "segment": list(columns["segments"]),
+            "duration or attention-check": list(auxiliary),
+        },
+    )
+    given = parse_numeric(raw, mapping, options["missing_codes"])
+    _check_answered(raw, given, mapping)
+    invalid = invalid_cells(given, instrument)
+    values = given.mask(invalid)
+    numbers = parse_numeric(raw, auxiliary, [])
+    rules = _rules(raw, instrument, given, values, invalid, numbers, columns, options)
+    ids = _respondent_ids(raw, columns, salt)
+    kept, exclusions = _assign(raw, ids, rules)
+    scored, changes = _score(values, invalid, kept, instrument, options)
+    summary = _summary(raw, exclusions, int(kept.sum()), list(rules), changes)
+    if not kept.any():
+        counts = ", ".join(f"{r} {n}" for r, n in summary.loc[summary["step"] == "excluded", ["rule", "n"]].values)
+        raise CleaningError(f"{raw.path}: no respondent left after exclusions ({len(raw.frame)} read; {counts})")
+    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt)
+    return CleaningResult(responses, exclusions, summary, _warnings(raw, responses, mapping, options, columns))
 
 
-def _out_of_range(values: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Cells outside their theoretical bounds: the rating scale, the overall item's scale, and
-    0..100 for importance points."""
-    low = pd.Series(instrument.scale.min, index=values.columns, dtype=float)
-    high = pd.Series(instrument.scale.max, index=values.columns, dtype=float)
-    if instrument.has_overall:
-        low[OVERALL], high[OVERALL] = instrument.overall_scale.min, instrument.overall_scale.max
-    if instrument.has_importance:
-        low[instrument.importance_columns], high[instrument.importance_columns] = 0.0, 100.0
-    return values.lt(low, axis=1) | values.gt(high, axis=1)
+# -- configuration and structure -----------------------------------------------------------------
+def _check_config(mapping: Mapping[str, str], columns: Mapping[str, Any], options: Mapping[str, Any]) -> None:
+    """A personal-data column may not also be a measure, segment, duration or attention check:
+    it would then be carried into the outputs."""
+    personal = set(columns["personal_data"])
+    used = {
+        "measure": set(mapping),
+        "segment": set(columns["segments"]),
+        "duration or attention-check": set(_auxiliary_columns(columns, options)),
+    }
+    clashes = {role: sorted(personal & names) for role, names in used.items() if personal & names}
+    if clashes:
+        raise ValueError(f"config columns: personal-data columns also used as {clashes}; they would reach the outputs")
 
 
-def _rule_masks(
+def _auxiliary_columns(columns: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
+    """Numeric non-measure columns: raw name -> name used here (the duration becomes ``duration``)."""
+    out = {check["column"]: check["column"] for check in options["attention_checks"]}
+    if columns.get("duration"):
+        out[columns["duration"]] = "duration"
+    return out
+
+
+def _check_answered(raw: RawSurvey, values: pd.DataFrame, mapping: Mapping[str, str]) -> None:
+    """A measure column nobody answered is an export or mapping fault, not a respondent's."""
+    empty = [raw_name for raw_name, canon in mapping.items() if values[canon].isna().all()]
+    if empty:
+        raise SurveyFormatError(
+            f"{raw.path}: measure columns without a single answer in {len(raw.frame)} rows "
+            f"(all empty or missing codes): {empty}; wrong column mapping or a broken export?"
+        )
+
+
+# -- rules ---------------------------------------------------------------------------------------
+def _rules(
     raw: RawSurvey,
     instrument: Instrument,
+    given: pd.DataFrame,
     values: pd.DataFrame,
-    any_out_of_range: pd.Series,
+    invalid: pd.DataFrame,
+    numbers: pd.DataFrame,
     columns: Mapping[str, Any],
     options: Mapping[str, Any],
-) -> dict[str, tuple[pd.Series, pd.Series]]:
-    """Per rule: a boolean mask of matched rows and a detail text per row."""
-    masks: dict[str, tuple[pd.Series, pd.Series]] = {}
-    empty = pd.Series("", index=values.index)
-    rid = columns["respondent_id"]
-    if options["duplicate_ids"] and rid:
-        if rid not in raw.frame.columns:
-            raise SurveyFormatError(f"{raw.path}: missing required columns [{rid!r}]")
-        masks["duplicate_id"] = (raw.frame[rid].duplicated(), empty + "id seen on an earlier row")
+) -> dict[str, Rule]:
+    """The rules switched on in ``options``, by name."""
+    line = raw.line.to_numpy()
+    rules: dict[str, Rule] = {}
+    if options["duplicate_ids"] and columns["respondent_id"]:
+        rules["duplicate_id"] = duplicate_ids(raw.frame[columns["respondent_id"]], line)
     if options["duplicate_responses"]:
-        dup = values[instrument.rating_columns()].duplicated()
-        masks["duplicate_responses"] = (dup, empty + "same answers as an earlier row")
-    failed = pd.Series(False, index=values.index)
-    for check in options["attention_checks"]:
-        answer = pd.to_numeric(raw.frame[check["column"]], errors="coerce")
-        failed |= answer != check["expected"]
-    masks["attention_check"] = (failed, empty + "attention check failed")
+        rules["duplicate_responses"] = duplicate_answers(given, line)
+    if options["attention_checks"]:
+        rules["attention_check"] = attention_checks(numbers, options["attention_checks"])
     speeders = options["speeders"]
     if speeders["enabled"] and columns.get("duration"):
-        seconds = pd.to_numeric(raw.frame[columns["duration"]], errors="coerce")
-        limit = max(speeders["min_seconds"], speeders["min_median_fraction"] * seconds.median())
-        masks["speeder"] = (seconds < limit, "duration " + seconds.astype(str) + f" s < {limit:.0f} s")
+        rules["speeder"] = speeding(numbers["duration"], speeders["min_seconds"], speeders["min_median_fraction"])
     if options["out_of_range"] == "exclude":
-        masks["out_of_range"] = (any_out_of_range, empty + "value outside the scale")
+        rules["out_of_range"] = out_of_range(given, invalid)
     if options["max_missing_share"] is not None:
-        share = pd.concat(
-            [values[instrument.columns(m)].isna().mean(axis=1) for m in instrument.item_measures], axis=1
-        ).max(axis=1)
-        masks["too_many_missing"] = (
-            share > options["max_missing_share"],
-            "missing share " + share.round(2).astype(str),
-        )
-    straight = options["straightlining"]
+        rules["too_many_missing"] = too_many_missing(values, instrument, options["max_missing_share"])
+    straight, long_string = options["straightlining"], options["long_string"]
     if straight["enabled"]:
-        hit = pd.Series(False, index=values.index)
-        for measure in straight["measures"]:
-            if measure in instrument.item_measures:
-                block = values[instrument.columns(measure)]
-                hit |= (block.nunique(axis=1) == 1) & (block.notna().sum(axis=1) == block.shape[1])
-        masks["straightlining"] = (hit, empty + "same answer to every item")
+        rules["straightlining"] = straightlining(values, instrument, straight["measures"])
+    if long_string["enabled"]:
+        rules["long_string"] = long_strings(values, instrument, long_string["measures"], long_string["max_run"])
     if instrument.has_importance and options["importance_sum"]["action"] == "exclude":
-        total = values[instrument.importance_columns].sum(axis=1)
-        off = (total - 100).abs() > options["importance_sum"]["tolerance"]
-        masks["importance_sum"] = (off, "points sum to " + total.astype(str))
-    return masks
+        rules["importance_sum"] = importance_off(values[instrument.importance_columns], options["importance_sum"]["tolerance"])
+    return rules
 
 
-def _assign_rules(
-    raw: RawSurvey, masks: Mapping[str, tuple[pd.Series, pd.Series]], columns: Mapping[str, Any], salt: bytes
-) -> tuple[np.ndarray, pd.DataFrame]:
-    names = [r for r in RULE_ORDER if r in masks]
-    if not names:
-        return np.ones(len(raw.frame), bool), pd.DataFrame(columns=["respondent", "line", "rule", "detail"])
-    hits = np.column_stack([masks[r][0].fillna(False).to_numpy(bool) for r in names])
-    excluded = hits.any(axis=1)
-    first = hits.argmax(axis=1)
-    rows = np.flatnonzero(excluded)
-    details = []
-    for row in rows:
-        own = masks[names[first[row]]][1].iloc[row]
-        others = [names[j] for j in np.flatnonzero(hits[row]) if j != first[row]]
-        details.append(own + (f"; also: {', '.join(others)}" if others else ""))
-    ids = _respondent_ids(raw, columns, salt)
-    exclusions = pd.DataFrame(
-        {
-            "respondent": ids.iloc[rows].to_numpy(),
-            "line": raw.line.iloc[rows].to_numpy(),
-            "rule": [names[first[r]] for r in rows],
-            "detail": details,
-        }
-    )
-    return ~excluded, exclusions
+def _rule(mask: np.ndarray | pd.Series, detail: pd.Series) -> Rule:
+    """A rule from a row mask and details for all rows (only the matched rows' are kept)."""
+    mask = np.asarray(mask, bool)
+    return Rule(mask, detail.reset_index(drop=True)[mask])
+
+
+def duplicate_ids(ids: pd.Series, line: np.ndarray) -> Rule:
+    """Rows whose respondent id was already used on an earlier row (blank ids are not compared).
+
+    Examples
+    --------
+    >>> rule = duplicate_ids(pd.Series(["a", "b", "a", "", ""]), np.array([2, 3, 4, 5, 6]))
+    >>> rule.mask.tolist(), rule.detail.tolist()
+    ([False, False, True, False, False], ['respondent id first used at line 2'])
+    """
+    ids = ids.str.strip().reset_index(drop=True)
+    given = ids.ne("").to_numpy()
+    repeated = ids.duplicated().to_numpy() & given
+    first_line = pd.Series(line[given & ~repeated], index=ids[given & ~repeated])
+    detail = "respondent id first used at line " + ids[repeated].map(first_line).astype(str)
+    return Rule(repeated, detail)
+
+
+def duplicate_answers(values: pd.DataFrame, line: np.ndarray) -> Rule:
+    """Rows whose answers to every measure column equal an earlier row's.
+
+    Row hashes find the candidates in one pass; grouping the candidates on their values makes the
+    match exact (a hash collision cannot exclude anyone).
+    """
+    values = values.reset_index(drop=True)
+    candidates = pd.util.hash_pandas_object(values, index=False).duplicated(keep=False).to_numpy()
+    mask = np.zeros(len(values), bool)
+    if not candidates.any():
+        return Rule(mask, pd.Series([], dtype=str))
+    subset = values[candidates]
+    group = subset.groupby(list(subset.columns), dropna=False, sort=False).ngroup()
+    mask[candidates] = group.duplicated().to_numpy()
+    first_line = pd.Series(line[candidates], index=subset.index).groupby(group).transform("first")
+    return Rule(mask, "same answers as line " + first_line[mask[candidates]].astype(str))
+
+
+def attention_checks(numbers: pd.DataFrame, checks: list[Mapping[str, Any]]) -> Rule:
+    """Rows failing any attention check: an answer other than the expected one, or none."""
+    failed = pd.DataFrame({f"{c['column']} not {c['expected']:g}": numbers[c["column"]].ne(c["expected"]) for c in checks})
+    return _rule(failed.any(axis=1), "attention check failed: " + join_flags(failed))
+
+
+def speeding(seconds: pd.Series, min_seconds: float | None, min_median_fraction: float | None) -> Rule:
+    """Completion faster than ``min_seconds`` or than ``min_median_fraction`` x the median time of
+    the wave, whichever is higher (Curran 2016); either limit can be None (off). A missing duration
+    is not evidence of speeding.
+
+    Examples
+    --------
+    >>> speeding(pd.Series([600.0, 500.0, 90.0, np.nan]), 120, 0.3).detail.tolist()
+    ['duration 90 s < 150 s (max of 120 s and 0.3 x median 500 s)']
+    """
+    limits = {}
+    if min_seconds is not None:
+        limits[f"{min_seconds:g} s"] = float(min_seconds)
+    median = seconds.median()
+    if min_median_fraction is not None and not np.isnan(median):
+        limits[f"{min_median_fraction:g} x median {median:.0f} s"] = min_median_fraction * median
+    limit = max(limits.values(), default=-np.inf)
+    why = ("max of " if len(limits) > 1 else "") + " and ".join(limits)
+    return _rule(seconds.lt(limit), "duration " + as_text(seconds.round()) + f" s < {limit:.0f} s ({why})")
+
+
+def out_of_range(given: pd.DataFrame, invalid: pd.DataFrame) -> Rule:
+    """Rows with any answer outside the scale or between the points of an integer scale."""
+    rows, cols = np.nonzero(invalid.to_numpy())
+    cells = pd.Series(invalid.columns[cols]) + "=" + as_text(pd.Series(given.to_numpy()[rows, cols]))
+    detail = "outside the scale: " + cells.groupby(rows).agg(", ".join)
+    return Rule(invalid.any(axis=1).to_numpy(), detail)
+
+
+def too_many_missing(values: pd.DataFrame, instrument: Instrument, max_share: float) -> Rule:
+    """Rows missing more than ``max_share`` of the items of any item-level measure."""
+    shares = pd.DataFrame({m: values[instrument.columns(m)].isna().mean(axis=1) for m in instrument.item_measures})
+    worst = shares.max(axis=1)
+    n_items = len(instrument.item_ids)
+    count = as_text((worst * n_items).round())
+    detail = shares.idxmax(axis=1).astype(str) + ": " + count + f" of {n_items} items missing (max share {max_share})"
+    return _rule(worst.gt(max_share), detail)
+
+
+def longest_run(block: np.ndarray) -> np.ndarray:
+    """Longest run of identical consecutive answers per row; a missing answer breaks a run.
+
+    The long-string index of Johnson (2005, J. Research in Personality 39(1)); see also Meade &
+    Craig (2012) and Curran (2016). The loop runs over items, each step vectorised over rows.
+
+    Examples
+    --------
+    >>> longest_run(np.array([[1, 1, 2, 2, 2], [3, np.nan, 3, 3, 1], [4, 4, 4, 4, 4]])).tolist()
+    [3, 2, 5]
+    """
+    answered = ~np.isnan(block)
+    run = answered[:, 0].astype(np.int64)
+    best = run.copy()
+    for j in range(1, block.shape[1]):
+        same = block[:, j] == block[:, j - 1]
+        run = np.where(same, run + 1, answered[:, j])
+        np.maximum(best, run, out=best)
+    return best
+
+
+def _runs(values: pd.DataFrame, instrument: Instrument, measures: list[str]) -> pd.DataFrame:
+    """Longest run per row for each listed measure the instrument holds."""
+    held = [m for m in measures if m in instrument.item_measures]
+    return pd.DataFrame({m: longest_run(values[instrument.columns(m)].to_numpy()) for m in held}, index=values.index)
+
+
+def straightlining(values: pd.DataFrame, instrument: Instrument, measures: list[str]) -> Rule:
+    """Rows giving the same answer to every item of any listed measure (Meade & Craig 2012)."""
+    n_items = len(instrument.item_ids)
+    full = _runs(values, instrument, measures).eq(n_items)
+    return _rule(full.any(axis=1), f"same answer to all {n_items} items of " + join_flags(full))
+
+
+def long_strings(values: pd.DataFrame, instrument: Instrument, measures: list[str], max_run: int) -> Rule:
+    """Rows whose longest run of identical consecutive answers in a listed measure exceeds
+    ``max_run`` (the long-string index; Johnson 2005, Curran 2016)."""
+    runs = _runs(values, instrument, measures)
+    longest = runs.max(axis=1)
+    detail = "long string: " + as_text(longest) + " identical answers in a row in " + runs.idxmax(axis=1).astype(str)
+    return _rule(longest.gt(max_run), detail + f" (max {max_run})")
+
+
+def importance_off(points: pd.DataFrame, tolerance: float) -> Rule:
+    """Rows whose importance points miss 100 by more than ``tolerance`` (unanswered rows pass)."""
+    total = points.sum(axis=1)
+    mask = points.notna().any(axis=1) & (total - 100).abs().gt(tolerance)
+    return _rule(mask, "importance points sum to " + as_text(total))
+
+
+def join_flags(flags: pd.DataFrame) -> pd.Series:
+    """Per row, the names of the columns that are True, comma-separated (vectorised per column).
+
+    Examples
+    --------
+    >>> join_flags(pd.DataFrame({"a": [True, False, True], "b": [True, False, False]})).tolist()
+    ['a, b', '', 'a']
+    """
+    out = pd.Series("", index=flags.index, dtype=str)
+    for name in flags.columns:
+        hit = flags[name].to_numpy(bool)
+        out = out.where(~hit, out + np.where(out.eq(""), "", ", ") + str(name))
+    return out
 
 
 def _respondent_ids(raw: RawSurvey, columns: Mapping[str, Any], salt: bytes) -> pd.Series:
+    """Keyed pseudonyms of the respondent ids; ``row<line>`` where there is no id."""
+    fallback = "row" + raw.line.astype(str)
     rid = columns["respondent_id"]
-    if rid and rid in raw.frame.columns:
-        return pseudonymise(raw.frame[rid], salt)
-    return pd.Series([f"row{line}" for line in raw.line], dtype="string")
+    if not rid:
+        return fallback.astype("string")
+    ids = raw.frame[rid].str.strip()
+    return pseudonymise(ids.mask(ids.eq("")), salt).fillna(fallback)
+
+
+def _assign(raw: RawSurvey, ids: pd.Series, rules: Mapping[str, Rule]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Exclude each matched row once, under its first rule in :data:`RULE_ORDER`; the detail lists
+    the other rules that matched it too."""
+    names = [r for r in RULE_ORDER if r in rules]
+    hits = np.column_stack([rules[r].mask for r in names]) if names else np.zeros((len(raw.frame), 0), bool)
+    rows = np.flatnonzero(hits.any(axis=1))
+    first = hits[rows].argmax(axis=1)
+    detail = pd.Series("", index=rows, dtype=str)
+    for j, name in enumerate(names):
+        own = rows[first == j]
+        detail[own] = rules[name].detail[own].to_numpy()
+    others = hits[rows] & (first[:, None] != np.arange(len(names)))
+    also = join_flags(pd.DataFrame(others, index=rows, columns=names))
+    detail = detail + np.where(also.eq(""), "", "; also: ") + also
+    exclusions = pd.DataFrame(
+        {
+            "respondent": ids.to_numpy()[rows],
+            "line": raw.line.to_numpy()[rows],
+            "rule": np.array(names, dtype=object)[first] if names else [],
+            "detail": detail.to_numpy(),
+        },
+        columns=EXCLUSION_COLUMNS,
+    )
+    kept = np.ones(len(raw.frame), bool)
+    kept[rows] = False
+    return kept, exclusions.astype({"respondent": "string", "rule": "string", "detail": "string"})
+
+
+# -- scoring and output --------------------------------------------------------------------------
+def _score(
+    values: pd.DataFrame, invalid: pd.DataFrame, kept: np.ndarray, instrument: Instrument, options: Mapping[str, Any]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Reverse-key items as ``min + max - x`` (theoretical bounds) and rescale importance points to
+    100 when so configured; count the cell-level changes among kept respondents."""
+    scored = values.copy()
+    reverse = [canonical(m, item) for m in instrument.item_measures for item in instrument.reverse_items]
+    scored[reverse] = instrument.scale.reverse(scored[reverse])
+    changes = {"values outside the scale set missing": int(invalid.to_numpy()[kept].sum())}
+    if instrument.has_importance and options["importance_sum"]["action"] == "rescale":
+        points = scored[instrument.importance_columns]
+        total = points.sum(axis=1)
+        off = points.notna().any(axis=1) & (total - 100).abs().gt(options["importance_sum"]["tolerance"])
+        # Points summing to 0 carry no weights to rescale: they become missing.
+        scored.loc[off, instrument.importance_columns] = points[off].div(total[off].where(total[off] > 0), axis=0) * 100
+        changes["importance points rescaled to 100"] = int((off & total.gt(0)).to_numpy()[kept].sum())
+        changes["importance points set missing (sum 0)"] = int((off & total.eq(0)).to_numpy()[kept].sum())
+    return scored, changes
 
 
 def _assemble(
-    raw: RawSurvey, values: pd.DataFrame, kept: np.ndarray, columns: Mapping[str, Any], salt: bytes
+    raw: RawSurvey,
+    ids: pd.Series,
+    scored: pd.DataFrame,
+    numbers: pd.DataFrame,
+    kept: np.ndarray,
+    mapping: Mapping[str, str],
+    columns: Mapping[str, Any],
+    salt: bytes,
 ) -> pd.DataFrame:
-    front = pd.DataFrame({"respondent": _respondent_ids(raw, columns, salt), "line": raw.line})
+    """Kept rows: pseudonym, line, segments, duration, the other raw columns untouched, measures."""
+    front = {"respondent": ids, "line": raw.line}
     for segment in columns["segments"]:
-        if segment not in raw.frame.columns:
-            raise SurveyFormatError(f"{raw.path}: missing segment column {segment!r}")
-        front[segment] = raw.frame[segment].astype("category")
+        text = raw.frame[segment]
+        front[segment] = text.mask(text.str.strip().eq("")).astype("category")
     if columns.get("duration"):
-        front["duration"] = pd.to_numeric(raw.frame[columns["duration"]], errors="coerce")
+        front["duration"] = numbers["duration"]
     if columns["personal_data_action"] == "pseudonymise":
         for col in columns["personal_data"]:
-            front[f"{col}_pseudonym"] = pseudonymise(raw.frame[col], salt, prefix="P")
-    return pd.concat([front, values], axis=1).loc[kept].reset_index(drop=True)
+            if col in raw.frame:
+                text = raw.frame[col].str.strip()
+                front[f"{col}_pseudonym"] = pseudonymise(text.mask(text.eq("")), salt, prefix="P")
+    used = {columns["respondent_id"], columns.get("duration"), *columns["segments"], *columns["personal_data"], *mapping}
+    extras = [c for c in raw.frame.columns if c not in used]
+    names = [*front, *extras, *scored.columns]
+    taken = sorted({n for n in names if names.count(n) > 1})
+    if taken:
+        raise SurveyFormatError(f"{raw.path}: raw columns {taken} would clash with output columns of the same name; rename them")
+    frame = pd.concat([pd.DataFrame(front), raw.frame[extras], scored], axis=1)
+    return frame[kept].reset_index(drop=True)
 
 
-def _summary(read: int, exclusions: pd.DataFrame, kept: int, n_out: int, options: Mapping[str, Any]) -> pd.DataFrame:
+def _warnings(
+    raw: RawSurvey, responses: pd.DataFrame, mapping: Mapping[str, str], options: Mapping[str, Any], columns: Mapping[str, Any]
+) -> tuple[str, ...]:
+    out = []
+    if len(responses) == 1:
+        out.append(f"{raw.path}: only one respondent kept; analyses that need variation will fail or be skipped")
+    else:
+        measures = responses[list(mapping.values())]
+        flat = measures.columns[measures.nunique() <= 1]
+        out += [f"{raw.path}: {c} (raw {r!r}) has a single value for every kept respondent (zero variance)" for r, c in mapping.items() if c in flat]
+    if options["speeders"]["enabled"] and not columns.get("duration"):
+        out.append("speeders rule enabled but no `columns.duration` is configured: not applied")
+    return tuple(out)
+
+
+def _summary(
+    raw: RawSurvey, exclusions: pd.DataFrame, kept: int, applied: list[str], changes: Mapping[str, int]
+) -> pd.DataFrame:
+    """Flow table (rules switched off are not listed); checks that every row read is kept or
+    excluded exactly once."""
+    read = len(raw.frame)
     counts = exclusions["rule"].value_counts()
+    if read != kept + len(exclusions) or not exclusions["line"].is_unique:
+        raise CleaningError(f"{raw.path}: row conservation failed: {read} read != {kept} kept + {len(exclusions)} excluded")
     rows = [("read", "rows read", read)]
-    rows += [("excluded", rule, int(counts.get(rule, 0))) for rule in RULE_ORDER]
+    rows += [("excluded", rule, int(counts.get(rule, 0))) for rule in RULE_ORDER if rule in applied]
     rows += [("kept", "respondents kept", kept)]
-    rows += [("cells", f"out-of-range values ({options['out_of_range']})", n_out)]
-    if read != kept + len(exclusions):
-        raise CleaningError(f"row conservation failed: {read} read != {kept} kept + {len(exclusions)} excluded")
+    rows += [("cells", what, n) for what, n in changes.items()]
     return pd.DataFrame(rows, columns=["step", "rule", "n"])
+
+
+def provenance(raw: RawSurvey, result: CleaningResult, config: Mapping[str, Any]) -> dict[str, Any]:
+    """What provenance.json records: the raw file (checksum, size, encoding, reader and what the
+    reader kept, e.g. SPSS value labels), the counts, the warnings, the config values used and the
+    software versions."""
+    return {
+        "raw": {
+            "path": raw.path,
+            "sha256": raw.sha256,
+            "bytes": raw.size,
+            "encoding": raw.encoding,
+            "reader": raw.reader,
+            **raw.metadata,
+        },
+        "counts": {
+            "read": len(raw.frame),
+            "kept": len(result.responses),
+            "excluded": len(result.exclusions),
+        },
+        "warnings": list(result.warnings),
+        "config": dict(config),
+        "software": {name: version(name) for name in ("servqual", "pandas", "pyarrow", "pandera")},
+    }
+
+
+def write_outputs(result: CleaningResult, paths: Mapping[str, str | Path], record: Mapping[str, Any]) -> None:
+    """Write ``responses`` (parquet), ``exclusions`` and ``summary`` (CSV) and ``provenance`` (JSON),
+    all or nothing.
+
+    Each file is written next to its target under a temporary name and renamed only when all four
+    are complete, so a failure never leaves a partial set behind.
+    """
+    writers = {
+        "responses": lambda path: result.responses.to_parquet(path, index=False),
+        "exclusions": lambda path: result.exclusions.to_csv(path, index=False),
+        "summary": lambda path: result.summary.to_csv(path, index=False),
+        "provenance": lambda path: Path(path).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8"),
+    }
+    partial = {name: Path(paths[name]).with_name(f".{Path(paths[name]).name}.partial") for name in writers}
+    try:
+        for name, write in writers.items():
+            write(partial[name])
+        for name, path in partial.items():
+            os.replace(path, paths[name])
+    finally:
+        for path in partial.values():
+            path.unlink(missing_ok=True)

@@ -1,19 +1,56 @@
 """Reading raw survey exports without changing them.
 
 Every value is read as text so that missing codes ("99", "N/A", "不适用") are matched before any
-number is parsed, and each row keeps its line number in the raw file for error messages and the
-exclusion log. Raw files are opened read-only.
+number is parsed, and each row keeps its line number in the raw file (Excel: the sheet row; SPSS:
+the case number) for error messages and the exclusion log. Raw files are opened read-only.
+
+Readers, chosen by extension unless the waves sheet names one:
+
+* ``csv`` / ``tsv``: UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030 (Chinese Excel
+  exports) or a configured encoding. Parsing is pyarrow's multithreaded CSV reader; line numbers
+  come from the quote-aware positions of the newlines, so quoted multi-line fields do not shift
+  them.
+* ``xlsx``: one sheet (name or first), through openpyxl.
+* ``sav``: SPSS through pyreadstat; user-defined missing values become missing, value labels and
+  missing-value definitions are kept in :attr:`RawSurvey.metadata`.
+
+Survey-tool layouts (``export_format``): ``plain`` (one header row), ``qualtrics`` (the column
+names, then a question-text row and a ``{"ImportId": ...}`` row) and ``surveymonkey`` (a
+question-text row whose matrix questions span several columns, then a sub-answer row).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from zipfile import BadZipFile
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+#: Reader of each file extension.
+READERS = {"csv": "csv", "txt": "csv", "tsv": "tsv", "tab": "tsv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav"}
+#: Header rows of each export layout (see the module docstring).
+HEADER_ROWS = {"plain": 1, "qualtrics": 3, "surveymonkey": 2}
+#: Encodings tried, in order, when none is configured. GB18030 is a superset of GBK and GB2312.
+DETECTED = ("utf-8", "gb18030")
+#: SurveyMonkey's sub-answer for single-answer questions: the question text alone names the column.
+SURVEYMONKEY_PLAIN = {"", "Response", "Open-Ended Response"}
+#: Leading bytes of files that are not text tables, and what they are.
+MAGIC = {b"PK\x03\x04": "a zip/xlsx file", b"\xd0\xcf\x11\xe0": "an old Excel .xls file", b"$FL2": "an SPSS .sav file"}
+
+
+#: Any byte that is neither whitespace nor part of a UTF-8 byte-order mark (stops at the first).
+_CONTENT = re.compile(rb"[^\s\xef\xbb\xbf]")
 
 
 class SurveyFormatError(ValueError):
@@ -22,12 +59,35 @@ class SurveyFormatError(ValueError):
 
 @dataclass(frozen=True)
 class RawSurvey:
-    """A raw export as text: ``frame`` (all columns str), ``line`` (raw line number per row)."""
+    """A raw export as text.
+
+    Attributes
+    ----------
+    path
+        The raw file.
+    frame
+        One column per raw column name, all text (``""`` for an empty cell).
+    line
+        Raw line number of each row (Excel: sheet row; SPSS: case number), same index as ``frame``.
+    encoding
+        Text encoding used (None for xlsx and sav).
+    reader
+        ``csv``, ``tsv``, ``xlsx`` or ``sav``.
+    sha256, size
+        Checksum and size in bytes of the raw file.
+    metadata
+        Reader-specific facts kept for provenance: export layout, sheet, SPSS value labels,
+        variable labels and user-missing definitions.
+    """
 
     path: str
     frame: pd.DataFrame
     line: pd.Series
-    encoding: str
+    encoding: str | None
+    reader: str = "csv"
+    sha256: str = ""
+    size: int = 0
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 def sha256(path: str | Path) -> str:
@@ -39,23 +99,6 @@ def sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def decode(raw: bytes, path: str, encoding: str | None = None) -> tuple[str, str]:
-    """Decode bytes: the configured encoding, else UTF-8 (with or without BOM), else GB18030.
-
-    A failed decode is an error naming the file and the line, never mojibake.
-    """
-    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-    for candidate in candidates:
-        try:
-            return raw.decode(candidate), candidate
-        except UnicodeDecodeError as err:
-            last = err
-    line = raw[: last.start].count(b"\n") + 1
-    raise SurveyFormatError(
-        f"{path}: cannot decode line {line} as {' or '.join(candidates)}; set `encoding` in the waves sheet"
-    )
-
-
 def read_survey(
     path: str | Path,
     *,
@@ -64,58 +107,411 @@ def read_survey(
     sheet: str | int | None = None,
     export_format: str = "plain",
 ) -> RawSurvey:
-    """Read a survey export (CSV, TSV or Excel) as text, with raw line numbers.
+    """Read a survey export as text, with raw line numbers.
 
     Parameters
     ----------
     path
         The raw file. Its extension chooses the reader unless ``reader`` is given.
     reader
-        ``csv``, ``tsv`` or ``xlsx``.
+        ``csv``, ``tsv``, ``xlsx`` or ``sav``.
     encoding
-        Text encoding of CSV/TSV; detected (UTF-8, then GB18030) when None.
+        Text encoding of CSV/TSV; detected (UTF-8 with or without BOM, UTF-16 with BOM, then
+        GB18030) when None. A configured single-byte encoding (latin-1, cp1252, ...) is refused
+        when the bytes are plainly UTF-8 or GBK text, which it would turn into mojibake.
     sheet
-        Excel sheet name or index (first sheet when None).
+        Excel sheet name or 0-based index (first sheet when None).
     export_format
-        ``plain``; ``qualtrics`` (two extra header rows after the column names) or
-        ``surveymonkey`` (a second header row), whose extra rows are skipped.
+        ``plain``, ``qualtrics`` or ``surveymonkey`` (see the module docstring).
+
+    Returns
+    -------
+    RawSurvey
+        The text table; blank lines are skipped, every other row is kept.
 
     Raises
     ------
     SurveyFormatError
-        Empty file, not a table, or duplicated column names.
+        An empty file, binary content, an undecodable byte (naming the line), a file ending inside
+        a quoted field, rows with more or fewer fields than the header, a header without data rows,
+        duplicated or missing column names, a wrong export layout, a missing or corrupt sheet, or
+        a corrupt SPSS file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "w.csv").write_text('id,P1\\n1,"4"\\n2,5\\n', encoding="utf-8")
+    >>> raw = read_survey(folder / "w.csv")
+    >>> raw.frame["P1"].tolist(), raw.line.tolist(), raw.encoding
+    (['4', '5'], [2, 3], 'utf-8')
     """
     path = str(path)
-    kind = reader or Path(path).suffix.lower().lstrip(".")
-    extra_header = {"plain": 0, "surveymonkey": 1, "qualtrics": 2}[export_format]
-    if kind in ("xlsx", "xls"):
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, header=None).fillna("")
-        used = "xlsx"
-    elif kind in ("csv", "tsv", "txt"):
-        data = Path(path).read_bytes()
-        if not data.strip():
-            raise SurveyFormatError(f"{path}: the file is empty")
-        if b"\x00" in data[:4096]:
-            raise SurveyFormatError(f"{path}: not a text table (binary content)")
-        text, used = decode(data, path, encoding)
-        delimiter = "\t" if kind == "tsv" else ","
-        frame = pd.DataFrame(list(csv.reader(io.StringIO(text), delimiter=delimiter)))
+    kind = reader or READERS.get(Path(path).suffix.lower().lstrip("."))
+    if kind not in ("csv", "tsv", "xlsx", "sav"):
+        raise SurveyFormatError(f"{path}: unknown survey format {Path(path).suffix!r}; set `reader` (csv, tsv, xlsx or sav)")
+    if export_format not in HEADER_ROWS:
+        raise SurveyFormatError(f"{path}: unknown export_format {export_format!r} ({', '.join(HEADER_ROWS)})")
+    # "rb": the raw file is only ever read.
+    with open(path, "rb") as handle:
+        data = handle.read()
+    digest, size = hashlib.sha256(data).hexdigest(), len(data)
+    if not _CONTENT.search(data):
+        raise SurveyFormatError(f"{path}: the file is empty")
+    metadata: dict[str, Any] = {"export_format": export_format}
+    if kind == "sav":
+        frame, line, labels = _read_sav(path)
+        return RawSurvey(path, frame, line, None, kind, digest, size, {**metadata, **labels})
+    if kind == "xlsx":
+        grid, lines, sheet_name = _read_xlsx(path, data, sheet)
+        metadata["sheet"] = sheet_name
+        used = None
     else:
-        raise SurveyFormatError(f"{path}: unknown survey format {kind!r} (csv, tsv or xlsx)")
-    return _as_table(path, frame, used, extra_header)
+        grid, lines, used = _read_delimited(path, data, "\t" if kind == "tsv" else ",", encoding)
+    frame, line, questions = _as_table(path, grid, lines, export_format)
+    if questions:
+        metadata["questions"] = questions
+    return RawSurvey(path, frame, line, used, kind, digest, size, metadata)
 
 
-def _as_table(path: str, grid: pd.DataFrame, encoding: str, extra_header: int) -> RawSurvey:
-    if grid.empty or grid.shape[1] < 2:
-        raise SurveyFormatError(f"{path}: not a table (fewer than two columns; wrong delimiter?)")
-    header = [str(h).strip() for h in grid.iloc[0].fillna("")]
-    duplicated = sorted({h for h in header if header.count(h) > 1})
+# -- text tables ---------------------------------------------------------------------------------
+def _read_delimited(path: str, data: bytes, delimiter: str, encoding: str | None) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """Decode, parse and number the records of a CSV/TSV file."""
+    for magic, what in MAGIC.items():
+        if data.startswith(magic):
+            raise SurveyFormatError(f"{path}: not a text table but {what}; set `reader` in the waves sheet")
+    utf8, used = _to_utf8(path, data, encoding)
+    if b"\x00" in utf8:
+        line = _line_at(utf8, utf8.index(b"\x00"))
+        raise SurveyFormatError(f"{path}: not a text table (binary content at line {line})")
+    lines = _record_lines(path, utf8)
+    table = _parse(path, utf8, delimiter, lines)
+    grid = table.to_pandas()
+    if len(grid) != len(lines):
+        lines = _csv_module_lines(utf8, delimiter)
+    return grid, lines, used
+
+
+def _to_utf8(path: str, data: bytes, encoding: str | None) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes and the encoding it was read with.
+
+    UTF-8 input is returned as is (pyarrow validates it while parsing); other encodings are
+    decoded strictly here so that a wrong guess is an error naming the line, never mojibake.
+    """
+    if encoding is None and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    candidates = [encoding] if encoding else list(DETECTED)
+    failures = []
+    for candidate in candidates:
+        try:
+            text = data.decode(candidate)
+        except UnicodeDecodeError as err:
+            failures.append(f"{candidate} at line {_line_at(data, err.start)}")
+            continue
+        except LookupError:
+            raise SurveyFormatError(f"{path}: unknown encoding {candidate!r} in the waves sheet") from None
+        name = codecs.lookup(candidate).name
+        if name in ("utf-8", "utf-8-sig"):
+            return data, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        _refuse_mojibake(path, data, name)
+        return text.encode("utf-8"), name
+    hint = "" if encoding else "; set `encoding` in the waves sheet"
+    raise SurveyFormatError(f"{path}: cannot decode the file as {' or '.join(failures)}{hint}")
+
+
+def _refuse_mojibake(path: str, data: bytes, encoding: str) -> None:
+    """Refuse a single-byte encoding (latin-1, cp1252, ...) for bytes that are plainly UTF-8 or GBK.
+
+    Single-byte encodings decode any byte, so a wrong one never fails: it silently turns Chinese
+    text into mojibake. Two signs give it away: non-ASCII bytes that form valid UTF-8 multi-byte
+    sequences (Western single-byte text almost never does), and non-ASCII bytes that only come in
+    runs of even length and decode as GB18030 (two bytes per Chinese character). A genuine
+    single-byte file made only of accented letters in pairs would be refused too; re-save it
+    as UTF-8.
+    """
+    if codecs.lookup(encoding).name not in _SINGLE_BYTE:
+        return
+    high = np.frombuffer(data, np.uint8) >= 0x80
+    if not high.any():
+        return
+    for other, shape_ok in (("utf-8", True), ("gb18030", _even_runs(high))):
+        if not shape_ok:
+            continue
+        try:
+            data.decode(other)
+        except UnicodeDecodeError:
+            continue
+        line = _line_at(data, int(np.argmax(high)))
+        raise SurveyFormatError(
+            f"{path}: encoding {encoding!r} would garble the text (from line {line} the bytes are "
+            f"{other} text); set `encoding: {other}` in the waves sheet"
+        )
+
+
+#: Python codec names of the single-byte encodings the mojibake check applies to.
+_SINGLE_BYTE = {"latin-1", "iso8859-1", "cp1252", "iso8859-15", "cp1250", "cp437", "cp850", "mac-roman", "ascii"}
+
+
+def _even_runs(high: np.ndarray) -> bool:
+    """True when every maximal run of non-ASCII bytes has an even length (a GBK signature)."""
+    padded = np.zeros(high.size + 2, bool)
+    padded[1:-1] = high
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return bool(np.all((edges[1::2] - edges[::2]) % 2 == 0))
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """1-based line number of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _record_lines(path: str, utf8: bytes) -> np.ndarray:
+    """Raw line number at which each non-blank record starts.
+
+    A newline ends a record unless it lies inside a quoted field, i.e. after an odd number of
+    quote characters (escaped quotes ``""`` come in pairs and keep the parity). Counting this way
+    is vectorised and agrees with pyarrow for RFC 4180 files; :func:`_read_delimited` falls back to
+    the csv module's ``line_num`` when the counts disagree (quotes inside unquoted fields).
+    """
+    buf = np.frombuffer(utf8, np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    quotes = np.flatnonzero(buf == 34)
+    if quotes.size % 2:
+        line = _line_at(utf8, int(quotes[-1]))
+        raise SurveyFormatError(
+            f"{path}: a quoted field opened at line {line} is never closed (truncated file or stray quote)"
+        )
+    inside = np.searchsorted(quotes, newlines) % 2 == 1
+    ends = np.concatenate((newlines[~inside], [buf.size]))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    length = ends - starts
+    last = np.minimum(starts, max(buf.size - 1, 0))
+    blank = (length == 0) | ((length == 1) & (buf[last] == 13))
+    return (1 + np.searchsorted(newlines, starts))[~blank]
+
+
+def _csv_module_lines(utf8: bytes, delimiter: str) -> np.ndarray:
+    """Record start lines from the csv module, for files whose quoting the parity count misreads."""
+    reader = csv.reader(io.StringIO(utf8.decode("utf-8-sig"), newline=""), delimiter=delimiter)
+    starts, previous = [], 0
+    for row in reader:
+        if row:
+            starts.append(previous + 1)
+        previous = reader.line_num
+    return np.array(starts, dtype=np.int64)
+
+
+def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Table:
+    """All records as text columns; rows with more or fewer fields than the first are an error."""
+    head = csv.reader(io.StringIO(utf8[: 1 << 20].decode("utf-8-sig", "replace")), delimiter=delimiter)
+    first = next((row for row in head if row), [])
+    bad: list[tuple[int | None, int, int]] = []
+
+    def invalid(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.actual_columns, row.expected_columns))
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            io.BytesIO(utf8),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(
+                # large_string is what pandas' str dtype holds, so to_pandas() does not copy.
+                column_types={f"f{i}": pa.large_string() for i in range(len(first))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    try:
+        table = read(threads=True)
+        if bad:
+            # Row numbers are only known to a single-threaded parse; it runs on this error path only.
+            bad.clear()
+            read(threads=False)
+    except pa.ArrowInvalid as err:
+        if "UTF8" in str(err):
+            raise SurveyFormatError(_utf8_error(path, utf8)) from None
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        raise SurveyFormatError(f"{path}: not a readable {kind} table ({err})") from None
+    if bad:
+        at = [int(lines[n - 1]) if n and n <= len(lines) else n for n, _, _ in bad]
+        shown = ", ".join(f"line {a} has {got}" for a, (_, got, _) in zip(at[:5], bad[:5], strict=False))
+        raise SurveyFormatError(
+            f"{path}: {len(bad)} rows have a different number of fields than the header's "
+            f"{bad[0][2]} ({shown}); a ragged or truncated file, or the wrong delimiter"
+        )
+    return table
+
+
+def _utf8_error(path: str, data: bytes) -> str:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = _line_at(data, err.start)
+        return f"{path}: cannot decode line {line} as utf-8; set `encoding` in the waves sheet (e.g. gb18030)"
+    return f"{path}: invalid UTF-8 text"
+
+
+# -- Excel and SPSS ------------------------------------------------------------------------------
+def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> tuple[pd.DataFrame, np.ndarray, str]:
+    """One sheet as text; row ``i`` of the grid is sheet row ``i + 1`` (pandas keeps leading blanks)."""
+    try:
+        book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+    except (BadZipFile, OSError, ValueError, KeyError) as err:
+        raise SurveyFormatError(f"{path}: not a readable xlsx workbook ({type(err).__name__}: {err})") from None
+    names = [str(s) for s in book.sheet_names]
+    chosen = 0 if sheet in (None, "") else sheet
+    if isinstance(chosen, str) and chosen not in names:
+        raise SurveyFormatError(f"{path}: no sheet named {chosen!r}; the workbook has {names}")
+    if isinstance(chosen, int) and not 0 <= chosen < len(names):
+        raise SurveyFormatError(f"{path}: no sheet number {chosen}; the workbook has {len(names)} sheets {names}")
+    name = chosen if isinstance(chosen, str) else names[chosen]
+    grid = book.parse(name, header=None, dtype=str)
+    if grid.empty:
+        raise SurveyFormatError(f"{path}: sheet {name!r} is empty")
+    filled = grid.notna().any(axis=1).to_numpy()
+    lines = np.arange(1, len(grid) + 1)[filled]
+    return grid.loc[filled].fillna("").reset_index(drop=True), lines, name
+
+
+def _read_sav(path: str) -> tuple[pd.DataFrame, pd.Series, dict[str, Any]]:
+    """An SPSS file as text, with user-defined missing values made missing.
+
+    Read with ``user_missing=True`` so that the missing-value definitions are known, then every
+    value inside a declared missing range (or in the declared missing set of a string variable)
+    becomes an empty cell, as SPSS itself treats it.
+    """
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(path, user_missing=True, apply_value_formats=False)
+    except Exception as err:  # pyreadstat raises its own ReadstatError and PyreadstatError
+        raise SurveyFormatError(f"{path}: not a readable SPSS .sav file ({err})") from None
+    if frame.empty:
+        raise SurveyFormatError(f"{path}: the SPSS file holds no cases")
+    _check_names(path, [str(c) for c in frame.columns], "the variable list")
+    text = {}
+    for column in frame.columns:
+        values = frame[column]
+        missing = values.isna()
+        for bounds in meta.missing_ranges.get(column, []):
+            # Numeric variables declare ranges (a discrete value has lo == hi); strings only values.
+            numeric = values.dtype.kind == "f"
+            missing |= values.between(bounds["lo"], bounds["hi"]) if numeric else values.eq(bounds["lo"])
+        text[column] = as_text(values.mask(missing))
+    labels = {
+        "value_labels": _jsonable(meta.variable_value_labels),
+        "variable_labels": dict(zip(meta.column_names, meta.column_labels, strict=True)),
+        "missing_ranges": _jsonable(meta.missing_ranges),
+    }
+    return pd.DataFrame(text), pd.Series(np.arange(1, len(frame) + 1), name="line"), labels
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Numbers as the text a CSV export would hold ("4", not "4.0"); missing as "".
+
+    Examples
+    --------
+    >>> as_text(pd.Series([4.0, None, 2.0])).tolist(), as_text(pd.Series([4.5])).tolist()
+    (['4', '', '2'], ['4.5'])
+    """
+    if values.dtype.kind == "f" and np.all(np.isnan(values) | (values == np.round(values))):
+        values = values.astype("Int64")
+    return values.astype("string").fillna("").astype(str)
+
+
+def _jsonable(value: Any) -> Any:
+    """Metadata with str keys and plain numbers, for provenance.json."""
+    if isinstance(value, Mapping):
+        return {str(_jsonable(k)): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# -- header rows ---------------------------------------------------------------------------------
+def _as_table(
+    path: str, grid: pd.DataFrame, lines: np.ndarray, export_format: str
+) -> tuple[pd.DataFrame, pd.Series, dict[str, str]]:
+    """Column names from the header rows of the layout; the rest is the body."""
+    n_header = HEADER_ROWS[export_format]
+    if grid.shape[1] < 2:
+        raise SurveyFormatError(f"{path}: not a table: line {lines[0]} has a single column{_delimiter_hint(grid)}")
+    head = [[str(v).strip() for v in grid.iloc[i]] for i in range(min(3, len(grid)))]
+    if len(grid) <= n_header:
+        raise SurveyFormatError(
+            f"{path}: {len(grid)} header rows but no data rows ({export_format} exports have {n_header} header rows)"
+        )
+    _check_layout(path, head, lines, export_format)
+    questions: dict[str, str] = {}
+    if export_format == "surveymonkey":
+        names = _surveymonkey_names(head[0], head[1])
+    else:
+        names = head[0]
+        if export_format == "qualtrics":
+            questions = dict(zip(names, head[1], strict=True))
+    body = grid.iloc[n_header:].reset_index(drop=True)
+    body.columns = names
+    body = _drop_unnamed(path, body, lines[n_header:])
+    _check_names(path, list(body.columns), f"the header (line {lines[0]})")
+    return body, pd.Series(lines[n_header:], name="line"), questions
+
+
+def _delimiter_hint(grid: pd.DataFrame) -> str:
+    first = str(grid.iloc[0, 0])
+    for sign, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
+        if sign in first:
+            return f" that contains {name}s (wrong delimiter? set `reader`)"
+    return ""
+
+
+def _check_layout(path: str, head: list[list[str]], lines: np.ndarray, export_format: str) -> None:
+    """The header rows must match the configured layout; a Qualtrics file read as plain is named."""
+    import_ids = [i for i, row in enumerate(head) if any(cell.startswith('{"ImportId"') for cell in row)]
+    if export_format == "qualtrics" and import_ids != [2]:
+        raise SurveyFormatError(
+            f'{path}: export_format qualtrics expects the {{"ImportId": ...}} row at line {lines[2]}, '
+            "the third header row; is this a Qualtrics CSV export with question texts and import ids?"
+        )
+    if export_format == "plain" and import_ids:
+        raise SurveyFormatError(
+            f"{path}: line {lines[import_ids[0]]} holds Qualtrics import ids; set `export_format: qualtrics` in the waves sheet"
+        )
+
+
+def _surveymonkey_names(questions: list[str], answers: list[str]) -> list[str]:
+    """Column names of a SurveyMonkey export: the question text, carried over the blank cells of a
+    matrix question, and its sub-answer when there is one (``"Q3 - Waiting time"``)."""
+    names, current = [], ""
+    for question, answer in zip(questions, answers, strict=True):
+        current = question or current
+        names.append(current if answer in SURVEYMONKEY_PLAIN else f"{current} - {answer}".strip(" -"))
+    return names
+
+
+def _drop_unnamed(path: str, body: pd.DataFrame, lines: np.ndarray) -> pd.DataFrame:
+    """Drop columns without a name that hold nothing (a trailing delimiter); any other is an error."""
+    unnamed = [i for i, name in enumerate(body.columns) if name == ""]
+    for i in unnamed:
+        filled = body.iloc[:, i].str.strip().ne("").to_numpy()
+        if filled.any():
+            raise SurveyFormatError(
+                f"{path}: column {i + 1} has no name but holds values in {int(filled.sum())} rows "
+                f"(first at line {lines[filled][0]})"
+            )
+    keep = [i for i in range(body.shape[1]) if i not in unnamed]
+    return body.iloc[:, keep]
+
+
+def _check_names(path: str, names: list[str], where: str) -> None:
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(position)
+    duplicated = {name: pos for name, pos in seen.items() if len(pos) > 1}
     if duplicated:
-        raise SurveyFormatError(f"{path}: duplicated column names {duplicated}")
-    body = grid.iloc[1 + extra_header :].reset_index(drop=True)
-    body.columns = header
-    body = body.fillna("").astype(str)
-    if "" in header:
-        raise SurveyFormatError(f"{path}: rows have more fields than the header (wrong delimiter?)")
-    line = pd.Series(range(2 + extra_header, 2 + extra_header + len(body)), name="line")
-    return RawSurvey(path, body, line, encoding)
+        shown = "; ".join(f"{name!r} at columns {pos}" for name, pos in duplicated.items())
+        raise SurveyFormatError(f"{path}: duplicated column names in {where}: {shown}")
