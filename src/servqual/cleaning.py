@@ -231,10 +231,10 @@ def _rules(
     return rules
 
 
-def _rule(mask: np.ndarray | pd.Series, detail: pd.Series) -> Rule:
-    """A rule from a row mask and details for all rows (only the matched rows' are kept)."""
+def _rule(mask: np.ndarray | pd.Series, detail: pd.Series | list[str]) -> Rule:
+    """A rule from a row mask and the details of the matched rows, re-indexed by row position."""
     mask = np.asarray(mask, bool)
-    return Rule(mask, detail.reset_index(drop=True)[mask])
+    return Rule(mask, pd.Series(np.asarray(detail, dtype=object), index=np.flatnonzero(mask), dtype=str))
 
 
 def duplicate_ids(ids: pd.Series, line: np.ndarray) -> Rule:
@@ -250,8 +250,7 @@ def duplicate_ids(ids: pd.Series, line: np.ndarray) -> Rule:
     given = ids.ne("").to_numpy()
     repeated = ids.duplicated().to_numpy() & given
     first_line = pd.Series(line[given & ~repeated], index=ids[given & ~repeated])
-    detail = "respondent id first used at line " + ids[repeated].map(first_line).astype(str)
-    return Rule(repeated, detail)
+    return _rule(repeated, "respondent id first used at line " + ids[repeated].map(first_line).astype(str))
 
 
 def duplicate_answers(values: pd.DataFrame, line: np.ndarray) -> Rule:
@@ -264,18 +263,19 @@ def duplicate_answers(values: pd.DataFrame, line: np.ndarray) -> Rule:
     candidates = pd.util.hash_pandas_object(values, index=False).duplicated(keep=False).to_numpy()
     mask = np.zeros(len(values), bool)
     if not candidates.any():
-        return Rule(mask, pd.Series([], dtype=str))
+        return _rule(mask, [])
     subset = values[candidates]
     group = subset.groupby(list(subset.columns), dropna=False, sort=False).ngroup()
     mask[candidates] = group.duplicated().to_numpy()
     first_line = pd.Series(line[candidates], index=subset.index).groupby(group).transform("first")
-    return Rule(mask, "same answers as line " + first_line[mask[candidates]].astype(str))
+    return _rule(mask, "same answers as line " + first_line[mask[candidates]].astype(str))
 
 
 def attention_checks(numbers: pd.DataFrame, checks: list[Mapping[str, Any]]) -> Rule:
     """Rows failing any attention check: an answer other than the expected one, or none."""
     failed = pd.DataFrame({f"{c['column']} not {c['expected']:g}": numbers[c["column"]].ne(c["expected"]) for c in checks})
-    return _rule(failed.any(axis=1), "attention check failed: " + join_flags(failed))
+    mask = failed.any(axis=1)
+    return _rule(mask, "attention check failed: " + join_flags(failed[mask]))
 
 
 def speeding(seconds: pd.Series, min_seconds: float | None, min_median_fraction: float | None) -> Rule:
@@ -296,7 +296,8 @@ def speeding(seconds: pd.Series, min_seconds: float | None, min_median_fraction:
         limits[f"{min_median_fraction:g} x median {median:.0f} s"] = min_median_fraction * median
     limit = max(limits.values(), default=-np.inf)
     why = ("max of " if len(limits) > 1 else "") + " and ".join(limits)
-    return _rule(seconds.lt(limit), "duration " + as_text(seconds.round()) + f" s < {limit:.0f} s ({why})")
+    mask = seconds.lt(limit)
+    return _rule(mask, "duration " + as_text(seconds[mask].round()) + f" s < {limit:.0f} s ({why})")
 
 
 def out_of_range(given: pd.DataFrame, invalid: pd.DataFrame) -> Rule:
@@ -304,17 +305,17 @@ def out_of_range(given: pd.DataFrame, invalid: pd.DataFrame) -> Rule:
     rows, cols = np.nonzero(invalid.to_numpy())
     cells = pd.Series(invalid.columns[cols]) + "=" + as_text(pd.Series(given.to_numpy()[rows, cols]))
     detail = "outside the scale: " + cells.groupby(rows).agg(", ".join)
-    return Rule(invalid.any(axis=1).to_numpy(), detail)
+    return _rule(invalid.any(axis=1), detail)
 
 
 def too_many_missing(values: pd.DataFrame, instrument: Instrument, max_share: float) -> Rule:
     """Rows missing more than ``max_share`` of the items of any item-level measure."""
     shares = pd.DataFrame({m: values[instrument.columns(m)].isna().mean(axis=1) for m in instrument.item_measures})
-    worst = shares.max(axis=1)
+    mask = shares.max(axis=1).gt(max_share)
     n_items = len(instrument.item_ids)
-    count = as_text((worst * n_items).round())
-    detail = shares.idxmax(axis=1).astype(str) + ": " + count + f" of {n_items} items missing (max share {max_share})"
-    return _rule(worst.gt(max_share), detail)
+    count = as_text((shares[mask].max(axis=1) * n_items).round())
+    detail = shares[mask].idxmax(axis=1).astype(str) + ": " + count + f" of {n_items} items missing"
+    return _rule(mask, detail + f" (max share {max_share})")
 
 
 def longest_run(block: np.ndarray) -> np.ndarray:
@@ -348,23 +349,25 @@ def straightlining(values: pd.DataFrame, instrument: Instrument, measures: list[
     """Rows giving the same answer to every item of any listed measure (Meade & Craig 2012)."""
     n_items = len(instrument.item_ids)
     full = _runs(values, instrument, measures).eq(n_items)
-    return _rule(full.any(axis=1), f"same answer to all {n_items} items of " + join_flags(full))
+    mask = full.any(axis=1)
+    return _rule(mask, f"same answer to all {n_items} items of " + join_flags(full[mask]))
 
 
 def long_strings(values: pd.DataFrame, instrument: Instrument, measures: list[str], max_run: int) -> Rule:
     """Rows whose longest run of identical consecutive answers in a listed measure exceeds
     ``max_run`` (the long-string index; Johnson 2005, Curran 2016)."""
     runs = _runs(values, instrument, measures)
-    longest = runs.max(axis=1)
-    detail = "long string: " + as_text(longest) + " identical answers in a row in " + runs.idxmax(axis=1).astype(str)
-    return _rule(longest.gt(max_run), detail + f" (max {max_run})")
+    mask = runs.max(axis=1).gt(max_run)
+    longest = as_text(runs[mask].max(axis=1))
+    detail = "long string: " + longest + " identical answers in a row in " + runs[mask].idxmax(axis=1).astype(str)
+    return _rule(mask, detail + f" (max {max_run})")
 
 
 def importance_off(points: pd.DataFrame, tolerance: float) -> Rule:
     """Rows whose importance points miss 100 by more than ``tolerance`` (unanswered rows pass)."""
     total = points.sum(axis=1)
     mask = points.notna().any(axis=1) & (total - 100).abs().gt(tolerance)
-    return _rule(mask, "importance points sum to " + as_text(total))
+    return _rule(mask, "importance points sum to " + as_text(total[mask]))
 
 
 def join_flags(flags: pd.DataFrame) -> pd.Series:
@@ -426,19 +429,20 @@ def _score(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Reverse-key items as ``min + max - x`` (theoretical bounds) and rescale importance points to
     100 when so configured; count the cell-level changes among kept respondents."""
-    scored = values.copy()
     reverse = [canonical(m, item) for m in instrument.item_measures for item in instrument.reverse_items]
-    scored[reverse] = instrument.scale.reverse(scored[reverse])
+    updates = {column: instrument.scale.reverse(values[column]) for column in reverse}
     changes = {"values outside the scale set missing": int(invalid.to_numpy()[kept].sum())}
     if instrument.has_importance and options["importance_sum"]["action"] == "rescale":
-        points = scored[instrument.importance_columns]
+        points = values[instrument.importance_columns]
         total = points.sum(axis=1)
         off = points.notna().any(axis=1) & (total - 100).abs().gt(options["importance_sum"]["tolerance"])
         # Points summing to 0 carry no weights to rescale: they become missing.
-        scored.loc[off, instrument.importance_columns] = points[off].div(total[off].where(total[off] > 0), axis=0) * 100
+        rescaled = points.div(total.where(total > 0), axis=0) * 100
+        updates.update(points.mask(off, rescaled).items())
         changes["importance points rescaled to 100"] = int((off & total.gt(0)).to_numpy()[kept].sum())
         changes["importance points set missing (sum 0)"] = int((off & total.eq(0)).to_numpy()[kept].sum())
-    return scored, changes
+    # Whole columns are replaced (no row-wise writes), so the parsed block is shared, not copied.
+    return values.assign(**updates), changes
 
 
 def _assemble(
@@ -480,9 +484,13 @@ def _warnings(
     if len(responses) == 1:
         out.append(f"{raw.path}: only one respondent kept; analyses that need variation will fail or be skipped")
     else:
-        measures = responses[list(mapping.values())]
-        flat = measures.columns[measures.nunique() <= 1]
-        out += [f"{raw.path}: {c} (raw {r!r}) has a single value for every kept respondent (zero variance)" for r, c in mapping.items() if c in flat]
+        # Column by column: selecting all measure columns at once would copy them.
+        flat = {c for c in mapping.values() if not responses[c].max() > responses[c].min()}
+        out += [
+            f"{raw.path}: {c} (raw {r!r}) has a single value for every kept respondent (zero variance)"
+            for r, c in mapping.items()
+            if c in flat
+        ]
     if options["speeders"]["enabled"] and not columns.get("duration"):
         out.append("speeders rule enabled but no `columns.duration` is configured: not applied")
     return tuple(out)

@@ -175,48 +175,63 @@ def read_survey(
 
 
 # -- text tables ---------------------------------------------------------------------------------
+class _WrongEncoding(Exception):
+    """Internal: the bytes are not text in the encoding tried; ``line`` is where decoding failed."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 def _read_delimited(path: str, data: bytes, delimiter: str, encoding: str | None) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """Decode, parse and number the records of a CSV/TSV file."""
+    """Decode, parse and number the records of a CSV/TSV file, trying the candidate encodings."""
     for magic, what in MAGIC.items():
         if data.startswith(magic):
             raise SurveyFormatError(f"{path}: not a text table but {what}; set `reader` in the waves sheet")
-    utf8, used = _to_utf8(path, data, encoding)
-    if b"\x00" in utf8:
-        line = _line_at(utf8, utf8.index(b"\x00"))
-        raise SurveyFormatError(f"{path}: not a text table (binary content at line {line})")
-    lines = _record_lines(path, utf8)
-    table = _parse(path, utf8, delimiter, lines)
-    grid = table.to_pandas()
-    if len(grid) != len(lines):
-        lines = _csv_module_lines(utf8, delimiter)
-    return grid, lines, used
-
-
-def _to_utf8(path: str, data: bytes, encoding: str | None) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes and the encoding it was read with.
-
-    UTF-8 input is returned as is (pyarrow validates it while parsing); other encodings are
-    decoded strictly here so that a wrong guess is an error naming the line, never mojibake.
-    """
     if encoding is None and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
-    candidates = [encoding] if encoding else list(DETECTED)
     failures = []
-    for candidate in candidates:
+    for candidate in [encoding] if encoding else DETECTED:
         try:
-            text = data.decode(candidate)
-        except UnicodeDecodeError as err:
-            failures.append(f"{candidate} at line {_line_at(data, err.start)}")
-            continue
-        except LookupError:
-            raise SurveyFormatError(f"{path}: unknown encoding {candidate!r} in the waves sheet") from None
-        name = codecs.lookup(candidate).name
-        if name in ("utf-8", "utf-8-sig"):
-            return data, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-        _refuse_mojibake(path, data, name)
-        return text.encode("utf-8"), name
+            utf8, used = _to_utf8(path, data, candidate)
+            return (*_numbered_table(path, utf8, delimiter), used)
+        except _WrongEncoding as err:
+            failures.append(f"{candidate} at line {err.line}")
     hint = "" if encoding else "; set `encoding` in the waves sheet"
     raise SurveyFormatError(f"{path}: cannot decode the file as {' or '.join(failures)}{hint}")
+
+
+def _to_utf8(path: str, data: bytes, encoding: str) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes and the name of the encoding read.
+
+    UTF-8 input is returned as is: pyarrow validates it while parsing, which spares a decode of
+    the whole file. Other encodings are decoded strictly here, so a wrong guess is an error naming
+    the line, never mojibake.
+    """
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise SurveyFormatError(f"{path}: unknown encoding {encoding!r} in the waves sheet") from None
+    if name in ("utf-8", "utf-8-sig"):
+        return data, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise _WrongEncoding(_line_at(data, err.start)) from None
+    _refuse_mojibake(path, data, encoding)
+    return text.encode("utf-8"), encoding
+
+
+def _numbered_table(path: str, utf8: bytes, delimiter: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every record as text and the raw line it starts at."""
+    nul = utf8.find(b"\x00")
+    if nul >= 0:
+        raise SurveyFormatError(f"{path}: not a text table (binary content at line {_line_at(utf8, nul)})")
+    lines = _record_lines(path, utf8, delimiter)
+    grid = _parse(path, utf8, delimiter, lines).to_pandas()
+    if len(grid) != len(lines):
+        lines = _csv_module_lines(utf8, delimiter)
+    return grid, lines
 
 
 def _refuse_mojibake(path: str, data: bytes, encoding: str) -> None:
@@ -265,7 +280,7 @@ def _line_at(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _record_lines(path: str, utf8: bytes) -> np.ndarray:
+def _record_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
     """Raw line number at which each non-blank record starts.
 
     A newline ends a record unless it lies inside a quoted field, i.e. after an odd number of
@@ -276,10 +291,11 @@ def _record_lines(path: str, utf8: bytes) -> np.ndarray:
     buf = np.frombuffer(utf8, np.uint8)
     newlines = np.flatnonzero(buf == 10)
     quotes = np.flatnonzero(buf == 34)
-    if quotes.size % 2:
-        line = _line_at(utf8, int(quotes[-1]))
+    # With an odd count, a last quote that starts a field opens one that nothing closes: the file
+    # was cut inside it. A last quote inside a field is a stray one (the csv-module fallback copes).
+    if quotes.size % 2 and (quotes[-1] == 0 or buf[quotes[-1] - 1] in (10, 13, ord(delimiter), 0xBF)):
         raise SurveyFormatError(
-            f"{path}: a quoted field opened at line {line} is never closed (truncated file or stray quote)"
+            f"{path}: the quoted field opened at line {_line_at(utf8, int(quotes[-1]))} is never closed (truncated file?)"
         )
     inside = np.searchsorted(quotes, newlines) % 2 == 1
     ends = np.concatenate((newlines[~inside], [buf.size]))
@@ -332,7 +348,7 @@ def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Tabl
             read(threads=False)
     except pa.ArrowInvalid as err:
         if "UTF8" in str(err):
-            raise SurveyFormatError(_utf8_error(path, utf8)) from None
+            raise _WrongEncoding(_utf8_error_line(utf8)) from None
         kind = "TSV" if delimiter == "\t" else "CSV"
         raise SurveyFormatError(f"{path}: not a readable {kind} table ({err})") from None
     if bad:
@@ -345,13 +361,13 @@ def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Tabl
     return table
 
 
-def _utf8_error(path: str, data: bytes) -> str:
+def _utf8_error_line(data: bytes) -> int:
+    """Line of the first byte that is not UTF-8 (error path: decodes the whole file)."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = _line_at(data, err.start)
-        return f"{path}: cannot decode line {line} as utf-8; set `encoding` in the waves sheet (e.g. gb18030)"
-    return f"{path}: invalid UTF-8 text"
+        return _line_at(data, err.start)
+    return 1
 
 
 # -- Excel and SPSS ------------------------------------------------------------------------------
@@ -368,7 +384,7 @@ def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> tuple[pd.Data
     if isinstance(chosen, int) and not 0 <= chosen < len(names):
         raise SurveyFormatError(f"{path}: no sheet number {chosen}; the workbook has {len(names)} sheets {names}")
     name = chosen if isinstance(chosen, str) else names[chosen]
-    grid = book.parse(name, header=None, dtype=str)
+    grid = pd.read_excel(book, sheet_name=name, header=None, dtype=str)
     if grid.empty:
         raise SurveyFormatError(f"{path}: sheet {name!r} is empty")
     filled = grid.notna().any(axis=1).to_numpy()

@@ -79,22 +79,35 @@ def parse_numeric(raw: RawSurvey, columns: Mapping[str, str], missing_codes: Ite
         One line per non-numeric column: its name, how many rows, the first lines and values.
     """
     codes = pa.array(sorted({str(c).strip() for c in missing_codes} | {""}), pa.large_string())
-    out, faults = {}, []
-    for raw_name, name in columns.items():
-        text = pc.utf8_trim_whitespace(pa.array(raw.frame[raw_name], pa.large_string()))
-        text = pc.if_else(pc.is_in(text, value_set=codes), pa.scalar(None, pa.large_string()), text)
+    out = np.empty((len(raw.frame), len(columns)), order="F")
+    faults = []
+    for j, raw_name in enumerate(columns):
+        text = pa.array(raw.frame[raw_name], pa.large_string())
         try:
-            out[name] = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+            out[:, j] = _to_float(text, codes)
         except pa.ArrowInvalid:
-            faults.append(_not_numeric(raw, raw_name, text))
+            # pyarrow refuses surrounding blanks, so only columns that have them pay for trimming.
+            text = pc.utf8_trim_whitespace(text)
+            try:
+                out[:, j] = _to_float(text, codes)
+            except pa.ArrowInvalid:
+                faults.append(_not_numeric(raw, raw_name, text, codes))
     if faults:
         raise SurveyFormatError(f"{raw.path}: text where numbers are expected (after missing codes):\n" + "\n".join(faults))
-    return pd.DataFrame(out, index=raw.frame.index)
+    # One float block: later masks and the pandera checks then work on one array, not many.
+    return pd.DataFrame(out, index=raw.frame.index, columns=list(columns.values()), copy=False)
 
 
-def _not_numeric(raw: RawSurvey, column: str, text: pa.Array) -> str:
+def _to_float(text: pa.Array, codes: pa.Array) -> np.ndarray:
+    """Missing codes to null, the rest cast to float (ArrowInvalid on any other text)."""
+    kept = pc.if_else(pc.is_in(text, value_set=codes), pa.scalar(None, text.type), text)
+    return pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
+
+
+def _not_numeric(raw: RawSurvey, column: str, text: pa.Array, codes: pa.Array) -> str:
     # Error path only: pandas' slower parse tells which cells failed.
     values = pd.Series(text.to_pandas(), index=raw.frame.index)
+    values = values.mask(values.isin(codes.to_pylist()))
     bad = (pd.to_numeric(values, errors="coerce").isna() & values.notna()).to_numpy()
     examples = ", ".join(repr(v[:20]) for v in pd.unique(values[bad])[:3])
     return f"  column {column!r}: {where(raw.line.to_numpy()[bad])}, e.g. {examples}"
@@ -140,7 +153,8 @@ def invalid_cells(values: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """
     mask = np.zeros(values.shape, bool)
     try:
-        range_schema(instrument).validate(values, lazy=True)
+        # inplace: nothing is coerced, and it spares pandera a copy of the whole frame.
+        range_schema(instrument).validate(values, lazy=True, inplace=True)
     except pdr.errors.SchemaErrors as err:
         cases = err.failure_cases.dropna(subset=["index"])
         mask[values.index.get_indexer(cases["index"]), values.columns.get_indexer(cases["column"])] = True
