@@ -350,7 +350,9 @@ def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Tabl
         if "UTF8" in str(err):
             raise _WrongEncoding(_utf8_error_line(utf8)) from None
         kind = "TSV" if delimiter == "\t" else "CSV"
-        raise SurveyFormatError(f"{path}: not a readable {kind} table ({err})") from None
+        # pyarrow quotes the offending row after a colon: cut it, it may hold personal data.
+        reason = ": ".join(str(err).split(": ", 2)[:2])
+        raise SurveyFormatError(f"{path}: not a readable {kind} table ({reason})") from None
     if bad:
         at = [int(lines[n - 1]) if n and n <= len(lines) else n for n, _, _ in bad]
         shown = ", ".join(f"line {a} has {got}" for a, (_, got, _) in zip(at[:5], bad[:5], strict=False))
