@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 import yaml
@@ -16,12 +17,14 @@ from servqual.interviews import (
     TRIANGULATION_COLUMNS,
     analyse_interviews,
     convergence,
+    dimension_gap_units,
     interview_signal,
     keyword_hits,
     load_codebook,
     neutralise_spreadsheet_cells,
     survey_signal,
 )
+from servqual.plots import interview_code_chart
 from servqual.qda import write_qdpx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,3 +282,26 @@ def test_example_sidecars_name_every_speaker() -> None:
         table = pd.read_csv(ROOT / "data" / "raw" / wave / "interviews" / "documents.tsv", sep="\t")
         assert table["file"].tolist() == ["customers_focus_group.txt", "staff_interview.txt"]
     assert yaml.safe_load(CODEBOOK.read_text(encoding="utf-8"))["version"] == 1
+
+
+def test_dimension_gap_units_cross_dimensions_with_provider_gaps(planted) -> None:
+    counts = dimension_gap_units(planted.segments).set_index(["dimension", "provider_gap", "valence"])["n_units"]
+    # queue_wait (responsiveness, gap 3): fg T002 and st T003; made_up_code and suggestions are not evidence.
+    assert counts[("responsiveness", "3 delivery", "problem")] == 2
+    assert counts[("assurance", "none", "strength")] == 1  # staff_courtesy has no provider gap
+    assert "tangibles" not in counts.index.get_level_values("dimension")
+    assert counts.sum() == planted.triangulation[["problem_units", "strength_units"]].to_numpy().sum()
+
+
+def test_code_chart_draws_both_valences(planted) -> None:
+    counts = dimension_gap_units(planted.segments)
+    labels = pd.Series({d: d.capitalize() for d in DIMENSIONS})
+    fig = interview_code_chart(counts, labels, "planted")
+    problems, strengths = fig.axes
+    assert [t.get_text() for t in problems.get_yticklabels()] == labels.tolist()
+    widths = sum(bar.get_width() for bar in problems.patches), sum(bar.get_width() for bar in strengths.patches)
+    assert widths == (counts.loc[counts["valence"] == "problem", "n_units"].sum(),
+                      counts.loc[counts["valence"] == "strength", "n_units"].sum())
+    empty = interview_code_chart(counts.iloc[:0], labels, "no coding")
+    assert not empty.legends
+    plt.close("all")

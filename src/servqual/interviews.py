@@ -352,7 +352,9 @@ def segments_table(
 
 def _is_participant(segments: pd.DataFrame) -> pd.Series:
     """Segments spoken (at least partly) by a participant rather than the interviewer."""
-    return segments["roles"].str.split(";").map(lambda r: any(x and x not in INTERVIEWER_ROLES for x in r))
+    # Boolean even when empty: an empty object mask would select columns, not rows.
+    spoken = segments["roles"].str.split(";").map(lambda r: any(x and x not in INTERVIEWER_ROLES for x in r))
+    return spoken.astype(bool)
 
 
 def _exploded(segments: pd.DataFrame) -> pd.DataFrame:
@@ -410,6 +412,33 @@ def interview_code_counts(segments: pd.DataFrame, participants: pd.DataFrame | N
         tables.append(counted.reset_index().assign(level=level))
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COUNT_COLUMNS)
     return out[COUNT_COLUMNS].sort_values(["level", "value", "doc_group", "source"]).reset_index(drop=True)
+
+
+def dimension_gap_units(segments: pd.DataFrame) -> pd.DataFrame:
+    """Coded participant units per dimension x provider gap x valence (data of the code chart).
+
+    Human coding with codebook codes only, as in :func:`triangulate`. The level tables of
+    :func:`interview_code_counts` count dimensions and provider gaps separately; this crosses
+    them, to show which gap lies behind each dimension's problems. A unit coded with two gaps
+    counts under each; codes without a provider gap count under ``none``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dimension``, ``provider_gap`` (``1 knowledge`` ... ``4 communication``, ``none``),
+        ``valence``, ``n_units`` (distinct units).
+    """
+    rows = _evidence_rows(segments[(segments["source"] == HUMAN) & segments["in_codebook"]])
+    rows = rows.assign(dimension=rows["dimensions"].str.split(";"), gap=rows["provider_gaps"].str.split(";"))
+    rows = rows.explode("dimension").explode("gap")
+    rows = rows[rows["dimension"].fillna("") != ""]
+    labels = {"": "none"} | {str(g): f"{g} {name}" for g, name in PROVIDER_GAPS.items()}
+    counts = (
+        rows.assign(provider_gap=rows["gap"].fillna("").map(labels))
+        .groupby(["dimension", "provider_gap", "valence"])["unit_key"].nunique()
+        .rename("n_units")
+    )
+    return counts.reset_index()
 
 
 # --------------------------------------------------------------------------- quotes
@@ -484,20 +513,32 @@ def interview_signal(problems: int, strengths: int, dominance: float = 2 / 3) ->
             else "strengths dominate" if strengths / total >= dominance else "mixed")
 
 
-#: The convergence rule (Farmer et al. 2006 codes), as (survey signal, interview signal) -> code.
-CONVERGENCE_RULE = (
-    "silence: no interview evidence on the dimension (or no survey gap); "
-    "agreement: survey gap significantly negative and interview problems dominate, or survey gap "
-    "not negative and strengths dominate; "
-    "dissonance: survey gap significantly negative but strengths dominate, or survey gap not "
-    "negative but problems dominate; "
-    "partial agreement: otherwise (mixed interview evidence)."
-)
+def convergence_rule(dominance: float = 2 / 3) -> str:
+    """The convergence rule in words, written beside every code of the joint display.
+
+    It states both thresholds, so that a reader of ``triangulation.csv`` can check each label:
+    the survey signal of :func:`survey_signal` and the ``dominance`` share of
+    :func:`interview_signal`.
+
+    Examples
+    --------
+    >>> convergence_rule(0.75).split("; ")[1]
+    'problems (strengths) dominate = at least 75% of the coded participant units are problems (strengths)'
+    """
+    return (
+        "survey gap negative = its confidence interval lies below 0; "
+        f"problems (strengths) dominate = at least {dominance:.0%} of the coded participant units are problems "
+        "(strengths); "
+        "silence: no interview evidence on the dimension (or no survey gap); "
+        "agreement: survey gap negative and problems dominate, or survey gap not negative and strengths dominate; "
+        "dissonance: survey gap negative but strengths dominate, or survey gap not negative but problems dominate; "
+        "partial agreement: otherwise (mixed interview evidence)."
+    )
 
 
 def convergence(survey: str, interview: str) -> str:
     """Convergence code of one dimension from the survey and interview signals (see
-    :data:`CONVERGENCE_RULE`; Farmer, Robinson, Elliott & Eyles 2006, Qualitative Health
+    :func:`convergence_rule`; Farmer, Robinson, Elliott & Eyles 2006, Qualitative Health
     Research 16(3))."""
     if interview == "none" or survey == "missing":
         return "silence"
@@ -552,6 +593,7 @@ def triangulate(
     rows = _evidence_rows(segments[(segments["source"] == HUMAN) & segments["in_codebook"]])
     rows = rows.assign(dimension=rows["dimensions"].str.split(";")).explode("dimension")
     quotes = quotes if quotes is not None else pd.DataFrame(columns=QUOTE_COLUMNS)
+    rule = convergence_rule(dominance)
     survey = survey_gaps.assign(gap_rank=survey_gaps["gap"].rank(method="min").astype("Int64"))
     out = []
     for s in survey.itertuples(index=False):
@@ -573,7 +615,7 @@ def triangulate(
             "quote_document": "" if first is None else first["document"],
             "quote_start": pd.NA if first is None else first["start"],
             "quote_end": pd.NA if first is None else first["end"],
-            "convergence": convergence(survey_sig, signal), "rule": CONVERGENCE_RULE, "provider_gaps": gap_ids,
+            "convergence": convergence(survey_sig, signal), "rule": rule, "provider_gaps": gap_ids,
         })
     table = pd.DataFrame(out, columns=[*TRIANGULATION_COLUMNS, "provider_gaps"])
     return table.astype({"quote_start": "Int64", "quote_end": "Int64"})

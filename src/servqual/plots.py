@@ -120,3 +120,34 @@ def ipa_grid(ipa: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def interview_code_chart(counts: pd.DataFrame, dimensions: pd.Series, title: str) -> plt.Figure:
+    """Coded interview units per dimension and provider gap, problems and strengths side by side.
+
+    ``counts`` has columns dimension, provider_gap (label), valence (problem, strength) and
+    n_units, as from :func:`servqual.interviews.dimension_gap_units`; ``dimensions`` maps each
+    dimension id to its display text, in report order. One bar per provider gap within each
+    dimension (a unit coded with two gaps is in both bars, so bars are not stacked).
+    """
+    style()
+    gaps = sorted(set(counts["provider_gap"]))  # "1 knowledge" .. "4 communication", then "none"
+    height = 0.8 / max(len(gaps), 1)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 0.7 * len(dimensions) + 1.8), sharex=True, sharey=True)
+    for ax, valence in zip(axes, ("problem", "strength")):
+        rows = counts[counts["valence"] == valence]
+        for j, gap in enumerate(gaps):
+            n = rows[rows["provider_gap"] == gap].set_index("dimension")["n_units"]
+            y = [i + (j - (len(gaps) - 1) / 2) * height for i in range(len(dimensions))]
+            ax.barh(y, n.reindex(dimensions.index, fill_value=0), height=height,
+                    color=OKABE_ITO[j % len(OKABE_ITO)], label=gap)
+        ax.set_title(f"{valence}s", fontsize=10)
+        ax.set_xlabel("coded participant units")
+    axes[0].set_yticks(range(len(dimensions)), [wrap(text, 20) for text in dimensions], fontsize=8)
+    axes[0].invert_yaxis()
+    if gaps:
+        fig.legend(*axes[0].get_legend_handles_labels(), title="provider gap", loc="lower center",
+                   ncol=len(gaps), fontsize=8, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig
