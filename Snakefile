@@ -9,6 +9,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/interviews.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -64,4 +64,33 @@ def wave_tables(wave):
 
 
 def all_targets():
-    return expand("reports/{wave}/report.html", wave=WAVES.index)
+    return [
+        *expand("reports/{wave}/report.html", wave=WAVES.index),
+        *interview_targets(),
+    ]
+
+
+# Waves whose row in the waves sheet names an interview folder (the others get no interview job).
+INTERVIEW_WAVES = WAVES.index[WAVES["interviews"].str.strip() != ""].tolist()
+
+
+def interview_files(wildcards):
+    """Every file of the wave's interview folder (sidecar, transcripts, coded segments), so that
+    adding, removing or editing one reruns the wave; a README there is documentation only.
+    """
+    folder = Path(WAVES.loc[wildcards.wave, "interviews"].strip())
+    if not folder.is_dir():
+        raise ValueError(
+            f"waves sheet, wave {wildcards.wave}: interview folder {folder} does not exist."
+        )
+    return sorted(
+        str(path)
+        for path in folder.iterdir()
+        if path.is_file()
+        and not path.name.startswith(".")
+        and path.stem.lower() != "readme"
+    )
+
+
+def interview_targets():
+    return expand(rules.interviews.output, wave=INTERVIEW_WAVES)

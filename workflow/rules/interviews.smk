@@ -1,0 +1,36 @@
+# Interviews and focus groups, per wave whose row in the waves sheet names an interview folder.
+# A wave with an empty `interviews` cell gets no interview job and no interview outputs: the rule
+# does not match its id (wildcard constraint below), all_targets() leaves it out, and consumers
+# (the priorities rule) ask for triangulation.csv only where the sheet names a folder.
+# Helpers: interview_files() and INTERVIEW_WAVES in common.smk.
+
+
+rule interviews:
+    input:
+        interviews=interview_files,
+        codebook=config["interviews"]["codebook"],
+        survey_gaps=rules.gaps.output.dimension_gaps,
+        lib=lib("interviews", "plots", "privacy"),
+    output:
+        segments="data/processed/{wave}/segments.parquet",
+        interview_codes="reports/{wave}/tables/interview_codes.csv",
+        coder_agreement="reports/{wave}/tables/coder_agreement.csv",
+        quotes="reports/{wave}/tables/quotes.csv",
+        triangulation="reports/{wave}/tables/triangulation.csv",
+        figure_png="reports/{wave}/figures/interview_codes.png",
+        figure_svg="reports/{wave}/figures/interview_codes.svg",
+    log:
+        "logs/{wave}/interviews.log",
+    wildcard_constraints:
+        wave="|".join(INTERVIEW_WAVES),
+    conda:
+        RULE_ENV
+    params:
+        folder=lambda wc: WAVES.loc[wc.wave, "interviews"].strip(),
+        options=config["interviews"],
+        seed=config["analysis"]["seed"],
+        confidence=config["analysis"]["confidence"],
+        dimensions=config["instrument"]["dimensions"],
+        language=config["study"]["language"],
+    script:
+        "../scripts/interviews.py"

@@ -1,0 +1,61 @@
+"""Adapter: interview folder + codebook + survey dimension gaps -> coded segments, evidence
+counts, coder agreement, exemplar quotes, the triangulation joint display and the code chart."""
+
+import logging
+import sys
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+# Departures of coded-segment files from REFI-QDA are warnings: keep them in the log.
+logging.captureWarnings(True)
+
+import matplotlib  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from servqual.interviews import (  # noqa: E402
+    analyse_interviews,
+    dimension_gap_units,
+    neutralise_spreadsheet_cells,
+)
+from servqual.plots import interview_code_chart  # noqa: E402
+from servqual.privacy import load_salt  # noqa: E402
+
+p, inputs, output = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+o = p.options
+wave = snakemake.wildcards.wave  # noqa: F821
+result = analyse_interviews(
+    p.folder,
+    inputs.codebook,
+    pd.read_csv(inputs.survey_gaps),
+    unit=o["unit"],
+    salt=load_salt("."),
+    suggest=o["suggestions"],
+    speaker_pattern=o["speaker_pattern"],
+    n_boot=o["n_boot"],
+    confidence=p.confidence,
+    seed=p.seed,
+    quotes_per_group=o["quotes_per_group"],
+)
+for note in result.notes:
+    logging.warning(note)
+if len(result.repairs):
+    logging.info("positions repaired or not found:\n%s", result.repairs.to_string(index=False))
+
+result.segments.to_parquet(output.segments, index=False)
+for name in ("interview_codes", "coder_agreement", "quotes", "triangulation"):
+    table = getattr(result, name).assign(wave=wave)
+    table = table[["wave", *table.columns[:-1]]]
+    # Quotes and codes are free text: a cell starting with = + - @ must not run as a formula.
+    neutralise_spreadsheet_cells(table).to_csv(output[name], index=False)
+
+labels = pd.Series(
+    {d["id"]: d.get("label", {}).get(p.language, d["id"]) for d in p.dimensions}
+)
+# SVG element ids are random unless salted: a fixed salt gives the same file for the same data.
+matplotlib.rcParams["svg.hashsalt"] = "servqual"
+figure = interview_code_chart(
+    dimension_gap_units(result.segments), labels, f"Interview evidence, {wave}"
+)
+figure.savefig(output.figure_png, dpi=200, bbox_inches="tight")
+figure.savefig(output.figure_svg, bbox_inches="tight", metadata={"Date": None})
