@@ -148,7 +148,10 @@ def clean_survey(
     _check_answered(raw, given, mapping)
     invalid = invalid_cells(given, instrument)
     values = given.mask(invalid)
-    numbers = parse_numeric(raw, auxiliary, [])
+    # Text codes ("N/A") mean no answer anywhere; numeric ones (99) only in measures, where a
+    # duration of 99 s would otherwise vanish.
+    codes = pd.Series([str(c) for c in options["missing_codes"]], dtype=str)
+    numbers = parse_numeric(raw, auxiliary, codes[pd.to_numeric(codes, errors="coerce").isna()])
     rules = _rules(raw, instrument, given, values, invalid, numbers, columns, options)
     ids = _respondent_ids(raw, columns, salt)
     kept, exclusions = _assign(raw, ids, rules)

@@ -432,12 +432,10 @@ def as_text(values: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> as_text(pd.Series([4.0, None, 2.0])).tolist(), as_text(pd.Series([4.5])).tolist()
-    (['4', '', '2'], ['4.5'])
+    >>> as_text(pd.Series([4.0, None, 2.5])).tolist()
+    ['4', '', '2.5']
     """
-    if values.dtype.kind == "f" and np.all(np.isnan(values) | (values == np.round(values))):
-        values = values.astype("Int64")
-    return values.astype("string").fillna("").astype(str)
+    return values.astype("string").fillna("").str.replace(r"\.0$", "", regex=True).astype(str)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,291 @@
+"""Cleaning rules, their order and switches, scoring, privacy, outputs and row conservation.
+
+Surveys are the small valid export of test_io.py (data rows on lines 2..) with planted faults.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_io import COLUMNS, INSTRUMENT, options, small_survey
+
+from servqual.cleaning import RULE_ORDER, clean_survey, longest_run, provenance, write_outputs
+from servqual.instrument import Scale
+from servqual.io import read_survey
+
+SALT = b"test-salt"
+
+
+def clean(frame: pd.DataFrame, tmp_path: Path, columns: dict | None = None, **changes: object):
+    path = tmp_path / "s.csv"
+    frame.to_csv(path, index=False)
+    raw = read_survey(path)
+    return raw, clean_survey(raw, INSTRUMENT, columns or COLUMNS, options(**changes), SALT)
+
+
+def excluded(result) -> dict[int, str]:
+    return dict(zip(result.exclusions["line"], result.exclusions["rule"], strict=True))
+
+
+def test_valid_survey_keeps_everyone(tmp_path: Path) -> None:
+    _, result = clean(small_survey(), tmp_path)
+    assert len(result.responses) == 12 and result.exclusions.empty
+    assert result.summary["step"].tolist() == ["read", *["excluded"] * 7, "kept", "cells", "cells", "cells"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "rule", "detail"),
+    [
+        ({"id": {3: "S001"}}, "duplicate_id", "respondent id first used at line 3"),
+        ({"attention": {3: "2"}}, "attention_check", "attention check failed: attention not 4"),
+        ({"attention": {3: ""}}, "attention_check", "attention check failed: attention not 4"),
+        ({"secs": {3: "100"}}, "speeder", "duration 100 s < 152 s (max of 120 s and 0.3 x median 506 s)"),
+        ({"E1": {3: ""}, "E2": {3: "99"}}, "too_many_missing", "expectation: 2 of 3 items missing (max share 0.2)"),
+        ({"P1": {3: "5"}, "P2": {3: "5"}, "P3": {3: "5"}}, "straightlining", "same answer to all 3 items of perception; also: long_string"),
+        ({"P1": {3: "5"}, "P2": {3: "5"}, "P3": {3: "1"}}, "long_string", "long string: 2 identical answers in a row in perception (max 1)"),
+    ],
+)
+def test_each_rule_excludes_with_its_detail(tmp_path: Path, cells: dict, rule: str, detail: str) -> None:
+    frame = small_survey()
+    for column, values in cells.items():
+        for row, value in values.items():
+            frame.loc[row, column] = value
+    # The survey's perception answers never repeat an item's neighbour, so runs of 2 are planted only.
+    changes = {"long_string": {"enabled": True, "measures": ["perception"], "max_run": 1}} if rule == "long_string" else {}
+    _, result = clean(frame, tmp_path, duplicate_responses=False, **changes)
+    row = result.exclusions.loc[result.exclusions["line"] == 5]
+    assert row["rule"].tolist() == [rule] and row["detail"].tolist() == [detail]
+    assert len(result.exclusions) == 1
+
+
+def test_blank_ids_are_not_duplicates(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[[2, 5], "id"] = ""
+    _, result = clean(frame, tmp_path)
+    assert result.exclusions.empty
+    assert result.responses.loc[[2, 5], "respondent"].tolist() == ["row4", "row7"]
+
+
+def test_duplicate_response_vector_names_first_line(tmp_path: Path) -> None:
+    frame = small_survey()
+    answers = [c for c in frame if c[:1] in "EP" or c.startswith("imp") or c == "overall"]
+    frame.loc[7, answers] = frame.loc[2, answers].to_numpy()
+    _, result = clean(frame, tmp_path)
+    assert result.exclusions[["line", "rule", "detail"]].values.tolist() == [[9, "duplicate_responses", "same answers as line 4"]]
+
+
+def test_first_rule_counts_and_others_are_listed(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[4, ["id", "attention", "secs"]] = ["S000", "1", "30"]
+    frame.loc[4, ["P1", "P2", "P3"]] = "6"
+    _, result = clean(frame, tmp_path)
+    assert result.exclusions[["line", "rule"]].values.tolist() == [[6, "duplicate_id"]]
+    assert result.exclusions["detail"].item().endswith("; also: attention_check, speeder, straightlining, long_string")
+    assert result.summary.set_index("rule").loc["duplicate_id", "n"] == 1
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        {"duplicate_ids": False},
+        {"attention_checks": []},
+        {"speeders": {"enabled": False, "min_seconds": 120, "min_median_fraction": 0.3}},
+        {"max_missing_share": None},
+        {"straightlining": {"enabled": False, "measures": ["perception"]}},
+        {"long_string": {"enabled": False, "measures": ["perception"], "max_run": 1}},
+    ],
+)
+def test_each_rule_can_be_switched_off(tmp_path: Path, switch: dict) -> None:
+    frame = small_survey()
+    frame.loc[4, ["id", "attention", "secs", "E1", "E2"]] = ["S000", "1", "30", "", ""]
+    frame.loc[4, ["P1", "P2", "P3"]] = "6"
+    _, result = clean(frame, tmp_path, **switch)
+    switched = {
+        "duplicate_ids": "duplicate_id",
+        "attention_checks": "attention_check",
+        "speeders": "speeder",
+        "max_missing_share": "too_many_missing",
+        "straightlining": "straightlining",
+        "long_string": "long_string",
+    }[next(iter(switch))]
+    assert switched not in result.summary["rule"].tolist()
+    assert switched not in result.exclusions["detail"].item()
+
+
+def test_speeder_limits_can_be_absolute_or_relative_only(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[3, "secs"] = "130"
+    only_median = {"enabled": True, "min_seconds": None, "min_median_fraction": 0.3}
+    assert excluded(clean(frame, tmp_path, speeders=only_median)[1]) == {5: "speeder"}
+    only_seconds = {"enabled": True, "min_seconds": 120, "min_median_fraction": None}
+    assert excluded(clean(frame, tmp_path, speeders=only_seconds)[1]) == {}
+
+
+def test_out_of_range_set_missing_or_exclude(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[3, "E1"] = "8"
+    frame.loc[6, "P2"] = "4.5"
+    frame.loc[8, "imp_x"] = "120"
+    raw, result = clean(frame, tmp_path, max_missing_share=None)
+    assert result.exclusions.empty
+    assert result.responses.loc[[3, 6, 8], ["E_x1", "P_x2", "I_x"]].isna().to_numpy().sum() == 3
+    assert result.summary.set_index("rule").loc["values outside the scale set missing", "n"] == 3
+    _, result = clean(frame, tmp_path, out_of_range="exclude", max_missing_share=None, importance_sum={"action": "exclude", "tolerance": 0})
+    assert result.exclusions["detail"].tolist() == [
+        "outside the scale: E_x1=8",
+        "outside the scale: P_x2=4.5",
+        "outside the scale: I_x=120; also: importance_sum",
+    ]
+    assert result.exclusions["line"].tolist() == [5, 8, 10]
+
+
+def test_missing_codes_are_matched_on_trimmed_text(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[1, "E1"] = " 99 "
+    frame.loc[2, "P1"] = "不适用"
+    frame.loc[3, "imp_x"] = "99.0"
+    _, result = clean(frame, tmp_path, max_missing_share=None, importance_sum={"action": "off", "tolerance": 0})
+    assert np.isnan(result.responses.loc[1, "E_x1"])
+    assert np.isnan(result.responses.loc[2, "P_x1"])
+    assert result.responses.loc[3, "I_x"] == 99.0
+
+
+@pytest.mark.parametrize("action", ["rescale", "exclude", "off"])
+def test_importance_points_not_summing_to_100(tmp_path: Path, action: str) -> None:
+    frame = small_survey()
+    frame.loc[2, ["imp_x", "imp_y"]] = ["30", "30"]
+    frame.loc[5, ["imp_x", "imp_y"]] = ["0", "0"]
+    _, result = clean(frame, tmp_path, importance_sum={"action": action, "tolerance": 0})
+    points = result.responses[["I_x", "I_y"]]
+    if action == "rescale":
+        assert points.loc[2].tolist() == [50.0, 50.0] and points.loc[5].isna().all()
+        cells = result.summary.set_index("rule")["n"]
+        assert (cells["importance points rescaled to 100"], cells["importance points set missing (sum 0)"]) == (1, 1)
+    elif action == "exclude":
+        assert excluded(result) == {4: "importance_sum", 7: "importance_sum"}
+        assert result.exclusions["detail"].tolist() == ["importance points sum to 60", "importance points sum to 0"]
+    else:
+        assert points.loc[2].tolist() == [30.0, 30.0] and result.exclusions.empty
+
+
+@given(st.lists(st.integers(1, 7), min_size=1, max_size=30), st.integers(1, 5), st.integers(0, 6))
+def test_reverse_scoring_twice_is_identity(values: list[int], low: int, width: int) -> None:
+    scale = Scale(low, low + width)
+    x = pd.Series(np.clip(values, scale.min, scale.max), dtype=float)
+    pd.testing.assert_series_equal(scale.reverse(scale.reverse(x)), x)
+
+
+def test_reverse_keyed_item_scored_but_rules_see_raw_answers(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[3, ["E1", "E2", "E3"]] = "2"
+    _, result = clean(frame, tmp_path, duplicate_responses=False)
+    assert excluded(result) == {5: "straightlining"}
+    assert result.responses.loc[0, "E_x2"] == 8 - int(frame.loc[0, "E2"])
+    assert result.responses.loc[0, "E_x1"] == int(frame.loc[0, "E1"])
+
+
+def test_longest_run_matches_a_loop() -> None:
+    block = np.random.default_rng(5).integers(1, 4, (200, 9)).astype(float)
+    block[block == 3] = np.nan
+    expected = []
+    for row in block:
+        best = run = 0
+        for j, value in enumerate(row):
+            run = 0 if np.isnan(value) else run + 1 if j and value == row[j - 1] else 1
+            best = max(best, run)
+        expected.append(best)
+    assert longest_run(block).tolist() == expected
+
+
+def test_extra_columns_carried_personal_data_never(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame["email"] = [f"user{i}@example.com" for i in range(12)]
+    frame.loc[[2, 3], "id"] = "S000"
+    columns = {**COLUMNS, "personal_data": ["name", "phone", "email"]}
+    raw, result = clean(frame, tmp_path, columns=columns)
+    assert {"note", "attention"} <= set(result.responses.columns)
+    assert result.responses["note"].tolist() == [f"comment {i}" for i in range(12) if i not in (2, 3)]
+    assert not {"name", "phone", "email", "id", "secs"} & set(result.responses.columns)
+    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "summary", "provenance")}
+    write_outputs(result, paths, provenance(raw, result, {"columns": columns}))
+    written = pd.read_parquet(paths["responses"]).to_csv() + "".join(paths[n].read_text(encoding="utf-8") for n in ("exclusions", "summary", "provenance"))
+    for value in pd.concat([frame["name"], frame["phone"], frame["email"], frame["id"]]):
+        assert value not in written
+
+
+def test_pseudonymised_personal_data(tmp_path: Path) -> None:
+    columns = {**COLUMNS, "personal_data_action": "pseudonymise"}
+    _, result = clean(small_survey(), tmp_path, columns=columns)
+    assert result.responses["name_pseudonym"].str.fullmatch(r"P[0-9a-f]{12}").all()
+    assert result.responses["respondent"].str.fullmatch(r"R[0-9a-f]{12}").all()
+
+
+def test_outputs_are_typed_and_provenance_complete(tmp_path: Path) -> None:
+    raw, result = clean(small_survey(), tmp_path)
+    types = result.responses.dtypes
+    assert (types["line"], types["duration"], types["E_x1"], types["branch"].name) == ("int64", "float64", "float64", "category")
+    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "summary", "provenance")}
+    write_outputs(result, paths, provenance(raw, result, {"cleaning": options()}))
+    record = json.loads(paths["provenance"].read_text(encoding="utf-8"))
+    assert record["raw"]["sha256"] == raw.sha256 and record["raw"]["bytes"] == raw.size
+    assert (record["raw"]["encoding"], record["raw"]["reader"]) == ("utf-8", "csv")
+    assert record["counts"] == {"read": 12, "kept": 12, "excluded": 0}
+    assert record["config"]["cleaning"]["missing_codes"] == options()["missing_codes"]
+    assert list(pd.read_csv(paths["exclusions"]).columns) == ["respondent", "line", "rule", "detail"]
+    assert list(pd.read_csv(paths["summary"]).columns) == ["step", "rule", "n"]
+
+
+def test_no_partial_outputs_after_a_failure(tmp_path: Path) -> None:
+    raw, result = clean(small_survey(), tmp_path)
+    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "summary", "provenance")}
+    with pytest.raises(TypeError):
+        write_outputs(result, paths, {"not serialisable": object()})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]
+
+
+# -- properties ------------------------------------------------------------------------------------
+NUMERIC_FAULT = st.tuples(
+    st.integers(0, 19),
+    st.sampled_from(["E1", "P2", "P3", "imp_x", "secs", "attention"]),
+    st.sampled_from(["", "99", "8", "0", "30", "1", "5", "N/A"]),
+)
+ID_FAULT = st.tuples(st.integers(0, 19), st.just("id"), st.sampled_from(["", "S000", "S001"]))
+FAULTS = st.lists(st.one_of(NUMERIC_FAULT, ID_FAULT), max_size=25)
+
+
+def planted(faults: list[tuple[int, str, str]]) -> pd.DataFrame:
+    frame = small_survey(20)
+    for row, column, value in faults:
+        frame.loc[row, column] = value
+    return frame
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(FAULTS, st.sampled_from(["set_missing", "exclude"]))
+def test_rows_are_conserved(tmp_path: Path, faults: list, out_of_range: str) -> None:
+    raw, result = clean(planted(faults), tmp_path, out_of_range=out_of_range, importance_sum={"action": "exclude", "tolerance": 0})
+    flow = result.summary.set_index("step")["n"]
+    assert flow["read"] == len(raw.frame) == flow["kept"] + flow["excluded"].sum()
+    assert result.exclusions["line"].is_unique
+    assert set(result.exclusions["rule"]) <= set(RULE_ORDER)
+    assert sorted([*result.responses["line"], *result.exclusions["line"]]) == raw.line.tolist()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(FAULTS, st.randoms(use_true_random=False))
+def test_results_do_not_depend_on_column_order(tmp_path: Path, faults: list, random) -> None:
+    frame = planted(faults)
+    order = list(frame.columns)
+    random.shuffle(order)
+    _, first = clean(frame, tmp_path)
+    _, second = clean(frame[order], tmp_path)
+    pd.testing.assert_frame_equal(first.exclusions, second.exclusions)
+    pd.testing.assert_frame_equal(first.summary, second.summary)
+    columns = sorted(first.responses.columns)
+    pd.testing.assert_frame_equal(first.responses[columns], second.responses[columns])
