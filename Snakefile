@@ -6,11 +6,15 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/interviews.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/waves.smk"
 
 
 rule all:

@@ -21,28 +21,35 @@
 # %% tags=["parameters"]
 wave = "wave1"
 tables = "reports/wave1/tables"
+figures = "reports/wave1/figures"
 cleaning_summary = "data/processed/wave1/cleaning_summary.csv"
 title = "Service-quality study"
 language = "en"
 instrument: dict = {}
 
 # %%
+import html
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Markdown, display
-
-from servqual import plots
+from IPython.display import Image, Markdown, display
 
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_rows", 200)
-tables = Path(tables)
+tables, figures = Path(tables), Path(figures)
 
 
 def table(name: str) -> pd.DataFrame:
     """A table written by the analysis steps; an empty one where the step had nothing to say."""
     path = tables / f"{name}.csv"
-    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.stat().st_size > 1 else pd.DataFrame()
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
+
+
+def figure(name: str) -> None:
+    """Show a figure the figures step drew (PNG; an SVG for print lies beside it)."""
+    path = figures / f"{name}.png"
+    if path.exists():
+        display(Image(filename=str(path)))
 
 
 def text(labels: dict, fallback: str) -> str:
@@ -91,7 +98,7 @@ display(Markdown("\n".join(lines)))
 
 # %%
 display(flow)
-plots.flow_bars(flow);
+figure("cleaning_flow")
 
 # %% [markdown]
 # ## Descriptive statistics
@@ -102,7 +109,8 @@ plots.flow_bars(flow);
 # %%
 descriptives = table("descriptives")
 by_dimension = descriptives[descriptives["level"] == "dimension"].assign(key=lambda d: d["dimension"])
-plots.measure_profile(by_dimension, pd.Series(DIMENSIONS), f"Dimension means, {wave}");
+figure("dimension_means")
+figure("radar")
 display(
     by_dimension.pivot(index="dimension", columns="measure", values="mean")
     .reindex(list(DIMENSIONS))
@@ -110,8 +118,8 @@ display(
 )
 
 # %%
-by_item = descriptives[descriptives["level"] == "item"].assign(key=lambda d: d["item"])
-plots.measure_profile(by_item, pd.Series(ITEM_LABELS), f"Item means, {wave}");
+by_item = descriptives[descriptives["level"] == "item"]
+figure("snake_plot")
 
 # %%
 display(
@@ -121,8 +129,10 @@ display(
 # %% [markdown]
 # ## Reliability
 #
-# Cronbach's alpha with Feldt, Duhachek–Iacobucci and bootstrap intervals, and McDonald's omega
-# total, per measure and dimension (`all` = the whole scale); flags name the reason.
+# Cronbach's alpha with Feldt, Duhachek–Iacobucci and percentile-bootstrap intervals, and
+# McDonald's omega total (one factor, minres) with a bootstrap interval, per measure and
+# dimension (`all` = the whole scale). For the gap P − E, the reliability of the difference
+# score (Peter, Churchill & Brown 1993) stands beside alpha.
 
 # %%
 if reliability.empty:
@@ -130,40 +140,90 @@ if reliability.empty:
 else:
     display(
         reliability[
-            ["measure", "dimension", "n", "k", "alpha", "alpha_feldt_low", "alpha_feldt_high",
-             "omega_total", "omega_boot_low", "omega_boot_high", "difference_score_reliability", "flags"]
+            ["measure", "dimension", "n", "k", "missing_policy", "alpha", "alpha_feldt_low", "alpha_feldt_high",
+             "alpha_duhachek_low", "alpha_duhachek_high", "alpha_boot_low", "alpha_boot_high", "omega_total",
+             "omega_boot_low", "omega_boot_high", "difference_score_reliability", "flags"]
         ]
     )
+    flagged = reliability[reliability["flags"].notna() & (reliability["flags"] != "")]
+    advice = [
+        f"- **{row['measure']}, {DIMENSIONS.get(row['dimension'], 'whole scale')}**: {row['flags']}. "
+        "Look at the item table below for the items behind it (negative or low item-rest r, "
+        "alpha rising when an item is dropped)."
+        for _, row in flagged.iterrows()
+    ]
+    display(Markdown("\n".join(advice) if advice else "No scale is flagged."))
+    items = table("item_reliability")
+    item_flags = items[items["flags"].notna() & (items["flags"] != "")]
+    if not item_flags.empty:
+        display(item_flags[["measure", "dimension", "item", "item_rest_r", "alpha_if_dropped", "flags"]])
+figure("item_rest")
 
 # %% [markdown]
 # ## Factor structure
 #
-# Exploratory factor analysis fit and confirmatory factor analysis of the instrument's
-# dimensions (and of a one-factor model for comparison).
+# Adequacy (KMO, Bartlett), the number of factors from Horn's parallel analysis, the exploratory
+# pattern loadings, and the confirmatory factor analysis of the instrument's dimensions beside
+# a one-factor and a second-order model, judged against Hu & Bentler's (1999) cutoffs
+# (CFI/TLI ≥ .95 good, ≥ .90 acceptable; RMSEA ≤ .06 good, ≤ .08 acceptable; SRMR ≤ .08).
 
 # %%
-efa_fit, cfa_fit = table("efa_fit"), table("cfa_fit")
+adequacy, efa_fit, cfa_fit = table("efa_adequacy"), table("efa_fit"), table("cfa_fit")
+if not adequacy.empty:
+    display(adequacy[adequacy["item"] == "overall"].drop(columns=["wave", "item"]))
+figure("parallel_analysis")
 if not efa_fit.empty:
     display(efa_fit.drop(columns=["wave"]))
+figure("efa_loadings")
 if not cfa_fit.empty:
-    display(cfa_fit[["measure", "model", "n", "chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_low",
-                     "rmsea_ci_high", "srmr", "verdict"]])
+    display(cfa_fit[["measure", "model", "status", "n", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+                     "rmsea_ci_low", "rmsea_ci_high", "srmr", "aic", "bic", "verdict", "delta_chisq",
+                     "delta_df", "p_difference"]])
+    verdicts = [
+        f"- {row['measure']}, {row['model']} model: **{row['verdict']}** fit"
+        + (f" (status: {row['status']}; {row['reason']})" if row["status"] != "ok" else "")
+        for _, row in cfa_fit.iterrows()
+    ]
+    display(Markdown("\n".join(verdicts)))
+
+# %% [markdown]
+# Standardized loadings of the instrument's model (path-style: factor → item, with SE and R²),
+# validity (composite reliability, AVE, Fornell–Larcker, HTMT) and the residual correlations
+# that contribute most misfit.
+
+# %%
+cfa_loadings, validity, hints = table("cfa_loadings"), table("cfa_validity"), table("cfa_hints")
+if not cfa_loadings.empty:
+    paths = cfa_loadings[cfa_loadings["model"] == "instrument"].assign(
+        path=lambda d: d["factor"].map(lambda f: DIMENSIONS.get(f, f)) + " → " + d["item"]
+    )
+    display(paths.pivot(index="path", columns="measure", values="std_loading").reindex(paths["path"].unique()))
+if not validity.empty:
+    display(validity.drop(columns=["wave"]))
+if not hints.empty:
+    display(hints[hints["rank"] <= 3].drop(columns=["wave"]))
 
 # %% [markdown]
 # ## Gaps
 #
 # Mean gap P − E per item with its 95% confidence interval, most negative first; paired t and
-# Wilcoxon signed-rank tests with Holm-adjusted p-values in the table.
+# Wilcoxon signed-rank tests (zero differences by Pratt's method) with Holm-adjusted p-values,
+# and the effect sizes d_z, d_av and the rank-biserial correlation.
 
 # %%
 item_gaps = table("gaps_items")
 if "gap" in item_gaps and item_gaps["gap"].notna().any():
-    labelled = item_gaps.set_index("item")
-    plots.gap_forest(labelled, pd.Series(ITEM_LABELS), f"Item gaps P − E, {wave}");
+    figure("item_gaps")
     display(dimension_gaps.drop(columns=["wave", "level", "item"]))
+    display(item_gaps.drop(columns=["wave", "level"]))
 else:
     display(Markdown("Perceptions only (SERVPERF): gap analysis does not apply."))
 display(table("servqual_scores").drop(columns=["wave"]))
+zone = table("zone_of_tolerance")
+if not zone.empty:
+    display(Markdown("### Zone of tolerance (adequate and desired levels)"))
+    figure("zone_of_tolerance")
+    display(zone[zone["level"] == "dimension"].drop(columns=["wave", "level", "item"]))
 
 # %% [markdown]
 # ## Importance and importance-performance analysis
@@ -173,19 +233,74 @@ importance, ipa = table("importance"), table("ipa")
 if not importance.empty:
     display(importance.drop(columns=["wave"]))
 if not ipa.empty:
-    dims = ipa[ipa["level"] == "dimension"]
-    plots.ipa_grid(dims, dims["dimension"].map(DIMENSIONS), f"Importance-performance grid, {wave}");
-    display(dims[["dimension", "importance", "performance", "quadrant"]])
+    figure("ipa")
+    display(ipa[ipa["level"] == "dimension"][["dimension", "importance", "importance_kind", "performance", "quadrant"]])
+else:
+    display(Markdown("No importance measure for an importance-performance grid."))
 
 # %% [markdown]
 # ## Segments
 #
-# Gap per segment level; Welch's ANOVA and Kruskal–Wallis where every level has enough
-# respondents.
+# Scores per segment level with 95% confidence intervals; Welch's ANOVA (omega²) and
+# Kruskal–Wallis (epsilon²) where at least two levels have enough respondents, with Games–Howell
+# and Dunn post-hoc comparisons.
 
 # %%
 segments = table("segments")
 if segments.empty:
-    display(Markdown("No segment comparisons for this wave."))
+    display(Markdown("No segment columns are declared for this study."))
 else:
-    display(segments.drop(columns=["wave"]))
+    figure("segments")
+    tests = segments.drop_duplicates(["segment", "target"])[
+        ["segment", "target", "welch_f", "welch_df1", "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2"]
+    ]
+    display(tests)
+    posthoc = table("segments_posthoc")
+    if not posthoc.empty:
+        display(posthoc[posthoc["games_howell_p"] < 0.05].drop(columns=["wave"]))
+
+# %% [markdown]
+# ## Interviews and triangulation
+#
+# Coded interview and focus-group units (speaker turns) per dimension and provider gap, the
+# agreement between coders (Krippendorff's alpha: ≥ .800 good, ≥ .667 tentative; Cohen's kappa
+# with Landis & Koch bands), and the joint display that sets each dimension's survey gap beside
+# the interview evidence, with the convergence label of Farmer et al. (2006).
+
+# %%
+triangulation = table("triangulation")
+if triangulation.empty:
+    display(Markdown("No interview material for this wave."))
+else:
+    figure("interview_codes")
+    agreement = table("coder_agreement")
+    display(agreement.drop(columns=["wave"]))
+    display(
+        triangulation[["dimension", "survey_gap", "gap_ci_low", "gap_ci_high", "gap_rank", "problem_units",
+                       "strength_units", "participants", "top_provider_gaps", "convergence"]]
+        .assign(dimension=lambda d: d["dimension"].map(DIMENSIONS))
+    )
+    display(Markdown(f"Convergence rule: {html.escape(str(triangulation['rule'].iloc[0]))}"))
+    quotes = triangulation.dropna(subset=["quote"])
+    display(Markdown("\n".join(
+        f"- **{DIMENSIONS.get(row['dimension'], row['dimension'])}** ({row['convergence']}): "
+        f"“{html.escape(str(row['quote']))}” ({html.escape(str(row['quote_document']))}, "
+        f"characters {int(row['quote_start'])}–{int(row['quote_end'])})"
+        for _, row in quotes.iterrows()
+    )))
+
+# %% [markdown]
+# ## Improvement priorities
+#
+# Dimensions and items ranked by the priority index: the shortfall (negative gap) weighted by
+# the row's share of importance; zero where the gap is not negative. Provider gaps and actions
+# come from the interview evidence and the study's playbook.
+
+# %%
+priorities = table("priorities")
+if priorities.empty:
+    display(Markdown("Improvement priorities need gap scores and an importance measure."))
+else:
+    display(priorities[priorities["level"] == "dimension"].drop(columns=["wave", "level", "item"]))
+    top = priorities[(priorities["level"] == "item") & (priorities["rank"] <= 5)]
+    display(top.drop(columns=["wave", "level"]))

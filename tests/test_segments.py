@@ -154,3 +154,23 @@ def test_input_checks():
         welch_anova({"a": [1, 2, 3]})
     with pytest.raises(ValueError, match="min_cell"):
         compare_segments(pd.DataFrame({"x": [1.0]}), pd.DataFrame({"s": ["a"]}), min_cell=1)
+
+
+def test_level_means_carry_t_intervals():
+    data = pd.read_csv(Path(__file__).parent / "data" / "gaps_segments.csv")
+    table = compare_segments(data[["gap"]], data[["region"]]).table.set_index("level_value")
+    east = data.loc[data["region"] == "east", "gap"]
+    half = 2.036933343460101 * east.std() / np.sqrt(len(east))  # qt(.975, 32) in R
+    assert table.loc["east", "ci_low"] == pytest.approx(east.mean() - half, abs=1e-12)
+    assert table.loc["east", "ci_high"] == pytest.approx(east.mean() + half, abs=1e-12)
+
+
+def test_perception_only_studies_compare_perception_scores():
+    rng = np.random.default_rng(4)
+    perceptions = pd.DataFrame(rng.integers(1, 8, (90, 4)).astype(float), columns=["a1", "a2", "b1", "b2"])
+    labels = pd.DataFrame({"branch": np.repeat(["x", "y", "z"], 30)})
+    dims = {"a1": "a", "a2": "a", "b1": "b", "b2": "b"}
+    table = segment_gap_comparisons(None, perceptions, dims, labels).table
+    assert list(dict.fromkeys(table["target"])) == ["a", "b", "servperf"]
+    x = table[(table["target"] == "a") & (table["level_value"] == "x")]
+    assert x["mean"].iloc[0] == pytest.approx(perceptions[["a1", "a2"]].mean(axis=1)[:30].mean())

@@ -77,6 +77,8 @@ def test_every_wave_gets_an_executed_report(example):
         exclusions = pd.read_csv(example / f"data/processed/{wave}/exclusions.csv")
         counts = summary.set_index("step")["n"]
         assert counts["read"] == counts["kept"] + len(exclusions)
+    html = (example / "reports/waves/report.html").read_text(encoding="utf-8")
+    assert "Can the waves" in html and "Traceback" not in html
 
 
 def test_nothing_to_be_done_after_a_complete_run(example):
@@ -91,9 +93,11 @@ def test_editing_a_library_module_reruns_only_the_jobs_that_import_it(example):
         jobs = planned_jobs(snakemake("-n", cwd=example))
     finally:
         module.write_text(original, encoding="utf-8")
-    # gaps.py feeds the gap rule (descriptives, gaps, importance, segments) and, through its
-    # tables, the reports; reliability, EFA, CFA and cleaning do not import it.
-    assert jobs == {"gaps": 2, "report_wave": 2, "all": 1}
+    # gaps.py is imported by the gap rule (descriptives, gaps, importance, segments), the
+    # priorities and the cross-wave step; the rest rerun only because those tables feed them.
+    # Cleaning, reliability, EFA and CFA do not import it and stay as they are.
+    downstream = {"figures": 2, "interviews": 2, "report_wave": 2, "report_waves": 1, "all": 1}
+    assert jobs == {"gaps": 2, "priorities": 2, "waves": 1, **downstream}
 
 
 def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(example):
@@ -104,7 +108,25 @@ def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(ex
         jobs = planned_jobs(snakemake("-n", cwd=example))
     finally:
         config.write_text(original, encoding="utf-8")
-    assert jobs == {"clean": 2, "reliability": 2, "efa": 2, "cfa": 2, "gaps": 2, "report_wave": 2, "all": 1}
+    per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "figures", "report_wave"]
+    assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "report_waves": 1, "all": 1}
+
+
+def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
+    sheet = example / "config/waves.tsv"
+    original = sheet.read_text(encoding="utf-8")
+    survey = example / "data/raw/wave3/survey.csv"
+    survey.parent.mkdir()
+    shutil.copy(example / "data/raw/wave2/survey.csv", survey)
+    try:
+        sheet.write_text(original + "wave3\tdata/raw/wave3/survey.csv\t\t2027-03-01\t2027-03-28\tnew\n", encoding="utf-8")
+        result = snakemake("-n", cwd=example)
+    finally:
+        sheet.write_text(original, encoding="utf-8")
+        shutil.rmtree(survey.parent)
+    per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "figures", "report_wave"]
+    assert planned_jobs(result) == {**dict.fromkeys(per_wave, 1), "waves": 1, "report_waves": 1, "all": 1}
+    assert "wave=wave1" not in result.stdout and "wave=wave2" not in result.stdout
 
 
 def test_no_personal_data_reaches_processed_data_or_reports(example):
@@ -184,7 +206,8 @@ def documented_columns() -> dict[str, list[str]]:
         if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith(".csv`"):
             path = cells[0].strip("`")
             names = re.findall(r"`([^`]+)`", cells[2])
-            rows[path] = rows[str(Path(path).parent / names[0])] if cells[2].startswith("as ") else names
+            borrowed = [p for p in rows if cells[2].startswith("as ") and p.endswith("/" + names[0])]
+            rows[path] = rows[borrowed[0]] if borrowed else names
     return rows
 
 

@@ -545,15 +545,17 @@ def reliability_tables(
                     "difference_score_reliability": rho,
                 }
             )
+            # Difference scores do not lie on the rating scale: no frequencies, no off-scale flag.
             table = item_reliability(
                 frame[columns],
-                scale_min=scale_min,
-                scale_max=scale_max,
+                scale_min=None if is_difference else scale_min,
+                scale_max=None if is_difference else scale_max,
                 missing=missing,
                 drop_gain=drop_gain,
             )
             if is_difference:
-                table[[c for c in table if c.startswith("freq_")]] = np.nan
+                for point in range(int(scale_min), int(scale_max) + 1):
+                    table[f"freq_{point}"] = np.nan
             table.insert(0, "dimension", dimension)
             table.insert(0, "measure", measure)
             item_frames.append(table)

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servqual.gaps import adjust_pvalues, check_aligned, dimension_ids, respondent_scores
+from servqual.gaps import adjust_pvalues, check_aligned, dimension_ids, dimension_scores, respondent_scores
 
 SEGMENT_COLUMNS = [
-    "segment", "level_value", "target", "n", "mean", "sd", "tested", "welch_f", "welch_df1",
+    "segment", "level_value", "target", "n", "mean", "sd", "ci_low", "ci_high", "tested", "welch_f", "welch_df1",
     "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2",
 ]
 POSTHOC_COLUMNS = [
@@ -168,7 +168,7 @@ def dunn_test(groups: Mapping[str, Sequence[float]], p_adjust: str = "holm") -> 
 
 
 def _compare_one(
-    values: pd.Series, labels: pd.Series, min_cell: int, p_adjust: str
+    values: pd.Series, labels: pd.Series, min_cell: int, p_adjust: str, confidence: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     observed = values.notna() & labels.notna()
     # Categorical order if the segment has one, else sorted values (numbers as numbers).
@@ -178,12 +178,17 @@ def _compare_one(
     summary = summary[summary["count"] > 0]
     big = summary.index[summary["count"] >= min_cell]
     tested = len(big) >= 2
+    n, mean, sd = summary["count"].to_numpy(), summary["mean"].to_numpy(), summary["std"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
     table = pd.DataFrame(
         {
             "level_value": summary.index,
-            "n": summary["count"].astype(int).to_numpy(),
-            "mean": summary["mean"].to_numpy(),
-            "sd": summary["std"].to_numpy(),
+            "n": n.astype(int),
+            "mean": mean,
+            "sd": sd,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
             "tested": summary.index.isin(big) & tested,
         }
     )
@@ -208,10 +213,12 @@ def compare_segments(
     *,
     min_cell: int = DEFAULT_MIN_CELL,
     p_adjust: str = "holm",
+    confidence: float = 0.95,
 ) -> SegmentComparison:
     """Compare each target score across the levels of each segment column.
 
-    For every segment column and target column: n, mean and SD per level; among the levels with
+    For every segment column and target column: n, mean, SD and the t-based CI of the mean per
+    level; among the levels with
     at least ``min_cell`` respondents (if two or more), Welch's ANOVA with omega^2
     (:func:`welch_anova`), Kruskal-Wallis with epsilon^2 (:func:`kruskal_wallis`), and the
     pairwise Games-Howell (:func:`games_howell`) and Dunn (:func:`dunn_test`, p adjusted by
@@ -225,11 +232,13 @@ def compare_segments(
         are left out.
     min_cell : smallest level size that is tested.
     p_adjust : 'holm' (default) or 'bh' for Dunn's p-values.
+    confidence : level of each level mean's confidence interval.
 
     Returns
     -------
     SegmentComparison with
-    ``table``: segment, level_value (the level as text), target, n, mean, sd, tested (level took
+    ``table``: segment, level_value (the level as text), target, n, mean, sd, ci_low, ci_high,
+    tested (level took
     part in the tests), welch_f, welch_df1, welch_df2, welch_p, omega2, kw_h, kw_p, epsilon2 -
     the test statistics are repeated on every row of the segment x target (NaN when fewer than
     two levels reach ``min_cell``);
@@ -242,7 +251,9 @@ def compare_segments(
     tables, posthocs = [], []
     for segment in segments.columns:
         for target in targets.columns:
-            table, posthoc = _compare_one(targets[target], segments[segment], min_cell, p_adjust)
+            table, posthoc = _compare_one(
+                targets[target], segments[segment], min_cell, p_adjust, confidence
+            )
             tables.append(table.assign(segment=segment, target=target))
             posthocs.append(posthoc.assign(segment=segment, target=target))
     return SegmentComparison(
@@ -252,19 +263,25 @@ def compare_segments(
 
 
 def segment_gap_comparisons(
-    expectations: pd.DataFrame,
+    expectations: pd.DataFrame | None,
     perceptions: pd.DataFrame,
     dimensions: Mapping[str, str],
     segments: pd.DataFrame,
     *,
     min_cell: int = DEFAULT_MIN_CELL,
     p_adjust: str = "holm",
+    confidence: float = 0.95,
 ) -> SegmentComparison:
     """The dimension gaps and the unweighted SERVQUAL score compared across segments.
 
     Targets are the respondent dimension gaps (mean item P - E) named by dimension id and
-    'servqual' (their mean); see :func:`compare_segments` for the tests and the tables.
+    'servqual' (their mean). Without expectations (SERVPERF; Cronin & Taylor 1992, J. Marketing
+    56(3)) they are the dimension perception scores and 'servperf'. See :func:`compare_segments`
+    for the tests and the tables.
     """
     scores = respondent_scores(perceptions, dimensions, expectations)
-    targets = scores[[*dimension_ids(dimensions), "servqual"]]
-    return compare_segments(targets, segments, min_cell=min_cell, p_adjust=p_adjust)
+    overall = "servperf" if expectations is None else "servqual"
+    if expectations is None:
+        scores[dimension_ids(dimensions)] = dimension_scores(perceptions[list(dimensions)], dimensions)
+    targets = scores[[*dimension_ids(dimensions), overall]]
+    return compare_segments(targets, segments, min_cell=min_cell, p_adjust=p_adjust, confidence=confidence)

@@ -18,6 +18,8 @@ TABLES = [
     "ipa",
     "segments",
     "segments_posthoc",
+    "zone_of_tolerance",
+    "priorities",
 ]
 
 
@@ -98,6 +100,7 @@ rule gaps:
         ipa="reports/{wave}/tables/ipa.csv",
         segments="reports/{wave}/tables/segments.csv",
         posthoc="reports/{wave}/tables/segments_posthoc.csv",
+        zone_of_tolerance="reports/{wave}/tables/zone_of_tolerance.csv",
     log:
         "logs/{wave}/gaps.log",
     conda:
@@ -110,3 +113,22 @@ rule gaps:
         confidence=config["analysis"]["confidence"],
     script:
         "../scripts/gaps.py"
+
+
+rule priorities:
+    input:
+        unpack(interview_evidence),
+        item_gaps=rules.gaps.output.item_gaps,
+        dimension_gaps=rules.gaps.output.dimension_gaps,
+        ipa=rules.gaps.output.ipa,
+        lib=lib("priorities", "interviews"),
+    output:
+        priorities="reports/{wave}/tables/priorities.csv",
+    log:
+        "logs/{wave}/priorities.log",
+    conda:
+        RULE_ENV
+    params:
+        playbook=config["priorities"]["playbook"],
+    script:
+        "../scripts/priorities.py"

@@ -26,11 +26,34 @@ os.environ.update(
 RULE_ENV = "../envs/servqual.yaml"
 
 sys.path.insert(0, str(SRC))
+from servqual.figures import figure_names
+from servqual.instrument import instrument_from_config
 from servqual.privacy import load_salt
 
 # One salt for all waves, made before any job runs: waves cleaned in parallel must not each make
 # their own, or the same respondent would get different pseudonyms in different waves.
 load_salt(".")
+
+INSTRUMENT = instrument_from_config(config["instrument"], config["measures"])
+IPA_SOURCE = {"stated": INSTRUMENT.has_importance, "derived": INSTRUMENT.has_overall}
+FIGURES = figure_names(
+    INSTRUMENT,
+    segments=bool(config["columns"]["segments"]),
+    ipa=IPA_SOURCE[config["gaps"]["ipa_importance"]],
+)
+FIGURE_CATEGORY = {
+    "cleaning_flow": "Data",
+    "dimension_means": "Data",
+    "snake_plot": "Gaps",
+    "radar": "Data",
+    "item_rest": "Reliability",
+    "parallel_analysis": "Factor structure",
+    "efa_loadings": "Factor structure",
+    "item_gaps": "Gaps",
+    "ipa": "Gaps",
+    "zone_of_tolerance": "Gaps",
+    "segments": "Gaps",
+}
 
 
 wildcard_constraints:
@@ -59,6 +82,36 @@ def survey_file(wildcards):
     return WAVES.loc[wildcards.wave, "survey"]
 
 
+def interview_evidence(wildcards):
+    """The wave's triangulation table where the waves sheet names an interview folder."""
+    if wildcards.wave in INTERVIEW_WAVES:
+        return {"triangulation": f"reports/{wildcards.wave}/tables/triangulation.csv"}
+    return {}
+
+
+def interview_outputs(wildcards):
+    """All interview outputs of the wave (none where it has no interview folder)."""
+    if wildcards.wave in INTERVIEW_WAVES:
+        return expand(rules.interviews.output, wave=wildcards.wave)
+    return []
+
+
+def figure_outputs():
+    """Named outputs of the figures rule: each figure as PNG (registered for the Snakemake
+    report, with its caption) and SVG."""
+    png = {
+        name: report(
+            f"reports/{{wave}}/figures/{name}.png",
+            caption=f"../report/{name}.rst",
+            category=FIGURE_CATEGORY[name],
+            labels={"wave": "{wave}", "figure": name},
+        )
+        for name in FIGURES
+    }
+    svg = {f"{name}_svg": f"reports/{{wave}}/figures/{name}.svg" for name in FIGURES}
+    return {**png, **svg}
+
+
 def wave_tables(wave):
     return [f"reports/{wave}/tables/{name}.csv" for name in TABLES]
 
@@ -67,6 +120,7 @@ def all_targets():
     return [
         *expand("reports/{wave}/report.html", wave=WAVES.index),
         *interview_targets(),
+        "reports/waves/report.html",
     ]
 
 

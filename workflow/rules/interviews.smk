@@ -17,7 +17,12 @@ rule interviews:
         coder_agreement="reports/{wave}/tables/coder_agreement.csv",
         quotes="reports/{wave}/tables/quotes.csv",
         triangulation="reports/{wave}/tables/triangulation.csv",
-        figure_png="reports/{wave}/figures/interview_codes.png",
+        figure_png=report(
+            "reports/{wave}/figures/interview_codes.png",
+            caption="../report/interview_codes.rst",
+            category="Interviews",
+            labels={"wave": "{wave}", "figure": "interview_codes"},
+        ),
         figure_svg="reports/{wave}/figures/interview_codes.svg",
     log:
         "logs/{wave}/interviews.log",

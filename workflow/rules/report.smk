@@ -1,10 +1,30 @@
+rule figures:
+    input:
+        tables=lambda wc: wave_tables(wc.wave),
+        summary=rules.clean.output.summary,
+        lib=lib("figures"),
+    output:
+        **figure_outputs(),
+    log:
+        "logs/{wave}/figures.log",
+    conda:
+        RULE_ENV
+    params:
+        names=FIGURES,
+        instrument=config["instrument"],
+        language=config["study"]["language"],
+    script:
+        "../scripts/figures.py"
+
+
 rule report_wave:
     input:
         notebook=Path(workflow.basedir) / "notebooks" / "wave_report.py",
         summary=rules.clean.output.summary,
         exclusions=rules.clean.output.exclusions,
         tables=lambda wc: wave_tables(wc.wave),
-        lib=lib("plots"),
+        figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
+        interviews=interview_outputs,
     output:
         notebook="reports/{wave}/report.ipynb",
         html="reports/{wave}/report.html",
@@ -13,8 +33,14 @@ rule report_wave:
     conda:
         RULE_ENV
     params:
-        title=config["study"]["title"],
-        language=config["study"]["language"],
-        instrument=config["instrument"],
+        parameters=lambda wc, input: {
+            "wave": wc.wave,
+            "tables": str(Path(input.tables[0]).parent),
+            "figures": str(Path(input.figures[0]).parent),
+            "cleaning_summary": input.summary,
+            "title": config["study"]["title"],
+            "language": config["study"]["language"],
+            "instrument": config["instrument"],
+        },
     script:
         "../scripts/report.py"

@@ -10,10 +10,10 @@ sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
 from servqual.descriptives import describe_measures  # noqa: E402
-from servqual.gaps import paired_gap_tests, servqual_scores  # noqa: E402
+from servqual.gaps import ZONE_COLUMNS, paired_gap_tests, servqual_scores, zone_of_tolerance  # noqa: E402
 from servqual.instrument import OVERALL, instrument_from_config, measure_frames  # noqa: E402
-from servqual.priorities import importance_performance, importance_table  # noqa: E402
-from servqual.segments import segment_gap_comparisons  # noqa: E402
+from servqual.priorities import IPA_COLUMNS, importance_performance, importance_table  # noqa: E402
+from servqual.segments import POSTHOC_COLUMNS, SEGMENT_COLUMNS, segment_gap_comparisons  # noqa: E402
 
 p = snakemake.params
 o = p.options
@@ -39,13 +39,21 @@ ipa_source = importance if o["ipa_importance"] == "stated" else overall
 tables["ipa"] = (
     importance_performance(P, dims, importance=importance, overall=overall, kind=o["ipa_importance"])
     if ipa_source is not None
-    else pd.DataFrame()
+    else pd.DataFrame(columns=IPA_COLUMNS)
 )
-if E is not None and p.segments:
-    comparison = segment_gap_comparisons(E, P, dims, responses[p.segments], min_cell=o["min_cell"])
+if p.segments:
+    comparison = segment_gap_comparisons(
+        E, P, dims, responses[p.segments], min_cell=o["min_cell"], p_adjust=o["p_adjust"], confidence=p.confidence
+    )
     tables["segments"], tables["posthoc"] = comparison.table, comparison.posthoc
 else:
-    tables["segments"], tables["posthoc"] = pd.DataFrame(), pd.DataFrame()
+    tables["segments"], tables["posthoc"] = pd.DataFrame(columns=SEGMENT_COLUMNS), pd.DataFrame(columns=POSTHOC_COLUMNS)
+three_column = {"adequate", "desired"} <= frames.keys()
+tables["zone_of_tolerance"] = (
+    zone_of_tolerance(frames["adequate"], frames["desired"], P, dims, p.confidence)
+    if three_column
+    else pd.DataFrame(columns=ZONE_COLUMNS)
+)
 for name, table in tables.items():
     table.insert(0, "wave", snakemake.wildcards.wave)
     table.to_csv(snakemake.output[name], index=False)

@@ -3,6 +3,7 @@ counts, coder agreement, exemplar quotes, the triangulation joint display and th
 
 import logging
 import sys
+from pathlib import Path
 
 # Everything the step says, tracebacks included, goes to its log.
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
@@ -10,7 +11,6 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 # Departures of coded-segment files from REFI-QDA are warnings: keep them in the log.
 logging.captureWarnings(True)
 
-import matplotlib  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from servqual.interviews import (  # noqa: E402
@@ -18,7 +18,7 @@ from servqual.interviews import (  # noqa: E402
     dimension_gap_units,
     neutralise_spreadsheet_cells,
 )
-from servqual.plots import interview_code_chart  # noqa: E402
+from servqual.plots import interview_code_chart, save  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
 
 p, inputs, output = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
@@ -52,10 +52,7 @@ for name in ("interview_codes", "coder_agreement", "quotes", "triangulation"):
 labels = pd.Series(
     {d["id"]: d.get("label", {}).get(p.language, d["id"]) for d in p.dimensions}
 )
-# SVG element ids are random unless salted: a fixed salt gives the same file for the same data.
-matplotlib.rcParams["svg.hashsalt"] = "servqual"
 figure = interview_code_chart(
     dimension_gap_units(result.segments), labels, f"Interview evidence, {wave}"
 )
-figure.savefig(output.figure_png, dpi=200, bbox_inches="tight")
-figure.savefig(output.figure_svg, bbox_inches="tight", metadata={"Date": None})
+save(figure, Path(output.figure_png).with_suffix(""))

@@ -21,14 +21,7 @@ try:
     papermill.execute_notebook(
         str(staging),
         snakemake.output.notebook,
-        parameters={
-            "wave": snakemake.wildcards.wave,
-            "tables": str(Path(snakemake.input.tables[0]).parent),
-            "cleaning_summary": snakemake.input.summary,
-            "title": snakemake.params.title,
-            "language": snakemake.params.language,
-            "instrument": snakemake.params.instrument,
-        },
+        parameters=snakemake.params.parameters,
         cwd=".",
         log_output=True,
     )

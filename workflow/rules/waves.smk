@@ -1,0 +1,62 @@
+rule waves:
+    input:
+        responses=expand(rules.clean.output.responses, wave=WAVES.index),
+        summaries=expand(rules.clean.output.summary, wave=WAVES.index),
+        reliability=expand(rules.reliability.output.reliability, wave=WAVES.index),
+        cfa_fit=expand(rules.cfa.output.fit, wave=WAVES.index),
+        segments=expand(rules.gaps.output.segments, wave=WAVES.index),
+        lib=lib("waves", "invariance", "plots"),
+    output:
+        scores="reports/waves/tables/wave_gaps.csv",
+        changes="reports/waves/tables/wave_changes.csv",
+        invariance="reports/waves/tables/invariance.csv",
+        reliability="reports/waves/tables/wave_reliability.csv",
+        fit="reports/waves/tables/wave_fit.csv",
+        exclusions="reports/waves/tables/wave_exclusions.csv",
+        segments="reports/waves/tables/wave_segments.csv",
+        trend=report(
+            "reports/waves/figures/trend.png",
+            caption="../report/trend.rst",
+            category="Waves",
+            labels={"figure": "trend"},
+        ),
+        trend_svg="reports/waves/figures/trend.svg",
+    log:
+        "logs/waves/waves.log",
+    conda:
+        RULE_ENV
+    params:
+        waves=list(WAVES.index),
+        instrument=config["instrument"],
+        measures=config["measures"],
+        segments=config["columns"]["segments"],
+        language=config["study"]["language"],
+        confidence=config["analysis"]["confidence"],
+        p_adjust=config["gaps"]["p_adjust"],
+        min_group_size=config["invariance"]["min_group_size"],
+    script:
+        "../scripts/waves.py"
+
+
+rule report_waves:
+    input:
+        notebook=Path(workflow.basedir) / "notebooks" / "waves_report.py",
+        tables=rules.waves.output,
+        trend=rules.waves.output.trend,
+    output:
+        notebook="reports/waves/report.ipynb",
+        html="reports/waves/report.html",
+    log:
+        "logs/waves/report.log",
+    conda:
+        RULE_ENV
+    params:
+        parameters=lambda wc, input: {
+            "tables": str(Path(input.tables[0]).parent),
+            "figures": str(Path(input.trend).parent),
+            "title": config["study"]["title"],
+            "language": config["study"]["language"],
+            "instrument": config["instrument"],
+        },
+    script:
+        "../scripts/report.py"

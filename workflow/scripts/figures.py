@@ -1,0 +1,24 @@
+"""Adapter: a wave's tables -> its figures (PNG and SVG)."""
+
+import logging
+import sys
+from pathlib import Path
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+import pandas as pd  # noqa: E402
+
+from servqual import plots  # noqa: E402
+from servqual.figures import wave_figures  # noqa: E402
+from servqual.instrument import Dimension, Item  # noqa: E402
+
+p, inputs = snakemake.params, snakemake.input  # noqa: F821
+tables = {Path(path).stem: pd.read_csv(path) for path in inputs.tables}
+tables["cleaning_summary"] = pd.read_csv(inputs.summary)
+dimensions = {d["id"]: Dimension(d["id"], d.get("label", {})).name(p.language) for d in p.instrument["dimensions"]}
+items = {i["id"]: Item(i["id"], i["dimension"], i.get("text", {})).label(p.language) for i in p.instrument["items"]}
+figures = wave_figures(tables, p.names, dimensions, items, snakemake.wildcards.wave)  # noqa: F821
+for name, figure in figures.items():
+    plots.save(figure, Path(snakemake.output[name]).with_suffix(""))  # noqa: F821

@@ -1,0 +1,28 @@
+"""Adapter: gap tables, IPA and (where the wave has interviews) triangulation -> priorities."""
+
+import logging
+import sys
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+import pandas as pd  # noqa: E402
+
+from servqual.interviews import improvement_evidence  # noqa: E402
+from servqual.priorities import DEFAULT_PLAYBOOK, PRIORITY_COLUMNS, improvement_priorities  # noqa: E402
+
+inputs, wave = snakemake.input, snakemake.wildcards.wave  # noqa: F821
+playbook = {int(gap): actions for gap, actions in (snakemake.params.playbook or DEFAULT_PLAYBOOK).items()}  # noqa: F821
+gaps = pd.concat([pd.read_csv(inputs.dimension_gaps), pd.read_csv(inputs.item_gaps)], ignore_index=True)
+ipa = pd.read_csv(inputs.ipa)
+evidence = improvement_evidence(pd.read_csv(inputs.triangulation)) if "triangulation" in inputs.keys() else None
+if gaps["gap"].notna().any() and not ipa.empty:
+    keys = ["level", "dimension", "item"]
+    gaps[keys], ipa[keys] = gaps[keys].fillna(""), ipa[keys].fillna("")
+    table = improvement_priorities(gaps, ipa, evidence, playbook)
+else:
+    logging.info("no gap scores or no importance: improvement priorities do not apply")
+    table = pd.DataFrame(columns=PRIORITY_COLUMNS)
+table.insert(0, "wave", wave)
+table.to_csv(snakemake.output.priorities, index=False)  # noqa: F821

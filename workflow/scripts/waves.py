@@ -1,0 +1,47 @@
+"""Adapter: every wave's cleaned responses and tables -> the cross-wave tables and trend chart."""
+
+import logging
+import sys
+from pathlib import Path
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+import pandas as pd  # noqa: E402
+
+from servqual import plots  # noqa: E402
+from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
+from servqual.invariance import measurement_invariance  # noqa: E402
+from servqual.waves import respondent_targets, stack_waves, wave_changes, wave_scores  # noqa: E402
+
+p, inputs, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+instrument = instrument_from_config(p.instrument, p.measures)
+responses = {w: pd.read_parquet(path) for w, path in zip(p.waves, inputs.responses)}
+targets = {w: respondent_targets(frame, instrument) for w, frame in responses.items()}
+scores = wave_scores(targets, p.confidence)
+scores.to_csv(out.scores, index=False)
+wave_changes(targets, p.confidence, p.p_adjust).to_csv(out.changes, index=False)
+
+# Invariance across waves, and across each segment with all waves pooled.
+pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
+groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in p.segments}}
+invariance = []
+for measure in [m for m in ("expectation", "perception") if m in instrument.item_measures]:
+    items = measure_frames(pooled, instrument, with_gap=False)[measure]
+    for grouping, labels in groupings.items():
+        table = measurement_invariance(items, instrument.item_dimension, labels, min_group_size=p.min_group_size)
+        invariance.append(table.assign(grouping=grouping, measure=measure))
+invariance = pd.concat(invariance, ignore_index=True)
+invariance[["grouping", "measure", *invariance.columns[:-2]]].to_csv(out.invariance, index=False)
+
+for name, paths in (("reliability", inputs.reliability), ("fit", inputs.cfa_fit), ("segments", inputs.segments)):
+    stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, paths)}).to_csv(out[name], index=False)
+flows = stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, inputs.summaries)})
+# Each flow step as a share of the rows its wave read (the first row of each flow).
+flows["share_of_read"] = flows["n"] / flows.groupby("wave")["n"].transform("first")
+flows.to_csv(out.exclusions, index=False)
+
+dims = {d["id"]: (d.get("label") or {}).get(p.language) or d["id"] for d in p.instrument["dimensions"]}
+labels = pd.Series({**dims, "overall": "overall (SERVQUAL / SERVPERF)"})
+plots.save(plots.wave_trend(scores, labels, "Scores by wave"), Path(out.trend).with_suffix(""))
