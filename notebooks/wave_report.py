@@ -23,12 +23,15 @@ wave = "wave1"
 tables = "reports/wave1/tables"
 figures = "reports/wave1/figures"
 cleaning_summary = "data/processed/wave1/cleaning_summary.csv"
+provenance = "reports/wave1/provenance.json"
+methods = "reports/wave1/methods.md"
 title = "Service-quality study"
 language = "en"
 instrument: dict = {}
 
 # %%
 import html
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -88,6 +91,25 @@ if not reliability.empty:
             f"- Reliability of the whole {row['measure']} scale: alpha {row['alpha']:.2f} "
             f"[{row['alpha_feldt_low']:.2f}, {row['alpha_feldt_high']:.2f}], omega {row['omega_total']:.2f}."
         )
+cfa_fit = table("cfa_fit")
+for _, row in cfa_fit[cfa_fit["model"] == "instrument"].iterrows():
+    lines.append(
+        f"- CFA of the instrument's dimensions ({row['measure']}): {row['verdict']} fit "
+        f"(CFI {row['cfi']:.3f}, RMSEA {row['rmsea']:.3f}, SRMR {row['srmr']:.3f})."
+    )
+priorities = table("priorities")
+top = priorities[(priorities["level"] == "dimension") & (priorities["priority_index"] > 0)].head(3)
+if not top.empty:
+    lines.append(
+        "- Top improvement priorities: "
+        + "; ".join(
+            f"{r['rank']}. {DIMENSIONS[r['dimension']]} ({r['quadrant']}"
+            + (f", provider gaps {r['provider_gaps']}" if isinstance(r["provider_gaps"], str) and r["provider_gaps"] else "")
+            + ")"
+            for _, r in top.iterrows()
+        )
+        + "."
+    )
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
@@ -304,3 +326,27 @@ else:
     display(priorities[priorities["level"] == "dimension"].drop(columns=["wave", "level", "item"]))
     top = priorities[(priorities["level"] == "item") & (priorities["rank"] <= 5)]
     display(top.drop(columns=["wave", "level"]))
+
+# %% [markdown]
+# ## Methods
+#
+# Written from the configuration this wave was analysed with; it can be pasted into a paper.
+
+# %%
+display(Markdown(Path(methods).read_text(encoding="utf-8")))
+
+# %% [markdown]
+# ## Provenance
+#
+# The raw inputs (SHA-256), software versions, seed, the workflow's commit and the command that
+# produced this report. The full configuration as used is in `provenance.json` beside it.
+
+# %%
+record = json.loads(Path(provenance).read_text(encoding="utf-8"))
+display(pd.DataFrame(record["raw_inputs"]))
+display(Markdown(
+    f"- Workflow commit: `{record['workflow_commit']}`\n"
+    f"- Command: `{record['command']}`\n"
+    f"- Seed: {record['seed']}\n"
+    "- Software: " + ", ".join(f"{k} {v}" for k, v in record["software"].items())
+))

@@ -70,7 +70,9 @@ def test_every_wave_gets_an_executed_report(example):
     waves = pd.read_csv(example / "config/waves.tsv", sep="\t")["wave"]
     for wave in waves:
         html = (example / f"reports/{wave}/report.html").read_text(encoding="utf-8")
-        assert "Data and cleaning flow" in html and "Gaps" in html
+        for section in ("Summary", "Data and cleaning flow", "Reliability", "Factor structure", "Gaps",
+                        "Interviews and triangulation", "Improvement priorities", "Methods", "Provenance"):
+            assert f">{section}<" in html, section
         assert html.count("data:image/png") >= 4
         assert "Traceback" not in html
         summary = pd.read_csv(example / f"data/processed/{wave}/cleaning_summary.csv")
@@ -108,7 +110,9 @@ def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(ex
         jobs = planned_jobs(snakemake("-n", cwd=example))
     finally:
         config.write_text(original, encoding="utf-8")
-    per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "figures", "report_wave"]
+    per_wave = [
+        "clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "figures", "provenance", "report_wave"
+    ]
     assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "report_waves": 1, "all": 1}
 
 
@@ -124,7 +128,7 @@ def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
     finally:
         sheet.write_text(original, encoding="utf-8")
         shutil.rmtree(survey.parent)
-    per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "figures", "report_wave"]
+    per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "figures", "provenance", "report_wave"]
     assert planned_jobs(result) == {**dict.fromkeys(per_wave, 1), "waves": 1, "report_waves": 1, "all": 1}
     assert "wave=wave1" not in result.stdout and "wave=wave2" not in result.stdout
 

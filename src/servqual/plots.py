@@ -347,3 +347,53 @@ def wave_trend(scores: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figur
     fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout()
     return fig
+
+
+def complaint_pareto(pareto: pd.DataFrame, title: str, cut: float = 0.8) -> plt.Figure:
+    """Pareto chart of complaint categories: bars by count (vital few darker), the cumulative
+    share on a second axis and the ``cut`` line; ``pareto`` as from
+    :func:`servqual.complaints.pareto` (category, n_complaints, cumulative_share, vital_few)."""
+    style()
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.8 * len(pareto) + 2), 4))
+    x = np.arange(len(pareto))
+    colours = [OKABE_ITO[0] if vital else OKABE_ITO[5] for vital in pareto["vital_few"]]
+    ax.bar(x, pareto["n_complaints"], color=colours)
+    ax.set_xticks(x, [wrap(c, 12) for c in pareto["category"]], fontsize=8)
+    ax.set_ylabel("complaints")
+    share = ax.twinx()
+    share.plot(x, 100 * pareto["cumulative_share"], "o-", color=OKABE_ITO[3])
+    share.axhline(100 * cut, color="grey", lw=1, ls="--")
+    share.set_ylim(0, 105)
+    share.set_ylabel("cumulative %")
+    share.spines["right"].set_visible(True)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def control_chart(monthly: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
+    """Control charts of complaints per period: all complaints, then each dimension (``labels``
+    maps dimension ids to their text, in report order). Centre line and limits as stepped lines,
+    points beyond the limits in vermilion; ``monthly`` as ``complaints_monthly.csv``."""
+    style()
+    series = [("all", "all", "All complaints"), *[("dimension", d, text) for d, text in labels.items()]]
+    cols = 3
+    rows = -(-len(series) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
+    for ax, (level, value, text) in zip(axes.ravel(), series):
+        part = monthly[(monthly["level"] == level) & (monthly["value"] == value)]
+        x = np.arange(len(part))
+        ax.plot(x, part["statistic"], "o-", color=OKABE_ITO[0], ms=4)
+        for column, dash in (("centre", "-"), ("ucl", "--"), ("lcl", "--")):
+            ax.step(x, part[column], where="mid", color="grey", lw=1, ls=dash)
+        flagged = part["signal"].fillna("") != ""
+        ax.plot(x[flagged.to_numpy()], part.loc[flagged, "statistic"], "o", color=OKABE_ITO[3], ms=7)
+        ax.set_xticks(x, part["period"], fontsize=7, rotation=45)
+        chart = part["chart"].iloc[0] if len(part) else "c"
+        ax.set_ylabel("complaints" if chart == "c" else "rate", fontsize=8)
+        ax.set_title(f"{wrap(text, 30)} ({chart}-chart)", fontsize=9)
+    for ax in axes.ravel()[len(series):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

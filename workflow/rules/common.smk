@@ -1,5 +1,6 @@
 import ast
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from servqual.privacy import load_salt
 # One salt for all waves, made before any job runs: waves cleaned in parallel must not each make
 # their own, or the same respondent would get different pseudonyms in different waves.
 load_salt(".")
+# The command line is recorded in each report's provenance; it reaches the jobs through the
+# environment, not params, so running with other flags does not rerun anything.
+os.environ.update(SERVQUAL_COMMAND=shlex.join(sys.argv))
 
 INSTRUMENT = instrument_from_config(config["instrument"], config["measures"])
 IPA_SOURCE = {"stated": INSTRUMENT.has_importance, "derived": INSTRUMENT.has_overall}
@@ -112,6 +116,15 @@ def figure_outputs():
     return {**png, **svg}
 
 
+def raw_inputs(wildcards):
+    """Every raw file of the wave (survey, interview folder, codebook), for its provenance."""
+    files = {"survey": survey_file(wildcards)}
+    if wildcards.wave in INTERVIEW_WAVES:
+        files["interviews"] = interview_files(wildcards)
+        files["codebook"] = config["interviews"]["codebook"]
+    return files
+
+
 def wave_tables(wave):
     return [f"reports/{wave}/tables/{name}.csv" for name in TABLES]
 
@@ -148,3 +161,4 @@ def interview_files(wildcards):
 
 def interview_targets():
     return expand(rules.interviews.output, wave=INTERVIEW_WAVES)
+

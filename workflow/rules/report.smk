@@ -17,6 +17,24 @@ rule figures:
         "../scripts/figures.py"
 
 
+rule provenance:
+    input:
+        unpack(raw_inputs),
+        summary=rules.clean.output.summary,
+        lib=lib("provenance"),
+    output:
+        record="reports/{wave}/provenance.json",
+        methods="reports/{wave}/methods.md",
+    log:
+        "logs/{wave}/provenance.log",
+    conda:
+        RULE_ENV
+    params:
+        config=config,
+    script:
+        "../scripts/provenance.py"
+
+
 rule report_wave:
     input:
         notebook=Path(workflow.basedir) / "notebooks" / "wave_report.py",
@@ -25,6 +43,8 @@ rule report_wave:
         tables=lambda wc: wave_tables(wc.wave),
         figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
         interviews=interview_outputs,
+        provenance=rules.provenance.output.record,
+        methods=rules.provenance.output.methods,
     output:
         notebook="reports/{wave}/report.ipynb",
         html="reports/{wave}/report.html",
@@ -38,6 +58,8 @@ rule report_wave:
             "tables": str(Path(input.tables[0]).parent),
             "figures": str(Path(input.figures[0]).parent),
             "cleaning_summary": input.summary,
+            "provenance": input.provenance,
+            "methods": input.methods,
             "title": config["study"]["title"],
             "language": config["study"]["language"],
             "instrument": config["instrument"],

@@ -1,0 +1,31 @@
+"""Adapter: a wave's raw inputs, configuration and cleaning flow -> provenance record and methods."""
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+import pandas as pd  # noqa: E402
+
+from servqual.provenance import input_checksums, methods_paragraph, software_versions, workflow_commit  # noqa: E402
+
+inputs, p, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
+raw = [inputs.survey, *inputs.get("interviews", []), *([inputs.codebook] if "codebook" in inputs.keys() else [])]
+versions = software_versions()
+record = {
+    "wave": snakemake.wildcards.wave,  # noqa: F821
+    "raw_inputs": input_checksums(raw),
+    "config": p.config,
+    "software": versions,
+    "seed": p.config["analysis"]["seed"],
+    # The library files are inputs: their folder is inside the workflow's checkout.
+    "workflow_commit": workflow_commit(Path(inputs.lib[0]).parent),
+    "command": os.environ.get("SERVQUAL_COMMAND", "unknown"),
+}
+Path(out.record).write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+Path(out.methods).write_text(methods_paragraph(p.config, pd.read_csv(inputs.summary), versions), encoding="utf-8")
