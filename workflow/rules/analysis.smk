@@ -32,6 +32,8 @@ rule reliability:
         item_table="reports/{wave}/tables/item_reliability.csv",
     log:
         "logs/{wave}/reliability.log",
+    benchmark:
+        "logs/{wave}/reliability.benchmark.tsv"
     conda:
         RULE_ENV
     params:
@@ -56,6 +58,8 @@ rule efa:
         fit="reports/{wave}/tables/efa_fit.csv",
     log:
         "logs/{wave}/efa.log",
+    benchmark:
+        "logs/{wave}/efa.benchmark.tsv"
     conda:
         RULE_ENV
     params:
@@ -78,6 +82,8 @@ rule cfa:
         hints="reports/{wave}/tables/cfa_hints.csv",
     log:
         "logs/{wave}/cfa.log",
+    benchmark:
+        "logs/{wave}/cfa.benchmark.tsv"
     conda:
         RULE_ENV
     params:
@@ -103,6 +109,8 @@ rule gaps:
         zone_of_tolerance="reports/{wave}/tables/zone_of_tolerance.csv",
     log:
         "logs/{wave}/gaps.log",
+    benchmark:
+        "logs/{wave}/gaps.benchmark.tsv"
     conda:
         RULE_ENV
     params:
@@ -126,6 +134,8 @@ rule priorities:
         priorities="reports/{wave}/tables/priorities.csv",
     log:
         "logs/{wave}/priorities.log",
+    benchmark:
+        "logs/{wave}/priorities.benchmark.tsv"
     conda:
         RULE_ENV
     params:

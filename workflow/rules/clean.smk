@@ -9,6 +9,8 @@ rule clean:
         provenance="data/processed/{wave}/provenance.json",
     log:
         "logs/{wave}/clean.log",
+    benchmark:
+        "logs/{wave}/clean.benchmark.tsv"
     conda:
         RULE_ENV
     params:

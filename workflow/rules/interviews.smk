@@ -26,6 +26,8 @@ rule interviews:
         figure_svg="reports/{wave}/figures/interview_codes.svg",
     log:
         "logs/{wave}/interviews.log",
+    benchmark:
+        "logs/{wave}/interviews.benchmark.tsv"
     wildcard_constraints:
         wave="|".join(INTERVIEW_WAVES),
     conda:

@@ -7,6 +7,8 @@ rule figures:
         **figure_outputs(),
     log:
         "logs/{wave}/figures.log",
+    benchmark:
+        "logs/{wave}/figures.benchmark.tsv"
     conda:
         RULE_ENV
     params:
@@ -27,6 +29,8 @@ rule provenance:
         methods="reports/{wave}/methods.md",
     log:
         "logs/{wave}/provenance.log",
+    benchmark:
+        "logs/{wave}/provenance.benchmark.tsv"
     conda:
         RULE_ENV
     params:
@@ -50,6 +54,8 @@ rule report_wave:
         html="reports/{wave}/report.html",
     log:
         "logs/{wave}/report.log",
+    benchmark:
+        "logs/{wave}/report.benchmark.tsv"
     conda:
         RULE_ENV
     params:

@@ -23,6 +23,8 @@ rule waves:
         trend_svg="reports/waves/figures/trend.svg",
     log:
         "logs/waves/waves.log",
+    benchmark:
+        "logs/waves/waves.benchmark.tsv"
     conda:
         RULE_ENV
     params:
@@ -48,6 +50,8 @@ rule report_waves:
         html="reports/waves/report.html",
     log:
         "logs/waves/report.log",
+    benchmark:
+        "logs/waves/report.benchmark.tsv"
     conda:
         RULE_ENV
     params:
