@@ -136,6 +136,8 @@ rule priorities:
         "logs/{wave}/priorities.log",
     benchmark:
         "logs/{wave}/priorities.benchmark.tsv"
+    # A few small tables in, one out: submitting it to a cluster costs more than running it.
+    localrule: True
     conda:
         RULE_ENV
     params:
