@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/interviews.smk"
+include: "workflow/rules/complaints.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/waves.smk"
 

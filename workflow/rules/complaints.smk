@@ -1,0 +1,45 @@
+# Complaint registers, per wave whose row in the waves sheet names a complaint log. A wave with an
+# empty `complaints` cell gets no complaints job and no complaint outputs: the rule does not match
+# its id (wildcard constraint below) and all_targets() leaves it out. The rule reads neither the
+# survey nor the interviews, so survey edits never rerun it.
+# Helpers: complaint_log() and COMPLAINT_WAVES in common.smk.
+
+
+rule complaints:
+    input:
+        register=complaint_log,
+        codebook=config["interviews"]["codebook"],
+        lib=lib("complaints", "plots", "privacy"),
+    output:
+        complaints="data/processed/{wave}/complaints.parquet",
+        by_dimension="reports/{wave}/tables/complaints_by_dimension.csv",
+        monthly="reports/{wave}/tables/complaints_monthly.csv",
+        response_times="reports/{wave}/tables/complaint_response_times.csv",
+        pareto="reports/{wave}/tables/complaints_pareto.csv",
+        problems="reports/{wave}/tables/complaint_problems.csv",
+        pareto_png=report(
+            "reports/{wave}/figures/complaints_pareto.png",
+            caption="../report/complaints_pareto.rst",
+            category="Complaints",
+            labels={"wave": "{wave}", "figure": "complaints_pareto"},
+        ),
+        pareto_svg="reports/{wave}/figures/complaints_pareto.svg",
+        control_png=report(
+            "reports/{wave}/figures/complaints_control.png",
+            caption="../report/complaints_control.rst",
+            category="Complaints",
+            labels={"wave": "{wave}", "figure": "complaints_control"},
+        ),
+        control_svg="reports/{wave}/figures/complaints_control.svg",
+    log:
+        "logs/{wave}/complaints.log",
+    wildcard_constraints:
+        wave="|".join(COMPLAINT_WAVES),
+    conda:
+        RULE_ENV
+    params:
+        options=config["complaints"],
+        dimensions=config["instrument"]["dimensions"],
+        language=config["study"]["language"],
+    script:
+        "../scripts/complaints.py"

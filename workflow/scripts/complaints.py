@@ -1,0 +1,57 @@
+"""Adapter: complaint log + codebook -> coded complaints, counts per period with control limits,
+response-time compliance, the Pareto table, the problems found, and two figures."""
+
+import logging
+import sys
+from pathlib import Path
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+import pandas as pd  # noqa: E402
+
+from servqual.complaints import analyse_complaints  # noqa: E402
+from servqual.interviews import neutralise_spreadsheet_cells  # noqa: E402
+from servqual.plots import complaint_pareto, control_chart, save  # noqa: E402
+from servqual.privacy import load_salt  # noqa: E402
+
+p, inputs, output = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+o = p.options
+wave = snakemake.wildcards.wave  # noqa: F821
+result = analyse_complaints(
+    inputs.register,
+    inputs.codebook,
+    o["promises"],
+    columns=o["columns"],
+    salt=load_salt("."),
+    manual_code=o["manual_code"],
+    exposure=o["exposure"],
+    period=o["period"],
+    sigma=o["sigma"],
+    baseline=o["baseline_periods"],
+)
+for note in result.notes:
+    logging.warning(note)
+if len(result.problems):
+    logging.warning("problems in %s:\n%s", inputs.register, result.problems.to_string(index=False))
+
+result.complaints.to_parquet(output.complaints, index=False)
+for name in ("by_dimension", "monthly", "response_times", "pareto", "problems"):
+    table = getattr(result, name).assign(wave=wave)
+    table = table[["wave", *table.columns[:-1]]]
+    # Complaint texts, categories and ids are free text: a cell starting with = + - @ must not
+    # run as a formula.
+    neutralise_spreadsheet_cells(table).to_csv(output[name], index=False)
+
+labels = pd.Series(
+    {d["id"]: d.get("label", {}).get(p.language, d["id"]) for d in p.dimensions}
+)
+save(
+    complaint_pareto(result.pareto, f"Complaint categories, {wave}"),
+    Path(output.pareto_png).with_suffix(""),
+)
+save(
+    control_chart(result.monthly, labels, f"Complaints per {o['period']}, {wave}"),
+    Path(output.control_png).with_suffix(""),
+)
