@@ -133,6 +133,7 @@ def all_targets():
     return [
         *expand("reports/{wave}/report.html", wave=WAVES.index),
         *interview_targets(),
+        *expand(rules.complaints.output, wave=COMPLAINT_WAVES),
         "reports/waves/report.html",
     ]
 
@@ -161,3 +162,12 @@ def interview_files(wildcards):
 
 def interview_targets():
     return expand(rules.interviews.output, wave=INTERVIEW_WAVES)
+
+
+# Waves whose row in the waves sheet names a complaint log (the others get no complaints job).
+COMPLAINT_WAVES = WAVES.index[WAVES["complaints"].str.strip() != ""].tolist()
+
+
+def complaint_log(wildcards):
+    """The wave's complaint log, as the waves sheet names it."""
+    return WAVES.loc[wildcards.wave, "complaints"].strip()
