@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from servqual.complaints import (
     COMPLAINT_COLUMNS,
@@ -23,6 +24,7 @@ from servqual.complaints import (
     control_limits,
     half_trend,
     pareto,
+    triangulate_three,
 )
 from servqual.complaints_simulate import PLANTED_PHONE, main, simulate_complaints
 from servqual.interviews import load_codebook
@@ -57,6 +59,14 @@ def analyse(path: Path, **options):
 # --------------------------------------------------------------------------- the example's logs
 
 
+def analyse_example(wave: int):
+    """A wave of the example study with the example config's complaint options."""
+    o = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))["complaints"]
+    return analyse_complaints(ROOT / f"data/raw/wave{wave}/complaints.csv", CODEBOOK, o["promises"],
+                              columns=o["columns"], salt=b"salt", manual_code=o["manual_code"],
+                              baseline=o["baseline_periods"])
+
+
 def readme_commands() -> list[list[str]]:
     text = (ROOT / "data/raw/README.md").read_text(encoding="utf-8")
     return [shlex.split(line)[3:] for line in re.findall(r"^python -m servqual\.complaints_simulate .*$", text, re.M)]
@@ -73,15 +83,9 @@ def test_commands_in_the_data_readme_reproduce_the_example_logs(wave, tmp_path):
 def test_example_logs_follow_the_survey_gaps():
     """Many responsiveness and reliability complaints, tangibles complaints despite a gap of 0,
     and in wave 2 fewer responsiveness complaints after the programme."""
-    config = {"columns": {"id": "投诉编号", "received": "受理时间", "channel": "渠道", "branch": "营业厅",
-                          "department": "部门", "category": "类别", "text": "投诉内容",
-                          "first_response": "首次响应时间", "resolved": "办结时间", "outcome": "处理结果",
-                          "staff": "受理工号"}}
-    promises = {c: {"response": 12, "resolution": 72} for c in ("counter", "phone", "online", "box", "written")}
     counts = {}
     for wave in (1, 2):
-        result = analyse_complaints(ROOT / f"data/raw/wave{wave}/complaints.csv", CODEBOOK, promises,
-                                    columns=config["columns"], salt=b"salt", manual_code="人工编码", baseline=3)
+        result = analyse_example(wave)
         counts[wave] = result.by_dimension.set_index("dimension")
         assert len(result.problems) == 5
         assert set(result.complaints["coded_by"]) == {"manual", "keywords", "unmapped"}
@@ -308,10 +312,28 @@ def test_staff_ids_are_pseudonymised_texts_masked_and_other_columns_not_read(tmp
 
 
 def test_the_planted_phone_of_the_example_is_masked():
-    config = {"id": "投诉编号", "received": "受理时间", "channel": "渠道", "branch": "营业厅", "department": "部门",
-              "category": "类别", "text": "投诉内容", "first_response": "首次响应时间", "resolved": "办结时间",
-              "outcome": "处理结果", "staff": "受理工号"}
-    result = analyse_complaints(ROOT / "data/raw/wave1/complaints.csv", CODEBOOK, PROMISES, columns=config,
-                                salt=b"salt")
+    result = analyse_example(1)
     assert PLANTED_PHONE not in result.complaints.to_csv()
     assert result.complaints["text"].str.contains(r"联系电话\[phone\]").sum() == 1
+
+
+# --------------------------------------------------------------------------- three sources
+
+
+@pytest.mark.parametrize(("survey", "interviews", "share", "expected"), [
+    ("negative", "problems dominate", 0.30, "agreement"),
+    ("not significant", "strengths dominate", 0.02, "agreement"),
+    ("not significant", "mixed", 0.11, "dissonance"),  # tangibles in the example
+    ("negative", "strengths dominate", 0.30, "dissonance"),
+    ("negative", "mixed", 0.30, "partial agreement"),
+    ("negative", "none", 0.0, "silence"),
+    ("negative", "none", 0.2, "agreement"),  # complaints speak where the interviews are silent
+    ("negative", "problems dominate", 0.05, "agreement"),  # few complaints are silence, not praise
+])
+def test_three_source_convergence(survey, interviews, share, expected):
+    tri = pd.DataFrame({"dimension": ["d"], "survey_signal": [survey], "interview_signal": [interviews]})
+    complaints = pd.DataFrame({"dimension": ["d"], "n_complaints": [int(share * 100)], "share": [share],
+                               "trend": ["stable"], "example": ["x"]})
+    out = triangulate_three(tri, complaints)
+    assert out.loc[0, "convergence_all"] == expected
+    assert out.loc[0, "readings"].startswith("survey: ")

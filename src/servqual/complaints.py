@@ -693,3 +693,82 @@ def analyse_complaints(
         as_of=as_of,
         notes=notes,
     )
+
+
+# --------------------------------------------------------------------------- triangulation
+
+
+def complaint_signal(share: float, many_share: float = 0.10) -> str:
+    """``many`` when a dimension draws at least ``many_share`` of all complaints, ``few`` when
+    it draws some, ``none`` without complaints."""
+    return "none" if not share > 0 else "many" if share >= many_share else "few"
+
+
+def _verdict(survey: str, interview: str, complaints: str) -> tuple[str, str]:
+    """Each source's reading: problem, no problem, unclear (mixed interviews) or silent."""
+    readings = {
+        "survey": {"negative": "problem", "missing": "silent"}.get(survey, "no problem"),
+        "interviews": {"problems dominate": "problem", "strengths dominate": "no problem",
+                       "none": "silent"}.get(interview, "unclear"),
+        # Few complaints do not show quality: most dissatisfied customers never complain.
+        "complaints": "problem" if complaints == "many" else "silent",
+    }
+    heard = {s: r for s, r in readings.items() if r != "silent"}
+    said = set(heard.values()) - {"unclear"}
+    if len(heard) < 2:
+        label = "silence"
+    elif said == {"problem", "no problem"}:
+        label = "dissonance"
+    elif "unclear" in heard.values() or not said:
+        label = "partial agreement"
+    else:
+        label = "agreement"
+    return label, "; ".join(f"{s}: {r}" for s, r in readings.items())
+
+
+def triangulate_three(triangulation: pd.DataFrame, by_dimension: pd.DataFrame, *, many_share: float = 0.10) -> pd.DataFrame:
+    """The interviews' joint display with a complaints column and a convergence of three sources.
+
+    Per dimension: complaints (count, share, trend between the halves, one example), their
+    signal (:func:`complaint_signal`), and ``convergence_all``: each source reads problem (survey
+    gap negative; interview problems dominate; many complaints), no problem (survey gap not
+    negative; strengths dominate), unclear (mixed interviews) or silent (no evidence; few
+    complaints, which say little, as most dissatisfied customers never complain). Agreement: at least two sources heard and none contradicts; dissonance: one
+    reads problem and another no problem; partial agreement: otherwise (an unclear source);
+    silence: fewer than two sources heard (Farmer, Robinson, Elliott & Eyles 2006, Qualitative
+    Health Research 16(3), extended to a third source).
+
+    Parameters
+    ----------
+    triangulation
+        :func:`servqual.interviews.triangulate` (``dimension``, ``survey_signal``,
+        ``interview_signal``, ...).
+    by_dimension
+        :func:`dimension_summary` of the same wave.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``triangulation`` with ``complaints``, ``complaint_share``, ``complaint_trend``,
+        ``complaint_example``, ``complaint_signal``, ``readings`` and ``convergence_all``.
+
+    Examples
+    --------
+    >>> tri = pd.DataFrame({"dimension": ["tangibles"], "survey_signal": ["not significant"],
+    ...                     "interview_signal": ["mixed"]})
+    >>> complaints = pd.DataFrame({"dimension": ["tangibles"], "n_complaints": [50], "share": [0.11],
+    ...                            "trend": ["stable"], "example": ["座位太少"]})
+    >>> triangulate_three(tri, complaints).loc[0, ["complaint_signal", "convergence_all"]].tolist()
+    ['many', 'dissonance']
+    """
+    mine = by_dimension.set_index("dimension")
+    out = triangulation.assign(
+        complaints=triangulation["dimension"].map(mine["n_complaints"]).fillna(0).astype(int),
+        complaint_share=triangulation["dimension"].map(mine["share"]).fillna(0.0),
+        complaint_trend=triangulation["dimension"].map(mine["trend"]).fillna(""),
+        complaint_example=triangulation["dimension"].map(mine["example"]).fillna(""),
+    )
+    out["complaint_signal"] = [complaint_signal(s, many_share) for s in out["complaint_share"]]
+    verdicts = [_verdict(s, i, c) for s, i, c in
+                zip(out["survey_signal"], out["interview_signal"], out["complaint_signal"], strict=True)]
+    return out.assign(readings=[v[1] for v in verdicts], convergence_all=[v[0] for v in verdicts])

@@ -33,6 +33,8 @@ rule complaints:
         control_svg="reports/{wave}/figures/complaints_control.svg",
     log:
         "logs/{wave}/complaints.log",
+    benchmark:
+        "logs/{wave}/complaints.benchmark.tsv"
     wildcard_constraints:
         wave="|".join(COMPLAINT_WAVES),
     conda:
