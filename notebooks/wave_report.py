@@ -312,6 +312,43 @@ else:
     )))
 
 # %% [markdown]
+# ## Complaints
+#
+# Complaints from the register, coded to SERVQUAL dimensions from the manual codes, else from the
+# codebook's keywords (`coded_by`); unmapped complaints are counted, not dropped. Control limits
+# (c-chart, 3 sigma; Montgomery 2009) tell a real change from Poisson noise; response times are
+# checked against the promises per channel.
+
+# %%
+complaints = table("complaints_by_dimension")
+if complaints.empty:
+    display(Markdown("This wave has no complaint log."))
+else:
+    display(complaints.drop(columns=["wave", "example"]).assign(dimension=lambda d: d["dimension"].map(lambda v: DIMENSIONS.get(v, v))))
+    figure("complaints_pareto")
+    figure("complaints_control")
+    monthly = table("complaints_monthly")
+    signals = monthly[monthly["signal"].fillna("") != ""]
+    if signals.empty:
+        display(Markdown("No month lies beyond the control limits."))
+    else:
+        display(Markdown("Months beyond the control limits:"))
+        display(signals[["period", "level", "value", "count", "centre", "lcl", "ucl", "signal"]])
+    display(table("complaint_response_times").drop(columns="wave"))
+    problems = table("complaint_problems")
+    if not problems.empty:
+        display(Markdown(f"**{len(problems)} problem(s) in the complaint log**, kept as recorded:"))
+        display(problems.drop(columns="wave"))
+sources = table("triangulation_sources")
+if not sources.empty:
+    display(Markdown("### Survey, interviews and complaints"))
+    display(
+        sources[["dimension", "survey_gap", "survey_signal", "interview_signal", "complaints", "complaint_share",
+                 "complaint_trend", "complaint_signal", "convergence_all"]]
+        .assign(dimension=lambda d: d["dimension"].map(DIMENSIONS))
+    )
+
+# %% [markdown]
 # ## Improvement priorities
 #
 # Dimensions and items ranked by the priority index: the shortfall (negative gap) weighted by

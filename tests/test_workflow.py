@@ -98,7 +98,7 @@ def test_editing_a_library_module_reruns_only_the_jobs_that_import_it(example):
     # gaps.py is imported by the gap rule (descriptives, gaps, importance, segments), the
     # priorities and the cross-wave step; the rest rerun only because those tables feed them.
     # Cleaning, reliability, EFA and CFA do not import it and stay as they are.
-    downstream = {"figures": 2, "interviews": 2, "report_wave": 2, "report_waves": 1, "all": 1}
+    downstream = {"figures": 2, "interviews": 2, "sources": 2, "report_wave": 2, "report_waves": 1, "all": 1}
     assert jobs == {"gaps": 2, "priorities": 2, "waves": 1, **downstream}
 
 
@@ -111,7 +111,8 @@ def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(ex
     finally:
         config.write_text(original, encoding="utf-8")
     per_wave = [
-        "clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "figures", "provenance", "report_wave"
+        "clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "sources", "figures", "provenance",
+        "report_wave",
     ]
     assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "report_waves": 1, "all": 1}
 
@@ -123,7 +124,8 @@ def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
     survey.parent.mkdir()
     shutil.copy(example / "data/raw/wave2/survey.csv", survey)
     try:
-        sheet.write_text(original + "wave3\tdata/raw/wave3/survey.csv\t\t2027-03-01\t2027-03-28\tnew\n", encoding="utf-8")
+        # A row that stops before the optional columns (interviews, complaints) is valid.
+        sheet.write_text(original + "wave3\tdata/raw/wave3/survey.csv\n", encoding="utf-8")
         result = snakemake("-n", cwd=example)
     finally:
         sheet.write_text(original, encoding="utf-8")
@@ -242,3 +244,99 @@ def test_workflow_passes_snakemake_lint_and_snakefmt():
     snakefmt = shutil.which("snakefmt", path=str(Path(sys.executable).parent)) or "snakefmt"
     fmt = subprocess.run([snakefmt, "--check", "Snakefile", "workflow"], cwd=ROOT, capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def debian_package(command: str, package: str) -> str:
+    """Path of a program from a Debian package, installed here if missing and allowed (root,
+    apt-get present); the test is skipped with the reason otherwise."""
+    found = shutil.which(command)
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip(f"{command} is not installed and cannot be (needs root and apt-get)")
+    install = subprocess.run(
+        f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}",
+        shell=True, capture_output=True, text=True,
+    )
+    if install.returncode != 0 or not shutil.which(command):
+        pytest.skip(f"apt-get could not install {package}: {install.stderr[-500:]}")
+    return shutil.which(command)
+
+
+def cjk_font() -> None:
+    """Make sure matplotlib finds Noto Sans CJK (fonts-noto-cjk), installing it where allowed."""
+    from matplotlib import font_manager
+
+    def found() -> bool:
+        return "NotoSansCJK" in font_manager.findfont("Noto Sans CJK SC", fallback_to_default=True).replace(" ", "")
+
+    if not found():
+        debian_package("fc-list", "fontconfig")
+        if not Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").exists():
+            if os.geteuid() != 0 or not shutil.which("apt-get"):
+                pytest.skip("fonts-noto-cjk is not installed and cannot be")
+            subprocess.run("apt-get install -y -qq fonts-noto-cjk", shell=True, capture_output=True)
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        if not found():
+            pytest.skip("matplotlib does not find Noto Sans CJK SC")
+
+
+def test_html_reports_render_in_headless_chromium(example, tmp_path):
+    import base64
+
+    chromium = debian_package("chromium", "chromium")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    for report in ["wave1", "wave2", "waves"]:
+        page = example / f"reports/{report}/report.html"
+        shot = tmp_path / f"{report}.png"
+        run = subprocess.run([chromium, *flags, "--window-size=1200,3000", f"--screenshot={shot}", page.as_uri()],
+                             capture_output=True, text=True, timeout=120)
+        assert shot.exists() and shot.stat().st_size > 50_000, run.stderr[-2000:]
+        dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                             timeout=120).stdout
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in dom, f"{report}: a cell wrote to stderr"
+        assert "Traceback" not in dom, f"{report}: a cell failed"
+        images = re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', dom)
+        assert images and len(images) == dom.count("<img"), f"{report}: an image is not embedded"
+        assert all(base64.b64decode(img)[:8] == b"\x89PNG\r\n\x1a\n" for img in images)
+
+
+def test_report_summary_numbers_match_the_tables(example):
+    html = (example / "reports/wave1/report.html").read_text(encoding="utf-8")
+    flow = pd.read_csv(example / "data/processed/wave1/cleaning_summary.csv").set_index("step")["n"]
+    assert f"{flow['kept']} of {flow['read']} respondents kept" in html
+    gaps = pd.read_csv(example / "reports/wave1/tables/gaps_dimensions.csv").nsmallest(3, "gap")
+    for _, row in gaps.iterrows():
+        assert f"gap P − E {row['gap']:.2f} (95% CI {row['gap_ci_low']:.2f} to {row['gap_ci_high']:.2f}" in html
+
+
+def test_snakemake_report_archive(example):
+    result = snakemake("--report", "reports/report.zip", cwd=example)
+    assert result.returncode == 0, result.stderr[-3000:]
+    import zipfile
+
+    names = zipfile.ZipFile(example / "reports/report.zip").namelist()
+    assert any(n.endswith("item_gaps.png") for n in names) and any(n.endswith("trend.png") for n in names)
+
+
+def test_chinese_labels_render_without_missing_glyphs(tmp_path):
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from servqual import plots
+
+    cjk_font()
+    descriptives = pd.DataFrame({
+        "measure": ["perception"] * 3, "key": ["d1", "d2", "d3"], "mean": [4.0, 5.0, 3.5],
+        "ci_low": [3.8, 4.7, 3.2], "ci_high": [4.2, 5.3, 3.8],
+    })
+    labels = pd.Series({"d1": "有形性", "d2": "可靠性", "d3": "响应性"})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*Glyph.*missing.*")
+        fig = plots.measure_profile(descriptives, labels, "维度均值")
+        fig.savefig(tmp_path / "zh.png")
+        plots.radar(descriptives, labels, "雷达图").savefig(tmp_path / "radar.png")
+    plt.close("all")

@@ -20,8 +20,9 @@ def style() -> None:
     plt.rcParams.update(
         {
             "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
-            "font.family": "sans-serif",
-            "font.sans-serif": FONTS,
+            # Listing the families themselves (not the generic "sans-serif") is what makes
+            # matplotlib fall back glyph by glyph to the CJK font for Chinese labels.
+            "font.family": FONTS,
             "axes.spines.top": False,
             "axes.spines.right": False,
             "figure.dpi": 100,

@@ -11,6 +11,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 WAVES = (
     pd.read_csv(config["waves"], sep="\t", dtype=str, keep_default_na=False)
+    .fillna("")  # a row may end before the optional columns
     .set_index("wave", drop=False)
     .sort_index()
 )
@@ -93,11 +94,16 @@ def interview_evidence(wildcards):
     return {}
 
 
-def interview_outputs(wildcards):
-    """All interview outputs of the wave (none where it has no interview folder)."""
-    if wildcards.wave in INTERVIEW_WAVES:
-        return expand(rules.interviews.output, wave=wildcards.wave)
-    return []
+def evidence_outputs(wildcards):
+    """The wave's interview and complaint outputs, and their joint display where it has both."""
+    wave, outputs = wildcards.wave, []
+    if wave in INTERVIEW_WAVES:
+        outputs += expand(rules.interviews.output, wave=wave)
+    if wave in COMPLAINT_WAVES:
+        outputs += expand(rules.complaints.output, wave=wave)
+    if wave in INTERVIEW_WAVES and wave in COMPLAINT_WAVES:
+        outputs += expand(rules.sources.output, wave=wave)
+    return outputs
 
 
 def figure_outputs():
@@ -117,10 +123,14 @@ def figure_outputs():
 
 
 def raw_inputs(wildcards):
-    """Every raw file of the wave (survey, interview folder, codebook), for its provenance."""
+    """Every raw file of the wave (survey, interview folder, complaint log, codebook), for its
+    provenance."""
     files = {"survey": survey_file(wildcards)}
     if wildcards.wave in INTERVIEW_WAVES:
         files["interviews"] = interview_files(wildcards)
+    if wildcards.wave in COMPLAINT_WAVES:
+        files["complaints"] = complaint_log(wildcards)
+    if wildcards.wave in INTERVIEW_WAVES or wildcards.wave in COMPLAINT_WAVES:
         files["codebook"] = config["interviews"]["codebook"]
     return files
 

@@ -45,3 +45,21 @@ rule complaints:
         language=config["study"]["language"],
     script:
         "../scripts/complaints.py"
+
+
+rule sources:
+    input:
+        triangulation=rules.interviews.output.triangulation,
+        complaints=rules.complaints.output.by_dimension,
+        lib=lib("complaints"),
+    output:
+        joint="reports/{wave}/tables/triangulation_sources.csv",
+    log:
+        "logs/{wave}/sources.log",
+    wildcard_constraints:
+        wave="|".join(sorted(set(INTERVIEW_WAVES) & set(COMPLAINT_WAVES))),
+    localrule: True
+    conda:
+        RULE_ENV
+    script:
+        "../scripts/sources.py"

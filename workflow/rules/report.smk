@@ -46,7 +46,7 @@ rule report_wave:
         exclusions=rules.clean.output.exclusions,
         tables=lambda wc: wave_tables(wc.wave),
         figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
-        interviews=interview_outputs,
+        evidence=evidence_outputs,
         provenance=rules.provenance.output.record,
         methods=rules.provenance.output.methods,
     output:

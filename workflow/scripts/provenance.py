@@ -15,7 +15,9 @@ import pandas as pd  # noqa: E402
 from servqual.provenance import input_checksums, methods_paragraph, software_versions, workflow_commit  # noqa: E402
 
 inputs, p, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
-raw = [inputs.survey, *inputs.get("interviews", []), *([inputs.codebook] if "codebook" in inputs.keys() else [])]
+named = inputs.keys()
+raw = [inputs.survey, *inputs.get("interviews", [])]
+raw += [inputs[name] for name in ("complaints", "codebook") if name in named]
 versions = software_versions()
 record = {
     "wave": snakemake.wildcards.wave,  # noqa: F821
