@@ -37,6 +37,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
+from servqual.labels import dimension_labels, item_labels, read_table
+
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_rows", 200)
 tables, figures = Path(tables), Path(figures)
@@ -44,8 +46,30 @@ tables, figures = Path(tables), Path(figures)
 
 def table(name: str) -> pd.DataFrame:
     """A table written by the analysis steps; an empty one where the step had nothing to say."""
-    path = tables / f"{name}.csv"
-    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
+    return read_table(tables, name)
+
+
+#: Section headings in Chinese; English reports use the keys themselves.
+HEADINGS_ZH = {
+    "Summary": "摘要",
+    "Data and cleaning flow": "数据与清洗流程",
+    "Descriptive statistics": "描述统计",
+    "Reliability": "信度",
+    "Factor structure": "因子结构",
+    "Gaps": "服务质量差距",
+    "Importance and importance-performance analysis": "重要性与重要性-绩效分析",
+    "Segments": "细分群体",
+    "Interviews and triangulation": "访谈与三角互证",
+    "Complaints": "投诉",
+    "Improvement priorities": "改进优先级",
+    "Methods": "方法",
+    "Provenance": "数据来源与可追溯性",
+}
+
+
+def heading(title: str) -> None:
+    """A section heading in the report language."""
+    display(Markdown(f"## {HEADINGS_ZH.get(title, title) if language == 'zh' else title}"))
 
 
 def figure(name: str) -> None:
@@ -55,18 +79,12 @@ def figure(name: str) -> None:
         display(Image(filename=str(path)))
 
 
-def text(labels: dict, fallback: str) -> str:
-    """A label in the report language, falling back to the other language and then the id."""
-    return labels.get(language) or next(iter(labels.values()), None) or fallback
-
-
-DIMENSIONS = {d["id"]: text(d.get("label", {}), d["id"]) for d in instrument["dimensions"]}
-ITEMS = {i["id"]: text(i.get("text", {}), i["id"]) for i in instrument["items"]}
-ITEM_LABELS = {i: f"{i}: {wording}" for i, wording in ITEMS.items()}
+DIMENSIONS = dimension_labels(instrument, language)
+ITEMS = item_labels(instrument, language)
 display(Markdown(f"# {title}\n\n**Wave:** `{wave}`"))
 
-# %% [markdown]
-# ## Summary
+# %%
+heading("Summary")
 
 # %%
 flow = pd.read_csv(cleaning_summary)
@@ -112,9 +130,10 @@ if not top.empty:
     )
 display(Markdown("\n".join(lines)))
 
+# %%
+heading("Data and cleaning flow")
+
 # %% [markdown]
-# ## Data and cleaning flow
-#
 # Rows read, respondents excluded under each rule (a respondent matched by several rules is
 # counted under the first, in the order shown), and respondents kept.
 
@@ -122,9 +141,10 @@ display(Markdown("\n".join(lines)))
 display(flow)
 figure("cleaning_flow")
 
+# %%
+heading("Descriptive statistics")
+
 # %% [markdown]
-# ## Descriptive statistics
-#
 # Mean of each measure per dimension (a respondent's dimension score is the mean of the
 # dimension's answered items) with its 95% confidence interval.
 
@@ -148,9 +168,10 @@ display(
     by_item.pivot(index="item", columns="measure", values=["mean", "sd"]).reindex(list(ITEMS))
 )
 
+# %%
+heading("Reliability")
+
 # %% [markdown]
-# ## Reliability
-#
 # Cronbach's alpha with Feldt, Duhachek–Iacobucci and percentile-bootstrap intervals, and
 # McDonald's omega total (one factor, minres) with a bootstrap interval, per measure and
 # dimension (`all` = the whole scale). For the gap P − E, the reliability of the difference
@@ -181,9 +202,10 @@ else:
         display(item_flags[["measure", "dimension", "item", "item_rest_r", "alpha_if_dropped", "flags"]])
 figure("item_rest")
 
+# %%
+heading("Factor structure")
+
 # %% [markdown]
-# ## Factor structure
-#
 # Adequacy (KMO, Bartlett), the number of factors from Horn's parallel analysis, the exploratory
 # pattern loadings, and the confirmatory factor analysis of the instrument's dimensions beside
 # a one-factor and a second-order model, judged against Hu & Bentler's (1999) cutoffs
@@ -225,9 +247,10 @@ if not validity.empty:
 if not hints.empty:
     display(hints[hints["rank"] <= 3].drop(columns=["wave"]))
 
+# %%
+heading("Gaps")
+
 # %% [markdown]
-# ## Gaps
-#
 # Mean gap P − E per item with its 95% confidence interval, most negative first; paired t and
 # Wilcoxon signed-rank tests (zero differences by Pratt's method) with Holm-adjusted p-values,
 # and the effect sizes d_z, d_av and the rank-biserial correlation.
@@ -247,8 +270,8 @@ if not zone.empty:
     figure("zone_of_tolerance")
     display(zone[zone["level"] == "dimension"].drop(columns=["wave", "level", "item"]))
 
-# %% [markdown]
-# ## Importance and importance-performance analysis
+# %%
+heading("Importance and importance-performance analysis")
 
 # %%
 importance, ipa = table("importance"), table("ipa")
@@ -260,9 +283,10 @@ if not ipa.empty:
 else:
     display(Markdown("No importance measure for an importance-performance grid."))
 
+# %%
+heading("Segments")
+
 # %% [markdown]
-# ## Segments
-#
 # Scores per segment level with 95% confidence intervals; Welch's ANOVA (omega²) and
 # Kruskal–Wallis (epsilon²) where at least two levels have enough respondents, with Games–Howell
 # and Dunn post-hoc comparisons.
@@ -281,9 +305,10 @@ else:
     if not posthoc.empty:
         display(posthoc[posthoc["games_howell_p"] < 0.05].drop(columns=["wave"]))
 
+# %%
+heading("Interviews and triangulation")
+
 # %% [markdown]
-# ## Interviews and triangulation
-#
 # Coded interview and focus-group units (speaker turns) per dimension and provider gap, the
 # agreement between coders (Krippendorff's alpha: ≥ .800 good, ≥ .667 tentative; Cohen's kappa
 # with Landis & Koch bands), and the joint display that sets each dimension's survey gap beside
@@ -297,6 +322,9 @@ else:
     figure("interview_codes")
     agreement = table("coder_agreement")
     display(agreement.drop(columns=["wave"]))
+    disagreements = table("coder_disagreements")
+    display(Markdown(f"{len(disagreements)} unit × code disagreement(s) between coders (first 20 listed):"))
+    display(disagreements.drop(columns=["wave"]).head(20))
     display(
         triangulation[["dimension", "survey_gap", "gap_ci_low", "gap_ci_high", "gap_rank", "problem_units",
                        "strength_units", "participants", "top_provider_gaps", "convergence"]]
@@ -311,9 +339,10 @@ else:
         for _, row in quotes.iterrows()
     )))
 
+# %%
+heading("Complaints")
+
 # %% [markdown]
-# ## Complaints
-#
 # Complaints from the register, coded to SERVQUAL dimensions from the manual codes, else from the
 # codebook's keywords (`coded_by`); unmapped complaints are counted, not dropped. Control limits
 # (c-chart, 3 sigma; Montgomery 2009) tell a real change from Poisson noise; response times are
@@ -348,9 +377,10 @@ if not sources.empty:
         .assign(dimension=lambda d: d["dimension"].map(DIMENSIONS))
     )
 
+# %%
+heading("Improvement priorities")
+
 # %% [markdown]
-# ## Improvement priorities
-#
 # Dimensions and items ranked by the priority index: the shortfall (negative gap) weighted by
 # the row's share of importance; zero where the gap is not negative. Provider gaps and actions
 # come from the interview evidence and the study's playbook.
@@ -364,17 +394,19 @@ else:
     top = priorities[(priorities["level"] == "item") & (priorities["rank"] <= 5)]
     display(top.drop(columns=["wave", "level"]))
 
+# %%
+heading("Methods")
+
 # %% [markdown]
-# ## Methods
-#
 # Written from the configuration this wave was analysed with; it can be pasted into a paper.
 
 # %%
 display(Markdown(Path(methods).read_text(encoding="utf-8")))
 
+# %%
+heading("Provenance")
+
 # %% [markdown]
-# ## Provenance
-#
 # The raw inputs (SHA-256), software versions, seed, the workflow's commit and the command that
 # produced this report. The full configuration as used is in `provenance.json` beside it.
 

@@ -30,21 +30,18 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
+from servqual.labels import dimension_labels, read_table
+
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_rows", 200)
 tables, figures = Path(tables), Path(figures)
 
 
 def table(name: str) -> pd.DataFrame:
-    return pd.read_csv(tables / f"{name}.csv", keep_default_na=False, na_values=[""])
+    return read_table(tables, name)
 
 
-def text(labels: dict, fallback: str) -> str:
-    return labels.get(language) or next(iter(labels.values()), None) or fallback
-
-
-DIMENSIONS = {d["id"]: text(d.get("label", {}), d["id"]) for d in instrument["dimensions"]}
-DIMENSIONS["overall"] = "Overall"
+DIMENSIONS = {**dimension_labels(instrument, language), "overall": "Overall"}
 scores, changes, invariance = table("wave_gaps"), table("wave_changes"), table("invariance")
 waves = list(dict.fromkeys(scores["wave"]))
 display(Markdown(f"# {title}\n\n**Waves:** {', '.join(f'`{w}`' for w in waves)}"))
@@ -129,3 +126,18 @@ else:
         segments.assign(target=segments["target"].map(lambda t: DIMENSIONS.get(t, t)))
         .pivot_table(index=["segment", "level_value", "target"], columns="wave", values="mean", sort=False)
     )
+
+# %% [markdown]
+# ## Complaints across waves
+#
+# Complaints per dimension in each wave that has a complaint log, and the trend within each wave
+# (first against second half of its period).
+
+# %%
+complaints = table("wave_complaints")
+if complaints.empty:
+    display(Markdown("No wave has a complaint log."))
+else:
+    named = complaints.assign(dimension=complaints["dimension"].map(lambda d: DIMENSIONS.get(d, d)))
+    display(named.pivot_table(index="dimension", columns="wave", values="n_complaints", sort=False))
+    display(named.pivot_table(index="dimension", columns="wave", values="trend", aggfunc="first", sort=False))

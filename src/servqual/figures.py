@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import pandas as pd
-import matplotlib.pyplot as plt
+from typing import TYPE_CHECKING
 
-from servqual import plots
+import pandas as pd
+
 from servqual.instrument import Instrument
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
 
 ALWAYS = ["cleaning_flow", "dimension_means", "snake_plot", "radar", "item_rest", "parallel_analysis", "efa_loadings"]
 
@@ -52,11 +55,17 @@ def wave_figures(
 ) -> dict[str, plt.Figure]:
     """Draw the named figures of one wave from its tables (``tables[name]`` as written to
     ``reports/<wave>/tables/<name>.csv``, plus ``cleaning_summary``)."""
+    # Imported here, not at the top: the workflow imports figure_names at every start-up, and
+    # matplotlib's pyplot would add about a second to each `snakemake` call.
+    from servqual import plots
     dims, items = pd.Series(dimension_labels), pd.Series({i: f"{i}: {t}" for i, t in item_labels.items()})
     descriptives = tables["descriptives"]
     per_dimension = descriptives[descriptives["level"] == "dimension"].assign(key=lambda d: d["dimension"])
     per_item = descriptives[descriptives["level"] == "item"].assign(key=lambda d: d["item"])
     rated = per_dimension[per_dimension["measure"] != "gap"]
+    ipa_rows, zone_rows = (
+        tables[name][tables[name]["level"] == "dimension"] if name in tables else None for name in ("ipa", "zone_of_tolerance")
+    )
     draw: dict[str, Callable[[], plt.Figure]] = {
         "cleaning_flow": lambda: plots.flow_bars(tables["cleaning_summary"]),
         "dimension_means": lambda: plots.measure_profile(rated, dims, f"Dimension means, {wave}"),
@@ -73,8 +82,12 @@ def wave_figures(
         "item_gaps": lambda: plots.gap_forest(
             tables["gaps_items"].set_index("item"), items, f"Item gaps P − E, {wave}"
         ),
-        "ipa": lambda: _ipa(tables["ipa"], dims, wave),
-        "zone_of_tolerance": lambda: _zone(tables["zone_of_tolerance"], dims, wave),
+        "ipa": lambda: plots.ipa_grid(
+            ipa_rows, ipa_rows["dimension"].map(dims), f"Importance-performance grid, {wave}"
+        ),
+        "zone_of_tolerance": lambda: plots.zone_chart(
+            zone_rows, zone_rows["dimension"].map(dims), f"Zone of tolerance, {wave}"
+        ),
         "segments": lambda: plots.segment_chart(
             tables["segments"], pd.Series({**dims, "servqual": "SERVQUAL", "servperf": "SERVPERF"}),
             f"Scores by segment, {wave}",
@@ -82,12 +95,3 @@ def wave_figures(
     }
     return {name: draw[name]() for name in names}
 
-
-def _ipa(ipa: pd.DataFrame, dims: pd.Series, wave: str) -> plt.Figure:
-    rows = ipa[ipa["level"] == "dimension"]
-    return plots.ipa_grid(rows, rows["dimension"].map(dims), f"Importance-performance grid, {wave}")
-
-
-def _zone(zone: pd.DataFrame, dims: pd.Series, wave: str) -> plt.Figure:
-    rows = zone[zone["level"] == "dimension"]
-    return plots.zone_chart(rows, rows["dimension"].map(dims), f"Zone of tolerance, {wave}")

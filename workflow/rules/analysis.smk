@@ -49,7 +49,7 @@ rule reliability:
 rule efa:
     input:
         responses=rules.clean.output.responses,
-        lib=lib("efa", "instrument"),
+        lib=lib("efa", "instrument", "tables"),
     output:
         adequacy="reports/{wave}/tables/efa_adequacy.csv",
         parallel="reports/{wave}/tables/parallel_analysis.csv",
@@ -74,7 +74,7 @@ rule efa:
 rule cfa:
     input:
         responses=rules.clean.output.responses,
-        lib=lib("cfa", "instrument"),
+        lib=lib("cfa", "instrument", "tables"),
     output:
         fit="reports/{wave}/tables/cfa_fit.csv",
         loadings="reports/{wave}/tables/cfa_loadings.csv",

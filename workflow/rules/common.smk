@@ -1,5 +1,6 @@
-import ast
+import functools
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -65,21 +66,37 @@ wildcard_constraints:
     wave="|".join(WAVES.index),
 
 
+# "from servqual.x import ..." and "from servqual import x, y" (module names on the import line).
+SERVQUAL_IMPORT = re.compile(
+    r"^\s*from servqual(?:\.(\w+))? import \(?([\w ,]*)", re.MULTILINE
+)
+
+
+@functools.cache
+def servqual_imports(module):
+    """The servqual modules that one library module imports; read once per run, as many rules
+    ask (a text scan: parsing every module with ast cost seconds at each start-up)."""
+    found = set()
+    for submodule, names in SERVQUAL_IMPORT.findall(
+        (LIB / f"{module}.py").read_text(encoding="utf-8")
+    ):
+        found.update(
+            [submodule]
+            if submodule
+            else [n.strip() for n in names.split(",") if n.strip()]
+        )
+    return frozenset(found)
+
+
 def lib(*modules):
     """Library files a rule imports, with everything they import from servqual (transitively),
     so editing one module reruns exactly the rules that use it."""
     seen, todo = set(), ["__init__", *modules]
     while todo:
         name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        tree = ast.parse((LIB / f"{name}.py").read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                "servqual."
-            ):
-                todo.append(node.module.split(".", 1)[1])
+        if name not in seen:
+            seen.add(name)
+            todo.extend(servqual_imports(name))
     return sorted(str(LIB / f"{m}.py") for m in seen)
 
 

@@ -15,6 +15,7 @@ rule interviews:
         segments="data/processed/{wave}/segments.parquet",
         interview_codes="reports/{wave}/tables/interview_codes.csv",
         coder_agreement="reports/{wave}/tables/coder_agreement.csv",
+        disagreements="reports/{wave}/tables/coder_disagreements.csv",
         quotes="reports/{wave}/tables/quotes.csv",
         triangulation="reports/{wave}/tables/triangulation.csv",
         figure_png=report(

@@ -2,7 +2,7 @@ rule figures:
     input:
         tables=lambda wc: wave_tables(wc.wave),
         summary=rules.clean.output.summary,
-        lib=lib("figures"),
+        lib=lib("figures", "labels"),
     output:
         **figure_outputs(),
     log:
@@ -47,6 +47,7 @@ rule report_wave:
         tables=lambda wc: wave_tables(wc.wave),
         figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
         evidence=evidence_outputs,
+        lib=lib("labels"),
         provenance=rules.provenance.output.record,
         methods=rules.provenance.output.methods,
     output:

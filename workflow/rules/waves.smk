@@ -5,7 +5,8 @@ rule waves:
         reliability=expand(rules.reliability.output.reliability, wave=WAVES.index),
         cfa_fit=expand(rules.cfa.output.fit, wave=WAVES.index),
         segments=expand(rules.gaps.output.segments, wave=WAVES.index),
-        lib=lib("waves", "invariance", "plots"),
+        complaints=expand(rules.complaints.output.by_dimension, wave=COMPLAINT_WAVES),
+        lib=lib("waves", "invariance", "plots", "labels"),
     output:
         scores="reports/waves/tables/wave_gaps.csv",
         changes="reports/waves/tables/wave_changes.csv",
@@ -14,6 +15,7 @@ rule waves:
         fit="reports/waves/tables/wave_fit.csv",
         exclusions="reports/waves/tables/wave_exclusions.csv",
         segments="reports/waves/tables/wave_segments.csv",
+        complaints="reports/waves/tables/wave_complaints.csv",
         trend=report(
             "reports/waves/figures/trend.png",
             caption="../report/trend.rst",
@@ -29,6 +31,7 @@ rule waves:
         RULE_ENV
     params:
         waves=list(WAVES.index),
+        complaint_waves=COMPLAINT_WAVES,
         instrument=config["instrument"],
         measures=config["measures"],
         segments=config["columns"]["segments"],
@@ -45,6 +48,7 @@ rule report_waves:
         notebook=Path(workflow.basedir) / "notebooks" / "waves_report.py",
         tables=rules.waves.output,
         trend=rules.waves.output.trend,
+        lib=lib("labels"),
     output:
         notebook="reports/waves/report.ipynb",
         html="reports/waves/report.html",

@@ -43,7 +43,7 @@ if len(result.repairs):
     logging.info("positions repaired or not found:\n%s", result.repairs.to_string(index=False))
 
 result.segments.to_parquet(output.segments, index=False)
-for name in ("interview_codes", "coder_agreement", "quotes", "triangulation"):
+for name in ("interview_codes", "coder_agreement", "disagreements", "quotes", "triangulation"):
     table = getattr(result, name).assign(wave=wave)
     table = table[["wave", *table.columns[:-1]]]
     # Quotes and codes are free text: a cell starting with = + - @ must not run as a formula.

@@ -13,6 +13,7 @@ import pandas as pd  # noqa: E402
 from servqual import plots  # noqa: E402
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
 from servqual.invariance import measurement_invariance  # noqa: E402
+from servqual.labels import dimension_labels  # noqa: E402
 from servqual.waves import respondent_targets, stack_waves, wave_changes, wave_scores  # noqa: E402
 
 p, inputs, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
@@ -37,11 +38,14 @@ invariance[["grouping", "measure", *invariance.columns[:-2]]].to_csv(out.invaria
 
 for name, paths in (("reliability", inputs.reliability), ("fit", inputs.cfa_fit), ("segments", inputs.segments)):
     stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, paths)}).to_csv(out[name], index=False)
+complaint_tables = {w: pd.read_csv(path) for w, path in zip(p.complaint_waves, inputs.complaints)}
+(stack_waves(complaint_tables) if complaint_tables else pd.DataFrame(columns=["wave"])).to_csv(
+    out.complaints, index=False
+)
 flows = stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, inputs.summaries)})
 # Each flow step as a share of the rows its wave read (the first row of each flow).
 flows["share_of_read"] = flows["n"] / flows.groupby("wave")["n"].transform("first")
 flows.to_csv(out.exclusions, index=False)
 
-dims = {d["id"]: (d.get("label") or {}).get(p.language) or d["id"] for d in p.instrument["dimensions"]}
-labels = pd.Series({**dims, "overall": "overall (SERVQUAL / SERVPERF)"})
+labels = pd.Series({**dimension_labels(p.instrument, p.language), "overall": "overall (SERVQUAL / SERVPERF)"})
 plots.save(plots.wave_trend(scores, labels, "Scores by wave"), Path(out.trend).with_suffix(""))

@@ -1,0 +1,97 @@
+"""Benchmark: many sampling waves through the whole workflow, a no-op rerun, and adding a wave.
+
+Builds a study of ``--waves`` simulated waves of ``--n`` respondents each (no interviews or
+complaints) in a temporary folder with a copy of this workflow, then times
+
+1. the full run from a clean state,
+2. a rerun with nothing to do,
+3. adding one more wave (its jobs and the cross-wave jobs only),
+
+and Snakemake's own start-up on a one-rule workflow whose target exists, measured in the same
+run. Prints each wall time, the jobs executed, the add-a-wave / full-run ratio and the
+no-op / start-up ratio (target: no-op under 1.5 times the start-up).
+
+    python benchmarks/bench_waves.py                 # 20 waves of 2,000 (the issue's size)
+    python benchmarks/bench_waves.py --waves 3 --n 300 --keep /tmp/bench-waves
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from servqual.simulate import servqual_instrument, simulate_survey
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def snakemake(folder: Path, *args: str, snakefile: str = "Snakefile") -> tuple[float, int]:
+    """Wall time and number of jobs executed by one snakemake call."""
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", snakefile, "--cores", "2", *args],
+        cwd=folder, capture_output=True, text=True, env={**os.environ, "SERVQUAL_SALT": "bench"},
+    )
+    wall = time.perf_counter() - start
+    if run.returncode != 0:
+        raise SystemExit(run.stderr[-3000:])
+    done = re.findall(r"(\d+) of \d+ steps \(100%\) done", run.stdout + run.stderr)
+    return wall, int(done[-1]) if done else 0
+
+
+def write_wave(folder: Path, index: int, n: int) -> str:
+    path = folder / f"data/raw/w{index:02d}/survey.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    simulate_survey(servqual_instrument(folder / "config/config.yaml"), n, wave=min(index, 2), seed=index).to_csv(
+        path, index=False
+    )
+    return f"w{index:02d}\t{path.relative_to(folder)}\t\t\t\t\t\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--waves", type=int, default=20)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--keep", help="build the study in this folder and keep it")
+    args = parser.parse_args()
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="servqual-waves-"))
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for part in ("Snakefile", "workflow", "src", "notebooks", "config"):
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / part)
+    sheet = folder / "config/waves.tsv"
+    header = "wave\tsurvey\tinterviews\tstart\tend\tnotes\tcomplaints\n"
+    rows = [write_wave(folder, i, args.n) for i in range(1, args.waves + 1)]
+    sheet.write_text(header + "".join(rows), encoding="utf-8")
+
+    (folder / "one_rule.smk").write_text('rule one:\n    output: "one.txt"\n    shell: "echo 1 > {output}"\n')
+    snakemake(folder, snakefile="one_rule.smk")
+    startup = min(snakemake(folder, snakefile="one_rule.smk")[0] for _ in range(3))
+
+    full, full_jobs = snakemake(folder)
+    noop = min(snakemake(folder)[0] for _ in range(3))
+    sheet.write_text(header + "".join(rows) + write_wave(folder, args.waves + 1, args.n), encoding="utf-8")
+    added, added_jobs = snakemake(folder)
+
+    print(f"study: {args.waves} waves x {args.n} respondents in {folder}")
+    print(f"full run            {full:8.1f} s  {full_jobs} jobs")
+    print(f"no-op rerun         {noop:8.1f} s  0 jobs")
+    print(f"add wave {args.waves + 1:<10} {added:8.1f} s  {added_jobs} jobs")
+    print(f"snakemake start-up  {startup:8.1f} s  (one-rule workflow, target present)")
+    print(f"add-a-wave / full run = {added / full:.3f}")
+    print(f"no-op / start-up      = {noop / startup:.2f}  (target < 1.5)")
+    if not args.keep:
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Display texts of an instrument's dimensions and items in the report language, and reading
+the tables the analysis steps wrote, for report notebooks and figure steps alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from servqual.instrument import Dimension, Item
+
+
+def dimension_labels(instrument: Mapping[str, Any], language: str) -> dict[str, str]:
+    """Dimension id -> label in ``language`` (falling back to the other language, then the id).
+
+    >>> dimension_labels({"dimensions": [{"id": "tan", "label": {"zh": "有形性"}}]}, "en")
+    {'tan': '有形性'}
+    """
+    return {d["id"]: Dimension(d["id"], d.get("label", {})).name(language) for d in instrument["dimensions"]}
+
+
+def item_labels(instrument: Mapping[str, Any], language: str) -> dict[str, str]:
+    """Item id -> wording in ``language`` (falling back to the other language, then the id)."""
+    return {
+        i["id"]: Item(i["id"], i["dimension"], i.get("text", {})).label(language) for i in instrument["items"]
+    }
+
+
+def read_table(folder: str | Path, name: str) -> pd.DataFrame:
+    """``<folder>/<name>.csv`` as written by an analysis step (empty strings read as missing);
+    an empty frame where the step wrote no such table (e.g. a wave without interviews)."""
+    path = Path(folder) / f"{name}.csv"
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
