@@ -96,15 +96,16 @@ def pseudonymise(values: pd.Series, salt: bytes, *, prefix: str = "R", length: i
     >>> pseudonymise(pd.Series(["13800138000", None]), b"salt").tolist()
     ['R78b5443b977c', <NA>]
     """
-    codes, unique = pd.factorize(values, use_na_sentinel=True)
+    # Strip and factorise column-wise (Arrow), then hash only the distinct texts, as Python str.
+    codes, unique = pd.factorize(values.astype("string").str.strip(), use_na_sentinel=True)
     keyed = hmac.new(salt, digestmod=hashlib.sha256)
 
-    def one(value: object) -> str:
+    def one(text: str) -> str:
         state = keyed.copy()
-        state.update(str(value).strip().encode("utf-8"))
+        state.update(text.encode("utf-8"))
         return prefix + state.hexdigest()[:length]
 
-    names = np.array([one(v) for v in unique] + [None], dtype=object)
+    names = np.array([one(text) for text in unique.tolist()] + [None], dtype=object)
     return pd.Series(names[codes], index=values.index, dtype="string")
 
 
