@@ -279,6 +279,7 @@ if not importance.empty:
     display(importance.drop(columns=["wave"]))
 if not ipa.empty:
     figure("ipa")
+    figure("ipa_items")
     display(ipa[ipa["level"] == "dimension"][["dimension", "importance", "importance_kind", "performance", "quadrant"]])
 else:
     display(Markdown("No importance measure for an importance-performance grid."))

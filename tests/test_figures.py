@@ -20,10 +20,10 @@ INSTRUMENT = {
     ("measures", "options", "extra"),
     [
         ({"expectation": {"pattern": "E{index}"}, "perception": {"pattern": "P{index}"}},
-         {"segments": True, "ipa": True}, ["item_gaps", "ipa", "segments"]),
+         {"segments": True, "ipa": True}, ["item_gaps", "ipa", "ipa_items", "segments"]),
         ({"perception": {"pattern": "P{index}"}}, {"segments": False, "ipa": False}, []),
         ({"adequate": {"pattern": "A{index}"}, "desired": {"pattern": "D{index}"}, "perception": {"pattern": "P{index}"}},
-         {"segments": False, "ipa": True}, ["ipa", "zone_of_tolerance"]),
+         {"segments": False, "ipa": True}, ["ipa", "ipa_items", "zone_of_tolerance"]),
     ],
     ids=["servqual", "servperf", "three-column"],
 )

@@ -38,7 +38,7 @@ def figure_names(instrument: Instrument, *, segments: bool, ipa: bool) -> list[s
     if instrument.has_gap:
         names.append("item_gaps")
     if ipa:
-        names.append("ipa")
+        names += ["ipa", "ipa_items"]
     if {"adequate", "desired"} <= set(instrument.item_measures):
         names.append("zone_of_tolerance")
     if segments:
@@ -66,6 +66,7 @@ def wave_figures(
     ipa_rows, zone_rows = (
         tables[name][tables[name]["level"] == "dimension"] if name in tables else None for name in ("ipa", "zone_of_tolerance")
     )
+    ipa_items = tables["ipa"][tables["ipa"]["level"] == "item"] if "ipa" in tables else None
     draw: dict[str, Callable[[], plt.Figure]] = {
         "cleaning_flow": lambda: plots.flow_bars(tables["cleaning_summary"]),
         "dimension_means": lambda: plots.measure_profile(rated, dims, f"Dimension means, {wave}"),
@@ -84,6 +85,10 @@ def wave_figures(
         ),
         "ipa": lambda: plots.ipa_grid(
             ipa_rows, ipa_rows["dimension"].map(dims), f"Importance-performance grid, {wave}"
+        ),
+        # Items are labelled by id: 22 wordings on one grid would overlap; the table names them.
+        "ipa_items": lambda: plots.ipa_grid(
+            ipa_items, ipa_items["item"], f"Importance-performance grid of the items, {wave}"
         ),
         "zone_of_tolerance": lambda: plots.zone_chart(
             zone_rows, zone_rows["dimension"].map(dims), f"Zone of tolerance, {wave}"

@@ -121,9 +121,13 @@ def ipa_grid(ipa: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
     for j, quadrant in enumerate(quadrants):
         rows = ipa[ipa["quadrant"] == quadrant]
         ax.scatter(rows["performance"], rows["importance"], color=OKABE_ITO[j], label=quadrant, zorder=3)
-    for (_, row), text in zip(ipa.iterrows(), labels):
-        ax.annotate(wrap(text, 18), (row["performance"], row["importance"]), fontsize=7,
-                    xytext=(4, 3), textcoords="offset points")
+    # Points of one dimension share its stated importance and sit in a row: stagger their
+    # labels over three heights (left to right) so neighbours do not print over each other.
+    placed = pd.DataFrame({"x": ipa["performance"].to_numpy(), "y": ipa["importance"].to_numpy(),
+                           "text": [wrap(t, 18) for t in labels]})
+    placed["level"] = placed.sort_values("x").groupby("y").cumcount() % 3
+    for row in placed.itertuples():
+        ax.annotate(row.text, (row.x, row.y), fontsize=7, xytext=(4, 3 - 9 * row.level), textcoords="offset points")
     ax.axvline(ipa["performance_cut"].iloc[0], color="grey", lw=1, ls="--")
     ax.axhline(ipa["importance_cut"].iloc[0], color="grey", lw=1, ls="--")
     ax.set_xlabel("performance (mean perception)")

@@ -57,6 +57,7 @@ FIGURE_CATEGORY = {
     "efa_loadings": "Factor structure",
     "item_gaps": "Gaps",
     "ipa": "Gaps",
+    "ipa_items": "Gaps",
     "zone_of_tolerance": "Gaps",
     "segments": "Gaps",
 }
