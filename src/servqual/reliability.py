@@ -816,6 +816,10 @@ def _drop_each(matrix: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Rows drawn per bootstrap batch (resamples x n): about 160 MB of int64 indices at a time.
+BOOT_CELLS = 20_000_000
+
+
 @dataclass(frozen=True)
 class _BootstrapIntervals:
     alpha: tuple[float, float]
@@ -830,11 +834,20 @@ def _bootstrap(moments: _Moments, n_boot: int, seed, ci: float) -> _BootstrapInt
     data = moments.data
     n, k = data.shape
     rng = np.random.default_rng(seed)
-    rows = rng.integers(0, n, size=(n_boot, n))
-    # How often each row was drawn in each resample: count flat indices resample * n + row.
-    rows += n * np.arange(n_boot)[:, None]
-    weights = np.bincount(rows.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(float)
-    cov, corr, _ = _weighted_moments(data, weights)
+    # Resamples go in batches of at most BOOT_CELLS drawn rows, so memory stays bounded for a
+    # million respondents; the generator's stream makes the draws the same as in one batch.
+    batch = max(1, BOOT_CELLS // max(n, 1))
+    covs, corrs = [], []
+    for start in range(0, n_boot, batch):
+        size = min(batch, n_boot - start)
+        rows = rng.integers(0, n, size=(size, n))
+        # How often each row was drawn in each resample: count flat indices resample * n + row.
+        rows += n * np.arange(size)[:, None]
+        weights = np.bincount(rows.ravel(), minlength=size * n).reshape(size, n).astype(float)
+        cov, corr, _ = _weighted_moments(data, weights)
+        covs.append(cov)
+        corrs.append(corr)
+    cov, corr = np.concatenate(covs), np.concatenate(corrs)
     alphas = _alpha(cov)
     omegas = _omega_total(corr) if k >= 3 else np.full(n_boot, np.nan)
     levels = [(1 - ci) / 2, 1 - (1 - ci) / 2]
