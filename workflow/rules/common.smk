@@ -37,8 +37,9 @@ from servqual.privacy import load_salt
 # their own, or the same respondent would get different pseudonyms in different waves.
 load_salt(".")
 # The command line is recorded in each report's provenance; it reaches the jobs through the
-# environment, not params, so running with other flags does not rerun anything.
-os.environ.update(SERVQUAL_COMMAND=shlex.join(sys.argv))
+# environment, not params, so running with other flags does not rerun anything. Cluster jobs
+# parse this file again under their own command: they keep the user's, set by the first parse.
+os.environ.setdefault("SERVQUAL_COMMAND", shlex.join(sys.argv))
 
 INSTRUMENT = instrument_from_config(config["instrument"], config["measures"])
 IPA_SOURCE = {"stated": INSTRUMENT.has_importance, "derived": INSTRUMENT.has_overall}
