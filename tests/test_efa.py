@@ -484,3 +484,17 @@ def test_module_docstring_explains_the_dependency_decision():
 
 def test_docstring_examples_give_the_numbers_they_show():
     assert doctest.testmod(efa, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_parallel_analysis_for_large_samples_draws_the_same_distribution(monkeypatch):
+    """Above _WISHART_ROWS the simulated correlation matrices come from their Wishart
+    distribution; their eigenvalues agree with simulated data in distribution."""
+    rng = np.random.default_rng(11)
+    simulated_pc, simulated_fa = efa._simulated_eigenvalues(400, 6, 2000, rng)
+    monkeypatch.setattr(efa, "_WISHART_ROWS", 100)
+    drawn_pc, drawn_fa = efa._simulated_eigenvalues(400, 6, 2000, rng)
+    np.testing.assert_allclose(drawn_pc.mean(axis=0), simulated_pc.mean(axis=0), atol=0.01)
+    np.testing.assert_allclose(drawn_fa.mean(axis=0), simulated_fa.mean(axis=0), atol=0.01)
+    np.testing.assert_allclose(
+        np.quantile(drawn_pc, 0.95, axis=0), np.quantile(simulated_pc, 0.95, axis=0), atol=0.02
+    )

@@ -55,6 +55,9 @@ _FACTOR_PREFIX = {"minres": "MR", "ml": "ML"}
 _EPS = np.finfo(float).eps
 #: Largest number of random numbers drawn at once by the parallel-analysis simulation.
 _SIMULATION_CHUNK = 4_000_000
+#: Above this many rows parallel analysis draws correlation matrices directly (Wishart) instead
+#: of simulating data; below it, the simulated data match what psych::fa.parallel does.
+_WISHART_ROWS = 20_000
 
 
 class EFAError(ValueError):
@@ -430,10 +433,29 @@ def _pc_and_fa_eigenvalues(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pc, fa
 
 
+def _wishart_correlations(n: int, p: int, n_iter: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_iter`` correlation matrices of n x p standard normal data, drawn without the data.
+
+    The centred cross-product matrix of such data is Wishart(n - 1, I); by Bartlett's (1933,
+    Proc. Royal Society of Edinburgh 53) decomposition it is ``L L'`` with L lower triangular,
+    ``L_ii = sqrt(chi2(n - 1 - i))`` and ``L_ij ~ N(0, 1)`` below the diagonal. Same
+    distribution as simulating the data, at a cost that does not grow with n.
+    """
+    lower = np.tril(rng.standard_normal((n_iter, p, p)), -1)
+    diagonal = np.arange(p)
+    lower[:, diagonal, diagonal] = np.sqrt(rng.chisquare(n - 1 - diagonal, size=(n_iter, p)))
+    cross = np.matmul(lower, lower.transpose(0, 2, 1))
+    scale = 1 / np.sqrt(cross[:, diagonal, diagonal])
+    return cross * scale[:, :, None] * scale[:, None, :]
+
+
 def _simulated_eigenvalues(
     n: int, p: int, n_iter: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues of ``n_iter`` correlation matrices of n x p standard normal data, in chunks."""
+    """Eigenvalues of ``n_iter`` correlation matrices of n x p standard normal data, in chunks;
+    beyond ``_WISHART_ROWS`` rows the matrices are drawn from their Wishart distribution."""
+    if n > _WISHART_ROWS:
+        return _pc_and_fa_eigenvalues(_wishart_correlations(n, p, n_iter, rng))
     chunk = max(1, _SIMULATION_CHUNK // (n * p))
     pcs, fas = [], []
     for start in range(0, n_iter, chunk):
