@@ -49,6 +49,7 @@ import yaml
 from servqual.agreement import coder_agreement, coder_disagreements, unit_code_presence
 from servqual.privacy import mask_names, mask_text
 from servqual.qda import QdaFormatWarning, anchor_segments, read_qdpx, read_segments_csv
+from servqual.tables import neutralise_spreadsheet_cells  # noqa: F401  (part of this module's API)
 from servqual.transcripts import (
     DOCUMENT_TABLE_NAMES,
     INTERVIEWER_ROLES,
@@ -281,19 +282,6 @@ def mask_participants(texts: pd.Series, participants: pd.DataFrame, extra_names:
     replacements = dict(zip(participants["speaker"], participants["pseudonym"], strict=True))
     names = [*replacements, *extra_names]
     return texts.fillna("").map(lambda t: mask_text(mask_names(t, names, replacements)))
-
-
-def neutralise_spreadsheet_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Prefix a single quote to text cells starting with ``= + - @`` (CSV formula injection).
-
-    Spreadsheet programs execute such cells as formulas (OWASP, "CSV Injection"); use on a
-    copy meant for CSV export, not on data still to be analysed.
-    """
-    def neutral(value: object) -> object:
-        return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-
-    text_columns = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])]
-    return table.assign(**{c: table[c].map(neutral) for c in text_columns})
 
 
 # --------------------------------------------------------------------------- segments

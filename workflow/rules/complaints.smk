@@ -9,7 +9,7 @@ rule complaints:
     input:
         register=complaint_log,
         codebook=config["interviews"]["codebook"],
-        lib=lib("complaints", "plots", "privacy"),
+        lib=lib("complaints", "plots", "privacy", "labels", "tables"),
     output:
         complaints="data/processed/{wave}/complaints.parquet",
         by_dimension="reports/{wave}/tables/complaints_by_dimension.csv",

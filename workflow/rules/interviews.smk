@@ -10,7 +10,7 @@ rule interviews:
         interviews=interview_files,
         codebook=config["interviews"]["codebook"],
         survey_gaps=rules.gaps.output.dimension_gaps,
-        lib=lib("interviews", "plots", "privacy"),
+        lib=lib("interviews", "plots", "privacy", "labels", "tables"),
     output:
         segments="data/processed/{wave}/segments.parquet",
         interview_codes="reports/{wave}/tables/interview_codes.csv",

@@ -12,9 +12,10 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 import pandas as pd  # noqa: E402
 
 from servqual.complaints import analyse_complaints  # noqa: E402
-from servqual.interviews import neutralise_spreadsheet_cells  # noqa: E402
+from servqual.labels import dimension_labels  # noqa: E402
 from servqual.plots import complaint_pareto, control_chart, save  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
+from servqual.tables import write_free_text_tables  # noqa: E402
 
 p, inputs, output = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
 o = p.options
@@ -37,16 +38,10 @@ if len(result.problems):
     logging.warning("problems in %s:\n%s", inputs.register, result.problems.to_string(index=False))
 
 result.complaints.to_parquet(output.complaints, index=False)
-for name in ("by_dimension", "monthly", "response_times", "pareto", "problems"):
-    table = getattr(result, name).assign(wave=wave)
-    table = table[["wave", *table.columns[:-1]]]
-    # Complaint texts, categories and ids are free text: a cell starting with = + - @ must not
-    # run as a formula.
-    neutralise_spreadsheet_cells(table).to_csv(output[name], index=False)
+tables = ("by_dimension", "monthly", "response_times", "pareto", "problems")
+write_free_text_tables({name: getattr(result, name) for name in tables}, output, wave)
 
-labels = pd.Series(
-    {d["id"]: d.get("label", {}).get(p.language, d["id"]) for d in p.dimensions}
-)
+labels = pd.Series(dimension_labels({"dimensions": p.dimensions}, p.language))
 save(
     complaint_pareto(result.pareto, f"Complaint categories, {wave}"),
     Path(output.pareto_png).with_suffix(""),

@@ -16,10 +16,11 @@ import pandas as pd  # noqa: E402
 from servqual.interviews import (  # noqa: E402
     analyse_interviews,
     dimension_gap_units,
-    neutralise_spreadsheet_cells,
 )
+from servqual.labels import dimension_labels  # noqa: E402
 from servqual.plots import interview_code_chart, save  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
+from servqual.tables import write_free_text_tables  # noqa: E402
 
 p, inputs, output = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
 o = p.options
@@ -43,15 +44,10 @@ if len(result.repairs):
     logging.info("positions repaired or not found:\n%s", result.repairs.to_string(index=False))
 
 result.segments.to_parquet(output.segments, index=False)
-for name in ("interview_codes", "coder_agreement", "disagreements", "quotes", "triangulation"):
-    table = getattr(result, name).assign(wave=wave)
-    table = table[["wave", *table.columns[:-1]]]
-    # Quotes and codes are free text: a cell starting with = + - @ must not run as a formula.
-    neutralise_spreadsheet_cells(table).to_csv(output[name], index=False)
+tables = ("interview_codes", "coder_agreement", "disagreements", "quotes", "triangulation")
+write_free_text_tables({name: getattr(result, name) for name in tables}, output, wave)
 
-labels = pd.Series(
-    {d["id"]: d.get("label", {}).get(p.language, d["id"]) for d in p.dimensions}
-)
+labels = pd.Series(dimension_labels({"dimensions": p.dimensions}, p.language))
 figure = interview_code_chart(
     dimension_gap_units(result.segments), labels, f"Interview evidence, {wave}"
 )
