@@ -174,8 +174,9 @@ heading("Reliability")
 # %% [markdown]
 # Cronbach's alpha with Feldt, Duhachek–Iacobucci and percentile-bootstrap intervals, and
 # McDonald's omega total (one factor, minres) with a bootstrap interval, per measure and
-# dimension (`all` = the whole scale). For the gap P − E, the reliability of the difference
-# score (Peter, Churchill & Brown 1993) stands beside alpha.
+# dimension (`all` = the whole scale); `boot_method` says how each bootstrap was drawn (above
+# 50,000 respondents by the bag of little bootstraps). For the gap P − E, the reliability of the
+# difference score (Peter, Churchill & Brown 1993) stands beside alpha.
 
 # %%
 if reliability.empty:
@@ -185,7 +186,7 @@ else:
         reliability[
             ["measure", "dimension", "n", "k", "missing_policy", "alpha", "alpha_feldt_low", "alpha_feldt_high",
              "alpha_duhachek_low", "alpha_duhachek_high", "alpha_boot_low", "alpha_boot_high", "omega_total",
-             "omega_boot_low", "omega_boot_high", "difference_score_reliability", "flags"]
+             "omega_boot_low", "omega_boot_high", "boot_method", "difference_score_reliability", "flags"]
         ]
     )
     flagged = reliability[reliability["flags"].notna() & (reliability["flags"] != "")]

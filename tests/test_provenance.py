@@ -34,6 +34,15 @@ def test_methods_paragraph_states_the_options_used():
     assert "Peter, J. P., Churchill" in text  # the difference-score critique, cited for P - E
 
 
+def test_large_waves_name_the_bag_of_little_bootstraps():
+    small = methods_paragraph(example_config(), FLOW, {"servqual": "9.9"})
+    assert "little bootstraps" not in small and "Kleiner" not in small
+    large_flow = FLOW.assign(n=[100_000, 4, 0, 99_996])
+    text = methods_paragraph(example_config(), large_flow, {"servqual": "9.9"})
+    assert "1234 resamples; for scales with more than 50,000 complete respondents by the bag of little " in text
+    assert "Kleiner, A., Talwalkar" in text
+
+
 def test_perception_only_studies_cite_servperf_and_skip_gap_tests():
     config = example_config()
     config["measures"]["expectation"] = None

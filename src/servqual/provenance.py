@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from servqual.io import sha256
+from servqual.reliability import BLB_MIN_N
 
 #: Packages whose versions the methods and provenance name.
 SOFTWARE = ("servqual", "numpy", "pandas", "scipy", "semopy", "snakemake", "matplotlib", "jieba")
@@ -35,6 +36,8 @@ REFERENCES = {
     "duhachek": "Duhachek, A. & Iacobucci, D. (2004). Alpha's standard error (ASE): An accurate and precise "
     "confidence interval estimate. Journal of Applied Psychology, 89(5), 792-808.",
     "omega": "McDonald, R. P. (1999). Test theory: A unified treatment. Mahwah, NJ: Erlbaum.",
+    "blb": "Kleiner, A., Talwalkar, A., Sarkar, P. & Jordan, M. I. (2014). A scalable bootstrap for massive "
+    "data. Journal of the Royal Statistical Society: Series B, 76(4), 795-816.",
     "difference": "Peter, J. P., Churchill, G. A. & Brown, T. J. (1993). Caution in the use of difference scores "
     "in consumer research. Journal of Consumer Research, 19(4), 655-662.",
     "horn": "Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis. "
@@ -120,13 +123,19 @@ def methods_paragraph(config: Mapping[str, Any], flow: pd.DataFrame, versions: M
     cited = ["servqual" if gap else "servperf", "careless", "feldt", "duhachek", "omega", "horn", "hu_bentler",
              "htmt", "holm", "ipa", "gaps_model", "invariance"] + (["difference"] if gap else [])
     level = int(round(config["analysis"]["confidence"] * 100))
+    # Scales with more complete respondents than BLB_MIN_N get the bag of little bootstraps.
+    large = int(flow.set_index("step")["n"]["kept"]) > BLB_MIN_N and rel["n_boot"] > 0
+    cited += ["blb"] if large else []
     text = [
         f"Service quality was measured with {n_items} items in {n_dims} dimensions on a "
         f"{scale['min']:g}-{scale['max']:g} scale ({', '.join(measures)}; "
         + ("SERVQUAL, Parasuraman et al., 1988)." if gap else "perceptions only, SERVPERF, Cronin & Taylor, 1992)."),
         _sample_sentence(flow),
         f"Reliability was estimated per dimension as Cronbach's alpha with Feldt and Duhachek–Iacobucci "
-        f"{level}% intervals and a percentile bootstrap ({rel['n_boot']} resamples), and as McDonald's omega "
+        f"{level}% intervals and a percentile bootstrap ({rel['n_boot']} resamples"
+        + (f"; for scales with more than {BLB_MIN_N:,} complete respondents by the bag of little bootstraps, "
+           "Kleiner et al., 2014" if large else "")
+        + "), and as McDonald's omega "
         f"total from a one-factor minimum-residual model ({rel['missing_policy']} deletion)"
         + ("; the reliability of the P − E difference scores was computed after Peter et al. (1993)." if gap else "."),
         f"Dimensionality was examined with Horn's parallel analysis ({efa['n_iter']} simulations, "
