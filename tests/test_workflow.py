@@ -187,6 +187,28 @@ def test_unknown_config_key_is_an_error_that_names_it(example, tmp_path):
     assert "straightlinning" in result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (lambda rows: [*rows, rows[1].replace("wave1", "wave 9", 1)],
+         r"line 4, column wave: 'wave 9' does not match"),
+        (lambda rows: [*rows, rows[1]], r"line 4: wave wave1 appears twice"),
+        (lambda rows: [*rows, rows[1] + "\textra"], r"line 4: more fields than the header has columns"),
+        (lambda rows: [rows[0] + "\tcolour", *(row + "\tred" for row in rows[1:])],
+         r"line 2: Additional properties are not allowed \('colour' was unexpected\)"),
+    ],
+    ids=["bad wave id", "duplicated wave", "extra field", "unknown column"],
+)
+def test_faults_in_the_waves_sheet_name_its_line(example, tmp_path, fault, message):
+    rows = (example / "config/waves.tsv").read_text(encoding="utf-8").splitlines()
+    sheet = tmp_path / "waves.tsv"
+    sheet.write_text("\n".join(fault(rows)) + "\n", encoding="utf-8")
+    result = snakemake("-n", "--config", f"waves={sheet}", cwd=example)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert re.search(rf"waves sheet {re.escape(str(sheet))}, {message}", output), output[-2000:]
+
+
 def perception_only_study(folder: Path) -> None:
     """A SERVPERF study with its own three-dimension instrument, Chinese wording only, and a
     minimal config that leaves every optional section to the schema's defaults."""

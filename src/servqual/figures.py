@@ -11,12 +11,11 @@ from collections.abc import Callable, Mapping
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from servqual.instrument import Instrument
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
+    import pandas as pd
 
 ALWAYS = ["cleaning_flow", "dimension_means", "snake_plot", "radar", "item_rest", "parallel_analysis", "efa_loadings"]
 
@@ -56,8 +55,11 @@ def wave_figures(
     """Draw the named figures of one wave from its tables (``tables[name]`` as written to
     ``reports/<wave>/tables/<name>.csv``, plus ``cleaning_summary``)."""
     # Imported here, not at the top: the workflow imports figure_names at every start-up, and
-    # matplotlib's pyplot would add about a second to each `snakemake` call.
+    # matplotlib's pyplot and pandas would add more than a second to each `snakemake` call.
+    import pandas as pd
+
     from servqual import plots
+
     dims, items = pd.Series(dimension_labels), pd.Series({i: f"{i}: {t}" for i, t in item_labels.items()})
     descriptives = tables["descriptives"]
     per_dimension = descriptives[descriptives["level"] == "dimension"].assign(key=lambda d: d["dimension"])

@@ -18,9 +18,9 @@ rule clean:
         measures=config["measures"],
         columns=config["columns"],
         cleaning=config["cleaning"],
-        reader=lambda wc: WAVES.loc[wc.wave].get("reader", ""),
-        encoding=lambda wc: WAVES.loc[wc.wave].get("encoding", ""),
-        sheet=lambda wc: WAVES.loc[wc.wave].get("sheet", ""),
-        export_format=lambda wc: WAVES.loc[wc.wave].get("export_format", "plain"),
+        reader=lambda wc: WAVES[wc.wave].get("reader", ""),
+        encoding=lambda wc: WAVES[wc.wave].get("encoding", ""),
+        sheet=lambda wc: WAVES[wc.wave].get("sheet", ""),
+        export_format=lambda wc: WAVES[wc.wave].get("export_format", "plain"),
     script:
         "../scripts/clean.py"

@@ -34,7 +34,7 @@ rule interviews:
     conda:
         RULE_ENV
     params:
-        folder=lambda wc: WAVES.loc[wc.wave, "interviews"].strip(),
+        folder=lambda wc: WAVES[wc.wave]["interviews"].strip(),
         options=config["interviews"],
         seed=config["analysis"]["seed"],
         confidence=config["analysis"]["confidence"],

@@ -1,10 +1,10 @@
 rule waves:
     input:
-        responses=expand(rules.clean.output.responses, wave=WAVES.index),
-        summaries=expand(rules.clean.output.summary, wave=WAVES.index),
-        reliability=expand(rules.reliability.output.reliability, wave=WAVES.index),
-        cfa_fit=expand(rules.cfa.output.fit, wave=WAVES.index),
-        segments=expand(rules.gaps.output.segments, wave=WAVES.index),
+        responses=expand(rules.clean.output.responses, wave=WAVES),
+        summaries=expand(rules.clean.output.summary, wave=WAVES),
+        reliability=expand(rules.reliability.output.reliability, wave=WAVES),
+        cfa_fit=expand(rules.cfa.output.fit, wave=WAVES),
+        segments=expand(rules.gaps.output.segments, wave=WAVES),
         complaints=expand(rules.complaints.output.by_dimension, wave=COMPLAINT_WAVES),
         lib=lib("waves", "invariance", "plots", "labels"),
     output:
@@ -30,7 +30,7 @@ rule waves:
     conda:
         RULE_ENV
     params:
-        waves=list(WAVES.index),
+        waves=list(WAVES),
         complaint_waves=COMPLAINT_WAVES,
         instrument=config["instrument"],
         measures=config["measures"],
