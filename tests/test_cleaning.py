@@ -5,6 +5,8 @@ Surveys are the small valid export of test_io.py (data rows on lines 2..) with p
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from test_io import COLUMNS, INSTRUMENT, options, small_survey
 from servqual.cleaning import RULE_ORDER, clean_survey, longest_run, provenance, write_outputs
 from servqual.instrument import Scale
 from servqual.io import read_survey
+from servqual.privacy import pseudonym, pseudonymise
 
 SALT = b"test-salt"
 
@@ -224,6 +227,17 @@ def test_pseudonymised_personal_data(tmp_path: Path) -> None:
     _, result = clean(small_survey(), tmp_path, columns=columns)
     assert result.responses["name_pseudonym"].str.fullmatch(r"P[0-9a-f]{12}").all()
     assert result.responses["respondent"].str.fullmatch(r"R[0-9a-f]{12}").all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    salt=st.binary(max_size=150),  # shorter than, equal to and longer than SHA-256's 64-byte block
+    values=st.lists(st.text(max_size=30).filter(lambda text: text.strip()), min_size=1, max_size=5),
+)
+def test_column_pseudonyms_are_the_standard_hmac_of_each_value(salt: bytes, values: list[str]) -> None:
+    expected = ["R" + hmac.new(salt, v.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:12] for v in values]
+    assert pseudonymise(pd.Series(values), salt).tolist() == expected
+    assert [pseudonym(v, salt) for v in values] == expected
 
 
 def test_outputs_are_typed_and_provenance_complete(tmp_path: Path) -> None:

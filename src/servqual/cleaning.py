@@ -225,10 +225,13 @@ def _rules(
     if options["max_missing_share"] is not None:
         rules["too_many_missing"] = too_many_missing(values, instrument, options["max_missing_share"])
     straight, long_string = options["straightlining"], options["long_string"]
+    if straight["enabled"] or long_string["enabled"]:
+        # Both rules read the longest runs: find them once for the measures either names.
+        runs = _runs(values, instrument, [*straight["measures"], *long_string["measures"]])
     if straight["enabled"]:
-        rules["straightlining"] = straightlining(values, instrument, straight["measures"])
+        rules["straightlining"] = straightlining(_held(runs, straight["measures"]), len(instrument.item_ids))
     if long_string["enabled"]:
-        rules["long_string"] = long_strings(values, instrument, long_string["measures"], long_string["max_run"])
+        rules["long_string"] = long_strings(_held(runs, long_string["measures"]), long_string["max_run"])
     if instrument.has_importance and options["importance_sum"]["action"] == "exclude":
         rules["importance_sum"] = importance_off(values[instrument.importance_columns], options["importance_sum"]["tolerance"])
     return rules
@@ -249,11 +252,14 @@ def duplicate_ids(ids: pd.Series, line: np.ndarray) -> Rule:
     >>> rule.mask.tolist(), rule.detail.tolist()
     ([False, False, True, False, False], ['respondent id first used at line 2'])
     """
-    ids = ids.str.strip().reset_index(drop=True)
-    given = ids.ne("").to_numpy()
-    repeated = ids.duplicated().to_numpy() & given
-    first_line = pd.Series(line[given & ~repeated], index=ids[given & ~repeated])
-    return _rule(repeated, "respondent id first used at line " + ids[repeated].map(first_line).astype(str))
+    ids = ids.str.strip()
+    # Integer codes compare much faster than strings. factorize numbers the ids in order of first
+    # appearance, so the rows where each id first appears come in the order of its code.
+    codes = pd.factorize(ids.mask(ids.eq("")))[0]
+    seen = pd.Series(codes).duplicated().to_numpy()
+    repeated = seen & (codes >= 0)
+    first_line = line[~seen & (codes >= 0)]
+    return _rule(repeated, "respondent id first used at line " + pd.Series(first_line[codes[repeated]]).astype(str))
 
 
 def duplicate_answers(values: pd.DataFrame, line: np.ndarray) -> Rule:
@@ -344,22 +350,25 @@ def longest_run(block: np.ndarray) -> np.ndarray:
 
 def _runs(values: pd.DataFrame, instrument: Instrument, measures: list[str]) -> pd.DataFrame:
     """Longest run per row for each listed measure the instrument holds."""
-    held = [m for m in measures if m in instrument.item_measures]
+    held = [m for m in dict.fromkeys(measures) if m in instrument.item_measures]
     return pd.DataFrame({m: longest_run(values[instrument.columns(m)].to_numpy()) for m in held}, index=values.index)
 
 
-def straightlining(values: pd.DataFrame, instrument: Instrument, measures: list[str]) -> Rule:
-    """Rows giving the same answer to every item of any listed measure (Meade & Craig 2012)."""
-    n_items = len(instrument.item_ids)
-    full = _runs(values, instrument, measures).eq(n_items)
+def _held(runs: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    return runs[[m for m in measures if m in runs.columns]]
+
+
+def straightlining(runs: pd.DataFrame, n_items: int) -> Rule:
+    """Rows giving the same answer to every item of any measure (Meade & Craig 2012), from the
+    longest runs per row and measure (:func:`longest_run`) of measures of ``n_items`` items."""
+    full = runs.eq(n_items)
     mask = full.any(axis=1)
     return _rule(mask, f"same answer to all {n_items} items of " + join_flags(full[mask]))
 
 
-def long_strings(values: pd.DataFrame, instrument: Instrument, measures: list[str], max_run: int) -> Rule:
-    """Rows whose longest run of identical consecutive answers in a listed measure exceeds
-    ``max_run`` (the long-string index; Johnson 2005, Curran 2016)."""
-    runs = _runs(values, instrument, measures)
+def long_strings(runs: pd.DataFrame, max_run: int) -> Rule:
+    """Rows whose longest run of identical consecutive answers in a measure exceeds ``max_run``
+    (the long-string index; Johnson 2005, Curran 2016), from the longest runs per row and measure."""
     mask = runs.max(axis=1).gt(max_run)
     longest = as_text(runs[mask].max(axis=1))
     detail = "long string: " + longest + " identical answers in a row in " + runs[mask].idxmax(axis=1).astype(str)

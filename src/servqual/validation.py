@@ -98,10 +98,18 @@ def parse_numeric(raw: RawSurvey, columns: Mapping[str, str], missing_codes: Ite
     return pd.DataFrame(out, index=raw.frame.index, columns=list(columns.values()), copy=False)
 
 
-def _to_float(text: pa.Array, codes: pa.Array) -> np.ndarray:
-    """Missing codes to null, the rest cast to float (ArrowInvalid on any other text)."""
-    kept = pc.if_else(pc.is_in(text, value_set=codes), pa.scalar(None, text.type), text)
-    return pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
+def _to_float(text: pa.Array | pa.ChunkedArray, codes: pa.Array) -> np.ndarray:
+    """Missing codes to null, the rest cast to float (ArrowInvalid on any other text).
+
+    A column holds few distinct texts (the scale points and the codes), so each is matched and
+    parsed once, then spread over the rows by its dictionary index.
+    """
+    encoded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
+    distinct = encoded.dictionary
+    kept = pc.if_else(pc.is_in(distinct, value_set=codes), pa.scalar(None, distinct.type), distinct)
+    # Index len(distinct), past the end, is the NaN appended for rows that were null already.
+    numbers = np.append(pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False), np.nan)
+    return numbers[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
 
 
 def _not_numeric(raw: RawSurvey, column: str, text: pa.Array, codes: pa.Array) -> str:
