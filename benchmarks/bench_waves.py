@@ -11,6 +11,11 @@ and Snakemake's own start-up on a one-rule workflow whose target exists, measure
 run. Prints each wall time, the jobs executed, the add-a-wave / full-run ratio and the
 no-op / start-up ratio (target: no-op under 1.5 times the start-up).
 
+For scale, it also times Snakemake's no-op on a synthetic workflow of the same size and none of
+this workflow's code: as many jobs, in chains as long as a wave's, writing as many files, each
+with a parameter and reading the outputs of the job before it. The difference between that and
+the start-up is what Snakemake itself spends on a DAG of this size.
+
     python benchmarks/bench_waves.py                 # 20 waves of 2,000 (the issue's size)
     python benchmarks/bench_waves.py --waves 3 --n 300 --keep /tmp/bench-waves
 """
@@ -46,6 +51,21 @@ def snakemake(folder: Path, *args: str, snakefile: str = "Snakefile") -> tuple[f
     return wall, int(done[-1]) if done else 0
 
 
+def synthetic_workflow(folder: Path, jobs: int, files: int, chain: int) -> str:
+    """Snakefile of ``jobs`` shell jobs in chains of ``chain`` rules, ``files`` outputs in all."""
+    per_job = max(1, round(files / jobs))
+    chains = [f"c{i}" for i in range(max(1, jobs // chain))]
+    lines = [f"CHAINS = {chains!r}", "", "rule all:",
+             f"    input: expand('synthetic/{{c}}/r{chain - 1}_0.txt', c=CHAINS)", ""]
+    for r in range(chain):
+        outputs = ", ".join(f"o{k}='synthetic/{{c}}/r{r}_{k}.txt'" for k in range(per_job))
+        inputs = ", ".join(f"'synthetic/{{c}}/r{r - 1}_{k}.txt'" for k in range(per_job))
+        lines += [f"rule r{r}:", *([f"    input: {inputs}"] if r else []), f"    output: {outputs}",
+                  "    params: options={'seed': 1}", "    shell: 'touch {output}'", ""]
+    (folder / "synthetic.smk").write_text("\n".join(lines), encoding="utf-8")
+    return "synthetic.smk"
+
+
 def write_wave(folder: Path, index: int, n: int) -> str:
     path = folder / f"data/raw/w{index:02d}/survey.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,6 +99,10 @@ def main() -> None:
 
     full, full_jobs = snakemake(folder)
     noop = min(snakemake(folder)[0] for _ in range(3))
+    files = len(list((folder / ".snakemake/metadata").iterdir()))
+    synthetic = synthetic_workflow(folder, full_jobs, files, chain=round((full_jobs - 3) / args.waves))
+    snakemake(folder, snakefile=synthetic)
+    floor = min(snakemake(folder, snakefile=synthetic)[0] for _ in range(3))
     sheet.write_text(header + "".join(rows) + write_wave(folder, args.waves + 1, args.n), encoding="utf-8")
     added, added_jobs = snakemake(folder)
 
@@ -87,8 +111,10 @@ def main() -> None:
     print(f"no-op rerun         {noop:8.1f} s  0 jobs")
     print(f"add wave {args.waves + 1:<10} {added:8.1f} s  {added_jobs} jobs")
     print(f"snakemake start-up  {startup:8.1f} s  (one-rule workflow, target present)")
+    print(f"synthetic no-op     {floor:8.1f} s  (same size: {full_jobs} jobs, {files} files, no code)")
     print(f"add-a-wave / full run = {added / full:.3f}")
     print(f"no-op / start-up      = {noop / startup:.2f}  (target < 1.5)")
+    print(f"synthetic / start-up  = {floor / startup:.2f}  (Snakemake's own cost of a DAG this size)")
     if not args.keep:
         shutil.rmtree(folder)
 
