@@ -1036,7 +1036,9 @@ def htmt(data: pd.DataFrame, item_dimension: Mapping[str, str]) -> pd.DataFrame:
     small = [d for d in dims if list(item_dimension.values()).count(d) < 2]
     if small:
         raise ValueError(f"HTMT needs at least two items per dimension; too few in {small}")
-    r = data[items].dropna().corr().to_numpy()
+    x = data[items].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant item: NaN, as pandas gives
+        r = np.corrcoef(x[~np.isnan(x).any(axis=1)], rowvar=False)
     member = np.array([[item_dimension[i] == d for i in items] for d in dims])
 
     def mono(a: np.ndarray) -> float:

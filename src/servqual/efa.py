@@ -121,12 +121,12 @@ def item_correlations(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
     _check_items(items)
     if missing not in MISSING_POLICIES:
         raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
-    values = items.astype(float)
+    values = items.to_numpy(dtype=float)
     if missing == "listwise":
-        values = values.dropna()
+        values = values[~np.isnan(values).any(axis=1)]
         n = len(values)
     else:
-        answered = values.notna().to_numpy(dtype=float)
+        answered = (~np.isnan(values)).astype(float)
         counts = answered.T @ answered
         n = int(counts[~np.eye(len(counts), dtype=bool)].min())
     p = values.shape[1]
@@ -135,12 +135,21 @@ def item_correlations(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
             f"too few respondents: {n} usable under {missing} deletion for {p} items "
             f"(need more respondents than items)"
         )
-    constant = values.columns[values.std(ddof=1).fillna(0.0).to_numpy() == 0.0].tolist()
+    observed = ~np.isnan(values)
+    highest = np.where(observed, values, -np.inf).max(axis=0)
+    spread = highest - np.where(observed, values, np.inf).min(axis=0)
+    constant = items.columns[~(spread > 0)].tolist()  # one value, or none
     if constant:
         raise EFAError(
             f"items without variance cannot be correlated: {', '.join(map(str, constant))}"
         )
-    r = values.corr(method="pearson")
+    if missing == "listwise":
+        # Complete rows: one matrix product (BLAS), not pandas' pair-by-pair loop.
+        matrix = np.corrcoef(values, rowvar=False)
+        np.fill_diagonal(matrix, 1.0)
+        r = pd.DataFrame(matrix, index=items.columns, columns=items.columns)
+    else:
+        r = pd.DataFrame(values, columns=items.columns).corr(method="pearson")
     if r.isna().to_numpy().any():
         raise EFAError("some item pairs have no respondents in common or no variance in common")
     smallest = np.linalg.eigvalsh(r.to_numpy())[0]

@@ -104,13 +104,13 @@ def dimension_scores(items: pd.DataFrame, dimensions: Mapping[str, str]) -> pd.D
     was answered. Columns are the dimension ids in instrument order.
     """
     item_dimension = pd.Series(dimensions)
-    return pd.DataFrame(
-        {
-            dim: items[item_dimension.index[item_dimension == dim]].mean(axis=1)
-            for dim in dimension_ids(dimensions)
-        },
-        index=items.index,
-    )
+    scores = {}
+    for dim in dimension_ids(dimensions):
+        values = items[item_dimension.index[item_dimension == dim]].to_numpy(dtype=float)
+        observed = ~np.isnan(values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores[dim] = np.where(observed, values, 0.0).sum(axis=1) / observed.sum(axis=1)
+    return pd.DataFrame(scores, index=items.index)
 
 
 def mean_confidence_intervals(frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -122,13 +122,20 @@ def mean_confidence_intervals(frame: pd.DataFrame, confidence: float = 0.95) -> 
     -------
     DataFrame indexed by the columns of ``frame`` with columns n, mean, sd, ci_low, ci_high.
     """
-    n = frame.count()
-    mean = frame.mean()
-    sd = frame.std(ddof=1)
+    # Column by column on numpy arrays: pandas' NaN-aware reductions copy the whole frame for
+    # each statistic, which costs seconds at a million respondents.
+    n, mean, sd = (np.zeros(frame.shape[1]) for _ in range(3))
+    for j in range(frame.shape[1]):
+        values = frame.iloc[:, j].to_numpy(dtype=float)
+        values = values[~np.isnan(values)]
+        n[j] = values.size
+        mean[j] = values.mean() if values.size else np.nan
+        sd[j] = values.std(ddof=1) if values.size > 1 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
     return pd.DataFrame(
-        {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+        {"n": n.astype(int), "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half},
+        index=frame.columns,
     )
 
 
@@ -211,21 +218,24 @@ def wilcoxon_signed_rank(
     d = d[~np.isnan(d)]
     if zero_method == "wilcox":
         d = d[d != 0]
-    zero = d == 0
-    n, n_zero = d.size, int(zero.sum())
-    magnitude = np.abs(d)
-    ranks = stats.rankdata(magnitude)
-    r_plus, r_minus = ranks[d > 0].sum(), ranks[d < 0].sum()
+    # Ranks of |d| by distinct value (one sort; rating gaps take few values): a value's average
+    # rank is the count below it plus (its count + 1) / 2.
+    magnitudes, value_of, ties = np.unique(np.abs(d), return_inverse=True, return_counts=True)
+    average_rank = np.cumsum(ties) - (ties - 1) / 2
+    positive = np.bincount(value_of[d > 0], minlength=magnitudes.size)
+    negative = np.bincount(value_of[d < 0], minlength=magnitudes.size)
+    n, n_zero = d.size, int(ties[0]) if magnitudes.size and magnitudes[0] == 0 else 0
+    r_plus, r_minus = float(positive @ average_rank), float(negative @ average_rank)
+    zero_ranks = n_zero * (n_zero + 1) / 2
     mean = n * (n + 1) / 4
     variance = n * (n + 1) * (2 * n + 1) / 24
     if zero_method == "pratt":
         mean -= n_zero * (n_zero + 1) / 4
         variance -= n_zero * (n_zero + 1) * (2 * n_zero + 1) / 24
-        magnitude = magnitude[~zero]
+        ties = ties[1:] if n_zero else ties
     elif zero_method == "zsplit":
-        r_plus += ranks[zero].sum() / 2
-        r_minus += ranks[zero].sum() / 2
-    ties = np.unique(magnitude, return_counts=True)[1]
+        r_plus += zero_ranks / 2
+        r_minus += zero_ranks / 2
     variance -= np.sum(ties**3 - ties) / 48
     if variance <= 0:
         z = p = rank_biserial = np.nan
@@ -286,8 +296,12 @@ def _paired_complete(
     Masking keeps a dimension gap equal to P-score minus comparison-score over the same items.
     """
     items = list(dimensions)
-    both = comparison[items].notna() & perceptions[items].notna()
-    return comparison[items].where(both), perceptions[items].where(both)
+    c = comparison[items].to_numpy(dtype=float, copy=True)
+    p = perceptions[items].to_numpy(dtype=float, copy=True)
+    missing = np.isnan(c) | np.isnan(p)
+    c[missing] = p[missing] = np.nan
+    return (pd.DataFrame(c, index=comparison.index, columns=items),
+            pd.DataFrame(p, index=perceptions.index, columns=items))
 
 
 def _labels(columns: pd.Index, dimensions: Mapping[str, str], level: str) -> pd.DataFrame:
@@ -380,18 +394,19 @@ def paired_gap_tests(
         c, p = dimension_scores(c, dimensions), dimension_scores(p, dimensions)
     d = p - c
     summary = mean_confidence_intervals(d, confidence)
+    c_summary, p_summary = mean_confidence_intervals(c), mean_confidence_intervals(p)
     ranks = [wilcoxon_signed_rank(d[col].to_numpy(), zero_method) for col in d.columns]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = summary["mean"] / (summary["sd"] / np.sqrt(summary["n"]))
         p_t = 2 * stats.t.sf(np.abs(t), summary["n"] - 1)
-        d_av = summary["mean"] / ((c.std(ddof=1) + p.std(ddof=1)) / 2)
+        d_av = summary["mean"] / ((c_summary["sd"] + p_summary["sd"]) / 2)
     p_w = np.array([r.p for r in ranks])
     table = _labels(d.columns, dimensions, level).assign(
         measure_pair=measure_pair,
         level=level,
         n=summary["n"].to_numpy(),
-        mean_e=c.mean().to_numpy(),
-        mean_p=p.mean().to_numpy(),
+        mean_e=c_summary["mean"].to_numpy(),
+        mean_p=p_summary["mean"].to_numpy(),
         gap=summary["mean"].to_numpy(),
         gap_sd=summary["sd"].to_numpy(),
         gap_ci_low=summary["ci_low"].to_numpy(),

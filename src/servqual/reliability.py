@@ -659,9 +659,9 @@ def _weighted_moments(
     """Pairwise-complete covariances and correlations of ``data`` (n, k) under case weights (B, n).
 
     Bootstrap resamples are weights (how often each row was drawn); ``None`` stands for one set
-    of weights of ones, the sample moments (B = 1). Correlations are R's ``cor(use="pairwise")``: each pair's means and SDs come
-    from the rows where both items are answered. Returns covariances, correlations and pairwise
-    counts, each (B, k, k).
+    of weights of ones, the sample moments (B = 1). Correlations are R's
+    ``cor(use="pairwise")``: each pair's means and SDs come from the rows where both items are
+    answered. Returns covariances, correlations and pairwise counts, each (B, k, k).
     """
     observed = ~np.isnan(data)
     complete = bool(observed.all())

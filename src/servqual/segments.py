@@ -105,9 +105,39 @@ def kruskal_wallis(groups: Mapping[str, Sequence[float]]) -> KruskalWallisResult
     (Tomczak & Tomczak 2014, Trends in Sport Sciences 21(1)).
     """
     arrays = _as_arrays(groups)
-    h, p = stats.kruskal(*arrays.values())
-    total = sum(v.size for v in arrays.values())
-    return KruskalWallisResult(float(h), len(arrays) - 1, float(p), float(h / (total - 1)))
+    return _kruskal_from_ranks(_PooledRanks.of(arrays))
+
+
+@dataclass(frozen=True)
+class _PooledRanks:
+    """Average ranks of the pooled groups (in group order) and the sizes of the tie groups."""
+
+    ranks: np.ndarray
+    ties: np.ndarray
+    sizes: np.ndarray
+
+    @classmethod
+    def of(cls, arrays: Mapping[str, np.ndarray]) -> _PooledRanks:
+        # One sort by distinct value (ratings and gaps take few): a value's average rank is the
+        # count below it plus (its count + 1) / 2, as scipy's rankdata gives.
+        pooled = np.concatenate(list(arrays.values()))
+        _, value_of, ties = np.unique(pooled, return_inverse=True, return_counts=True)
+        ranks = (np.cumsum(ties) - (ties - 1) / 2)[value_of]
+        return cls(ranks, ties.astype(float), np.array([v.size for v in arrays.values()]))
+
+    def mean_ranks(self) -> np.ndarray:
+        starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+        return np.add.reduceat(self.ranks, starts) / self.sizes
+
+
+def _kruskal_from_ranks(pooled: _PooledRanks) -> KruskalWallisResult:
+    """H (tie-corrected, as scipy.stats.kruskal and R), its chi-square p and epsilon^2."""
+    total = pooled.ranks.size
+    h = 12 / (total * (total + 1)) * np.sum(pooled.mean_ranks() ** 2 * pooled.sizes) - 3 * (total + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):  # all values tied: H undefined
+        h /= 1 - np.sum(pooled.ties**3 - pooled.ties) / (float(total) ** 3 - total)
+    df = pooled.sizes.size - 1
+    return KruskalWallisResult(float(h), df, float(stats.chi2.sf(h, df)), float(h / (total - 1)))
 
 
 def games_howell(groups: Mapping[str, Sequence[float]]) -> pd.DataFrame:
@@ -147,16 +177,15 @@ def dunn_test(groups: Mapping[str, Sequence[float]], p_adjust: str = "holm") -> 
     p, p_adj.
     """
     arrays = _as_arrays(groups)
-    pooled = np.concatenate(list(arrays.values()))
-    ranks = stats.rankdata(pooled)
-    total = pooled.size
-    ties = np.unique(pooled, return_counts=True)[1]
-    variance = total * (total + 1) / 12 - np.sum(ties**3 - ties) / (12 * (total - 1))
-    bounds = np.cumsum([0] + [v.size for v in arrays.values()])
-    mean_ranks = {
-        name: ranks[start:stop].mean()
-        for name, start, stop in zip(arrays, bounds[:-1], bounds[1:])
-    }
+    return _dunn_from_ranks(arrays, _PooledRanks.of(arrays), p_adjust)
+
+
+def _dunn_from_ranks(
+    arrays: Mapping[str, np.ndarray], pooled: _PooledRanks, p_adjust: str
+) -> pd.DataFrame:
+    total = pooled.ranks.size
+    variance = total * (total + 1) / 12 - np.sum(pooled.ties**3 - pooled.ties) / (12 * (total - 1))
+    mean_ranks = dict(zip(arrays, pooled.mean_ranks()))
     rows = []
     for a, b in combinations(arrays, 2):
         se = np.sqrt(variance * (1 / arrays[a].size + 1 / arrays[b].size))
@@ -170,37 +199,48 @@ def dunn_test(groups: Mapping[str, Sequence[float]], p_adjust: str = "holm") -> 
 def _compare_one(
     values: pd.Series, labels: pd.Series, min_cell: int, p_adjust: str, confidence: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    observed = values.notna() & labels.notna()
-    # Categorical order if the segment has one, else sorted values (numbers as numbers).
-    levels = [str(v) for v in pd.Categorical(labels[observed]).categories]
-    values, labels = values[observed], labels[observed].astype(str)
-    summary = values.groupby(labels).agg(["count", "mean", "std"]).reindex(levels)
-    summary = summary[summary["count"] > 0]
-    big = summary.index[summary["count"] >= min_cell]
+    observed = (values.notna() & labels.notna()).to_numpy()
+    # Categorical order if the segment has one, else sorted values (numbers as numbers); levels
+    # are compared as text. Integer codes stand for the levels: a million labels as text and
+    # grouped by text take seconds.
+    categorical = pd.Categorical(labels[observed])
+    names = [str(v) for v in categorical.categories]
+    levels = list(dict.fromkeys(names))
+    level_of = np.array([levels.index(name) for name in names], dtype=np.intp)[categorical.codes]
+    x = values.to_numpy(dtype=float)[observed]
+    count = np.bincount(level_of, minlength=len(levels))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        group_mean = np.bincount(level_of, x, minlength=len(levels)) / count
+        squares = np.bincount(level_of, (x - group_mean[level_of]) ** 2, minlength=len(levels))
+        group_sd = np.sqrt(squares / (count - 1))
+    present = count > 0
+    index = pd.Index(np.array(levels, dtype=object)[present])
+    n, mean, sd = count[present], group_mean[present], group_sd[present]
+    big = index[n >= min_cell]
     tested = len(big) >= 2
-    n, mean, sd = summary["count"].to_numpy(), summary["mean"].to_numpy(), summary["std"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
     table = pd.DataFrame(
         {
-            "level_value": summary.index,
+            "level_value": index,
             "n": n.astype(int),
             "mean": mean,
             "sd": sd,
             "ci_low": mean - half,
             "ci_high": mean + half,
-            "tested": summary.index.isin(big) & tested,
+            "tested": index.isin(big) & tested,
         }
     )
     if not tested:
         return table, pd.DataFrame(columns=POSTHOC_COLUMNS)
-    groups = {level: values[labels == level].to_numpy() for level in big}
-    welch, kw = welch_anova(groups), kruskal_wallis(groups)
+    groups = {level: x[level_of == levels.index(level)] for level in big}
+    pooled = _PooledRanks.of(groups)
+    welch, kw = welch_anova(groups), _kruskal_from_ranks(pooled)
     table = table.assign(
         welch_f=welch.f, welch_df1=welch.df1, welch_df2=welch.df2, welch_p=welch.p,
         omega2=welch.omega2, kw_h=kw.h, kw_p=kw.p, epsilon2=kw.epsilon2,
     )
-    gh, dunn = games_howell(groups), dunn_test(groups, p_adjust)
+    gh, dunn = games_howell(groups), _dunn_from_ranks(groups, pooled, p_adjust)
     posthoc = gh[["group_a", "group_b", "diff"]].assign(
         games_howell_p=gh["p"], dunn_z=dunn["z"], dunn_p_adj=dunn["p_adj"]
     )

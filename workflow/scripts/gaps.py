@@ -18,7 +18,11 @@ from servqual.segments import POSTHOC_COLUMNS, SEGMENT_COLUMNS, segment_gap_comp
 p = snakemake.params
 o = p.options
 instrument = instrument_from_config(p.instrument, p.measures)
-responses = pd.read_parquet(snakemake.input.responses)
+# Only the columns analysed are read: the pseudonym column alone costs seconds at a million respondents.
+columns = instrument.rating_columns() + list(p.segments or [])
+columns += instrument.importance_columns if instrument.has_importance else []
+columns += [OVERALL] if instrument.has_overall else []
+responses = pd.read_parquet(snakemake.input.responses, columns=columns)
 frames = measure_frames(responses, instrument, with_gap=False)
 dims = instrument.item_dimension
 E, P = frames.get("expectation"), frames["perception"]

@@ -14,7 +14,8 @@ from servqual.reliability import reliability_tables  # noqa: E402
 
 p = snakemake.params
 instrument = instrument_from_config(p.instrument, p.measures)
-responses = pd.read_parquet(snakemake.input.responses)
+# Only the ratings are read: the pseudonym column alone costs seconds at a million respondents.
+responses = pd.read_parquet(snakemake.input.responses, columns=instrument.rating_columns())
 scales, items = reliability_tables(
     measure_frames(responses, instrument),
     instrument.item_dimension,
