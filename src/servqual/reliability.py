@@ -232,8 +232,24 @@ def scale_reliability(
     """
     _check_items(items)
     _check_options(missing, n_boot, ci)
-    moments = _moments(items, missing)
-    k, n = items.shape[1], moments.n
+    return _scale_reliability(
+        items.columns, _moments(items, missing), missing, n_boot, seed, ci, threshold, drop_gain,
+        BLB_MIN_N if blb_min_n is None else blb_min_n,
+    )
+
+
+def _scale_reliability(
+    names: pd.Index,
+    moments: _Moments,
+    missing: str,
+    n_boot: int,
+    seed,
+    ci: float,
+    threshold: float,
+    drop_gain: float,
+    blb_min_n: int,
+) -> ScaleReliability:
+    k, n = len(names), moments.n
     flags: list[str] = []
     if k < 2 or n < 3:
         flags.append(f"too few items (k = {k} < 2)" if k < 2 else f"too few respondents (n = {n})")
@@ -249,13 +265,11 @@ def scale_reliability(
     lower = corr[np.tril_indices(k, -1)]
     feldt = feldt_interval(alpha, n, k, ci=ci)
     duhachek = duhachek_interval(cov, n, ci=ci)
-    boot = _bootstrap(
-        moments, n_boot, seed, ci, BLB_MIN_N if blb_min_n is None else blb_min_n, (alpha, omega)
-    )
+    boot = _bootstrap(moments, n_boot, seed, ci, blb_min_n, (alpha, omega))
 
     rest_r, alpha_drop = _item_rest_and_alpha_drop(cov)
     flags += _scale_flags(
-        items.columns, alpha, omega, threshold, constant, rest_r, alpha_drop, drop_gain, lambda6
+        names, alpha, omega, threshold, constant, rest_r, alpha_drop, drop_gain, lambda6
     )
     flags += boot.flags
     return ScaleReliability(
@@ -327,8 +341,17 @@ def item_reliability(
     _check_missing(missing)
     if (scale_min is None) != (scale_max is None):
         raise ValueError("give both scale_min and scale_max, or neither")
-    moments = _moments(items, missing)
-    k = items.shape[1]
+    return _item_table(items.columns, _moments(items, missing), scale_min, scale_max, drop_gain)
+
+
+def _item_table(
+    names: pd.Index,
+    moments: _Moments,
+    scale_min: int | None,
+    scale_max: int | None,
+    drop_gain: float,
+) -> pd.DataFrame:
+    k = len(names)
     cov = moments.cov
     if k >= 2 and moments.n >= 3:
         rest_r, alpha_drop = _item_rest_and_alpha_drop(cov)
@@ -342,7 +365,7 @@ def item_reliability(
     mean, std = (np.mean, np.std) if complete else (np.nanmean, np.nanstd)
     table = pd.DataFrame(
         {
-            "item": items.columns.astype(str),
+            "item": names.astype(str),
             "n": answered,
             "mean": mean(data, axis=0) if len(data) else np.nan,
             "sd": std(data, axis=0, ddof=1) if len(data) > 1 else np.nan,
@@ -540,21 +563,26 @@ def reliability_tables(
         :func:`item_reliability` with ``freq_<scale_min>`` .. ``freq_<scale_max>``.
     """
     _check_dimensions(measures, item_dimension)
+    _check_options(missing, n_boot, ci)
     scale_rows, item_frames = [], []
     for measure, frame in measures.items():
+        _check_items(frame[list(item_dimension)])
         pair = difference_pairs.get(measure)
         is_difference = pair is not None
         has_components = is_difference and all(name in measures for name in pair)
         for dimension, columns in _scales(item_dimension):
-            result = scale_reliability(
-                frame[columns],
-                missing=missing,
-                n_boot=n_boot,
-                seed=[seed, zlib.crc32(f"{measure}/{dimension}".encode())],
-                ci=ci,
-                threshold=threshold,
-                drop_gain=drop_gain,
-                blb_min_n=blb_min_n,
+            # One pass over the respondents per scale serves the scale and its item table.
+            moments = _moments(frame[columns], missing)
+            result = _scale_reliability(
+                pd.Index(columns),
+                moments,
+                missing,
+                n_boot,
+                [seed, zlib.crc32(f"{measure}/{dimension}".encode())],
+                ci,
+                threshold,
+                drop_gain,
+                BLB_MIN_N if blb_min_n is None else blb_min_n,
             )
             rho = (
                 difference_score_reliability(
@@ -572,12 +600,12 @@ def reliability_tables(
                 }
             )
             # Difference scores do not lie on the rating scale: no frequencies, no off-scale flag.
-            table = item_reliability(
-                frame[columns],
-                scale_min=None if is_difference else scale_min,
-                scale_max=None if is_difference else scale_max,
-                missing=missing,
-                drop_gain=drop_gain,
+            table = _item_table(
+                pd.Index(columns),
+                moments,
+                None if is_difference else scale_min,
+                None if is_difference else scale_max,
+                drop_gain,
             )
             if is_difference:
                 for point in range(int(scale_min), int(scale_max) + 1):
