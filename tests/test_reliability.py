@@ -658,6 +658,8 @@ def test_bag_of_little_bootstraps_is_seeded():
     assert runs[0].alpha_boot_low != runs[2].alpha_boot_low
     assert runs[0].boot_method.startswith("bag of little bootstraps")
     assert "(n > 1,000)" in runs[0].boot_method
+    # At least 100 resamples per subset: 300 resamples make 3 subsets, not 10.
+    assert "300 resamples of n = 3,000 from 3 subsets of b = 122 rows" in runs[0].boot_method
 
 
 def test_bootstrap_method_follows_the_threshold_and_shares_out_resamples():
