@@ -1,7 +1,7 @@
 """The example study on a real one-node SLURM cluster (tests/cluster/run_slurm_test.py): jobs go
 through sbatch and show in sacct, outputs equal a local run's, a job cancelled mid-run is redone
 by --rerun-incomplete. Needs root and apt-get (it installs slurm-wlm, slurmdbd, munge and
-mariadb-server); elsewhere it is skipped with the reason printed. Takes about 5 minutes."""
+mariadb-server); elsewhere it is skipped with the reason printed. Takes about 7 minutes."""
 
 from __future__ import annotations
 
