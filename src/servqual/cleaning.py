@@ -485,8 +485,9 @@ def _assemble(
     taken = sorted({n for n in names if names.count(n) > 1})
     if taken:
         raise SurveyFormatError(f"{raw.path}: raw columns {taken} would clash with output columns of the same name; rename them")
-    frame = pd.concat([pd.DataFrame(front), raw.frame[extras], scored], axis=1)
-    return frame[kept].reset_index(drop=True)
+    # Each part is cut to the kept rows before they are joined: one copy of the frame, not two.
+    parts = [pd.DataFrame(front), raw.frame[extras], scored]
+    return pd.concat([part[kept].reset_index(drop=True) for part in parts], axis=1)
 
 
 def _warnings(
