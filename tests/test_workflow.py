@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -18,7 +19,7 @@ from servqual.instrument import instrument_from_config
 from servqual.simulate import simulate_survey
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW = ["Snakefile", "workflow", "src", "notebooks"]
+WORKFLOW = ["Snakefile", "workflow", "src", "notebooks", "profiles"]
 STUDY = ["config", "data/raw"]
 PERSONAL = ["resp_id", "name", "phone", "email", "id_number"]
 
@@ -133,6 +134,29 @@ def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
     per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "figures", "provenance", "report_wave"]
     assert planned_jobs(result) == {**dict.fromkeys(per_wave, 1), "waves": 1, "report_waves": 1, "all": 1}
     assert "wave=wave1" not in result.stdout and "wave=wave2" not in result.stdout
+
+
+def test_the_study_and_workflow_moved_to_another_path_rerun_nothing(example, tmp_path):
+    moved = tmp_path / "elsewhere" / "study"
+    shutil.copytree(example, moved, symlinks=True)  # with .snakemake, modification times kept
+    assert planned_jobs(snakemake("-n", cwd=moved)) == {}
+
+
+def test_a_fresh_clone_of_the_workflow_at_another_path_reruns_nothing(example, tmp_path):
+    """A team member runs the study with their own checkout: every file of the workflow is newer
+    than the outputs and sits at another path. Only a change of content reruns a job."""
+    clone = tmp_path / "clone"
+    copy_tree(WORKFLOW, clone)
+    later = max(p.stat().st_mtime for p in (example / "reports").rglob("*")) + 3600
+    for path in clone.rglob("*"):
+        os.utime(path, (later, later))
+    run = ["-n", "--snakefile", str(clone / "Snakefile"), "--directory", str(example)]
+    assert planned_jobs(snakemake(*run, cwd=tmp_path)) == {}
+    script = clone / "workflow/scripts/efa.py"
+    script.write_text(script.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    jobs = planned_jobs(snakemake(*run, cwd=tmp_path))
+    # The EFA tables feed the wave's figures and report, not the cross-wave step.
+    assert jobs == {"efa": 2, "figures": 2, "report_wave": 2, "all": 1}
 
 
 def test_touching_a_raw_file_without_changing_it_reruns_nothing(example):
@@ -386,3 +410,73 @@ def test_chinese_labels_render_without_missing_glyphs(tmp_path):
         fig.savefig(tmp_path / "zh.png")
         plots.radar(descriptives, labels, "雷达图").savefig(tmp_path / "radar.png")
     plt.close("all")
+
+
+# --- The same results on every CPU -------------------------------------------------------------
+# OpenBLAS picks a kernel per CPU, and OPENBLAS_CORETYPE makes it pick another, as numpy would on
+# a user's machine. "own" is the kernel this machine picks by itself.
+KERNELS = ["Prescott", "Haswell", "own"]
+ANALYSES_ONLY = ["--omit-from", "figures", "provenance", "report_wave", "report_waves"]
+
+
+def kernel_env(kernel: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
+    return env if kernel == "own" else {**env, "OPENBLAS_CORETYPE": kernel}
+
+
+def blas_kernel(env: dict[str, str]) -> str | None:
+    """The kernel OpenBLAS runs under this environment, or None where it cannot run here."""
+    probe = "import numpy, threadpoolctl; print(threadpoolctl.threadpool_info()[0]['architecture'])"
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def runnable_kernel(kernel: str) -> str:
+    found = blas_kernel(kernel_env(kernel))
+    if found is None:
+        pytest.skip(f"OpenBLAS kernel {kernel} does not run on this CPU")
+    return found
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_simulator_gives_the_same_bytes_under_every_blas_kernel(kernel, tmp_path):
+    runnable_kernel(kernel)
+    out = tmp_path / "survey.csv"
+    command = [sys.executable, "-m", "servqual.simulate", "--n", "400", "--wave", "1", "--seed", "20260302"]
+    subprocess.run([*command, "--out", str(out)], env=kernel_env(kernel), check=True)
+    assert out.read_bytes() == (ROOT / "data/raw/wave1/survey.csv").read_bytes()
+
+
+def study_tables(root: Path) -> dict[str, pd.DataFrame]:
+    return {str(p.relative_to(root)): pd.read_csv(p) for p in sorted((root / "reports").rglob("tables/*.csv"))}
+
+
+def assert_same_tables(expected: dict[str, pd.DataFrame], found: dict[str, pd.DataFrame], kernel: str) -> None:
+    """Text columns equal; numbers equal to 1e-9 (relative to their size where above 1)."""
+    assert sorted(found) == sorted(expected)
+    for name, table in expected.items():
+        other = found[name]
+        assert list(other.columns) == list(table.columns), name
+        numeric = table.select_dtypes("number").columns
+        pd.testing.assert_frame_equal(other.drop(columns=numeric), table.drop(columns=numeric), obj=name)
+        for column in numeric:
+            a, b = table[column].to_numpy(float), other[column].to_numpy(float)
+            close = np.isclose(b, a, rtol=1e-9, atol=1e-9, equal_nan=True)
+            assert close.all(), f"{kernel}: {name}, column {column}, rows {np.flatnonzero(~close).tolist()}"
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_example_study_tables_are_the_same_under_every_blas_kernel(example, kernel, tmp_path):
+    """Every table of the example study, computed under another OpenBLAS kernel, equals the run
+    of the `example` fixture (under this environment's kernel) to 1e-9."""
+    architecture = runnable_kernel(kernel)
+    if architecture == blas_kernel(dict(os.environ)):
+        pytest.skip(f"{kernel} runs the kernel of the example run ({architecture}): compared by itself")
+    root = tmp_path / "study"
+    copy_tree(WORKFLOW + STUDY, root)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *ANALYSES_ONLY],
+        cwd=root, capture_output=True, text=True, env={**kernel_env(kernel), "SERVQUAL_SALT": "test-salt"},
+    )
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert_same_tables(study_tables(example), study_tables(root), f"{kernel} ({architecture})")

@@ -130,7 +130,7 @@ def clean_survey(
     >>> simulate_survey(inst, 200, seed=3).to_csv(path, index=False)
     >>> result = clean_survey(read_survey(path), inst, config["columns"], config["cleaning"], b"salt")
     >>> result.summary.set_index("rule")["n"][["rows read", "respondents kept"]].tolist()
-    [203, 183]
+    [203, 179]
     """
     mapping = instrument.raw_to_canonical()
     _check_config(mapping, columns, options)

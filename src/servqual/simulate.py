@@ -202,8 +202,17 @@ def _segments(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
 
 
 def _factor_scores(rng: np.random.Generator, n: int, k: int, r: float) -> np.ndarray:
-    phi = np.full((k, k), r) + np.eye(k) * (1 - r)
-    return rng.multivariate_normal(np.zeros(k), phi, size=n)
+    """Dimension factors with unit variances and common correlation r, as a shared part plus a
+    unique part: eta_d = sqrt(r) g + sqrt(1 - r) z_d gives Var(eta_d) = 1 and Cov = r exactly.
+
+    No matrix is factorised: ``multivariate_normal`` factors Phi by SVD, and Phi's k - 1 equal
+    eigenvalues leave the basis of their eigenspace to the linear-algebra library, so each
+    OpenBLAS kernel drew different respondents from the same seed. Only element-wise IEEE
+    arithmetic is left, which gives the same bits on every CPU.
+    """
+    common = rng.standard_normal((n, 1))
+    unique = rng.standard_normal((n, k))
+    return np.sqrt(r) * common + np.sqrt(1.0 - r) * unique
 
 
 def _segment_shift(population: Population, segments: dict[str, np.ndarray], dim: str) -> np.ndarray:

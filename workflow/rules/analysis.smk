@@ -26,7 +26,6 @@ TABLES = [
 rule reliability:
     input:
         responses=rules.clean.output.responses,
-        lib=lib("reliability", "instrument"),
     output:
         reliability="reports/{wave}/tables/reliability.csv",
         item_table="reports/{wave}/tables/item_reliability.csv",
@@ -37,6 +36,7 @@ rule reliability:
     conda:
         RULE_ENV
     params:
+        code=code_version("reliability", "reliability", "instrument"),
         instrument=config["instrument"],
         measures=config["measures"],
         options=config["reliability"],
@@ -49,7 +49,6 @@ rule reliability:
 rule efa:
     input:
         responses=rules.clean.output.responses,
-        lib=lib("efa", "instrument", "tables"),
     output:
         adequacy="reports/{wave}/tables/efa_adequacy.csv",
         parallel="reports/{wave}/tables/parallel_analysis.csv",
@@ -63,6 +62,7 @@ rule efa:
     conda:
         RULE_ENV
     params:
+        code=code_version("efa", "efa", "instrument", "tables"),
         instrument=config["instrument"],
         measures=config["measures"],
         options=config["efa"],
@@ -74,7 +74,6 @@ rule efa:
 rule cfa:
     input:
         responses=rules.clean.output.responses,
-        lib=lib("cfa", "instrument", "tables"),
     output:
         fit="reports/{wave}/tables/cfa_fit.csv",
         loadings="reports/{wave}/tables/cfa_loadings.csv",
@@ -87,6 +86,7 @@ rule cfa:
     conda:
         RULE_ENV
     params:
+        code=code_version("cfa", "cfa", "instrument", "tables"),
         instrument=config["instrument"],
         measures=config["measures"],
     script:
@@ -96,7 +96,6 @@ rule cfa:
 rule gaps:
     input:
         responses=rules.clean.output.responses,
-        lib=lib("gaps", "priorities", "segments", "descriptives", "instrument"),
     output:
         descriptives="reports/{wave}/tables/descriptives.csv",
         item_gaps="reports/{wave}/tables/gaps_items.csv",
@@ -114,6 +113,9 @@ rule gaps:
     conda:
         RULE_ENV
     params:
+        code=code_version(
+            "gaps", "gaps", "priorities", "segments", "descriptives", "instrument"
+        ),
         instrument=config["instrument"],
         measures=config["measures"],
         segments=config["columns"]["segments"],
@@ -129,7 +131,6 @@ rule priorities:
         item_gaps=rules.gaps.output.item_gaps,
         dimension_gaps=rules.gaps.output.dimension_gaps,
         ipa=rules.gaps.output.ipa,
-        lib=lib("priorities", "interviews"),
     output:
         priorities="reports/{wave}/tables/priorities.csv",
     log:
@@ -141,6 +142,7 @@ rule priorities:
     conda:
         RULE_ENV
     params:
+        code=code_version("priorities", "priorities", "interviews"),
         playbook=config["priorities"]["playbook"],
     script:
         "../scripts/priorities.py"

@@ -1,7 +1,6 @@
 rule clean:
     input:
         survey=survey_file,
-        lib=lib("cleaning"),
     output:
         responses="data/processed/{wave}/responses.parquet",
         exclusions="data/processed/{wave}/exclusions.csv",
@@ -14,6 +13,7 @@ rule clean:
     conda:
         RULE_ENV
     params:
+        code=code_version("clean", "cleaning"),
         instrument=config["instrument"],
         measures=config["measures"],
         columns=config["columns"],

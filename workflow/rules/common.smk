@@ -1,5 +1,6 @@
 import csv
 import functools
+import hashlib
 import os
 import re
 import shlex
@@ -43,10 +44,11 @@ def read_waves_sheet(path):
 
 WAVES = read_waves_sheet(config["waves"])
 
-SRC = Path(workflow.basedir) / "src"
+WORKFLOW_DIR = Path(workflow.basedir)
+SRC = WORKFLOW_DIR / "src"
 LIB = SRC / "servqual"
-# Scripts import the library from this workflow's own src/, the same files that lib() declares
-# as inputs, so a code edit reruns exactly the jobs that run that code (also under --use-conda,
+# Scripts import the library from this workflow's own src/, the same files that code_version()
+# digests, so a code edit reruns exactly the jobs that run that code (also under --use-conda,
 # whose environment holds only third-party packages).
 os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
@@ -115,16 +117,35 @@ def servqual_imports(module):
     return frozenset(found)
 
 
-def lib(*modules):
-    """Library files a rule imports, with everything they import from servqual (transitively),
-    so editing one module reruns exactly the rules that use it."""
+def library_modules(*modules):
+    """Library modules a rule imports, with everything they import from servqual (transitively)."""
     seen, todo = set(), ["__init__", *modules]
     while todo:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
             todo.extend(servqual_imports(name))
-    return sorted(str(LIB / f"{m}.py") for m in seen)
+    return sorted(seen)
+
+
+def code_version(script, *modules, template=None):
+    """Digest of the code behind one step (its adapter script, the library modules it imports
+    and its report template), for the step's `code` parameter.
+
+    Code is declared by content, not as input files: Snakemake records inputs by path and
+    compares scripts by modification time, so a clone of the workflow at another path (or a
+    fresh checkout) would rerun every job. This digest changes exactly when that code does; the
+    default profile turns off the modification-time check of scripts it replaces.
+    """
+    files = [WORKFLOW_DIR / "workflow" / "scripts" / f"{script}.py"]
+    files += [LIB / f"{module}.py" for module in library_modules(*modules)]
+    if template:
+        files.append(WORKFLOW_DIR / "notebooks" / template)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.relative_to(WORKFLOW_DIR).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def survey_file(wildcards):

@@ -9,7 +9,6 @@ rule complaints:
     input:
         register=complaint_log,
         codebook=config["interviews"]["codebook"],
-        lib=lib("complaints", "plots", "privacy", "labels", "tables"),
     output:
         complaints="data/processed/{wave}/complaints.parquet",
         by_dimension="reports/{wave}/tables/complaints_by_dimension.csv",
@@ -40,6 +39,9 @@ rule complaints:
     conda:
         RULE_ENV
     params:
+        code=code_version(
+            "complaints", "complaints", "plots", "privacy", "labels", "tables"
+        ),
         options=config["complaints"],
         dimensions=config["instrument"]["dimensions"],
         language=config["study"]["language"],
@@ -51,7 +53,6 @@ rule sources:
     input:
         triangulation=rules.interviews.output.triangulation,
         complaints=rules.complaints.output.by_dimension,
-        lib=lib("complaints"),
     output:
         joint="reports/{wave}/tables/triangulation_sources.csv",
     log:
@@ -61,5 +62,7 @@ rule sources:
     localrule: True
     conda:
         RULE_ENV
+    params:
+        code=code_version("sources", "complaints"),
     script:
         "../scripts/sources.py"

@@ -10,7 +10,6 @@ rule interviews:
         interviews=interview_files,
         codebook=config["interviews"]["codebook"],
         survey_gaps=rules.gaps.output.dimension_gaps,
-        lib=lib("interviews", "plots", "privacy", "labels", "tables"),
     output:
         segments="data/processed/{wave}/segments.parquet",
         interview_codes="reports/{wave}/tables/interview_codes.csv",
@@ -34,6 +33,9 @@ rule interviews:
     conda:
         RULE_ENV
     params:
+        code=code_version(
+            "interviews", "interviews", "plots", "privacy", "labels", "tables"
+        ),
         folder=lambda wc: WAVES[wc.wave]["interviews"].strip(),
         options=config["interviews"],
         seed=config["analysis"]["seed"],

@@ -2,7 +2,6 @@ rule figures:
     input:
         tables=lambda wc: wave_tables(wc.wave),
         summary=rules.clean.output.summary,
-        lib=lib("figures", "labels"),
     output:
         **figure_outputs(),
     log:
@@ -12,6 +11,7 @@ rule figures:
     conda:
         RULE_ENV
     params:
+        code=code_version("figures", "figures", "labels"),
         names=FIGURES,
         instrument=config["instrument"],
         language=config["study"]["language"],
@@ -23,7 +23,6 @@ rule provenance:
     input:
         unpack(raw_inputs),
         summary=rules.clean.output.summary,
-        lib=lib("provenance"),
     output:
         record="reports/{wave}/provenance.json",
         methods="reports/{wave}/methods.md",
@@ -34,6 +33,7 @@ rule provenance:
     conda:
         RULE_ENV
     params:
+        code=code_version("provenance", "provenance"),
         config=config,
     script:
         "../scripts/provenance.py"
@@ -41,13 +41,11 @@ rule provenance:
 
 rule report_wave:
     input:
-        notebook=Path(workflow.basedir) / "notebooks" / "wave_report.py",
         summary=rules.clean.output.summary,
         exclusions=rules.clean.output.exclusions,
         tables=lambda wc: wave_tables(wc.wave),
         figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
         evidence=evidence_outputs,
-        lib=lib("labels"),
         provenance=rules.provenance.output.record,
         methods=rules.provenance.output.methods,
     output:
@@ -60,6 +58,8 @@ rule report_wave:
     conda:
         RULE_ENV
     params:
+        code=code_version("report", "labels", template="wave_report.py"),
+        template="wave_report.py",
         parameters=lambda wc, input: {
             "wave": wc.wave,
             "tables": str(Path(input.tables[0]).parent),

@@ -6,7 +6,6 @@ rule waves:
         cfa_fit=expand(rules.cfa.output.fit, wave=WAVES),
         segments=expand(rules.gaps.output.segments, wave=WAVES),
         complaints=expand(rules.complaints.output.by_dimension, wave=COMPLAINT_WAVES),
-        lib=lib("waves", "invariance", "plots", "labels"),
     output:
         scores="reports/waves/tables/wave_gaps.csv",
         changes="reports/waves/tables/wave_changes.csv",
@@ -30,6 +29,7 @@ rule waves:
     conda:
         RULE_ENV
     params:
+        code=code_version("waves", "waves", "invariance", "plots", "labels"),
         waves=list(WAVES),
         complaint_waves=COMPLAINT_WAVES,
         instrument=config["instrument"],
@@ -45,10 +45,8 @@ rule waves:
 
 rule report_waves:
     input:
-        notebook=Path(workflow.basedir) / "notebooks" / "waves_report.py",
         tables=rules.waves.output,
         trend=rules.waves.output.trend,
-        lib=lib("labels"),
     output:
         notebook="reports/waves/report.ipynb",
         html="reports/waves/report.html",
@@ -59,6 +57,8 @@ rule report_waves:
     conda:
         RULE_ENV
     params:
+        code=code_version("report", "labels", template="waves_report.py"),
+        template="waves_report.py",
         parameters=lambda wc, input: {
             "tables": str(Path(input.tables[0]).parent),
             "figures": str(Path(input.trend).parent),

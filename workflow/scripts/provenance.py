@@ -25,8 +25,8 @@ record = {
     "config": p.config,
     "software": versions,
     "seed": p.config["analysis"]["seed"],
-    # The library files are inputs: their folder is inside the workflow's checkout.
-    "workflow_commit": workflow_commit(Path(inputs.lib[0]).parent),
+    # This script's folder is inside the workflow's checkout.
+    "workflow_commit": workflow_commit(snakemake.scriptdir),  # noqa: F821
     "command": os.environ.get("SERVQUAL_COMMAND", "unknown"),
 }
 Path(out.record).write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

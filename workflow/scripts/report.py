@@ -13,7 +13,10 @@ from nbconvert import HTMLExporter
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
-template = jupytext.read(snakemake.input.notebook)
+# The template is found beside this script, not named as an input: inputs are recorded by path,
+# and the workflow may sit at another path on another machine (its digest is a parameter).
+notebooks = Path(snakemake.scriptdir).resolve().parents[1] / "notebooks"  # noqa: F821
+template = jupytext.read(notebooks / snakemake.params.template)  # noqa: F821
 template.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 staging = Path(snakemake.output.notebook).with_suffix(".template.ipynb")
 nbformat.write(template, staging)
