@@ -1,6 +1,13 @@
-"""Coder agreement: hand-computed cases, R psych, and the krippendorff package."""
+"""Coder agreement: hand-computed cases, R psych, and the krippendorff package.
+
+Cohen's kappa from psych::cohen.kappa is read from tests/data/agreement_reference.json, written
+by ``Rscript tests/data/agreement_reference.R`` (R 4.2.2, psych 2.2.9).
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import krippendorff
 import numpy as np
@@ -21,6 +28,7 @@ from servqual.agreement import (
     unit_code_presence,
 )
 
+REFERENCE = json.loads((Path(__file__).parent / "data" / "agreement_reference.json").read_text())
 NAN = np.nan
 # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", example C: 4 observers,
 # 12 units, nominal, missing values; alpha = 0.743 by hand in the paper.
@@ -59,15 +67,11 @@ def test_cohen_kappa_hand_and_r() -> None:
     a = np.array([1] * 25 + [0] * 25)
     b = np.array([1] * 20 + [0] * 5 + [1] * 10 + [0] * 15)
     assert cohen_kappa(a, b) == pytest.approx(0.4, abs=1e-12)
-    # R 4.2, psych 2.2.9:
-    #   a <- c(0,1,0,0,0,0,0,0,1,0); b <- c(1,1,1,0,0,1,0,0,0,0); cohen.kappa(cbind(a,b))$kappa
-    #   -> 0.0909090909
-    #   x <- c(1,2,3,3,2,1,4,1,2,5,1,3,3,2); y <- c(1,2,3,3,2,2,4,1,2,5,1,3,2,2)
-    #   cohen.kappa(cbind(x,y))$kappa -> 0.8082191781
-    assert cohen_kappa(PAPER_A[0], PAPER_A[1]) == pytest.approx(0.0909090909, abs=1e-9)
-    x = np.array([1, 2, 3, 3, 2, 1, 4, 1, 2, 5, 1, 3, 3, 2])
-    y = np.array([1, 2, 3, 3, 2, 2, 4, 1, 2, 5, 1, 3, 2, 2])
-    assert cohen_kappa(x, y) == pytest.approx(0.8082191781, abs=1e-9)
+    # psych::cohen.kappa on the paper's example A and on a five-category pair
+    for case in REFERENCE["cohen_kappa"].values():
+        assert cohen_kappa(np.array(case["a"]), np.array(case["b"])) == pytest.approx(case["kappa"], abs=1e-9)
+    paper_a = REFERENCE["cohen_kappa"]["krippendorff_example_a"]
+    np.testing.assert_array_equal([paper_a["a"], paper_a["b"]], PAPER_A)
 
 
 def test_fleiss_and_percent_agreement_by_hand() -> None:

@@ -1,8 +1,6 @@
-"""Tests of servqual.efa against public numbers and against psych::fa.
+"""Tests of servqual.efa against psych::fa.
 
 Oracles
-- REFERENCE.md section 4: psych::fa on Holzinger-Swineford x1..x9 (3 factors, minres, oblimin),
-  KMO and Bartlett, as published there (3 decimals).
 - tests/data/efa_reference.json, written by ``Rscript tests/data/efa_reference.R`` (R 4.2.2,
   psych 2.2.9, GPArotation 2022.10-2). Each entry records the exact R call in its ``call``
   field, for example ``fa(hs, nfactors = 3, fm = 'minres', rotate = 'promax')``,
@@ -10,8 +8,11 @@ Oracles
   ``bfi_complete <- na.omit(psych::bfi[1:1000, 1:25])``, ``KMO(hs)``,
   ``cortest.bartlett(cor(hs), n = nrow(hs))`` and
   ``options(mc.cores = 1); set.seed(20240501); fa.parallel(hs, fa = 'both', SMC = TRUE,
-  n.iter = 200, plot = FALSE)``. The second data set, tests/data/efa_bfi.csv, is
-  ``psych::bfi[1:1000, 1:25]`` exported by the same script (NA = empty cell).
+  n.iter = 200, plot = FALSE)``. The data sets are tests/data/holzinger_swineford.csv (lavaan's
+  copy, written by tests/data/holzinger_swineford.R) and tests/data/efa_bfi.csv,
+  ``psych::bfi[1:1000, 1:25]`` exported by efa_reference.R (NA = empty cell).
+- The first tests check the Holzinger-Swineford solution (3 factors, minres, oblimin), KMO and
+  Bartlett to the 3 decimals psych prints, as a reader would compare them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import semopy
 from scipy.optimize import linear_sum_assignment
 
 from servqual import efa
@@ -39,8 +39,7 @@ HS_DIMENSIONS = {
 
 @pytest.fixture(scope="module")
 def hs() -> pd.DataFrame:
-    path = Path(semopy.__file__).parent / "examples" / "holzinger_swineford39_data.csv"
-    return pd.read_csv(path, index_col=0)[[f"x{i}" for i in range(1, 10)]]
+    return pd.read_csv(DATA / "holzinger_swineford.csv")[[f"x{i}" for i in range(1, 10)]]
 
 
 @pytest.fixture(scope="module")
@@ -69,25 +68,14 @@ def _align_to(reference: np.ndarray, ours: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 # --------------------------------------------------------------------------------------------
-# Public numbers (REFERENCE.md section 4)
+# psych's printed output, 3 decimals
 # --------------------------------------------------------------------------------------------
 
-# psych::fa(HolzingerSwineford1939[, 7:15], 3): columns textual, visual, speed.
-PUBLIC_LOADINGS = np.array(
-    [
-        [0.196, 0.592, 0.031],
-        [0.043, 0.509, -0.122],
-        [-0.062, 0.686, 0.019],
-        [0.846, 0.016, 0.008],
-        [0.886, -0.065, 0.007],
-        [0.805, 0.080, -0.013],
-        [0.044, -0.152, 0.737],
-        [-0.034, 0.125, 0.686],
-        [0.032, 0.382, 0.456],
-    ]
-)
-PUBLIC_U2 = [0.523, 0.745, 0.547, 0.272, 0.246, 0.309, 0.481, 0.480, 0.540]
-PUBLIC_PHI = np.array([[1, 0.323, 0.213], [0.323, 1, 0.261], [0.213, 0.261, 1]])
+# fa(hs, nfactors = 3, fm = 'minres', rotate = 'oblimin'): columns textual, visual, speed.
+PUBLISHED = REFERENCE["fa"]["hs_minres_oblimin"]
+PUBLIC_LOADINGS = _matrix(PUBLISHED["loadings"]).to_numpy()
+PUBLIC_U2 = PUBLISHED["u2"]
+PUBLIC_PHI = _matrix(PUBLISHED["phi"]).to_numpy()
 
 
 def test_holzinger_swineford_solution_matches_published_psych_output(hs_solution):
@@ -101,25 +89,22 @@ def test_holzinger_swineford_solution_matches_published_psych_output(hs_solution
 
 def test_holzinger_swineford_fit_matches_published_psych_output(hs_solution):
     fit = hs_solution.fit
-    assert fit.chisq == pytest.approx(22.555, abs=1e-2)
-    assert fit.df == 12
-    assert fit.rmsea == pytest.approx(0.054, abs=1e-3)
-    assert fit.rmsea_ci_low == pytest.approx(0.016, abs=1e-3)
-    assert fit.rmsea_ci_high == pytest.approx(0.088, abs=1e-3)
-    assert fit.tli == pytest.approx(0.963, abs=1e-3)
-    assert fit.bic == pytest.approx(-45.93, abs=1e-2)
+    assert fit.chisq == pytest.approx(PUBLISHED["chisq"], abs=1e-2)
+    assert fit.df == PUBLISHED["dof"] == 12
+    assert fit.rmsea == pytest.approx(PUBLISHED["rmsea"][0], abs=1e-3)
+    assert fit.rmsea_ci_low == pytest.approx(PUBLISHED["rmsea"][1], abs=1e-3)
+    assert fit.rmsea_ci_high == pytest.approx(PUBLISHED["rmsea"][2], abs=1e-3)
+    assert fit.tli == pytest.approx(PUBLISHED["tli"], abs=1e-3)
+    assert fit.bic == pytest.approx(PUBLISHED["bic"], abs=1e-2)
 
 
 def test_holzinger_swineford_adequacy_matches_published_psych_output(hs):
     adequacy = efa.sampling_adequacy(hs)
-    assert adequacy.kmo == pytest.approx(0.752, abs=1e-3)
-    np.testing.assert_allclose(
-        adequacy.kmo_items,
-        [0.805, 0.778, 0.734, 0.763, 0.739, 0.808, 0.593, 0.683, 0.788],
-        atol=1e-3,
-    )
-    assert adequacy.bartlett_chisq == pytest.approx(904.097, abs=1e-3)
-    assert adequacy.bartlett_df == 36
+    expected = REFERENCE["adequacy"]["hs"]
+    assert adequacy.kmo == pytest.approx(expected["kmo"], abs=1e-3)
+    np.testing.assert_allclose(adequacy.kmo_items, expected["kmo_items"], atol=1e-3)
+    assert adequacy.bartlett_chisq == pytest.approx(expected["chisq"], abs=1e-3)
+    assert adequacy.bartlett_df == expected["df"] == 36
     assert adequacy.n == 301
 
 
@@ -127,8 +112,8 @@ def test_oblique_communalities_use_phi_not_row_sums_of_squares(hs_solution):
     """factor-analyzer reports x1 h2 = .390 (row sum of squared pattern loadings); psych .477."""
     L, phi = hs_solution.loadings.to_numpy(), hs_solution.phi.to_numpy()
     np.testing.assert_allclose(hs_solution.communalities, np.diag(L @ phi @ L.T), atol=1e-12)
-    assert hs_solution.communalities["x1"] == pytest.approx(0.477, abs=1e-3)
-    assert (L[0] ** 2).sum() == pytest.approx(0.390, abs=1e-3)
+    assert hs_solution.communalities["x1"] == pytest.approx(PUBLISHED["h2"][0], abs=1e-3)
+    assert (L[0] ** 2).sum() == pytest.approx((PUBLIC_LOADINGS[0] ** 2).sum(), abs=1e-3)
     np.testing.assert_allclose(hs_solution.structure, L @ phi, atol=1e-12)
 
 

@@ -1,29 +1,18 @@
 """Tests of servqual.gaps against R, scipy and hand-computed cases.
 
-Reference numbers marked R come from R 4.2 on tests/data/gaps_paired.csv (40 respondents, items
-q1..q4 rated 1..7 for E and P; dimensions tan = q1, q2 and rel = q3, q4), with
-
-    x <- read.csv("tests/data/gaps_paired.csv")
-    t.test(x$P_q1, x$E_q1, paired = TRUE)                      # gap, CI, t, p_t
-    wilcox.test(x$P_q1, x$E_q1, paired = TRUE, correct = FALSE, exact = FALSE)   # V, p
-    mean(d) / sd(d); mean(d) / ((sd(e) + sd(p)) / 2)            # d_z, d_av  (d <- p - e)
-    p.adjust(p_t, "holm"); p.adjust(p_t, "BH")
-    Et <- rowMeans(x[, c("E_q1", "E_q2")]) (and so on)         # dimension scores
-    sq <- ((Pt - Et) + (Pr - Er)) / 2; t.test(sq); cor.test(sq, x$overall)
-
-r-cran-coin is not installed, so Pratt's zero method was computed in R by the hand-written
-function below (Pratt 1959; Cureton 1967) and is also checked against
-scipy.stats.wilcoxon(zero_method="pratt", correction=False, method="asymptotic"):
-
-    pratt <- function(d) { d <- d[!is.na(d)]; n <- length(d); n0 <- sum(d == 0)
-      r <- rank(abs(d)); rp <- sum(r[d > 0]); rm <- sum(r[d < 0])
-      mu <- (n*(n+1) - n0*(n0+1))/4; v <- (n*(n+1)*(2*n+1) - n0*(n0+1)*(2*n0+1))/24
-      t <- table(abs(d[d != 0])); v <- v - sum(t^3 - t)/48
-      z <- (rp - mu)/sqrt(v); c(V = rp, p = 2*pnorm(-abs(z)), rb = (rp - rm)/(rp + rm)) }
+Reference numbers marked R are read from tests/data/gaps_reference.json, written by
+``Rscript tests/data/gaps_reference.R`` (R 4.2.2, base stats) on tests/data/gaps_paired.csv
+(40 respondents, items q1..q4 rated 1..7 for E and P; dimensions tan = q1, q2 and rel = q3, q4):
+t.test(paired = TRUE), wilcox.test(paired = TRUE, correct = FALSE, exact = FALSE), d_z, d_av,
+p.adjust (Holm, BH), dimension and SERVQUAL/SERVPERF respondent scores with t.test and
+cor.test. Pratt's zero method is computed there by a hand-written function (Pratt 1959;
+Cureton 1967) and is also checked against
+scipy.stats.wilcoxon(zero_method="pratt", correction=False, method="asymptotic").
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -52,42 +41,17 @@ from servqual.gaps import (
 DATA = Path(__file__).parent / "data" / "gaps_paired.csv"
 DIMS = {"q1": "tan", "q2": "tan", "q3": "rel", "q4": "rel"}
 
-# R: per item q1..q4 (see module docstring).
-R_ITEMS = pd.DataFrame(
-    {
-        "gap": [-0.775, -0.45, -0.1, -0.575],
-        "gap_sd": [1.0250078174, 1.0848608560, 0.8412444994, 1.0594507527],
-        "gap_ci_low": [-1.1028134035, -0.7969553339, -0.3690430432, -0.9138287886],
-        "gap_ci_high": [-0.4471865965, -0.1030446661, 0.1690430432, -0.2361712114],
-        "t": [-4.7819443816, -2.6234238966, -0.7518094116, -3.4325515366],
-        "p_t": [2.486010187e-05, 0.01235914209, 0.456679064, 0.001429527064],
-        "w_pratt": [88.0, 193.5, 285.0, 127.5],
-        "p_pratt": [9.006748738e-05, 0.01765936225, 0.5702441603, 0.00175728099],
-        "rb_pratt": [-0.7628032345, -0.4691358025, -0.1217257319, -0.6357142857],
-        "w_wilcox": [40.0, 89.5, 105.0, 52.5],
-        "p_wilcox": [0.0001112294648, 0.01276271676, 0.442098649, 0.001597221209],
-        "d_z": [-0.7560917945, -0.4147997391, -0.1188715053, -0.5427340521],
-        "d_av": [-0.6738374804, -0.3551339632, -0.1029518261, -0.5509301415],
-        "holm": [9.944040747e-05, 0.02471828417, 0.456679064, 0.004288581192],
-        "bh": [9.944040747e-05, 0.01647885611, 0.456679064, 0.002859054128],
-    }
-)
-# R: dimensions tan, rel.
-R_DIMS = pd.DataFrame(
-    {
-        "gap": [-0.6125, -0.3375],
-        "gap_ci_low": [-0.8057766533, -0.5732605464],
-        "gap_ci_high": [-0.4192233467, -0.1017394536],
-        "t": [-6.4099733064, -2.8955573614],
-        "p_t": [1.397064987e-07, 0.006172468993],
-        "w_pratt": [19.0, 187.5],
-        "p_pratt": [2.92717322e-06, 0.01115507778],
-        "p_wilcox": [1.1436991e-05, 0.008299069253],
-        "d_z": [-1.0135057695, -0.4578278179],
-        "d_av": [-0.8388597409, -0.4587436693],
-        "holm": [2.794129974e-07, 0.006172468993],
-    }
-)
+REFERENCE = json.loads((DATA.parent / "gaps_reference.json").read_text())
+
+
+def r_family(name: str) -> pd.DataFrame:
+    """One family of R's paired tests, a row per item or dimension."""
+    return pd.DataFrame(REFERENCE[name]).set_index("names")
+
+
+# R: per item q1..q4 and per dimension tan, rel (see module docstring).
+R_ITEMS = r_family("items")
+R_DIMS = r_family("dimensions")
 
 
 @pytest.fixture(scope="module")
@@ -171,11 +135,11 @@ def test_signed_rank_zero_methods_on_a_hand_case():
 
 
 def test_adjust_pvalues_matches_r_and_skips_nan():
-    # R: p.adjust(c(0.01, 0.04, 0.03, 0.2), "holm") -> 0.04 0.09 0.09 0.20
-    #    p.adjust(c(0.01, 0.04, 0.03, 0.2), "BH")   -> 0.04 0.05333333 0.05333333 0.20
-    p = [0.01, 0.04, np.nan, 0.03, 0.2]
-    np.testing.assert_allclose(adjust_pvalues(p, "holm"), [0.04, 0.09, np.nan, 0.09, 0.2])
-    np.testing.assert_allclose(adjust_pvalues(p, "bh"), [0.04, 0.16 / 3, np.nan, 0.16 / 3, 0.2])
+    # R: p.adjust(c(0.01, 0.04, 0.03, 0.2), "holm") and "BH"; a missing p is skipped
+    example = REFERENCE["p_adjust_example"]
+    p = np.insert(example["p"], 2, np.nan)
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), np.insert(example["holm"], 2, np.nan))
+    np.testing.assert_allclose(adjust_pvalues(p, "bh"), np.insert(example["bh"], 2, np.nan))
     with pytest.raises(ValueError, match="p_adjust"):
         adjust_pvalues(p, "bonferroni")
 
@@ -186,20 +150,19 @@ def test_servqual_scores_match_r(survey):
     assert list(table.reset_index().columns) == SCORE_COLUMNS
     row = table.loc["servqual"]
     # R: mean(sq), sd(sq), t.test(sq)$conf.int, cor.test(sq, x$overall)
-    np.testing.assert_allclose(
-        row[["mean", "sd", "ci_low", "ci_high", "r_overall", "r_ci_low", "r_ci_high"]].astype(float),
-        [-0.475, 0.4830458915, -0.6294855708, -0.3205144292, 0.2022080893, -0.1166489428,
-         0.4832760217],
-        rtol=1e-8,
-    )
+    ref = REFERENCE["scores"]["servqual"]
+    columns = ["mean", "sd", "ci_low", "ci_high", "r_overall", "r_ci_low", "r_ci_high"]
+    np.testing.assert_allclose(row[columns].astype(float), [ref[c] for c in columns], rtol=1e-8)
     # The r CI contains 0, so the R^2 CI runs from 0 to the larger squared bound.
-    assert row["r2"] == pytest.approx(0.2022080893**2)
-    assert (row["r2_ci_low"], row["r2_ci_high"]) == pytest.approx((0, 0.4832760217**2))
+    assert row["r2"] == pytest.approx(ref["r_overall"] ** 2)
+    assert (row["r2_ci_low"], row["r2_ci_high"]) == pytest.approx((0, ref["r_ci_high"] ** 2))
     perf = table.loc["servperf"]
     # R: sp <- rowMeans(x[, paste0("P_q", 1:4)]); cor.test(sp, x$overall)
+    ref = REFERENCE["scores"]["servperf"]
     np.testing.assert_allclose(
         perf[["mean", "r_overall", "r_ci_low", "r_ci_high", "r2_ci_low", "r2_ci_high"]].astype(float),
-        [5.1, 0.5014122086, 0.2250552764, 0.7031009867, 0.2250552764**2, 0.7031009867**2],
+        [ref["mean"], ref["r_overall"], ref["r_ci_low"], ref["r_ci_high"], ref["r_ci_low"] ** 2,
+         ref["r_ci_high"] ** 2],
         rtol=1e-8,
     )
     assert np.isnan(table.loc["servqual_weighted", "mean"])

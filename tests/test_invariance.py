@@ -1,21 +1,17 @@
-"""Tests of servqual.invariance against lavaan 0.6-14 (R 4.2).
+"""Tests of servqual.invariance against lavaan.
 
-Holzinger-Swineford by school: REFERENCE.md section 4, and more digits from
-
-    library(lavaan)
-    fm <- c("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
-    m3 <- "visual =~ x1+x2+x3\\ntextual =~ x4+x5+x6\\nspeed =~ x7+x8+x9"
-    for (eq in list("", "loadings", c("loadings", "intercepts")))
-      print(unclass(fitMeasures(cfa(m3, data = hs, group = "school", group.equal = eq), fm)), digits = 10)
-
-and tests/data/cfa_sim4.csv (two groups A and B; group B has shifted intercepts of y3 and y10):
-
-    m4 <- "F1 =~ y1+y2+y3+y4\\nF2 =~ y5+y6+y7+y8\\nF3 =~ y9+y10+y11+y12\\nF4 =~ y13+y14+y15+y16"
-    for (eq in list("", "loadings", c("loadings", "intercepts")))
-      print(unclass(fitMeasures(cfa(m4, data = sim, group = "group", group.equal = eq), fm)), digits = 10)
+Reference numbers are read from tests/data/invariance_reference.json, written by
+``Rscript tests/data/invariance_reference.R`` (R 4.2.2, lavaan 0.6-14): fitMeasures of the
+configural, metric and scalar fits (``cfa(model, group = ..., group.equal = ...)``) and
+``anova`` of each level against the one before it, on the Holzinger-Swineford data by school
+(tests/data/holzinger_swineford.csv) and on tests/data/cfa_sim4.csv by group (group B has shifted
+intercepts of y3 and y10).
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,8 +20,25 @@ from scipy import optimize
 
 from servqual import cfa, invariance
 
-# the data fixtures and mappings are those of the CFA tests
-from test_cfa import HEY_DIMS, HS_DIMS, SIM_DIMS, heywood_data, hs, sim  # noqa: E402,F401
+# the data fixtures, mappings and reference fit are those of the CFA tests
+from test_cfa import HEY_DIMS, HS_DIMS, HS_FIT, SIM_DIMS, heywood_data, hs, sim  # noqa: E402,F401
+
+REFERENCE = json.loads((Path(__file__).parent / "data" / "invariance_reference.json").read_text())
+
+#: Our table's columns by lavaan's fitMeasures names.
+FIT_COLUMNS = {"chisq": "chisq", "df": "df", "pvalue": "pvalue", "cfi": "cfi", "tli": "tli",
+               "rmsea": "rmsea", "rmsea.ci.lower": "rmsea_ci_low", "rmsea.ci.upper": "rmsea_ci_high",
+               "ntotal": "n"}
+
+
+def lavaan_fits(data: str) -> dict[str, dict[str, float]]:
+    """lavaan's fit measures of each invariance level under our column names."""
+    return {level: {ours: REFERENCE[data][level]["fit"][theirs] for theirs, ours in FIT_COLUMNS.items()}
+            for level in invariance.LEVELS}
+
+
+HS_LAVAAN = lavaan_fits("holzinger_swineford")
+SIM_LAVAAN = lavaan_fits("simulated")
 
 
 @pytest.fixture(scope="module")
@@ -33,55 +46,29 @@ def hs_table(hs) -> pd.DataFrame:
     return invariance.measurement_invariance(hs, HS_DIMS, hs["school"]).set_index("level")
 
 
-def test_holzinger_swineford_by_school_reference_md(hs_table):
-    expected = {"configural": (115.851, 48, 0.923, 0.097), "metric": (124.043, 54, 0.921, None),
-                "scalar": (164.103, 60, 0.882, None)}
-    for level, (chisq, df, cfi, rmsea) in expected.items():
-        row = hs_table.loc[level]
-        assert row["chisq"] == pytest.approx(chisq, abs=1e-2)
-        assert row["df"] == df
-        assert row["cfi"] == pytest.approx(cfi, abs=1e-3)
-        if rmsea is not None:
-            assert row["rmsea"] == pytest.approx(rmsea, abs=1e-3)
-    assert hs_table.loc["metric", "delta_chisq"] == pytest.approx(8.192, abs=1e-2)
-    assert hs_table.loc["metric", "p"] == pytest.approx(0.2244, abs=1e-3)
-    assert hs_table.loc["scalar", "delta_chisq"] == pytest.approx(40.059, abs=1e-2)
-    assert hs_table.loc["scalar", "p"] == pytest.approx(4.4e-7, rel=0.05)
-    assert hs_table["delta_df"].tolist()[1:] == [6, 6]
+def test_holzinger_swineford_by_school_difference_tests(hs_table):
+    metric, scalar = (REFERENCE["holzinger_swineford"][level]["difference"] for level in ("metric", "scalar"))
+    assert hs_table.loc["metric", "delta_chisq"] == pytest.approx(metric["chisq_diff"], abs=1e-2)
+    assert hs_table.loc["metric", "p"] == pytest.approx(metric["p"], abs=1e-3)
+    assert hs_table.loc["scalar", "delta_chisq"] == pytest.approx(scalar["chisq_diff"], abs=1e-2)
+    assert hs_table.loc["scalar", "p"] == pytest.approx(scalar["p"], rel=0.05)
+    assert hs_table["delta_df"].tolist()[1:] == [metric["df_diff"], scalar["df_diff"]] == [6, 6]
 
 
 def test_holzinger_swineford_by_school_lavaan_digits(hs_table):
-    # fitMeasures(...) of the three lavaan fits, printed with digits = 10
-    expected = {
-        "configural": dict(chisq=115.8513439, pvalue=1.545283084e-07, cfi=0.9233983804, tli=0.8850975706,
-                           rmsea=0.09691485677, rmsea_ci_low=0.07450528677, rmsea_ci_high=0.1195828259),
-        "metric": dict(chisq=124.0435442, pvalue=1.962798201e-07, cfi=0.9209234686, tli=0.8945646248,
-                       rmsea=0.09283653587, rmsea_ci_low=0.07139613180, rmsea_ci_high=0.1144111023),
-        "scalar": dict(chisq=164.1028309, pvalue=1.296140972e-11, cfi=0.8824718127, tli=0.8589661752,
-                       rmsea=0.1073710981, rmsea_ci_low=0.08790385949, rmsea_ci_high=0.1271943798),
-    }
-    for level, values in expected.items():
+    for level, values in HS_LAVAAN.items():
         for key, value in values.items():
             assert hs_table.loc[level, key] == pytest.approx(value, abs=1e-3), (level, key)
 
 
 def test_holzinger_swineford_decisions(hs_table):
     assert hs_table["decision"].tolist() == ["reference", "holds", "rejected"]
-    assert hs_table.loc["metric", "delta_cfi"] == pytest.approx(0.9209234686 - 0.9233983804, abs=1e-4)
-    assert hs_table.loc["metric", "delta_rmsea"] == pytest.approx(0.09283653587 - 0.09691485677, abs=1e-4)
+    configural, metric = HS_LAVAAN["configural"], HS_LAVAAN["metric"]
+    assert hs_table.loc["metric", "delta_cfi"] == pytest.approx(metric["cfi"] - configural["cfi"], abs=1e-4)
+    assert hs_table.loc["metric", "delta_rmsea"] == pytest.approx(metric["rmsea"] - configural["rmsea"], abs=1e-4)
     assert hs_table.loc["scalar", "delta_cfi"] < -0.01
     assert not hs_table["means_comparable"].any()
     assert (hs_table["status"] == "ok").all() and (hs_table["n"] == 301).all()
-
-
-SIM_LAVAAN = {
-    "configural": dict(chisq=252.2447480, df=196, pvalue=4.145096499e-03, cfi=0.9575674696, tli=0.9480417995,
-                       rmsea=0.03846024860, rmsea_ci_low=0.02259382087, rmsea_ci_high=0.05159135502),
-    "metric": dict(chisq=274.8185770, df=208, pvalue=1.301717729e-03, cfi=0.9495902924, tli=0.9418349528,
-                   rmsea=0.04069265991, rmsea_ci_low=0.02626257542, rmsea_ci_high=0.05312971123),
-    "scalar": dict(chisq=355.1856116, df=220, pvalue=2.014238687e-08, cfi=0.8980123873, tli=0.8887407862,
-                   rmsea=0.05627986276, rmsea_ci_low=0.04530291608, rmsea_ci_high=0.06684327612),
-}
 
 
 def test_simulated_two_groups(sim):
@@ -92,7 +79,8 @@ def test_simulated_two_groups(sim):
             assert table.loc[level, key] == pytest.approx(value, abs=tol), (level, key)
     assert (table["n"] == 388).all()
     # metric: chi-square difference p = .032 but Delta CFI -.008 and Delta RMSEA .002 within cutoffs
-    assert table.loc["metric", "p"] == pytest.approx(0.03157, abs=1e-4)
+    metric_p = REFERENCE["simulated"]["metric"]["difference"]["p"]
+    assert table.loc["metric", "p"] == pytest.approx(metric_p, abs=1e-4)
     assert table["decision"].tolist() == ["reference", "holds_by_fit_indices", "rejected"]
 
 
@@ -105,12 +93,12 @@ def test_group_order_does_not_matter(sim):
 
 
 def test_single_group_engine_reproduces_lavaan_cfa(hs):
-    """The engine's configural model on one group is the CFA (means saturated): chisq 85.306."""
+    """The engine's configural model on one group is the CFA (means saturated): lavaan's chisq."""
     factor_of_item, factors = cfa._model_layout(HS_DIMS, "instrument")
     stats = [cfa._group_stats(hs[list(HS_DIMS)].to_numpy())]
     spec = invariance._invariance_spec(factor_of_item, len(factors), 1, "configural")
     fit = cfa._fit_ml(spec, stats, invariance._start_values(spec, stats, factor_of_item))
-    assert 301 * fit.fun == pytest.approx(85.30552177, abs=1e-4)
+    assert 301 * fit.fun == pytest.approx(HS_FIT["chisq"], abs=1e-4)
     assert spec.df == 24
 
 

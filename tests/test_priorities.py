@@ -1,16 +1,16 @@
 """Tests of servqual.priorities: importance against R, IPA and priorities on hand cases.
 
-Derived importance reference (R 4.2) on tests/data/gaps_paired.csv (dimension perception scores
-tan = mean(P_q1, P_q2), rel = mean(P_q3, P_q4)):
-
-    x <- read.csv("tests/data/gaps_paired.csv")
-    Pt <- rowMeans(x[, c("P_q1", "P_q2")]); Pr <- rowMeans(x[, c("P_q3", "P_q4")])
-    cor.test(Pt, x$overall); cor.test(Pr, x$overall)          # derived_r with Fisher CI
-    m <- lm(scale(x$overall) ~ scale(Pt) + scale(Pr)); coef(m); confint(m)   # derived_beta
-    sapply(1:4, function(j) cor(x[[paste0("P_q", j)]], x$overall))          # item r
+Derived importance reference numbers are read from tests/data/priorities_reference.json, written
+by ``Rscript tests/data/priorities_reference.R`` (R 4.2.2, base stats) on tests/data/gaps_paired.csv
+(dimension perception scores tan = mean(P_q1, P_q2), rel = mean(P_q3, P_q4)): cor.test with
+overall satisfaction (derived_r, Fisher CI), lm of the standardized scores with confint
+(derived_beta) and the item correlations.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,13 @@ from servqual.priorities import (
     parse_provider_gaps,
     stated_importance,
 )
+
+REFERENCE = json.loads((Path(__file__).parent / "data" / "priorities_reference.json").read_text())
+
+
+def r_importance(kind: str) -> list[list[float]]:
+    """R's value and CI per dimension (tan, rel) of one kind of derived importance."""
+    return [[REFERENCE[kind][dim][c] for c in ("value", "ci_low", "ci_high")] for dim in ("tan", "rel")]
 
 
 def test_playbook_follows_the_gaps_model():
@@ -63,16 +70,10 @@ def test_derived_importance_matches_r(survey):
     _, p, overall = survey
     table = derived_importance(p, DIMS, overall).set_index(["kind", "dimension"])
     r = table.loc["derived_r"]
-    np.testing.assert_allclose(
-        r[["value", "ci_low", "ci_high"]].to_numpy(),
-        [[0.5485124764, 0.2858444425, 0.7345172410], [0.2060056355, -0.1127384415, 0.4863073386]],
-        rtol=1e-8,
-    )
+    np.testing.assert_allclose(r[["value", "ci_low", "ci_high"]].to_numpy(), r_importance("derived_r"), rtol=1e-8)
     beta = table.loc["derived_beta"]
     np.testing.assert_allclose(
-        beta[["value", "ci_low", "ci_high"]].to_numpy(),
-        [[0.5288400340, 0.2490375487, 0.8086425193], [0.1173557042, -0.1624467811, 0.3971581894]],
-        rtol=1e-8,
+        beta[["value", "ci_low", "ci_high"]].to_numpy(), r_importance("derived_beta"), rtol=1e-8
     )
     assert beta["n"].tolist() == [40, 40]
 
@@ -116,12 +117,9 @@ def test_importance_performance_stated_and_derived(survey):
     ]
     derived = importance_performance(p, DIMS, overall=overall, kind="derived")
     assert (derived["importance_kind"] == "derived_r").all()
-    np.testing.assert_allclose(
-        derived["importance"],
-        [0.5485124764, 0.2060056355, 0.0004314803908, 0.5943286326838, 0.3673019078593,
-         -0.0167228004482],
-        rtol=1e-8,
-    )
+    expected = [REFERENCE["derived_r"][dim]["value"] for dim in ("tan", "rel")]
+    expected += [REFERENCE["item_r"][item] for item in ("q1", "q2", "q3", "q4")]
+    np.testing.assert_allclose(derived["importance"], expected, rtol=1e-8)
     with pytest.raises(ValueError, match="overall satisfaction"):
         importance_performance(p, DIMS, kind="derived")
 

@@ -1,36 +1,17 @@
-"""Tests of servqual.reliability against psych (R), REFERENCE.md, pingouin and hand formulas.
+"""Tests of servqual.reliability against psych (R), pingouin and hand formulas.
 
-R reference numbers were produced with R 4.2.2, psych 2.2.9, lavaan 0.6 (Debian r-cran-*) by:
-
-    library(psych); library(lavaan)
-    hs <- read.csv(".../semopy/examples/holzinger_swineford39_data.csv", row.names = 1)
-    x <- hs[, paste0("x", 1:9)]
-    alpha(x)                                      # totals, Duhachek and Feldt bounds
-    sapply(1:9, function(i) omega(x[, -i], 1, flip = FALSE)$omega.tot)
-    for (f in list(c("x1","x2","x3"), c("x4","x5","x6"), c("x7","x8","x9")))
-        omega(hs[, f], 1, flip = FALSE)$omega.tot
-    pd <- PoliticalDemocracy                      # lavaan
-    write.csv(pd, "tests/data/reliability_political_democracy.csv", row.names = FALSE)
-    for (f in list(paste0("y", 1:4), paste0("y", 5:8), paste0("y", 1:8))) {
-        a <- alpha(pd[, f]); a$total; unlist(a$feldt)[1:3]; a$alpha.drop[, 1]; a$item.stats$r.drop
-        a$total$raw_alpha + c(-1, 1) * qnorm(.975) * a$total$ase      # Duhachek bounds
-        omega(pd[, f], 1, flip = FALSE)$omega.tot
-        sapply(seq_along(f), function(i) omega(pd[, f[-i]], 1, flip = FALSE)$omega.tot)
-    }
-    A <- bfi[, paste0("A", 1:5)]                  # psych; A1 is reverse-keyed, left unreversed
-    write.csv(A, "tests/data/reliability_bfi_agreeableness.csv", row.names = FALSE, na = "")
-    a <- alpha(A, warnings = FALSE)               # pairwise (psych's default use = "pairwise")
-    omega(A, 1, flip = FALSE)$omega.tot           # cor(use = "pairwise")
-    Ac <- na.omit(A); a <- alpha(Ac, warnings = FALSE); unlist(a$feldt)[1:3]   # listwise, n 2709
-    omega(Ac, 1, flip = FALSE)$omega.tot
-    sapply(1:5, function(i) omega(Ac[, -i], 1, flip = FALSE)$omega.tot)
-
-(``options(digits = 10)``; each number below is that output.)
+R reference numbers are read from tests/data/reliability_reference.json, written by
+``Rscript tests/data/reliability_reference.R`` (R 4.2.2, psych 2.2.9, lavaan 0.6-14):
+psych::alpha and psych::omega(x, 1, flip = FALSE) (omega total, also with each item dropped) of
+the Holzinger-Swineford items (tests/data/holzinger_swineford.csv), of lavaan's political
+democracy data (tests/data/reliability_political_democracy.csv) and of psych's bfi
+agreeableness items (tests/data/reliability_bfi_agreeableness.csv), the last two written by the
+same script.
 """
 
 from __future__ import annotations
 
-from importlib.resources import files
+import json
 from pathlib import Path
 
 import numpy as np
@@ -52,12 +33,13 @@ from servqual.reliability import (
 )
 
 DATA = Path(__file__).parent / "data"
+REFERENCE = json.loads((DATA / "reliability_reference.json").read_text())
+HS_REFERENCE = REFERENCE["holzinger_swineford"]
 
 
 @pytest.fixture(scope="module")
 def hs() -> pd.DataFrame:
-    path = files("semopy") / "examples" / "holzinger_swineford39_data.csv"
-    return pd.read_csv(path, index_col=0)
+    return pd.read_csv(DATA / "holzinger_swineford.csv")
 
 
 @pytest.fixture(scope="module")
@@ -75,149 +57,56 @@ def agreeableness() -> pd.DataFrame:
     return pd.read_csv(DATA / "reliability_bfi_agreeableness.csv")
 
 
-# --- Holzinger-Swineford (REFERENCE.md section 4 and psych) -------------------------------------
+# --- Holzinger-Swineford (psych) --------------------------------------------------------------
 
 
 def test_holzinger_swineford_scale_matches_reference(nine):
     r = scale_reliability(nine, n_boot=0)
-    # REFERENCE.md section 4, to 1e-3
-    assert r.alpha == pytest.approx(0.76049, abs=1e-3)
-    assert r.alpha_std == pytest.approx(0.76040, abs=1e-3)
-    assert r.lambda6 == pytest.approx(0.80849, abs=1e-3)
-    assert r.average_r == pytest.approx(0.26070, abs=1e-3)
-    assert r.omega_total == pytest.approx(0.77070, abs=1e-3)
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx((0.72, 0.80), abs=1e-2)
-    # psych::alpha(x), psych::omega(x, 1, flip = FALSE), digits = 10
-    assert r.alpha == pytest.approx(0.760488595824792, abs=1e-9)
-    assert r.median_r == pytest.approx(0.2069444, abs=1e-6)
-    assert r.omega_total == pytest.approx(0.7706982837, abs=1e-6)
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx((0.717717, 0.799079), abs=1e-6)
-    # psych prints Duhachek bounds alpha -+ 1.96 ase: (0.719653, 0.801324); with ase = 0.02083427076
-    # and the exact normal quantile:
-    ase, z = 0.02083427076, 1.959963984540054
+    ref = HS_REFERENCE["all"]
+    assert r.alpha_std == pytest.approx(ref["alpha_std"], abs=1e-3)
+    assert r.lambda6 == pytest.approx(ref["lambda6"], abs=1e-3)
+    assert r.average_r == pytest.approx(ref["average_r"], abs=1e-3)
+    assert r.alpha == pytest.approx(ref["alpha"], abs=1e-9)
+    assert r.median_r == pytest.approx(ref["median_r"], abs=1e-6)
+    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
+    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(ref["feldt"], abs=1e-6)
+    # Duhachek bounds alpha -+ z ase with the exact normal quantile; psych prints them with 1.96.
+    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(ref["duhachek"], abs=1e-9)
     assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(
-        (0.760488595824792 - z * ase, 0.760488595824792 + z * ase), abs=1e-9
-    )
-    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(
-        (0.719653, 0.801324), abs=2e-6
+        ref["duhachek_printed"], abs=2e-6
     )
     assert (r.n, r.k, r.missing_policy, r.flags) == (301, 9, "listwise", "")
 
 
 def test_holzinger_swineford_items_match_reference(nine):
     items = item_reliability(nine)
+    ref = HS_REFERENCE["all"]
     assert list(items.columns) == list(ITEM_COLUMNS)
-    rest_r = [0.522, 0.275, 0.370, 0.581, 0.525, 0.595, 0.246, 0.369, 0.495]
-    if_dropped = [0.725, 0.764, 0.749, 0.715, 0.724, 0.714, 0.766, 0.748, 0.731]
-    np.testing.assert_allclose(items["item_rest_r"], rest_r, atol=1e-3)
-    np.testing.assert_allclose(items["alpha_if_dropped"], if_dropped, atol=1e-3)
-    omega_if_dropped = [
-        0.7432377316,
-        0.7740211662,
-        0.7644342921,
-        0.7239531629,
-        0.7307935574,
-        0.7221550225,
-        0.7760915490,
-        0.7644848443,
-        0.7498850774,
-    ]  # psych, R
-    np.testing.assert_allclose(items["omega_if_dropped"], omega_if_dropped, atol=1e-6)
+    np.testing.assert_allclose(items["item_rest_r"], ref["rest_r"], atol=1e-3)
+    np.testing.assert_allclose(items["alpha_if_dropped"], ref["alpha_drop"], atol=1e-3)
+    np.testing.assert_allclose(items["omega_if_dropped"], ref["omega_drop"], atol=1e-6)
     np.testing.assert_allclose(items["mean"], nine.mean(), rtol=1e-12)
     np.testing.assert_allclose(items["sd"], nine.std(), rtol=1e-12)
     assert (items["n"] == 301).all()
 
 
-@pytest.mark.parametrize(
-    ("factor", "alpha", "omega"),
-    [
-        (["x1", "x2", "x3"], 0.62612, 0.6350717129),
-        (["x4", "x5", "x6"], 0.88271, 0.8849615333),
-        (["x7", "x8", "x9"], 0.68846, 0.6983737669),
-    ],
-)
-def test_holzinger_swineford_factor_alphas(hs, factor, alpha, omega):
-    r = scale_reliability(hs[factor], n_boot=0)
-    assert r.alpha == pytest.approx(alpha, abs=1e-5)  # REFERENCE.md
-    assert r.omega_total == pytest.approx(omega, abs=1e-6)  # psych, R (3 items: just identified)
+@pytest.mark.parametrize("factor", ["visual", "textual", "speed"])
+def test_holzinger_swineford_factor_alphas(hs, factor):
+    ref = HS_REFERENCE[factor]
+    r = scale_reliability(hs[ref["items"]], n_boot=0)
+    assert r.alpha == pytest.approx(ref["alpha"], abs=1e-5)
+    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)  # 3 items: just identified
 
 
 # --- Political democracy (lavaan data, psych output) --------------------------------------------
 
-PD_REFERENCE = {
-    ("y1", "y2", "y3", "y4"): dict(
-        alpha=0.8587945262,
-        alpha_std=0.8699025782,
-        lambda6=0.8520183725,
-        average_r=0.625697632,
-        median_r=0.6435726531,
-        omega=0.872369841,
-        feldt=(0.7982861250, 0.9045893330),
-        duhachek=(0.8067450884, 0.9108439640),
-        rest_r=[0.7671562575, 0.6730804805, 0.6363700963, 0.8005020000],
-        alpha_drop=[0.8097848195, 0.8449700323, 0.8471232596, 0.7786082896],
-        omega_drop=[0.8299837641, 0.8549289780, 0.8626428140, 0.8170125493],
-    ),
-    ("y5", "y6", "y7", "y8"): dict(
-        alpha=0.8827393729,
-        alpha_std=0.8848965783,
-        lambda6=0.8631678982,
-        average_r=0.6577639384,
-        median_r=0.6538607013,
-        omega=0.8860958477,
-        feldt=(0.8324916532, 0.9207685485),
-        duhachek=(0.8403471239, 0.9251316219),
-        rest_r=[0.6999100573, 0.7307457569, 0.7559945824, 0.8150777703],
-        alpha_drop=[0.8700468184, 0.8567622806, 0.8455553665, 0.8212893246],
-        omega_drop=[0.8741590695, 0.8618255231, 0.8532046723, 0.8309880488],
-    ),
-    tuple(f"y{i}" for i in range(1, 9)): dict(
-        alpha=0.9290715319,
-        alpha_std=0.9329219238,
-        lambda6=0.9372403538,
-        average_r=0.6348365993,
-        median_r=0.6507208393,
-        omega=0.9335253656,
-        feldt=(0.9019421950, 0.9509743519),
-        duhachek=(0.9049945962, 0.9531484676),
-        rest_r=[
-            0.8120599571,
-            0.7240264308,
-            0.6563705205,
-            0.8297208898,
-            0.7479526943,
-            0.7568163576,
-            0.7897541684,
-            0.8041981016,
-        ],
-        alpha_drop=[
-            0.9175736369,
-            0.9245513501,
-            0.9272788459,
-            0.9139180487,
-            0.9215468506,
-            0.9197236981,
-            0.9171210178,
-            0.9160351022,
-        ],
-        omega_drop=[
-            0.9212396544,
-            0.9280443246,
-            0.9316244584,
-            0.9203870436,
-            0.9257384808,
-            0.9258908525,
-            0.9229755252,
-            0.9220112999,
-        ],
-    ),
-}
+PD_REFERENCE = REFERENCE["political_democracy"]
 
 
-@pytest.mark.parametrize("columns", list(PD_REFERENCE))
-def test_political_democracy_matches_psych(political_democracy, columns):
-    ref = PD_REFERENCE[columns]
-    x = political_democracy[list(columns)]
+@pytest.mark.parametrize("scale", list(PD_REFERENCE))
+def test_political_democracy_matches_psych(political_democracy, scale):
+    ref = PD_REFERENCE[scale]
+    x = political_democracy[ref["items"]]
     r = scale_reliability(x, n_boot=0)
     for name in ("alpha", "alpha_std", "lambda6", "average_r", "median_r"):
         assert getattr(r, name) == pytest.approx(ref[name], abs=1e-9), name
@@ -234,53 +123,33 @@ def test_political_democracy_matches_psych(political_democracy, columns):
 
 
 def test_bfi_listwise_matches_psych_on_complete_rows(agreeableness):
+    ref = REFERENCE["bfi_agreeableness"]["listwise"]
     r = scale_reliability(agreeableness, n_boot=0)
-    assert r.n == 2709
-    assert r.alpha == pytest.approx(0.430616923, abs=1e-9)
-    assert r.alpha_std == pytest.approx(0.4574264959, abs=1e-9)
-    assert r.lambda6 == pytest.approx(0.5319449408, abs=1e-9)
-    assert r.omega_total == pytest.approx(0.5918557535, abs=1e-6)
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(
-        (0.3959991667, 0.4638293257), abs=1e-9
-    )
-    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(
-        (0.3981793224, 0.4630545237), abs=1e-9
-    )
+    assert r.n == ref["n"] == 2709
+    assert r.alpha == pytest.approx(ref["alpha"], abs=1e-9)
+    assert r.alpha_std == pytest.approx(ref["alpha_std"], abs=1e-9)
+    assert r.lambda6 == pytest.approx(ref["lambda6"], abs=1e-9)
+    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
+    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(ref["feldt"], abs=1e-9)
+    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(ref["duhachek"], abs=1e-9)
     items = item_reliability(agreeableness)
-    np.testing.assert_allclose(
-        items["item_rest_r"],
-        [-0.3114013006, 0.3718529230, 0.4778999352, 0.3650855756, 0.4480578250],
-        atol=1e-9,
-    )
-    np.testing.assert_allclose(
-        items["omega_if_dropped"],
-        [0.7309966533, 0.4865208764, 0.4128499230, 0.5262922969, 0.4641673979],
-        atol=1e-6,
-    )
+    np.testing.assert_allclose(items["item_rest_r"], ref["rest_r"], atol=1e-9)
+    np.testing.assert_allclose(items["omega_if_dropped"], ref["omega_drop"], atol=1e-6)
 
 
 def test_bfi_pairwise_matches_psych_default(agreeableness):
+    ref = REFERENCE["bfi_agreeableness"]["pairwise"]
     r = scale_reliability(agreeableness, missing="pairwise", n_boot=0)
     assert r.missing_policy == "pairwise"
-    assert r.alpha == pytest.approx(0.4314561053, abs=1e-9)
-    assert r.alpha_std == pytest.approx(0.4598190919, abs=1e-9)
-    assert r.lambda6 == pytest.approx(0.5331690478, abs=1e-9)
-    assert r.average_r == pytest.approx(0.1454790565, abs=1e-9)
-    assert r.omega_total == pytest.approx(0.5919868034, abs=1e-6)
+    for name in ("alpha", "alpha_std", "lambda6", "average_r"):
+        assert getattr(r, name) == pytest.approx(ref[name], abs=1e-9), name
+    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
     # n is the smallest pairwise count, which the intervals use (psych uses all 2800 rows)
     observed = agreeableness.notna().astype(int)
     assert r.n == (observed.T @ observed).to_numpy().min()
     items = item_reliability(agreeableness, missing="pairwise", scale_min=1, scale_max=6)
-    np.testing.assert_allclose(
-        items["item_rest_r"],
-        [-0.3084177395, 0.3723948245, 0.4769092166, 0.3653018573, 0.4494663801],
-        atol=1e-9,
-    )
-    np.testing.assert_allclose(
-        items["alpha_if_dropped"],
-        [0.7185173570, 0.2790150758, 0.1769562328, 0.2534376779, 0.2079274604],
-        atol=1e-9,
-    )
+    np.testing.assert_allclose(items["item_rest_r"], ref["rest_r"], atol=1e-9)
+    np.testing.assert_allclose(items["alpha_if_dropped"], ref["alpha_drop"], atol=1e-9)
     np.testing.assert_array_equal(items["n"], agreeableness.notna().sum())
     counts = agreeableness.apply(lambda c: c.value_counts()).reindex(range(1, 7)).fillna(0).T
     np.testing.assert_array_equal(items[[f"freq_{v}" for v in range(1, 7)]], counts)
@@ -322,9 +191,8 @@ def test_feldt_interval_uses_the_n_given():
     wide = feldt_interval(0.8, 50, 5)
     narrow = feldt_interval(0.8, 500, 5)
     assert wide[0] < narrow[0] < 0.8 < narrow[1] < wide[1]
-    assert feldt_interval(0.760488595824792, 301, 9) == pytest.approx(
-        (0.717717, 0.799079), abs=1e-6
-    )
+    ref = HS_REFERENCE["all"]
+    assert feldt_interval(ref["alpha"], 301, 9) == pytest.approx(ref["feldt"], abs=1e-6)
 
 
 @pytest.mark.parametrize(

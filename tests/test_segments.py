@@ -2,30 +2,16 @@
 
 tests/data/gaps_segments.csv holds a gap score for 128 respondents in four regions (east 33,
 north 45, south 38, west 12). With the default minimum cell size of 30, west is described but
-not tested. Reference numbers (R 4.2) on the three tested regions:
-
-    s <- read.csv("tests/data/gaps_segments.csv")
-    t <- s[s$region != "west", ]; t$region <- factor(t$region, c("east", "north", "south"))
-    oneway.test(gap ~ region, data = t, var.equal = FALSE)
-    kruskal.test(gap ~ region, data = t)
-
-No R package for Games-Howell or Dunn is installed (PMCMRplus, dunn.test, FSA are absent), so
-both were computed in base R from their published definitions (Games & Howell 1976,
-J. Educational Statistics 1(2); Dunn 1964, Technometrics 6(3)):
-
-    g <- split(t$gap, t$region); k <- length(g)
-    for (pr in combn(names(g), 2, simplify = FALSE)) { a <- g[[pr[1]]]; b <- g[[pr[2]]]
-      va <- var(a)/length(a); vb <- var(b)/length(b); tt <- (mean(a) - mean(b))/sqrt(va + vb)
-      df <- (va + vb)^2/(va^2/(length(a)-1) + vb^2/(length(b)-1))
-      print(ptukey(sqrt(2)*abs(tt), k, df, lower.tail = FALSE)) }
-    r <- rank(t$gap); N <- length(r); tie <- table(t$gap)
-    v <- N*(N+1)/12 - sum(tie^3 - tie)/(12*(N-1)); mr <- tapply(r, t$region, mean)
-    n <- table(t$region); z <- (mr[a] - mr[b])/sqrt(v*(1/n[a] + 1/n[b]))   # each pair a, b
-    p.adjust(2*pnorm(-abs(z)), "holm")
+not tested. Reference numbers on the three tested regions are read from
+tests/data/segments_reference.json, written by ``Rscript tests/data/segments_reference.R``
+(R 4.2.2, base stats): oneway.test(var.equal = FALSE), kruskal.test, and Games-Howell and Dunn
+computed in base R from their published definitions (Games & Howell 1976, J. Educational
+Statistics 1(2); Dunn 1964, Technometrics 6(3)), as no R package for them is installed.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +30,9 @@ from servqual.segments import (
 )
 
 DATA = Path(__file__).parent / "data" / "gaps_segments.csv"
+REFERENCE = json.loads((DATA.parent / "segments_reference.json").read_text())
+WELCH, KRUSKAL = REFERENCE["welch"], REFERENCE["kruskal"]
+GAMES_HOWELL, DUNN = REFERENCE["games_howell"], REFERENCE["dunn"]
 
 
 @pytest.fixture(scope="module")
@@ -59,47 +48,41 @@ def groups(regions) -> dict[str, np.ndarray]:
 
 def test_welch_anova_matches_r(groups):
     res = welch_anova(groups)
-    # R oneway.test: F = 0.81493885, num df = 2, denom df = 69.284195, p-value = 0.446864
     assert (res.f, res.df1, res.df2, res.p) == pytest.approx(
-        (0.81493885, 2, 69.284195, 0.446864), rel=1e-6
+        (WELCH["f"], WELCH["df1"], WELCH["df2"], WELCH["p"]), rel=1e-6
     )
     assert res.omega2 == 0  # F < 1
 
 
 def test_welch_anova_with_an_effect_matches_r_and_gives_omega2():
-    # R: y <- c(1,2,3,4, 2,4,6,8,9, 5,6,7); g <- factor(rep(c("a","b","c"), c(4,5,3)))
-    #    oneway.test(y ~ g, var.equal = FALSE): F = 7.7976669, denom df = 5.9589102, p = 0.0216957
-    res = welch_anova({"a": [1, 2, 3, 4], "b": [2, 4, 6, 8, 9], "c": [5, 6, 7]})
-    assert (res.f, res.df2, res.p) == pytest.approx((7.7976669, 5.9589102, 0.0216957), rel=1e-6)
+    hand = REFERENCE["welch_hand_case"]
+    y, g = np.array(hand["y"]), np.array(hand["g"])
+    res = welch_anova({level: y[g == level] for level in ("a", "b", "c")})
+    assert (res.f, res.df2, res.p) == pytest.approx((hand["f"], hand["df2"], hand["p"]), rel=1e-6)
     # omega^2 = df1 (F - 1) / (df1 (F - 1) + N), N = 12
-    assert res.omega2 == pytest.approx(2 * 6.7976669 / (2 * 6.7976669 + 12), rel=1e-6)
+    assert res.omega2 == pytest.approx(2 * (hand["f"] - 1) / (2 * (hand["f"] - 1) + 12), rel=1e-6)
 
 
 def test_kruskal_wallis_matches_r(groups):
     res = kruskal_wallis(groups)
-    # R kruskal.test: chi-squared = 1.5663049, df = 2, p-value = 0.4569632
-    assert (res.h, res.df, res.p) == pytest.approx((1.5663049, 2, 0.4569632), rel=1e-6)
-    assert res.epsilon2 == pytest.approx(1.5663049 / (116 - 1), rel=1e-6)
+    assert (res.h, res.df, res.p) == pytest.approx((KRUSKAL["h"], KRUSKAL["df"], KRUSKAL["p"]), rel=1e-6)
+    assert res.epsilon2 == pytest.approx(KRUSKAL["h"] / (116 - 1), rel=1e-6)
 
 
 def test_games_howell_matches_hand_computed_r(groups):
     table = games_howell(groups)
-    assert list(zip(table["group_a"], table["group_b"])) == [
-        ("east", "north"), ("east", "south"), ("north", "south")
-    ]
-    np.testing.assert_allclose(table["diff"], [-0.2095959596, 0.0943221691, 0.3039181287],
-                               rtol=1e-8)
-    np.testing.assert_allclose(table["t"], [-0.9788616042, 0.3199944469, 1.0899133056], rtol=1e-8)
-    np.testing.assert_allclose(table["df"], [67.2138228740, 63.4571733561, 58.6931680544],
-                               rtol=1e-8)
-    np.testing.assert_allclose(table["p"], [0.5926783332, 0.94516911, 0.524071658], rtol=1e-5)
+    assert list(zip(table["group_a"], table["group_b"])) == list(
+        zip(GAMES_HOWELL["group_a"], GAMES_HOWELL["group_b"])
+    )
+    for column in ("diff", "t", "df"):
+        np.testing.assert_allclose(table[column], GAMES_HOWELL[column], rtol=1e-8, err_msg=column)
+    np.testing.assert_allclose(table["p"], GAMES_HOWELL["p"], rtol=1e-5)
 
 
 def test_dunn_matches_hand_computed_r(groups):
     table = dunn_test(groups)
-    np.testing.assert_allclose(table["z"], [-0.7324931595, 0.4366501425, 1.2335845701], rtol=1e-8)
-    np.testing.assert_allclose(table["p_adj"], [0.9277352328, 0.9277352328, 0.6520732367],
-                               rtol=1e-8)
+    np.testing.assert_allclose(table["z"], DUNN["z"], rtol=1e-8)
+    np.testing.assert_allclose(table["p_adj"], DUNN["p_adj"], rtol=1e-8)
 
 
 def test_compare_segments_tests_only_large_levels(regions):
@@ -111,11 +94,10 @@ def test_compare_segments_tests_only_large_levels(regions):
     assert table["n"].tolist() == [33, 45, 38, 12]
     assert table["tested"].tolist() == [True, True, True, False]
     assert table.loc[3, "mean"] == pytest.approx(0.0125)
-    np.testing.assert_allclose(table["welch_f"], 0.81493885, rtol=1e-6)
-    np.testing.assert_allclose(table["kw_h"], 1.5663049, rtol=1e-6)
+    np.testing.assert_allclose(table["welch_f"], WELCH["f"], rtol=1e-6)
+    np.testing.assert_allclose(table["kw_h"], KRUSKAL["h"], rtol=1e-6)
     assert len(posthoc) == 3 and "west" not in set(posthoc["group_a"]) | set(posthoc["group_b"])
-    np.testing.assert_allclose(posthoc["games_howell_p"], [0.5926783332, 0.94516911, 0.524071658],
-                               rtol=1e-5)
+    np.testing.assert_allclose(posthoc["games_howell_p"], GAMES_HOWELL["p"], rtol=1e-5)
     # With a lower minimum cell size west is tested too.
     small = compare_segments(regions[["gap"]], regions[["region"]], min_cell=10)
     assert small.table["tested"].all() and len(small.posthoc) == 6

@@ -33,7 +33,11 @@ from servqual.gaps import (
 #: Provider gaps of the Gaps Model by id.
 PROVIDER_GAPS: dict[int, str] = {1: "knowledge", 2: "standards", 3: "delivery", 4: "communication"}
 
-#: Actions the service-quality literature ties to each provider gap (REFERENCE.md section 1).
+#: Actions the service-quality literature ties to each provider gap: Zeithaml, Berry &
+#: Parasuraman (1988), "Communication and control processes in the delivery of service quality",
+#: Journal of Marketing 52(2), 35-48; the gaps themselves from Parasuraman, Zeithaml & Berry
+#: (1985), "A conceptual model of service quality and its implications for future research",
+#: Journal of Marketing 49(4), 41-50.
 DEFAULT_PLAYBOOK: dict[int, tuple[str, ...]] = {
     1: (
         "market research",

@@ -2,15 +2,13 @@
 # GPArotation 2022.10-2 (Debian packages r-cran-psych, r-cran-gparotation).
 # Regenerate from the repository root with:
 #   Rscript tests/data/efa_reference.R
-# It writes tests/data/efa_bfi.csv (the first 1000 rows of psych::bfi, 25 items, NA = missing)
-# and tests/data/efa_reference.json (every number the tests compare with).
+# It reads tests/data/holzinger_swineford.csv (written by tests/data/holzinger_swineford.R) and
+# writes tests/data/efa_bfi.csv (the first 1000 rows of psych::bfi, 25 items, NA = missing) and
+# tests/data/efa_reference.json (every number the tests compare with).
 suppressPackageStartupMessages(library(psych))
 
-# The Holzinger-Swineford CSV the tests read (shipped in the semopy wheel) is lavaan's data set.
-python <- Sys.getenv("PYTHON", ".venv/bin/python")
-hs_csv <- system2(python, c("-c", shQuote("import semopy, os; print(os.path.join(os.path.dirname(semopy.__file__), 'examples', 'holzinger_swineford39_data.csv'))")), stdout = TRUE)
-hs <- read.csv(hs_csv, row.names = 1)[, paste0("x", 1:9)]
-stopifnot(max(abs(as.matrix(hs) - as.matrix(lavaan::HolzingerSwineford1939[, paste0("x", 1:9)]))) == 0)
+# The Holzinger-Swineford CSV the tests read, lavaan's data set (tests/data/holzinger_swineford.R).
+hs <- read.csv("tests/data/holzinger_swineford.csv")[, paste0("x", 1:9)]
 
 bfi_items <- psych::bfi[1:1000, 1:25]
 write.csv(bfi_items, "tests/data/efa_bfi.csv", row.names = FALSE, na = "")
