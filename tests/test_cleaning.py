@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_io import COLUMNS, INSTRUMENT, options, small_survey
 
-from servqual.cleaning import RULE_ORDER, clean_survey, longest_run, provenance, write_outputs
+from servqual.cleaning import RULE_ORDER, CleaningError, clean_survey, longest_run, provenance, write_outputs
 from servqual.instrument import Scale
 from servqual.io import read_survey
 from servqual.privacy import pseudonym, pseudonymise
@@ -39,7 +39,7 @@ def excluded(result) -> dict[int, str]:
 def test_valid_survey_keeps_everyone(tmp_path: Path) -> None:
     _, result = clean(small_survey(), tmp_path)
     assert len(result.responses) == 12 and result.exclusions.empty
-    assert result.summary["step"].tolist() == ["read", *["excluded"] * 7, "kept", "cells", "cells", "cells"]
+    assert result.summary["step"].tolist() == ["read", *["excluded"] * 8, "kept", *["cells"] * 4]
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,10 @@ def test_out_of_range_set_missing_or_exclude(tmp_path: Path) -> None:
     raw, result = clean(frame, tmp_path, max_missing_share=None)
     assert result.exclusions.empty
     assert result.responses.loc[[3, 6, 8], ["E_x1", "P_x2", "I_x"]].isna().to_numpy().sum() == 3
-    assert result.summary.set_index("rule").loc["values outside the scale set missing", "n"] == 3
+    cells = result.summary.set_index("rule")
+    assert cells.loc["values outside the scale set missing", ["n", "detail"]].tolist() == [2, "E_x1 (1), I_x (1)"]
+    between = "values between the points of an integer scale set missing"
+    assert cells.loc[between, ["n", "detail"]].tolist() == [1, "P_x2 (1)"]
     _, result = clean(frame, tmp_path, out_of_range="exclude", max_missing_share=None, importance_sum={"action": "exclude", "tolerance": 0})
     assert result.exclusions["detail"].tolist() == [
         "outside the scale: E_x1=8",
@@ -146,6 +149,53 @@ def test_out_of_range_set_missing_or_exclude(tmp_path: Path) -> None:
         "outside the scale: I_x=120; also: importance_sum",
     ]
     assert result.exclusions["line"].tolist() == [5, 8, 10]
+
+
+def test_rows_without_any_answer_are_empty_not_duplicates(tmp_path: Path) -> None:
+    frame = small_survey()
+    answers = [c for c in frame if c[:1] in "EP" or c.startswith("imp") or c == "overall"]
+    frame.loc[[3, 7], answers] = ""
+    frame.loc[7, "E1"] = "N/A"
+    _, result = clean(frame, tmp_path)
+    assert excluded(result) == {5: "empty", 9: "empty"}
+    assert result.exclusions["detail"].iloc[0] == "no answer in any of the 9 measure columns; also: too_many_missing"
+    _, result = clean(frame, tmp_path, empty_responses=False, max_missing_share=None)
+    assert excluded(result) == {9: "duplicate_responses"}
+
+
+def test_every_rule_switched_off_keeps_every_row(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[4, ["id", "attention", "secs"]] = ["S000", "1", "30"]
+    off = dict(
+        empty_responses=False, duplicate_ids=False, duplicate_responses=False, attention_checks=[],
+        speeders={"enabled": False, "min_seconds": 120, "min_median_fraction": 0.3}, max_missing_share=None,
+        straightlining={"enabled": False, "measures": ["perception"]},
+        long_string={"enabled": False, "measures": ["perception"], "max_run": 1},
+        importance_sum={"action": "off", "tolerance": 0},
+    )
+    _, result = clean(frame, tmp_path, **off)
+    assert len(result.responses) == 12 and result.exclusions.empty
+    assert result.summary["step"].tolist() == ["read", "kept", "cells", "cells"]
+
+
+def test_rules_switched_on_that_cannot_apply_are_in_the_flow(tmp_path: Path) -> None:
+    columns = {**COLUMNS, "duration": "", "respondent_id": ""}
+    _, result = clean(small_survey(), tmp_path, columns=columns)
+    unapplied = result.summary[result.summary["step"] == "not_applied"]
+    assert unapplied[["rule", "n"]].values.tolist() == [["duplicate_id", 12], ["speeder", 12]]
+    assert unapplied["detail"].tolist() == [
+        "no respondent id column is configured (columns.respondent_id)",
+        "no duration column is configured (columns.duration)",
+    ]
+
+
+def test_decimals_on_an_integer_scale_are_named_when_nobody_is_left(tmp_path: Path) -> None:
+    frame = small_survey()
+    for j, column in enumerate(("E1", "E2", "E3")):
+        frame[column] = [f"{(i + j) % 6 + 1}.5" for i in range(len(frame))]  # on the scale, between its points
+    with pytest.raises(CleaningError, match=r"too_many_missing 12; 36 values between the points of an integer "
+                       r"scale set missing: E_x1 \(12\), E_x2 \(12\), E_y1 \(12\)\)$"):
+        clean(frame, tmp_path)
 
 
 def test_missing_codes_are_matched_on_trimmed_text(tmp_path: Path) -> None:
@@ -252,7 +302,7 @@ def test_outputs_are_typed_and_provenance_complete(tmp_path: Path) -> None:
     assert record["counts"] == {"read": 12, "kept": 12, "excluded": 0}
     assert record["config"]["cleaning"]["missing_codes"] == options()["missing_codes"]
     assert list(pd.read_csv(paths["exclusions"]).columns) == ["respondent", "line", "rule", "detail"]
-    assert list(pd.read_csv(paths["summary"]).columns) == ["step", "rule", "n"]
+    assert list(pd.read_csv(paths["summary"]).columns) == ["step", "rule", "n", "detail"]
 
 
 def test_no_partial_outputs_after_a_failure(tmp_path: Path) -> None:

@@ -28,9 +28,10 @@ import pandas as pd
 from servqual.instrument import Instrument, canonical
 from servqual.io import RawSurvey, SurveyFormatError, as_text
 from servqual.privacy import pseudonymise
-from servqual.validation import invalid_cells, parse_numeric, require_columns, where
+from servqual.validation import bounds, invalid_cells, parse_numeric, require_columns, where
 
 RULE_ORDER = (
+    "empty",
     "duplicate_id",
     "duplicate_responses",
     "attention_check",
@@ -43,6 +44,8 @@ RULE_ORDER = (
 )
 #: Columns of the exclusion log.
 EXCLUSION_COLUMNS = ["respondent", "line", "rule", "detail"]
+#: Columns of the cleaning flow table.
+SUMMARY_COLUMNS = ["step", "rule", "n", "detail"]
 
 
 class CleaningError(ValueError):
@@ -71,7 +74,10 @@ class CleaningResult:
     exclusions
         ``respondent``, ``line``, ``rule``, ``detail``: one row per excluded row, by line.
     summary
-        ``step``, ``rule``, ``n``: rows read, excluded per applied rule, kept, and cell-level changes.
+        ``step``, ``rule``, ``n``, ``detail``: rows read (``read``), excluded per applied rule
+        (``excluded``), rules switched on that could not apply and the rows they left unchecked
+        (``not_applied``, with the reason), kept (``kept``), and cell-level changes (``cells``,
+        with the columns they touched).
     warnings
         Facts the analyses should know (zero-variance items, a single respondent).
     """
@@ -155,11 +161,12 @@ def clean_survey(
     rules = _rules(raw, instrument, given, values, invalid, numbers, columns, options)
     ids = _respondent_ids(raw, columns, salt)
     kept, exclusions = _assign(raw, ids, rules)
-    scored, changes = _score(values, invalid, kept, instrument, options)
-    summary = _summary(raw, exclusions, int(kept.sum()), list(rules), changes)
+    scored, changes = _score(values, kept, instrument, options)
+    changes = {**_set_missing(given, invalid, kept, instrument), **changes}
+    summary = _summary(raw, exclusions, int(kept.sum()), list(rules), _unapplied(columns, options), changes)
     if not kept.any():
-        counts = ", ".join(f"{r} {n}" for r, n in summary.loc[summary["step"] == "excluded", ["rule", "n"]].values)
-        raise CleaningError(f"{raw.path}: no respondent left after exclusions ({len(raw.frame)} read; {counts})")
+        everyone = _set_missing(given, invalid, np.ones(len(kept), bool), instrument)
+        raise CleaningError(f"{raw.path}: no respondent left after exclusions ({_flow_text(summary, everyone)})")
     responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt)
     return CleaningResult(responses, exclusions, summary, _warnings(raw, responses, mapping, options, columns))
 
@@ -211,6 +218,8 @@ def _rules(
     """The rules switched on in ``options``, by name."""
     line = raw.line.to_numpy()
     rules: dict[str, Rule] = {}
+    if options["empty_responses"]:
+        rules["empty"] = empty_responses(given)
     if options["duplicate_ids"] and columns["respondent_id"]:
         rules["duplicate_id"] = duplicate_ids(raw.frame[columns["respondent_id"]], line)
     if options["duplicate_responses"]:
@@ -241,6 +250,20 @@ def _rule(mask: np.ndarray | pd.Series, detail: pd.Series | list[str]) -> Rule:
     """A rule from a row mask and the details of the matched rows, re-indexed by row position."""
     mask = np.asarray(mask, bool)
     return Rule(mask, pd.Series(np.asarray(detail, dtype=object), index=np.flatnonzero(mask), dtype=str))
+
+
+def empty_responses(given: pd.DataFrame) -> Rule:
+    """Rows that answer no measure column at all (every cell empty or a missing code); values off
+    the scale count as answers, which ``out_of_range`` judges.
+
+    Examples
+    --------
+    >>> rule = empty_responses(pd.DataFrame({"P_a": [4.0, np.nan, 9.0], "P_b": [np.nan, np.nan, np.nan]}))
+    >>> rule.mask.tolist(), rule.detail.tolist()
+    ([False, True, False], ['no answer in any of the 2 measure columns'])
+    """
+    mask = given.isna().all(axis=1).to_numpy()
+    return _rule(mask, [f"no answer in any of the {given.shape[1]} measure columns"] * int(mask.sum()))
 
 
 def duplicate_ids(ids: pd.Series, line: np.ndarray) -> Rule:
@@ -411,7 +434,10 @@ def _assign(raw: RawSurvey, ids: pd.Series, rules: Mapping[str, Rule]) -> tuple[
     """Exclude each matched row once, under its first rule in :data:`RULE_ORDER`; the detail lists
     the other rules that matched it too."""
     names = [r for r in RULE_ORDER if r in rules]
-    hits = np.column_stack([rules[r].mask for r in names]) if names else np.zeros((len(raw.frame), 0), bool)
+    if not names:
+        empty = pd.DataFrame({c: pd.Series(dtype="string") for c in EXCLUSION_COLUMNS}).astype({"line": int})
+        return np.ones(len(raw.frame), bool), empty
+    hits = np.column_stack([rules[r].mask for r in names])
     rows = np.flatnonzero(hits.any(axis=1))
     first = hits[rows].argmax(axis=1)
     detail = pd.Series("", index=rows, dtype=str)
@@ -425,7 +451,7 @@ def _assign(raw: RawSurvey, ids: pd.Series, rules: Mapping[str, Rule]) -> tuple[
         {
             "respondent": ids.to_numpy()[rows],
             "line": raw.line.to_numpy()[rows],
-            "rule": np.array(names, dtype=object)[first] if names else [],
+            "rule": np.array(names, dtype=object)[first],
             "detail": detail.to_numpy(),
         },
         columns=EXCLUSION_COLUMNS,
@@ -436,14 +462,37 @@ def _assign(raw: RawSurvey, ids: pd.Series, rules: Mapping[str, Rule]) -> tuple[
 
 
 # -- scoring and output --------------------------------------------------------------------------
+def _set_missing(
+    given: pd.DataFrame, invalid: pd.DataFrame, kept: np.ndarray, instrument: Instrument
+) -> dict[str, tuple[int, str]]:
+    """Cells of kept respondents set missing for being off the scale, told apart from those set
+    missing for falling between the points of an integer scale (a scale declared integer for
+    data that are not, such as standardized scores), each with the columns they were in."""
+    within = pd.DataFrame(
+        {c: given[c].between(scale.min, scale.max) for c, scale in bounds(instrument).items()}, index=given.index
+    )[given.columns]
+    between_points = invalid & within
+    return {
+        "values outside the scale set missing": _cell_count(invalid & ~within, kept),
+        "values between the points of an integer scale set missing": _cell_count(between_points, kept),
+    }
+
+
+def _cell_count(cells: pd.DataFrame, kept: np.ndarray) -> tuple[int, str]:
+    """Number of flagged cells among kept rows, and the columns holding them with their counts."""
+    per_column = cells[kept].sum()
+    per_column = per_column[per_column > 0]
+    return int(per_column.sum()), ", ".join(f"{c} ({n})" for c, n in per_column.items())
+
+
 def _score(
-    values: pd.DataFrame, invalid: pd.DataFrame, kept: np.ndarray, instrument: Instrument, options: Mapping[str, Any]
-) -> tuple[pd.DataFrame, dict[str, int]]:
+    values: pd.DataFrame, kept: np.ndarray, instrument: Instrument, options: Mapping[str, Any]
+) -> tuple[pd.DataFrame, dict[str, tuple[int, str]]]:
     """Reverse-key items as ``min + max - x`` (theoretical bounds) and rescale importance points to
     100 when so configured; count the cell-level changes among kept respondents."""
     reverse = [canonical(m, item) for m in instrument.item_measures for item in instrument.reverse_items]
     updates = {column: instrument.scale.reverse(values[column]) for column in reverse}
-    changes = {"values outside the scale set missing": int(invalid.to_numpy()[kept].sum())}
+    changes: dict[str, tuple[int, str]] = {}
     if instrument.has_importance and options["importance_sum"]["action"] == "rescale":
         points = values[instrument.importance_columns]
         total = points.sum(axis=1)
@@ -451,8 +500,9 @@ def _score(
         # Points summing to 0 carry no weights to rescale: they become missing.
         rescaled = points.div(total.where(total > 0), axis=0) * 100
         updates.update(points.mask(off, rescaled).items())
-        changes["importance points rescaled to 100"] = int((off & total.gt(0)).to_numpy()[kept].sum())
-        changes["importance points set missing (sum 0)"] = int((off & total.eq(0)).to_numpy()[kept].sum())
+        rows = "respondents' importance points"
+        changes["importance points rescaled to 100"] = (int((off & total.gt(0)).to_numpy()[kept].sum()), rows)
+        changes["importance points set missing (sum 0)"] = (int((off & total.eq(0)).to_numpy()[kept].sum()), rows)
     # Whole columns are replaced (no row-wise writes), so the parsed block is shared, not copied.
     return values.assign(**updates), changes
 
@@ -504,25 +554,48 @@ def _warnings(
             for r, c in mapping.items()
             if c in flat
         ]
-    if options["speeders"]["enabled"] and not columns.get("duration"):
-        out.append("speeders rule enabled but no `columns.duration` is configured: not applied")
     return tuple(out)
 
 
+def _unapplied(columns: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
+    """Rules switched on in the config that cannot apply to this study, with the reason."""
+    out = {}
+    if options["duplicate_ids"] and not columns["respondent_id"]:
+        out["duplicate_id"] = "no respondent id column is configured (columns.respondent_id)"
+    if options["speeders"]["enabled"] and not columns.get("duration"):
+        out["speeder"] = "no duration column is configured (columns.duration)"
+    return out
+
+
 def _summary(
-    raw: RawSurvey, exclusions: pd.DataFrame, kept: int, applied: list[str], changes: Mapping[str, int]
+    raw: RawSurvey,
+    exclusions: pd.DataFrame,
+    kept: int,
+    applied: list[str],
+    unapplied: Mapping[str, str],
+    changes: Mapping[str, tuple[int, str]],
 ) -> pd.DataFrame:
-    """Flow table (rules switched off are not listed); checks that every row read is kept or
-    excluded exactly once."""
+    """Flow table (rules switched off are not listed; rules switched on that could not apply are,
+    with every row read left unchecked); checks that every row read is kept or excluded once."""
     read = len(raw.frame)
     counts = exclusions["rule"].value_counts()
     if read != kept + len(exclusions) or not exclusions["line"].is_unique:
         raise CleaningError(f"{raw.path}: row conservation failed: {read} read != {kept} kept + {len(exclusions)} excluded")
-    rows = [("read", "rows read", read)]
-    rows += [("excluded", rule, int(counts.get(rule, 0))) for rule in RULE_ORDER if rule in applied]
-    rows += [("kept", "respondents kept", kept)]
-    rows += [("cells", what, n) for what, n in changes.items()]
-    return pd.DataFrame(rows, columns=["step", "rule", "n"])
+    rows = [("read", "rows read", read, "")]
+    rows += [("excluded", rule, int(counts.get(rule, 0)), "") for rule in RULE_ORDER if rule in applied]
+    rows += [("not_applied", rule, read, reason) for rule, reason in unapplied.items()]
+    rows += [("kept", "respondents kept", kept, "")]
+    rows += [("cells", what, n, detail) for what, (n, detail) in changes.items()]
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _flow_text(summary: pd.DataFrame, cells: Mapping[str, tuple[int, str]]) -> str:
+    """The flow in words, for an error: rows read, exclusions by rule, and the cells set missing
+    in all rows, which can be what emptied the wave (an integer scale declared for decimal data)."""
+    parts = [f"{summary['n'].iloc[0]} read"]
+    parts += [f"{r} {n}" for r, n in summary.loc[summary["step"] == "excluded", ["rule", "n"]].values if n]
+    parts += [f"{n} {what}: {detail}" for what, (n, detail) in cells.items() if n]
+    return "; ".join(parts)
 
 
 def provenance(raw: RawSurvey, result: CleaningResult, config: Mapping[str, Any]) -> dict[str, Any]:
