@@ -256,6 +256,18 @@ def test_heywood_case_reports_status():
     assert np.isfinite(fit.indices.chisq)
 
 
+def test_latent_correlation_above_one_is_named_not_a_heywood_case():
+    """Two dimensions measuring one factor (every item loads .7 on it): the estimated latent
+    correlation passes 1 in this sample, with every residual variance proper."""
+    rng = np.random.default_rng(2)
+    common = rng.standard_normal((300, 1))
+    data = pd.DataFrame(0.7 * common + np.sqrt(0.51) * rng.standard_normal((300, 6)), columns=list("abcdef"))
+    fit = cfa.fit_cfa(data, HEY_DIMS)
+    assert fit.status == "latent_correlation"
+    assert fit.reason == ("improper solution: latent correlation of 0.99 or more, the dimensions are not distinct: "
+                          "A and B (r = 1.023)")
+
+
 def test_singular_covariance_reports_status():
     data = heywood_data().assign(g=lambda d: d["a"] + d["d"])
     fit = cfa.fit_cfa(data, dict(HEY_DIMS, g="B"))

@@ -17,7 +17,7 @@ The model algebra (LISREL all-y notation, Jöreskog 1973) is shared with
 Tables (the pipeline adds ``wave`` and ``measure``):
 
 ``cfa_fit`` (:func:`compare_models`)
-    model, converged, status, reason, n, npar, chisq, df, pvalue, baseline_chisq, baseline_df,
+    model, estimator, converged, status, reason, n, npar, chisq, df, pvalue, baseline_chisq, baseline_df,
     cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr, loglik, aic, bic,
     verdict, delta_chisq, delta_df, p_difference (differences against the instrument's model).
 ``cfa_loadings`` (:func:`standardized_loadings`)
@@ -409,25 +409,50 @@ def _is_well_conditioned(cov: np.ndarray, tol: float = 1e-10) -> bool:
 
 
 def _improper_solution(spec: _Spec, params: np.ndarray, item_names: Sequence[str],
-                       factor_names: Sequence[str], group_names: Sequence[str] = ()) -> str:
-    """Describe Heywood cases: standardized residual variances <= 0 (within tolerance), factor
-    covariance matrices that are not positive definite; '' when the solution is proper."""
-    problems = []
+                       factor_names: Sequence[str], group_names: Sequence[str] = ()) -> tuple[str, str]:
+    """Status and description of an improper solution, ``("ok", "")`` when it is proper.
+
+    ``heywood``: a Heywood case, a standardized residual (or disturbance) variance <= 0 (within
+    tolerance), naming the item or factor. ``latent_correlation``: no variance is improper but
+    the factor covariance matrix is not positive definite, i.e. some latent correlation is 1 or
+    more, or a dimension is a linear combination of others; the pairs of dimensions whose latent
+    correlation reaches .99 are named (they are not distinct).
+    """
+    variances, latent = [], []
     for g in range(spec.n_groups):
         where = f" in group {group_names[g]}" if group_names else ""
         mats = _group_matrices(spec, params, g)
         item_resid = np.diag(mats.theta) / np.diag(mats.sigma)
-        problems += [f"residual variance of {item_names[i]}{where} = {mats.theta[i, i]:.4g}"
-                     for i in np.flatnonzero(item_resid <= _HEYWOOD_TOL)]
+        variances += [f"residual variance of {item_names[i]}{where} = {mats.theta[i, i]:.4g}"
+                      for i in np.flatnonzero(item_resid <= _HEYWOOD_TOL)]
         eta_var = np.diag(mats.eta_cov)
         endogenous = mats.beta.any(axis=1)
         latent_resid = np.where(endogenous, np.diag(mats.psi) / np.where(eta_var > 0, eta_var, 1.0), 1.0)
-        problems += [f"disturbance variance of {factor_names[k]}{where} = {mats.psi[k, k]:.4g}"
-                     for k in np.flatnonzero(latent_resid <= _HEYWOOD_TOL)]
+        variances += [f"disturbance variance of {factor_names[k]}{where} = {mats.psi[k, k]:.4g}"
+                      for k in np.flatnonzero(latent_resid <= _HEYWOOD_TOL)]
         if np.linalg.eigvalsh(mats.eta_cov).min() <= _HEYWOOD_TOL * max(eta_var.max(), 1e-300):
-            problems.append(f"factor covariance matrix{where} is not positive definite "
-                            "(a variance <= 0 or a correlation >= 1)")
-    return "; ".join(dict.fromkeys(problems))
+            latent.append(_latent_dependence(mats.eta_cov, factor_names, where))
+    if variances:
+        return "heywood", "; ".join(dict.fromkeys(variances + latent))
+    if latent:
+        return "latent_correlation", "; ".join(dict.fromkeys(latent))
+    return "ok", ""
+
+
+#: Latent correlations at or above this (in absolute value) name a pair of dimensions as not distinct.
+LATENT_R_LIMIT = 0.99
+
+
+def _latent_dependence(eta_cov: np.ndarray, factor_names: Sequence[str], where: str) -> str:
+    """Words for a factor covariance matrix that is not positive definite: the pairs of factors
+    whose correlation reaches :data:`LATENT_R_LIMIT`, or a linear dependence among several."""
+    scale = np.sqrt(np.clip(np.diag(eta_cov), 1e-300, None))
+    r = eta_cov / np.outer(scale, scale)
+    pairs = [f"{factor_names[a]} and {factor_names[b]} (r = {r[a, b]:.3f})"
+             for a, b in zip(*np.triu_indices_from(r, 1)) if abs(r[a, b]) >= LATENT_R_LIMIT]
+    if pairs:
+        return f"latent correlation of {LATENT_R_LIMIT:g} or more{where}, the dimensions are not distinct: " + ", ".join(pairs)
+    return f"factor covariance matrix{where} is not positive definite: a dimension is a linear combination of others"
 
 
 # --------------------------------------------------------------------------------------------
@@ -593,7 +618,9 @@ class CFAResult:
     model : str
         ``one_factor``, ``instrument`` or ``second_order``.
     status : str
-        ``ok``, ``heywood`` (improper solution, numbers reported), ``not_converged`` (numbers
+        ``ok``, ``heywood`` (a residual variance <= 0, numbers reported), ``latent_correlation``
+        (factor covariance matrix not positive definite: a latent correlation of 1 or more, numbers
+        reported), ``not_converged`` (numbers
         from the last iterate), ``not_positive_definite`` (sample covariance singular, nothing
         fitted), ``not_identified`` (nothing fitted) or ``failed`` (semopy raised).
     reason : str
@@ -857,14 +884,15 @@ def _assemble_result(spec: _Spec, st: _GroupStats, params: np.ndarray, success: 
     if not _is_positive_definite(mats.sigma):
         return CFAResult(status="failed", converged=False, reason=(
             "the model-implied covariance matrix is not positive definite"), **base)
-    converged = success and np.abs(_projected_gradient(spec, st, params)).max() < _GRADIENT_TOL
-    improper = _improper_solution(spec, params, items, factors)
+    gradient = np.abs(_projected_gradient(spec, st, params)).max()
+    converged = success and gradient < _GRADIENT_TOL
+    status, improper = _improper_solution(spec, params, items, factors)
     if not converged:
-        status, reason = "not_converged", f"the optimiser did not converge ({message})"
+        status, reason = "not_converged", convergence_failure(success, message, gradient)
     elif improper:
-        status, reason = "heywood", f"improper solution: {improper}"
+        reason = f"improper solution: {improper}"
     else:
-        status, reason = "ok", ""
+        reason = ""
     chisq = st.n * _discrepancy(st, mats, False)
     indices = fit_indices(chisq, spec.df, *_baseline_chisq([st]), st.n)
     loglik, unrestricted = _loglik(spec, [st], params)
@@ -877,6 +905,16 @@ def _assemble_result(spec: _Spec, st: _GroupStats, params: np.ndarray, success: 
         sample_cov=pd.DataFrame(st.cov, index=items, columns=items),
         implied_cov=pd.DataFrame(mats.sigma, index=items, columns=items),
         loadings=loadings, factor_correlations=correlations, _spec=spec, _params=params, **base)
+
+
+def convergence_failure(success: bool, message: str, gradient: float) -> str:
+    """Why a fit counts as not converged: the optimiser's own failure, or a gradient of the fit
+    function still above tolerance where the optimiser claimed success (its message alone would
+    then contradict the status)."""
+    if success:
+        return (f"the optimiser stopped ({message}) at a point where the gradient of the fit function is "
+                f"{gradient:.2g}, above the tolerance {_GRADIENT_TOL:g}: not a minimum")
+    return f"the optimiser stopped without converging: {message}"
 
 
 def _standardized_vector(spec: _Spec, params: np.ndarray) -> np.ndarray:
@@ -956,7 +994,7 @@ def standardized_loadings(result: CFAResult) -> pd.DataFrame:
 # Model comparison
 # --------------------------------------------------------------------------------------------
 
-_FIT_COLUMNS = ["model", "converged", "status", "reason", "n", "npar", "chisq", "df", "pvalue",
+_FIT_COLUMNS = ["model", "estimator", "converged", "status", "reason", "n", "npar", "chisq", "df", "pvalue",
                 "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
                 "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict",
                 "delta_chisq", "delta_df", "p_difference"]
@@ -985,7 +1023,7 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
     rows = [_fit_row(r) for r in results]
     table = pd.DataFrame(rows, columns=_FIT_COLUMNS[:-3])
     ref = table[table["model"] == reference]
-    if len(ref) == 1 and ref["status"].iloc[0] in ("ok", "heywood"):
+    if len(ref) == 1 and ref["status"].iloc[0] in ("ok", "heywood", "latent_correlation"):
         delta = table["chisq"] - ref["chisq"].iloc[0]
         ddf = table["df"] - ref["df"].iloc[0]
         usable = (table["model"] != reference) & (ddf > 0)
@@ -1000,7 +1038,8 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
 
 def _fit_row(r: CFAResult) -> dict:
     fi = r.indices
-    row = dict(model=r.model, converged=r.converged, status=r.status, reason=r.reason, n=r.n,
+    # Maximum likelihood from the listwise-complete covariance matrix, as lavaan's default.
+    row = dict(model=r.model, estimator="ML", converged=r.converged, status=r.status, reason=r.reason, n=r.n,
                npar=r.npar if fi else pd.NA, srmr=r.srmr, loglik=r.loglik, aic=r.aic, bic=r.bic,
                verdict=r.verdict)
     if fi is not None:

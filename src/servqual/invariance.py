@@ -54,6 +54,7 @@ from servqual.cfa import (
     _is_well_conditioned,
     _model_layout,
     _Spec,
+    convergence_failure,
     fit_indices,
 )
 
@@ -190,7 +191,7 @@ def measurement_invariance(
     -------
     pd.DataFrame
         The ``invariance`` table, one row per level (columns in the module docstring):
-        ``status`` is ok, heywood, not_converged, not_identified or too_few_groups.
+        ``status`` is ok, heywood, latent_correlation, not_converged, not_identified or too_few_groups.
 
     Examples
     --------
@@ -245,16 +246,13 @@ def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[_Grou
     items, factors, groups = names
     spec = _invariance_spec(factor_of_item, len(factors), len(stats_list), level)
     result = _fit_ml(spec, stats_list, _start_values(spec, stats_list, factor_of_item))
-    grad = _gradient(spec, stats_list, result.x)
-    converged = bool(np.isfinite(result.fun) and np.abs(grad).max() < _GRADIENT_TOL)
-    improper = (_improper_solution(spec, result.x, items, factors, [str(g) for g in groups])
-                if converged else "")
+    gradient = np.abs(_gradient(spec, stats_list, result.x)).max()
+    converged = bool(np.isfinite(result.fun) and gradient < _GRADIENT_TOL)
     if not converged:
-        status, reason = "not_converged", f"the optimiser did not converge ({result.message})"
-    elif improper:
-        status, reason = "heywood", f"improper solution: {improper}"
+        status, reason = "not_converged", convergence_failure(bool(result.success), result.message, gradient)
     else:
-        status, reason = "ok", ""
+        status, improper = _improper_solution(spec, result.x, items, factors, [str(g) for g in groups])
+        reason = f"improper solution: {improper}" if improper else ""
     n = sum(st.n for st in stats_list)
     fi = fit_indices(n * result.fun, spec.df, *_baseline_chisq(stats_list), n, len(stats_list))
     return dict(status=status, reason="; ".join(filter(None, [reason, note])), chisq=fi.chisq, df=fi.df,
