@@ -25,6 +25,7 @@ figures = "reports/wave1/figures"
 cleaning_summary = "data/processed/wave1/cleaning_summary.csv"
 provenance = "reports/wave1/provenance.json"
 methods = "reports/wave1/methods.md"
+cautions = "reports/wave1/tables/cautions.csv"
 title = "Service-quality study"
 language = "en"
 instrument: dict = {}
@@ -38,6 +39,7 @@ import pandas as pd
 from IPython.display import Image, Markdown, display
 
 from servqual.labels import dimension_labels, item_labels, read_table
+from servqual.methods import ADJUSTMENTS
 
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_rows", 200)
@@ -52,6 +54,7 @@ def table(name: str) -> pd.DataFrame:
 #: Section headings in Chinese; English reports use the keys themselves.
 HEADINGS_ZH = {
     "Summary": "摘要",
+    "Cautions": "注意事项",
     "Data and cleaning flow": "数据与清洗流程",
     "Descriptive statistics": "描述统计",
     "Reliability": "信度",
@@ -98,7 +101,8 @@ if "gap" in dimension_gaps and dimension_gaps["gap"].notna().any():
     for _, row in worst.iterrows():
         lines.append(
             f"- {DIMENSIONS[row['dimension']]}: gap P − E {row['gap']:.2f} "
-            f"(95% CI {row['gap_ci_low']:.2f} to {row['gap_ci_high']:.2f}, Holm-adjusted p {row['p_adj']:.3g})."
+            f"({row['confidence']:.0%} CI {row['gap_ci_low']:.2f} to {row['gap_ci_high']:.2f}, "
+            f"{ADJUSTMENTS[row['p_adjust']]}-adjusted p {row['p_adj']:.3g})."
         )
 else:
     lines.append("- Perceptions only (SERVPERF): gap scores do not apply.")
@@ -111,24 +115,52 @@ if not reliability.empty:
         )
 cfa_fit = table("cfa_fit")
 for _, row in cfa_fit[cfa_fit["model"] == "instrument"].iterrows():
-    lines.append(
-        f"- CFA of the instrument's dimensions ({row['measure']}): {row['verdict']} fit "
-        f"(CFI {row['cfi']:.3f}, RMSEA {row['rmsea']:.3f}, SRMR {row['srmr']:.3f})."
-    )
+    if row["status"] == "ok":
+        lines.append(
+            f"- CFA of the instrument's dimensions ({row['measure']}): {row['verdict']} fit "
+            f"(CFI {row['cfi']:.3f}, TLI {row['tli']:.3f}, RMSEA {row['rmsea']:.3f}, SRMR {row['srmr']:.3f})."
+        )
+    else:
+        lines.append(f"- CFA of the instrument's dimensions ({row['measure']}): fit not assessed, "
+                     f"{row['status'].replace('_', ' ')} (see Cautions).")
 priorities = table("priorities")
 top = priorities[(priorities["level"] == "dimension") & (priorities["priority_index"] > 0)].head(3)
 if not top.empty:
     lines.append(
-        "- Top improvement priorities: "
+        "- What to fix first, by the shortfall of perceptions against expectations weighted by importance: "
         + "; ".join(
-            f"{r['rank']}. {DIMENSIONS[r['dimension']]} ({r['quadrant']}"
+            f"{r['rank']}. {DIMENSIONS[r['dimension']]} (gap {r['gap']:.2f}"
             + (f", provider gaps {r['provider_gaps']}" if isinstance(r["provider_gaps"], str) and r["provider_gaps"] else "")
+            + (f"; IPA quadrant “{r['quadrant']}”" if isinstance(r["quadrant"], str) else "")
+            + (f": {r['quadrant_note']}" if isinstance(r["quadrant_note"], str) and r["quadrant_note"] else "")
             + ")"
             for _, r in top.iterrows()
         )
         + "."
     )
+caution_table = pd.read_csv(cautions, keep_default_na=False)
+if len(caution_table):
+    lines.append(f"- {len(caution_table)} caution(s) below: read them before the numbers.")
 display(Markdown("\n".join(lines)))
+
+# %%
+heading("Cautions")
+
+# %% [markdown]
+# Every condition in this wave's tables that a careful reviewer would flag: improper or
+# unconverged models, fit indices out of their usual range, samples small for the model, failed
+# validity and reliability criteria, rules that could not apply, answers set missing, segments
+# too small to test, weak coder agreement and faults in the complaint log.
+
+# %%
+if caution_table.empty:
+    display(Markdown("None of the conditions above was found in this wave's tables."))
+else:
+    listed = []
+    for topic, part in caution_table.groupby("topic", sort=False):
+        listed.append(f"- **{html.escape(topic.capitalize())}**")
+        listed += [f"  - {html.escape(text)}" for text in part["text"]]
+    display(Markdown("\n".join(listed)))
 
 # %%
 heading("Data and cleaning flow")
@@ -146,7 +178,7 @@ heading("Descriptive statistics")
 
 # %% [markdown]
 # Mean of each measure per dimension (a respondent's dimension score is the mean of the
-# dimension's answered items) with its 95% confidence interval.
+# dimension's answered items) with its confidence interval.
 
 # %%
 descriptives = table("descriptives")
@@ -251,14 +283,16 @@ if not hints.empty:
 # %%
 heading("Gaps")
 
-# %% [markdown]
-# Mean gap P − E per item with its 95% confidence interval, most negative first; paired t and
-# Wilcoxon signed-rank tests (zero differences by Pratt's method) with Holm-adjusted p-values,
-# and the effect sizes d_z, d_av and the rank-biserial correlation.
-
 # %%
 item_gaps = table("gaps_items")
 if "gap" in item_gaps and item_gaps["gap"].notna().any():
+    first = item_gaps.iloc[0]
+    display(Markdown(
+        f"Mean gap P − E per item with its {first['confidence']:.0%} confidence interval, most negative first; "
+        f"paired t and Wilcoxon signed-rank tests (zero differences by the {first['zero_method']} method) with "
+        f"{ADJUSTMENTS[first['p_adjust']]}-adjusted p-values (of the {first['adjusted_test']} test), and the "
+        "effect sizes d_z, d_av and the rank-biserial correlation."
+    ))
     figure("item_gaps")
     display(dimension_gaps.drop(columns=["wave", "level", "item"]))
     display(item_gaps.drop(columns=["wave", "level"]))
@@ -288,16 +322,18 @@ else:
 # %%
 heading("Segments")
 
-# %% [markdown]
-# Scores per segment level with 95% confidence intervals; Welch's ANOVA (omega²) and
-# Kruskal–Wallis (epsilon²) where at least two levels have enough respondents, with Games–Howell
-# and Dunn post-hoc comparisons.
-
 # %%
 segments = table("segments")
 if segments.empty:
     display(Markdown("No segment columns are declared for this study."))
 else:
+    first = segments.iloc[0]
+    display(Markdown(
+        f"Scores per segment level with {first['confidence']:.0%} confidence intervals; Welch's ANOVA (omega²) "
+        f"and Kruskal–Wallis (epsilon²) among the levels with at least {first['min_cell']:.0f} respondents (where "
+        f"two or more have), with Games–Howell and Dunn ({ADJUSTMENTS[first['p_adjust']]}-adjusted) post-hoc "
+        "comparisons."
+    ))
     figure("segments")
     tests = segments.drop_duplicates(["segment", "target"])[
         ["segment", "target", "welch_f", "welch_df1", "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2"]
@@ -400,7 +436,8 @@ else:
 heading("Methods")
 
 # %% [markdown]
-# Written from the configuration this wave was analysed with; it can be pasted into a paper.
+# Written from the tables this wave's analyses produced (one sentence per analysis that ran, its
+# options read from the tables); it can be pasted into a paper.
 
 # %%
 display(Markdown(Path(methods).read_text(encoding="utf-8")))

@@ -25,12 +25,14 @@ language = "en"
 instrument: dict = {}
 
 # %%
+import html
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import Image, Markdown, display
 
 from servqual.labels import dimension_labels, read_table
+from servqual.methods import ADJUSTMENTS
 
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_rows", 200)
@@ -44,7 +46,20 @@ def table(name: str) -> pd.DataFrame:
 DIMENSIONS = {**dimension_labels(instrument, language), "overall": "Overall"}
 scores, changes, invariance = table("wave_gaps"), table("wave_changes"), table("invariance")
 waves = list(dict.fromkeys(scores["wave"]))
-display(Markdown(f"# {title}\n\n**Waves:** {', '.join(f'`{w}`' for w in waves)}"))
+display(Markdown(f"# {title}\n\n**Waves** (in the order of the waves sheet): {', '.join(f'`{w}`' for w in waves)}"))
+
+# %% [markdown]
+# ## Cautions
+#
+# Invariance models that could not be fitted or assessed, improper solutions, and levels of
+# invariance that were rejected (each wave's own cautions are in its report).
+
+# %%
+caution_table = table("cautions")
+if caution_table.empty:
+    display(Markdown("None of these conditions was found."))
+else:
+    display(Markdown("\n".join(f"- {html.escape(text)}" for text in caution_table["text"])))
 
 # %% [markdown]
 # ## Can the waves' means be compared?
@@ -60,13 +75,14 @@ comparable = {}
 for measure, rows in by_wave.groupby("measure", sort=False):
     comparable[measure] = bool(rows["means_comparable"].astype(str).eq("True").any())
     scalar = rows[rows["level"] == "scalar"].iloc[0]
-    verdict = (
-        "scalar invariance holds, so mean changes between waves can be read as changes in the construct"
-        if comparable[measure]
-        else f"scalar invariance is not supported ({scalar['decision']}; {scalar['status']}), so mean changes "
-        "between waves may reflect a change in how items work rather than in service quality; read them "
-        "as changes in observed scores only"
-    )
+    if comparable[measure]:
+        verdict = "scalar invariance holds, so mean changes between waves can be read as changes in the construct"
+    elif scalar["decision"] == "not_assessed":
+        verdict = (f"invariance could not be assessed ({html.escape(str(scalar['reason']))}), so whether mean changes "
+                   "between waves reflect service quality or how items work is not known")
+    else:
+        verdict = ("scalar invariance is rejected, so mean changes between waves may reflect a change in how items "
+                   "work rather than in service quality; read them as changes in observed scores only")
     display(Markdown(f"- **{measure}**: {verdict}."))
 display(invariance.drop(columns=["reason", "groups"]))
 
@@ -84,21 +100,23 @@ display(
 # ## Change between waves
 #
 # Welch's t-test of each score between consecutive waves (and from the first wave), the
-# difference with its 95% confidence interval, Hedges' g, and Holm-adjusted p-values per measure
-# and pair of waves.
+# difference with its confidence interval, Hedges' g, and adjusted p-values per measure and pair
+# of waves; changes with an adjusted p below .05 are listed.
 
 # %%
 if changes.empty:
     display(Markdown("Only one wave so far: no change to test."))
 else:
+    first = changes.iloc[0]
+    display(Markdown(f"Intervals at {first['confidence']:.0%}; p-values {ADJUSTMENTS[first['p_adjust']]}-adjusted."))
     for _, row in changes[(changes["p_adj"] < 0.05)].iterrows():
         caveat = "" if comparable.get("perception" if row["measure"] == "perception" else "expectation", False) else (
             " (observed scores; scalar invariance not established)"
         )
         display(Markdown(
             f"- {row['measure']}, {DIMENSIONS.get(row['target'], row['target'])}: {row['wave_a']} → {row['wave_b']} "
-            f"changed by {row['diff']:+.2f} (95% CI {row['diff_ci_low']:+.2f} to {row['diff_ci_high']:+.2f}, "
-            f"g = {row['hedges_g']:.2f}, Holm p = {row['p_adj']:.3g}){caveat}."
+            f"changed by {row['diff']:+.2f} ({row['confidence']:.0%} CI {row['diff_ci_low']:+.2f} to "
+            f"{row['diff_ci_high']:+.2f}, g = {row['hedges_g']:.2f}, adjusted p = {row['p_adj']:.3g}){caveat}."
         ))
     display(changes)
 

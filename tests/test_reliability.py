@@ -550,3 +550,19 @@ def test_bag_of_little_bootstraps_with_pairwise_deletion():
     assert r.alpha_boot_low < r.alpha < r.alpha_boot_high
     assert r.omega_boot_low < r.omega_total < r.omega_boot_high
     assert r.flags == ""
+
+
+def test_unreliable_difference_scores_are_flagged():
+    """P close to E item by item: the gap is mostly noise, so its reliability falls under the
+    threshold and the scale's flags say so (Peter, Churchill & Brown 1993)."""
+    rng = np.random.default_rng(4)
+    trait = rng.normal(0, 1, (300, 1))
+    e = pd.DataFrame(4 + trait + rng.normal(0, 0.5, (300, 4)), columns=[f"q{j}" for j in range(4)])
+    p = e + rng.normal(0, 0.3, e.shape)
+    measures = {"expectation": e, "perception": p, "gap": p - e}
+    scales, _ = reliability_tables(measures, dict.fromkeys(e.columns, "d"), scale_min=1, scale_max=7, n_boot=50,
+                                   seed=1)
+    gap = scales[(scales["measure"] == "gap") & (scales["dimension"] == "d")].iloc[0]
+    assert gap["difference_score_reliability"] < 0.70
+    assert f"difference-score reliability {gap['difference_score_reliability']:.3f} < 0.70" in gap["flags"]
+    assert "difference-score" not in scales.loc[scales["measure"] == "perception", "flags"].fillna("").str.cat()

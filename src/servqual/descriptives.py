@@ -9,6 +9,7 @@ from servqual.instrument import Instrument, measure_frames
 
 DESCRIPTIVE_COLUMNS = [
     "measure", "level", "dimension", "item", "n", "mean", "sd", "ci_low", "ci_high", "median", "min", "max",
+    "confidence",
 ]
 
 
@@ -32,7 +33,7 @@ def describe_measures(responses: pd.DataFrame, instrument: Instrument, confidenc
     -------
     pandas.DataFrame
         Columns: measure, level (item or dimension), dimension, item (empty for dimension rows),
-        n, mean, sd, ci_low, ci_high, median, min, max.
+        n, mean, sd, ci_low, ci_high, median, min, max, confidence (the level of the intervals).
 
     Examples
     --------
@@ -52,5 +53,5 @@ def describe_measures(responses: pd.DataFrame, instrument: Instrument, confidenc
             )
             stats["item"] = stats.index if level == "item" else ""
             stats["dimension"] = [instrument.item_dimension.get(i, i) for i in stats.index]
-            parts.append(stats.assign(measure=measure, level=level).reset_index(drop=True))
+            parts.append(stats.assign(measure=measure, level=level, confidence=confidence).reset_index(drop=True))
     return pd.concat(parts, ignore_index=True)[DESCRIPTIVE_COLUMNS]

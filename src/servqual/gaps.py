@@ -29,15 +29,16 @@ ADJUSTED_TESTS = ("t", "wilcoxon")
 GAP_COLUMNS = [
     "measure_pair", "level", "dimension", "item", "n", "mean_e", "mean_p", "gap", "gap_sd",
     "gap_ci_low", "gap_ci_high", "t", "p_t", "w", "p_w", "p_adj", "d_z", "d_av", "rank_biserial",
+    "confidence", "p_adjust", "adjusted_test", "zero_method",
 ]
 SCORE_COLUMNS = [
     "score", "n", "mean", "sd", "ci_low", "ci_high", "r_overall", "r_ci_low", "r_ci_high", "r2",
-    "r2_ci_low", "r2_ci_high", "note",
+    "r2_ci_low", "r2_ci_high", "note", "confidence",
 ]
 ZONE_COLUMNS = [
     "level", "dimension", "item", "n", "mean_adequate", "mean_desired", "mean_p", "msa",
     "msa_ci_low", "msa_ci_high", "mss", "mss_ci_low", "mss_ci_high", "share_below",
-    "share_inside", "share_above",
+    "share_inside", "share_above", "confidence",
 ]
 PERCEPTION_ONLY_NOTE = (
     "perception-only study (no expectations): gap analysis does not apply; SERVPERF is reported"
@@ -419,6 +420,11 @@ def paired_gap_tests(
         d_z=(summary["mean"] / summary["sd"]).to_numpy(),
         d_av=d_av.to_numpy(),
         rank_biserial=[r.rank_biserial for r in ranks],
+        # The method choices travel with the numbers: a report or caption reads them from here.
+        confidence=confidence,
+        p_adjust=p_adjust,
+        adjusted_test=adjust_test,
+        zero_method=zero_method,
     )[GAP_COLUMNS]
     table.attrs["methods"] = (
         f"{confidence:.0%} t-based CI; two-sided paired t-test; Wilcoxon signed-rank test, "
@@ -541,7 +547,7 @@ def servqual_scores(
             "",
         ],
     )
-    return table.reset_index(drop=True)[SCORE_COLUMNS]
+    return table.reset_index(drop=True).assign(confidence=confidence)[SCORE_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------------
@@ -581,7 +587,7 @@ def zone_of_tolerance(
     tables = [_zone_rows(a, d, p, dimensions, "item", confidence)]
     scored = [dimension_scores(frame, dimensions) for frame in (a, d, p)]
     tables.append(_zone_rows(*scored, dimensions, "dimension", confidence))
-    return pd.concat(tables, ignore_index=True)[ZONE_COLUMNS]
+    return pd.concat(tables, ignore_index=True).assign(confidence=confidence)[ZONE_COLUMNS]
 
 
 def _zone_rows(

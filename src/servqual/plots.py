@@ -36,6 +36,12 @@ def wrap(label: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(str(label), width)) or str(label)
 
 
+def ci_label(table: pd.DataFrame) -> str:
+    """'95% CI' at the level the table's ``confidence`` column records (never a typed-in level)."""
+    levels = table["confidence"].dropna() if "confidence" in table else pd.Series(dtype=float)
+    return f"{levels.iloc[0]:.0%} CI" if len(levels) else "CI"
+
+
 def gap_forest(table: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
     """Mean gaps sorted from most negative, with their confidence intervals.
 
@@ -49,7 +55,7 @@ def gap_forest(table: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure
     ax.errorbar(order["gap"], y, xerr=err, fmt="o", color=OKABE_ITO[0], capsize=3)
     ax.axvline(0, color="grey", lw=1, ls="--")
     ax.set_yticks(list(y), [wrap(labels[i], 45) for i in order.index], fontsize=8)
-    ax.set_xlabel("gap P − E (95% CI)")
+    ax.set_xlabel(f"gap P − E ({ci_label(table)})")
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -58,7 +64,7 @@ def gap_forest(table: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure
 def flow_bars(summary: pd.DataFrame) -> plt.Figure:
     """Cleaning flow: rows read, excluded per rule, kept."""
     style()
-    rows = summary[summary["step"] != "cells"]
+    rows = summary[summary["step"].isin(["read", "excluded", "kept"])]
     fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1))
     colours = [OKABE_ITO[{"read": 0, "excluded": 3, "kept": 2}[s]] for s in rows["step"]]
     ax.barh(range(len(rows)), rows["n"], color=colours)
@@ -101,7 +107,7 @@ def measure_profile(
         )
     ax.set_yticks(range(len(labels)), [wrap(text, 45) for text in labels], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("mean (95% CI)")
+    ax.set_xlabel(f"mean ({ci_label(descriptives)})")
     # Above the axes, so the legend never hides a mean.
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(rated), fontsize=8, frameon=False)
     ax.set_title(title, loc="left")
@@ -139,7 +145,7 @@ def ipa_grid(ipa: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
 
 
 def radar(descriptives: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
-    """Dimension means of each rated measure on a radar (spider) chart, the shaded band the 95%
+    """Dimension means of each rated measure on a radar (spider) chart, the shaded band the
     CI of each mean; ``descriptives`` as for :func:`measure_profile`, one row per dimension."""
     style()
     angles = np.linspace(0, 2 * np.pi, len(labels), endpoint=False)
@@ -252,7 +258,7 @@ def zone_chart(zone: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
 
 
 def segment_chart(segments: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
-    """Mean score per segment level with its 95% CI, one panel per segment column, one row per
+    """Mean score per segment level with its CI, one panel per segment column, one row per
     dimension (``labels``: dimension id -> text) and the overall score; untested levels (too
     few respondents) are drawn hollow."""
     style()
@@ -275,7 +281,7 @@ def segment_chart(segments: pd.DataFrame, labels: pd.Series, title: str) -> plt.
                         mfc=colour if tested else "white")
         ax.axvline(0, color="grey", lw=1, ls="--")
         ax.set_title(column, fontsize=9)
-        ax.set_xlabel("mean (95% CI)")
+        ax.set_xlabel(f"mean ({ci_label(segments)})")
         ax.legend(fontsize=7, frameon=False)
     axes[0][0].set_yticks(range(len(targets)), [wrap(n, 20) for n in names], fontsize=8)
     axes[0][0].invert_yaxis()
@@ -329,7 +335,7 @@ def interview_code_chart(counts: pd.DataFrame, dimensions: pd.Series, title: str
 
 
 def wave_trend(scores: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figure:
-    """Each score over the waves with its 95% CI, one panel per measure (gap, perception);
+    """Each score over the waves with its CI, one panel per measure (gap, perception);
     ``scores`` as in ``wave_gaps.csv`` (wave, measure, target, mean, ci_low, ci_high), ``labels``
     maps each target to its text."""
     style()
@@ -346,7 +352,7 @@ def wave_trend(scores: pd.DataFrame, labels: pd.Series, title: str) -> plt.Figur
         if measure == "gap":
             ax.axhline(0, color="grey", lw=1, ls="--")
         ax.set_xticks(range(len(waves)), waves)
-        ax.set_ylabel(f"{measure} (mean, 95% CI)")
+        ax.set_ylabel(f"{measure} (mean, {ci_label(scores)})")
         ax.set_title(measure, fontsize=9)
     axes[0][-1].legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.suptitle(title, x=0.01, ha="left")

@@ -78,14 +78,14 @@ QUADRANTS: dict[tuple[bool, bool], str] = {
 }
 IMPORTANCE_KINDS = ("stated", "derived")
 
-IMPORTANCE_COLUMNS = ["dimension", "kind", "value", "ci_low", "ci_high", "n"]
+IMPORTANCE_COLUMNS = ["dimension", "kind", "value", "ci_low", "ci_high", "n", "confidence"]
 IPA_COLUMNS = [
     "level", "dimension", "item", "importance", "importance_kind", "performance",
     "importance_cut", "performance_cut", "quadrant",
 ]
 PRIORITY_COLUMNS = [
     "rank", "level", "dimension", "item", "gap", "gap_ci_low", "gap_ci_high", "importance",
-    "priority_index", "quadrant", "provider_gaps", "evidence", "actions",
+    "priority_index", "quadrant", "quadrant_note", "provider_gaps", "evidence", "actions",
 ]
 NO_EVIDENCE_NOTE = "no interview evidence supplied"
 NO_DIMENSION_EVIDENCE_NOTE = "no interview evidence for this dimension"
@@ -108,7 +108,7 @@ def stated_importance(
     DataFrame with columns dimension, kind ('stated'), value, ci_low, ci_high, n.
     """
     summary = mean_confidence_intervals(normalise_importance(importance, dimensions), confidence)
-    return _importance_rows(summary.rename(columns={"mean": "value"}), "stated")
+    return _importance_rows(summary.rename(columns={"mean": "value"}), "stated", confidence)
 
 
 def standardized_regression_weights(
@@ -168,7 +168,7 @@ def derived_importance(
     correlations = _correlations(scores, overall, confidence)
     betas = standardized_regression_weights(scores, overall, confidence)
     return pd.concat(
-        [_importance_rows(correlations, "derived_r"), _importance_rows(betas, "derived_beta")],
+        [_importance_rows(correlations, "derived_r", confidence), _importance_rows(betas, "derived_beta", confidence)],
         ignore_index=True,
     )
 
@@ -188,7 +188,7 @@ def importance_table(
     Returns
     -------
     DataFrame with columns dimension, kind (stated, derived_r, derived_beta), value, ci_low,
-    ci_high, n; no rows when neither input is given.
+    ci_high, n, confidence; no rows when neither input is given.
     """
     check_aligned({"perceptions": perceptions, "importance": importance, "overall": overall})
     parts = [pd.DataFrame(columns=IMPORTANCE_COLUMNS)]
@@ -205,8 +205,8 @@ def _correlations(scores: pd.DataFrame, overall: pd.Series, confidence: float) -
     return table[["value", "ci_low", "ci_high", "n"]]
 
 
-def _importance_rows(summary: pd.DataFrame, kind: str) -> pd.DataFrame:
-    return summary.assign(dimension=summary.index, kind=kind).reset_index(drop=True)[
+def _importance_rows(summary: pd.DataFrame, kind: str, confidence: float) -> pd.DataFrame:
+    return summary.assign(dimension=summary.index, kind=kind, confidence=confidence).reset_index(drop=True)[
         IMPORTANCE_COLUMNS
     ]
 
@@ -383,7 +383,7 @@ def improvement_priorities(
     -------
     DataFrame with dimension rows, then item rows, each in rank order, and columns rank, level,
     dimension, item, gap, gap_ci_low, gap_ci_high, importance (the IPA importance),
-    priority_index, quadrant, provider_gaps (e.g. '3 delivery, 4 communication'; '' without
+    priority_index, quadrant, quadrant_note (:func:`quadrant_note`), provider_gaps (e.g. '3 delivery, 4 communication'; '' without
     evidence), evidence (the interview notes, or why there are none), actions ('; '-separated).
     """
     required = {"level", "dimension", "item", "gap", "gap_ci_low", "gap_ci_high"}
@@ -411,4 +411,33 @@ def improvement_priorities(
         na_position="last",
     )
     table["rank"] = table.groupby("level").cumcount() + 1
+    table["quadrant_note"] = [quadrant_note(q, g, i) for q, g, i in
+                              zip(table["quadrant"], table["gap"], table["priority_index"])]
     return table.reset_index(drop=True)[PRIORITY_COLUMNS]
+
+
+def quadrant_note(quadrant: object, gap: float, index: float) -> str:
+    """Why a row's IPA quadrant and its priority seem to disagree ('' where they agree).
+
+    The two answer different questions: the priority ranks the shortfall of perceptions against
+    expectations (P - E), weighted by importance; the quadrant places the perception level
+    against the average of all rows. A dimension customers rate highly can still fall short of
+    what they expect, and one they rate poorly can meet their low expectations.
+
+    Examples
+    --------
+    >>> quadrant_note("keep up the good work", -0.9, 0.35)
+    'performance above the average of the rows, yet perceptions fall 0.90 short of expectations: ranked by that shortfall'
+    >>> quadrant_note("concentrate here", 0.1, 0.0)
+    'performance below the average of the rows, but perceptions meet expectations (gap +0.10): not a priority'
+    """
+    if not isinstance(quadrant, str) or pd.isna(gap):
+        return ""
+    if index > 0 and quadrant != "concentrate here":
+        where = "above" if quadrant in ("keep up the good work", "possible overkill") else "below"
+        return (f"performance {where} the average of the rows, yet perceptions fall {-gap:.2f} short of "
+                "expectations: ranked by that shortfall")
+    if index <= 0 and quadrant == "concentrate here":
+        return (f"performance below the average of the rows, but perceptions meet expectations (gap {gap:+.2f}): "
+                "not a priority")
+    return ""

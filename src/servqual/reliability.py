@@ -76,6 +76,7 @@ RELIABILITY_COLUMNS = (
     "omega_boot_low",
     "omega_boot_high",
     "boot_method",
+    "confidence",
     "difference_score_reliability",
     "flags",
 )
@@ -597,6 +598,12 @@ def reliability_tables(
                     "dimension": dimension,
                     **vars(result),
                     "difference_score_reliability": rho,
+                    # Peter, Churchill & Brown (1993): a P - E score can be less reliable than
+                    # either component; below the threshold its gaps carry that much more noise.
+                    "flags": "; ".join(filter(None, [
+                        result.flags,
+                        f"difference-score reliability {rho:.3f} < {threshold:.2f}" if rho < threshold else "",
+                    ])),
                 }
             )
             # Difference scores do not lie on the rating scale: no frequencies, no off-scale flag.
@@ -614,7 +621,7 @@ def reliability_tables(
             table.insert(0, "measure", measure)
             item_frames.append(table)
     return (
-        pd.DataFrame(scale_rows, columns=list(RELIABILITY_COLUMNS)),
+        pd.DataFrame(scale_rows, columns=list(RELIABILITY_COLUMNS)).assign(confidence=ci),
         pd.concat(item_frames, ignore_index=True),
     )
 

@@ -20,7 +20,7 @@ from servqual.gaps import adjust_pvalues, check_aligned, dimension_ids, dimensio
 
 SEGMENT_COLUMNS = [
     "segment", "level_value", "target", "n", "mean", "sd", "ci_low", "ci_high", "tested", "welch_f", "welch_df1",
-    "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2",
+    "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2", "min_cell", "confidence", "p_adjust",
 ]
 POSTHOC_COLUMNS = [
     "segment", "target", "group_a", "group_b", "diff", "games_howell_p", "dunn_z", "dunn_p_adj",
@@ -281,7 +281,7 @@ def compare_segments(
     tested (level took
     part in the tests), welch_f, welch_df1, welch_df2, welch_p, omega2, kw_h, kw_p, epsilon2 -
     the test statistics are repeated on every row of the segment x target (NaN when fewer than
-    two levels reach ``min_cell``);
+    two levels reach ``min_cell``) - and the choices min_cell, confidence and p_adjust;
     ``posthoc``: segment, target, group_a, group_b, diff (mean_a - mean_b), games_howell_p,
     dunn_z (mean rank a minus mean rank b, standardised), dunn_p_adj.
     """
@@ -294,7 +294,8 @@ def compare_segments(
             table, posthoc = _compare_one(
                 targets[target], segments[segment], min_cell, p_adjust, confidence
             )
-            tables.append(table.assign(segment=segment, target=target))
+            tables.append(table.assign(segment=segment, target=target, min_cell=min_cell, confidence=confidence,
+                                       p_adjust=p_adjust))
             posthocs.append(posthoc.assign(segment=segment, target=target))
     return SegmentComparison(
         table=pd.concat(tables, ignore_index=True).reindex(columns=SEGMENT_COLUMNS),

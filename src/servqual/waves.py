@@ -19,11 +19,11 @@ from servqual.gaps import adjust_pvalues, dimension_scores, mean_confidence_inte
 from servqual.instrument import Instrument, measure_frames
 
 #: Columns of :func:`wave_scores`.
-SCORE_COLUMNS = ["wave", "measure", "target", "n", "mean", "sd", "ci_low", "ci_high"]
+SCORE_COLUMNS = ["wave", "measure", "target", "n", "mean", "sd", "ci_low", "ci_high", "confidence"]
 #: Columns of :func:`wave_changes`.
 CHANGE_COLUMNS = [
     "measure", "target", "comparison", "wave_a", "wave_b", "n_a", "n_b", "mean_a", "mean_b", "diff",
-    "diff_ci_low", "diff_ci_high", "t", "df", "p", "p_adj", "hedges_g",
+    "diff_ci_low", "diff_ci_high", "t", "df", "p", "p_adj", "hedges_g", "confidence", "p_adjust",
 ]
 
 
@@ -57,13 +57,13 @@ def wave_scores(targets: Mapping[str, pd.DataFrame], confidence: float = 0.95) -
     Returns
     -------
     pandas.DataFrame
-        Columns wave, measure, target, n, mean, sd, ci_low, ci_high.
+        Columns wave, measure, target, n, mean, sd, ci_low, ci_high, confidence.
     """
     parts = []
     for wave, frame in targets.items():
         summary = mean_confidence_intervals(frame, confidence)
         summary.index = pd.MultiIndex.from_tuples(summary.index, names=["measure", "target"])
-        parts.append(summary.reset_index().assign(wave=wave))
+        parts.append(summary.reset_index().assign(wave=wave, confidence=confidence))
     return pd.concat(parts, ignore_index=True)[SCORE_COLUMNS]
 
 
@@ -130,9 +130,10 @@ def wave_changes(
             )
             rows.append({"measure": measure, "target": target, "comparison": comparison,
                          "wave_a": wave_a, "wave_b": wave_b, **result})
-    table = pd.DataFrame(rows, columns=[c for c in CHANGE_COLUMNS if c != "p_adj"])
+    table = pd.DataFrame(rows, columns=[c for c in CHANGE_COLUMNS if c not in ("p_adj", "confidence", "p_adjust")])
     family = table.groupby(["measure", "comparison", "wave_a", "wave_b"], sort=False)["p"]
     table["p_adj"] = family.transform(lambda p: adjust_pvalues(p.to_numpy(), p_adjust))
+    table["confidence"], table["p_adjust"] = confidence, p_adjust
     return table[CHANGE_COLUMNS]
 
 

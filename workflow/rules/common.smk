@@ -1,4 +1,5 @@
 import csv
+import datetime
 import functools
 import hashlib
 import os
@@ -16,9 +17,11 @@ validate(config, schema="../schemas/config.schema.json")
 
 
 def read_waves_sheet(path):
-    """The waves sheet as {wave: row}, sorted by wave. Each row is validated against the waves
-    schema, which fills in the optional columns, and a fault names the sheet's line."""
-    waves = {}
+    """The waves sheet as {wave: row}, in the sheet's order, which is the waves' order in time
+    (every comparison between waves and every cross-wave table follows it). Each row is validated
+    against the waves schema, which fills in the optional columns; a fault names the sheet's line.
+    """
+    waves, lines = {}, {}
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", restval="")
         for row in reader:
@@ -38,8 +41,39 @@ def read_waves_sheet(path):
                 raise WorkflowError(f"{where}{column}: {message}") from None
             if row["wave"] in waves:
                 raise WorkflowError(f"{where}: wave {row['wave']} appears twice.")
-            waves[row["wave"]] = row
-    return dict(sorted(waves.items()))
+            waves[row["wave"]], lines[row["wave"]] = row, reader.line_num
+    check_wave_dates(path, waves, lines)
+    return waves
+
+
+def check_wave_dates(path, waves, lines):
+    """Start and end dates, where given, are ISO dates, each wave ends no earlier than it starts,
+    and the waves start in the sheet's order: a sheet whose dates disagree with its order would
+    compare waves backwards in time."""
+    starts = []
+    for wave, row in waves.items():
+        where = f"waves sheet {path}, line {lines[wave]}"
+        dates = {}
+        for column in ("start", "end"):
+            text = row[column].strip()
+            try:
+                dates[column] = datetime.date.fromisoformat(text) if text else None
+            except ValueError:
+                raise WorkflowError(
+                    f"{where}, column {column}: {text!r} is not a date (write YYYY-MM-DD)."
+                ) from None
+        if dates["start"] and dates["end"] and dates["end"] < dates["start"]:
+            raise WorkflowError(f"{where}: wave {wave} ends before it starts.")
+        if dates["start"]:
+            starts.append((wave, dates["start"]))
+    for (before, first), (after, second) in zip(starts, starts[1:]):
+        if second < first:
+            raise WorkflowError(
+                f"waves sheet {path}, lines {lines[before]} and {lines[after]}: wave {after} "
+                f"starts on {second}, before wave {before} ({first}), which the sheet lists "
+                "first. Waves are compared in the sheet's order: put the rows in time order "
+                "or correct the dates."
+            )
 
 
 WAVES = read_waves_sheet(config["waves"])
@@ -198,6 +232,22 @@ def raw_inputs(wildcards):
     if wildcards.wave in INTERVIEW_WAVES or wildcards.wave in COMPLAINT_WAVES:
         files["codebook"] = config["interviews"]["codebook"]
     return files
+
+
+def study_outline():
+    """What the methods paragraph says of the study: the instrument's size and scale, the
+    measures and the seed (no labels or wording, so editing them rewrites no methods).
+    """
+    instrument = config["instrument"]
+    return {
+        "instrument": {
+            "items": [item["id"] for item in instrument["items"]],
+            "dimensions": [dim["id"] for dim in instrument["dimensions"]],
+            "scale": instrument["scale"],
+        },
+        "measures": config["measures"],
+        "analysis": {"seed": config["analysis"]["seed"]},
+    }
 
 
 def wave_tables(wave):

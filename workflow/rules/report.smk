@@ -22,10 +22,8 @@ rule figures:
 rule provenance:
     input:
         unpack(raw_inputs),
-        summary=rules.clean.output.summary,
     output:
         record="reports/{wave}/provenance.json",
-        methods="reports/{wave}/methods.md",
     log:
         "logs/{wave}/provenance.log",
     benchmark:
@@ -39,6 +37,27 @@ rule provenance:
         "../scripts/provenance.py"
 
 
+rule narrative:
+    input:
+        tables=lambda wc: wave_tables(wc.wave),
+        summary=rules.clean.output.summary,
+        evidence=evidence_outputs,
+    output:
+        cautions="reports/{wave}/tables/cautions.csv",
+        methods="reports/{wave}/methods.md",
+    log:
+        "logs/{wave}/narrative.log",
+    benchmark:
+        "logs/{wave}/narrative.benchmark.tsv"
+    conda:
+        RULE_ENV
+    params:
+        code=code_version("narrative", "cautions", "methods", "provenance", "labels"),
+        study=study_outline(),
+    script:
+        "../scripts/narrative.py"
+
+
 rule report_wave:
     input:
         summary=rules.clean.output.summary,
@@ -47,7 +66,8 @@ rule report_wave:
         figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
         evidence=evidence_outputs,
         provenance=rules.provenance.output.record,
-        methods=rules.provenance.output.methods,
+        cautions=rules.narrative.output.cautions,
+        methods=rules.narrative.output.methods,
     output:
         notebook="reports/{wave}/report.ipynb",
         html="reports/{wave}/report.html",
@@ -58,7 +78,7 @@ rule report_wave:
     conda:
         RULE_ENV
     params:
-        code=code_version("report", "labels", template="wave_report.py"),
+        code=code_version("report", "labels", "methods", template="wave_report.py"),
         template="wave_report.py",
         parameters=lambda wc, input: {
             "wave": wc.wave,
@@ -67,6 +87,7 @@ rule report_wave:
             "cleaning_summary": input.summary,
             "provenance": input.provenance,
             "methods": input.methods,
+            "cautions": input.cautions,
             "title": config["study"]["title"],
             "language": config["study"]["language"],
             "instrument": config["instrument"],

@@ -15,6 +15,7 @@ rule waves:
         exclusions="reports/waves/tables/wave_exclusions.csv",
         segments="reports/waves/tables/wave_segments.csv",
         complaints="reports/waves/tables/wave_complaints.csv",
+        cautions="reports/waves/tables/cautions.csv",
         trend=report(
             "reports/waves/figures/trend.png",
             caption="../report/trend.rst",
@@ -29,7 +30,7 @@ rule waves:
     conda:
         RULE_ENV
     params:
-        code=code_version("waves", "waves", "invariance", "plots", "labels"),
+        code=code_version("waves", "waves", "invariance", "plots", "labels", "cautions"),
         waves=list(WAVES),
         complaint_waves=COMPLAINT_WAVES,
         instrument=config["instrument"],
@@ -57,7 +58,7 @@ rule report_waves:
     conda:
         RULE_ENV
     params:
-        code=code_version("report", "labels", template="waves_report.py"),
+        code=code_version("report", "labels", "methods", template="waves_report.py"),
         template="waves_report.py",
         parameters=lambda wc, input: {
             "tables": str(Path(input.tables[0]).parent),

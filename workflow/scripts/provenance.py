@@ -1,4 +1,4 @@
-"""Adapter: a wave's raw inputs, configuration and cleaning flow -> provenance record and methods."""
+"""Adapter: a wave's raw inputs and configuration -> its provenance record."""
 
 import json
 import logging
@@ -10,9 +10,7 @@ from pathlib import Path
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
-import pandas as pd  # noqa: E402
-
-from servqual.provenance import input_checksums, methods_paragraph, software_versions, workflow_commit  # noqa: E402
+from servqual.provenance import input_checksums, software_versions, workflow_commit  # noqa: E402
 
 inputs, p, out = snakemake.input, snakemake.params, snakemake.output  # noqa: F821
 named = inputs.keys()
@@ -30,4 +28,3 @@ record = {
     "command": os.environ.get("SERVQUAL_COMMAND", "unknown"),
 }
 Path(out.record).write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-Path(out.methods).write_text(methods_paragraph(p.config, pd.read_csv(inputs.summary), versions), encoding="utf-8")

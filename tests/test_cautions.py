@@ -1,0 +1,107 @@
+"""Every status a model-fitting module writes has a caution text, and each kind of problem in the
+tables reaches the cautions with what it concerns."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from servqual import cautions
+from servqual.cautions import STATUS_TEXT, invariance_cautions, wave_cautions
+
+SRC = Path(cautions.__file__).parent
+FLOW = pd.DataFrame({"step": ["read", "excluded", "kept", "cells"],
+                     "rule": ["rows read", "speeder", "respondents kept",
+                              "values between the points of an integer scale set missing"],
+                     "n": [100, 30, 70, 12], "detail": ["", "", "", "P_q1 (12)"]})
+QUIET = FLOW[FLOW["step"].isin(["read", "kept"])]  # a flow with nothing to caution about
+
+
+@pytest.mark.parametrize("module", ["cfa.py", "invariance.py"])
+def test_every_status_a_module_writes_has_a_caution_text(module):
+    source = (SRC / module).read_text(encoding="utf-8")
+    written = set(re.findall(r"""status(?:=|, reason = |\s*=\s*)"(\w+)\"""", source))
+    written |= set(re.findall(r'"(\w+)" if len\(kept\) < 2 else "(\w+)"', source)[0]) if module == "invariance.py" else set()
+    written |= {"heywood", "latent_correlation"}  # from _improper_solution
+    assert written - {"ok"}, "no status found: the pattern no longer matches the source"
+    assert written - {"ok"} <= set(STATUS_TEXT), written - set(STATUS_TEXT)
+
+
+def test_cleaning_problems_are_cautions():
+    table = wave_cautions({}, FLOW)
+    assert table["kind"].tolist() == ["cells_set_missing", "many_exclusions"]
+    assert table["text"].tolist() == [
+        "12 values between the points of an integer scale set missing (by column: P_q1 (12)).",
+        "30 of 100 rows (30%) were excluded, more than 20%: the respondents kept may no longer represent the sample.",
+    ]
+
+
+def cfa_row(**values) -> dict:
+    row = dict(measure="perception", model="instrument", status="ok", reason="", n=500, npar=30, tli=0.97)
+    return row | values
+
+
+def test_cfa_status_sample_size_and_tli_above_one():
+    fit = pd.DataFrame([
+        cfa_row(status="latent_correlation", n=58, tli=1.147,
+                reason="improper solution: latent correlation of 0.99 or more, the dimensions are not distinct: "
+                       "reliability and responsiveness (r = 1.004)"),
+        cfa_row(model="one_factor", status="not_converged", reason="the optimiser stopped without converging: x"),
+    ])
+    table = wave_cautions({"cfa_fit": fit}, QUIET)
+    assert table["kind"].tolist() == ["latent_correlation", "small_sample", "tli_above_1", "not_converged"]
+    texts = table["text"].tolist()
+    assert texts[0].startswith("The CFA of perception, the model of the instrument's dimensions, has an improper "
+                               "solution: latent correlation of 0.99 or more")
+    assert "reliability and responsiveness (r = 1.004)" in texts[0]
+    assert "rests on 58 respondents for 30 estimated parameters; at least 200 are advised" in texts[1]
+    assert "TLI of the CFA of perception is 1.147, above 1" in texts[2]
+    assert texts[3].startswith("The CFA of perception, the one-factor model, did not converge")
+
+
+def test_failed_validity_criteria_name_the_dimensions():
+    validity = pd.DataFrame({
+        "measure": "perception", "kind": ["ave", "cr", "fornell_larcker", "htmt", "htmt"],
+        "dimension_a": ["tan", "tan", "rel", "rel", "tan"], "dimension_b": [None, None, "res", "res", "rel"],
+        "value": [0.41, 0.66, 0.999, 0.97, 0.5], "criterion": [0.5, 0.7, 0.8, 0.85, 0.85],
+        "ok": [False, False, False, False, True]})
+    table = wave_cautions({"cfa_validity": validity}, QUIET)
+    assert table["concerns"].tolist() == ["perception, tan", "perception, tan", "perception, rel–res", "perception, rel–res"]
+    assert "Discriminant validity fails for rel and res by the Fornell–Larcker criterion: their latent correlation 0.999" \
+        in table["text"].iloc[2]
+    assert "HTMT 0.97 is not below 0.85" in table["text"].iloc[3]
+
+
+def test_reliability_flags_segments_and_complaint_faults():
+    tables = {
+        "reliability": pd.DataFrame({"measure": ["gap"], "dimension": ["all"], "flags": ["alpha 0.612 < 0.70"]}),
+        "item_reliability": pd.DataFrame({"measure": ["perception"], "dimension": ["tan"], "item": ["t1"],
+                                          "flags": [np.nan]}),
+        "segments": pd.DataFrame({"segment": "branch", "level_value": ["A", "B", "C", "A", "B", "C"],
+                                  "target": ["tan"] * 3 + ["rel"] * 3, "n": [40, 35, 2] * 2,
+                                  "tested": [True, True, False] * 2}),
+        "complaint_problems": pd.DataFrame({"problem": ["timestamp does not parse", "timestamp does not parse"]}),
+    }
+    table = wave_cautions(tables, QUIET)
+    assert table["text"].tolist() == [
+        "Reliability of gap, the whole scale: alpha 0.612 < 0.70.",
+        "Segment branch: levels too small to test were left out of its comparisons: C (n = 2).",
+        "The complaint log has 2 faulty entries, kept and flagged: timestamp does not parse (2).",
+    ]
+
+
+def test_invariance_not_assessed_and_rejected():
+    invariance = pd.DataFrame({
+        "grouping": ["wave"] * 3 + ["branch"] * 3, "measure": "perception",
+        "level": ["configural", "metric", "scalar"] * 2,
+        "status": ["too_few_groups"] * 3 + ["ok"] * 3,
+        "reason": ["1 group(s) large enough to compare; invariance needs at least 2"] * 3 + [""] * 3,
+        "decision": ["not_assessed"] * 3 + ["reference", "holds", "rejected"]})
+    table = invariance_cautions(invariance)
+    assert table["kind"].tolist() == ["too_few_groups", "invariance_rejected"]
+    assert table["text"].iloc[0] == ("Measurement invariance of perception across wave (configural, metric, scalar "
+                                     "levels) was not assessed: 1 group(s) large enough to compare; invariance needs "
+                                     "at least 2.")
+    assert "scalar invariance is rejected" in table["text"].iloc[1]

@@ -1,0 +1,68 @@
+"""The methods paragraph names only analyses whose tables have rows, with the options the tables
+record, and cites the references those options call for."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from servqual.methods import methods_paragraph
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOW = pd.DataFrame(
+    {
+        "step": ["read", "excluded", "excluded", "not_applied", "kept"],
+        "rule": ["rows read", "speeder", "straightlining", "duplicate_id", "respondents kept"],
+        "n": [100, 4, 0, 100, 96],
+        "detail": ["", "", "", "no respondent id column is configured (columns.respondent_id)", ""],
+    }
+)
+GAPS = pd.DataFrame({"gap": [-0.5], "confidence": [0.9], "p_adjust": ["bh"], "adjusted_test": ["t"],
+                     "zero_method": ["wilcox"]})
+RELIABILITY = pd.DataFrame({"boot_method": ["percentile bootstrap, 1234 resamples of the n = 96 rows",
+                                            "percentile bootstrap, 1234 resamples of the n = 90 rows"],
+                            "confidence": [0.9, 0.9], "missing_policy": ["pairwise"] * 2,
+                            "difference_score_reliability": [0.6, None]})
+
+
+def config(**measures) -> dict:
+    study = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    study["measures"].update(measures)
+    return study
+
+
+def test_options_come_from_the_tables():
+    text = methods_paragraph(config(), {"gaps_dimensions": GAPS, "reliability": RELIABILITY}, FLOW, {"servqual": "9.9"})
+    assert "Of 100 responses, 96 were analysed; 4 were excluded, each under the first rule it met: speeder (4)" in text
+    assert "straightlining (" not in text  # rules that excluded no one are not listed
+    assert "the duplicate id rule could not be applied (no respondent id column is configured" in text
+    assert "90% intervals and bootstrap intervals (percentile bootstrap, 1234 resamples)" in text
+    assert "(pairwise deletion)" in text
+    assert "zero differences by the wilcox method), with Benjamini–Hochberg-adjusted p-values of the t-test, 90%" in text
+    assert "Benjamini, Y. & Hochberg" in text and "Holm, S." not in text
+    assert "Peter, J. P., Churchill" in text
+
+
+@pytest.mark.parametrize("name", ["Dimensionality", "Confirmatory", "Importance-performance", "Segments",
+                                  "Improvement priorities", "Interview", "Complaints", "Gaps (P − E)"])
+def test_analyses_without_rows_are_not_described(name):
+    text = methods_paragraph(config(expectation=None), {"ipa": pd.DataFrame(columns=["importance_kind"])}, FLOW,
+                             {"servqual": "9.9"})
+    assert name not in text
+    assert "SERVPERF" in text and "Cronin, J. J." in text
+
+
+def test_bag_of_little_bootstraps_is_cited_where_it_ran():
+    large = RELIABILITY.assign(boot_method="bag of little bootstraps, 10 subsets of 2,000 rows (n > 50,000)")
+    text = methods_paragraph(config(), {"reliability": large}, FLOW, {"servqual": "9.9"})
+    assert "bag of little bootstraps" in text and "Kleiner, A., Talwalkar" in text
+    assert "Kleiner" not in methods_paragraph(config(), {"reliability": RELIABILITY}, FLOW, {"servqual": "9.9"})
+
+
+def test_priorities_name_provider_gaps_only_when_evidence_gave_them():
+    bare = pd.DataFrame({"provider_gaps": ["", None]})
+    text = methods_paragraph(config(), {"priorities": bare}, FLOW, {"servqual": "9.9"})
+    assert "Improvement priorities rank" in text and "Gaps Model" not in text
+    linked = methods_paragraph(config(), {"priorities": bare.assign(provider_gaps=["3 delivery", ""])}, FLOW, {})
+    assert "provider gaps of the Gaps Model" in linked and "Zeithaml, V. A., Berry" in linked

@@ -1,0 +1,26 @@
+"""Adapter: a wave's tables and cleaning flow -> its cautions table and methods paragraph."""
+
+import logging
+import sys
+from pathlib import Path
+
+# Everything the step says, tracebacks included, goes to its log.
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+
+import pandas as pd  # noqa: E402
+
+from servqual.cautions import wave_cautions  # noqa: E402
+from servqual.labels import read_table  # noqa: E402
+from servqual.methods import methods_paragraph  # noqa: E402
+from servqual.provenance import software_versions  # noqa: E402
+
+inputs, out = snakemake.input, snakemake.output  # noqa: F821
+paths = [Path(p) for p in [*inputs.tables, *inputs.evidence] if p.endswith(".csv")]
+tables = {path.stem: read_table(path.parent, path.stem) for path in paths}
+flow = pd.read_csv(inputs.summary, keep_default_na=False, na_values=[""])
+cautions = wave_cautions(tables, flow)
+cautions.insert(0, "wave", snakemake.wildcards.wave)  # noqa: F821
+cautions.to_csv(out.cautions, index=False)
+methods = methods_paragraph(snakemake.params.study, tables, flow, software_versions())  # noqa: F821
+Path(out.methods).write_text(methods, encoding="utf-8")
