@@ -154,14 +154,22 @@ def report_text(path: Path) -> str:
     return re.sub(r"data:image/[^\"')]+", "", path.read_text(encoding="utf-8"))
 
 
-def test_configured_intervals_and_adjustment_are_named(adjusted_waves):
-    for wave in waves_of(adjusted_waves):
-        html = report_text(adjusted_waves / f"reports/{wave}/report.html")
-        assert "90% CI" in html and "Benjamini–Hochberg" in html, wave
-        assert "95% CI" not in html and "Holm" not in html, wave
-    html = report_text(adjusted_waves / "reports/waves/report.html")
-    assert "Intervals at 90%; p-values Benjamini–Hochberg-adjusted." in html
-    assert "95%" not in html and "Holm" not in html
+@pytest.mark.parametrize("study", STUDIES)
+def test_configured_intervals_and_adjustment_are_named(study, request):
+    folder = request.getfixturevalue(study)
+    config = yaml.safe_load((folder / "config/config.yaml").read_text(encoding="utf-8"))
+    level = f"{config['analysis']['confidence']:.0%}"
+    named, other = {"holm": ("Holm", "Benjamini"), "bh": ("Benjamini–Hochberg", "Holm")}[config["gaps"]["p_adjust"]]
+    gaps = "expectation" in config["measures"] and config["measures"]["expectation"]
+    levels = re.compile(r"(\d+%) (?:CI|confidence)")
+    for wave in waves_of(folder):
+        html = report_text(folder / f"reports/{wave}/report.html")
+        assert set(levels.findall(html)) == {level}, wave
+        assert other not in html and (named in html or not gaps), wave
+    html = report_text(folder / "reports/waves/report.html")
+    if len(waves_of(folder)) > 1:
+        assert f"Intervals at {level}; p-values {named}-adjusted." in html
+    assert other not in html and set(levels.findall(html)) <= {level}
 
 
 def cautions(folder: Path, wave: str) -> pd.DataFrame:
