@@ -19,7 +19,7 @@ from test_io import COLUMNS, INSTRUMENT, options, small_survey
 
 from servqual.cleaning import RULE_ORDER, CleaningError, clean_survey, longest_run, provenance, write_outputs
 from servqual.instrument import Scale
-from servqual.io import read_survey
+from servqual.io import SurveyFormatError, read_survey
 from servqual.privacy import pseudonym, pseudonymise
 
 SALT = b"test-salt"
@@ -237,7 +237,8 @@ def test_reverse_scoring_twice_is_identity(values: list[int], low: int, width: i
 def test_reverse_keyed_item_scored_but_rules_see_raw_answers(tmp_path: Path) -> None:
     frame = small_survey()
     frame.loc[3, ["E1", "E2", "E3"]] = "2"
-    _, result = clean(frame, tmp_path, duplicate_responses=False)
+    both = {"enabled": True, "measures": ["expectation", "perception"]}
+    _, result = clean(frame, tmp_path, duplicate_responses=False, straightlining=both)
     assert excluded(result) == {5: "straightlining"}
     assert result.responses.loc[0, "E_x2"] == 8 - int(frame.loc[0, "E2"])
     assert result.responses.loc[0, "E_x1"] == int(frame.loc[0, "E1"])
@@ -353,3 +354,33 @@ def test_results_do_not_depend_on_column_order(tmp_path: Path, faults: list, ran
     pd.testing.assert_frame_equal(first.summary, second.summary)
     columns = sorted(first.responses.columns)
     pd.testing.assert_frame_equal(first.responses[columns], second.responses[columns])
+
+
+def test_na_and_dot_are_missing_by_default_and_study_codes_add_to_them(tmp_path: Path) -> None:
+    """'NA' (as R writes it) and '.' (SPSS) were read as text faults, and a study's own
+    missing_codes replaced the defaults instead of adding to them."""
+    frame = small_survey()
+    frame.loc[1, "E1"], frame.loc[2, "P1"], frame.loc[3, "E2"] = "NA", ".", "-9"
+    _, result = clean(frame, tmp_path, max_missing_share=None, missing_codes=["-9"])
+    assert result.responses.loc[[1, 2, 3], ["E_x1", "P_x1", "E_x2"]].isna().to_numpy().diagonal().all()
+    with pytest.raises(SurveyFormatError, match="NA"):
+        clean(frame, tmp_path, max_missing_share=None, missing_codes=["-9"], missing_codes_replace=True)
+
+
+def test_missing_codes_apply_to_segments(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[[0, 3], "branch"] = ["NA", "不适用"]
+    _, result = clean(frame, tmp_path, missing_codes=["不适用"])
+    assert result.responses.loc[[0, 3], "branch"].isna().all()
+    assert set(result.responses["branch"].cat.categories) == {"北区", "Central"}
+
+
+def test_straightlining_looks_at_perceptions_by_default(tmp_path: Path) -> None:
+    """All expectations at 7 is a plausible answer; five of seven straight-liners in a real study
+    were excluded for nothing else. The detail names the measure that triggered the rule."""
+    frame = small_survey()
+    frame.loc[3, ["E1", "E2", "E3"]] = "7"
+    frame.loc[6, ["P1", "P2", "P3"]] = "3"
+    _, result = clean(frame, tmp_path, long_string={"enabled": False, "measures": ["perception"], "max_run": 1})
+    assert excluded(result) == {8: "straightlining"}
+    assert result.exclusions["detail"].item() == "same answer to all 3 items of perception"

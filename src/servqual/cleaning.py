@@ -42,6 +42,9 @@ RULE_ORDER = (
     "long_string",
     "importance_sum",
 )
+#: Raw values that mean no answer in every study (as R, SPSS and survey tools write it), unless
+#: ``missing_codes_replace`` says the study's ``missing_codes`` replace them.
+DEFAULT_MISSING_CODES = ("", ".", "NA", "N/A")
 #: Columns of the exclusion log.
 EXCLUSION_COLUMNS = ["respondent", "line", "rule", "detail"]
 #: Columns of the cleaning flow table.
@@ -136,7 +139,7 @@ def clean_survey(
     >>> simulate_survey(inst, 200, seed=3).to_csv(path, index=False)
     >>> result = clean_survey(read_survey(path), inst, config["columns"], config["cleaning"], b"salt")
     >>> result.summary.set_index("rule")["n"][["rows read", "respondents kept"]].tolist()
-    [203, 179]
+    [203, 180]
     """
     mapping = instrument.raw_to_canonical()
     _check_config(mapping, columns, options)
@@ -150,14 +153,15 @@ def clean_survey(
             "duration or attention-check": list(auxiliary),
         },
     )
-    given = parse_numeric(raw, mapping, options["missing_codes"])
+    codes = missing_codes(options)
+    given = parse_numeric(raw, mapping, codes)
     _check_answered(raw, given, mapping)
     invalid = invalid_cells(given, instrument)
     values = given.mask(invalid)
     # Text codes ("N/A") mean no answer anywhere; numeric ones (99) only in measures, where a
     # duration of 99 s would otherwise vanish.
-    codes = pd.Series([str(c) for c in options["missing_codes"]], dtype=str)
-    numbers = parse_numeric(raw, auxiliary, codes[pd.to_numeric(codes, errors="coerce").isna()])
+    text_codes = [c for c in codes if pd.isna(pd.to_numeric(c, errors="coerce"))]
+    numbers = parse_numeric(raw, auxiliary, text_codes)
     rules = _rules(raw, instrument, given, values, invalid, numbers, columns, options)
     ids = _respondent_ids(raw, columns, salt)
     kept, exclusions = _assign(raw, ids, rules)
@@ -167,11 +171,27 @@ def clean_survey(
     if not kept.any():
         everyone = _set_missing(given, invalid, np.ones(len(kept), bool), instrument)
         raise CleaningError(f"{raw.path}: no respondent left after exclusions ({_flow_text(summary, everyone)})")
-    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt)
+    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt, codes)
     return CleaningResult(responses, exclusions, summary, _warnings(raw, responses, mapping, options, columns))
 
 
 # -- configuration and structure -----------------------------------------------------------------
+def missing_codes(options: Mapping[str, Any]) -> list[str]:
+    """The raw values read as no answer: :data:`DEFAULT_MISSING_CODES` plus the study's
+    ``missing_codes``, or the study's alone where ``missing_codes_replace`` is true.
+
+    Examples
+    --------
+    >>> missing_codes({"missing_codes": [99, "不适用"], "missing_codes_replace": False})
+    ['', '.', 'NA', 'N/A', '99', '不适用']
+    >>> missing_codes({"missing_codes": ["-9"], "missing_codes_replace": True})
+    ['-9']
+    """
+    own = [str(code).strip() for code in options["missing_codes"]]
+    base = [] if options.get("missing_codes_replace") else list(DEFAULT_MISSING_CODES)
+    return list(dict.fromkeys(base + own))
+
+
 def _check_config(mapping: Mapping[str, str], columns: Mapping[str, Any], options: Mapping[str, Any]) -> None:
     """A personal-data column may not also be a measure, segment, duration or attention check:
     it would then be carried into the outputs."""
@@ -516,12 +536,14 @@ def _assemble(
     mapping: Mapping[str, str],
     columns: Mapping[str, Any],
     salt: bytes,
+    codes: list[str],
 ) -> pd.DataFrame:
-    """Kept rows: pseudonym, line, segments, duration, the other raw columns untouched, measures."""
+    """Kept rows: pseudonym, line, segments (missing codes made missing, so "NA" is no level),
+    duration, the other raw columns untouched, measures."""
     front = {"respondent": ids, "line": raw.line}
     for segment in columns["segments"]:
         text = raw.frame[segment]
-        front[segment] = text.mask(text.str.strip().eq("")).astype("category")
+        front[segment] = text.mask(text.str.strip().isin(codes)).astype("category")
     if columns.get("duration"):
         front["duration"] = numbers["duration"]
     if columns["personal_data_action"] == "pseudonymise":
