@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from test_io import COLUMNS, INSTRUMENT, options, small_survey
 
 from servqual.cleaning import RULE_ORDER, CleaningError, clean_survey, longest_run, provenance, write_outputs
-from servqual.instrument import Scale
+from servqual.instrument import Scale, instrument_from_config
+from servqual.reliability import reliability_tables
 from servqual.io import SurveyFormatError, read_survey
 from servqual.privacy import pseudonym, pseudonymise
 
@@ -384,3 +385,39 @@ def test_straightlining_looks_at_perceptions_by_default(tmp_path: Path) -> None:
     _, result = clean(frame, tmp_path, long_string={"enabled": False, "measures": ["perception"], "max_run": 1})
     assert excluded(result) == {8: "straightlining"}
     assert result.exclusions["detail"].item() == "same answer to all 3 items of perception"
+
+
+STANDARDIZED = {"scale": {"min": None, "max": None, "integer": False},
+                "dimensions": [{"id": "x"}, {"id": "y"}],
+                "items": [{"id": f"{d}{j}", "dimension": d} for d in "xy" for j in (1, 2, 3)]}
+
+
+def test_standardized_scores_on_an_open_scale_are_kept_whole(tmp_path: Path) -> None:
+    """z scores on the default integer 1-7 scale were all set missing and every respondent was
+    excluded; with open bounds they are data, with no per-point frequencies or off-point flags."""
+    instrument = instrument_from_config(STANDARDIZED, {"perception": {"pattern": "P{index}"}})
+    rng = np.random.default_rng(1)
+    factors = np.repeat(rng.normal(0, 1, (60, 2)), 3, axis=1)
+    frame = pd.DataFrame((factors + rng.normal(0, 0.6, (60, 6))).round(3), columns=[f"P{j}" for j in range(1, 7)])
+    path = tmp_path / "z.csv"
+    frame.to_csv(path, index=False)
+    columns = {"respondent_id": "", "duration": "", "segments": [], "personal_data": [], "personal_data_action": "drop"}
+    result = clean_survey(read_survey(path), instrument, columns, options(attention_checks=[]), SALT)
+    assert len(result.responses) == 60 and result.summary.loc[result.summary["step"] == "cells", "n"].sum() == 0
+    scales, items = reliability_tables({"perception": result.responses[[f"P_{i}" for i in instrument.item_ids]]
+                                        .set_axis(instrument.item_ids, axis=1)}, instrument.item_dimension,
+                                       scale_min=None, scale_max=None, n_boot=20, seed=1)
+    assert not [c for c in items.columns if c.startswith("freq_")]
+    assert not items["flags"].astype("string").fillna("").str.contains("scale").any()
+
+
+@pytest.mark.parametrize(("scale", "reverse", "message"), [
+    ({"min": None, "max": None, "integer": True}, False, "an open scale .* set integer: false"),
+    ({"min": None, "max": 3, "integer": False}, True, r"reverse-keyed items \['x1'\] need both scale bounds"),
+    ({"min": 5, "max": 1, "integer": True}, False, "min 5 is not below max 1"),
+])
+def test_scales_that_cannot_work_are_refused(scale: dict, reverse: bool, message: str) -> None:
+    spec = {**STANDARDIZED, "scale": scale}
+    spec["items"] = [{**spec["items"][0], "reverse": reverse}, *spec["items"][1:]]
+    with pytest.raises(ValueError, match=message):
+        instrument_from_config(spec, {"perception": {"pattern": "P{index}"}})

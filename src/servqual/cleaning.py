@@ -489,7 +489,9 @@ def _set_missing(
     missing for falling between the points of an integer scale (a scale declared integer for
     data that are not, such as standardized scores), each with the columns they were in."""
     within = pd.DataFrame(
-        {c: given[c].between(scale.min, scale.max) for c, scale in bounds(instrument).items()}, index=given.index
+        {c: given[c].between(-np.inf if scale.min is None else scale.min, np.inf if scale.max is None else scale.max)
+         for c, scale in bounds(instrument).items()},
+        index=given.index,
     )[given.columns]
     between_points = invalid & within
     return {
