@@ -421,3 +421,22 @@ def test_scales_that_cannot_work_are_refused(scale: dict, reverse: bool, message
     spec["items"] = [{**spec["items"][0], "reverse": reverse}, *spec["items"][1:]]
     with pytest.raises(ValueError, match=message):
         instrument_from_config(spec, {"perception": {"pattern": "P{index}"}})
+
+
+def test_row_filters_come_first_with_their_label(tmp_path: Path) -> None:
+    """Respondents who never used the service could only be left out by editing the raw file."""
+    frame = small_survey()
+    frame["used"] = ["1"] * 12
+    frame.loc[[2, 5], "used"] = ["2", " 2 "]
+    frame.loc[5, ["attention"]] = "1"
+    filters = [{"label": "never used the service", "column": "used", "exclude": [2]}]
+    _, result = clean(frame, tmp_path, filters=filters)
+    assert excluded(result) == {4: "filter", 7: "filter"}
+    assert result.exclusions["detail"].tolist() == [
+        "never used the service (used = 2)", "never used the service (used = 2); also: attention_check"]
+    assert result.summary.set_index("rule").loc["filter", "n"] == 2
+
+
+def test_a_filter_on_personal_data_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"personal-data columns also used as \{'filter': \['phone'\]\}"):
+        clean(small_survey(), tmp_path, filters=[{"label": "x", "column": "phone", "keep": ["1"]}])

@@ -31,6 +31,7 @@ from servqual.privacy import pseudonymise
 from servqual.validation import bounds, invalid_cells, parse_numeric, require_columns, where
 
 RULE_ORDER = (
+    "filter",
     "empty",
     "duplicate_id",
     "duplicate_responses",
@@ -151,6 +152,7 @@ def clean_survey(
             "respondent id": [columns["respondent_id"]] if columns["respondent_id"] else [],
             "segment": list(columns["segments"]),
             "duration or attention-check": list(auxiliary),
+            "filter": [f["column"] for f in options["filters"]],
         },
     )
     codes = missing_codes(options)
@@ -197,6 +199,8 @@ def _check_config(mapping: Mapping[str, str], columns: Mapping[str, Any], option
     it would then be carried into the outputs."""
     personal = set(columns["personal_data"])
     used = {
+        # A filter's detail shows the row's value: it must not be personal data.
+        "filter": {f["column"] for f in options["filters"]},
         "measure": set(mapping),
         "segment": set(columns["segments"]),
         "duration or attention-check": set(_auxiliary_columns(columns, options)),
@@ -238,6 +242,8 @@ def _rules(
     """The rules switched on in ``options``, by name."""
     line = raw.line.to_numpy()
     rules: dict[str, Rule] = {}
+    if options["filters"]:
+        rules["filter"] = row_filters(raw.frame, options["filters"], missing_codes(options))
     if options["empty_responses"]:
         rules["empty"] = empty_responses(given)
     if options["duplicate_ids"] and columns["respondent_id"]:
@@ -270,6 +276,45 @@ def _rule(mask: np.ndarray | pd.Series, detail: pd.Series | list[str]) -> Rule:
     """A rule from a row mask and the details of the matched rows, re-indexed by row position."""
     mask = np.asarray(mask, bool)
     return Rule(mask, pd.Series(np.asarray(detail, dtype=object), index=np.flatnonzero(mask), dtype=str))
+
+
+def row_filters(frame: pd.DataFrame, filters: list[Mapping[str, Any]], codes: list[str]) -> Rule:
+    """Rows the study leaves out by its own conditions (respondents who never used the service,
+    another target group), before any other rule. Each filter names a column and either the
+    values to ``exclude``, the values to ``keep``, or a numeric range to ``keep`` (``min``,
+    ``max``); values are compared as trimmed text, missing codes count as missing (kept by
+    ``exclude``, left out by ``keep``). The detail is the filter's label and the row's value.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"used": ["1", "2", " 1", "NA"], "age": ["30", "17", "45", "50"]})
+    >>> rule = row_filters(frame, [{"label": "never used the service", "column": "used", "exclude": ["2"]},
+    ...                            {"label": "adults", "column": "age", "keep": {"min": 18}}], ["NA"])
+    >>> rule.mask.tolist(), rule.detail.tolist()
+    ([False, True, False, False], ['never used the service (used = 2); adults (age = 17)'])
+    """
+    hits = pd.DataFrame({f["label"]: _filtered(frame[f["column"]].str.strip(), f, codes) for f in filters})
+    mask = hits.any(axis=1).to_numpy()
+    shown = {f["label"]: f"{f['label']} ({f['column']} = " + frame[f["column"]].str.strip() + ")" for f in filters}
+    detail = pd.DataFrame({label: text.where(hits[label], "") for label, text in shown.items()})
+    return _rule(mask, detail[mask].apply(lambda row: "; ".join(v for v in row if v), axis=1))
+
+
+def _filtered(text: pd.Series, spec: Mapping[str, Any], codes: list[str]) -> pd.Series:
+    """True where a filter leaves the row out."""
+    given = ~text.isin(codes)
+    if "exclude" in spec:
+        return given & text.isin([str(v).strip() for v in spec["exclude"]])
+    keep = spec["keep"]
+    if isinstance(keep, list):
+        return ~(given & text.isin([str(v).strip() for v in keep]))
+    number = pd.to_numeric(text.where(given), errors="coerce")
+    inside = number.notna()
+    if keep.get("min") is not None:
+        inside &= number >= keep["min"]
+    if keep.get("max") is not None:
+        inside &= number <= keep["max"]
+    return ~inside
 
 
 def empty_responses(given: pd.DataFrame) -> Rule:
