@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from test_io import COLUMNS, INSTRUMENT, options, small_survey
 
 from servqual.cleaning import RULE_ORDER, CleaningError, clean_survey, longest_run, provenance, write_outputs
-from servqual.instrument import Scale
-from servqual.io import read_survey
+from servqual.instrument import Scale, instrument_from_config
+from servqual.reliability import reliability_tables
+from servqual.io import SurveyFormatError, read_survey
 from servqual.privacy import pseudonym, pseudonymise
 
 SALT = b"test-salt"
@@ -237,7 +238,8 @@ def test_reverse_scoring_twice_is_identity(values: list[int], low: int, width: i
 def test_reverse_keyed_item_scored_but_rules_see_raw_answers(tmp_path: Path) -> None:
     frame = small_survey()
     frame.loc[3, ["E1", "E2", "E3"]] = "2"
-    _, result = clean(frame, tmp_path, duplicate_responses=False)
+    both = {"enabled": True, "measures": ["expectation", "perception"]}
+    _, result = clean(frame, tmp_path, duplicate_responses=False, straightlining=both)
     assert excluded(result) == {5: "straightlining"}
     assert result.responses.loc[0, "E_x2"] == 8 - int(frame.loc[0, "E2"])
     assert result.responses.loc[0, "E_x1"] == int(frame.loc[0, "E1"])
@@ -353,3 +355,88 @@ def test_results_do_not_depend_on_column_order(tmp_path: Path, faults: list, ran
     pd.testing.assert_frame_equal(first.summary, second.summary)
     columns = sorted(first.responses.columns)
     pd.testing.assert_frame_equal(first.responses[columns], second.responses[columns])
+
+
+def test_na_and_dot_are_missing_by_default_and_study_codes_add_to_them(tmp_path: Path) -> None:
+    """'NA' (as R writes it) and '.' (SPSS) were read as text faults, and a study's own
+    missing_codes replaced the defaults instead of adding to them."""
+    frame = small_survey()
+    frame.loc[1, "E1"], frame.loc[2, "P1"], frame.loc[3, "E2"] = "NA", ".", "-9"
+    _, result = clean(frame, tmp_path, max_missing_share=None, missing_codes=["-9"])
+    assert result.responses.loc[[1, 2, 3], ["E_x1", "P_x1", "E_x2"]].isna().to_numpy().diagonal().all()
+    with pytest.raises(SurveyFormatError, match="NA"):
+        clean(frame, tmp_path, max_missing_share=None, missing_codes=["-9"], missing_codes_replace=True)
+
+
+def test_missing_codes_apply_to_segments(tmp_path: Path) -> None:
+    frame = small_survey()
+    frame.loc[[0, 3], "branch"] = ["NA", "不适用"]
+    _, result = clean(frame, tmp_path, missing_codes=["不适用"])
+    assert result.responses.loc[[0, 3], "branch"].isna().all()
+    assert set(result.responses["branch"].cat.categories) == {"北区", "Central"}
+
+
+def test_straightlining_looks_at_perceptions_by_default(tmp_path: Path) -> None:
+    """All expectations at 7 is a plausible answer; five of seven straight-liners in a real study
+    were excluded for nothing else. The detail names the measure that triggered the rule."""
+    frame = small_survey()
+    frame.loc[3, ["E1", "E2", "E3"]] = "7"
+    frame.loc[6, ["P1", "P2", "P3"]] = "3"
+    _, result = clean(frame, tmp_path, long_string={"enabled": False, "measures": ["perception"], "max_run": 1})
+    assert excluded(result) == {8: "straightlining"}
+    assert result.exclusions["detail"].item() == "same answer to all 3 items of perception"
+
+
+STANDARDIZED = {"scale": {"min": None, "max": None, "integer": False},
+                "dimensions": [{"id": "x"}, {"id": "y"}],
+                "items": [{"id": f"{d}{j}", "dimension": d} for d in "xy" for j in (1, 2, 3)]}
+
+
+def test_standardized_scores_on_an_open_scale_are_kept_whole(tmp_path: Path) -> None:
+    """z scores on the default integer 1-7 scale were all set missing and every respondent was
+    excluded; with open bounds they are data, with no per-point frequencies or off-point flags."""
+    instrument = instrument_from_config(STANDARDIZED, {"perception": {"pattern": "P{index}"}})
+    rng = np.random.default_rng(1)
+    factors = np.repeat(rng.normal(0, 1, (60, 2)), 3, axis=1)
+    frame = pd.DataFrame((factors + rng.normal(0, 0.6, (60, 6))).round(3), columns=[f"P{j}" for j in range(1, 7)])
+    path = tmp_path / "z.csv"
+    frame.to_csv(path, index=False)
+    columns = {"respondent_id": "", "duration": "", "segments": [], "personal_data": [], "personal_data_action": "drop"}
+    result = clean_survey(read_survey(path), instrument, columns, options(attention_checks=[]), SALT)
+    assert len(result.responses) == 60 and result.summary.loc[result.summary["step"] == "cells", "n"].sum() == 0
+    scales, items = reliability_tables({"perception": result.responses[[f"P_{i}" for i in instrument.item_ids]]
+                                        .set_axis(instrument.item_ids, axis=1)}, instrument.item_dimension,
+                                       scale_min=None, scale_max=None, n_boot=20, seed=1)
+    assert not [c for c in items.columns if c.startswith("freq_")]
+    assert not items["flags"].astype("string").fillna("").str.contains("scale").any()
+
+
+@pytest.mark.parametrize(("scale", "reverse", "message"), [
+    ({"min": None, "max": None, "integer": True}, False, "an open scale .* set integer: false"),
+    ({"min": None, "max": 3, "integer": False}, True, r"reverse-keyed items \['x1'\] need both scale bounds"),
+    ({"min": 5, "max": 1, "integer": True}, False, "min 5 is not below max 1"),
+])
+def test_scales_that_cannot_work_are_refused(scale: dict, reverse: bool, message: str) -> None:
+    spec = {**STANDARDIZED, "scale": scale}
+    spec["items"] = [{**spec["items"][0], "reverse": reverse}, *spec["items"][1:]]
+    with pytest.raises(ValueError, match=message):
+        instrument_from_config(spec, {"perception": {"pattern": "P{index}"}})
+
+
+def test_row_filters_come_first_with_their_label(tmp_path: Path) -> None:
+    """Respondents who never used the service could only be left out by editing the raw file."""
+    frame = small_survey()
+    frame["used"] = ["1"] * 12
+    frame.loc[[2, 5], "used"] = ["2", " 2 "]
+    frame.loc[5, ["attention"]] = "1"
+    filters = [{"label": "never used the service", "column": "used", "exclude": [2]}]
+    _, result = clean(frame, tmp_path, filters=filters)
+    assert excluded(result) == {4: "filter", 7: "filter"}
+    assert result.exclusions["detail"].tolist() == [
+        "never used the service (used = 2)", "never used the service (used = 2); also: attention_check"]
+    assert result.summary.set_index("rule").loc["filter", "n"] == 2
+
+
+def test_a_filter_on_personal_data_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"personal-data columns also used as \{'filter': \['phone'\]\}"):
+        clean(small_survey(), tmp_path, filters=[{"label": "x", "column": "phone", "keep": ["1"]}])

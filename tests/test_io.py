@@ -95,7 +95,7 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
 def test_configured_utf8_on_gbk_file_names_file_and_line(tmp_path: Path) -> None:
     path = write(small_survey(4), tmp_path / "gbk.csv", encoding="gbk")
     # The first respondent's name (line 2) is the first GBK text.
-    with pytest.raises(SurveyFormatError, match=r"gbk\.csv: cannot decode the file as utf-8 at line 2$"):
+    with pytest.raises(SurveyFormatError, match=r"gbk\.csv: cannot decode the file as utf-8 \(fails at line 2\)$"):
         read_survey(path, encoding="utf-8")
 
 
@@ -219,3 +219,33 @@ def test_raw_file_is_opened_read_only_and_unchanged(tmp_path: Path) -> None:
     raw = read_survey(path)
     assert (raw.sha256, path.stat().st_mtime_ns) == before
     assert raw.size == path.stat().st_size
+
+
+KOREAN = "응답자,1-1. 키오스크는 사용하기 쉬워야 한다 (기대 설문),1-1. 키오스크는 사용하기 쉽다 (인식 설문)\n1,7,5\n2,6,4\n"
+EAST_ASIAN_AND_WINDOWS = {
+    "cp949": KOREAN,
+    "big5": "編號,服務大廳環境整潔,員工態度友好\n1,7,5\n2,6,4\n",
+    "cp932": "回答者,キオスクは使いやすい,スタッフは親切です\n1,7,5\n2,6,4\n",
+    "cp1252": "id,Qualität der Beratung,Freundlichkeit – Personal\n1,7,5\n2,6,4\n",
+    "gb18030": "编号,服务大厅环境整洁,员工态度友好\n1,7,5\n2,6,4\n",
+}
+
+
+@pytest.mark.parametrize("encoding", list(EAST_ASIAN_AND_WINDOWS))
+def test_east_asian_and_windows_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    """A cp949 export read as GB18030 came out as garbled Chinese headers; each encoding is now
+    told apart from the others by how plausible its text is."""
+    text = EAST_ASIAN_AND_WINDOWS[encoding]
+    path = tmp_path / "s.csv"
+    path.write_bytes(text.encode(encoding))
+    raw = read_survey(path)
+    assert raw.encoding == encoding
+    assert list(raw.frame.columns) == text.splitlines()[0].split(",")
+
+
+def test_an_encoding_that_cannot_be_told_names_what_was_tried(tmp_path: Path) -> None:
+    path = tmp_path / "noise.csv"
+    path.write_bytes(b"id,q\n" + bytes(range(0x80, 0x100)) * 3 + b",1\n")
+    with pytest.raises(SurveyFormatError, match=r"noise\.csv: cannot tell the file's encoding: tried utf-8 \(fails at "
+                       r"line 2\) and gb18030, big5, cp949, cp932, cp1252.*Set `encoding` in the waves sheet"):
+        read_survey(path)

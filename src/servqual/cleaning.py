@@ -31,6 +31,7 @@ from servqual.privacy import pseudonymise
 from servqual.validation import bounds, invalid_cells, parse_numeric, require_columns, where
 
 RULE_ORDER = (
+    "filter",
     "empty",
     "duplicate_id",
     "duplicate_responses",
@@ -42,6 +43,9 @@ RULE_ORDER = (
     "long_string",
     "importance_sum",
 )
+#: Raw values that mean no answer in every study (as R, SPSS and survey tools write it), unless
+#: ``missing_codes_replace`` says the study's ``missing_codes`` replace them.
+DEFAULT_MISSING_CODES = ("", ".", "NA", "N/A")
 #: Columns of the exclusion log.
 EXCLUSION_COLUMNS = ["respondent", "line", "rule", "detail"]
 #: Columns of the cleaning flow table.
@@ -136,7 +140,7 @@ def clean_survey(
     >>> simulate_survey(inst, 200, seed=3).to_csv(path, index=False)
     >>> result = clean_survey(read_survey(path), inst, config["columns"], config["cleaning"], b"salt")
     >>> result.summary.set_index("rule")["n"][["rows read", "respondents kept"]].tolist()
-    [203, 179]
+    [203, 180]
     """
     mapping = instrument.raw_to_canonical()
     _check_config(mapping, columns, options)
@@ -148,16 +152,18 @@ def clean_survey(
             "respondent id": [columns["respondent_id"]] if columns["respondent_id"] else [],
             "segment": list(columns["segments"]),
             "duration or attention-check": list(auxiliary),
+            "filter": [f["column"] for f in options["filters"]],
         },
     )
-    given = parse_numeric(raw, mapping, options["missing_codes"])
+    codes = missing_codes(options)
+    given = parse_numeric(raw, mapping, codes)
     _check_answered(raw, given, mapping)
     invalid = invalid_cells(given, instrument)
     values = given.mask(invalid)
     # Text codes ("N/A") mean no answer anywhere; numeric ones (99) only in measures, where a
     # duration of 99 s would otherwise vanish.
-    codes = pd.Series([str(c) for c in options["missing_codes"]], dtype=str)
-    numbers = parse_numeric(raw, auxiliary, codes[pd.to_numeric(codes, errors="coerce").isna()])
+    text_codes = [c for c in codes if pd.isna(pd.to_numeric(c, errors="coerce"))]
+    numbers = parse_numeric(raw, auxiliary, text_codes)
     rules = _rules(raw, instrument, given, values, invalid, numbers, columns, options)
     ids = _respondent_ids(raw, columns, salt)
     kept, exclusions = _assign(raw, ids, rules)
@@ -167,16 +173,34 @@ def clean_survey(
     if not kept.any():
         everyone = _set_missing(given, invalid, np.ones(len(kept), bool), instrument)
         raise CleaningError(f"{raw.path}: no respondent left after exclusions ({_flow_text(summary, everyone)})")
-    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt)
+    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt, codes)
     return CleaningResult(responses, exclusions, summary, _warnings(raw, responses, mapping, options, columns))
 
 
 # -- configuration and structure -----------------------------------------------------------------
+def missing_codes(options: Mapping[str, Any]) -> list[str]:
+    """The raw values read as no answer: :data:`DEFAULT_MISSING_CODES` plus the study's
+    ``missing_codes``, or the study's alone where ``missing_codes_replace`` is true.
+
+    Examples
+    --------
+    >>> missing_codes({"missing_codes": [99, "不适用"], "missing_codes_replace": False})
+    ['', '.', 'NA', 'N/A', '99', '不适用']
+    >>> missing_codes({"missing_codes": ["-9"], "missing_codes_replace": True})
+    ['-9']
+    """
+    own = [str(code).strip() for code in options["missing_codes"]]
+    base = [] if options.get("missing_codes_replace") else list(DEFAULT_MISSING_CODES)
+    return list(dict.fromkeys(base + own))
+
+
 def _check_config(mapping: Mapping[str, str], columns: Mapping[str, Any], options: Mapping[str, Any]) -> None:
     """A personal-data column may not also be a measure, segment, duration or attention check:
     it would then be carried into the outputs."""
     personal = set(columns["personal_data"])
     used = {
+        # A filter's detail shows the row's value: it must not be personal data.
+        "filter": {f["column"] for f in options["filters"]},
         "measure": set(mapping),
         "segment": set(columns["segments"]),
         "duration or attention-check": set(_auxiliary_columns(columns, options)),
@@ -218,6 +242,8 @@ def _rules(
     """The rules switched on in ``options``, by name."""
     line = raw.line.to_numpy()
     rules: dict[str, Rule] = {}
+    if options["filters"]:
+        rules["filter"] = row_filters(raw.frame, options["filters"], missing_codes(options))
     if options["empty_responses"]:
         rules["empty"] = empty_responses(given)
     if options["duplicate_ids"] and columns["respondent_id"]:
@@ -250,6 +276,45 @@ def _rule(mask: np.ndarray | pd.Series, detail: pd.Series | list[str]) -> Rule:
     """A rule from a row mask and the details of the matched rows, re-indexed by row position."""
     mask = np.asarray(mask, bool)
     return Rule(mask, pd.Series(np.asarray(detail, dtype=object), index=np.flatnonzero(mask), dtype=str))
+
+
+def row_filters(frame: pd.DataFrame, filters: list[Mapping[str, Any]], codes: list[str]) -> Rule:
+    """Rows the study leaves out by its own conditions (respondents who never used the service,
+    another target group), before any other rule. Each filter names a column and either the
+    values to ``exclude``, the values to ``keep``, or a numeric range to ``keep`` (``min``,
+    ``max``); values are compared as trimmed text, missing codes count as missing (kept by
+    ``exclude``, left out by ``keep``). The detail is the filter's label and the row's value.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"used": ["1", "2", " 1", "NA"], "age": ["30", "17", "45", "50"]})
+    >>> rule = row_filters(frame, [{"label": "never used the service", "column": "used", "exclude": ["2"]},
+    ...                            {"label": "adults", "column": "age", "keep": {"min": 18}}], ["NA"])
+    >>> rule.mask.tolist(), rule.detail.tolist()
+    ([False, True, False, False], ['never used the service (used = 2); adults (age = 17)'])
+    """
+    hits = pd.DataFrame({f["label"]: _filtered(frame[f["column"]].str.strip(), f, codes) for f in filters})
+    mask = hits.any(axis=1).to_numpy()
+    shown = {f["label"]: f"{f['label']} ({f['column']} = " + frame[f["column"]].str.strip() + ")" for f in filters}
+    detail = pd.DataFrame({label: text.where(hits[label], "") for label, text in shown.items()})
+    return _rule(mask, detail[mask].apply(lambda row: "; ".join(v for v in row if v), axis=1))
+
+
+def _filtered(text: pd.Series, spec: Mapping[str, Any], codes: list[str]) -> pd.Series:
+    """True where a filter leaves the row out."""
+    given = ~text.isin(codes)
+    if "exclude" in spec:
+        return given & text.isin([str(v).strip() for v in spec["exclude"]])
+    keep = spec["keep"]
+    if isinstance(keep, list):
+        return ~(given & text.isin([str(v).strip() for v in keep]))
+    number = pd.to_numeric(text.where(given), errors="coerce")
+    inside = number.notna()
+    if keep.get("min") is not None:
+        inside &= number >= keep["min"]
+    if keep.get("max") is not None:
+        inside &= number <= keep["max"]
+    return ~inside
 
 
 def empty_responses(given: pd.DataFrame) -> Rule:
@@ -469,7 +534,9 @@ def _set_missing(
     missing for falling between the points of an integer scale (a scale declared integer for
     data that are not, such as standardized scores), each with the columns they were in."""
     within = pd.DataFrame(
-        {c: given[c].between(scale.min, scale.max) for c, scale in bounds(instrument).items()}, index=given.index
+        {c: given[c].between(-np.inf if scale.min is None else scale.min, np.inf if scale.max is None else scale.max)
+         for c, scale in bounds(instrument).items()},
+        index=given.index,
     )[given.columns]
     between_points = invalid & within
     return {
@@ -516,12 +583,14 @@ def _assemble(
     mapping: Mapping[str, str],
     columns: Mapping[str, Any],
     salt: bytes,
+    codes: list[str],
 ) -> pd.DataFrame:
-    """Kept rows: pseudonym, line, segments, duration, the other raw columns untouched, measures."""
+    """Kept rows: pseudonym, line, segments (missing codes made missing, so "NA" is no level),
+    duration, the other raw columns untouched, measures."""
     front = {"respondent": ids, "line": raw.line}
     for segment in columns["segments"]:
         text = raw.frame[segment]
-        front[segment] = text.mask(text.str.strip().eq("")).astype("category")
+        front[segment] = text.mask(text.str.strip().isin(codes)).astype("category")
     if columns.get("duration"):
         front["duration"] = numbers["duration"]
     if columns["personal_data_action"] == "pseudonymise":

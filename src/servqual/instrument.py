@@ -30,11 +30,23 @@ OVERALL = "overall"
 
 @dataclass(frozen=True)
 class Scale:
-    """A rating scale with theoretical bounds (used for range checks and reverse scoring)."""
+    """A rating scale with theoretical bounds (used for range checks and reverse scoring); a bound
+    of None leaves that side open, for continuous or standardized scores."""
 
-    min: float
-    max: float
+    min: float | None
+    max: float | None
     integer: bool = True
+
+    @property
+    def bounded(self) -> bool:
+        """Both bounds known (a rating scale, not open scores)."""
+        return self.min is not None and self.max is not None
+
+    @property
+    def points(self) -> bool:
+        """Answers are the whole-number points of a bounded scale, so frequencies per point mean
+        something."""
+        return self.bounded and self.integer
 
     def reverse(self, values: Any) -> Any:
         """Reverse-score with the theoretical bounds: ``min + max - x`` (not the observed range)."""
@@ -189,12 +201,29 @@ def instrument_from_config(instrument: Mapping[str, Any], measures: Mapping[str,
         for i in instrument["items"]
     )
     _check_structure(dimensions, items)
+    _check_scale(scale, items)
     active = {name: spec for name, spec in measures.items() if spec}
     if not any(m in active for m in ITEM_MEASURES):
         raise ValueError("config measures: at least one item-level measure (e.g. perception) is needed")
     if "expectation" in active and "perception" not in active:
         raise ValueError("config measures: expectation without perception cannot give gap scores")
     return Instrument(scale, dimensions, items, active)
+
+
+def _check_scale(scale: Scale, items: tuple[Item, ...]) -> None:
+    """An open scale holds continuous scores: no whole-number points, and no reverse keying,
+    which needs both bounds (min + max - x)."""
+    if scale.bounded:
+        if scale.min >= scale.max:
+            raise ValueError(f"config instrument.scale: min {scale.min:g} is not below max {scale.max:g}")
+        return
+    if scale.integer:
+        raise ValueError("config instrument.scale: an open scale (min or max null) holds continuous scores; "
+                         "set integer: false")
+    reverse = [i.id for i in items if i.reverse]
+    if reverse:
+        raise ValueError(f"config instrument.scale: reverse-keyed items {reverse} need both scale bounds "
+                         "(min + max - x); give min and max, or reverse them before the export")
 
 
 def _check_structure(dimensions: tuple[Dimension, ...], items: tuple[Item, ...]) -> None:

@@ -6,8 +6,9 @@ the case number) for error messages and the exclusion log. Raw files are opened 
 
 Readers, chosen by extension unless the waves sheet names one:
 
-* ``csv`` / ``tsv``: UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030 (Chinese Excel
-  exports) or a configured encoding. Parsing is pyarrow's multithreaded CSV reader; line numbers
+* ``csv`` / ``tsv``: UTF-8 (with or without BOM), UTF-16 with BOM, or else the encoding
+  charset-normalizer finds among :data:`CANDIDATES` (the East Asian and Windows encodings survey
+  tools export in), or a configured encoding. Parsing is pyarrow's multithreaded CSV reader; line numbers
   come from the quote-aware positions of the newlines, so quoted multi-line fields do not shift
   them.
 * ``xlsx``: one sheet (name or first), through openpyxl.
@@ -41,8 +42,15 @@ import pyarrow.csv as pacsv
 READERS = {"csv": "csv", "txt": "csv", "tsv": "tsv", "tab": "tsv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav"}
 #: Header rows of each export layout (see the module docstring).
 HEADER_ROWS = {"plain": 1, "qualtrics": 3, "surveymonkey": 2}
-#: Encodings tried, in order, when none is configured. GB18030 is a superset of GBK and GB2312.
-DETECTED = ("utf-8", "gb18030")
+#: Encodings the detector chooses among when a file is not UTF-8 and none is configured: Chinese
+#: (GB18030, a superset of GBK and GB2312; Big5), Korean (cp949, a superset of EUC-KR), Japanese
+#: (Shift-JIS as Windows writes it, cp932) and Western European Windows exports (cp1252).
+CANDIDATES = ("gb18030", "big5", "cp949", "cp932", "cp1252")
+#: The candidates that write two bytes per East Asian character.
+DOUBLE_BYTE = ("gb18030", "big5", "cp949", "cp932")
+#: A detection whose best reading is more chaotic than this (charset-normalizer's measure of
+#: implausible characters, 0 to 1) is too uncertain to use.
+MAX_CHAOS = 0.1
 #: SurveyMonkey's sub-answer for single-answer questions: the question text alone names the column.
 SURVEYMONKEY_PLAIN = {"", "Response", "Open-Ended Response"}
 #: Leading bytes of files that are not text tables, and what they are.
@@ -116,8 +124,8 @@ def read_survey(
     reader
         ``csv``, ``tsv``, ``xlsx`` or ``sav``.
     encoding
-        Text encoding of CSV/TSV; detected (UTF-8 with or without BOM, UTF-16 with BOM, then
-        GB18030) when None. A configured single-byte encoding (latin-1, cp1252, ...) is refused
+        Text encoding of CSV/TSV; detected when None: UTF-8 (with or without BOM), UTF-16 with
+        BOM, else :func:`detect_encoding`. A configured single-byte encoding (latin-1, cp1252, ...) is refused
         when the bytes are plainly UTF-8 or GBK text, which it would turn into mojibake.
     sheet
         Excel sheet name or 0-based index (first sheet when None).
@@ -191,14 +199,54 @@ def _read_delimited(path: str, data: bytes, delimiter: str, encoding: str | None
     if encoding is None and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     failures = []
-    for candidate in [encoding] if encoding else DETECTED:
+    for candidate in [encoding] if encoding else ["utf-8", None]:
         try:
+            candidate = candidate or detect_encoding(path, data, failures)
             utf8, used = _to_utf8(path, data, candidate)
             return (*_numbered_table(path, utf8, delimiter), used)
         except _WrongEncoding as err:
-            failures.append(f"{candidate} at line {err.line}")
-    hint = "" if encoding else "; set `encoding` in the waves sheet"
+            failures.append(f"{candidate} (fails at line {err.line})")
+    hint = "" if encoding else "; set `encoding` in the waves sheet to the encoding the file was saved in"
     raise SurveyFormatError(f"{path}: cannot decode the file as {' or '.join(failures)}{hint}")
+
+
+def detect_encoding(path: str, data: bytes, tried: list[str]) -> str:
+    """The encoding of a file that is not UTF-8, by charset-normalizer among :data:`CANDIDATES`.
+
+    GB18030 decodes almost any byte string, so trying it blindly turned a Korean cp949 export
+    into garbled Chinese headers; the detector instead scores how plausible each decoding is.
+    ``tried`` holds what was tried before (for the message). An uncertain guess is an error that
+    names the file, what was tried and what to set, never a silent choice.
+
+    Examples
+    --------
+    >>> detect_encoding("x.csv", "응답자,키오스크는 사용하기 쉽다\\n1,7\\n".encode("cp949"), [])
+    'cp949'
+    """
+    from charset_normalizer import from_bytes  # imported here: only non-UTF-8 files need it
+
+    if _broken_utf8(data):
+        raise SurveyFormatError(
+            f"{path}: cannot decode the file as {', '.join(tried)}: it is UTF-8 text with bytes that are not "
+            "UTF-8 (a damaged file, or text pasted from another encoding); repair those lines or re-save the "
+            "file as UTF-8"
+        )
+    # Non-ASCII bytes only in runs of even length are East Asian two-byte text: a survey export
+    # with a few Chinese names can otherwise look like Western accented letters to the detector.
+    high = np.frombuffer(data, np.uint8) >= 0x80
+    candidates = DOUBLE_BYTE if _even_runs(high) else CANDIDATES
+    best = from_bytes(data, cp_isolation=list(candidates)).best()
+    if best is None and candidates is DOUBLE_BYTE:
+        best = from_bytes(data, cp_isolation=list(CANDIDATES)).best()
+    if best is None or best.chaos > MAX_CHAOS:
+        found = "" if best is None else f"; the closest, {best.encoding}, reads {best.chaos:.0%} of it as noise"
+        raise SurveyFormatError(
+            f"{path}: cannot tell the file's encoding: tried {', '.join(tried)} and {', '.join(CANDIDATES)}"
+            f"{found}. Set `encoding` in the waves sheet to the encoding the file was saved in (for example "
+            "cp949 for Korean, big5 for traditional Chinese, gb18030 for simplified Chinese, cp932 for "
+            "Japanese, cp1252 for Western European Windows exports)"
+        )
+    return codecs.lookup(best.encoding).name
 
 
 def _to_utf8(path: str, data: bytes, encoding: str) -> tuple[bytes, str]:
@@ -265,6 +313,16 @@ def _refuse_mojibake(path: str, data: bytes, encoding: str) -> None:
 
 #: Python codec names of the single-byte encodings the mojibake check applies to.
 _SINGLE_BYTE = {"latin-1", "iso8859-1", "cp1252", "iso8859-15", "cp1250", "cp437", "cp850", "mac-roman", "ascii"}
+
+
+def _broken_utf8(data: bytes) -> bool:
+    """True when nine in ten of the file's non-ASCII characters are valid UTF-8 although the file
+    does not decode as UTF-8 as a whole: damaged UTF-8, which no other encoding reads correctly
+    either. (Text in a two-byte encoding makes valid UTF-8 only by chance, here and there.)"""
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    return valid >= 9 * invalid
 
 
 def _even_runs(high: np.ndarray) -> bool:

@@ -94,7 +94,7 @@ def methods_paragraph(
     scale = instrument["scale"]
     text = [
         f"Service quality was measured with {len(instrument['items'])} items in {len(instrument['dimensions'])} "
-        f"dimensions on a {scale['min']:g}-{scale['max']:g} scale ({', '.join(measures)}; "
+        f"dimensions {_scale_words(scale)} ({', '.join(measures)}; "
         + ("SERVQUAL, Parasuraman et al., 1988)." if gap else "perceptions only, SERVPERF, Cronin & Taylor, 1992).")
     ]
     cited = ["servqual" if gap else "servperf"]
@@ -113,6 +113,12 @@ def methods_paragraph(
     )
     references = "\n".join(f"- {REFERENCES[key]}" for key in sorted(set(cited), key=lambda k: REFERENCES[k]))
     return " ".join(text) + "\n\n**References**\n\n" + references
+
+
+def _scale_words(scale: Mapping[str, Any]) -> str:
+    if scale.get("min") is None or scale.get("max") is None:
+        return "as continuous scores"
+    return f"on a {scale['min']:g}-{scale['max']:g} scale"
 
 
 def _first(table: pd.DataFrame, column: str) -> Any:

@@ -522,8 +522,8 @@ def reliability_tables(
     measures: Mapping[str, pd.DataFrame],
     item_dimension: Mapping[str, str],
     *,
-    scale_min: int,
-    scale_max: int,
+    scale_min: int | None,
+    scale_max: int | None,
     seed: int,
     missing: str = "listwise",
     n_boot: int = 2000,
@@ -544,7 +544,8 @@ def reliability_tables(
     item_dimension
         Item id -> dimension id, in the instrument's order.
     scale_min, scale_max
-        Scale points counted in ``freq_<v>`` (NaN for difference measures).
+        Scale points counted in ``freq_<v>`` (NaN for difference measures); None for continuous
+        scores, which get no frequency columns and no off-scale flags.
     seed
         Bootstrap seed; each scale's resamples come from ``default_rng([seed, crc32(name)])``, so
         a scale's interval does not depend on which other scales are computed.
@@ -615,7 +616,7 @@ def reliability_tables(
                 drop_gain,
             )
             if is_difference:
-                for point in range(int(scale_min), int(scale_max) + 1):
+                for point in range(int(scale_min), int(scale_max) + 1) if scale_min is not None else ():
                     table[f"freq_{point}"] = np.nan
             table.insert(0, "dimension", dimension)
             table.insert(0, "measure", measure)

@@ -139,6 +139,12 @@ def bounds(instrument: Instrument) -> dict[str, Scale]:
     return out
 
 
+def _bound_checks(scale: Scale) -> list[pdr.Check]:
+    """The checks of a scale's bounds; an open side has none."""
+    checks = [pdr.Check.ge(scale.min)] if scale.min is not None else []
+    return checks + ([pdr.Check.le(scale.max)] if scale.max is not None else [])
+
+
 def range_schema(instrument: Instrument) -> pdr.DataFrameSchema:
     """pandera schema of the canonical measure columns: float, within bounds, whole numbers on
     integer scales; missing values pass (they are the missing-data rules' business)."""
@@ -147,7 +153,7 @@ def range_schema(instrument: Instrument) -> pdr.DataFrameSchema:
         {
             column: pdr.Column(
                 float,
-                [pdr.Check.in_range(scale.min, scale.max)] + ([whole] if scale.integer else []),
+                _bound_checks(scale) + ([whole] if scale.integer else []),
                 nullable=True,
             )
             for column, scale in bounds(instrument).items()

@@ -19,8 +19,9 @@ responses = pd.read_parquet(snakemake.input.responses, columns=instrument.rating
 scales, items = reliability_tables(
     measure_frames(responses, instrument),
     instrument.item_dimension,
-    scale_min=instrument.scale.min,
-    scale_max=instrument.scale.max,
+    # Frequencies per point, and answers off the points, only mean something on a rating scale.
+    scale_min=instrument.scale.min if instrument.scale.points else None,
+    scale_max=instrument.scale.max if instrument.scale.points else None,
     seed=p.seed,
     missing=p.options["missing_policy"],
     n_boot=p.options["n_boot"],
