@@ -105,3 +105,12 @@ def test_invariance_not_assessed_and_rejected():
                                      "levels) was not assessed: 1 group(s) large enough to compare; invariance needs "
                                      "at least 2.")
     assert "scalar invariance is rejected" in table["text"].iloc[1]
+
+
+def test_pooled_segment_levels_are_named():
+    segments = pd.DataFrame({"segment": "hall", "level_value": ["North", "other"], "target": "tan", "n": [80, 31],
+                             "tested": [True, True], "min_cell": 30, "small_levels": "pool",
+                             "small_level_list": "Airport (n = 20), East (n = 11)"})
+    table = wave_cautions({"segments": segments}, QUIET)
+    assert table["text"].tolist() == ["Segment hall: levels smaller than 30 respondents were pooled into one level "
+                                      "'other': Airport (n = 20), East (n = 11)."]

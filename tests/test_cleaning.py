@@ -440,3 +440,16 @@ def test_row_filters_come_first_with_their_label(tmp_path: Path) -> None:
 def test_a_filter_on_personal_data_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"personal-data columns also used as \{'filter': \['phone'\]\}"):
         clean(small_survey(), tmp_path, filters=[{"label": "x", "column": "phone", "keep": ["1"]}])
+
+
+def test_segments_get_short_names_value_labels_and_order(tmp_path: Path) -> None:
+    """A segment header that is a full question text gets a short name in every output; raw codes
+    get labels and the levels an order."""
+    frame = small_survey().rename(columns={"branch": "Q12. Which service hall did you visit today?"})
+    spec = {"column": "Q12. Which service hall did you visit today?", "label": "hall",
+            "values": {"北区": "North"}, "order": ["North", "Central"]}
+    _, result = clean(frame, tmp_path, columns={**COLUMNS, "segments": [spec]})
+    hall = result.responses["hall"]
+    assert list(hall.cat.categories) == ["North", "Central"] and hall.cat.ordered
+    assert hall.tolist()[:2] == ["Central", "North"]
+    assert "Q12. Which service hall did you visit today?" not in result.responses.columns

@@ -156,3 +156,19 @@ def test_perception_only_studies_compare_perception_scores():
     assert list(dict.fromkeys(table["target"])) == ["a", "b", "servperf"]
     x = table[(table["target"] == "a") & (table["level_value"] == "x")]
     assert x["mean"].iloc[0] == pytest.approx(perceptions[["a1", "a2"]].mean(axis=1)[:30].mean())
+
+
+def test_small_levels_can_be_pooled_or_dropped(regions):
+    """Levels of one or two respondents stretched the segment figures; a segment can pool them into
+    'other' (tested when large enough) or leave them out, and the table says which it did."""
+    pooled = compare_segments(regions[["gap"]], regions[["region"]], min_cell=40, small_levels={"region": "pool"})
+    table = pooled.table
+    assert table["level_value"].tolist() == ["north", "other"]
+    assert table["n"].tolist() == [45, 83] and table["tested"].all()
+    assert set(table["small_level_list"]) == {"east (n = 33), south (n = 38), west (n = 12)"}
+    dropped = compare_segments(regions[["gap"]], regions[["region"]], small_levels={"region": "drop"}).table
+    assert dropped["level_value"].tolist() == ["east", "north", "south"] and dropped["tested"].all()
+    assert set(dropped["small_level_list"]) == {"west (n = 12)"} and set(dropped["small_levels"]) == {"drop"}
+    np.testing.assert_allclose(dropped["welch_f"], WELCH["f"], rtol=1e-6)  # the tests are the same as before
+    with pytest.raises(ValueError, match="small_levels must be one of"):
+        compare_segments(regions[["gap"]], regions[["region"]], small_levels={"region": "merge"})

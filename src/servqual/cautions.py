@@ -212,6 +212,12 @@ def _segments(segments: pd.DataFrame) -> list[tuple]:
         return []
     rows = []
     for segment, part in segments.groupby("segment", sort=False):
+        handled = part["small_level_list"].dropna().astype(str) if "small_level_list" in part else pd.Series()
+        if len(handled) and handled.iloc[0]:
+            what = "pooled into one level 'other'" if part["small_levels"].iloc[0] == "pool" else "left out"
+            rows.append(("segments", segment, f"segment_levels_{part['small_levels'].iloc[0]}",
+                         f"Segment {segment}: levels smaller than {part['min_cell'].iloc[0]:.0f} respondents were "
+                         f"{what}: {handled.iloc[0]}."))
         tested = part["tested"].astype(bool)
         small = part.loc[~tested, ["level_value", "n"]].drop_duplicates("level_value")
         if small.empty:

@@ -150,7 +150,7 @@ def clean_survey(
         {
             "measure": list(mapping),
             "respondent id": [columns["respondent_id"]] if columns["respondent_id"] else [],
-            "segment": list(columns["segments"]),
+            "segment": [spec["column"] for spec in segment_specs(columns)],
             "duration or attention-check": list(auxiliary),
             "filter": [f["column"] for f in options["filters"]],
         },
@@ -178,6 +178,28 @@ def clean_survey(
 
 
 # -- configuration and structure -----------------------------------------------------------------
+def segment_specs(columns: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The segment columns as specs: ``column`` (raw header), ``name`` (the short label used in
+    every output, the column itself when none is given), ``values`` (raw value -> label) and
+    ``order`` (level order). A plain string in the config is a column with neither.
+
+    Examples
+    --------
+    >>> segment_specs({"segments": ["branch", {"column": "Q12. How often do you visit?", "label": "visits",
+    ...                                        "values": {"1": "weekly"}, "order": ["weekly", "rarely"]}]})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'column': 'branch', 'name': 'branch', 'values': {}, 'order': []},
+     {'column': 'Q12. How often do you visit?', 'name': 'visits', 'values': {'1': 'weekly'}, 'order': ['weekly', 'rarely']}]
+    """
+    specs = []
+    for entry in columns["segments"]:
+        entry = {"column": entry} if isinstance(entry, str) else entry
+        specs.append({"column": entry["column"], "name": entry.get("label") or entry["column"],
+                      "values": {str(k): str(v) for k, v in entry.get("values", {}).items()},
+                      "order": [str(level) for level in entry.get("order", [])]})
+    return specs
+
+
 def missing_codes(options: Mapping[str, Any]) -> list[str]:
     """The raw values read as no answer: :data:`DEFAULT_MISSING_CODES` plus the study's
     ``missing_codes``, or the study's alone where ``missing_codes_replace`` is true.
@@ -202,7 +224,7 @@ def _check_config(mapping: Mapping[str, str], columns: Mapping[str, Any], option
         # A filter's detail shows the row's value: it must not be personal data.
         "filter": {f["column"] for f in options["filters"]},
         "measure": set(mapping),
-        "segment": set(columns["segments"]),
+        "segment": {spec["column"] for spec in segment_specs(columns)},
         "duration or attention-check": set(_auxiliary_columns(columns, options)),
     }
     clashes = {role: sorted(personal & names) for role, names in used.items() if personal & names}
@@ -588,9 +610,8 @@ def _assemble(
     """Kept rows: pseudonym, line, segments (missing codes made missing, so "NA" is no level),
     duration, the other raw columns untouched, measures."""
     front = {"respondent": ids, "line": raw.line}
-    for segment in columns["segments"]:
-        text = raw.frame[segment]
-        front[segment] = text.mask(text.str.strip().isin(codes)).astype("category")
+    for spec in segment_specs(columns):
+        front[spec["name"]] = segment_levels(raw.frame[spec["column"]], spec, codes)
     if columns.get("duration"):
         front["duration"] = numbers["duration"]
     if columns["personal_data_action"] == "pseudonymise":
@@ -598,7 +619,8 @@ def _assemble(
             if col in raw.frame:
                 text = raw.frame[col].str.strip()
                 front[f"{col}_pseudonym"] = pseudonymise(text.mask(text.eq("")), salt, prefix="P")
-    used = {columns["respondent_id"], columns.get("duration"), *columns["segments"], *columns["personal_data"], *mapping}
+    segments = [spec["column"] for spec in segment_specs(columns)]
+    used = {columns["respondent_id"], columns.get("duration"), *segments, *columns["personal_data"], *mapping}
     extras = [c for c in raw.frame.columns if c not in used]
     names = [*front, *extras, *scored.columns]
     taken = sorted({n for n in names if names.count(n) > 1})
@@ -607,6 +629,17 @@ def _assemble(
     # Each part is cut to the kept rows before they are joined: one copy of the frame, not two.
     parts = [pd.DataFrame(front), raw.frame[extras], scored]
     return pd.concat([part[kept].reset_index(drop=True) for part in parts], axis=1)
+
+
+def segment_levels(text: pd.Series, spec: Mapping[str, Any], codes: list[str]) -> pd.Series:
+    """A segment column as a categorical: trimmed text, missing codes missing, raw values renamed
+    by the spec's value labels, levels in the spec's order (the ones it does not list follow,
+    sorted)."""
+    text = text.str.strip()
+    text = text.mask(text.isin(codes)).replace(spec["values"])
+    present = [level for level in pd.unique(text.dropna())]
+    order = [level for level in spec["order"] if level in present]
+    return pd.Categorical(text, categories=order + sorted(set(present) - set(order)), ordered=bool(spec["order"]))
 
 
 def _warnings(

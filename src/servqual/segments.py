@@ -20,8 +20,14 @@ from servqual.gaps import adjust_pvalues, check_aligned, dimension_ids, dimensio
 
 SEGMENT_COLUMNS = [
     "segment", "level_value", "target", "n", "mean", "sd", "ci_low", "ci_high", "tested", "welch_f", "welch_df1",
-    "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2", "min_cell", "confidence", "p_adjust",
+    "welch_df2", "welch_p", "omega2", "kw_h", "kw_p", "epsilon2", "min_cell", "small_levels", "small_level_list",
+    "confidence",
+    "p_adjust",
 ]
+#: What :func:`compare_segments` does with levels smaller than ``min_cell``.
+SMALL_LEVEL_POLICIES = ("describe", "pool", "drop")
+#: The level that ``pool`` merges the small levels into.
+POOLED_LEVEL = "other"
 POSTHOC_COLUMNS = [
     "segment", "target", "group_a", "group_b", "diff", "games_howell_p", "dunn_z", "dunn_p_adj",
 ]
@@ -254,6 +260,7 @@ def compare_segments(
     min_cell: int = DEFAULT_MIN_CELL,
     p_adjust: str = "holm",
     confidence: float = 0.95,
+    small_levels: Mapping[str, str] | None = None,
 ) -> SegmentComparison:
     """Compare each target score across the levels of each segment column.
 
@@ -273,6 +280,9 @@ def compare_segments(
     min_cell : smallest level size that is tested.
     p_adjust : 'holm' (default) or 'bh' for Dunn's p-values.
     confidence : level of each level mean's confidence interval.
+    small_levels : segment -> what to do with its levels of fewer than ``min_cell`` respondents:
+        ``describe`` (default: described, left out of the tests), ``pool`` (merged into one level
+        ``other``, tested when it is large enough) or ``drop`` (left out of the table).
 
     Returns
     -------
@@ -281,7 +291,8 @@ def compare_segments(
     tested (level took
     part in the tests), welch_f, welch_df1, welch_df2, welch_p, omega2, kw_h, kw_p, epsilon2 -
     the test statistics are repeated on every row of the segment x target (NaN when fewer than
-    two levels reach ``min_cell``) - and the choices min_cell, confidence and p_adjust;
+    two levels reach ``min_cell``) - the choices min_cell, small_levels, confidence and p_adjust,
+    and ``small_level_list`` (the levels ``pool`` or ``drop`` handled, with their sizes);
     ``posthoc``: segment, target, group_a, group_b, diff (mean_a - mean_b), games_howell_p,
     dunn_z (mean rank a minus mean rank b, standardised), dunn_p_adj.
     """
@@ -290,17 +301,33 @@ def compare_segments(
     check_aligned({"targets": targets, "segments": segments})
     tables, posthocs = [], []
     for segment in segments.columns:
+        policy = (small_levels or {}).get(segment, "describe")
+        labels, handled = _small_levels(segments[segment], min_cell, policy)
         for target in targets.columns:
-            table, posthoc = _compare_one(
-                targets[target], segments[segment], min_cell, p_adjust, confidence
-            )
-            tables.append(table.assign(segment=segment, target=target, min_cell=min_cell, confidence=confidence,
-                                       p_adjust=p_adjust))
+            table, posthoc = _compare_one(targets[target], labels, min_cell, p_adjust, confidence)
+            tables.append(table.assign(segment=segment, target=target, min_cell=min_cell, small_levels=policy,
+                                       small_level_list=handled, confidence=confidence, p_adjust=p_adjust))
             posthocs.append(posthoc.assign(segment=segment, target=target))
     return SegmentComparison(
         table=pd.concat(tables, ignore_index=True).reindex(columns=SEGMENT_COLUMNS),
         posthoc=pd.concat(posthocs, ignore_index=True).reindex(columns=POSTHOC_COLUMNS),
     )
+
+
+def _small_levels(labels: pd.Series, min_cell: int, policy: str) -> tuple[pd.Series, str]:
+    """The segment's labels after its small-level policy, and the levels pooled or dropped with
+    their sizes ('' where the policy left them as they are)."""
+    if policy not in SMALL_LEVEL_POLICIES:
+        raise ValueError(f"small_levels must be one of {SMALL_LEVEL_POLICIES}, not {policy!r}")
+    counts = labels.astype("string").value_counts()
+    # In the segment's own level order (categorical), else sorted, as the table lists levels.
+    levels = [str(v) for v in (labels.cat.categories if isinstance(labels.dtype, pd.CategoricalDtype) else sorted(counts.index))]
+    small = [level for level in levels if level in counts.index and counts[level] < min_cell]
+    if policy == "describe" or not small:
+        return labels, ""
+    text = labels.astype("string")
+    handled = ", ".join(f"{level} (n = {counts[level]})" for level in small)
+    return text.mask(text.isin(small), None if policy == "drop" else POOLED_LEVEL), handled
 
 
 def segment_gap_comparisons(
@@ -312,6 +339,7 @@ def segment_gap_comparisons(
     min_cell: int = DEFAULT_MIN_CELL,
     p_adjust: str = "holm",
     confidence: float = 0.95,
+    small_levels: Mapping[str, str] | None = None,
 ) -> SegmentComparison:
     """The dimension gaps and the unweighted SERVQUAL score compared across segments.
 
@@ -325,4 +353,5 @@ def segment_gap_comparisons(
     if expectations is None:
         scores[dimension_ids(dimensions)] = dimension_scores(perceptions[list(dimensions)], dimensions)
     targets = scores[[*dimension_ids(dimensions), overall]]
-    return compare_segments(targets, segments, min_cell=min_cell, p_adjust=p_adjust, confidence=confidence)
+    return compare_segments(targets, segments, min_cell=min_cell, p_adjust=p_adjust, confidence=confidence,
+                            small_levels=small_levels)

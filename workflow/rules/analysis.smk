@@ -118,7 +118,8 @@ rule gaps:
         ),
         instrument=config["instrument"],
         measures=config["measures"],
-        segments=config["columns"]["segments"],
+        segments=segment_names(),
+        small_levels=segment_policies(),
         options=config["gaps"],
         confidence=config["analysis"]["confidence"],
     script:

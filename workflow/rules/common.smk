@@ -234,6 +234,27 @@ def raw_inputs(wildcards):
     return files
 
 
+def segment_entries():
+    """The segment entries of the config, a plain header as {"column": header}."""
+    return [
+        {"column": entry} if isinstance(entry, str) else entry
+        for entry in config["columns"]["segments"]
+    ]
+
+
+def segment_names():
+    """The segments' names in the cleaned data: each short label, or the header itself."""
+    return [entry.get("label") or entry["column"] for entry in segment_entries()]
+
+
+def segment_policies():
+    """Segment name -> what the comparisons do with its levels below gaps.min_cell."""
+    return {
+        name: entry.get("small_levels", "describe")
+        for name, entry in zip(segment_names(), segment_entries())
+    }
+
+
 def study_outline():
     """What the methods paragraph says of the study: the instrument's size and scale, the
     measures and the seed (no labels or wording, so editing them rewrites no methods).

@@ -35,7 +35,7 @@ rule waves:
         complaint_waves=COMPLAINT_WAVES,
         instrument=config["instrument"],
         measures=config["measures"],
-        segments=config["columns"]["segments"],
+        segments=segment_names(),
         language=config["study"]["language"],
         confidence=config["analysis"]["confidence"],
         p_adjust=config["gaps"]["p_adjust"],

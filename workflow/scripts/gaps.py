@@ -47,7 +47,8 @@ tables["ipa"] = (
 )
 if p.segments:
     comparison = segment_gap_comparisons(
-        E, P, dims, responses[p.segments], min_cell=o["min_cell"], p_adjust=o["p_adjust"], confidence=p.confidence
+        E, P, dims, responses[p.segments], min_cell=o["min_cell"], p_adjust=o["p_adjust"], confidence=p.confidence,
+        small_levels=p.small_levels,
     )
     tables["segments"], tables["posthoc"] = comparison.table, comparison.posthoc
 else:
