@@ -453,3 +453,40 @@ def test_segments_get_short_names_value_labels_and_order(tmp_path: Path) -> None
     assert list(hall.cat.categories) == ["North", "Central"] and hall.cat.ordered
     assert hall.tolist()[:2] == ["Central", "North"]
     assert "Q12. Which service hall did you visit today?" not in result.responses.columns
+
+
+def test_question_text_headers_are_found_by_a_regex_with_spacing_and_width_forgiven(tmp_path: Path) -> None:
+    """A Korean export whose headers are the questions, alternating expectation and perception,
+    needed a 48-entry map copied space for space; a regex and normalised headers replace it."""
+    instrument = instrument_from_config(
+        {"scale": {"min": 1, "max": 7}, "dimensions": [{"id": "kiosk"}],
+         "items": [{"id": f"k{j}", "dimension": "kiosk"} for j in (1, 2, 3)]},
+        {"expectation": {"regex": r"^(?P<index>\d+)-1\..*\(기대 설문\)$"},
+         "perception": {"regex": r"^(?P<index>\d+)-2\..*\(인식 설문\)$"}},
+    )
+    questions = ["키오스크는  사용하기 쉬워야 한다", "화면의 글씨가\n잘 보여야 한다", "결제가 빨라야 한다"]
+    headers = {}
+    for j, text in enumerate(questions, 1):
+        headers[f"{j}-1. {text} (기대 설문)"] = [str(4 + (j + r) % 4) for r in range(12)]
+        headers[f"{j}-2. {text}（인식 설문）"] = [str(1 + (2 * j + r) % 6) for r in range(12)]
+    frame = pd.DataFrame({"id": [f"K{r}" for r in range(12)], **headers})
+    columns = {"respondent_id": "id", "duration": "", "segments": [], "personal_data": [], "personal_data_action": "drop"}
+    path = tmp_path / "kiosk.csv"
+    frame.to_csv(path, index=False, encoding="cp949")
+    result = clean_survey(read_survey(path), instrument, columns, options(attention_checks=[]), SALT)
+    assert read_survey(path).encoding == "cp949"
+    assert result.responses[["E_k1", "P_k3"]].iloc[0].tolist() == [5.0, 1.0]
+    assert len(result.responses) == 12
+
+
+def test_a_regex_that_misses_items_names_them(tmp_path: Path) -> None:
+    instrument = instrument_from_config(
+        {"scale": {"min": 1, "max": 7}, "dimensions": [{"id": "d"}],
+         "items": [{"id": f"k{j}", "dimension": "d"} for j in (1, 2)]},
+        {"perception": {"regex": r"^Q(?P<index>\d+)$"}},
+    )
+    path = tmp_path / "q.csv"
+    pd.DataFrame({"Q1": ["1", "2"], "Question 2": ["3", "4"]}).to_csv(path, index=False)
+    columns = {"respondent_id": "", "duration": "", "segments": [], "personal_data": [], "personal_data_action": "drop"}
+    with pytest.raises(SurveyFormatError, match=r"q\.csv: measure perception: regex .* matches no header for \['P_k2'\]"):
+        clean_survey(read_survey(path), instrument, columns, options(attention_checks=[]), SALT)

@@ -142,7 +142,10 @@ def clean_survey(
     >>> result.summary.set_index("rule")["n"][["rows read", "respondents kept"]].tolist()
     [203, 180]
     """
-    mapping = instrument.raw_to_canonical()
+    try:
+        mapping = instrument.resolve_columns(raw.frame.columns)
+    except ValueError as err:
+        raise SurveyFormatError(f"{raw.path}: {err}") from None
     _check_config(mapping, columns, options)
     auxiliary = _auxiliary_columns(columns, options)
     require_columns(

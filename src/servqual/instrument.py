@@ -13,7 +13,9 @@ Inside the pipeline every measure has a canonical column name, whatever the raw 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,16 +153,61 @@ class Instrument:
     def raw_to_canonical(self) -> dict[str, str]:
         """Mapping from the raw export's column names to canonical names, for every measure."""
         mapping: dict[str, str] = {}
-        for measure in self.item_measures:
-            for index, item in enumerate(self.items, start=1):
-                raw = _raw_name(self.measures[measure], item=item.id, index=index)
-                mapping[raw] = canonical(measure, item.id)
-        if self.has_importance:
-            for index, dim in enumerate(self.dimensions, start=1):
-                raw = _raw_name(self.measures["importance"], dimension=dim.id, index=index)
-                mapping[raw] = f"{IMPORTANCE_PREFIX}_{dim.id}"
+        for measure, index, key, canon in self._named_columns():
+            raw = _raw_name(self.measures[measure], index=index, **{"dimension" if measure == "importance" else "item": key})
+            if raw is not None:
+                mapping[raw] = canon
         if self.has_overall:
             mapping[self.measures["overall"]["column"]] = OVERALL
+        return mapping
+
+    def _named_columns(self) -> list[tuple[str, int, str, str]]:
+        """(measure, 1-based index, item or dimension id, canonical column) of every measure
+        column the study has, items then importance points."""
+        out = [(m, i, item.id, canonical(m, item.id)) for m in self.item_measures
+               for i, item in enumerate(self.items, start=1)]
+        if self.has_importance:
+            out += [("importance", i, dim.id, f"{IMPORTANCE_PREFIX}_{dim.id}")
+                    for i, dim in enumerate(self.dimensions, start=1)]
+        return out
+
+    def resolve_columns(self, headers: Iterable[str]) -> dict[str, str]:
+        """Raw header -> canonical column, matched against an export's own headers.
+
+        Headers are compared after :func:`normalise_header`, so double or missing spaces,
+        line breaks and full-width characters in question-text headers need not be copied into
+        the config. A measure's ``map`` entries win; then its ``pattern``; then its ``regex``,
+        searched in each header, whose named group ``index`` (1-based position) or ``item`` /
+        ``dimension`` (id) says which column a header is. Names that match no header are kept
+        as configured, so the missing-column check names them.
+
+        Raises
+        ------
+        ValueError
+            Two headers that are the same after normalising, two headers a regex gives the same
+            column, or a regex that matches none of a measure's columns.
+
+        Examples
+        --------
+        >>> inst = instrument_from_config(
+        ...     {"scale": {"min": 1, "max": 7}, "dimensions": [{"id": "d"}],
+        ...      "items": [{"id": "a", "dimension": "d"}, {"id": "b", "dimension": "d"}]},
+        ...     {"expectation": {"regex": "^(?P<index>\\d+)-1\\."}, "perception": {"pattern": "P {index}"}})
+        >>> inst.resolve_columns(["1-1. 키오스크는  쉬워야 한다", "2-1. 직원은 친절해야 한다", "Ｐ　1", "P 2"])
+        {'Ｐ\u30001': 'P_a', 'P 2': 'P_b', '1-1. 키오스크는  쉬워야 한다': 'E_a', '2-1. 직원은 친절해야 한다': 'E_b'}
+        """
+        headers = list(headers)
+        by_text: dict[str, list[str]] = {}
+        for header in headers:
+            by_text.setdefault(normalise_header(header), []).append(header)
+        twins = {text: names for text, names in by_text.items() if len(names) > 1}
+        if twins:
+            raise ValueError(f"headers that differ only in spacing or width: {list(twins.values())}")
+        mapping = {by_text.get(normalise_header(raw), [raw])[0]: canon for raw, canon in self.raw_to_canonical().items()}
+        named = set(mapping.values())
+        for measure in dict.fromkeys(m for m, *_ in self._named_columns()):
+            if "regex" in self.measures[measure]:
+                mapping |= _regex_columns(measure, self.measures[measure]["regex"], headers, self._named_columns(), named)
         return mapping
 
     def rating_columns(self) -> list[str]:
@@ -174,15 +221,58 @@ def canonical(measure: str, item: str) -> str:
     return f"{ITEM_MEASURES[measure]}_{item}"
 
 
-def _raw_name(spec: Mapping[str, Any], **fields: Any) -> str:
-    """Raw column for one item or dimension: the explicit map wins, else the format pattern."""
+def _raw_name(spec: Mapping[str, Any], **fields: Any) -> str | None:
+    """Raw column for one item or dimension: the explicit map wins, else the format pattern;
+    None where only a regex can find it (in the export's headers)."""
     key = fields.get("item", fields.get("dimension"))
     explicit = spec.get("map") or {}
     if key in explicit:
         return str(explicit[key])
-    if "pattern" not in spec:
-        raise ValueError(f"measure has neither a pattern nor a map entry for {key!r}")
-    return spec["pattern"].format(**fields)
+    if "pattern" in spec:
+        return spec["pattern"].format(**fields)
+    if "regex" in spec:
+        return None
+    raise ValueError(f"measure has neither a pattern, a regex nor a map entry for {key!r}")
+
+
+def normalise_header(text: object) -> str:
+    """A header as compared with the config: Unicode NFKC (full-width letters, digits and spaces
+    made half-width), every run of white space one space, no space at either end.
+
+    Examples
+    --------
+    >>> normalise_header("  1-1.　키오스크는\\n  쉬워야 한다 ")
+    '1-1. 키오스크는 쉬워야 한다'
+    """
+    return " ".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def _regex_columns(measure: str, regex: str, headers: list[str], named: list[tuple[str, int, str, str]],
+                   taken: set[str]) -> dict[str, str]:
+    """Headers a measure's regex finds -> their canonical columns (those a map or pattern already
+    gave are left alone)."""
+    wanted = {(str(index), key): canon for m, index, key, canon in named if m == measure and canon not in taken}
+    by_index = {index: canon for (index, _), canon in wanted.items()}
+    by_key = {key: canon for (_, key), canon in wanted.items()}
+    pattern = re.compile(regex)
+    found: dict[str, str] = {}
+    for header in headers:
+        match = pattern.search(normalise_header(header))
+        if not match:
+            continue
+        groups = match.groupdict()
+        canon = by_index.get(groups["index"].lstrip("0")) if groups.get("index") else by_key.get(
+            groups.get("item") or groups.get("dimension"))
+        if canon is None:
+            continue
+        if canon in found.values():
+            first = next(h for h, c in found.items() if c == canon)
+            raise ValueError(f"measure {measure}: regex {regex!r} gives {canon} to two headers: {first!r} and {header!r}")
+        found[header] = canon
+    missing = sorted(set(wanted.values()) - set(found.values()))
+    if missing:
+        raise ValueError(f"measure {measure}: regex {regex!r} matches no header for {missing}")
+    return found
 
 
 def instrument_from_config(instrument: Mapping[str, Any], measures: Mapping[str, Any]) -> Instrument:
