@@ -490,3 +490,18 @@ def test_a_regex_that_misses_items_names_them(tmp_path: Path) -> None:
     columns = {"respondent_id": "", "duration": "", "segments": [], "personal_data": [], "personal_data_action": "drop"}
     with pytest.raises(SurveyFormatError, match=r"q\.csv: measure perception: regex .* matches no header for \['P_k2'\]"):
         clean_survey(read_survey(path), instrument, columns, options(attention_checks=[]), SALT)
+
+
+def test_columns_can_be_given_by_position(tmp_path: Path) -> None:
+    """Alternating E/P pairs whose headers say nothing usable: every second column from the
+    second (expectations) and from the third (perceptions)."""
+    instrument = instrument_from_config(
+        {"scale": {"min": 1, "max": 7}, "dimensions": [{"id": "d"}],
+         "items": [{"id": f"k{j}", "dimension": "d"} for j in (1, 2, 3)]},
+        {"expectation": {"positions": {"first": 2, "step": 2}}, "perception": {"positions": {"first": 3, "step": 2}}},
+    )
+    headers = ["id", "Q1", "Q1 ", "Q2", "Q2 (2)", "Q3", "Q3 (2)"]
+    assert instrument.resolve_columns(headers) == {
+        "Q1": "E_k1", "Q2": "E_k2", "Q3": "E_k3", "Q1 ": "P_k1", "Q2 (2)": "P_k2", "Q3 (2)": "P_k3"}
+    with pytest.raises(ValueError, match=r"positions \{'first': 3, 'step': 2\} need 7 columns, the export has 6"):
+        instrument.resolve_columns(headers[:6])

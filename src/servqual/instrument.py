@@ -172,27 +172,29 @@ class Instrument:
         return out
 
     def resolve_columns(self, headers: Iterable[str]) -> dict[str, str]:
-        """Raw header -> canonical column, matched against an export's own headers.
+        r"""Raw header -> canonical column, matched against an export's own headers.
 
         Headers are compared after :func:`normalise_header`, so double or missing spaces,
         line breaks and full-width characters in question-text headers need not be copied into
         the config. A measure's ``map`` entries win; then its ``pattern``; then its ``regex``,
         searched in each header, whose named group ``index`` (1-based position) or ``item`` /
-        ``dimension`` (id) says which column a header is. Names that match no header are kept
+        ``dimension`` (id) says which column a header is; or its ``positions`` (``first``
+        1-based column and ``step``), in item order. Names that match no header are kept
         as configured, so the missing-column check names them.
 
         Raises
         ------
         ValueError
-            Two headers that are the same after normalising, two headers a regex gives the same
-            column, or a regex that matches none of a measure's columns.
+            A configured name that fits two headers that are the same after normalising, two
+            headers a regex gives the same column, or a regex that matches none of a measure's
+            columns.
 
         Examples
         --------
         >>> inst = instrument_from_config(
         ...     {"scale": {"min": 1, "max": 7}, "dimensions": [{"id": "d"}],
         ...      "items": [{"id": "a", "dimension": "d"}, {"id": "b", "dimension": "d"}]},
-        ...     {"expectation": {"regex": "^(?P<index>\\d+)-1\\."}, "perception": {"pattern": "P {index}"}})
+        ...     {"expectation": {"regex": r"^(?P<index>\d+)-1\."}, "perception": {"pattern": "P {index}"}})
         >>> inst.resolve_columns(["1-1. 키오스크는  쉬워야 한다", "2-1. 직원은 친절해야 한다", "Ｐ　1", "P 2"])
         {'Ｐ\u30001': 'P_a', 'P 2': 'P_b', '1-1. 키오스크는  쉬워야 한다': 'E_a', '2-1. 직원은 친절해야 한다': 'E_b'}
         """
@@ -200,14 +202,20 @@ class Instrument:
         by_text: dict[str, list[str]] = {}
         for header in headers:
             by_text.setdefault(normalise_header(header), []).append(header)
-        twins = {text: names for text, names in by_text.items() if len(names) > 1}
-        if twins:
-            raise ValueError(f"headers that differ only in spacing or width: {list(twins.values())}")
-        mapping = {by_text.get(normalise_header(raw), [raw])[0]: canon for raw, canon in self.raw_to_canonical().items()}
+        mapping = {}
+        for raw, canon in self.raw_to_canonical().items():
+            found = by_text.get(normalise_header(raw), [raw])
+            if len(found) > 1:
+                raise ValueError(f"{canon} is named {raw!r}, which fits several headers that differ only in spacing "
+                                 f"or width: {found}; rename them in a copy of the export or give its columns by position")
+            mapping[found[0]] = canon
         named = set(mapping.values())
         for measure in dict.fromkeys(m for m, *_ in self._named_columns()):
-            if "regex" in self.measures[measure]:
-                mapping |= _regex_columns(measure, self.measures[measure]["regex"], headers, self._named_columns(), named)
+            spec = self.measures[measure]
+            if "regex" in spec:
+                mapping |= _regex_columns(measure, spec["regex"], headers, self._named_columns(), named)
+            elif "positions" in spec:
+                mapping |= _positioned_columns(measure, spec["positions"], headers, self._named_columns(), named)
         return mapping
 
     def rating_columns(self) -> list[str]:
@@ -230,7 +238,7 @@ def _raw_name(spec: Mapping[str, Any], **fields: Any) -> str | None:
         return str(explicit[key])
     if "pattern" in spec:
         return spec["pattern"].format(**fields)
-    if "regex" in spec:
+    if "regex" in spec or "positions" in spec:
         return None
     raise ValueError(f"measure has neither a pattern, a regex nor a map entry for {key!r}")
 
@@ -245,6 +253,18 @@ def normalise_header(text: object) -> str:
     '1-1. 키오스크는 쉬워야 한다'
     """
     return " ".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def _positioned_columns(measure: str, positions: Mapping[str, int], headers: list[str],
+                        named: list[tuple[str, int, str, str]], taken: set[str]) -> dict[str, str]:
+    """The columns of a measure by position: its first column (1-based) and the step to the next,
+    e.g. first 2, step 2 for expectations alternating with perceptions from the second column."""
+    wanted = [canon for m, _, _, canon in named if m == measure and canon not in taken]
+    at = [positions["first"] - 1 + k * positions.get("step", 1) for k in range(len(wanted))]
+    if at and at[-1] >= len(headers):
+        raise ValueError(f"measure {measure}: positions {dict(positions)} need {at[-1] + 1} columns, the export "
+                         f"has {len(headers)}")
+    return {headers[j]: canon for j, canon in zip(at, wanted)}
 
 
 def _regex_columns(measure: str, regex: str, headers: list[str], named: list[tuple[str, int, str, str]],
