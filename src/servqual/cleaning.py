@@ -166,7 +166,7 @@ def clean_survey(
     # Text codes ("N/A") mean no answer anywhere; numeric ones (99) only in measures, where a
     # duration of 99 s would otherwise vanish.
     text_codes = [c for c in codes if pd.isna(pd.to_numeric(c, errors="coerce"))]
-    numbers = parse_numeric(raw, auxiliary, text_codes)
+    numbers = _auxiliary_numbers(raw, auxiliary, text_codes)
     rules = _rules(raw, instrument, given, values, invalid, numbers, columns, options)
     ids = _respondent_ids(raw, columns, salt)
     kept, exclusions = _assign(raw, ids, rules)
@@ -241,6 +241,43 @@ def _auxiliary_columns(columns: Mapping[str, Any], options: Mapping[str, Any]) -
     if columns.get("duration"):
         out[columns["duration"]] = "duration"
     return out
+
+
+def _auxiliary_numbers(raw: RawSurvey, auxiliary: Mapping[str, str], codes: list[str]) -> pd.DataFrame:
+    """Attention checks as numbers, and the duration in seconds as survey tools write it
+    (:func:`duration_seconds`); text that is neither is an error naming the column and lines."""
+    plain = {raw_name: name for raw_name, name in auxiliary.items() if name != "duration"}
+    numbers = parse_numeric(raw, plain, codes)
+    for raw_name in set(auxiliary) - set(plain):
+        text = raw.frame[raw_name].str.strip()
+        seconds = duration_seconds(text.mask(text.isin(codes), ""))
+        bad = seconds.isna() & ~text.isin([*codes, ""])
+        if bad.any():
+            examples = ", ".join(repr(v[:20]) for v in pd.unique(text[bad])[:3])
+            raise SurveyFormatError(
+                f"{raw.path}: text where a duration is expected (seconds, '309秒', '5分9秒' or '00:05:09'):\n"
+                f"  column {raw_name!r}: {where(raw.line.to_numpy()[bad.to_numpy()])}, e.g. {examples}"
+            )
+        numbers["duration"] = seconds
+    return numbers
+
+
+def duration_seconds(text: pd.Series) -> pd.Series:
+    """Completion times in seconds, from plain numbers, numbers with a unit of seconds ('309秒',
+    '309 s', '309초', as 问卷星 and others export them), minutes and seconds ('5分9秒') or clock
+    time ('05:09', '00:05:09'); NaN where the text is empty or none of these.
+
+    Examples
+    --------
+    >>> duration_seconds(pd.Series(["309", "309秒", "5分9秒", "05:09", "1:00:05", "", "soon"])).tolist()
+    [309.0, 309.0, 309.0, 309.0, 3605.0, nan, nan]
+    """
+    text = text.astype("string").str.strip()
+    parts = text.str.extract(r"^(?:(?P<m>\d+)\s*分)?\s*(?P<s>\d+(?:\.\d+)?)\s*(?:秒|초|s|sec|secs|seconds)?$")
+    plain = pd.to_numeric(parts["s"], errors="coerce") + 60 * pd.to_numeric(parts["m"], errors="coerce").fillna(0)
+    clock = text.str.extract(r"^(?:(?P<h>\d+):)?(?P<m>\d+):(?P<s>\d+)$").apply(pd.to_numeric, errors="coerce")
+    clocked = clock["s"] + 60 * clock["m"] + 3600 * clock["h"].fillna(0)
+    return plain.fillna(clocked).astype(float)
 
 
 def _check_answered(raw: RawSurvey, values: pd.DataFrame, mapping: Mapping[str, str]) -> None:

@@ -1,0 +1,125 @@
+"""servqual-map proposes the measures and columns of a config from exports as survey tools write
+them, and the proposal, pasted into a config, cleans the export without touching it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from test_io import options
+
+from servqual.cleaning import clean_survey
+from servqual.instrument import instrument_from_config
+from servqual.io import read_survey
+from servqual.mapping import main, propose_mapping, proposal_yaml
+
+N = 40
+RNG = np.random.default_rng(8)
+
+
+def answers(low: int = 1, high: int = 7) -> list[str]:
+    return [str(v) for v in RNG.integers(low, high + 1, N)]
+
+
+def korean_kiosk(path: Path) -> Path:
+    """cp949, question texts as headers, expectation and perception alternating per item."""
+    frame = {"응답자 ID": [f"R{i:03d}" for i in range(N)], "이름": [f"김{i}" for i in range(N)]}
+    for j, text in enumerate(["키오스크는  사용하기 쉬워야 한다", "화면 글씨가 잘 보여야 한다", "결제가 빨라야 한다"], 1):
+        frame[f"{j}-1. {text} (기대 설문)"] = answers(4)
+        frame[f"{j}-2. {text} (인식 설문)"] = answers()
+    frame["이용 여부"] = RNG.choice(["예", "아니오"], N)
+    frame["소요 시간(초)"] = [str(v) for v in RNG.integers(100, 900, N)]
+    pd.DataFrame(frame).to_csv(path, index=False, encoding="cp949")
+    return path
+
+
+def wenjuanxing(path: Path) -> Path:
+    """GB18030, 问卷星 layout: its own columns first, then the expectations block and the
+    perceptions block."""
+    frame = {"序号": [str(i + 1) for i in range(N)], "提交答卷时间": [f"2026/3/{1 + i % 28} 10:{i:02d}:00" for i in range(N)],
+             "所用时间": [f"{v}秒" for v in RNG.integers(100, 900, N)], "来源": RNG.choice(["微信", "手机提交"], N),
+             "手机号码": [f"138{RNG.integers(10**7, 10**8)}" for _ in range(N)]}
+    items = ["大厅环境整洁", "员工态度友好", "排队时间短", "业务一次办好"]
+    for j, text in enumerate(items, 1):
+        frame[f"{j}、{text}（期望）"] = answers(3)
+    for j, text in enumerate(items, 1):
+        frame[f"{len(items) + j}、{text}（实际感受）"] = answers()
+    frame["9、您的性别"] = RNG.choice(["男", "女"], N)
+    pd.DataFrame(frame).to_csv(path, index=False, encoding="gb18030")
+    return path
+
+
+def qualtrics(path: Path) -> Path:
+    """UTF-16, Qualtrics' three header rows, E1..E3 and P1..P3 codes."""
+    frame = pd.DataFrame({"ResponseId": [f"R_{i:05d}" for i in range(N)],
+                          "Duration (in seconds)": [str(v) for v in RNG.integers(100, 900, N)],
+                          **{f"E{j}": answers(3) for j in (1, 2, 3)}, **{f"P{j}": answers() for j in (1, 2, 3)},
+                          "Q_branch": RNG.choice(["North", "South", "East"], N)})
+    questions = [f"Question {c}" for c in frame.columns]
+    ids = ['"{""ImportId"":""QID' + str(i) + '""}"' for i in range(len(frame.columns))]
+    text = ",".join(frame.columns) + "\n" + ",".join(questions) + "\n" + ",".join(ids) + "\n" + frame.to_csv(index=False, header=False)
+    path.write_text(text, encoding="utf-16")
+    return path
+
+
+def unmarked_pairs(path: Path) -> Path:
+    """Headers that say nothing: Q1..Q6, expectation and perception alternating."""
+    frame = pd.DataFrame({"id": [f"{i}" for i in range(N)], **{f"Q{j}": answers() for j in range(1, 7)}})
+    frame.to_csv(path, index=False)
+    return path
+
+
+EXPORTS = {
+    "korean_kiosk": (korean_kiosk, "plain", {"expectation": ["1-1.", "2-1.", "3-1."], "perception": ["1-2.", "2-2.", "3-2."]},
+                     {"respondent_id": "응답자 ID", "duration": "소요 시간(초)", "segments": ["이용 여부"],
+                      "personal_data": ["이름"]}),
+    "wenjuanxing": (wenjuanxing, "plain", {"expectation": ["1、", "2、", "3、", "4、"], "perception": ["5、", "6、", "7、", "8、"]},
+                    {"respondent_id": "序号", "duration": "所用时间", "segments": ["来源", "9、您的性别"],
+                     "personal_data": ["手机号码"]}),
+    "qualtrics": (qualtrics, "qualtrics", {"expectation": ["E1", "E2", "E3"], "perception": ["P1", "P2", "P3"]},
+                  {"respondent_id": "ResponseId", "duration": "Duration (in seconds)", "segments": ["Q_branch"],
+                   "personal_data": []}),
+    "unmarked_pairs": (unmarked_pairs, "plain", {"expectation": ["Q1", "Q3", "Q5"], "perception": ["Q2", "Q4", "Q6"]},
+                       {"respondent_id": "id", "duration": "", "segments": [], "personal_data": []}),
+}
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_proposal_places_every_column(tmp_path, name):
+    make, layout, measures, columns = EXPORTS[name]
+    raw = read_survey(make(tmp_path / f"{name}.csv"), export_format=layout)
+    proposal = propose_mapping(raw)
+    assert {m: [h[: len(p)] for h, p in zip(hs, measures[m])] for m, hs in proposal.measures.items()} == measures
+    assert {"respondent_id": proposal.respondent_id, "duration": proposal.duration, "segments": proposal.segments,
+            "personal_data": proposal.personal_data} == columns
+    expected_unplaced = {"wenjuanxing": ["提交答卷时间"]}.get(name, [])
+    assert proposal.unplaced == expected_unplaced
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_pasted_proposal_cleans_the_export_as_it_is(tmp_path, name, capsys):
+    make, layout, _, _ = EXPORTS[name]
+    path = make(tmp_path / f"{name}.csv")
+    main([str(path), "--export-format", layout])
+    proposed = yaml.safe_load(capsys.readouterr().out)
+    instrument = proposed["instrument"]
+    instrument["items"] = [{**item, "dimension": "service"} for item in instrument["items"]]
+    instrument |= {"scale": {"min": 1, "max": 7, "integer": True}, "dimensions": [{"id": "service"}]}
+    columns = {**proposed["columns"], "personal_data_action": "drop"}
+    before = path.read_bytes()
+    result = clean_survey(read_survey(path, export_format=layout), instrument_from_config(instrument, proposed["measures"]),
+                          columns, options(attention_checks=[], speeders={"enabled": False, "min_seconds": None,
+                                                                             "min_median_fraction": None}), b"salt")
+    assert len(result.responses) + len(result.exclusions) == N
+    assert path.read_bytes() == before
+    assert {f"E_q{k}" for k in range(1, 4)} <= set(result.responses.columns)
+
+
+def test_columns_not_placed_are_listed_in_the_yaml(tmp_path):
+    raw = read_survey(wenjuanxing(tmp_path / "w.csv"))
+    text = proposal_yaml(propose_mapping(raw))
+    assert text.endswith("# Columns not placed (add them above where they belong):\n#   提交答卷时间\n")
+    assert "1、大厅环境整洁（期望）" in text  # the header as it is, for the map
