@@ -114,3 +114,11 @@ def test_pooled_segment_levels_are_named():
     table = wave_cautions({"segments": segments}, QUIET)
     assert table["text"].tolist() == ["Segment hall: levels smaller than 30 respondents were pooled into one level "
                                       "'other': Airport (n = 20), East (n = 11)."]
+
+
+def test_a_flag_shared_by_items_is_one_caution():
+    items = pd.DataFrame({"measure": "perception", "dimension": ["a", "a", "a", "b"], "item": ["q1", "q2", "q3", "q4"],
+                          "flags": ["omega if dropped undefined (2 items left)"] * 3 + ["negative item-rest r"]})
+    table = wave_cautions({"item_reliability": items}, QUIET)
+    assert table["text"].tolist() == ["Items q1, q2, q3 (perception): omega if dropped undefined (2 items left).",
+                                      "Item q4 (perception): negative item-rest r."]

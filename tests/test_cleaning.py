@@ -185,8 +185,8 @@ def test_rules_switched_on_that_cannot_apply_are_in_the_flow(tmp_path: Path) -> 
     unapplied = result.summary[result.summary["step"] == "not_applied"]
     assert unapplied[["rule", "n"]].values.tolist() == [["duplicate_id", 12], ["speeder", 12]]
     assert unapplied["detail"].tolist() == [
-        "no respondent id column is configured (columns.respondent_id)",
-        "no duration column is configured (columns.duration)",
+        "no respondent id column is configured in columns.respondent_id",
+        "no duration column is configured in columns.duration",
     ]
 
 

@@ -20,44 +20,53 @@ N = 40
 RNG = np.random.default_rng(8)
 
 
-def answers(low: int = 1, high: int = 7) -> list[str]:
-    return [str(v) for v in RNG.integers(low, high + 1, N)]
+def answers(low: int = 1, high: int = 7, n: int = N, trait: np.ndarray | None = None) -> list[str]:
+    """Ratings; with a respondent trait (one per row) they correlate like a real scale's items."""
+    base = RNG.integers(low, high + 1, n) if trait is None else np.rint((low + high) / 2 + trait + RNG.normal(0, 0.8, n))
+    return [str(int(v)) for v in np.clip(base, low, high)]
 
 
-def korean_kiosk(path: Path) -> Path:
+def korean_kiosk(path: Path, n: int = N, items: int = 3) -> Path:
     """cp949, question texts as headers, expectation and perception alternating per item."""
-    frame = {"응답자 ID": [f"R{i:03d}" for i in range(N)], "이름": [f"김{i}" for i in range(N)]}
-    for j, text in enumerate(["키오스크는  사용하기 쉬워야 한다", "화면 글씨가 잘 보여야 한다", "결제가 빨라야 한다"], 1):
-        frame[f"{j}-1. {text} (기대 설문)"] = answers(4)
-        frame[f"{j}-2. {text} (인식 설문)"] = answers()
-    frame["이용 여부"] = RNG.choice(["예", "아니오"], N)
-    frame["소요 시간(초)"] = [str(v) for v in RNG.integers(100, 900, N)]
+    frame = {"응답자 ID": [f"R{i:03d}" for i in range(n)], "이름": [f"김{i}" for i in range(n)]}
+    texts = ["키오스크는  사용하기 쉬워야 한다", "화면 글씨가 잘 보여야 한다", "결제가 빨라야 한다"]
+    traits = RNG.normal(0, 1.2, (2, n))
+    for j in range(1, items + 1):
+        text = texts[j - 1] if j <= len(texts) else f"직원은 {j}번째 질문에 친절해야 한다"
+        frame[f"{j}-1. {text} (기대 설문)"] = answers(4, n=n, trait=traits[0] / 2)
+        frame[f"{j}-2. {text} (인식 설문)"] = answers(n=n, trait=traits[1])
+    frame["이용 여부"] = RNG.choice(["예", "아니오"], n)
+    frame["소요 시간(초)"] = [str(v) for v in RNG.integers(100, 900, n)]
     pd.DataFrame(frame).to_csv(path, index=False, encoding="cp949")
     return path
 
 
-def wenjuanxing(path: Path) -> Path:
+def wenjuanxing(path: Path, n: int = N, items: int = 4) -> Path:
     """GB18030, 问卷星 layout: its own columns first, then the expectations block and the
     perceptions block."""
-    frame = {"序号": [str(i + 1) for i in range(N)], "提交答卷时间": [f"2026/3/{1 + i % 28} 10:{i:02d}:00" for i in range(N)],
-             "所用时间": [f"{v}秒" for v in RNG.integers(100, 900, N)], "来源": RNG.choice(["微信", "手机提交"], N),
-             "手机号码": [f"138{RNG.integers(10**7, 10**8)}" for _ in range(N)]}
-    items = ["大厅环境整洁", "员工态度友好", "排队时间短", "业务一次办好"]
-    for j, text in enumerate(items, 1):
-        frame[f"{j}、{text}（期望）"] = answers(3)
-    for j, text in enumerate(items, 1):
-        frame[f"{len(items) + j}、{text}（实际感受）"] = answers()
-    frame["9、您的性别"] = RNG.choice(["男", "女"], N)
+    frame = {"序号": [str(i + 1) for i in range(n)],
+             "提交答卷时间": [f"2026/3/{1 + i % 28} {10 + i % 8}:{i % 60:02d}:{i % 47:02d}" for i in range(n)],
+             "所用时间": [f"{v}秒" for v in RNG.integers(100, 900, n)], "来源": RNG.choice(["微信", "手机提交"], n),
+             "手机号码": [f"138{RNG.integers(10**7, 10**8)}" for _ in range(n)]}
+    texts = [f"服务{j}做得好" for j in range(1, items + 1)]
+    traits = RNG.normal(0, 1.2, (2, n))
+    for j, text in enumerate(texts, 1):
+        frame[f"{j}、{text}（期望）"] = answers(3, n=n, trait=traits[0] / 2)
+    for j, text in enumerate(texts, 1):
+        frame[f"{items + j}、{text}（实际感受）"] = answers(n=n, trait=traits[1])
+    frame[f"{2 * items + 1}、您的性别"] = RNG.choice(["男", "女"], n)
     pd.DataFrame(frame).to_csv(path, index=False, encoding="gb18030")
     return path
 
 
-def qualtrics(path: Path) -> Path:
-    """UTF-16, Qualtrics' three header rows, E1..E3 and P1..P3 codes."""
-    frame = pd.DataFrame({"ResponseId": [f"R_{i:05d}" for i in range(N)],
-                          "Duration (in seconds)": [str(v) for v in RNG.integers(100, 900, N)],
-                          **{f"E{j}": answers(3) for j in (1, 2, 3)}, **{f"P{j}": answers() for j in (1, 2, 3)},
-                          "Q_branch": RNG.choice(["North", "South", "East"], N)})
+def qualtrics(path: Path, n: int = N, items: int = 3) -> Path:
+    """UTF-16, Qualtrics' three header rows, E1..Ek and P1..Pk codes."""
+    traits = RNG.normal(0, 1.2, (2, n))
+    frame = pd.DataFrame({"ResponseId": [f"R_{i:05d}" for i in range(n)],
+                          "Duration (in seconds)": [str(v) for v in RNG.integers(100, 900, n)],
+                          **{f"E{j}": answers(3, n=n, trait=traits[0] / 2) for j in range(1, items + 1)},
+                          **{f"P{j}": answers(n=n, trait=traits[1]) for j in range(1, items + 1)},
+                          "Q_branch": RNG.choice(["North", "South", "East"], n)})
     questions = [f"Question {c}" for c in frame.columns]
     ids = ['"{""ImportId"":""QID' + str(i) + '""}"' for i in range(len(frame.columns))]
     text = ",".join(frame.columns) + "\n" + ",".join(questions) + "\n" + ",".join(ids) + "\n" + frame.to_csv(index=False, header=False)
@@ -69,6 +78,14 @@ def unmarked_pairs(path: Path) -> Path:
     """Headers that say nothing: Q1..Q6, expectation and perception alternating."""
     frame = pd.DataFrame({"id": [f"{i}" for i in range(N)], **{f"Q{j}": answers() for j in range(1, 7)}})
     frame.to_csv(path, index=False)
+    return path
+
+
+def standardized(path: Path, n: int = N, items: int = 6) -> Path:
+    """Perceptions as z scores (a public data set of standardized scores), no id column."""
+    trait = RNG.normal(0, 1, (n, 1))
+    scores = (trait + RNG.normal(0, 0.7, (n, items))).round(4)
+    pd.DataFrame(scores, columns=[f"P{j}" for j in range(1, items + 1)]).to_csv(path, index=False)
     return path
 
 
@@ -122,4 +139,4 @@ def test_columns_not_placed_are_listed_in_the_yaml(tmp_path):
     raw = read_survey(wenjuanxing(tmp_path / "w.csv"))
     text = proposal_yaml(propose_mapping(raw))
     assert text.endswith("# Columns not placed (add them above where they belong):\n#   提交答卷时间\n")
-    assert "1、大厅环境整洁（期望）" in text  # the header as it is, for the map
+    assert "1、服务1做得好（期望）" in text  # the header as it is, for the map

@@ -15,7 +15,7 @@ FLOW = pd.DataFrame(
         "step": ["read", "excluded", "excluded", "not_applied", "kept"],
         "rule": ["rows read", "speeder", "straightlining", "duplicate_id", "respondents kept"],
         "n": [100, 4, 0, 100, 96],
-        "detail": ["", "", "", "no respondent id column is configured (columns.respondent_id)", ""],
+        "detail": ["", "", "", "no respondent id column is configured in columns.respondent_id", ""],
     }
 )
 GAPS = pd.DataFrame({"gap": [-0.5], "confidence": [0.9], "p_adjust": ["bh"], "adjusted_test": ["t"],

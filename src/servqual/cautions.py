@@ -83,7 +83,7 @@ def wave_cautions(tables: Mapping[str, pd.DataFrame], flow: pd.DataFrame) -> pd.
     >>> flow = pd.DataFrame({"step": ["read", "not_applied", "kept"], "rule": ["rows read", "speeder", "kept"],
     ...                      "n": [50, 50, 50], "detail": ["", "no duration column is configured", ""]})
     >>> wave_cautions({}, flow)["text"].tolist()
-    ['The speeder rule is switched on but could not be applied (no duration column is configured): none of the 50 rows was checked by it.']
+    ['The speeder rule is switched on but could not be applied, as no duration column is configured: none of the 50 rows was checked by it.']
     """
     get = lambda name: tables.get(name, pd.DataFrame())  # noqa: E731
     rows = [
@@ -133,8 +133,8 @@ def _cleaning(flow: pd.DataFrame) -> list[tuple]:
     read = int(flow.loc[flow["step"] == "read", "n"].iloc[0])
     for row in flow[flow["step"] == "not_applied"].itertuples():
         rows.append(("data", row.rule, "rule_not_applied",
-                     f"The {row.rule.replace('_', ' ')} rule is switched on but could not be applied "
-                     f"({row.detail}): none of the {read} rows was checked by it."))
+                     f"The {row.rule.replace('_', ' ')} rule is switched on but could not be applied, as "
+                     f"{row.detail}: none of the {read} rows was checked by it."))
     for row in flow[(flow["step"] == "cells") & (flow["n"] > 0)].itertuples():
         if "set missing" in row.rule:
             rows.append(("data", row.detail, "cells_set_missing",
@@ -158,9 +158,13 @@ def _reliability(scales: pd.DataFrame, items: pd.DataFrame) -> list[tuple]:
         where = "the whole scale" if row.dimension == "all" else row.dimension
         rows.append(("reliability", f"{row.measure}, {where}", "reliability_flag",
                      f"Reliability of {row.measure}, {where}: {row.flags}."))
-    for row in _flagged(items).itertuples():
-        rows.append(("reliability", f"{row.measure}, {row.item}", "item_flag",
-                     f"Item {row.item} ({row.measure}, {row.dimension}): {row.flags}."))
+    # One flag shared by several items of a measure (a 3-item dimension leaves omega undefined for
+    # each item dropped) is one caution naming the items, not one per item.
+    flagged = _flagged(items)
+    for (measure, flags), part in (flagged.groupby(["measure", "flags"], sort=False) if len(flagged) else ()):
+        names = ", ".join(part["item"].astype(str))
+        rows.append(("reliability", f"{measure}, {names}", "item_flag",
+                     f"{'Item' if len(part) == 1 else 'Items'} {names} ({measure}): {flags}."))
     return rows
 
 

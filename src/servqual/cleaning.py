@@ -703,9 +703,9 @@ def _unapplied(columns: Mapping[str, Any], options: Mapping[str, Any]) -> dict[s
     """Rules switched on in the config that cannot apply to this study, with the reason."""
     out = {}
     if options["duplicate_ids"] and not columns["respondent_id"]:
-        out["duplicate_id"] = "no respondent id column is configured (columns.respondent_id)"
+        out["duplicate_id"] = "no respondent id column is configured in columns.respondent_id"
     if options["speeders"]["enabled"] and not columns.get("duration"):
-        out["speeder"] = "no duration column is configured (columns.duration)"
+        out["speeder"] = "no duration column is configured in columns.duration"
     return out
 
 

@@ -63,7 +63,7 @@ class Proposal:
     unplaced: list[str] = field(default_factory=list)
 
 
-def propose_mapping(raw: RawSurvey, scale: tuple[float, float] = (1, 10)) -> Proposal:
+def propose_mapping(raw: RawSurvey, scale: tuple[float, float] = (1, 10), continuous: bool = False) -> Proposal:
     """Sort the export's columns into measures, id, duration, personal data and segments.
 
     Parameters
@@ -72,6 +72,9 @@ def propose_mapping(raw: RawSurvey, scale: tuple[float, float] = (1, 10)) -> Pro
         The export as :func:`servqual.io.read_survey` reads it.
     scale
         Lowest and highest possible rating; columns of whole numbers within it are items.
+    continuous
+        Items are continuous or standardized scores: any numeric column with three or more
+        distinct values is an item, whatever its range.
 
     Examples
     --------
@@ -82,7 +85,7 @@ def propose_mapping(raw: RawSurvey, scale: tuple[float, float] = (1, 10)) -> Pro
     ({'expectation': ['E1', 'E2'], 'perception': ['P1', 'P2']}, 'id', ['branch'])
     """
     proposal = Proposal()
-    ratings = [c for c in raw.frame.columns if _is_rating(raw.frame[c], scale)]
+    ratings = [c for c in raw.frame.columns if _is_rating(raw.frame[c], None if continuous else scale)]
     unmarked = []
     for column in ratings:
         measure = _marked_measure(normalise_header(column))
@@ -99,12 +102,17 @@ def propose_mapping(raw: RawSurvey, scale: tuple[float, float] = (1, 10)) -> Pro
     return proposal
 
 
-def _is_rating(values: pd.Series, scale: tuple[float, float]) -> bool:
+def _is_rating(values: pd.Series, scale: tuple[float, float] | None) -> bool:
+    """Numbers throughout with three or more distinct answers, and whole numbers within the
+    scale unless ``scale`` is None (continuous scores; then not all distinct, as an id is)."""
     answers = values.str.strip()
     answers = answers[~answers.isin(NO_ANSWER)]
     numbers = pd.to_numeric(answers, errors="coerce")
-    return (len(numbers) > 0 and numbers.notna().all() and (numbers % 1 == 0).all()
-            and numbers.between(*scale).all() and numbers.nunique() >= 3)
+    if not len(numbers) or numbers.isna().any() or numbers.nunique() < 3:
+        return False
+    if scale is None:
+        return not (numbers % 1 == 0).all()
+    return bool((numbers % 1 == 0).all() and numbers.between(*scale).all())
 
 
 def _marked_measure(header: str) -> str | None:
@@ -162,10 +170,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sheet")
     parser.add_argument("--export-format", default="plain", choices=["plain", "qualtrics", "surveymonkey"])
     parser.add_argument("--scale", nargs=2, type=float, default=(1, 10), metavar=("MIN", "MAX"))
+    parser.add_argument("--continuous", action="store_true", help="items are continuous or standardized scores")
     args = parser.parse_args(argv)
     raw = read_survey(args.export, reader=args.reader, encoding=args.encoding, sheet=args.sheet,
                       export_format=args.export_format)
-    print(proposal_yaml(propose_mapping(raw, tuple(args.scale))), end="")
+    print(proposal_yaml(propose_mapping(raw, tuple(args.scale), args.continuous)), end="")
 
 
 if __name__ == "__main__":
