@@ -33,7 +33,7 @@ PRESENCE_COLUMNS = ["document", "unit", "code", "coder", "present"]
 AGREEMENT_COLUMNS = [
     "scope", "code", "n_documents", "n_units", "n_coders", "coders", "units_coded", "percent_agreement",
     "cohen_kappa", "kappa_band", "fleiss_kappa", "krippendorff_alpha", "alpha_ci_low", "alpha_ci_high",
-    "alpha_verdict", "n_disagreements",
+    "confidence", "alpha_verdict", "n_disagreements",
 ]
 
 
@@ -255,6 +255,7 @@ def _agreement_row(matrix: pd.DataFrame, clusters: np.ndarray, *, n_boot: int, c
         "krippendorff_alpha": alpha,
         "alpha_ci_low": low,
         "alpha_ci_high": high,
+        "confidence": confidence,
         "alpha_verdict": alpha_verdict(alpha),
         "n_disagreements": int(disagree.sum()),
     }
@@ -281,7 +282,7 @@ def coder_agreement(
         ``units_coded`` (units at least one coder gave the code), ``percent_agreement``,
         ``cohen_kappa`` (NaN unless two coders), ``kappa_band`` (Landis & Koch),
         ``fleiss_kappa`` (NaN with missing coders), ``krippendorff_alpha``, ``alpha_ci_low``,
-        ``alpha_ci_high``, ``alpha_verdict`` (good >= .800, tentative >= .667),
+        ``alpha_ci_high``, ``confidence`` (the level of that interval), ``alpha_verdict`` (good >= .800, tentative >= .667),
         ``n_disagreements`` (items coded 1 by some coder and 0 by another).
     """
     if presence.empty:

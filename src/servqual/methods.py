@@ -246,7 +246,8 @@ def _interviews(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | N
         return None
     text = "Interview and focus-group transcripts were coded with the study's codebook"
     if len(agreement):
-        return text + ", with agreement between coders as Krippendorff's alpha with a bootstrap interval.", ["krippendorff"]
+        return (text + f", with agreement between coders as Krippendorff's alpha with a {_level(agreement)} bootstrap "
+                "interval."), ["krippendorff"]
     return text + ".", []
 
 
