@@ -1,6 +1,6 @@
 """Messy client exports, from the raw file to a complete report, with a config written from
 servqual-map's proposal and nothing edited in the raw file: a cp949 Korean kiosk survey with
-question-text headers and alternating E/P pairs, a GB18030 问卷星 export with durations in 秒, a
+question-text headers, alternating E/P pairs and each item's importance rated, a GB18030 问卷星 export with durations in 秒, a
 UTF-16 Qualtrics export with its three header rows, and a file of standardized scores."""
 
 from __future__ import annotations
@@ -69,6 +69,10 @@ def test_export_runs_to_a_complete_report(tmp_path, name):
     items = pd.read_csv(study / "reports/first/tables/item_reliability.csv")
     has_points = any(c.startswith("freq_") for c in items.columns)
     assert has_points == (name != "standardized")  # no per-point frequencies for standardized scores
+    if name == "korean_kiosk":  # importance rated per item: the IPA and the priorities use it
+        ipa = pd.read_csv(study / "reports/first/tables/ipa.csv")
+        assert set(ipa["importance_kind"]) == {"stated_items"} and len(ipa) == 2 + ITEMS
+        assert len(pd.read_csv(study / "reports/first/tables/priorities.csv")) == 2 + ITEMS
     provenance = (study / "data/processed/first/provenance.json").read_text(encoding="utf-8")
     encoding = {"korean_kiosk": "cp949", "wenjuanxing": "gb18030", "qualtrics": "utf-16"}.get(name, "utf-8")
     assert f'"encoding": "{encoding}"' in provenance

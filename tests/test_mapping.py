@@ -35,6 +35,7 @@ def korean_kiosk(path: Path, n: int = N, items: int = 3) -> Path:
         text = texts[j - 1] if j <= len(texts) else f"직원은 {j}번째 질문에 친절해야 한다"
         frame[f"{j}-1. {text} (기대 설문)"] = answers(4, n=n, trait=traits[0] / 2)
         frame[f"{j}-2. {text} (인식 설문)"] = answers(n=n, trait=traits[1])
+        frame[f"{j}-3. {text} (중요도)"] = answers(3, n=n)
     frame["이용 여부"] = RNG.choice(["예", "아니오"], n)
     frame["소요 시간(초)"] = [str(v) for v in RNG.integers(100, 900, n)]
     pd.DataFrame(frame).to_csv(path, index=False, encoding="cp949")
@@ -90,7 +91,8 @@ def standardized(path: Path, n: int = N, items: int = 6) -> Path:
 
 
 EXPORTS = {
-    "korean_kiosk": (korean_kiosk, "plain", {"expectation": ["1-1.", "2-1.", "3-1."], "perception": ["1-2.", "2-2.", "3-2."]},
+    "korean_kiosk": (korean_kiosk, "plain", {"expectation": ["1-1.", "2-1.", "3-1."], "perception": ["1-2.", "2-2.", "3-2."],
+                                             "importance_items": ["1-3.", "2-3.", "3-3."]},
                      {"respondent_id": "응답자 ID", "duration": "소요 시간(초)", "segments": ["이용 여부"],
                       "personal_data": ["이름"]}),
     "wenjuanxing": (wenjuanxing, "plain", {"expectation": ["1、", "2、", "3、", "4、"], "perception": ["5、", "6、", "7、", "8、"]},

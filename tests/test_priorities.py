@@ -210,3 +210,16 @@ def test_parse_provider_gaps():
     assert parse_provider_gaps(None) == []
     with pytest.raises(ValueError, match="1..4"):
         parse_provider_gaps([5])
+
+
+def test_item_importance_ratings_give_the_ipa_its_importance():
+    """A survey that rates each item's importance had no place for it, so the IPA and the
+    priorities came out empty; an item now takes its mean rating and a dimension its items' mean."""
+    perceptions = pd.DataFrame({"t1": [5, 6, 7, 4], "t2": [4, 5, 6, 5], "r1": [3, 2, 4, 3], "r2": [2, 3, 3, 4]})
+    rated = pd.DataFrame({"t1": [4, 5, 4, 5], "t2": [3, 3, 4, 2], "r1": [7, 6, 7, 7], "r2": [6, 7, 6, 6]})
+    dims = {"t1": "tan", "t2": "tan", "r1": "rel", "r2": "rel"}
+    table = importance_performance(perceptions, dims, item_importance=rated).set_index(["level", "item"])
+    assert table.loc[("item", "r1"), "importance"] == pytest.approx(6.75)
+    assert table.loc[("dimension", ""), "importance"].tolist() == pytest.approx([3.75, 6.5])
+    assert set(table["importance_kind"]) == {"stated_items"}
+    assert table.loc[("dimension", ""), "quadrant"].tolist() == ["possible overkill", "concentrate here"]

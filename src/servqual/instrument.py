@@ -27,6 +27,8 @@ ITEM_MEASURES: dict[str, str] = {
     "desired": "D",
 }
 IMPORTANCE_PREFIX = "I"
+#: Prefix of item-level importance ratings (``importance_items``), on the items' own scale.
+ITEM_IMPORTANCE_PREFIX = "W"
 OVERALL = "overall"
 
 
@@ -150,6 +152,15 @@ class Instrument:
     def importance_columns(self) -> list[str]:
         return [f"{IMPORTANCE_PREFIX}_{dim}" for dim in self.dimension_ids]
 
+    @property
+    def has_item_importance(self) -> bool:
+        """True when the survey rates the importance of each item (importance-performance pairs)."""
+        return bool(self.measures.get("importance_items"))
+
+    @property
+    def item_importance_columns(self) -> list[str]:
+        return [f"{ITEM_IMPORTANCE_PREFIX}_{item}" for item in self.item_ids]
+
     def raw_to_canonical(self) -> dict[str, str]:
         """Mapping from the raw export's column names to canonical names, for every measure."""
         mapping: dict[str, str] = {}
@@ -166,6 +177,9 @@ class Instrument:
         column the study has, items then importance points."""
         out = [(m, i, item.id, canonical(m, item.id)) for m in self.item_measures
                for i, item in enumerate(self.items, start=1)]
+        if self.has_item_importance:
+            out += [("importance_items", i, item.id, f"{ITEM_IMPORTANCE_PREFIX}_{item.id}")
+                    for i, item in enumerate(self.items, start=1)]
         if self.has_importance:
             out += [("importance", i, dim.id, f"{IMPORTANCE_PREFIX}_{dim.id}")
                     for i, dim in enumerate(self.dimensions, start=1)]

@@ -36,12 +36,13 @@ from servqual.io import RawSurvey, read_survey
 MEASURE_WORDS = {
     "expectation": ("expect", "should", "期望", "期待", "应该", "應該", "기대"),
     "perception": ("percep", "actual", "experienc", "感知", "实际", "實際", "感受", "인식", "실제", "実際"),
-    "importance": ("importan", "重要", "중요"),
+    # Importance rated per item, on the items' scale (points per dimension are no ratings).
+    "importance_items": ("importan", "重要", "중요"),
     "adequate": ("adequate", "minimum", "最低", "최소"),
     "desired": ("desired", "ideal", "理想", "이상적"),
 }
 #: Leading codes that name a measure (E1, P_12, imp3).
-MEASURE_CODES = {"expectation": r"^E[_ -]?\d", "perception": r"^P[_ -]?\d", "importance": r"^(I|imp)[_ -]?\d"}
+MEASURE_CODES = {"expectation": r"^E[_ -]?\d", "perception": r"^P[_ -]?\d", "importance_items": r"^(I|imp)[_ -]?\d"}
 ID_WORDS = ("id", "编号", "序号", "응답자", "respondent", "response")
 DURATION_WORDS = ("duration", "seconds", "time taken", "用时", "所用时间", "소요", "秒")
 PERSONAL_WORDS = ("name", "phone", "mobile", "email", "e-mail", "姓名", "电话", "手机", "邮箱", "이름", "전화", "메일")

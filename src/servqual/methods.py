@@ -209,7 +209,8 @@ def _ipa(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
     if table.empty:
         return None
     kind = _first(table, "importance_kind")
-    source = "stated importance points" if kind == "stated" else "importance derived from overall satisfaction"
+    source = {"stated": "stated importance points", "stated_items": "each item's rated importance"}.get(
+        kind, "importance derived from overall satisfaction")
     return f"Importance-performance analysis used {source} (Martilla & James, 1977).", ["ipa"]
 
 

@@ -260,11 +260,15 @@ def importance_performance(
     importance: pd.DataFrame | None = None,
     overall: pd.Series | None = None,
     kind: str = "stated",
+    item_importance: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Importance-Performance Analysis table per dimension and per item for one wave.
 
-    Performance is the mean perception (dimension score or item). ``kind='stated'``: importance
-    is the mean normalised points of the dimension, and an item takes its dimension's points.
+    Performance is the mean perception (dimension score or item). ``kind='stated'``: with
+    ``item_importance`` (each item's importance rated, columns = item ids) an item's importance
+    is its mean rating and a dimension's the mean of its items' (``importance_kind``
+    ``stated_items``); otherwise importance is the mean normalised points of the dimension, and
+    an item takes its dimension's points.
     ``kind='derived'``: importance is the Pearson r of the dimension's (or item's) perception
     with overall satisfaction. Each level is cut at its own means (:func:`ipa_quadrants`).
 
@@ -278,14 +282,19 @@ def importance_performance(
         raise ValueError(f"kind must be one of {list(IMPORTANCE_KINDS)}, not {kind!r}")
     check_dimensions(dimensions)
     check_item_frame(perceptions, dimensions, "perceptions")
-    source = importance if kind == "stated" else overall
+    source = (importance if item_importance is None else item_importance) if kind == "stated" else overall
     if source is None:
-        needed = "importance points" if kind == "stated" else "an overall satisfaction item"
+        needed = "importance points or item importance ratings" if kind == "stated" else "an overall satisfaction item"
         raise ValueError(f"{kind} importance needs {needed}")
-    check_aligned({"perceptions": perceptions, "importance": importance, "overall": overall})
+    check_aligned({"perceptions": perceptions, "importance": importance, "overall": overall,
+                   "item_importance": item_importance})
     items = list(dimensions)
     scores = dimension_scores(perceptions, dimensions)
-    if kind == "stated":
+    rated_items = kind == "stated" and item_importance is not None
+    if rated_items:
+        item_importance = item_importance[items].mean()
+        dim_importance = item_importance.groupby(pd.Series(dimensions)).mean()[scores.columns]
+    elif kind == "stated":
         dim_importance = normalise_importance(importance, dimensions).mean()
         item_importance = pd.Series({item: dim_importance[dimensions[item]] for item in items})
     else:
@@ -298,7 +307,7 @@ def importance_performance(
         level="item", dimension=[dimensions[i] for i in items], item=items
     )
     table = pd.concat([dim_rows, item_rows], ignore_index=True)
-    table["importance_kind"] = "stated" if kind == "stated" else "derived_r"
+    table["importance_kind"] = "derived_r" if kind == "derived" else "stated_items" if rated_items else "stated"
     return table[IPA_COLUMNS]
 
 

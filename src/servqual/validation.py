@@ -130,9 +130,12 @@ def _not_numeric(raw: RawSurvey, column: str, text: pa.Array, codes: pa.Array) -
 
 
 def bounds(instrument: Instrument) -> dict[str, Scale]:
-    """Theoretical bounds of every canonical measure column: the rating scale for items, the
-    overall item's own scale, and 0..100 points (not necessarily whole) for importance."""
+    """Theoretical bounds of every canonical measure column: the rating scale for items and for
+    item importance ratings, the overall item's own scale, and 0..100 points (not necessarily
+    whole) for importance per dimension."""
     out = dict.fromkeys(instrument.rating_columns(), instrument.scale)
+    out.update(dict.fromkeys(instrument.item_importance_columns if instrument.has_item_importance else [],
+                             instrument.scale))
     out.update(dict.fromkeys(instrument.importance_columns if instrument.has_importance else [], Scale(0, 100, False)))
     if instrument.has_overall:
         out[OVERALL] = instrument.overall_scale

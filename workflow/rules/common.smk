@@ -103,7 +103,10 @@ load_salt(".")
 os.environ.setdefault("SERVQUAL_COMMAND", shlex.join(sys.argv))
 
 INSTRUMENT = instrument_from_config(config["instrument"], config["measures"])
-IPA_SOURCE = {"stated": INSTRUMENT.has_importance, "derived": INSTRUMENT.has_overall}
+IPA_SOURCE = {
+    "stated": INSTRUMENT.has_importance or INSTRUMENT.has_item_importance,
+    "derived": INSTRUMENT.has_overall,
+}
 FIGURES = figure_names(
     INSTRUMENT,
     segments=bool(config["columns"]["segments"]),

@@ -21,6 +21,7 @@ instrument = instrument_from_config(p.instrument, p.measures)
 # Only the columns analysed are read: the pseudonym column alone costs seconds at a million respondents.
 columns = instrument.rating_columns() + list(p.segments or [])
 columns += instrument.importance_columns if instrument.has_importance else []
+columns += instrument.item_importance_columns if instrument.has_item_importance else []
 columns += [OVERALL] if instrument.has_overall else []
 responses = pd.read_parquet(snakemake.input.responses, columns=columns)
 frames = measure_frames(responses, instrument, with_gap=False)
@@ -30,6 +31,8 @@ importance = None
 if instrument.has_importance:
     importance = responses[instrument.importance_columns].set_axis(instrument.dimension_ids, axis=1)
 overall = responses[OVERALL] if instrument.has_overall else None
+rated = (responses[instrument.item_importance_columns].set_axis(instrument.item_ids, axis=1)
+         if instrument.has_item_importance else None)
 tests = dict(zero_method=o["zero_method"], p_adjust=o["p_adjust"], confidence=p.confidence)
 tables = {
     "descriptives": describe_measures(responses, instrument, p.confidence),
@@ -38,10 +41,12 @@ tables = {
     "scores": servqual_scores(P, dims, E, importance, overall, p.confidence),
     "importance": importance_table(P, dims, importance, overall, p.confidence),
 }
-# IPA needs the importance it is asked for: stated points, or overall satisfaction to derive it.
-ipa_source = importance if o["ipa_importance"] == "stated" else overall
+# IPA needs the importance it is asked for: stated (item ratings, else points per dimension), or
+# overall satisfaction to derive it.
+ipa_source = (importance if rated is None else rated) if o["ipa_importance"] == "stated" else overall
 tables["ipa"] = (
-    importance_performance(P, dims, importance=importance, overall=overall, kind=o["ipa_importance"])
+    importance_performance(P, dims, importance=importance, overall=overall, kind=o["ipa_importance"],
+                           item_importance=rated)
     if ipa_source is not None
     else pd.DataFrame(columns=IPA_COLUMNS)
 )
