@@ -113,6 +113,13 @@ if not reliability.empty:
             f"- Reliability of the whole {row['measure']} scale: alpha {row['alpha']:.2f} "
             f"[{row['alpha_feldt_low']:.2f}, {row['alpha_feldt_high']:.2f}], omega {row['omega_total']:.2f}."
         )
+outcomes = table("outcomes")
+for outcome, part in outcomes.groupby("outcome", sort=False) if len(outcomes) else ():
+    mean = part[part["kind"] == "mean"].iloc[0]
+    validity = "; ".join(f"{r['predictor']} r = {r['value']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+                         for _, r in part[part["kind"] == "r"].iterrows())
+    lines.append(f"- Outcome {outcome}: mean {mean['value']:.2f} ({mean['confidence']:.0%} CI {mean['ci_low']:.2f} to "
+                 f"{mean['ci_high']:.2f}); predicted by {validity}.")
 cfa_fit = table("cfa_fit")
 for _, row in cfa_fit[cfa_fit["model"] == "instrument"].iterrows():
     if row["status"] == "ok":
@@ -312,6 +319,10 @@ heading("Importance and importance-performance analysis")
 importance, ipa = table("importance"), table("ipa")
 if not importance.empty:
     display(importance.drop(columns=["wave"]))
+if not outcomes.empty:
+    display(Markdown("Outcomes: their means, the overall scores' correlation with each (predictive validity) and "
+                     "the importance of each dimension derived from each."))
+    display(outcomes.drop(columns=["wave"]))
 if not ipa.empty:
     figure("ipa")
     figure("ipa_items")

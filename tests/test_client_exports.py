@@ -44,6 +44,7 @@ def study_from_proposal(folder: Path, name: str) -> Path:
         "study": {"title": name},
         "instrument": {"scale": scale, "dimensions": [{"id": "access"}, {"id": "staff"}], "items": items},
         "measures": proposal["measures"],
+        "outcomes": proposal["outcomes"],
         "columns": {**proposal["columns"], "personal_data_action": "drop"},
         "reliability": {"n_boot": 200},
     }
@@ -73,6 +74,9 @@ def test_export_runs_to_a_complete_report(tmp_path, name):
         ipa = pd.read_csv(study / "reports/first/tables/ipa.csv")
         assert set(ipa["importance_kind"]) == {"stated_items"} and len(ipa) == 2 + ITEMS
         assert len(pd.read_csv(study / "reports/first/tables/priorities.csv")) == 2 + ITEMS
+        outcomes = pd.read_csv(study / "reports/first/tables/outcomes.csv")
+        assert set(outcomes["outcome"]) == {"outcome1", "outcome2"}
+        assert "Outcome outcome1: mean" in html
     provenance = (study / "data/processed/first/provenance.json").read_text(encoding="utf-8")
     encoding = {"korean_kiosk": "cp949", "wenjuanxing": "gb18030", "qualtrics": "utf-16"}.get(name, "utf-8")
     assert f'"encoding": "{encoding}"' in provenance

@@ -36,6 +36,8 @@ def korean_kiosk(path: Path, n: int = N, items: int = 3) -> Path:
         frame[f"{j}-1. {text} (기대 설문)"] = answers(4, n=n, trait=traits[0] / 2)
         frame[f"{j}-2. {text} (인식 설문)"] = answers(n=n, trait=traits[1])
         frame[f"{j}-3. {text} (중요도)"] = answers(3, n=n)
+    frame["전반적으로 만족한다"] = answers(n=n, trait=traits[1])
+    frame["다시 이용하고 추천하겠다"] = answers(n=n, trait=traits[1])
     frame["이용 여부"] = RNG.choice(["예", "아니오"], n)
     frame["소요 시간(초)"] = [str(v) for v in RNG.integers(100, 900, n)]
     pd.DataFrame(frame).to_csv(path, index=False, encoding="cp949")
@@ -129,12 +131,15 @@ def test_pasted_proposal_cleans_the_export_as_it_is(tmp_path, name, capsys):
     instrument |= {"scale": {"min": 1, "max": 7, "integer": True}, "dimensions": [{"id": "service"}]}
     columns = {**proposed["columns"], "personal_data_action": "drop"}
     before = path.read_bytes()
-    result = clean_survey(read_survey(path, export_format=layout), instrument_from_config(instrument, proposed["measures"]),
+    study = instrument_from_config(instrument, proposed["measures"], proposed["outcomes"])
+    result = clean_survey(read_survey(path, export_format=layout), study,
                           columns, options(attention_checks=[], speeders={"enabled": False, "min_seconds": None,
                                                                              "min_median_fraction": None}), b"salt")
     assert len(result.responses) + len(result.exclusions) == N
     assert path.read_bytes() == before
     assert {f"E_q{k}" for k in range(1, 4)} <= set(result.responses.columns)
+    assert {f"O_{o['id']}_1" for o in proposed["outcomes"]} <= set(result.responses.columns)
+    assert len(proposed["outcomes"]) == (2 if name == "korean_kiosk" else 0)
 
 
 def test_columns_not_placed_are_listed_in_the_yaml(tmp_path):

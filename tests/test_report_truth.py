@@ -109,6 +109,7 @@ METHOD_SENTENCES = {
     "Dimensionality was examined": ["efa_fit", "parallel_analysis"],
     "Confirmatory factor analysis": ["cfa_fit"],
     "Gaps (P − E) were tested": ["gaps_dimensions"],
+    "Predictive validity was assessed": ["outcomes"],
     "Importance-performance analysis": ["ipa"],
     "Segments (": ["segments"],
     "Improvement priorities": ["priorities"],
@@ -117,7 +118,7 @@ METHOD_SENTENCES = {
 }
 #: Words of summary lines -> the tables they are read from.
 SUMMARY_LINES = {"gap P − E": ["gaps_dimensions"], "Reliability of the whole": ["reliability"],
-                 "CFA of the instrument": ["cfa_fit"], "What to fix first": ["priorities"]}
+                 "CFA of the instrument": ["cfa_fit"], "What to fix first": ["priorities"], "- Outcome ": ["outcomes"]}
 
 
 def waves_of(folder: Path) -> list[str]:

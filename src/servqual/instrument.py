@@ -29,6 +29,8 @@ ITEM_MEASURES: dict[str, str] = {
 IMPORTANCE_PREFIX = "I"
 #: Prefix of item-level importance ratings (``importance_items``), on the items' own scale.
 ITEM_IMPORTANCE_PREFIX = "W"
+#: Prefix of outcome items: ``O_<outcome>_<k>`` for the k-th column of an outcome.
+OUTCOME_PREFIX = "O"
 OVERALL = "overall"
 
 
@@ -84,6 +86,21 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """An outcome the service should lead to (overall satisfaction, intention to return,
+    recommendation): its id, labels, raw columns (one item or several forming a scale) and scale."""
+
+    id: str
+    label: Mapping[str, str]
+    columns: tuple[str, ...]
+    scale: Scale
+
+    @property
+    def canonical_columns(self) -> list[str]:
+        return [f"{OUTCOME_PREFIX}_{self.id}_{k}" for k in range(1, len(self.columns) + 1)]
+
+
+@dataclass(frozen=True)
 class Instrument:
     """Items, dimensions and measures of a study, with the raw column of every measure.
 
@@ -94,6 +111,7 @@ class Instrument:
     dimensions: tuple[Dimension, ...]
     items: tuple[Item, ...]
     measures: Mapping[str, Mapping[str, Any]]
+    outcomes: tuple[Outcome, ...] = ()
 
     # -- structure -------------------------------------------------------------------------
     @property
@@ -170,6 +188,8 @@ class Instrument:
                 mapping[raw] = canon
         if self.has_overall:
             mapping[self.measures["overall"]["column"]] = OVERALL
+        for outcome in self.outcomes:
+            mapping.update(zip(outcome.columns, outcome.canonical_columns))
         return mapping
 
     def _named_columns(self) -> list[tuple[str, int, str, str]]:
@@ -309,8 +329,11 @@ def _regex_columns(measure: str, regex: str, headers: list[str], named: list[tup
     return found
 
 
-def instrument_from_config(instrument: Mapping[str, Any], measures: Mapping[str, Any]) -> Instrument:
-    """Build the :class:`Instrument` from the validated ``instrument`` and ``measures`` config.
+def instrument_from_config(
+    instrument: Mapping[str, Any], measures: Mapping[str, Any], outcomes: list[Mapping[str, Any]] = ()
+) -> Instrument:
+    """Build the :class:`Instrument` from the validated ``instrument``, ``measures`` and
+    ``outcomes`` config (an outcome's scale defaults to the instrument's).
 
     Raises
     ------
@@ -331,7 +354,12 @@ def instrument_from_config(instrument: Mapping[str, Any], measures: Mapping[str,
         raise ValueError("config measures: at least one item-level measure (e.g. perception) is needed")
     if "expectation" in active and "perception" not in active:
         raise ValueError("config measures: expectation without perception cannot give gap scores")
-    return Instrument(scale, dimensions, items, active)
+    ids = [o["id"] for o in outcomes]
+    if len(set(ids)) < len(ids) or OVERALL in ids:
+        raise ValueError(f"config outcomes: ids must be distinct and not {OVERALL!r}: {ids}")
+    studied = tuple(Outcome(o["id"], o.get("label", {}), tuple(o["columns"]), Scale(**{**instrument["scale"], **o.get("scale", {})}))
+                    for o in outcomes)
+    return Instrument(scale, dimensions, items, active, studied)
 
 
 def _check_scale(scale: Scale, items: tuple[Item, ...]) -> None:

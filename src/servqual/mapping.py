@@ -9,6 +9,8 @@ as the pipeline will (encoding, header layout) and sorts its columns:
   importance, adequate, desired, in English, Chinese, Korean and Japanese, or a leading ``E``/
   ``P`` code), or, where no header says, by alternation (E, P, E, P, ...) when the unmarked
   columns come in pairs;
+- outcomes: rating columns that belong to no measure and whose header speaks of satisfaction,
+  recommendation or return (each proposed as an outcome of its own);
 - the respondent id (unique values, a header that says id), the completion time (a header that
   says duration or seconds), personal data (names, phones, e-mails by header or by value) and
   segments (few distinct values);
@@ -43,6 +45,9 @@ MEASURE_WORDS = {
 }
 #: Leading codes that name a measure (E1, P_12, imp3).
 MEASURE_CODES = {"expectation": r"^E[_ -]?\d", "perception": r"^P[_ -]?\d", "importance_items": r"^(I|imp)[_ -]?\d"}
+#: Words in the header of an unmarked rating column that make it an outcome.
+OUTCOME_WORDS = ("satisf", "recommend", "return", "loyal", "revisit", "满意", "推荐", "再次", "忠诚", "만족", "추천",
+                 "재방문", "재이용", "満足", "推薦")
 ID_WORDS = ("id", "编号", "序号", "응답자", "respondent", "response")
 DURATION_WORDS = ("duration", "seconds", "time taken", "用时", "所用时间", "소요", "秒")
 PERSONAL_WORDS = ("name", "phone", "mobile", "email", "e-mail", "姓名", "电话", "手机", "邮箱", "이름", "전화", "메일")
@@ -57,6 +62,7 @@ class Proposal:
     headers in item order."""
 
     measures: dict[str, list[str]] = field(default_factory=dict)
+    outcomes: list[str] = field(default_factory=list)
     respondent_id: str = ""
     duration: str = ""
     personal_data: list[str] = field(default_factory=list)
@@ -92,6 +98,8 @@ def propose_mapping(raw: RawSurvey, scale: tuple[float, float] = (1, 10), contin
         measure = _marked_measure(normalise_header(column))
         if measure:
             proposal.measures.setdefault(measure, []).append(column)
+        elif any(w in normalise_header(column).lower() for w in OUTCOME_WORDS):
+            proposal.outcomes.append(column)
         else:
             unmarked.append(column)
     if unmarked and not proposal.measures and len(unmarked) % 2 == 0:
@@ -154,6 +162,8 @@ def proposal_yaml(proposal: Proposal) -> str:
                                  for k in range(1, items + 1)]},
         "measures": {measure: {"map": {f"q{k}": header for k, header in enumerate(headers, 1)}}
                      for measure, headers in proposal.measures.items()},
+        "outcomes": [{"id": f"outcome{k}", "label": {"en": normalise_header(header)}, "columns": [header]}
+                     for k, header in enumerate(proposal.outcomes, 1)],
         "columns": {"respondent_id": proposal.respondent_id, "duration": proposal.duration,
                     "segments": proposal.segments, "personal_data": proposal.personal_data},
     }

@@ -214,6 +214,16 @@ def _ipa(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
     return f"Importance-performance analysis used {source} (Martilla & James, 1977).", ["ipa"]
 
 
+def _outcomes(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+    table = tables.get("outcomes", pd.DataFrame())
+    if table.empty:
+        return None
+    names = ", ".join(dict.fromkeys(table["outcome"]))
+    return (f"Predictive validity was assessed as the correlation of the overall scores with each outcome ({names}; "
+            f"{_level(table)} Fisher-z intervals), and each dimension's importance was derived from the outcomes by "
+            "correlation and standardized regression weights (Cronin & Taylor, 1992)."), ["servperf"]
+
+
 def _segments(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
     table = tables.get("segments", pd.DataFrame())
     if table.empty:
@@ -262,5 +272,5 @@ def _complaints(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | N
 
 #: Sentence writers in the order of the paragraph.
 SENTENCES: tuple[Sentence, ...] = (
-    _reliability, _efa, _cfa, _gaps, _ipa, _segments, _priorities, _interviews, _complaints,
+    _reliability, _efa, _cfa, _gaps, _outcomes, _ipa, _segments, _priorities, _interviews, _complaints,
 )

@@ -139,6 +139,8 @@ def bounds(instrument: Instrument) -> dict[str, Scale]:
     out.update(dict.fromkeys(instrument.importance_columns if instrument.has_importance else [], Scale(0, 100, False)))
     if instrument.has_overall:
         out[OVERALL] = instrument.overall_scale
+    for outcome in instrument.outcomes:
+        out.update(dict.fromkeys(outcome.canonical_columns, outcome.scale))
     return out
 
 

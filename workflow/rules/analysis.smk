@@ -19,6 +19,7 @@ TABLES = [
     "segments",
     "segments_posthoc",
     "zone_of_tolerance",
+    "outcomes",
     "priorities",
 ]
 
@@ -106,6 +107,7 @@ rule gaps:
         segments="reports/{wave}/tables/segments.csv",
         posthoc="reports/{wave}/tables/segments_posthoc.csv",
         zone_of_tolerance="reports/{wave}/tables/zone_of_tolerance.csv",
+        outcomes="reports/{wave}/tables/outcomes.csv",
     log:
         "logs/{wave}/gaps.log",
     benchmark:
@@ -114,10 +116,17 @@ rule gaps:
         RULE_ENV
     params:
         code=code_version(
-            "gaps", "gaps", "priorities", "segments", "descriptives", "instrument"
+            "gaps",
+            "gaps",
+            "priorities",
+            "segments",
+            "descriptives",
+            "instrument",
+            "outcomes",
         ),
         instrument=config["instrument"],
         measures=config["measures"],
+        outcomes=config["outcomes"],
         segments=segment_names(),
         small_levels=segment_policies(),
         options=config["gaps"],

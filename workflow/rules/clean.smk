@@ -16,6 +16,7 @@ rule clean:
         code=code_version("clean", "cleaning"),
         instrument=config["instrument"],
         measures=config["measures"],
+        outcomes=config["outcomes"],
         columns=config["columns"],
         cleaning=config["cleaning"],
         reader=lambda wc: WAVES[wc.wave].get("reader", ""),

@@ -105,7 +105,7 @@ os.environ.setdefault("SERVQUAL_COMMAND", shlex.join(sys.argv))
 INSTRUMENT = instrument_from_config(config["instrument"], config["measures"])
 IPA_SOURCE = {
     "stated": INSTRUMENT.has_importance or INSTRUMENT.has_item_importance,
-    "derived": INSTRUMENT.has_overall,
+    "derived": INSTRUMENT.has_overall or bool(config["outcomes"]),
 }
 FIGURES = figure_names(
     INSTRUMENT,

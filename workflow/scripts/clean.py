@@ -13,7 +13,7 @@ from servqual.io import read_survey  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
 
 p = snakemake.params  # noqa: F821
-instrument = instrument_from_config(p.instrument, p.measures)
+instrument = instrument_from_config(p.instrument, p.measures, p.outcomes)
 wave = {"reader": p.reader, "encoding": p.encoding, "sheet": p.sheet, "export_format": p.export_format or "plain"}
 raw = read_survey(
     snakemake.input.survey,  # noqa: F821
