@@ -77,6 +77,33 @@ def qualtrics(path: Path, n: int = N, items: int = 3) -> Path:
     return path
 
 
+def surveymonkey(path: Path) -> Path:
+    """SurveyMonkey: a question row whose matrix questions span their columns (blank cells), then a
+    sub-answer row; expectations and perceptions as two matrix questions."""
+    aspects = ["Modern equipment", "Polite staff", "Prompt service"]
+    questions = ["Respondent ID", "Collector ID", "Expectations: an excellent telecom hall would have", "", "",
+                 "Perceptions: this hall has", "", "", "Which hall did you visit?"]
+    answers_row = ["", "", *aspects, *aspects, "Response"]
+    columns = [[str(100000 + i) for i in range(N)], ["4321"] * N, answers(4), answers(4), answers(4), answers(), answers(),
+               answers(), list(RNG.choice(["North", "South"], N))]
+    body = pd.DataFrame(dict(enumerate(columns))).to_csv(index=False, header=False)
+    path.write_text(",".join(questions) + "\n" + ",".join(answers_row) + "\n" + body, encoding="utf-8")
+    return path
+
+
+def tencent(path: Path) -> Path:
+    """腾讯问卷: UTF-8 with BOM, its own columns first, pairs of 期望 and 实际 per item, durations as
+    clock time."""
+    frame = {"编号": [str(i + 1) for i in range(N)], "开始答题时间": [f"2026-03-{1 + i % 28:02d} 09:{i:02d}" for i in range(N)],
+             "答题时长": [f"00:{4 + i % 5:02d}:{i % 60:02d}" for i in range(N)]}
+    for j, text in enumerate(["大厅环境整洁", "员工态度友好", "排队时间短"], 1):
+        frame[f"Q{j} {text} 期望分"] = answers(3)
+        frame[f"Q{j} {text} 实际分"] = answers()
+    frame["您的年龄段"] = RNG.choice(["18-30", "31-50", "51+"], N)
+    pd.DataFrame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
 def unmarked_pairs(path: Path) -> Path:
     """Headers that say nothing: Q1..Q6, expectation and perception alternating."""
     frame = pd.DataFrame({"id": [f"{i}" for i in range(N)], **{f"Q{j}": answers() for j in range(1, 7)}})
@@ -103,6 +130,13 @@ EXPORTS = {
     "qualtrics": (qualtrics, "qualtrics", {"expectation": ["E1", "E2", "E3"], "perception": ["P1", "P2", "P3"]},
                   {"respondent_id": "ResponseId", "duration": "Duration (in seconds)", "segments": ["Q_branch"],
                    "personal_data": []}),
+    "surveymonkey": (surveymonkey, "surveymonkey",
+                     {"expectation": ["Expectations", "Expectations", "Expectations"],
+                      "perception": ["Perceptions", "Perceptions", "Perceptions"]},
+                     {"respondent_id": "Respondent ID", "duration": "", "segments": ["Which hall did you visit?"],
+                      "personal_data": []}),
+    "tencent": (tencent, "plain", {"expectation": ["Q1 ", "Q2 ", "Q3 "], "perception": ["Q1 ", "Q2 ", "Q3 "]},
+                {"respondent_id": "编号", "duration": "答题时长", "segments": ["您的年龄段"], "personal_data": []}),
     "unmarked_pairs": (unmarked_pairs, "plain", {"expectation": ["Q1", "Q3", "Q5"], "perception": ["Q2", "Q4", "Q6"]},
                        {"respondent_id": "id", "duration": "", "segments": [], "personal_data": []}),
 }
@@ -116,7 +150,8 @@ def test_proposal_places_every_column(tmp_path, name):
     assert {m: [h[: len(p)] for h, p in zip(hs, measures[m])] for m, hs in proposal.measures.items()} == measures
     assert {"respondent_id": proposal.respondent_id, "duration": proposal.duration, "segments": proposal.segments,
             "personal_data": proposal.personal_data} == columns
-    expected_unplaced = {"wenjuanxing": ["提交答卷时间"]}.get(name, [])
+    expected_unplaced = {"wenjuanxing": ["提交答卷时间"], "surveymonkey": ["Collector ID"],
+                         "tencent": ["开始答题时间"]}.get(name, [])
     assert proposal.unplaced == expected_unplaced
 
 

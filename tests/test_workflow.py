@@ -161,6 +161,19 @@ def test_a_fresh_clone_of_the_workflow_at_another_path_reruns_nothing(example, t
     assert jobs == {"efa": 2, "figures": 2, "narrative": 2, "report_wave": 2, "all": 1}
 
 
+def test_the_workflow_proposes_a_mapping_for_a_wave_export(example):
+    """servqual-map through the workflow: a wave's export read with the waves sheet's settings."""
+    target = "reports/wave1/proposed_mapping.yaml"
+    result = snakemake(target, cwd=example)
+    assert result.returncode == 0, result.stderr[-3000:]
+    proposal = yaml.safe_load((example / target).read_text(encoding="utf-8"))
+    assert proposal["measures"]["expectation"]["map"]["q1"] == "E1"
+    assert proposal["measures"]["perception"]["map"]["q22"] == "P22"
+    assert proposal["columns"]["respondent_id"] == "resp_id"
+    assert set(proposal["columns"]["personal_data"]) >= {"name", "phone", "email"}
+    (example / target).unlink()
+
+
 def test_touching_a_raw_file_without_changing_it_reruns_nothing(example):
     survey = example / "data/raw/wave1/survey.csv"
     before = survey.stat()

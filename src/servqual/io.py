@@ -98,6 +98,13 @@ class RawSurvey:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
+def read_wave_export(path: str | Path, reader: str = "", encoding: str = "", sheet: str = "",
+                     export_format: str = "") -> RawSurvey:
+    """:func:`read_survey` with the cells of the waves sheet, where an empty cell means the default."""
+    return read_survey(path, reader=reader or None, encoding=encoding or None, sheet=sheet or None,
+                       export_format=export_format or "plain")
+
+
 def sha256(path: str | Path) -> str:
     """SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()

@@ -11,7 +11,7 @@ as the pipeline will (encoding, header layout) and sorts its columns:
   columns come in pairs;
 - outcomes: rating columns that belong to no measure and whose header speaks of satisfaction,
   recommendation or return (each proposed as an outcome of its own);
-- the respondent id (unique values, a header that says id), the completion time (a header that
+- the respondent id (nearly all values distinct, a header that says id), the completion time (a header that
   says duration or seconds), personal data (names, phones, e-mails by header or by value) and
   segments (few distinct values);
 - everything else is listed as not placed.
@@ -49,7 +49,7 @@ MEASURE_CODES = {"expectation": r"^E[_ -]?\d", "perception": r"^P[_ -]?\d", "imp
 OUTCOME_WORDS = ("satisf", "recommend", "return", "loyal", "revisit", "满意", "推荐", "再次", "忠诚", "만족", "추천",
                  "재방문", "재이용", "満足", "推薦")
 ID_WORDS = ("id", "编号", "序号", "응답자", "respondent", "response")
-DURATION_WORDS = ("duration", "seconds", "time taken", "用时", "所用时间", "소요", "秒")
+DURATION_WORDS = ("duration", "seconds", "time taken", "用时", "时长", "所用时间", "소요", "秒")
 PERSONAL_WORDS = ("name", "phone", "mobile", "email", "e-mail", "姓名", "电话", "手机", "邮箱", "이름", "전화", "메일")
 PERSONAL_VALUES = re.compile(r"@|^\+?\d[\d -]{8,}$")
 #: Answers that are no answer while the columns are sorted.
@@ -141,7 +141,8 @@ def _place(proposal: Proposal, column: str, values: pd.Series, rating_like: bool
     answers = answers[answers != ""]
     if any(w in header for w in PERSONAL_WORDS) or answers.str.contains(PERSONAL_VALUES).mean() > 0.5:
         proposal.personal_data.append(column)
-    elif not proposal.respondent_id and answers.is_unique and any(w in header for w in ID_WORDS):
+    elif not proposal.respondent_id and answers.nunique() >= 0.95 * len(answers) and any(w in header for w in ID_WORDS):
+        # Nearly unique: exports hold the odd reused id, which the duplicate-id rule then catches.
         proposal.respondent_id = column
     elif not proposal.duration and any(w in header for w in DURATION_WORDS):
         proposal.duration = column

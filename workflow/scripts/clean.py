@@ -9,19 +9,13 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
 from servqual.cleaning import clean_survey, provenance, write_outputs  # noqa: E402
 from servqual.instrument import instrument_from_config  # noqa: E402
-from servqual.io import read_survey  # noqa: E402
+from servqual.io import read_wave_export  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
 
 p = snakemake.params  # noqa: F821
 instrument = instrument_from_config(p.instrument, p.measures, p.outcomes)
 wave = {"reader": p.reader, "encoding": p.encoding, "sheet": p.sheet, "export_format": p.export_format or "plain"}
-raw = read_survey(
-    snakemake.input.survey,  # noqa: F821
-    reader=wave["reader"] or None,
-    encoding=wave["encoding"] or None,
-    sheet=wave["sheet"] or None,
-    export_format=wave["export_format"],
-)
+raw = read_wave_export(snakemake.input.survey, **wave)  # noqa: F821
 result = clean_survey(raw, instrument, p.columns, p.cleaning, load_salt("."))
 for warning in result.warnings:
     logging.warning(warning)
