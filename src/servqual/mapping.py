@@ -46,7 +46,7 @@ MEASURE_WORDS = {
 #: Leading codes that name a measure (E1, P_12, imp3).
 MEASURE_CODES = {"expectation": r"^E[_ -]?\d", "perception": r"^P[_ -]?\d", "importance_items": r"^(I|imp)[_ -]?\d"}
 #: Words in the header of an unmarked rating column that make it an outcome.
-OUTCOME_WORDS = ("satisf", "recommend", "return", "loyal", "revisit", "满意", "推荐", "再次", "忠诚", "만족", "추천",
+OUTCOME_WORDS = ("overall", "satisf", "recommend", "return", "loyal", "revisit", "满意", "推荐", "再次", "忠诚", "만족", "추천",
                  "재방문", "재이용", "満足", "推薦")
 ID_WORDS = ("id", "编号", "序号", "응답자", "respondent", "response")
 DURATION_WORDS = ("duration", "seconds", "time taken", "用时", "时长", "所用时间", "소요", "秒")
@@ -112,16 +112,18 @@ def propose_mapping(raw: RawSurvey, scale: tuple[float, float] = (1, 10), contin
 
 
 def _is_rating(values: pd.Series, scale: tuple[float, float] | None) -> bool:
-    """Numbers throughout with three or more distinct answers, and whole numbers within the
-    scale unless ``scale`` is None (continuous scores; then not all distinct, as an id is)."""
+    """Nine in ten answers are numbers (whole and within the scale, unless ``scale`` is None for
+    continuous scores, which are not all whole), with three or more distinct answers. The rest
+    may be missing codes in the survey tool's language or values off the scale, which cleaning
+    reports."""
     answers = values.str.strip()
     answers = answers[~answers.isin(NO_ANSWER)]
     numbers = pd.to_numeric(answers, errors="coerce")
-    if not len(numbers) or numbers.isna().any() or numbers.nunique() < 3:
+    if not len(numbers) or numbers.nunique() < 3:
         return False
     if scale is None:
-        return not (numbers % 1 == 0).all()
-    return bool((numbers % 1 == 0).all() and numbers.between(*scale).all())
+        return numbers.notna().mean() >= 0.9 and not (numbers.dropna() % 1 == 0).all()
+    return bool(((numbers % 1 == 0) & numbers.between(*scale)).mean() >= 0.9)
 
 
 def _marked_measure(header: str) -> str | None:
@@ -153,14 +155,16 @@ def _place(proposal: Proposal, column: str, values: pd.Series, rating_like: bool
 
 
 def proposal_yaml(proposal: Proposal) -> str:
-    """The proposal as config YAML: an ``instrument.items`` skeleton (ids q1..qk, the first
-    measure's headers as wording), each measure as a ``map`` of item ids to headers, the
+    """The proposal as config YAML: an ``instrument.items`` skeleton (ids q1..qk, headers as
+    wording), each measure as a ``map`` of item ids to headers, the
     ``columns`` block, and the columns not placed as a comment."""
     items = max((len(headers) for headers in proposal.measures.values()), default=0)
-    first = next(iter(proposal.measures.values()), [])
+    # Each item's wording from the first measure that has a k-th column (measures can differ in
+    # length when a column was not recognised; the config then needs that column added).
+    wording = [next(normalise_header(hs[k]) for hs in proposal.measures.values() if len(hs) > k) for k in range(items)]
     config = {
-        "instrument": {"items": [{"id": f"q{k}", "dimension": "TODO", "text": {"en": normalise_header(first[k - 1])}}
-                                 for k in range(1, items + 1)]},
+        "instrument": {"items": [{"id": f"q{k}", "dimension": "TODO", "text": {"en": text}}
+                                 for k, text in enumerate(wording, 1)]},
         "measures": {measure: {"map": {f"q{k}": header for k, header in enumerate(headers, 1)}}
                      for measure, headers in proposal.measures.items()},
         "outcomes": [{"id": f"outcome{k}", "label": {"en": normalise_header(header)}, "columns": [header]}
