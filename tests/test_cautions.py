@@ -122,3 +122,14 @@ def test_a_flag_shared_by_items_is_one_caution():
     table = wave_cautions({"item_reliability": items}, QUIET)
     assert table["text"].tolist() == ["Items q1, q2, q3 (perception): omega if dropped undefined (2 items left).",
                                       "Item q4 (perception): negative item-rest r."]
+
+
+def test_rows_left_out_by_the_studys_filters_are_not_counted_as_lost():
+    flow = pd.DataFrame({"step": ["read", "excluded", "excluded", "kept"],
+                         "rule": ["rows read", "filter", "speeder", "respondents kept"],
+                         "n": [100, 40, 10, 50], "detail": [""] * 4})
+    assert wave_cautions({}, flow).empty  # 10 of the 60 eligible rows: under 20%
+    more = flow.assign(n=[100, 40, 15, 45])
+    assert wave_cautions({}, more)["text"].tolist() == [
+        "15 of 60 rows that passed the study's filters (25%) were excluded, more than 20%: the respondents kept may "
+        "no longer represent the sample."]

@@ -139,10 +139,15 @@ def _cleaning(flow: pd.DataFrame) -> list[tuple]:
         if "set missing" in row.rule:
             rows.append(("data", row.detail, "cells_set_missing",
                          f"{row.n} {row.rule} (by column: {row.detail})."))
-    excluded = flow.loc[flow["step"] == "excluded", "n"].sum()
-    if read and excluded / read > EXCLUSION_SHARE_LIMIT:
+    # Rows the study's own filters leave out define its population, not a loss of respondents:
+    # the share counts the exclusions among the rows that passed them.
+    excluded = flow[flow["step"] == "excluded"]
+    filtered = int(excluded.loc[excluded["rule"] == "filter", "n"].sum())
+    lost, eligible = int(excluded["n"].sum()) - filtered, read - filtered
+    if eligible and lost / eligible > EXCLUSION_SHARE_LIMIT:
+        of = f"{eligible} rows that passed the study's filters" if filtered else f"{read} rows"
         rows.append(("data", "exclusions", "many_exclusions",
-                     f"{excluded} of {read} rows ({excluded / read:.0%}) were excluded, more than "
+                     f"{lost} of {of} ({lost / eligible:.0%}) were excluded, more than "
                      f"{EXCLUSION_SHARE_LIMIT:.0%}: the respondents kept may no longer represent the sample."))
     return rows
 
