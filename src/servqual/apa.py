@@ -12,6 +12,7 @@ p         3 decimals, no leading zero; below .001 as ``< .001``          ``.034`
 int       whole numbers with thousands separators                       ``1,204``
 percent   whole percent                                                 ``12%``
 text      as given
+written   a number already written by the caller (aligned as a number)
 ========  ===========================================================  ==============
 
 A missing value (not applicable, not estimated) is an em dash; negative numbers take a true
@@ -21,8 +22,10 @@ report's language.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +35,9 @@ import pandas as pd
 DASH = "—"
 MINUS = "−"
 
-KINDS = ("mean", "coef", "p", "int", "percent", "text")
+KINDS = ("mean", "coef", "p", "int", "percent", "text", "written")
+
+_EMPTY_STYLE = re.compile(r'<style type="text/css">\s*</style>\s*')
 
 
 def _signed(value: float, decimals: int, leading_zero: bool) -> str:
@@ -59,6 +64,8 @@ def format_value(value: object, kind: str) -> str:
     >>> format_value(float("nan"), "mean"), format_value(1204.0, "int"), format_value(0.123, "percent")
     ('—', '1,204', '12%')
     """
+    if kind == "written":
+        return "" if _missing(value) else str(value)
     if _missing(value):
         return DASH
     if kind == "text":
@@ -83,14 +90,27 @@ def format_value(value: object, kind: str) -> str:
     raise ValueError(f"Unknown kind of number {kind!r}; one of {', '.join(KINDS)}.")
 
 
+def interval(low: object, high: object, kind: str) -> str:
+    """A confidence interval as APA prints it, in square brackets.
+
+    >>> interval(-1.08, -0.87, "mean"), interval(0.81, 0.87, "coef"), interval(None, 1, "mean")
+    ('[−1.08, −0.87]', '[.810, .870]', '—')
+    """
+    if _missing(low) or _missing(high):
+        return DASH
+    return f"[{format_value(low, kind)}, {format_value(high, kind)}]"
+
+
 @dataclass(frozen=True)
 class Column:
-    """A column of a printed table: the table's column ``name``, its ``header`` for the reader and
-    the ``kind`` of number it holds (one of :data:`KINDS`)."""
+    """A column of a printed table: the table's column ``name``, its ``header`` for the reader,
+    the ``kind`` of number it holds (one of :data:`KINDS`) and an optional ``group``: columns with
+    the same group share a spanning head above theirs (``Expectation`` over ``M`` and ``SD``)."""
 
     name: str
     header: str
     kind: str = "text"
+    group: str = ""
 
 
 def formatted(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
@@ -104,8 +124,20 @@ def formatted(frame: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
     missing = [c.name for c in columns if c.name not in frame.columns]
     if missing:
         raise KeyError(f"Table has no column {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}.")
-    written = {c.header: [format_value(v, c.kind) for v in frame[c.name]] for c in columns}
-    return pd.DataFrame(written, index=pd.RangeIndex(len(frame)))
+    heads = _heads(columns)
+    if len(set(heads)) < len(heads):
+        raise ValueError(f"Two printed columns have the same head: {heads}; give them groups.")
+    written = pd.DataFrame([[format_value(v, c.kind) for v in frame[c.name]] for c in columns]).T
+    written.index = pd.RangeIndex(len(frame))
+    written.columns = pd.MultiIndex.from_tuples(heads) if isinstance(heads[0], tuple) else heads
+    return written
+
+
+def _heads(columns: Sequence[Column]) -> list:
+    """Column heads: plain headers, or (group, header) pairs where any column has a group."""
+    if any(c.group for c in columns):
+        return [(c.group, c.header) for c in columns]
+    return [c.header for c in columns]
 
 
 def _note_html(note: str | None) -> str:
@@ -139,17 +171,18 @@ def table_html(
     """
     body = formatted(frame, columns)
     styler = body.style.hide(axis="index").set_table_attributes('class="apa"')
-    kinds = {c.header: c.kind for c in columns}
     if numeric_align:
         classes = pd.DataFrame(
-            [["num" if kinds[h] != "text" else "" for h in body.columns]] * len(body),
+            [["num" if c.kind != "text" else "" for c in columns]] * len(body),
             index=body.index, columns=body.columns,
         )
         if marked is not None:
             marks = marked.reindex(index=body.index, columns=body.columns, fill_value=False).fillna(False).astype(bool)
             classes = classes.where(~marks, classes + " fail")
         styler = styler.set_td_classes(classes)
-    rendered = styler.to_html(escape="html", doctype_html=False, exclude_styles=True)
+    # A stable id from the caption keeps the page the same from run to run (Styler's default is random).
+    styler = styler.set_uuid(hashlib.sha1(caption.encode("utf-8")).hexdigest()[:10])
+    rendered = _EMPTY_STYLE.sub("", styler.to_html(escape="html", doctype_html=False))
     return (
         f'<figure class="apa-table"><figcaption>{html.escape(caption)}</figcaption>'
         f'<div class="table-scroll">{rendered}</div>{_note_html(note)}</figure>'
@@ -169,8 +202,10 @@ def matrix_html(
     language) as an APA table, with ``marked`` cells bold; the diagonal may hold another quantity
     (e.g. the square root of AVE) and empty cells print as blank, not as a dash, in the upper triangle.
     """
-    frame = matrix.reset_index(names=corner or " ")
-    columns = [Column(frame.columns[0], corner or " ")] + [Column(c, c, kind) for c in matrix.columns]
+    # Cells the matrix leaves empty (the upper triangle, a diagonal without a value) print blank.
+    written = matrix.map(lambda v: None if _missing(v) else format_value(v, kind))
+    frame = written.reset_index(names=corner or " ")
+    columns = [Column(frame.columns[0], corner or " ")] + [Column(c, c, "written") for c in matrix.columns]
     if marked is not None:
         marked = marked.reset_index(drop=True)
         marked.insert(0, corner or " ", False)

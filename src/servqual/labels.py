@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from servqual.instrument import Dimension, Item
 
@@ -33,3 +34,38 @@ def read_table(folder: str | Path, name: str) -> pd.DataFrame:
     an empty frame where the step wrote no such table (e.g. a wave without interviews)."""
     path = Path(folder) / f"{name}.csv"
     return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
+
+
+def _in_language(labels: object, language: str, fallback: str) -> str:
+    """A label given as text or as language -> text, in ``language`` (else English, else any)."""
+    if isinstance(labels, Mapping):
+        return str(labels.get(language) or labels.get("en") or next(iter(labels.values()), None) or fallback)
+    return str(labels) if labels else fallback
+
+
+def segment_labels(entries: list[Any], language: str) -> dict[str, str]:
+    """Segment name (as in the tables) -> its name for readers in ``language``.
+
+    >>> segment_labels(["branch", {"column": "Q9 type", "label": "customer_type",
+    ...                 "name": {"en": "Customer type", "zh": "客户类型"}}], "zh")
+    {'branch': 'branch', 'customer_type': '客户类型'}
+    """
+    named = {}
+    for entry in entries:
+        entry = {"column": entry} if isinstance(entry, str) else entry
+        key = entry.get("label") or entry["column"]
+        named[key] = _in_language(entry.get("name"), language, key)
+    return named
+
+
+def outcome_labels(outcomes: list[Mapping[str, Any]], language: str) -> dict[str, str]:
+    """Outcome id -> its label in ``language``."""
+    return {o["id"]: _in_language(o.get("label"), language, o["id"]) for o in outcomes or []}
+
+
+def code_labels(codebook: str | Path | None, language: str) -> dict[str, str]:
+    """Interview code id -> its label in ``language`` from the codebook (the id where it has none)."""
+    if not codebook or not Path(codebook).exists():
+        return {}
+    spec = yaml.safe_load(Path(codebook).read_text(encoding="utf-8")) or {}
+    return {code: _in_language((entry or {}).get("label"), language, code) for code, entry in (spec.get("codes") or {}).items()}

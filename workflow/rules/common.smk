@@ -165,6 +165,13 @@ def library_modules(*modules):
     return sorted(seen)
 
 
+# Files a library module reads as part of its code: the message catalogues, the report's style sheet.
+MODULE_DATA = {
+    "i18n": sorted((LIB / "messages").glob("*/*.yaml")),
+    "report_page": sorted((LIB / "assets").glob("*")),
+}
+
+
 def code_version(script, *modules, template=None):
     """Digest of the code behind one step (its adapter script, the library modules it imports
     and its report template), for the step's `code` parameter.
@@ -175,7 +182,9 @@ def code_version(script, *modules, template=None):
     default profile turns off the modification-time check of scripts it replaces.
     """
     files = [WORKFLOW_DIR / "workflow" / "scripts" / f"{script}.py"]
-    files += [LIB / f"{module}.py" for module in library_modules(*modules)]
+    imported = library_modules(*modules)
+    files += [LIB / f"{module}.py" for module in imported]
+    files += [data for module in imported for data in MODULE_DATA.get(module, ())]
     if template:
         files.append(WORKFLOW_DIR / "notebooks" / template)
     digest = hashlib.sha256()
@@ -256,6 +265,14 @@ def segment_policies():
         name: entry.get("small_levels", "describe")
         for name, entry in zip(segment_names(), segment_entries())
     }
+
+
+def previous_scores(wildcards):
+    """The overall scores of the wave before this one in the waves sheet (none for the first),
+    for the report's change since the previous wave."""
+    order = list(WAVES)
+    position = order.index(wildcards.wave)
+    return [f"reports/{order[position - 1]}/tables/servqual_scores.csv"] if position else []
 
 
 def study_outline():

@@ -68,6 +68,7 @@ rule report_wave:
         provenance=rules.provenance.output.record,
         cautions=rules.narrative.output.cautions,
         methods=rules.narrative.output.methods,
+        previous=previous_scores,
     output:
         notebook="reports/{wave}/report.ipynb",
         html="reports/{wave}/report.html",
@@ -78,7 +79,15 @@ rule report_wave:
     conda:
         RULE_ENV
     params:
-        code=code_version("report", "labels", "methods", template="wave_report.py"),
+        code=code_version(
+            "report",
+            "labels",
+            "wave_report",
+            "apa",
+            "i18n",
+            "report_page",
+            template="wave_report.py",
+        ),
         template="wave_report.py",
         parameters=lambda wc, input: {
             "wave": wc.wave,
@@ -88,9 +97,16 @@ rule report_wave:
             "provenance": input.provenance,
             "methods": input.methods,
             "cautions": input.cautions,
+            "previous_scores": input.previous[0] if input.previous else None,
+            "previous_wave": Path(input.previous[0]).parts[1] if input.previous else None,
             "title": config["study"]["title"],
             "language": config["study"]["language"],
             "instrument": config["instrument"],
+            "segments": config["columns"]["segments"],
+            "outcomes": config["outcomes"],
+            "codebook": (
+                config["interviews"]["codebook"] if config["interviews"]["codebook"] else None
+            ),
         },
     script:
         "../scripts/report.py"

@@ -1,4 +1,4 @@
-"""Adapter: execute a report template with papermill and render it to HTML without code."""
+"""Adapter: execute a report template with papermill and join its HTML into one page."""
 
 import logging
 import sys
@@ -7,7 +7,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 import papermill
-from nbconvert import HTMLExporter
+
+from servqual.i18n import Messages
+from servqual.report_page import notebook_page
 
 # Everything the step says, tracebacks included, goes to its log.
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
@@ -30,6 +32,6 @@ try:
     )
 finally:
     staging.unlink()
-exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-html, _ = exporter.from_notebook_node(nbformat.read(snakemake.output.notebook, as_version=4))
-Path(snakemake.output.html).write_text(html, encoding="utf-8")
+executed = nbformat.read(snakemake.output.notebook, as_version=4)
+page = notebook_page(executed, Messages(snakemake.params.parameters["language"]))
+Path(snakemake.output.html).write_text(page, encoding="utf-8")

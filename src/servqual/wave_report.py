@@ -1,0 +1,726 @@
+"""The sections of a wave's report, written from the tables that wave's run produced.
+
+Each function returns the HTML of one section: a heading numbered by :class:`~servqual.report_page.Outline`,
+one or two sentences of interpretation built from the numbers, APA tables
+(:mod:`servqual.apa`) and figures. Every word comes from the study language's message catalogue
+(:mod:`servqual.i18n`), and every category a table records (a status, a verdict, a quadrant, a
+signal) is translated through it, so that a table value without a message stops the report
+rather than reaching the reader in English. Nothing here computes a statistic: the numbers are
+those of the tables, so each can be checked against ``reports/<wave>/tables/``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from servqual.apa import Column, format_value, interval, matrix_html, table_html
+from servqual.i18n import Messages
+from servqual.report_page import Outline, figure_html
+
+
+@dataclass
+class WaveContext:
+    """What a wave's report is written from: its tables, labels and the language's messages."""
+
+    t: Messages
+    tables: Mapping[str, pd.DataFrame]
+    flow: pd.DataFrame
+    dimensions: Mapping[str, str]
+    items: Mapping[str, str]
+    figures: Path
+    segments: Mapping[str, str] = field(default_factory=dict)
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, str] = field(default_factory=dict)
+    previous_wave: str | None = None
+    previous_scores: pd.DataFrame | None = None
+    outline: Outline = field(default_factory=Outline)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table of the wave; an empty frame where the run wrote none."""
+        return self.tables.get(name, pd.DataFrame())
+
+    def value(self, kind: str, value: object) -> str:
+        """A category recorded in a table (``kind`` e.g. ``measure``), in the report's language."""
+        return self.t(f"report.{kind}.{value}")
+
+    def dimension(self, key: object) -> str:
+        return self.dimensions.get(str(key), str(key))
+
+    def item(self, key: object) -> str:
+        return self.items.get(str(key), str(key))
+
+    def figure(self, name: str) -> str:
+        return figure_html(self.figures / f"{name}.png", self.t(f"report.figure.{name}"))
+
+    def p(self, key: str, **values: object) -> str:
+        """A paragraph of the report from message ``report.<key>``."""
+        return f"<p>{html.escape(self.t(f'report.{key}', **values))}</p>"
+
+
+def _present(frame: pd.DataFrame, column: str) -> bool:
+    return column in frame and frame[column].notna().any()
+
+
+def _n(value: object) -> str:
+    return format_value(value, "int")
+
+
+def _m(value: object) -> str:
+    return format_value(value, "mean")
+
+
+def _c(value: object) -> str:
+    return format_value(value, "coef")
+
+
+def _col(ctx: WaveContext, name: str, kind: str = "text") -> Column:
+    """A printed column headed by message ``report.col.<name>``."""
+    return Column(name, ctx.t(f"report.col.{name}"), kind)
+
+
+def _note(ctx: WaveContext, *keys: str, **values: object) -> str:
+    sentences = " ".join(html.escape(ctx.t(f"report.note.{key}", **values)) for key in keys)
+    return f"<em>{html.escape(ctx.t('report.note.label'))}</em> {sentences}"
+
+
+def _caption(ctx: WaveContext, key: str, **values: object) -> str:
+    return ctx.t(f"report.caption.{key}", **values)
+
+
+def _confidence(frame: pd.DataFrame) -> float:
+    return float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95
+
+
+def _provider_gap_names(ctx: WaveContext, text: object, short: bool = False) -> str:
+    """Provider gaps recorded as ``"2 standards, 3 delivery"`` named in the report's language
+    (``short``: the name alone, for table cells)."""
+    numbers = dict.fromkeys(re.findall(r"\b([1-4])\b", str(text))) if isinstance(text, str) else {}
+    key = "provider_gap_short" if short else "provider_gap"
+    return ctx.t("report.list_separator").join(ctx.t(f"report.{key}.{n}") for n in numbers)
+
+
+# --- Summary -------------------------------------------------------------------------------
+
+
+def overall_score_html(ctx: WaveContext) -> str:
+    """The overall score with its interval and its change since the previous wave."""
+    scores = ctx.table("servqual_scores")
+    if scores.empty:
+        return ""
+    chosen = scores[scores["score"] == "servqual"]
+    row = (chosen if len(chosen) and chosen["mean"].notna().any() else scores[scores["score"] == "servperf"]).iloc[0]
+    parts = [ctx.t(f"report.summary.score_{row['score']}", mean=_m(row["mean"]),
+                   ci=interval(row["ci_low"], row["ci_high"], "mean"), level=f"{_confidence(scores):.0%}",
+                   n=_n(row["n"]))]
+    previous = ctx.previous_scores
+    if previous is not None and not previous.empty and ctx.previous_wave:
+        before = previous[previous["score"] == row["score"]]
+        if len(before) and pd.notna(before["mean"].iloc[0]):
+            change = float(row["mean"]) - float(before["mean"].iloc[0])
+            direction = "up" if change > 0 else "down" if change < 0 else "same"
+            parts.append(ctx.t(f"report.summary.change_{direction}", change=_m(abs(change)),
+                               wave=ctx.previous_wave, before=_m(before["mean"].iloc[0])))
+    else:
+        parts.append(ctx.t("report.summary.first_wave"))
+    return f'<p class="score">{html.escape(" ".join(parts))}</p>'
+
+
+def _certainty(ctx: WaveContext, row: pd.Series) -> str:
+    if pd.notna(row.get("gap_ci_high")) and row["gap_ci_high"] < 0:
+        return ctx.t("report.summary.sure", low=_m(-row["gap_ci_high"]), high=_m(-row["gap_ci_low"]))
+    return ctx.t("report.summary.unsure", low=_m(row["gap_ci_low"]), high=_m(row["gap_ci_high"]))
+
+
+def _voices(ctx: WaveContext, dimension: str) -> list[str]:
+    """What customers and staff said about a dimension: interview units, a quote, complaints."""
+    said = []
+    sources = ctx.table("triangulation_sources")
+    tri = sources if not sources.empty else ctx.table("triangulation")
+    if not tri.empty and dimension in set(tri["dimension"]):
+        row = tri[tri["dimension"] == dimension].iloc[0]
+        if row["problem_units"] + row["strength_units"] > 0:
+            said.append(ctx.t("report.summary.interviews", problems=_n(row["problem_units"]),
+                              strengths=_n(row["strength_units"]), participants=_n(row["participants"])))
+        if isinstance(row.get("quote"), str) and row["quote"]:
+            said.append(ctx.t("report.summary.quote", quote=row["quote"]))
+        if "complaints" in row and pd.notna(row["complaints"]):
+            said.append(ctx.t("report.summary.complaints", n=_n(row["complaints"]),
+                              share=format_value(row["complaint_share"], "percent")))
+    return said
+
+
+def fix_first_html(ctx: WaveContext) -> str:
+    """The three things to fix first, in plain words, from the priorities table."""
+    priorities = ctx.table("priorities")
+    if priorities.empty:
+        return ctx.p("summary.no_priorities")
+    top = priorities[(priorities["level"] == "dimension") & (priorities["priority_index"] > 0)].head(3)
+    if top.empty:
+        return ctx.p("summary.nothing_short")
+    blocks = [f"<h3>{html.escape(ctx.t('report.summary.fix_first'))}</h3>"]
+    for _, row in top.iterrows():
+        lines = [
+            ctx.t("report.summary.shortfall", gap=_m(-row["gap"])) + " " + _certainty(ctx, row),
+            *_voices(ctx, row["dimension"]),
+        ]
+        gaps = _provider_gap_names(ctx, row.get("provider_gaps"))
+        if gaps:
+            lines.append(ctx.t("report.summary.provider_gaps", gaps=gaps))
+        if isinstance(row.get("actions"), str) and row["actions"]:
+            lines.append(ctx.t("report.summary.actions", actions=row["actions"]))
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+        title = ctx.t("report.summary.fix_title", rank=int(row["rank"]), dimension=ctx.dimension(row["dimension"]))
+        blocks.append(f'<div class="fix"><h4>{html.escape(title)}</h4>{paragraphs}</div>')
+    return "".join(blocks)
+
+
+def cautions_html(ctx: WaveContext, cautions: pd.DataFrame) -> str:
+    """The cautions of the run, grouped by the section they concern."""
+    if cautions.empty:
+        return ctx.p("cautions.none")
+    listed = []
+    for topic, part in cautions.groupby("topic", sort=False):
+        entries = "".join(f"<li>{html.escape(str(text))}</li>" for text in part["text"])
+        listed.append(f"<li><strong>{html.escape(ctx.value('topic', topic))}</strong><ul>{entries}</ul></li>")
+    return f'<ul class="caution">{"".join(listed)}</ul>'
+
+
+def summary_section(ctx: WaveContext, cautions: pd.DataFrame) -> str:
+    """The one-screen summary for a manager: no test statistic."""
+    heading = ctx.outline.section("summary", ctx.t("report.section.summary"))
+    kept = _flow_count(ctx.flow, "kept")
+    read = _flow_count(ctx.flow, "read")
+    sample = ctx.p("summary.sample", kept=_n(kept), read=_n(read))
+    caution_heading = f"<h3>{html.escape(ctx.t('report.section.cautions'))}</h3>"
+    lead = ctx.p("cautions.count", n=len(cautions)) if len(cautions) else ""
+    return (
+        f'<section class="summary">{heading}{overall_score_html(ctx)}{sample}{fix_first_html(ctx)}'
+        f"{caution_heading}{lead}{cautions_html(ctx, cautions)}</section>"
+    )
+
+
+# --- Data and cleaning ---------------------------------------------------------------------
+
+
+def _flow_count(flow: pd.DataFrame, step: str) -> int:
+    rows = flow.loc[flow["step"] == step, "n"]
+    return int(rows.iloc[0]) if len(rows) else 0
+
+
+def data_section(ctx: WaveContext) -> str:
+    """Rows read, excluded under each rule, kept; answers set missing."""
+    flow = ctx.flow
+    read, kept = _flow_count(flow, "read"), _flow_count(flow, "kept")
+    heading = ctx.outline.section("data", ctx.t("report.section.data"))
+    lead = ctx.p("data.lead", read=_n(read), kept=_n(kept), excluded=_n(read - kept),
+                 share=format_value(kept / read if read else math.nan, "percent"))
+    steps = flow[flow["step"].isin(["read", "excluded", "kept"])].assign(
+        label=lambda d: [ctx.value("cleaning", r if s == "excluded" else s) for s, r in zip(d["step"], d["rule"])]
+    )
+    table = table_html(steps, [_col(ctx, "label"), _col(ctx, "n", "int")], caption=_caption(ctx, "flow"),
+                       note=_note(ctx, "flow"))
+    cells = flow[(flow["step"] == "cells") & (flow["n"] > 0)]
+    changed = "".join(
+        f"<li>{html.escape(ctx.t('report.data.cells', n=_n(r['n']), what=ctx.value('cells', r['rule'])))}</li>"
+        for _, r in cells.iterrows()
+    )
+    cells_html = f"<ul>{changed}</ul>" if changed else ""
+    return heading + lead + table + cells_html + ctx.figure("cleaning_flow")
+
+
+# --- Descriptives --------------------------------------------------------------------------
+
+
+def _measures(frame: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(frame["measure"])) if "measure" in frame else []
+
+
+def _wide_means(ctx: WaveContext, rows: pd.DataFrame, key: str, labels: Mapping[str, str]) -> tuple[pd.DataFrame, list[Column]]:
+    """Mean and SD of each measure side by side, one row per dimension or item."""
+    wide = pd.DataFrame({"label": [labels.get(k, k) for k in labels]}, index=list(labels))
+    columns = [Column("label", ctx.t(f"report.col.{key}"), group=" ")]
+    for measure in _measures(rows):
+        part = rows[rows["measure"] == measure].set_index(key)
+        name = ctx.value("measure", measure)
+        wide[f"{measure}_mean"] = part["mean"].reindex(wide.index)
+        wide[f"{measure}_sd"] = part["sd"].reindex(wide.index)
+        columns += [Column(f"{measure}_mean", ctx.t("report.col.m"), "mean", group=name),
+                    Column(f"{measure}_sd", ctx.t("report.col.sd"), "mean", group=name)]
+    return wide.dropna(how="all", subset=[c.name for c in columns[1:]]), columns
+
+
+def descriptives_section(ctx: WaveContext) -> str:
+    descriptives = ctx.table("descriptives")
+    heading = ctx.outline.section("descriptives", ctx.t("report.section.descriptives"))
+    if descriptives.empty:
+        return heading + ctx.p("descriptives.none")
+    dims = descriptives[descriptives["level"] == "dimension"]
+    items = descriptives[descriptives["level"] == "item"]
+    perception = dims[dims["measure"] == "perception"].sort_values("mean")
+    lead = ctx.p("descriptives.lead", lowest=ctx.dimension(perception["dimension"].iloc[0]),
+                 low=_m(perception["mean"].iloc[0]), highest=ctx.dimension(perception["dimension"].iloc[-1]),
+                 high=_m(perception["mean"].iloc[-1])) if len(perception) else ""
+    wide, columns = _wide_means(ctx, dims, "dimension", ctx.dimensions)
+    by_dimension = table_html(wide, columns, caption=_caption(ctx, "dimension_means"), note=_note(ctx, "means"))
+    wide, columns = _wide_means(ctx, items, "item", ctx.items)
+    by_item = table_html(wide, columns, caption=_caption(ctx, "item_means"), note=_note(ctx, "means"))
+    return (heading + lead + ctx.figure("dimension_means") + by_dimension + ctx.figure("radar")
+            + ctx.figure("snake_plot") + by_item)
+
+
+# --- Reliability ---------------------------------------------------------------------------
+
+
+def reliability_section(ctx: WaveContext) -> str:
+    reliability = ctx.table("reliability")
+    heading = ctx.outline.section("reliability", ctx.t("report.section.reliability"))
+    if reliability.empty:
+        return heading + ctx.p("reliability.none")
+    dims = reliability[reliability["dimension"] != "all"]
+    weakest = dims.loc[dims["alpha"].idxmin()] if dims["alpha"].notna().any() else None
+    lead = ""
+    if weakest is not None:
+        below = int((dims["alpha"] < 0.70).sum())
+        lead = ctx.p("reliability.lead", lowest=ctx.dimension(weakest["dimension"]),
+                     measure=ctx.value("measure", weakest["measure"]), alpha=_c(weakest["alpha"]),
+                     below=below, scales=len(dims))
+    level = f"{_confidence(reliability):.0%}"
+    rows = reliability.assign(
+        measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
+        dimension_label=lambda d: d["dimension"].map(lambda v: ctx.t("report.whole_scale") if v == "all" else ctx.dimension(v)),
+        alpha_ci=lambda d: [interval(a, b, "coef") for a, b in zip(d["alpha_feldt_low"], d["alpha_feldt_high"])],
+        omega_ci=lambda d: [interval(a, b, "coef") for a, b in zip(d["omega_boot_low"], d["omega_boot_high"])],
+    )
+    alpha, omega = ctx.t("report.col.alpha"), ctx.t("report.col.omega_total")
+    columns = [
+        Column("measure_label", ctx.t("report.col.measure_label"), group=" "),
+        Column("dimension_label", ctx.t("report.col.dimension_label"), group=" "),
+        Column("n", ctx.t("report.col.n"), "int", group=" "), Column("k", ctx.t("report.col.k"), "int", group=" "),
+        Column("alpha", ctx.t("report.col.estimate"), "coef", group=alpha),
+        Column("alpha_ci", ctx.t("report.col.ci", level=level), group=alpha),
+        Column("omega_total", ctx.t("report.col.estimate"), "coef", group=omega),
+        Column("omega_ci", ctx.t("report.col.ci", level=level), group=omega),
+    ]
+    if _present(rows, "difference_score_reliability"):
+        columns.append(Column("difference_score_reliability", ctx.t("report.col.difference_score_reliability"),
+                              "coef", group=" "))
+    table = table_html(rows, columns, caption=_caption(ctx, "reliability"),
+                       note=_note(ctx, "reliability", level=level))
+    items = ctx.table("item_reliability")
+    flagged = items[items["flags"].notna()] if "flags" in items else pd.DataFrame()
+    item_table = ""
+    if not flagged.empty:
+        flagged = flagged.assign(
+            measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
+            item_label=lambda d: d["item"].map(ctx.item),
+        )
+        item_table = table_html(
+            flagged, [_col(ctx, "measure_label"), _col(ctx, "item_label"), _col(ctx, "item_rest_r", "coef"),
+                      _col(ctx, "alpha_if_dropped", "coef")],
+            caption=_caption(ctx, "item_flags"), note=_note(ctx, "item_flags"))
+    return heading + lead + table + item_table + ctx.figure("item_rest")
+
+
+# --- Factor structure ----------------------------------------------------------------------
+
+
+def _validity_matrix(ctx: WaveContext, validity: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """HTMT or Fornell–Larcker of one measure as a dimension-by-dimension matrix with its failing cells."""
+    dims = [d for d in ctx.dimensions if d in set(validity["dimension_a"]) | set(validity["dimension_b"].dropna())]
+    labels = [ctx.dimension(d) for d in dims]
+    matrix = pd.DataFrame(math.nan, index=labels, columns=labels)
+    failed = pd.DataFrame(False, index=range(len(labels)), columns=labels)
+    for _, row in validity[validity["kind"] == kind].iterrows():
+        a, b = dims.index(row["dimension_a"]), dims.index(row["dimension_b"])
+        low, high = max(a, b), min(a, b)
+        matrix.iloc[low, high] = row["value"]
+        failed.iloc[low, high] = not bool(row["ok"])
+    if kind == "fornell_larcker":
+        for _, row in validity[validity["kind"] == "ave"].iterrows():
+            if row["dimension_a"] in dims:
+                i = dims.index(row["dimension_a"])
+                matrix.iloc[i, i] = math.sqrt(row["value"])
+    return matrix, failed
+
+
+def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
+    rows = fit.assign(
+        measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
+        model_label=lambda d: d["model"].map(lambda m: ctx.value("model", m)),
+        rmsea_ci=lambda d: [interval(a, b, "coef") for a, b in zip(d["rmsea_ci_low"], d["rmsea_ci_high"])],
+        verdict_label=lambda d: [ctx.value("verdict", v) if s == "ok" else ctx.value("status", s)
+                                 for v, s in zip(d["verdict"], d["status"])],
+    )
+    columns = [_col(ctx, "measure_label"), _col(ctx, "model_label"), _col(ctx, "chisq", "mean"),
+               _col(ctx, "df", "int"), _col(ctx, "pvalue", "p"), _col(ctx, "cfi", "coef"), _col(ctx, "tli", "coef"),
+               _col(ctx, "rmsea", "coef"), _col(ctx, "rmsea_ci"), _col(ctx, "srmr", "coef"), _col(ctx, "verdict_label")]
+    return table_html(rows, columns, caption=_caption(ctx, "cfa_fit"), note=_note(ctx, "cfa_fit"))
+
+
+def _loadings_table(ctx: WaveContext, loadings: pd.DataFrame) -> str:
+    own = loadings[loadings["model"] == "instrument"]
+    wide = pd.DataFrame({"item": list(dict.fromkeys(own["item"]))})
+    wide["dimension"] = wide["item"].map(dict(zip(own["item"], own["factor"]))).map(ctx.dimension)
+    wide["item_label"] = wide["item"].map(ctx.item)
+    columns = [Column("dimension", ctx.t("report.col.dimension"), group=" "),
+               Column("item_label", ctx.t("report.col.item_label"), group=" ")]
+    for measure in _measures(own):
+        part = own[own["measure"] == measure].set_index("item")
+        name = ctx.value("measure", measure)
+        for stat, kind in (("std_loading", "mean"), ("se", "mean"), ("r2", "coef")):
+            wide[f"{measure}_{stat}"] = wide["item"].map(part[stat])
+            columns.append(Column(f"{measure}_{stat}", ctx.t(f"report.col.{stat}"), kind, group=name))
+    return table_html(wide, columns, caption=_caption(ctx, "loadings"), note=_note(ctx, "loadings"))
+
+
+def factor_section(ctx: WaveContext) -> str:
+    heading = ctx.outline.section("factors", ctx.t("report.section.factors"))
+    adequacy, efa_fit, fit = ctx.table("efa_adequacy"), ctx.table("efa_fit"), ctx.table("cfa_fit")
+    parts = [heading]
+    if not fit.empty:
+        own = fit[fit["model"] == "instrument"]
+        verdicts = ctx.t("report.list_separator").join(
+            ctx.t("report.factors.verdict", measure=ctx.value("measure", r["measure"]),
+                  verdict=ctx.value("verdict", r["verdict"]) if r["status"] == "ok" else ctx.value("status", r["status"]))
+            for _, r in own.iterrows())
+        parts.append(ctx.p("factors.lead", dimensions=len(ctx.dimensions), verdicts=verdicts))
+    if not adequacy.empty:
+        overall = adequacy[adequacy["item"] == "overall"]
+        sentences = [ctx.t("report.factors.adequacy", measure=ctx.value("measure", r["measure"]), kmo=_c(r["kmo"]),
+                           chisq=_m(r["bartlett_chisq"]), df=_n(r["bartlett_df"]), p=format_value(r["bartlett_pvalue"], "p"))
+                     for _, r in overall.iterrows()]
+        if not efa_fit.empty:
+            sentences += [ctx.t("report.factors.retained", measure=ctx.value("measure", r["measure"]),
+                                factors=_n(r["n_factors"]), dimensions=len(ctx.dimensions))
+                          for _, r in efa_fit.iterrows()]
+        parts.append(ctx.outline.subsection("efa", ctx.t("report.section.efa")))
+        parts.append("<p>" + html.escape(" ".join(sentences)) + "</p>")
+        parts += [ctx.figure("parallel_analysis"), ctx.figure("efa_loadings")]
+    if not fit.empty:
+        parts.append(ctx.outline.subsection("cfa", ctx.t("report.section.cfa")))
+        parts.append(_fit_table(ctx, fit))
+        loadings = ctx.table("cfa_loadings")
+        if not loadings.empty:
+            parts.append(_loadings_table(ctx, loadings))
+    validity = ctx.table("cfa_validity")
+    if not validity.empty:
+        parts.append(ctx.outline.subsection("validity", ctx.t("report.section.validity")))
+        for measure in _measures(validity):
+            part = validity[validity["measure"] == measure]
+            name = ctx.value("measure", measure)
+            for kind, number in (("fornell_larcker", "coef"), ("htmt", "coef")):
+                if (part["kind"] == kind).any():
+                    matrix, failed = _validity_matrix(ctx, part, kind)
+                    criterion = part.loc[part["kind"] == "htmt", "criterion"]
+                    parts.append(matrix_html(matrix, number, caption=_caption(ctx, kind, measure=name), marked=failed,
+                                             note=_note(ctx, kind, criterion=_c(criterion.iloc[0]) if len(criterion) else "")))
+    return "".join(parts)
+
+
+# --- Gaps ----------------------------------------------------------------------------------
+
+
+def _gap_columns(ctx: WaveContext, frame: pd.DataFrame, first: Column) -> list[Column]:
+    level = f"{_confidence(frame):.0%}"
+    return [first, _col(ctx, "mean_e", "mean"), _col(ctx, "mean_p", "mean"), _col(ctx, "gap", "mean"),
+            Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "t", "mean"), _col(ctx, "p_adj", "p"),
+            _col(ctx, "d_z", "mean")]
+
+
+def gaps_section(ctx: WaveContext) -> str:
+    heading = ctx.outline.section("gaps", ctx.t("report.section.gaps"))
+    dims, items = ctx.table("gaps_dimensions"), ctx.table("gaps_items")
+    if not _present(dims, "gap"):
+        return heading + ctx.p("gaps.servperf") + _scores_table(ctx)
+    short = dims[dims["gap_ci_high"] < 0]
+    worst = dims.loc[dims["gap"].idxmin()]
+    lead = ctx.p("gaps.lead", short=len(short), total=len(dims), worst=ctx.dimension(worst["dimension"]),
+                 gap=_m(worst["gap"]))
+    first = dims.iloc[0]
+    note = _note(ctx, "gaps", level=f"{_confidence(dims):.0%}", adjust=ctx.value("adjust", first["p_adjust"]),
+                 test=ctx.value("test", first["adjusted_test"]))
+    with_ci = lambda d: d.assign(gap_ci=[interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])])  # noqa: E731
+    dim_rows = with_ci(dims).assign(label=lambda d: d["dimension"].map(ctx.dimension))
+    item_rows = with_ci(items).assign(label=lambda d: d["item"].map(ctx.item))
+    dim_table = table_html(dim_rows, _gap_columns(ctx, dims, Column("label", ctx.t("report.col.dimension"))),
+                           caption=_caption(ctx, "gaps_dimensions"), note=note)
+    item_table = table_html(item_rows, _gap_columns(ctx, items, Column("label", ctx.t("report.col.item"))),
+                            caption=_caption(ctx, "gaps_items"), note=note)
+    return heading + lead + dim_table + ctx.figure("item_gaps") + item_table + _scores_table(ctx) + _zone(ctx)
+
+
+def _scores_table(ctx: WaveContext) -> str:
+    scores = ctx.table("servqual_scores")
+    if scores.empty:
+        return ""
+    level = f"{_confidence(scores):.0%}"
+    rows = scores.assign(
+        label=lambda d: d["score"].map(lambda s: ctx.value("score", s)),
+        ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])],
+        r_ci=lambda d: [interval(a, b, "coef") for a, b in zip(d["r_ci_low"], d["r_ci_high"])],
+    )
+    blank, score, validity = " ", ctx.t("report.col.score_group"), ctx.t("report.col.validity_group")
+    columns = [Column("score", ctx.t("report.col.score"), group=blank), Column("n", ctx.t("report.col.n"), "int", group=blank),
+               Column("mean", ctx.t("report.col.m"), "mean", group=score), Column("sd", ctx.t("report.col.sd"), "mean", group=score),
+               Column("ci", ctx.t("report.col.ci", level=level), group=score)]
+    if _present(rows, "r_overall"):
+        columns += [Column("r_overall", ctx.t("report.col.r_overall"), "coef", group=validity),
+                    Column("r_ci", ctx.t("report.col.ci", level=level), group=validity)]
+    return table_html(rows.rename(columns={"label": "score_label"}).assign(score=lambda d: d["score_label"]), columns,
+                      caption=_caption(ctx, "scores"), note=_note(ctx, "scores"))
+
+
+def _zone(ctx: WaveContext) -> str:
+    zone = ctx.table("zone_of_tolerance")
+    if zone.empty:
+        return ""
+    rows = zone[zone["level"] == "dimension"].assign(label=lambda d: d["dimension"].map(ctx.dimension))
+    columns = [Column("label", ctx.t("report.col.dimension")), _col(ctx, "mean_adequate", "mean"),
+               _col(ctx, "mean_desired", "mean"), _col(ctx, "mean_p", "mean"), _col(ctx, "msa", "mean"),
+               _col(ctx, "mss", "mean"), _col(ctx, "share_inside", "percent")]
+    return (ctx.outline.subsection("zone", ctx.t("report.section.zone")) + ctx.figure("zone_of_tolerance")
+            + table_html(rows, columns, caption=_caption(ctx, "zone"), note=_note(ctx, "zone")))
+
+
+# --- Importance, IPA and outcomes ------------------------------------------------------------
+
+
+def importance_section(ctx: WaveContext) -> str:
+    heading = ctx.outline.section("importance", ctx.t("report.section.importance"))
+    ipa, outcomes = ctx.table("ipa"), ctx.table("outcomes")
+    parts = [heading]
+    if ipa.empty:
+        parts.append(ctx.p("importance.none"))
+    else:
+        dims = ipa[ipa["level"] == "dimension"]
+        concentrate = [ctx.dimension(d) for d in dims.loc[dims["quadrant"] == "concentrate here", "dimension"]]
+        parts.append(ctx.p("importance.lead_concentrate", dimensions=ctx.t("report.list_separator").join(concentrate))
+                     if concentrate else ctx.p("importance.lead_none"))
+        parts += [ctx.figure("ipa"), ctx.figure("ipa_items")]
+        rows = dims.assign(label=lambda d: d["dimension"].map(ctx.dimension),
+                           kind_label=lambda d: d["importance_kind"].map(lambda k: ctx.value("importance_kind", k)),
+                           quadrant_label=lambda d: d["quadrant"].map(lambda q: ctx.value("quadrant", q)))
+        parts.append(table_html(rows, [Column("label", ctx.t("report.col.dimension")), _col(ctx, "importance", "mean"),
+                                       _col(ctx, "kind_label"), _col(ctx, "performance", "mean"),
+                                       _col(ctx, "quadrant_label")],
+                                caption=_caption(ctx, "ipa"), note=_note(ctx, "ipa")))
+    if not outcomes.empty:
+        parts.append(ctx.outline.subsection("outcomes", ctx.t("report.section.outcomes")))
+        parts.append(_outcomes_table(ctx, outcomes))
+    return "".join(parts)
+
+
+def _outcomes_table(ctx: WaveContext, outcomes: pd.DataFrame) -> str:
+    """Per outcome: its mean in a sentence, then one row per score or dimension with the
+    correlation (predictive validity) or the importance derived from it, side by side."""
+    level = f"{_confidence(outcomes):.0%}"
+    parts = []
+    for outcome, part in outcomes.groupby("outcome", sort=False):
+        name = ctx.outcomes.get(outcome, outcome)
+        mean = part[part["kind"] == "mean"]
+        if len(mean):
+            row = mean.iloc[0]
+            parts.append(ctx.p("importance.outcome_mean", outcome=name, mean=_m(row["value"]),
+                               ci=interval(row["ci_low"], row["ci_high"], "mean"), level=level, n=_n(row["n"])))
+        rows = part[part["kind"] != "mean"]
+        predictors = list(dict.fromkeys(rows["predictor"]))
+        wide = pd.DataFrame({"predictor": predictors})
+        wide["label"] = [ctx.dimension(p) if p in ctx.dimensions else ctx.value("score", p) for p in predictors]
+        columns = [Column("label", ctx.t("report.col.predictor_label"), group=" ")]
+        for kind in dict.fromkeys(rows["kind"]):
+            values = rows[rows["kind"] == kind].set_index("predictor")
+            group = ctx.value("outcome_kind", kind)
+            wide[kind] = wide["predictor"].map(values["value"])
+            wide[f"{kind}_ci"] = [interval(values["ci_low"].get(p), values["ci_high"].get(p), "coef") if p in values.index
+                                  else None for p in predictors]
+            columns += [Column(kind, ctx.t("report.col.estimate"), "coef", group=group),
+                        Column(f"{kind}_ci", ctx.t("report.col.ci", level=level), group=group)]
+        parts.append(table_html(wide, columns, caption=_caption(ctx, "outcomes", outcome=name), note=_note(ctx, "outcomes")))
+    return "".join(parts)
+
+
+# --- Segments --------------------------------------------------------------------------------
+
+
+def segments_section(ctx: WaveContext) -> str:
+    heading = ctx.outline.section("segments", ctx.t("report.section.segments"))
+    segments = ctx.table("segments")
+    if segments.empty:
+        return heading + ctx.p("segments.none")
+    tests = segments.drop_duplicates(["segment", "target"])
+    differing = tests[tests["welch_p"] < 0.05]
+    lead = ctx.p("segments.lead", tested=len(tests), differing=len(differing))
+    rows = tests.assign(
+        segment_label=lambda d: d["segment"].map(lambda s: ctx.segments.get(s, s)),
+        target_label=lambda d: d["target"].map(lambda v: ctx.dimension(v) if v in ctx.dimensions else ctx.value("score", v)),
+        welch=lambda d: [f"F({format_value(a, 'int')}, {format_value(b, 'mean')}) = {format_value(f, 'mean')}"
+                         if pd.notna(f) else "—" for f, a, b in zip(d["welch_f"], d["welch_df1"], d["welch_df2"])],
+    )
+    welch, kruskal = ctx.t("report.col.welch_group"), ctx.t("report.col.kruskal_group")
+    columns = [Column("segment_label", ctx.t("report.col.segment_label"), group=" "),
+               Column("target_label", ctx.t("report.col.target_label"), group=" "),
+               Column("welch", ctx.t("report.col.welch"), group=welch), Column("welch_p", "p", "p", group=welch),
+               Column("omega2", "ω²", "coef", group=welch), Column("kw_h", "H", "mean", group=kruskal),
+               Column("kw_p", "p", "p", group=kruskal), Column("epsilon2", "ε²", "coef", group=kruskal)]
+    first = segments.iloc[0]
+    table = table_html(rows, columns, caption=_caption(ctx, "segments"),
+                       note=_note(ctx, "segments", min_cell=_n(first["min_cell"])))
+    levels = segments.assign(
+        segment_label=lambda d: d["segment"].map(lambda s: ctx.segments.get(s, s)),
+        target_label=lambda d: d["target"].map(lambda v: ctx.dimension(v) if v in ctx.dimensions else ctx.value("score", v)),
+    )
+    wide = levels.pivot_table(index=["segment_label", "level_value"], columns="target_label", values="mean", sort=False).reset_index()
+    targets = [c for c in wide.columns if c not in ("segment_label", "level_value")]
+    level_table = table_html(wide, [_col(ctx, "segment_label"), _col(ctx, "level_value")]
+                             + [Column(c, c, "mean") for c in targets],
+                             caption=_caption(ctx, "segment_means"), note=_note(ctx, "segment_means"))
+    return heading + lead + ctx.figure("segments") + table + level_table
+
+
+# --- Interviews ------------------------------------------------------------------------------
+
+
+def interviews_section(ctx: WaveContext) -> str:
+    heading = ctx.outline.section("interviews", ctx.t("report.section.interviews"))
+    triangulation = ctx.table("triangulation")
+    if triangulation.empty:
+        return heading + ctx.p("interviews.none")
+    agreement = ctx.table("coder_agreement")
+    overall = agreement[agreement["scope"] == "overall"] if not agreement.empty else agreement
+    parts = [heading]
+    if not overall.empty:
+        row = overall.iloc[0]
+        parts.append(ctx.p("interviews.lead", alpha=_c(row["krippendorff_alpha"]),
+                           verdict=ctx.value("alpha_verdict", row["alpha_verdict"]), units=_n(row["n_units"])))
+    parts.append(ctx.figure("interview_codes"))
+    if not agreement.empty:
+        level = f"{_confidence(agreement):.0%}"
+        rows = agreement.assign(
+            code_label=lambda d: [ctx.t("report.all_codes") if s == "overall" else ctx.codes.get(c, c)
+                                  for s, c in zip(d["scope"], d["code"])],
+            alpha_ci=lambda d: [interval(a, b, "coef") for a, b in zip(d["alpha_ci_low"], d["alpha_ci_high"])],
+            verdict_label=lambda d: d["alpha_verdict"].map(lambda v: ctx.value("alpha_verdict", v)),
+            band_label=lambda d: d["kappa_band"].map(lambda v: ctx.value("kappa_band", v) if isinstance(v, str) else None),
+        )
+        parts.append(table_html(rows, [_col(ctx, "code_label"), _col(ctx, "n_units", "int"),
+                                       _col(ctx, "percent_agreement", "percent"), _col(ctx, "cohen_kappa", "coef"),
+                                       _col(ctx, "band_label"), _col(ctx, "krippendorff_alpha", "coef"),
+                                       Column("alpha_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "verdict_label")],
+                                caption=_caption(ctx, "agreement"), note=_note(ctx, "agreement")))
+    level = f"{_confidence(ctx.table('gaps_dimensions')):.0%}"
+    rows = triangulation.assign(
+        label=lambda d: d["dimension"].map(ctx.dimension),
+        gap_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])],
+        gaps_label=lambda d: d["top_provider_gaps"].map(lambda g: _provider_gap_names(ctx, g, short=True)),
+        convergence_label=lambda d: d["convergence"].map(lambda v: ctx.value("convergence", v)),
+        interview_label=lambda d: d["interview_signal"].map(lambda v: ctx.value("interview_signal", v)),
+    )
+    parts.append(table_html(rows, [Column("label", ctx.t("report.col.dimension")), _col(ctx, "survey_gap", "mean"),
+                                   Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "problem_units", "int"),
+                                   _col(ctx, "strength_units", "int"), _col(ctx, "interview_label"),
+                                   _col(ctx, "gaps_label"), _col(ctx, "convergence_label")],
+                            caption=_caption(ctx, "triangulation"), note=_note(ctx, "triangulation")))
+    quotes = triangulation.dropna(subset=["quote"])
+    if len(quotes):
+        parts.append("".join(
+            f"<blockquote>“{html.escape(str(r['quote']))}”<br><small>{html.escape(ctx.dimension(r['dimension']))} · "
+            f"{html.escape(str(r['quote_document']))}</small></blockquote>" for _, r in quotes.iterrows()))
+    return "".join(parts)
+
+
+# --- Complaints ------------------------------------------------------------------------------
+
+
+def complaints_section(ctx: WaveContext) -> str:
+    heading = ctx.outline.section("complaints", ctx.t("report.section.complaints"))
+    complaints = ctx.table("complaints_by_dimension")
+    if complaints.empty:
+        return heading + ctx.p("complaints.none")
+    top = complaints.sort_values("n_complaints", ascending=False).iloc[0]
+    parts = [heading, ctx.p("complaints.lead", n=_n(complaints["n_complaints"].sum()),
+                            top=ctx.dimension(top["dimension"]), share=format_value(top["share"], "percent"))]
+    rows = complaints.assign(label=lambda d: d["dimension"].map(ctx.dimension),
+                             gaps_label=lambda d: d["top_provider_gaps"].map(lambda g: _provider_gap_names(ctx, g, short=True)),
+                             trend_label=lambda d: d["trend"].map(lambda v: ctx.value("trend", v) if isinstance(v, str) else None))
+    parts.append(table_html(rows, [Column("label", ctx.t("report.col.dimension")), _col(ctx, "n_complaints", "int"),
+                                   _col(ctx, "share", "percent"), _col(ctx, "gaps_label"), _col(ctx, "trend_label"),
+                                   _col(ctx, "trend_p", "p")],
+                            caption=_caption(ctx, "complaints"), note=_note(ctx, "complaints")))
+    parts += [ctx.figure("complaints_pareto"), ctx.figure("complaints_control")]
+    monthly = ctx.table("complaints_monthly")
+    signals = monthly[monthly["signal"].notna()] if "signal" in monthly else monthly
+    parts.append(ctx.p("complaints.signals", n=len(signals)))
+    times = ctx.table("complaint_response_times")
+    if not times.empty:
+        times = times.assign(channel=lambda d: d["channel"].map(lambda c: ctx.t("report.all_channels") if c == "all" else c))
+        parts.append(table_html(times, [_col(ctx, "channel"), _col(ctx, "n", "int"),
+                                        _col(ctx, "response_share_on_time", "percent"),
+                                        _col(ctx, "response_median_hours", "mean"),
+                                        _col(ctx, "resolution_share_on_time", "percent"),
+                                        _col(ctx, "resolution_median_hours", "mean"), _col(ctx, "overdue_open", "int")],
+                                caption=_caption(ctx, "response_times"), note=_note(ctx, "response_times")))
+    problems = ctx.table("complaint_problems")
+    if not problems.empty:
+        parts.append(ctx.p("complaints.problems", n=len(problems)))
+    return "".join(parts)
+
+
+# --- Priorities ------------------------------------------------------------------------------
+
+
+def priorities_section(ctx: WaveContext) -> str:
+    heading = ctx.outline.section("priorities", ctx.t("report.section.priorities"))
+    priorities = ctx.table("priorities")
+    if priorities.empty:
+        return heading + ctx.p("priorities.none")
+    dims = priorities[priorities["level"] == "dimension"]
+    level = f"{_confidence(ctx.table('gaps_dimensions')):.0%}"
+    rows = dims.assign(
+        label=lambda d: d["dimension"].map(ctx.dimension),
+        gap_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])],
+        quadrant_label=lambda d: d["quadrant"].map(lambda q: ctx.value("quadrant", q) if isinstance(q, str) else None),
+        gaps_label=lambda d: d["provider_gaps"].map(lambda g: _provider_gap_names(ctx, g, short=True)),
+    )
+    columns = [_col(ctx, "rank", "int"), Column("label", ctx.t("report.col.dimension")), _col(ctx, "gap", "mean"),
+               Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "importance", "mean"),
+               _col(ctx, "priority_index", "mean"), _col(ctx, "quadrant_label"), _col(ctx, "gaps_label")]
+    items = priorities[(priorities["level"] == "item") & (priorities["priority_index"] > 0)].head(5)
+    item_rows = items.assign(
+        label=lambda d: d["item"].map(ctx.item),
+        gap_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])],
+    )
+    item_columns = [_col(ctx, "rank", "int"), Column("label", ctx.t("report.col.item")), _col(ctx, "gap", "mean"),
+                    Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "priority_index", "mean")]
+    return (heading + ctx.p("priorities.lead")
+            + table_html(rows, columns, caption=_caption(ctx, "priorities"), note=_note(ctx, "priorities"))
+            + (table_html(item_rows, item_columns, caption=_caption(ctx, "priority_items"), note=_note(ctx, "priorities"))
+               if len(items) else ""))
+
+
+# --- Methods and provenance ------------------------------------------------------------------
+
+
+def methods_section(ctx: WaveContext, methods_html: str) -> str:
+    """The methods paragraph the narrative step wrote (already in the report's language)."""
+    return ctx.outline.section("methods", ctx.t("report.section.methods")) + f'<div class="references">{methods_html}</div>'
+
+
+def provenance_section(ctx: WaveContext, record: Mapping) -> str:
+    heading = ctx.outline.section("provenance", ctx.t("report.section.provenance"))
+    inputs = pd.DataFrame(record["raw_inputs"]).assign(digest=lambda d: d["sha256"].str[:16])
+    table = table_html(inputs, [_col(ctx, "path"), _col(ctx, "bytes", "int"), _col(ctx, "digest")],
+                       caption=_caption(ctx, "inputs"), note=_note(ctx, "inputs"))
+    software = ", ".join(f"{k} {v}" for k, v in record["software"].items())
+    facts = [ctx.t("report.provenance.commit", commit=record["workflow_commit"]),
+             ctx.t("report.provenance.command", command=record["command"]),
+             ctx.t("report.provenance.seed", seed=record["seed"]),
+             ctx.t("report.provenance.software", software=software)]
+    listed = "".join(f"<li>{html.escape(f)}</li>" for f in facts)
+    return heading + ctx.p("provenance.lead") + table + f"<ul>{listed}</ul>"
