@@ -71,8 +71,9 @@ def test_every_wave_gets_an_executed_report(example):
     waves = pd.read_csv(example / "config/waves.tsv", sep="\t")["wave"]
     for wave in waves:
         html = (example / f"reports/{wave}/report.html").read_text(encoding="utf-8")
-        for section in ("Summary", "Cautions", "Data and cleaning flow", "Reliability", "Factor structure", "Gaps",
-                        "Interviews and triangulation", "Improvement priorities", "Methods", "Provenance"):
+        for section in ("Summary", "Cautions", "Data and cleaning", "Reliability", "Factor structure",
+                        "Gaps between perceptions and expectations", "Interviews and triangulation", "Complaints",
+                        "Improvement priorities", "Methods", "Provenance"):
             assert f">{section}<" in html, section
         assert html.count("data:image/png") >= 4
         assert "Traceback" not in html
@@ -283,7 +284,7 @@ def test_another_study_folder_runs_with_the_same_workflow(example, tmp_path):
     result = snakemake("--directory", str(study), cwd=example)
     assert result.returncode == 0, result.stderr[-5000:]
     html = (study / "reports/spring/report.html").read_text(encoding="utf-8")
-    assert "gap analysis does not apply" in html
+    assert "perceptions only (SERVPERF)" in html
     assert "环境" in html and ">摘要<" in html  # labels and headings in the study's language
     assert not (example / "reports/spring").exists()
     assert planned_jobs(snakemake("-n", "--directory", str(study), cwd=example)) == {}
@@ -391,10 +392,15 @@ def test_html_reports_render_in_headless_chromium(example, tmp_path):
 def test_report_summary_numbers_match_the_tables(example):
     html = (example / "reports/wave1/report.html").read_text(encoding="utf-8")
     flow = pd.read_csv(example / "data/processed/wave1/cleaning_summary.csv").set_index("step")["n"]
-    assert f"{flow['kept']} of {flow['read']} respondents kept" in html
-    gaps = pd.read_csv(example / "reports/wave1/tables/gaps_dimensions.csv").nsmallest(3, "gap")
-    for _, row in gaps.iterrows():
-        assert f"gap P − E {row['gap']:.2f} (95% CI {row['gap_ci_low']:.2f} to {row['gap_ci_high']:.2f}" in html
+    assert f"{flow['kept']} of {flow['read']} respondents" in html
+    priorities = pd.read_csv(example / "reports/wave1/tables/priorities.csv")
+    top = priorities[(priorities["level"] == "dimension") & (priorities["priority_index"] > 0)].head(3)
+    summary = html.split('class="summary"', 1)[1].split("</section>", 1)[0]
+    for _, row in top.iterrows():
+        assert f"fall {-row['gap']:.2f} points short" in summary
+        assert f"between {-row['gap_ci_high']:.2f} and {-row['gap_ci_low']:.2f} points" in summary
+    scores = pd.read_csv(example / "reports/wave1/tables/servqual_scores.csv").set_index("score")
+    assert f"items): {scores.loc['servqual', 'mean']:.2f}".replace("-", "−") in summary
 
 
 def test_snakemake_report_archive(example):

@@ -189,27 +189,34 @@ def table_html(
     )
 
 
-def matrix_html(
-    matrix: pd.DataFrame,
-    kind: str,
-    *,
-    caption: str,
-    note: str | None = None,
-    marked: pd.DataFrame | None = None,
-    corner: str = "",
-) -> str:
+def matrix_table(matrix: pd.DataFrame, kind: str, marked: pd.DataFrame | None = None,
+                 corner: str = " ") -> tuple[pd.DataFrame, list[Column], pd.DataFrame | None]:
     """A square matrix (rows and columns the same dimensions, labels already in the report's
-    language) as an APA table, with ``marked`` cells bold; the diagonal may hold another quantity
-    (e.g. the square root of AVE) and empty cells print as blank, not as a dash, in the upper triangle.
+    language) as a printable table: the row labels as its first column, the numbers written as
+    ``kind``, the cells the matrix leaves empty (the upper triangle, a diagonal without a value)
+    blank rather than dashed, and ``marked`` (failing cells) aligned to the printed columns.
     """
-    # Cells the matrix leaves empty (the upper triangle, a diagonal without a value) print blank.
     written = matrix.map(lambda v: None if _missing(v) else format_value(v, kind))
-    frame = written.reset_index(names=corner or " ")
-    columns = [Column(frame.columns[0], corner or " ")] + [Column(c, c, "written") for c in matrix.columns]
+    frame = written.reset_index(names=corner)
+    columns = [Column(corner, corner)] + [Column(c, c, "written") for c in matrix.columns]
     if marked is not None:
         marked = marked.reset_index(drop=True)
-        marked.insert(0, corner or " ", False)
-    return table_html(frame, columns, caption=caption, note=note, marked=marked)
+        marked.insert(0, corner, False)
+    return frame, columns, marked
+
+
+@dataclass(frozen=True)
+class ApaTable:
+    """A table as printed: rows, columns, caption, note (HTML) and the cells marked as failing."""
+
+    frame: pd.DataFrame
+    columns: tuple[Column, ...]
+    caption: str
+    note: str | None = None
+    marked: pd.DataFrame | None = None
+
+    def html(self) -> str:
+        return table_html(self.frame, self.columns, caption=self.caption, note=self.note, marked=self.marked)
 
 
 def footnote(parts: Mapping[str, str] | Sequence[str], label: str = "Note.") -> str:

@@ -44,9 +44,9 @@ def text(language: str, key: str, /, **values: object) -> str:
     """The message ``key`` in ``language`` with its fields filled in.
 
     >>> text("en", "report.wave", wave="wave1")
-    'Wave wave1'
+    'Wave: wave1'
     >>> text("zh", "report.wave", wave="wave1")
-    '调查轮次 wave1'
+    '调查轮次：wave1'
     """
     try:
         template = catalogue(language)[key]

@@ -13,55 +13,55 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from servqual.apa import Column, format_value, interval, matrix_html, table_html
+from servqual.apa import Column, format_value, interval
 from servqual.i18n import Messages
-from servqual.report_page import Outline, figure_html
+from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, read_table, segment_labels
+from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names
 
 
 @dataclass
-class WaveContext:
-    """What a wave's report is written from: its tables, labels and the language's messages."""
+class WaveContext(ReportContext):
+    """What a wave's report is written from: the context of every report, the wave's cleaning
+    flow and the overall scores of the wave before it (for the change since then)."""
 
-    t: Messages
-    tables: Mapping[str, pd.DataFrame]
-    flow: pd.DataFrame
-    dimensions: Mapping[str, str]
-    items: Mapping[str, str]
-    figures: Path
-    segments: Mapping[str, str] = field(default_factory=dict)
-    outcomes: Mapping[str, str] = field(default_factory=dict)
-    codes: Mapping[str, str] = field(default_factory=dict)
+    flow: pd.DataFrame = field(default_factory=pd.DataFrame)
     previous_wave: str | None = None
     previous_scores: pd.DataFrame | None = None
-    outline: Outline = field(default_factory=Outline)
 
-    def table(self, name: str) -> pd.DataFrame:
-        """A table of the wave; an empty frame where the run wrote none."""
-        return self.tables.get(name, pd.DataFrame())
 
-    def value(self, kind: str, value: object) -> str:
-        """A category recorded in a table (``kind`` e.g. ``measure``), in the report's language."""
-        return self.t(f"report.{kind}.{value}")
-
-    def dimension(self, key: object) -> str:
-        return self.dimensions.get(str(key), str(key))
-
-    def item(self, key: object) -> str:
-        return self.items.get(str(key), str(key))
-
-    def figure(self, name: str) -> str:
-        return figure_html(self.figures / f"{name}.png", self.t(f"report.figure.{name}"))
-
-    def p(self, key: str, **values: object) -> str:
-        """A paragraph of the report from message ``report.<key>``."""
-        return f"<p>{html.escape(self.t(f'report.{key}', **values))}</p>"
+def wave_context(
+    tables: str | Path,
+    figures: str | Path,
+    cleaning_summary: str | Path,
+    *,
+    language: str,
+    instrument: Mapping,
+    segments: list | None = None,
+    outcomes: list | None = None,
+    codebook: str | Path | None = None,
+    previous_scores: str | Path | None = None,
+) -> WaveContext:
+    """The context of one wave's report, read from the files the analysis steps wrote."""
+    tables = Path(tables)
+    return WaveContext(
+        t=Messages(language),
+        tables={path.stem: read_table(tables, path.stem) for path in sorted(tables.glob("*.csv"))},
+        dimensions=dimension_labels(instrument, language),
+        items=item_labels(instrument, language),
+        figures=Path(figures),
+        segments=segment_labels(segments or [], language),
+        outcomes=outcome_labels(outcomes or [], language),
+        codes=code_labels(codebook, language),
+        flow=pd.read_csv(cleaning_summary, keep_default_na=False, na_values=[""]),
+        previous_wave=Path(previous_scores).parts[-3] if previous_scores else None,
+        previous_scores=pd.read_csv(previous_scores) if previous_scores else None,
+    )
 
 
 def _present(frame: pd.DataFrame, column: str) -> bool:
@@ -80,32 +80,6 @@ def _c(value: object) -> str:
     return format_value(value, "coef")
 
 
-def _col(ctx: WaveContext, name: str, kind: str = "text") -> Column:
-    """A printed column headed by message ``report.col.<name>``."""
-    return Column(name, ctx.t(f"report.col.{name}"), kind)
-
-
-def _note(ctx: WaveContext, *keys: str, **values: object) -> str:
-    sentences = " ".join(html.escape(ctx.t(f"report.note.{key}", **values)) for key in keys)
-    return f"<em>{html.escape(ctx.t('report.note.label'))}</em> {sentences}"
-
-
-def _caption(ctx: WaveContext, key: str, **values: object) -> str:
-    return ctx.t(f"report.caption.{key}", **values)
-
-
-def _confidence(frame: pd.DataFrame) -> float:
-    return float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95
-
-
-def _provider_gap_names(ctx: WaveContext, text: object, short: bool = False) -> str:
-    """Provider gaps recorded as ``"2 standards, 3 delivery"`` named in the report's language
-    (``short``: the name alone, for table cells)."""
-    numbers = dict.fromkeys(re.findall(r"\b([1-4])\b", str(text))) if isinstance(text, str) else {}
-    key = "provider_gap_short" if short else "provider_gap"
-    return ctx.t("report.list_separator").join(ctx.t(f"report.{key}.{n}") for n in numbers)
-
-
 # --- Summary -------------------------------------------------------------------------------
 
 
@@ -117,7 +91,7 @@ def overall_score_html(ctx: WaveContext) -> str:
     chosen = scores[scores["score"] == "servqual"]
     row = (chosen if len(chosen) and chosen["mean"].notna().any() else scores[scores["score"] == "servperf"]).iloc[0]
     parts = [ctx.t(f"report.summary.score_{row['score']}", mean=_m(row["mean"]),
-                   ci=interval(row["ci_low"], row["ci_high"], "mean"), level=f"{_confidence(scores):.0%}",
+                   ci=interval(row["ci_low"], row["ci_high"], "mean"), level=f"{confidence(scores):.0%}",
                    n=_n(row["n"]))]
     previous = ctx.previous_scores
     if previous is not None and not previous.empty and ctx.previous_wave:
@@ -170,7 +144,7 @@ def fix_first_html(ctx: WaveContext) -> str:
             ctx.t("report.summary.shortfall", gap=_m(-row["gap"])) + " " + _certainty(ctx, row),
             *_voices(ctx, row["dimension"]),
         ]
-        gaps = _provider_gap_names(ctx, row.get("provider_gaps"))
+        gaps = provider_gap_names(ctx, row.get("provider_gaps"))
         if gaps:
             lines.append(ctx.t("report.summary.provider_gaps", gaps=gaps))
         if isinstance(row.get("actions"), str) and row["actions"]:
@@ -179,17 +153,6 @@ def fix_first_html(ctx: WaveContext) -> str:
         title = ctx.t("report.summary.fix_title", rank=int(row["rank"]), dimension=ctx.dimension(row["dimension"]))
         blocks.append(f'<div class="fix"><h4>{html.escape(title)}</h4>{paragraphs}</div>')
     return "".join(blocks)
-
-
-def cautions_html(ctx: WaveContext, cautions: pd.DataFrame) -> str:
-    """The cautions of the run, grouped by the section they concern."""
-    if cautions.empty:
-        return ctx.p("cautions.none")
-    listed = []
-    for topic, part in cautions.groupby("topic", sort=False):
-        entries = "".join(f"<li>{html.escape(str(text))}</li>" for text in part["text"])
-        listed.append(f"<li><strong>{html.escape(ctx.value('topic', topic))}</strong><ul>{entries}</ul></li>")
-    return f'<ul class="caution">{"".join(listed)}</ul>'
 
 
 def summary_section(ctx: WaveContext, cautions: pd.DataFrame) -> str:
@@ -202,7 +165,7 @@ def summary_section(ctx: WaveContext, cautions: pd.DataFrame) -> str:
     lead = ctx.p("cautions.count", n=len(cautions)) if len(cautions) else ""
     return (
         f'<section class="summary">{heading}{overall_score_html(ctx)}{sample}{fix_first_html(ctx)}'
-        f"{caution_heading}{lead}{cautions_html(ctx, cautions)}</section>"
+        f"{caution_heading}{lead}{cautions_list(ctx, cautions)}</section>"
     )
 
 
@@ -224,8 +187,8 @@ def data_section(ctx: WaveContext) -> str:
     steps = flow[flow["step"].isin(["read", "excluded", "kept"])].assign(
         label=lambda d: [ctx.value("cleaning", r if s == "excluded" else s) for s, r in zip(d["step"], d["rule"])]
     )
-    table = table_html(steps, [_col(ctx, "label"), _col(ctx, "n", "int")], caption=_caption(ctx, "flow"),
-                       note=_note(ctx, "flow"))
+    table = ctx.apa(steps, [ctx.col("label"), ctx.col("n", "int")], caption=ctx.caption("flow"),
+                       note=ctx.note("flow"))
     cells = flow[(flow["step"] == "cells") & (flow["n"] > 0)]
     changed = "".join(
         f"<li>{html.escape(ctx.t('report.data.cells', n=_n(r['n']), what=ctx.value('cells', r['rule'])))}</li>"
@@ -268,9 +231,9 @@ def descriptives_section(ctx: WaveContext) -> str:
                  low=_m(perception["mean"].iloc[0]), highest=ctx.dimension(perception["dimension"].iloc[-1]),
                  high=_m(perception["mean"].iloc[-1])) if len(perception) else ""
     wide, columns = _wide_means(ctx, dims, "dimension", ctx.dimensions)
-    by_dimension = table_html(wide, columns, caption=_caption(ctx, "dimension_means"), note=_note(ctx, "means"))
+    by_dimension = ctx.apa(wide, columns, caption=ctx.caption("dimension_means"), note=ctx.note("means"))
     wide, columns = _wide_means(ctx, items, "item", ctx.items)
-    by_item = table_html(wide, columns, caption=_caption(ctx, "item_means"), note=_note(ctx, "means"))
+    by_item = ctx.apa(wide, columns, caption=ctx.caption("item_means"), note=ctx.note("means"))
     return (heading + lead + ctx.figure("dimension_means") + by_dimension + ctx.figure("radar")
             + ctx.figure("snake_plot") + by_item)
 
@@ -291,7 +254,7 @@ def reliability_section(ctx: WaveContext) -> str:
         lead = ctx.p("reliability.lead", lowest=ctx.dimension(weakest["dimension"]),
                      measure=ctx.value("measure", weakest["measure"]), alpha=_c(weakest["alpha"]),
                      below=below, scales=len(dims))
-    level = f"{_confidence(reliability):.0%}"
+    level = f"{confidence(reliability):.0%}"
     rows = reliability.assign(
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
         dimension_label=lambda d: d["dimension"].map(lambda v: ctx.t("report.whole_scale") if v == "all" else ctx.dimension(v)),
@@ -311,8 +274,8 @@ def reliability_section(ctx: WaveContext) -> str:
     if _present(rows, "difference_score_reliability"):
         columns.append(Column("difference_score_reliability", ctx.t("report.col.difference_score_reliability"),
                               "coef", group=" "))
-    table = table_html(rows, columns, caption=_caption(ctx, "reliability"),
-                       note=_note(ctx, "reliability", level=level))
+    table = ctx.apa(rows, columns, caption=ctx.caption("reliability"),
+                       note=ctx.note("reliability", level=level))
     items = ctx.table("item_reliability")
     flagged = items[items["flags"].notna()] if "flags" in items else pd.DataFrame()
     item_table = ""
@@ -321,10 +284,10 @@ def reliability_section(ctx: WaveContext) -> str:
             measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
             item_label=lambda d: d["item"].map(ctx.item),
         )
-        item_table = table_html(
-            flagged, [_col(ctx, "measure_label"), _col(ctx, "item_label"), _col(ctx, "item_rest_r", "coef"),
-                      _col(ctx, "alpha_if_dropped", "coef")],
-            caption=_caption(ctx, "item_flags"), note=_note(ctx, "item_flags"))
+        item_table = ctx.apa(
+            flagged, [ctx.col("measure_label"), ctx.col("item_label"), ctx.col("item_rest_r", "coef"),
+                      ctx.col("alpha_if_dropped", "coef")],
+            caption=ctx.caption("item_flags"), note=ctx.note("item_flags"))
     return heading + lead + table + item_table + ctx.figure("item_rest")
 
 
@@ -358,10 +321,10 @@ def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
         verdict_label=lambda d: [ctx.value("verdict", v) if s == "ok" else ctx.value("status", s)
                                  for v, s in zip(d["verdict"], d["status"])],
     )
-    columns = [_col(ctx, "measure_label"), _col(ctx, "model_label"), _col(ctx, "chisq", "mean"),
-               _col(ctx, "df", "int"), _col(ctx, "pvalue", "p"), _col(ctx, "cfi", "coef"), _col(ctx, "tli", "coef"),
-               _col(ctx, "rmsea", "coef"), _col(ctx, "rmsea_ci"), _col(ctx, "srmr", "coef"), _col(ctx, "verdict_label")]
-    return table_html(rows, columns, caption=_caption(ctx, "cfa_fit"), note=_note(ctx, "cfa_fit"))
+    columns = [ctx.col("measure_label"), ctx.col("model_label"), ctx.col("chisq", "mean"),
+               ctx.col("df", "int"), ctx.col("pvalue", "p"), ctx.col("cfi", "coef"), ctx.col("tli", "coef"),
+               ctx.col("rmsea", "coef"), ctx.col("rmsea_ci"), ctx.col("srmr", "coef"), ctx.col("verdict_label")]
+    return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=ctx.note("cfa_fit"))
 
 
 def _loadings_table(ctx: WaveContext, loadings: pd.DataFrame) -> str:
@@ -377,7 +340,7 @@ def _loadings_table(ctx: WaveContext, loadings: pd.DataFrame) -> str:
         for stat, kind in (("std_loading", "mean"), ("se", "mean"), ("r2", "coef")):
             wide[f"{measure}_{stat}"] = wide["item"].map(part[stat])
             columns.append(Column(f"{measure}_{stat}", ctx.t(f"report.col.{stat}"), kind, group=name))
-    return table_html(wide, columns, caption=_caption(ctx, "loadings"), note=_note(ctx, "loadings"))
+    return ctx.apa(wide, columns, caption=ctx.caption("loadings"), note=ctx.note("loadings"))
 
 
 def factor_section(ctx: WaveContext) -> str:
@@ -419,8 +382,8 @@ def factor_section(ctx: WaveContext) -> str:
                 if (part["kind"] == kind).any():
                     matrix, failed = _validity_matrix(ctx, part, kind)
                     criterion = part.loc[part["kind"] == "htmt", "criterion"]
-                    parts.append(matrix_html(matrix, number, caption=_caption(ctx, kind, measure=name), marked=failed,
-                                             note=_note(ctx, kind, criterion=_c(criterion.iloc[0]) if len(criterion) else "")))
+                    parts.append(ctx.apa_matrix(matrix, number, caption=ctx.caption(kind, measure=name), marked=failed,
+                                             note=ctx.note(kind, criterion=_c(criterion.iloc[0]) if len(criterion) else "")))
     return "".join(parts)
 
 
@@ -428,10 +391,10 @@ def factor_section(ctx: WaveContext) -> str:
 
 
 def _gap_columns(ctx: WaveContext, frame: pd.DataFrame, first: Column) -> list[Column]:
-    level = f"{_confidence(frame):.0%}"
-    return [first, _col(ctx, "mean_e", "mean"), _col(ctx, "mean_p", "mean"), _col(ctx, "gap", "mean"),
-            Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "t", "mean"), _col(ctx, "p_adj", "p"),
-            _col(ctx, "d_z", "mean")]
+    level = f"{confidence(frame):.0%}"
+    return [first, ctx.col("mean_e", "mean"), ctx.col("mean_p", "mean"), ctx.col("gap", "mean"),
+            Column("gap_ci", ctx.t("report.col.ci", level=level)), ctx.col("t", "mean"), ctx.col("p_adj", "p"),
+            ctx.col("d_z", "mean")]
 
 
 def gaps_section(ctx: WaveContext) -> str:
@@ -444,15 +407,15 @@ def gaps_section(ctx: WaveContext) -> str:
     lead = ctx.p("gaps.lead", short=len(short), total=len(dims), worst=ctx.dimension(worst["dimension"]),
                  gap=_m(worst["gap"]))
     first = dims.iloc[0]
-    note = _note(ctx, "gaps", level=f"{_confidence(dims):.0%}", adjust=ctx.value("adjust", first["p_adjust"]),
+    note = ctx.note("gaps", level=f"{confidence(dims):.0%}", adjust=ctx.value("adjust", first["p_adjust"]),
                  test=ctx.value("test", first["adjusted_test"]))
     with_ci = lambda d: d.assign(gap_ci=[interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])])  # noqa: E731
     dim_rows = with_ci(dims).assign(label=lambda d: d["dimension"].map(ctx.dimension))
     item_rows = with_ci(items).assign(label=lambda d: d["item"].map(ctx.item))
-    dim_table = table_html(dim_rows, _gap_columns(ctx, dims, Column("label", ctx.t("report.col.dimension"))),
-                           caption=_caption(ctx, "gaps_dimensions"), note=note)
-    item_table = table_html(item_rows, _gap_columns(ctx, items, Column("label", ctx.t("report.col.item"))),
-                            caption=_caption(ctx, "gaps_items"), note=note)
+    dim_table = ctx.apa(dim_rows, _gap_columns(ctx, dims, Column("label", ctx.t("report.col.dimension"))),
+                           caption=ctx.caption("gaps_dimensions"), note=note)
+    item_table = ctx.apa(item_rows, _gap_columns(ctx, items, Column("label", ctx.t("report.col.item"))),
+                            caption=ctx.caption("gaps_items"), note=note)
     return heading + lead + dim_table + ctx.figure("item_gaps") + item_table + _scores_table(ctx) + _zone(ctx)
 
 
@@ -460,7 +423,7 @@ def _scores_table(ctx: WaveContext) -> str:
     scores = ctx.table("servqual_scores")
     if scores.empty:
         return ""
-    level = f"{_confidence(scores):.0%}"
+    level = f"{confidence(scores):.0%}"
     rows = scores.assign(
         label=lambda d: d["score"].map(lambda s: ctx.value("score", s)),
         ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])],
@@ -473,8 +436,8 @@ def _scores_table(ctx: WaveContext) -> str:
     if _present(rows, "r_overall"):
         columns += [Column("r_overall", ctx.t("report.col.r_overall"), "coef", group=validity),
                     Column("r_ci", ctx.t("report.col.ci", level=level), group=validity)]
-    return table_html(rows.rename(columns={"label": "score_label"}).assign(score=lambda d: d["score_label"]), columns,
-                      caption=_caption(ctx, "scores"), note=_note(ctx, "scores"))
+    return ctx.apa(rows.rename(columns={"label": "score_label"}).assign(score=lambda d: d["score_label"]), columns,
+                      caption=ctx.caption("scores"), note=ctx.note("scores"))
 
 
 def _zone(ctx: WaveContext) -> str:
@@ -482,11 +445,11 @@ def _zone(ctx: WaveContext) -> str:
     if zone.empty:
         return ""
     rows = zone[zone["level"] == "dimension"].assign(label=lambda d: d["dimension"].map(ctx.dimension))
-    columns = [Column("label", ctx.t("report.col.dimension")), _col(ctx, "mean_adequate", "mean"),
-               _col(ctx, "mean_desired", "mean"), _col(ctx, "mean_p", "mean"), _col(ctx, "msa", "mean"),
-               _col(ctx, "mss", "mean"), _col(ctx, "share_inside", "percent")]
+    columns = [Column("label", ctx.t("report.col.dimension")), ctx.col("mean_adequate", "mean"),
+               ctx.col("mean_desired", "mean"), ctx.col("mean_p", "mean"), ctx.col("msa", "mean"),
+               ctx.col("mss", "mean"), ctx.col("share_inside", "percent")]
     return (ctx.outline.subsection("zone", ctx.t("report.section.zone")) + ctx.figure("zone_of_tolerance")
-            + table_html(rows, columns, caption=_caption(ctx, "zone"), note=_note(ctx, "zone")))
+            + ctx.apa(rows, columns, caption=ctx.caption("zone"), note=ctx.note("zone")))
 
 
 # --- Importance, IPA and outcomes ------------------------------------------------------------
@@ -507,10 +470,10 @@ def importance_section(ctx: WaveContext) -> str:
         rows = dims.assign(label=lambda d: d["dimension"].map(ctx.dimension),
                            kind_label=lambda d: d["importance_kind"].map(lambda k: ctx.value("importance_kind", k)),
                            quadrant_label=lambda d: d["quadrant"].map(lambda q: ctx.value("quadrant", q)))
-        parts.append(table_html(rows, [Column("label", ctx.t("report.col.dimension")), _col(ctx, "importance", "mean"),
-                                       _col(ctx, "kind_label"), _col(ctx, "performance", "mean"),
-                                       _col(ctx, "quadrant_label")],
-                                caption=_caption(ctx, "ipa"), note=_note(ctx, "ipa")))
+        parts.append(ctx.apa(rows, [Column("label", ctx.t("report.col.dimension")), ctx.col("importance", "mean"),
+                                       ctx.col("kind_label"), ctx.col("performance", "mean"),
+                                       ctx.col("quadrant_label")],
+                                caption=ctx.caption("ipa"), note=ctx.note("ipa")))
     if not outcomes.empty:
         parts.append(ctx.outline.subsection("outcomes", ctx.t("report.section.outcomes")))
         parts.append(_outcomes_table(ctx, outcomes))
@@ -520,7 +483,7 @@ def importance_section(ctx: WaveContext) -> str:
 def _outcomes_table(ctx: WaveContext, outcomes: pd.DataFrame) -> str:
     """Per outcome: its mean in a sentence, then one row per score or dimension with the
     correlation (predictive validity) or the importance derived from it, side by side."""
-    level = f"{_confidence(outcomes):.0%}"
+    level = f"{confidence(outcomes):.0%}"
     parts = []
     for outcome, part in outcomes.groupby("outcome", sort=False):
         name = ctx.outcomes.get(outcome, outcome)
@@ -542,7 +505,7 @@ def _outcomes_table(ctx: WaveContext, outcomes: pd.DataFrame) -> str:
                                   else None for p in predictors]
             columns += [Column(kind, ctx.t("report.col.estimate"), "coef", group=group),
                         Column(f"{kind}_ci", ctx.t("report.col.ci", level=level), group=group)]
-        parts.append(table_html(wide, columns, caption=_caption(ctx, "outcomes", outcome=name), note=_note(ctx, "outcomes")))
+        parts.append(ctx.apa(wide, columns, caption=ctx.caption("outcomes", outcome=name), note=ctx.note("outcomes")))
     return "".join(parts)
 
 
@@ -559,7 +522,7 @@ def segments_section(ctx: WaveContext) -> str:
     lead = ctx.p("segments.lead", tested=len(tests), differing=len(differing))
     rows = tests.assign(
         segment_label=lambda d: d["segment"].map(lambda s: ctx.segments.get(s, s)),
-        target_label=lambda d: d["target"].map(lambda v: ctx.dimension(v) if v in ctx.dimensions else ctx.value("score", v)),
+        target_label=lambda d: d["target"].map(ctx.target),
         welch=lambda d: [f"F({format_value(a, 'int')}, {format_value(b, 'mean')}) = {format_value(f, 'mean')}"
                          if pd.notna(f) else "—" for f, a, b in zip(d["welch_f"], d["welch_df1"], d["welch_df2"])],
     )
@@ -570,17 +533,17 @@ def segments_section(ctx: WaveContext) -> str:
                Column("omega2", "ω²", "coef", group=welch), Column("kw_h", "H", "mean", group=kruskal),
                Column("kw_p", "p", "p", group=kruskal), Column("epsilon2", "ε²", "coef", group=kruskal)]
     first = segments.iloc[0]
-    table = table_html(rows, columns, caption=_caption(ctx, "segments"),
-                       note=_note(ctx, "segments", min_cell=_n(first["min_cell"])))
+    table = ctx.apa(rows, columns, caption=ctx.caption("segments"),
+                       note=ctx.note("segments", min_cell=_n(first["min_cell"])))
     levels = segments.assign(
         segment_label=lambda d: d["segment"].map(lambda s: ctx.segments.get(s, s)),
-        target_label=lambda d: d["target"].map(lambda v: ctx.dimension(v) if v in ctx.dimensions else ctx.value("score", v)),
+        target_label=lambda d: d["target"].map(ctx.target),
     )
     wide = levels.pivot_table(index=["segment_label", "level_value"], columns="target_label", values="mean", sort=False).reset_index()
     targets = [c for c in wide.columns if c not in ("segment_label", "level_value")]
-    level_table = table_html(wide, [_col(ctx, "segment_label"), _col(ctx, "level_value")]
+    level_table = ctx.apa(wide, [ctx.col("segment_label"), ctx.col("level_value")]
                              + [Column(c, c, "mean") for c in targets],
-                             caption=_caption(ctx, "segment_means"), note=_note(ctx, "segment_means"))
+                             caption=ctx.caption("segment_means"), note=ctx.note("segment_means"))
     return heading + lead + ctx.figure("segments") + table + level_table
 
 
@@ -601,7 +564,7 @@ def interviews_section(ctx: WaveContext) -> str:
                            verdict=ctx.value("alpha_verdict", row["alpha_verdict"]), units=_n(row["n_units"])))
     parts.append(ctx.figure("interview_codes"))
     if not agreement.empty:
-        level = f"{_confidence(agreement):.0%}"
+        level = f"{confidence(agreement):.0%}"
         rows = agreement.assign(
             code_label=lambda d: [ctx.t("report.all_codes") if s == "overall" else ctx.codes.get(c, c)
                                   for s, c in zip(d["scope"], d["code"])],
@@ -609,24 +572,24 @@ def interviews_section(ctx: WaveContext) -> str:
             verdict_label=lambda d: d["alpha_verdict"].map(lambda v: ctx.value("alpha_verdict", v)),
             band_label=lambda d: d["kappa_band"].map(lambda v: ctx.value("kappa_band", v) if isinstance(v, str) else None),
         )
-        parts.append(table_html(rows, [_col(ctx, "code_label"), _col(ctx, "n_units", "int"),
-                                       _col(ctx, "percent_agreement", "percent"), _col(ctx, "cohen_kappa", "coef"),
-                                       _col(ctx, "band_label"), _col(ctx, "krippendorff_alpha", "coef"),
-                                       Column("alpha_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "verdict_label")],
-                                caption=_caption(ctx, "agreement"), note=_note(ctx, "agreement")))
-    level = f"{_confidence(ctx.table('gaps_dimensions')):.0%}"
+        parts.append(ctx.apa(rows, [ctx.col("code_label"), ctx.col("n_units", "int"),
+                                       ctx.col("percent_agreement", "percent"), ctx.col("cohen_kappa", "coef"),
+                                       ctx.col("band_label"), ctx.col("krippendorff_alpha", "coef"),
+                                       Column("alpha_ci", ctx.t("report.col.ci", level=level)), ctx.col("verdict_label")],
+                                caption=ctx.caption("agreement"), note=ctx.note("agreement")))
+    level = f"{confidence(ctx.table('gaps_dimensions')):.0%}"
     rows = triangulation.assign(
         label=lambda d: d["dimension"].map(ctx.dimension),
         gap_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])],
-        gaps_label=lambda d: d["top_provider_gaps"].map(lambda g: _provider_gap_names(ctx, g, short=True)),
+        gaps_label=lambda d: d["top_provider_gaps"].map(lambda g: provider_gap_names(ctx, g, short=True)),
         convergence_label=lambda d: d["convergence"].map(lambda v: ctx.value("convergence", v)),
         interview_label=lambda d: d["interview_signal"].map(lambda v: ctx.value("interview_signal", v)),
     )
-    parts.append(table_html(rows, [Column("label", ctx.t("report.col.dimension")), _col(ctx, "survey_gap", "mean"),
-                                   Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "problem_units", "int"),
-                                   _col(ctx, "strength_units", "int"), _col(ctx, "interview_label"),
-                                   _col(ctx, "gaps_label"), _col(ctx, "convergence_label")],
-                            caption=_caption(ctx, "triangulation"), note=_note(ctx, "triangulation")))
+    parts.append(ctx.apa(rows, [Column("label", ctx.t("report.col.dimension")), ctx.col("survey_gap", "mean"),
+                                   Column("gap_ci", ctx.t("report.col.ci", level=level)), ctx.col("problem_units", "int"),
+                                   ctx.col("strength_units", "int"), ctx.col("interview_label"),
+                                   ctx.col("gaps_label"), ctx.col("convergence_label")],
+                            caption=ctx.caption("triangulation"), note=ctx.note("triangulation")))
     quotes = triangulation.dropna(subset=["quote"])
     if len(quotes):
         parts.append("".join(
@@ -647,12 +610,12 @@ def complaints_section(ctx: WaveContext) -> str:
     parts = [heading, ctx.p("complaints.lead", n=_n(complaints["n_complaints"].sum()),
                             top=ctx.dimension(top["dimension"]), share=format_value(top["share"], "percent"))]
     rows = complaints.assign(label=lambda d: d["dimension"].map(ctx.dimension),
-                             gaps_label=lambda d: d["top_provider_gaps"].map(lambda g: _provider_gap_names(ctx, g, short=True)),
+                             gaps_label=lambda d: d["top_provider_gaps"].map(lambda g: provider_gap_names(ctx, g, short=True)),
                              trend_label=lambda d: d["trend"].map(lambda v: ctx.value("trend", v) if isinstance(v, str) else None))
-    parts.append(table_html(rows, [Column("label", ctx.t("report.col.dimension")), _col(ctx, "n_complaints", "int"),
-                                   _col(ctx, "share", "percent"), _col(ctx, "gaps_label"), _col(ctx, "trend_label"),
-                                   _col(ctx, "trend_p", "p")],
-                            caption=_caption(ctx, "complaints"), note=_note(ctx, "complaints")))
+    parts.append(ctx.apa(rows, [Column("label", ctx.t("report.col.dimension")), ctx.col("n_complaints", "int"),
+                                   ctx.col("share", "percent"), ctx.col("gaps_label"), ctx.col("trend_label"),
+                                   ctx.col("trend_p", "p")],
+                            caption=ctx.caption("complaints"), note=ctx.note("complaints")))
     parts += [ctx.figure("complaints_pareto"), ctx.figure("complaints_control")]
     monthly = ctx.table("complaints_monthly")
     signals = monthly[monthly["signal"].notna()] if "signal" in monthly else monthly
@@ -660,12 +623,12 @@ def complaints_section(ctx: WaveContext) -> str:
     times = ctx.table("complaint_response_times")
     if not times.empty:
         times = times.assign(channel=lambda d: d["channel"].map(lambda c: ctx.t("report.all_channels") if c == "all" else c))
-        parts.append(table_html(times, [_col(ctx, "channel"), _col(ctx, "n", "int"),
-                                        _col(ctx, "response_share_on_time", "percent"),
-                                        _col(ctx, "response_median_hours", "mean"),
-                                        _col(ctx, "resolution_share_on_time", "percent"),
-                                        _col(ctx, "resolution_median_hours", "mean"), _col(ctx, "overdue_open", "int")],
-                                caption=_caption(ctx, "response_times"), note=_note(ctx, "response_times")))
+        parts.append(ctx.apa(times, [ctx.col("channel"), ctx.col("n", "int"),
+                                        ctx.col("response_share_on_time", "percent"),
+                                        ctx.col("response_median_hours", "mean"),
+                                        ctx.col("resolution_share_on_time", "percent"),
+                                        ctx.col("resolution_median_hours", "mean"), ctx.col("overdue_open", "int")],
+                                caption=ctx.caption("response_times"), note=ctx.note("response_times")))
     problems = ctx.table("complaint_problems")
     if not problems.empty:
         parts.append(ctx.p("complaints.problems", n=len(problems)))
@@ -681,26 +644,26 @@ def priorities_section(ctx: WaveContext) -> str:
     if priorities.empty:
         return heading + ctx.p("priorities.none")
     dims = priorities[priorities["level"] == "dimension"]
-    level = f"{_confidence(ctx.table('gaps_dimensions')):.0%}"
+    level = f"{confidence(ctx.table('gaps_dimensions')):.0%}"
     rows = dims.assign(
         label=lambda d: d["dimension"].map(ctx.dimension),
         gap_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])],
         quadrant_label=lambda d: d["quadrant"].map(lambda q: ctx.value("quadrant", q) if isinstance(q, str) else None),
-        gaps_label=lambda d: d["provider_gaps"].map(lambda g: _provider_gap_names(ctx, g, short=True)),
+        gaps_label=lambda d: d["provider_gaps"].map(lambda g: provider_gap_names(ctx, g, short=True)),
     )
-    columns = [_col(ctx, "rank", "int"), Column("label", ctx.t("report.col.dimension")), _col(ctx, "gap", "mean"),
-               Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "importance", "mean"),
-               _col(ctx, "priority_index", "mean"), _col(ctx, "quadrant_label"), _col(ctx, "gaps_label")]
+    columns = [ctx.col("rank", "int"), Column("label", ctx.t("report.col.dimension")), ctx.col("gap", "mean"),
+               Column("gap_ci", ctx.t("report.col.ci", level=level)), ctx.col("importance", "mean"),
+               ctx.col("priority_index", "mean"), ctx.col("quadrant_label"), ctx.col("gaps_label")]
     items = priorities[(priorities["level"] == "item") & (priorities["priority_index"] > 0)].head(5)
     item_rows = items.assign(
         label=lambda d: d["item"].map(ctx.item),
         gap_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["gap_ci_low"], d["gap_ci_high"])],
     )
-    item_columns = [_col(ctx, "rank", "int"), Column("label", ctx.t("report.col.item")), _col(ctx, "gap", "mean"),
-                    Column("gap_ci", ctx.t("report.col.ci", level=level)), _col(ctx, "priority_index", "mean")]
+    item_columns = [ctx.col("rank", "int"), Column("label", ctx.t("report.col.item")), ctx.col("gap", "mean"),
+                    Column("gap_ci", ctx.t("report.col.ci", level=level)), ctx.col("priority_index", "mean")]
     return (heading + ctx.p("priorities.lead")
-            + table_html(rows, columns, caption=_caption(ctx, "priorities"), note=_note(ctx, "priorities"))
-            + (table_html(item_rows, item_columns, caption=_caption(ctx, "priority_items"), note=_note(ctx, "priorities"))
+            + ctx.apa(rows, columns, caption=ctx.caption("priorities"), note=ctx.note("priorities"))
+            + (ctx.apa(item_rows, item_columns, caption=ctx.caption("priority_items"), note=ctx.note("priorities"))
                if len(items) else ""))
 
 
@@ -715,8 +678,8 @@ def methods_section(ctx: WaveContext, methods_html: str) -> str:
 def provenance_section(ctx: WaveContext, record: Mapping) -> str:
     heading = ctx.outline.section("provenance", ctx.t("report.section.provenance"))
     inputs = pd.DataFrame(record["raw_inputs"]).assign(digest=lambda d: d["sha256"].str[:16])
-    table = table_html(inputs, [_col(ctx, "path"), _col(ctx, "bytes", "int"), _col(ctx, "digest")],
-                       caption=_caption(ctx, "inputs"), note=_note(ctx, "inputs"))
+    table = ctx.apa(inputs, [ctx.col("path"), ctx.col("bytes", "int"), ctx.col("digest")],
+                       caption=ctx.caption("inputs"), note=ctx.note("inputs"))
     software = ", ".join(f"{k} {v}" for k, v in record["software"].items())
     facts = [ctx.t("report.provenance.commit", commit=record["workflow_commit"]),
              ctx.t("report.provenance.command", command=record["command"]),
@@ -724,3 +687,18 @@ def provenance_section(ctx: WaveContext, record: Mapping) -> str:
              ctx.t("report.provenance.software", software=software)]
     listed = "".join(f"<li>{html.escape(f)}</li>" for f in facts)
     return heading + ctx.p("provenance.lead") + table + f"<ul>{listed}</ul>"
+
+
+#: The sections between the summary and the methods, in the report's order; each takes the context.
+BODY = (
+    data_section,
+    descriptives_section,
+    reliability_section,
+    factor_section,
+    gaps_section,
+    importance_section,
+    segments_section,
+    interviews_section,
+    complaints_section,
+    priorities_section,
+)

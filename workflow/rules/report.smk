@@ -98,7 +98,6 @@ rule report_wave:
             "methods": input.methods,
             "cautions": input.cautions,
             "previous_scores": input.previous[0] if input.previous else None,
-            "previous_wave": Path(input.previous[0]).parts[1] if input.previous else None,
             "title": config["study"]["title"],
             "language": config["study"]["language"],
             "instrument": config["instrument"],
@@ -110,3 +109,32 @@ rule report_wave:
         },
     script:
         "../scripts/report.py"
+
+
+rule apa_tables:
+    input:
+        summary=rules.clean.output.summary,
+        tables=lambda wc: wave_tables(wc.wave),
+        evidence=evidence_outputs,
+        cautions=rules.narrative.output.cautions,
+        previous=previous_scores,
+    output:
+        docx="reports/{wave}/tables.docx",
+    log:
+        "logs/{wave}/apa_tables.log",
+    benchmark:
+        "logs/{wave}/apa_tables.benchmark.tsv"
+    conda:
+        RULE_ENV
+    params:
+        code=code_version("apa_tables", "wave_report", "apa_docx", "labels"),
+        tables=lambda wc: f"reports/{wc.wave}/tables",
+        figures=lambda wc: f"reports/{wc.wave}/figures",
+        title=config["study"]["title"],
+        language=config["study"]["language"],
+        instrument=config["instrument"],
+        segments=config["columns"]["segments"],
+        outcomes=config["outcomes"],
+        codebook=config["interviews"]["codebook"] or None,
+    script:
+        "../scripts/apa_tables.py"

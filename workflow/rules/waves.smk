@@ -58,7 +58,9 @@ rule report_waves:
     conda:
         RULE_ENV
     params:
-        code=code_version("report", "labels", "methods", template="waves_report.py"),
+        code=code_version(
+            "report", "labels", "waves_report", "report_page", template="waves_report.py"
+        ),
         template="waves_report.py",
         parameters=lambda wc, input: {
             "tables": str(Path(input.tables[0]).parent),
@@ -66,6 +68,7 @@ rule report_waves:
             "title": config["study"]["title"],
             "language": config["study"]["language"],
             "instrument": config["instrument"],
+            "segments": config["columns"]["segments"],
         },
     script:
         "../scripts/report.py"

@@ -1,0 +1,123 @@
+"""What every report is written from, and the words it writes with.
+
+:class:`ReportContext` binds a report's tables, the labels of the study (dimensions, items,
+segments, outcomes, interview codes) in its language, its figures folder, the message catalogue
+of the language and the outline that numbers the sections. Its methods turn a table's recorded
+categories into words (:meth:`ReportContext.value`: a category without a message stops the
+report rather than reaching the reader untranslated) and make the pieces of an APA table (column
+heads, caption, note) from the ``report`` catalogue.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from servqual.apa import ApaTable, Column, matrix_table
+from servqual.i18n import Messages
+from servqual.report_page import Outline, figure_html
+
+
+@dataclass
+class ReportContext:
+    """A report's tables, labels, figures and messages."""
+
+    t: Messages
+    tables: Mapping[str, pd.DataFrame]
+    dimensions: Mapping[str, str]
+    items: Mapping[str, str]
+    figures: Path
+    segments: Mapping[str, str] = field(default_factory=dict)
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, str] = field(default_factory=dict)
+    outline: Outline = field(default_factory=Outline)
+    #: Every table the report printed, in order (for the Word export of the same tables).
+    printed: list[ApaTable] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table of the report; an empty frame where the run wrote none."""
+        return self.tables.get(name, pd.DataFrame())
+
+    def value(self, kind: str, value: object) -> str:
+        """A category recorded in a table (``kind`` e.g. ``measure``), in the report's language."""
+        return self.t(f"report.{kind}.{value}")
+
+    def dimension(self, key: object) -> str:
+        """A dimension's label; complaints no code maps to a dimension are named as such."""
+        if str(key) == "(unmapped)":
+            return self.t("report.unmapped")
+        return self.dimensions.get(str(key), str(key))
+
+    def item(self, key: object) -> str:
+        return self.items.get(str(key), str(key))
+
+    def target(self, key: object) -> str:
+        """A dimension, or an overall score (``servqual``, ``overall``...), by name."""
+        return self.dimension(key) if str(key) in self.dimensions else self.value("score", key)
+
+    def figure(self, name: str) -> str:
+        return figure_html(self.figures / f"{name}.png", self.t(f"report.figure.{name}"))
+
+    def p(self, key: str, **values: object) -> str:
+        """A paragraph from message ``report.<key>``."""
+        return f"<p>{html.escape(self.t(f'report.{key}', **values))}</p>"
+
+    def col(self, name: str, kind: str = "text", group: str = "") -> Column:
+        """A printed column ``name`` headed by message ``report.col.<name>``."""
+        return Column(name, self.t(f"report.col.{name}"), kind, group)
+
+    def note(self, *keys: str, **values: object) -> str:
+        """The note under a table: messages ``report.note.<key>`` after "Note." in italics."""
+        sentences = " ".join(html.escape(self.t(f"report.note.{key}", **values)) for key in keys)
+        return f"<em>{html.escape(self.t('report.note.label'))}</em> {sentences}"
+
+    def caption(self, key: str, **values: object) -> str:
+        return self.t(f"report.caption.{key}", **values)
+
+    def apa(self, frame: pd.DataFrame, columns: Sequence[Column], *, caption: str, note: str | None = None,
+            marked: pd.DataFrame | None = None) -> str:
+        """An APA table as HTML, recorded in :attr:`printed`."""
+        table = ApaTable(frame, tuple(columns), caption, note, marked)
+        self.printed.append(table)
+        return table.html()
+
+    def apa_matrix(self, matrix: pd.DataFrame, kind: str, *, caption: str, note: str | None = None,
+                   marked: pd.DataFrame | None = None) -> str:
+        """A dimension-by-dimension matrix as an APA table (:func:`servqual.apa.matrix_table`)."""
+        frame, columns, marked = matrix_table(matrix, kind, marked)
+        return self.apa(frame, columns, caption=caption, note=note, marked=marked)
+
+
+def confidence(frame: pd.DataFrame) -> float:
+    """The confidence level a table's intervals were computed at (its ``confidence`` column)."""
+    return float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95
+
+
+def provider_gap_names(ctx: ReportContext, text: object, short: bool = False) -> str:
+    """Provider gaps recorded as ``"2 standards (15); 3 delivery (9)"`` named in the report's
+    language (``short``: the name alone, for table cells), in the order recorded.
+
+    >>> ctx = ReportContext(Messages("en"), {}, {}, {}, Path("."))
+    >>> provider_gap_names(ctx, "2 standards (15); 3 delivery (9)", short=True)
+    '2 standards, 3 delivery'
+    """
+    numbers = dict.fromkeys(re.findall(r"(?:^|[,;]\s*)([1-4])\b", str(text))) if isinstance(text, str) else {}
+    key = "provider_gap_short" if short else "provider_gap"
+    return ctx.t("report.list_separator").join(ctx.t(f"report.{key}.{n}") for n in numbers)
+
+
+def cautions_list(ctx: ReportContext, cautions: pd.DataFrame, none: str = "cautions.none") -> str:
+    """The cautions of a run (``cautions.csv``: topic, text), grouped by the topic they concern;
+    message ``report.<none>`` where there are none."""
+    if cautions.empty:
+        return ctx.p(none)
+    listed = []
+    for topic, part in cautions.groupby("topic", sort=False):
+        entries = "".join(f"<li>{html.escape(str(text))}</li>" for text in part["text"])
+        listed.append(f"<li><strong>{html.escape(ctx.value('topic', topic))}</strong><ul>{entries}</ul></li>")
+    return f'<ul class="caution">{"".join(listed)}</ul>'
