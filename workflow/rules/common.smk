@@ -272,7 +272,11 @@ def previous_scores(wildcards):
     for the report's change since the previous wave."""
     order = list(WAVES)
     position = order.index(wildcards.wave)
-    return [f"reports/{order[position - 1]}/tables/servqual_scores.csv"] if position else []
+    return (
+        [f"reports/{order[position - 1]}/tables/servqual_scores.csv"]
+        if position
+        else []
+    )
 
 
 def study_outline():

@@ -104,7 +104,9 @@ rule report_wave:
             "segments": config["columns"]["segments"],
             "outcomes": config["outcomes"],
             "codebook": (
-                config["interviews"]["codebook"] if config["interviews"]["codebook"] else None
+                config["interviews"]["codebook"]
+                if config["interviews"]["codebook"]
+                else None
             ),
         },
     script:

@@ -59,7 +59,11 @@ rule report_waves:
         RULE_ENV
     params:
         code=code_version(
-            "report", "labels", "waves_report", "report_page", template="waves_report.py"
+            "report",
+            "labels",
+            "waves_report",
+            "report_page",
+            template="waves_report.py",
         ),
         template="waves_report.py",
         parameters=lambda wc, input: {
