@@ -145,7 +145,13 @@ def _name(t: Messages, kind: str, value: str) -> str:
     return t(key) if key in t else str(value)
 
 
-def _rule(t: Messages, rule: str) -> str:
+def rule_name(rule: str, language: str = "en") -> str:
+    """A cleaning rule (``cleaning_summary.csv``'s rule column) as ``language`` names it.
+
+    >>> rule_name("duplicate_id"), rule_name("speeder", "zh")
+    ('duplicate id', '作答过快')
+    """
+    t = Messages(language)
     key = f"cautions.rule_{rule}"
     return t(key) if key in t else rule.replace("_", " ")
 
@@ -258,7 +264,7 @@ def _cleaning(w: _Writer, flow: pd.DataFrame) -> list[tuple]:
     read = int(flow.loc[flow["step"] == "read", "n"].iloc[0])
     for row in flow[flow["step"] == "not_applied"].itertuples():
         rows.append(("data", row.rule, "rule_not_applied",
-                     t("cautions.rule_not_applied", rule=_rule(t, row.rule), reason=w.recorded(row.detail), read=read)))
+                     t("cautions.rule_not_applied", rule=rule_name(row.rule, t.language), reason=w.recorded(row.detail), read=read)))
     for row in flow[(flow["step"] == "cells") & (flow["n"] > 0)].itertuples():
         if "set missing" in row.rule:
             rows.append(("data", row.detail, "cells_set_missing",
