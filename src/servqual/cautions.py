@@ -134,6 +134,8 @@ def _field(field: str, value: str, t: Messages, labels: Mapping[str, str]) -> st
         return t("cautions.list_separator").join(name(str(i)) for i in ids)
     if field == "pairs":
         return t("cautions.list_separator").join(recorded(p, t.language, labels) for p in value.split(", "))
+    if field == "coefficient":
+        return _name(t, "coefficient", value)
     if field == "detail":
         return recorded(value, t.language, labels)
     return value
