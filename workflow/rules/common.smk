@@ -167,7 +167,8 @@ def library_modules(*modules):
 
 def code_version(script, *modules, template=None):
     """Digest of the code behind one step (its adapter script, the library modules it imports
-    and its report template), for the step's `code` parameter.
+    and its report template, and the message catalogues where it uses them), for the step's
+    `code` parameter.
 
     Code is declared by content, not as input files: Snakemake records inputs by path and
     compares scripts by modification time, so a clone of the workflow at another path (or a
@@ -176,6 +177,9 @@ def code_version(script, *modules, template=None):
     """
     files = [WORKFLOW_DIR / "workflow" / "scripts" / f"{script}.py"]
     files += [LIB / f"{module}.py" for module in library_modules(*modules)]
+    # Code that writes through the message catalogues reruns when a message changes.
+    if "i18n" in library_modules(*modules):
+        files += sorted((LIB / "messages").rglob("*.yaml"))
     if template:
         files.append(WORKFLOW_DIR / "notebooks" / template)
     digest = hashlib.sha256()
