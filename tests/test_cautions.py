@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from servqual import cautions
-from servqual.cautions import STATUS_TEXT, invariance_cautions, wave_cautions
+from servqual.cautions import (
+    STATUS_TEXT,
+    TOPICS,
+    caution_labels,
+    invariance_cautions,
+    recorded,
+    topic_heading,
+    wave_cautions,
+)
+from servqual.i18n import LANGUAGES, catalogue, fields
 
 SRC = Path(cautions.__file__).parent
 FLOW = pd.DataFrame({"step": ["read", "excluded", "kept", "cells"],
@@ -133,3 +142,92 @@ def test_rows_left_out_by_the_studys_filters_are_not_counted_as_lost():
     assert wave_cautions({}, more)["text"].tolist() == [
         "15 of 60 rows that passed the study's filters (25%) were excluded, more than 20%: the respondents kept may "
         "no longer represent the sample."]
+
+
+#: Tables with a problem of every kind the cautions read, as the analysis steps write them.
+EVERY_PROBLEM = {
+    "reliability": pd.DataFrame({"measure": ["gap", "perception"], "dimension": ["all", "tan"],
+                                 "flags": ["alpha 0.612 < 0.70; omega undefined with k = 2 (a one-factor model "
+                                           "needs 3 items)", "negative item-rest r: t2 (unreversed item?); bootstrap "
+                                           "omega undefined in 3 of 200 resamples (left out)"]}),
+    "item_reliability": pd.DataFrame({"measure": "perception", "dimension": "tan", "item": ["t1", "t2"],
+                                      "flags": ["omega if dropped undefined (2 items left); 3 values off the scale "
+                                                "points", "negative item-rest r (likely an unreversed item)"]}),
+    "cfa_fit": pd.DataFrame([
+        cfa_row(status="latent_correlation", n=58, tli=1.147,
+                reason="improper solution: latent correlation of 0.99 or more, the dimensions are not distinct: "
+                       "rel and res (r = 1.004)"),
+        cfa_row(model="one_factor", status="heywood", reason="improper solution: residual variance of t1 = -0.02"),
+        cfa_row(model="second_order", status="not_converged",
+                reason="the optimiser stopped without converging: ABNORMAL_TERMINATION_IN_LNSRCH"),
+    ]),
+    "cfa_validity": pd.DataFrame({
+        "measure": "perception", "kind": ["ave", "cr", "fornell_larcker", "htmt"],
+        "dimension_a": ["tan", "tan", "rel", "rel"], "dimension_b": [None, None, "res", "res"],
+        "value": [0.41, 0.66, 0.999, 0.97], "criterion": [0.5, 0.7, 0.8, 0.85], "ok": False}),
+    "segments": pd.DataFrame({"segment": "branch", "level_value": ["A", "B", "C"], "target": "tan", "n": [40, 35, 2],
+                              "tested": [True, True, False], "min_cell": 30, "small_levels": "pool",
+                              "small_level_list": "Airport (n = 20)"}),
+    "coder_agreement": pd.DataFrame({"scope": ["overall"], "krippendorff_alpha": [0.61],
+                                     "alpha_verdict": ["insufficient"]}),
+    "complaint_problems": pd.DataFrame({"problem": ["timestamp does not parse", "code not in the codebook"]}),
+}
+EVERY_FLOW = pd.DataFrame({
+    "step": ["read", "excluded", "not_applied", "kept", "cells"],
+    "rule": ["rows read", "speeder", "duplicate_id", "respondents kept",
+             "values outside the scale set missing"],
+    "n": [100, 30, 100, 70, 12],
+    "detail": ["", "", "no respondent id column is configured in columns.respondent_id", "", "P_q1 (12)"]})
+INVARIANCE = pd.DataFrame({
+    "grouping": ["wave"] * 3 + ["branch"] * 3, "measure": "perception", "level": ["configural", "metric", "scalar"] * 2,
+    "status": ["too_few_groups"] * 3 + ["ok"] * 3,
+    "reason": ["1 group(s) large enough to compare; invariance needs at least 2"] * 3 + [""] * 3,
+    "decision": ["not_assessed"] * 3 + ["reference", "holds", "rejected"]})
+LABELS = {"zh": {"tan": "有形性", "rel": "可靠性", "res": "响应性", "t1": "T1“设备现代化”", "t2": "T2“设施美观”"},
+          "ko": {"tan": "유형성", "rel": "신뢰성", "res": "대응성", "t1": "T1 '현대적 장비'", "t2": "T2 '시설 외관'"}}
+
+
+@pytest.mark.parametrize("language", ["zh", "ko"])
+def test_cautions_in_chinese_and_korean_are_complete_and_hold_no_english_sentence(language):
+    from latin import latin_runs
+
+    table = pd.concat([wave_cautions(EVERY_PROBLEM, EVERY_FLOW, language, LABELS[language]),
+                       invariance_cautions(INVARIANCE, language, LABELS[language])], ignore_index=True)
+    english = pd.concat([wave_cautions(EVERY_PROBLEM, EVERY_FLOW), invariance_cautions(INVARIANCE)], ignore_index=True)
+    # The same cautions, about the same things, whatever the language.
+    assert table[["topic", "concerns", "kind"]].equals(english[["topic", "concerns", "kind"]])
+    assert set(table["kind"]) >= {"rule_not_applied", "cells_set_missing", "many_exclusions", "reliability_flag",
+                                  "item_flag", "latent_correlation", "heywood", "not_converged", "small_sample",
+                                  "tli_above_1", "ave", "cr", "fornell_larcker", "htmt", "segment_levels_pool",
+                                  "segment_levels_not_tested", "coder_agreement", "complaint_log_faults",
+                                  "too_few_groups", "invariance_rejected"}
+    for text in table["text"]:
+        assert "{" not in text and "}" not in text, text
+        assert latin_runs(text) == [], text
+    texts = " ".join(table["text"])
+    assert LABELS[language]["rel"] in texts and "rel and res" not in texts  # dimensions by their labels
+    assert "ABNORMAL_TERMINATION_IN_LNSRCH" in texts  # an optimiser's message is quoted as it is
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_topic_has_a_heading(language):
+    assert all(topic_heading(topic, language) for topic in TOPICS)
+
+
+def test_recorded_phrases_read_back_in_english_unchanged():
+    """Each recorded-phrase message matches the English it was written from (the pattern is built
+    from the English message, so a step's wording and the catalogue cannot drift apart silently)."""
+    for key, template in catalogue("en").items():
+        if key.startswith("cautions.rec_") and key != "cautions.rec_separator":
+            phrase = template.format(**{name: f"x{k}" for k, name in enumerate(sorted(fields(template)))})
+            assert recorded(phrase) == phrase, key
+            assert recorded(phrase, "zh") != phrase, key
+
+
+def test_labels_name_dimensions_and_items_in_the_study_language():
+    instrument = {"dimensions": [{"id": "tan", "label": {"en": "Tangibles", "zh": "有形性"}}],
+                  "items": [{"id": "t1", "dimension": "tan", "text": {"en": "Modern equipment.", "zh": "设备现代化。"}}]}
+    assert caution_labels(instrument, "zh") == {"tan": "有形性", "t1": "t1“设备现代化”"}
+    assert caution_labels(instrument, "en") == {"tan": "Tangibles", "t1": "t1 “Modern equipment”"}
+    assert recorded("dimensions with fewer than 2 items cannot be identified: ['tan']", "zh",
+                    caution_labels(instrument, "zh")) == "题项少于 2 个的维度无法识别：有形性"

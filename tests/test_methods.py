@@ -66,3 +66,39 @@ def test_priorities_name_provider_gaps_only_when_evidence_gave_them():
     assert "Improvement priorities rank" in text and "Gaps Model" not in text
     linked = methods_paragraph(config(), {"priorities": bare.assign(provider_gaps=["3 delivery", ""])}, FLOW, {})
     assert "provider gaps of the Gaps Model" in linked and "Zeithaml, V. A., Berry" in linked
+
+
+def every_analysis() -> dict[str, pd.DataFrame]:
+    """A table with rows for every analysis the paragraph describes, options as the steps write them."""
+    return {
+        "reliability": RELIABILITY,
+        "parallel_analysis": pd.DataFrame({"rule": ["95th percentile of 500 simulations"]}),
+        "efa_fit": pd.DataFrame({"measure": ["perception", "expectation"], "n_factors": [5, 4], "method": "minres",
+                                 "rotation": "oblimin"}),
+        "cfa_fit": pd.DataFrame({"model": ["instrument", "one_factor"], "chisq": [300.0, 900.0], "estimator": "ML"}),
+        "cfa_validity": pd.DataFrame({"kind": ["ave"]}),
+        "gaps_dimensions": GAPS,
+        "outcomes": pd.DataFrame({"outcome": ["overall_sat"], "confidence": [0.9]}),
+        "ipa": pd.DataFrame({"importance_kind": ["stated"]}),
+        "segments": pd.DataFrame({"segment": ["branch"], "tested": [True], "min_cell": [30], "p_adjust": ["holm"]}),
+        "priorities": pd.DataFrame({"provider_gaps": ["3 delivery"]}),
+        "interview_codes": pd.DataFrame({"code": ["wait"]}),
+        "coder_agreement": pd.DataFrame({"confidence": [0.9]}),
+        "complaints_by_dimension": pd.DataFrame({"dimension": ["tan"]}),
+    }
+
+
+@pytest.mark.parametrize("language", ["zh", "ko"])
+def test_chinese_and_korean_paragraphs_are_complete_and_hold_no_english_sentence(language):
+    from latin import latin_runs
+
+    tables = every_analysis()
+    english = methods_paragraph(config(), tables, FLOW, {"servqual": "9.9", "numpy": "2.0"})
+    text = methods_paragraph(config(), tables, FLOW, {"servqual": "9.9", "numpy": "2.0"}, language)
+    paragraph, references = text.split("\n\n", 1)
+    assert "{" not in paragraph and "}" not in paragraph
+    assert latin_runs(paragraph) == [], latin_runs(paragraph)
+    # The same analyses, options and references as in English.
+    assert references.split("\n", 1)[1] == english.split("\n\n", 1)[1].split("\n", 1)[1]
+    for kept in ("90%", "Benjamini–Hochberg", "Holm", "1234", "95", "500", "overall_sat", "branch", "9.9", "numpy 2.0"):
+        assert (kept in paragraph) == (kept in english.split("\n\n")[0]), kept

@@ -3,8 +3,15 @@
 Each problem a table records (a status and its reason, a flag, a criterion not met, a rule that
 could not apply, a level too small to test) becomes one row naming what it concerns, so that the
 report's Cautions section is written from the tables of the run and from nothing else. The texts
-of the statuses are in :data:`STATUS_TEXT`; a test checks that every status the model-fitting
-modules can write has one.
+of the statuses are the ``cautions.status_<status>`` messages of :data:`STATUS_TEXT`; a test
+checks that every status the model-fitting modules can write has one.
+
+Every sentence is a message of the ``cautions`` catalogue in the study's language
+(:mod:`servqual.i18n`). The phrases the analysis steps record in their tables (a CFA's reason,
+a reliability flag, a cleaning rule's detail) are English; :func:`recorded` reads each back with
+the ``cautions.rec_<key>`` message whose English text matches it and writes it in the study's
+language, dimension and item ids as the instrument labels them. A phrase no message matches is
+quoted as recorded.
 
 Rules of thumb used (each named in the text it produces):
 
@@ -17,12 +24,23 @@ Rules of thumb used (each named in the text it produces):
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
 import pandas as pd
 
-#: Columns of the cautions table.
+from servqual.i18n import Messages, catalogue
+from servqual.labels import dimension_labels, item_labels
+
+#: Columns of the cautions table: ``topic`` is a stable key (``cautions.topic_<topic>`` is its
+#: heading), ``concerns`` names measures, models, dimensions and items by their ids.
 CAUTION_COLUMNS = ["topic", "concerns", "kind", "text"]
+
+#: Topics in the order of the report's sections.
+TOPICS = ("data", "reliability", "factor_structure", "segments", "interviews", "complaints", "invariance")
 
 #: Share of the rows read above which the exclusions themselves are a caution.
 EXCLUSION_SHARE_LIMIT = 0.20
@@ -31,37 +49,121 @@ EXCLUSION_SHARE_LIMIT = 0.20
 CFA_MIN_N = 200
 CFA_N_PER_PARAMETER = 5
 
-#: Text of every status other than ``ok`` that ``cfa_fit`` or ``invariance`` can hold; ``{subject}``
-#: is the model and ``{reason}`` the table's reason column.
+#: Every status other than ``ok`` that ``cfa_fit`` or ``invariance`` can hold -> its message, in
+#: which ``{subject}`` is the model and ``{reason}`` the table's reason column.
 STATUS_TEXT = {
-    "heywood": "{subject} has an improper solution, a Heywood case ({reason}); its fit and loadings "
-    "are shown but should not be interpreted.",
-    "latent_correlation": "{subject} has an improper solution: {reason}. Respondents do not tell these "
-    "dimensions apart, so their scores and gaps are not separate findings.",
-    "not_converged": "{subject} did not converge ({reason}); its numbers come from the last iteration "
-    "and should not be interpreted.",
-    "not_positive_definite": "{subject} could not be fitted: {reason}.",
-    "not_identified": "{subject} could not be estimated: {reason}.",
-    "failed": "{subject} could not be fitted: {reason}.",
-    "too_few_groups": "{subject} was not assessed: {reason}.",
+    status: f"cautions.status_{status}"
+    for status in ("heywood", "latent_correlation", "not_converged", "not_positive_definite", "not_identified",
+                   "failed", "too_few_groups")
 }
 
-_MODEL_NAMES = {
-    "instrument": "the model of the instrument's dimensions",
-    "one_factor": "the one-factor model",
-    "second_order": "the second-order model",
-}
-_VALIDITY_TEXT = {
-    "ave": "Average variance extracted of {a} is {value:.3f}, below {criterion:.2f}: its items share "
-    "less variance with the dimension than with error (convergent validity).",
-    "cr": "Composite reliability of {a} is {value:.3f}, below {criterion:.2f}.",
-    "fornell_larcker": "Discriminant validity fails for {a} and {b} by the Fornell–Larcker criterion: "
-    "their latent correlation {value:.3f} is not below the square root of the smaller AVE ({criterion:.3f}).",
-    "htmt": "Discriminant validity fails for {a} and {b}: HTMT {value:.2f} is not below {criterion:.2f}.",
-}
+#: Fields of recorded phrases that hold one id, a list of ids, pairs of correlated dimensions, or
+#: another recorded phrase.
+_NAME_FIELDS, _NAMES_FIELDS = {"item", "dimension", "a", "b"}, {"items", "dimensions"}
+#: A field holds no "; " (which joins phrases), except a nested phrase or a library's message.
+_ONE_PHRASE = r"(?:(?!; ).)+?"
+_FIELD_REGEX = {"detail": ".+?", "message": ".+?", "error": ".+?"}
 
 
-def wave_cautions(tables: Mapping[str, pd.DataFrame], flow: pd.DataFrame) -> pd.DataFrame:
+def topic_heading(topic: str, language: str = "en") -> str:
+    """The heading of a cautions table's ``topic`` key in ``language``.
+
+    >>> topic_heading("factor_structure", "zh")
+    '因子结构'
+    """
+    return Messages(language)(f"cautions.topic_{topic}")
+
+
+def caution_labels(instrument: Mapping[str, Any], language: str = "en") -> dict[str, str]:
+    """Dimension and item id -> how a caution in ``language`` names it: a dimension by its label,
+    an item by its id and wording (the instrument section of the config)."""
+    t = Messages(language)
+    items = {i: t("cautions.item_named", id=i, wording=w.rstrip(".。．")) for i, w in item_labels(instrument, language).items()}
+    return {**items, **dimension_labels(instrument, language)}
+
+
+@cache
+def _recorded_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    """Each ``cautions.rec_*`` message with a pattern that matches its English text, the most
+    literal first (so that "alpha rises by > {gain} without" is tried before "alpha {value} <")."""
+    patterns = []
+    for key, template in catalogue("en").items():
+        if key.startswith("cautions.rec_") and key != "cautions.rec_separator":
+            parts = re.split(r"\{(\w+)\}", template)
+            regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>{_FIELD_REGEX.get(p, _ONE_PHRASE)})"
+                            for i, p in enumerate(parts))
+            patterns.append((key, re.compile(regex, re.DOTALL), len("".join(parts[::2]))))
+    return tuple((key, pattern) for key, pattern, _ in sorted(patterns, key=lambda p: -p[2]))
+
+
+def recorded(phrase: object, language: str = "en", labels: Mapping[str, str] | None = None) -> str:
+    """A phrase an analysis step recorded in a table (a reason, flags joined by "; ", a rule's
+    detail) in ``language``, its dimension and item ids named by ``labels``.
+
+    >>> recorded("alpha 0.612 < 0.70; omega undefined (one-factor fit failed)", "zh")
+    'α = 0.612 < 0.70；ω 无法计算（单因子模型拟合失败）'
+    >>> recorded("something no step writes", "zh")
+    'something no step writes'
+    """
+    if not isinstance(phrase, str):
+        return ""
+    t, labels = Messages(language), labels or {}
+    whole = _recorded_piece(phrase, t, labels)
+    if whole is not None:
+        return whole
+    pieces = phrase.split("; ")
+    return t("cautions.rec_separator").join(
+        p if (w := _recorded_piece(p, t, labels)) is None else w for p in pieces
+    )
+
+
+def _recorded_piece(piece: str, t: Messages, labels: Mapping[str, str]) -> str | None:
+    for key, pattern in _recorded_patterns():
+        match = pattern.fullmatch(piece)
+        if match:
+            return t(key, **{field: _field(field, value, t, labels) for field, value in match.groupdict().items()})
+    return None
+
+
+def _field(field: str, value: str, t: Messages, labels: Mapping[str, str]) -> str:
+    name = lambda x: labels.get(x, x)  # noqa: E731
+    if field in _NAME_FIELDS:
+        return name(value)
+    if field in _NAMES_FIELDS:
+        ids = ast.literal_eval(value) if value.startswith("[") else value.split(", ")
+        return t("cautions.list_separator").join(name(str(i)) for i in ids)
+    if field == "pairs":
+        return t("cautions.list_separator").join(recorded(p, t.language, labels) for p in value.split(", "))
+    if field == "coefficient":
+        return _name(t, "coefficient", value)
+    if field == "detail":
+        return recorded(value, t.language, labels)
+    return value
+
+
+def _name(t: Messages, kind: str, value: str) -> str:
+    """A measure, model, level or grouping as the catalogue names it, else as it is."""
+    key = f"cautions.{kind}_{value}"
+    return t(key) if key in t else str(value)
+
+
+def rule_name(rule: str, language: str = "en") -> str:
+    """A cleaning rule (``cleaning_summary.csv``'s rule column) as ``language`` names it.
+
+    >>> rule_name("duplicate_id"), rule_name("speeder", "zh")
+    ('duplicate id', '作答过快')
+    """
+    t = Messages(language)
+    key = f"cautions.rule_{rule}"
+    return t(key) if key in t else rule.replace("_", " ")
+
+
+def wave_cautions(
+    tables: Mapping[str, pd.DataFrame],
+    flow: pd.DataFrame,
+    language: str = "en",
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Every caution of one wave, in the order of the report's sections.
 
     Parameters
@@ -71,12 +173,17 @@ def wave_cautions(tables: Mapping[str, pd.DataFrame], flow: pd.DataFrame) -> pd.
         contributes nothing.
     flow
         The wave's ``cleaning_summary.csv`` (step, rule, n, detail).
+    language
+        Language of the texts (a catalogue of :mod:`servqual.i18n`).
+    labels
+        Dimension and item id -> how the texts name it (:func:`caution_labels`); ids otherwise.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`CAUTION_COLUMNS`: ``topic`` (report section), ``concerns`` (the measure,
-        dimension, item, pair or rule), ``kind`` (a short key) and ``text`` (a sentence).
+        Columns :data:`CAUTION_COLUMNS`: ``topic`` (a key of :data:`TOPICS`), ``concerns`` (the
+        measure, dimension, item, pair or rule, by id), ``kind`` (a short key) and ``text`` (a
+        sentence in ``language``).
 
     Examples
     --------
@@ -86,69 +193,95 @@ def wave_cautions(tables: Mapping[str, pd.DataFrame], flow: pd.DataFrame) -> pd.
     ['The speeder rule is switched on but could not be applied, as no duration column is configured: none of the 50 rows was checked by it.']
     """
     get = lambda name: tables.get(name, pd.DataFrame())  # noqa: E731
+    w = _Writer(language, labels)
     rows = [
-        *_cleaning(flow),
-        *_reliability(get("reliability"), get("item_reliability")),
-        *_efa(get("efa_fit")),
-        *_cfa(get("cfa_fit")),
-        *_validity(get("cfa_validity")),
-        *_segments(get("segments")),
-        *_agreement(get("coder_agreement")),
-        *_complaint_problems(get("complaint_problems")),
+        *_cleaning(w, flow),
+        *_reliability(w, get("reliability"), get("item_reliability")),
+        *_efa(w, get("efa_fit")),
+        *_cfa(w, get("cfa_fit")),
+        *_validity(w, get("cfa_validity")),
+        *_segments(w, get("segments")),
+        *_agreement(w, get("coder_agreement")),
+        *_complaint_problems(w, get("complaint_problems")),
     ]
     return pd.DataFrame(rows, columns=CAUTION_COLUMNS)
 
 
-def invariance_cautions(invariance: pd.DataFrame) -> pd.DataFrame:
+def invariance_cautions(
+    invariance: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Cautions of the cross-wave invariance table: models not assessed or improper, and levels
-    whose invariance was rejected (means not comparable across those groups)."""
-    rows = []
+    whose invariance was rejected (means not comparable across those groups), in ``language``."""
+    w = _Writer(language, labels)
+    t, rows = w.t, []
     for (grouping, measure), part in invariance.groupby(["grouping", "measure"], sort=False):
-        subject = f"Measurement invariance of {measure} across {grouping}"
+        across = _name(t, "grouping", grouping)
+        subject = t("cautions.invariance_subject", measure=w.measure(measure), grouping=across)
         failed = part[part["status"] != "ok"]
         for (status, reason), same in failed.groupby(["status", "reason"], sort=False, dropna=False):
-            levels = ", ".join(same["level"])
-            rows.append(_status_row("invariance", f"{measure}, {grouping}", status,
-                                    f"{subject} ({levels} {'level' if len(same) == 1 else 'levels'})", reason))
+            levels = w.join(_name(t, "level", level) for level in same["level"])
+            key = "cautions.invariance_levels_one" if len(same) == 1 else "cautions.invariance_levels_many"
+            rows.append(w.status_row("invariance", f"{measure}, {grouping}", status,
+                                     t(key, subject=subject, levels=levels), reason))
         rejected = part[part["decision"] == "rejected"]
         if len(rejected):
-            level = rejected["level"].iloc[0]
+            level = _name(t, "level", rejected["level"].iloc[0])
             rows.append(("invariance", f"{measure}, {grouping}", "invariance_rejected",
-                         f"{subject}: {level} invariance is rejected, so differences in means across "
-                         f"{grouping} may reflect how items work rather than service quality."))
+                         t("cautions.invariance_rejected", subject=subject, level=level, grouping=across)))
     return pd.DataFrame(rows, columns=CAUTION_COLUMNS)
 
 
-def _status_row(topic: str, concerns: str, status: str, subject: str, reason: object) -> tuple:
-    # The status already says the solution is improper; the reason need not repeat it.
-    reason = reason.removeprefix("improper solution: ") if isinstance(reason, str) and reason else "no reason recorded"
-    text = STATUS_TEXT[status].format(subject=subject, reason=reason)
-    return topic, concerns, status, text[0].upper() + text[1:]
+class _Writer:
+    """The catalogue of one language with the instrument's names, shared by the section writers."""
+
+    def __init__(self, language: str, labels: Mapping[str, str] | None) -> None:
+        self.t, self.labels = Messages(language), dict(labels or {})
+
+    def name(self, id_: object) -> str:
+        return self.labels.get(str(id_), str(id_))
+
+    def measure(self, measure: str) -> str:
+        return _name(self.t, "measure", measure)
+
+    def join(self, names) -> str:
+        return self.t("cautions.list_separator").join(names)
+
+    def recorded(self, phrase: object) -> str:
+        return recorded(phrase, self.t.language, self.labels)
+
+    def status_row(self, topic: str, concerns: str, status: str, subject: str, reason: object) -> tuple:
+        # The status already says the solution is improper; the reason need not repeat it.
+        if isinstance(reason, str) and reason:
+            reason = self.recorded(reason.removeprefix("improper solution: "))
+        else:
+            reason = self.t("cautions.no_reason")
+        text = self.t(STATUS_TEXT[status], subject=subject, reason=reason)
+        return topic, concerns, status, text[0].upper() + text[1:]
 
 
-def _cleaning(flow: pd.DataFrame) -> list[tuple]:
-    rows = []
+def _cleaning(w: _Writer, flow: pd.DataFrame) -> list[tuple]:
+    rows, t = [], w.t
     if flow.empty:
         return rows
     read = int(flow.loc[flow["step"] == "read", "n"].iloc[0])
     for row in flow[flow["step"] == "not_applied"].itertuples():
         rows.append(("data", row.rule, "rule_not_applied",
-                     f"The {row.rule.replace('_', ' ')} rule is switched on but could not be applied, as "
-                     f"{row.detail}: none of the {read} rows was checked by it."))
+                     t("cautions.rule_not_applied", rule=rule_name(row.rule, t.language), reason=w.recorded(row.detail), read=read)))
     for row in flow[(flow["step"] == "cells") & (flow["n"] > 0)].itertuples():
         if "set missing" in row.rule:
             rows.append(("data", row.detail, "cells_set_missing",
-                         f"{row.n} {row.rule} (by column: {row.detail})."))
+                         t("cautions.cells_set_missing", n=row.n, what=w.recorded(row.rule),
+                           columns=w.recorded(row.detail))))
     # Rows the study's own filters leave out define its population, not a loss of respondents:
     # the share counts the exclusions among the rows that passed them.
     excluded = flow[flow["step"] == "excluded"]
     filtered = int(excluded.loc[excluded["rule"] == "filter", "n"].sum())
     lost, eligible = int(excluded["n"].sum()) - filtered, read - filtered
     if eligible and lost / eligible > EXCLUSION_SHARE_LIMIT:
-        of = f"{eligible} rows that passed the study's filters" if filtered else f"{read} rows"
+        key = "cautions.excluded_of_eligible" if filtered else "cautions.excluded_of_read"
         rows.append(("data", "exclusions", "many_exclusions",
-                     f"{lost} of {of} ({lost / eligible:.0%}) were excluded, more than "
-                     f"{EXCLUSION_SHARE_LIMIT:.0%}: the respondents kept may no longer represent the sample."))
+                     t(key, lost=lost, eligible=eligible, read=read, share=f"{lost / eligible:.0%}",
+                       limit=f"{EXCLUSION_SHARE_LIMIT:.0%}")))
     return rows
 
 
@@ -157,106 +290,110 @@ def _flagged(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["flags"].astype("string").fillna("") != ""] if "flags" in table else table.iloc[:0]
 
 
-def _reliability(scales: pd.DataFrame, items: pd.DataFrame) -> list[tuple]:
-    rows = []
+def _reliability(w: _Writer, scales: pd.DataFrame, items: pd.DataFrame) -> list[tuple]:
+    rows, t = [], w.t
     for row in _flagged(scales).itertuples():
         where = "the whole scale" if row.dimension == "all" else row.dimension
+        scope = t("cautions.whole_scale") if row.dimension == "all" else w.name(row.dimension)
         rows.append(("reliability", f"{row.measure}, {where}", "reliability_flag",
-                     f"Reliability of {row.measure}, {where}: {row.flags}."))
+                     t("cautions.reliability_flag", measure=w.measure(row.measure), scope=scope,
+                       flags=w.recorded(row.flags))))
     # One flag shared by several items of a measure (a 3-item dimension leaves omega undefined for
     # each item dropped) is one caution naming the items, not one per item.
     flagged = _flagged(items)
     for (measure, flags), part in (flagged.groupby(["measure", "flags"], sort=False) if len(flagged) else ()):
-        names = ", ".join(part["item"].astype(str))
-        rows.append(("reliability", f"{measure}, {names}", "item_flag",
-                     f"{'Item' if len(part) == 1 else 'Items'} {names} ({measure}): {flags}."))
+        ids = part["item"].astype(str)
+        key = "cautions.item_flag_one" if len(part) == 1 else "cautions.item_flag_many"
+        rows.append(("reliability", f"{measure}, {', '.join(ids)}", "item_flag",
+                     t(key, items=w.join(map(w.name, ids)), measure=w.measure(measure), flags=w.recorded(flags))))
     return rows
 
 
-def _efa(fit: pd.DataFrame) -> list[tuple]:
+def _efa(w: _Writer, fit: pd.DataFrame) -> list[tuple]:
     if fit.empty:
         return []
-    return [("factor structure", row.measure, "efa_warning",
-             f"Exploratory factor analysis of {row.measure}: {row.status}.")
+    return [("factor_structure", row.measure, "efa_warning",
+             w.t("cautions.efa_warning", measure=w.measure(row.measure), warning=w.recorded(row.status)))
             for row in fit[fit["status"].fillna("ok") != "ok"].itertuples()]
 
 
-def _cfa(fit: pd.DataFrame) -> list[tuple]:
-    rows = []
+def _cfa(w: _Writer, fit: pd.DataFrame) -> list[tuple]:
+    rows, t = [], w.t
     for row in fit.itertuples() if len(fit) else ():
-        subject = f"the CFA of {row.measure}, {_MODEL_NAMES.get(row.model, row.model)},"
+        subject = t("cautions.cfa_subject", measure=w.measure(row.measure), model=_name(t, "model", row.model))
         if row.status != "ok":
-            rows.append(_status_row("factor structure", f"{row.measure}, {row.model}", row.status, subject,
-                                    row.reason))
+            rows.append(w.status_row("factor_structure", f"{row.measure}, {row.model}", row.status, subject,
+                                     row.reason))
         if row.model != "instrument" or pd.isna(row.n):
             continue
         needed = max(CFA_MIN_N, CFA_N_PER_PARAMETER * int(row.npar)) if pd.notna(row.npar) else CFA_MIN_N
         if row.n < needed:
-            rows.append(("factor structure", row.measure, "small_sample",
-                         f"The CFA of {row.measure} rests on {int(row.n)} respondents for {int(row.npar)} estimated "
-                         f"parameters; at least {needed} are advised (200, and 5 per parameter: Kline 2016; "
-                         "Bentler & Chou 1987), so its fit indices and loadings are imprecise."))
+            rows.append(("factor_structure", row.measure, "small_sample",
+                         t("cautions.small_sample", measure=w.measure(row.measure), n=int(row.n),
+                           npar=int(row.npar), needed=needed)))
         if pd.notna(row.tli) and row.tli > 1:
-            rows.append(("factor structure", row.measure, "tli_above_1",
-                         f"TLI of the CFA of {row.measure} is {row.tli:.3f}, above 1, which happens in small "
-                         "samples; read the fit indices with care rather than as perfect fit."))
+            rows.append(("factor_structure", row.measure, "tli_above_1",
+                         t("cautions.tli_above_1", measure=w.measure(row.measure), tli=f"{row.tli:.3f}")))
     return rows
 
 
-def _validity(validity: pd.DataFrame) -> list[tuple]:
+#: Decimals of each validity criterion's value and criterion in its text.
+_VALIDITY_DIGITS = {"ave": (3, 2), "cr": (3, 2), "fornell_larcker": (3, 3), "htmt": (2, 2)}
+
+
+def _validity(w: _Writer, validity: pd.DataFrame) -> list[tuple]:
     if validity.empty:
         return []
     failed = validity[validity["ok"].astype("boolean").eq(False).fillna(False)]
-    rows = []
+    rows, t = [], w.t
     for row in failed.itertuples():
         b = row.dimension_b if isinstance(row.dimension_b, str) else ""
         pair = f"{row.dimension_a}–{b}" if b else row.dimension_a
-        text = _VALIDITY_TEXT[row.kind].format(a=row.dimension_a, b=b, value=row.value, criterion=row.criterion)
-        rows.append(("factor structure", f"{row.measure}, {pair}", row.kind, f"{row.measure.capitalize()}: {text}"))
+        value, criterion = _VALIDITY_DIGITS[row.kind]
+        text = t(f"cautions.validity_{row.kind}", a=w.name(row.dimension_a), b=w.name(b) if b else "",
+                 value=f"{row.value:.{value}f}", criterion=f"{row.criterion:.{criterion}f}")
+        measure = w.measure(row.measure)
+        rows.append(("factor_structure", f"{row.measure}, {pair}", row.kind,
+                     t("cautions.validity", measure=measure[:1].upper() + measure[1:], text=text)))
     return rows
 
 
-def _segments(segments: pd.DataFrame) -> list[tuple]:
+def _segments(w: _Writer, segments: pd.DataFrame) -> list[tuple]:
     if segments.empty or "tested" not in segments:
         return []
-    rows = []
+    rows, t = [], w.t
     for segment, part in segments.groupby("segment", sort=False):
         handled = part["small_level_list"].dropna().astype(str) if "small_level_list" in part else pd.Series()
         if len(handled) and handled.iloc[0]:
-            what = "pooled into one level 'other'" if part["small_levels"].iloc[0] == "pool" else "left out"
-            rows.append(("segments", segment, f"segment_levels_{part['small_levels'].iloc[0]}",
-                         f"Segment {segment}: levels smaller than {part['min_cell'].iloc[0]:.0f} respondents were "
-                         f"{what}: {handled.iloc[0]}."))
+            action = part["small_levels"].iloc[0]
+            key = "cautions.segment_pooled" if action == "pool" else "cautions.segment_left_out"
+            rows.append(("segments", segment, f"segment_levels_{action}",
+                         t(key, segment=segment, min_cell=f"{part['min_cell'].iloc[0]:.0f}", levels=handled.iloc[0])))
         tested = part["tested"].astype(bool)
         small = part.loc[~tested, ["level_value", "n"]].drop_duplicates("level_value")
         if small.empty:
             continue
-        levels = ", ".join(f"{level} (n = {n:.0f})" for level, n in small.itertuples(index=False))
-        text = (f"Segment {segment}: levels too small to test were left out of its comparisons: {levels}."
-                if tested.any() else
-                f"Segment {segment} was not compared at all: fewer than two of its levels are large enough "
-                f"to test ({levels}).")
-        rows.append(("segments", segment, "segment_levels_not_tested", text))
+        levels = w.join(t("cautions.segment_level", level=level, n=f"{n:.0f}") for level, n in small.itertuples(index=False))
+        key = "cautions.segment_untested_levels" if tested.any() else "cautions.segment_not_compared"
+        rows.append(("segments", segment, "segment_levels_not_tested", t(key, segment=segment, levels=levels)))
     return rows
 
 
-def _agreement(agreement: pd.DataFrame) -> list[tuple]:
+def _agreement(w: _Writer, agreement: pd.DataFrame) -> list[tuple]:
     if agreement.empty:
         return []
     overall = agreement[agreement["scope"] == "overall"] if "scope" in agreement else agreement.iloc[:0]
-    rows = []
-    for row in overall.itertuples():
-        if row.alpha_verdict in ("tentative", "insufficient"):
-            rows.append(("interviews", "coder agreement", "coder_agreement",
-                         f"Agreement between coders (Krippendorff's alpha {row.krippendorff_alpha:.2f}) is "
-                         f"{row.alpha_verdict}: codes supported by one coder only are tentative."))
-    return rows
+    return [("interviews", "coder agreement", "coder_agreement",
+             w.t(f"cautions.agreement_{row.alpha_verdict}", alpha=f"{row.krippendorff_alpha:.2f}"))
+            for row in overall.itertuples() if row.alpha_verdict in ("tentative", "insufficient")]
 
 
-def _complaint_problems(problems: pd.DataFrame) -> list[tuple]:
+def _complaint_problems(w: _Writer, problems: pd.DataFrame) -> list[tuple]:
     if problems.empty:
         return []
+    t = w.t
     counts = problems["problem"].value_counts()
-    listed = "; ".join(f"{problem} ({n})" for problem, n in counts.items())
+    listed = t("cautions.complaint_separator").join(
+        t("cautions.complaint_problem", problem=w.recorded(problem), n=n) for problem, n in counts.items())
     return [("complaints", "complaint log", "complaint_log_faults",
-             f"The complaint log has {len(problems)} faulty entries, kept and flagged: {listed}.")]
+             t("cautions.complaint_log_faults", n=len(problems), problems=listed))]

@@ -6,6 +6,10 @@ columns (``confidence``, ``p_adjust``, ``zero_method``, ``missing_policy``, ``bo
 cannot describe an analysis that did not run or an option that was not used. An analysis that
 was switched on but produced nothing is named as not done, with the reason its table gives.
 References follow the options (Holm or Benjamini–Hochberg, the bootstrap variant).
+
+Every sentence is a message of the ``methods`` catalogue in the study's language
+(:mod:`servqual.i18n`); options the tables record in words (a bootstrap method, a retention rule)
+are read back with :func:`servqual.cautions.recorded`. The reference list stays in its original form.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
+
+from servqual.cautions import recorded, rule_name
+from servqual.i18n import Messages
 
 ADJUSTMENTS = {"holm": "Holm", "bh": "Benjamini–Hochberg"}
 
@@ -56,13 +63,17 @@ REFERENCES = {
     "Thousand Oaks, CA: Sage.",
 }
 
-#: A sentence writer takes the wave's tables and returns its sentence and the references it cites,
-#: or None when its analysis produced no rows.
-Sentence = Callable[[Mapping[str, pd.DataFrame]], "tuple[str, list[str]] | None"]
+#: A sentence writer takes the wave's tables and the catalogue of the study's language and returns
+#: its sentence and the references it cites, or None when its analysis produced no rows.
+Sentence = Callable[[Mapping[str, pd.DataFrame], Messages], "tuple[str, list[str]] | None"]
 
 
 def methods_paragraph(
-    config: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], flow: pd.DataFrame, versions: Mapping[str, str]
+    config: Mapping[str, Any],
+    tables: Mapping[str, pd.DataFrame],
+    flow: pd.DataFrame,
+    versions: Mapping[str, str],
+    language: str = "en",
 ) -> str:
     """A methods paragraph for one wave, then the references it cites (Markdown).
 
@@ -78,6 +89,9 @@ def methods_paragraph(
         The wave's ``cleaning_summary.csv``.
     versions
         Package -> version, as from :func:`servqual.provenance.software_versions`.
+    language
+        Language of the paragraph (the ``methods`` catalogue of :mod:`servqual.i18n`); the
+        references stay in their original form.
 
     Examples
     --------
@@ -87,38 +101,49 @@ def methods_paragraph(
     ...           "measures": {"perception": {"pattern": "P{index}"}}, "analysis": {"seed": 1}}
     >>> print(methods_paragraph(config, {}, flow, {"servqual": "1.0"}).split("\\n")[0])
     Service quality was measured with 3 items in 1 dimensions on a 1-5 scale (perception; perceptions only, SERVPERF, Cronin & Taylor, 1992). Of 10 responses, 10 were analysed. Analyses ran in servqual 1.0 (), seed 1.
+    >>> print(methods_paragraph(config, {}, flow, {"servqual": "1.0"}, "zh").split("\\n")[0])
+    服务质量采用 1 个维度共 3 个题项测量，采用 1–5 点量表（感知；仅测量感知，即 SERVPERF，Cronin & Taylor, 1992）。在 10 份回答中，10 份纳入分析。分析使用 servqual 1.0（）完成，随机种子为 1。
     """
+    t = Messages(language)
     measures = [m for m, spec in config["measures"].items() if spec]
     gap = {"expectation", "perception"} <= set(measures)
     instrument = config["instrument"]
-    scale = instrument["scale"]
-    text = [
-        f"Service quality was measured with {len(instrument['items'])} items in {len(instrument['dimensions'])} "
-        f"dimensions {_scale_words(scale)} ({', '.join(measures)}; "
-        + ("SERVQUAL, Parasuraman et al., 1988)." if gap else "perceptions only, SERVPERF, Cronin & Taylor, 1992).")
-    ]
+    text = [t("methods.instrument", items=len(instrument["items"]), dimensions=len(instrument["dimensions"]),
+              scale=_scale_words(t, instrument["scale"]),
+              measures=t("methods.list_separator").join(_measure(t, m) for m in measures),
+              design=t("methods.design_servqual" if gap else "methods.design_servperf"))]
     cited = ["servqual" if gap else "servperf"]
-    sample, sample_refs = _sample(flow)
+    sample, sample_refs = _sample(t, flow)
     text.append(sample)
     cited += sample_refs
     for sentence in SENTENCES:
-        written = sentence(tables)
+        written = sentence(tables, t)
         if written:
             text.append(written[0])
             cited += written[1]
-    text.append(
-        "Analyses ran in servqual " + versions.get("servqual", "?") + " ("
-        + ", ".join(f"{k} {v}" for k, v in versions.items() if k != "servqual")
-        + f"), seed {config['analysis']['seed']}."
-    )
+    packages = ", ".join(t("methods.software_package", package=k, version=v) for k, v in versions.items()
+                         if k != "servqual")
+    text.append(t("methods.software", version=versions.get("servqual", "?"), packages=packages,
+                  seed=config["analysis"]["seed"]))
     references = "\n".join(f"- {REFERENCES[key]}" for key in sorted(set(cited), key=lambda k: REFERENCES[k]))
-    return " ".join(text) + "\n\n**References**\n\n" + references
+    return t("methods.sentence_separator").join(text) + f"\n\n**{t('methods.references')}**\n\n" + references
 
 
-def _scale_words(scale: Mapping[str, Any]) -> str:
+def _option(t: Messages, kind: str, value: object) -> str:
+    """An option recorded in a table as the catalogue names it, else as recorded."""
+    key = f"methods.{kind}_{value}"
+    return t(key) if key in t else str(value)
+
+
+def _measure(t: Messages, measure: str) -> str:
+    key = f"cautions.measure_{measure}"
+    return t(key) if key in t else measure
+
+
+def _scale_words(t: Messages, scale: Mapping[str, Any]) -> str:
     if scale.get("min") is None or scale.get("max") is None:
-        return "as continuous scores"
-    return f"on a {scale['min']:g}-{scale['max']:g} scale"
+        return t("methods.scale_continuous")
+    return t("methods.scale_range", min=f"{scale['min']:g}", max=f"{scale['max']:g}")
 
 
 def _first(table: pd.DataFrame, column: str) -> Any:
@@ -129,145 +154,128 @@ def _level(table: pd.DataFrame) -> str:
     return f"{_first(table, 'confidence'):.0%}"
 
 
-def _sample(flow: pd.DataFrame) -> tuple[str, list[str]]:
+def _sample(t: Messages, flow: pd.DataFrame) -> tuple[str, list[str]]:
     counts = flow.groupby("step")["n"].sum()
     excluded = flow[(flow["step"] == "excluded") & (flow["n"] > 0)]
-    reasons = ", ".join(f"{rule.replace('_', ' ')} ({n})" for rule, n in zip(excluded["rule"], excluded["n"]))
-    text = f"Of {int(counts['read'])} responses, {int(counts['kept'])} were analysed"
+    clauses = []
     if len(excluded):
-        text += (f"; {int(counts['read'] - counts['kept'])} were excluded, each under the first rule it met: "
-                 f"{reasons} (screens after Meade & Craig, 2012)")
+        reasons = t("methods.list_separator").join(
+            t("methods.sample_rule", rule=rule_name(rule, t.language), n=n) for rule, n in zip(excluded["rule"], excluded["n"]))
+        clauses.append(t("methods.sample_excluded", excluded=int(counts["read"] - counts["kept"]), reasons=reasons))
     unapplied = flow[flow["step"] == "not_applied"]
-    if len(unapplied):
-        text += "; " + "; ".join(f"the {r.replace('_', ' ')} rule could not be applied ({d})"
-                                 for r, d in zip(unapplied["rule"], unapplied["detail"]))
-    return text + ".", ["careless"] if len(excluded) else []
+    clauses += [t("methods.sample_not_applied", rule=rule_name(r, t.language), reason=recorded(d, t.language))
+                for r, d in zip(unapplied["rule"], unapplied["detail"])]
+    separator = t("methods.clause_separator")
+    text = t("methods.sample", read=int(counts["read"]), kept=int(counts["kept"]),
+             clauses="".join(separator + c for c in clauses))
+    return text, ["careless"] if len(excluded) else []
 
 
-def _reliability(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _reliability(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("reliability", pd.DataFrame())
     if table.empty:
         return None
     # Each scale's method names its own n; the paragraph names the method once.
     methods = list(dict.fromkeys(re.sub(r" of the n = [\d,]+ rows", "", m) for m in table["boot_method"].dropna()))
     little = any("little bootstraps" in m for m in methods)
-    text = (f"Reliability was estimated per dimension as Cronbach's alpha with Feldt and Duhachek–Iacobucci "
-            f"{_level(table)} intervals and bootstrap intervals ({'; '.join(methods)}), and as McDonald's omega "
-            f"total from a one-factor minimum-residual model ({_first(table, 'missing_policy')} deletion)")
     has_difference = table["difference_score_reliability"].notna().any()
-    text += ("; the reliability of the P − E difference scores was computed after Peter et al. (1993)."
-             if has_difference else ".")
+    text = t("methods.reliability", level=_level(table),
+             methods=t("methods.clause_separator").join(recorded(m, t.language) for m in methods),
+             missing=_option(t, "missing", _first(table, "missing_policy")),
+             difference=t("methods.reliability_difference") if has_difference else "")
     return text, ["feldt", "duhachek", "omega"] + (["blb"] if little else []) + (["difference"] if has_difference else [])
 
 
-def _efa(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _efa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     fit, parallel = tables.get("efa_fit", pd.DataFrame()), tables.get("parallel_analysis", pd.DataFrame())
     if fit.empty and parallel.empty:
         return None
     parts, cited = [], []
     if len(parallel):
-        parts.append(f"Horn's parallel analysis (factors retained while the observed eigenvalue exceeds the "
-                     f"{_first(parallel, 'rule')})")
+        parts.append(t("methods.efa_parallel", rule=recorded(_first(parallel, "rule"), t.language)))
         cited.append("horn")
     if len(fit):
-        factors = ", ".join(f"{m}: {int(k)}" for m, k in zip(fit["measure"], fit["n_factors"]))
-        parts.append(f"exploratory factor analysis ({_first(fit, 'method')} extraction, {_first(fit, 'rotation')} "
-                     f"rotation; factors extracted, {factors})")
-    return "Dimensionality was examined with " + " and ".join(parts) + ".", cited
+        factors = t("methods.list_separator").join(
+            t("methods.efa_measure_factors", measure=_measure(t, m), n=int(k)) for m, k in zip(fit["measure"], fit["n_factors"]))
+        parts.append(t("methods.efa_factors", method=_option(t, "extraction", _first(fit, "method")),
+                       rotation=_option(t, "rotation", _first(fit, "rotation")), factors=factors))
+    return t("methods.efa", parts=t("methods.efa_and").join(parts)), cited
 
 
-def _cfa(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _cfa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     fit, validity = tables.get("cfa_fit", pd.DataFrame()), tables.get("cfa_validity", pd.DataFrame())
     fitted = fit[fit["chisq"].notna()] if len(fit) else fit
     if fitted.empty:
         return None
-    names = {"instrument": "the instrument's dimensions", "one_factor": "one factor", "second_order": "a second-order factor"}
-    models = ", ".join(names.get(m, m) for m in dict.fromkeys(fitted["model"]))
-    estimator = {"ML": "maximum-likelihood"}.get(_first(fitted, "estimator"), _first(fitted, "estimator"))
-    text = f"Confirmatory factor analysis ({estimator}) fitted {models}, judged by Hu and Bentler's (1999) cutoffs"
-    cited = ["hu_bentler"]
-    if len(validity):
-        text += (", with composite reliability, AVE, the Fornell–Larcker criterion and HTMT (Henseler et al., 2015)"
-                 " for convergent and discriminant validity")
-        cited += ["fornell_larcker", "htmt"]
-    return text + ".", cited
+    models = t("methods.list_separator").join(_option(t, "cfa_model", m) for m in dict.fromkeys(fitted["model"]))
+    text = t("methods.cfa", estimator=_option(t, "estimator", _first(fitted, "estimator")), models=models,
+             validity=t("methods.cfa_validity") if len(validity) else "")
+    return text, ["hu_bentler"] + (["fornell_larcker", "htmt"] if len(validity) else [])
 
 
-def _gaps(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _gaps(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("gaps_dimensions", pd.DataFrame())
     if table.empty or table["gap"].isna().all():
         return None
     adjust = _first(table, "p_adjust")
-    test = {"t": "t-test", "wilcoxon": "Wilcoxon"}.get(_first(table, "adjusted_test"), _first(table, "adjusted_test"))
-    return (f"Gaps (P − E) were tested per item and dimension with paired t-tests and Wilcoxon signed-rank tests "
-            f"(zero differences by the {_first(table, 'zero_method')} method), with {ADJUSTMENTS[adjust]}-adjusted "
-            f"p-values of the {test}, {_level(table)} confidence intervals and the effect sizes d_z and d_av."), [adjust]
+    return t("methods.gaps", zero_method=_first(table, "zero_method"), adjustment=_option(t, "adjustment", adjust),
+             test=_option(t, "test", _first(table, "adjusted_test")), level=_level(table)), [adjust]
 
 
-def _ipa(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _ipa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("ipa", pd.DataFrame())
     if table.empty:
         return None
     kind = _first(table, "importance_kind")
-    source = {"stated": "stated importance points", "stated_items": "each item's rated importance"}.get(
-        kind, "importance derived from overall satisfaction")
-    return f"Importance-performance analysis used {source} (Martilla & James, 1977).", ["ipa"]
+    source = t(f"methods.importance_{kind}" if kind in ("stated", "stated_items") else "methods.importance_derived")
+    return t("methods.ipa", source=source), ["ipa"]
 
 
-def _outcomes(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _outcomes(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("outcomes", pd.DataFrame())
     if table.empty:
         return None
-    names = ", ".join(dict.fromkeys(table["outcome"]))
-    return (f"Predictive validity was assessed as the correlation of the overall scores with each outcome ({names}; "
-            f"{_level(table)} Fisher-z intervals), and each dimension's importance was derived from the outcomes by "
-            "correlation and standardized regression weights (Cronin & Taylor, 1992)."), ["servperf"]
+    names = t("methods.list_separator").join(dict.fromkeys(table["outcome"]))
+    return t("methods.outcomes", outcomes=names, level=_level(table)), ["servperf"]
 
 
-def _segments(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _segments(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("segments", pd.DataFrame())
     if table.empty:
         return None
-    names = ", ".join(dict.fromkeys(table["segment"]))
+    names = t("methods.list_separator").join(dict.fromkeys(table["segment"]))
+    min_cell = int(_first(table, "min_cell"))
     if not table["tested"].astype(bool).any():
-        return (f"Segments ({names}) were described but not compared: no segment had two levels of at least "
-                f"{int(_first(table, 'min_cell'))} respondents."), []
+        return t("methods.segments_described", segments=names, min_cell=min_cell), []
     adjust = _first(table, "p_adjust")
-    return (f"Segments ({names}) were compared with Welch's ANOVA and "
-            f"Kruskal–Wallis tests among levels of at least {int(_first(table, 'min_cell'))} respondents, with "
-            f"Games–Howell and Dunn ({ADJUSTMENTS[adjust]}-adjusted) pairwise tests."), ["welch", adjust]
+    return t("methods.segments_compared", segments=names, min_cell=min_cell,
+             adjustment=_option(t, "adjustment", adjust)), ["welch", adjust]
 
 
-def _priorities(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _priorities(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("priorities", pd.DataFrame())
     if table.empty:
         return None
-    text = ("Improvement priorities rank the dimensions and items whose perceptions fall short by the gap "
-            "weighted by importance")
     if table["provider_gaps"].fillna("").ne("").any():
-        return text + ", and name the provider gaps of the Gaps Model that interview evidence points to " \
-                      "(Zeithaml et al., 1988).", ["gaps_model"]
-    return text + ".", []
+        return t("methods.priorities_provider_gaps"), ["gaps_model"]
+    return t("methods.priorities"), []
 
 
-def _interviews(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _interviews(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     agreement = tables.get("coder_agreement", pd.DataFrame())
     codes = tables.get("interview_codes", pd.DataFrame())
     if codes.empty:
         return None
-    text = "Interview and focus-group transcripts were coded with the study's codebook"
     if len(agreement):
-        return (text + f", with agreement between coders as Krippendorff's alpha with a {_level(agreement)} bootstrap "
-                "interval."), ["krippendorff"]
-    return text + ".", []
+        return t("methods.interviews_agreement", level=_level(agreement)), ["krippendorff"]
+    return t("methods.interviews"), []
 
 
-def _complaints(tables: Mapping[str, pd.DataFrame]) -> tuple[str, list[str]] | None:
+def _complaints(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("complaints_by_dimension", pd.DataFrame())
     if table.empty:
         return None
-    return ("Complaints were coded to dimensions with the same codebook and tracked per month on control "
-            "charts."), []
+    return t("methods.complaints"), []
 
 
 #: Sentence writers in the order of the paragraph.

@@ -119,5 +119,5 @@ def cautions_list(ctx: ReportContext, cautions: pd.DataFrame, none: str = "cauti
     listed = []
     for topic, part in cautions.groupby("topic", sort=False):
         entries = "".join(f"<li>{html.escape(str(text))}</li>" for text in part["text"])
-        listed.append(f"<li><strong>{html.escape(ctx.value('topic', topic))}</strong><ul>{entries}</ul></li>")
+        listed.append(f"<li><strong>{html.escape(ctx.t(f'cautions.topic_{topic}'))}</strong><ul>{entries}</ul></li>")
     return f'<ul class="caution">{"".join(listed)}</ul>'

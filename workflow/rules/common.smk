@@ -174,7 +174,8 @@ MODULE_DATA = {
 
 def code_version(script, *modules, template=None):
     """Digest of the code behind one step (its adapter script, the library modules it imports
-    and its report template), for the step's `code` parameter.
+    and its report template, and the message catalogues where it uses them), for the step's
+    `code` parameter.
 
     Code is declared by content, not as input files: Snakemake records inputs by path and
     compares scripts by modification time, so a clone of the workflow at another path (or a
@@ -184,6 +185,7 @@ def code_version(script, *modules, template=None):
     files = [WORKFLOW_DIR / "workflow" / "scripts" / f"{script}.py"]
     imported = library_modules(*modules)
     files += [LIB / f"{module}.py" for module in imported]
+    # Code that writes through the message catalogues reruns when a message changes.
     files += [data for module in imported for data in MODULE_DATA.get(module, ())]
     if template:
         files.append(WORKFLOW_DIR / "notebooks" / template)

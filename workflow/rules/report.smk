@@ -54,6 +54,8 @@ rule narrative:
     params:
         code=code_version("narrative", "cautions", "methods", "provenance", "labels"),
         study=study_outline(),
+        language=config["study"]["language"],
+        instrument=config["instrument"],
     script:
         "../scripts/narrative.py"
 

@@ -11,7 +11,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 import pandas as pd  # noqa: E402
 
 from servqual import plots  # noqa: E402
-from servqual.cautions import invariance_cautions  # noqa: E402
+from servqual.cautions import caution_labels, invariance_cautions  # noqa: E402
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
 from servqual.invariance import measurement_invariance  # noqa: E402
 from servqual.labels import dimension_labels  # noqa: E402
@@ -36,7 +36,7 @@ for measure in [m for m in ("expectation", "perception") if m in instrument.item
         invariance.append(table.assign(grouping=grouping, measure=measure))
 invariance = pd.concat(invariance, ignore_index=True)
 invariance[["grouping", "measure", *invariance.columns[:-2]]].to_csv(out.invariance, index=False)
-invariance_cautions(invariance).to_csv(out.cautions, index=False)
+invariance_cautions(invariance, p.language, caution_labels(p.instrument, p.language)).to_csv(out.cautions, index=False)
 
 for name, paths in (("reliability", inputs.reliability), ("fit", inputs.cfa_fit), ("segments", inputs.segments)):
     stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, paths)}).to_csv(out[name], index=False)
