@@ -73,7 +73,12 @@ rule report_wave:
         previous=previous_scores,
     output:
         notebook="reports/{wave}/report.ipynb",
-        html="reports/{wave}/report.html",
+        html=report(
+            "reports/{wave}/report.html",
+            caption="../report/wave_report.rst",
+            category="Reports",
+            labels={"wave": "{wave}", "document": "report (HTML)"},
+        ),
     log:
         "logs/{wave}/report.log",
     benchmark:
@@ -123,7 +128,12 @@ rule apa_tables:
         cautions=rules.narrative.output.cautions,
         previous=previous_scores,
     output:
-        docx="reports/{wave}/tables.docx",
+        docx=report(
+            "reports/{wave}/tables.docx",
+            caption="../report/tables_docx.rst",
+            category="Reports",
+            labels={"wave": "{wave}", "document": "tables (Word, APA)"},
+        ),
     log:
         "logs/{wave}/apa_tables.log",
     benchmark:

@@ -50,7 +50,12 @@ rule report_waves:
         trend=rules.waves.output.trend,
     output:
         notebook="reports/waves/report.ipynb",
-        html="reports/waves/report.html",
+        html=report(
+            "reports/waves/report.html",
+            caption="../report/waves_report.rst",
+            category="Reports",
+            labels={"wave": "all waves", "document": "report (HTML)"},
+        ),
     log:
         "logs/waves/report.log",
     benchmark:
