@@ -570,7 +570,6 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--remote-debugging-pipe")
 # Requests a report page may make: its own file and what it embeds.
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:", "chrome:", "devtools:")
-PACKAGES = ("chromium", "fonts-noto-cjk")
 
 # Measured in the page after it loaded and its fonts are ready: the page's width against the
 # viewport, the outermost elements that reach past its edges, cells whose content is clipped,
@@ -820,33 +819,104 @@ def screenshot(html_path: str | Path, width: int, out_png: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
+# All checks of one report
+
+
+def check_report(html_path: str | Path, language: str, allow: Iterable[str] = (), *,
+                 widths: Sequence[int] = (1400, 800), browser: Chromium | None = None,
+                 screenshots: str | Path | None = None) -> dict[str, list[str]]:
+    """Every check of ``html_path`` (a report in ``language``), as check name -> findings; a
+    report passes when every list is empty. ``allow``: phrases that may stay in another language
+    (study title, names, raw column names, file names). With ``browser`` (or a Chromium it
+    starts) the page is also laid out at each of ``widths`` (overflow, clipped cells, requests
+    to other hosts, missing glyphs of the computed font stacks) and, with ``screenshots`` (a
+    folder), photographed as ``<stem>-<width>.png``."""
+    path = Path(html_path)
+    page = soup(path.read_text(encoding="utf-8"))
+    allow = list(allow)
+    text = visible_text(page, references=False)
+    found = {
+        "external_urls": external_urls(page),
+        "nan_cells": nan_cells(page),
+        "nan_text": nan_text(page),
+        "index_columns": index_columns(page),
+        "truncated_cells": truncated_cells(page),
+        "latin_sentences": latin_sentences(text, language, allow),
+        "foreign_script": foreign_script(text, language, allow),
+        "foreign_headings": foreign_headings(page, language, allow),
+        "missing_glyphs": missing_glyphs(visible_text(page), font_families(page)),
+    }
+    owned = browser is None
+    chromium = Chromium() if owned else browser
+    try:
+        if owned:
+            chromium.__enter__()
+        for width in widths:
+            laid_out = chromium.open(path, width)
+            found[f"overflow_{width}"] = ([f"page {laid_out.scroll_width} px wide in {laid_out.viewport} px"]
+                                          if laid_out.scroll_width > laid_out.viewport else []) + laid_out.wide
+            found[f"clipped_{width}"] = laid_out.clipped
+            found[f"requests_{width}"] = laid_out.requests
+            found[f"rendered_glyphs_{width}"] = laid_out.missing_glyphs()
+            if screenshots is not None:
+                Path(screenshots).mkdir(parents=True, exist_ok=True)
+                chromium.screenshot(Path(screenshots) / f"{path.stem}-{width}.png")
+    finally:
+        if owned:
+            chromium.__exit__(None, None, None)
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python tests/report_checks.py REPORT.html [--language zh] [--allow PHRASE ...]
+    [--screenshots DIR]``: every check, the first findings of each; exit 1 when any."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("report")
+    parser.add_argument("--language", default="en")
+    parser.add_argument("--allow", nargs="*", default=[])
+    parser.add_argument("--screenshots")
+    parser.add_argument("--show", type=int, default=8, help="findings shown per check")
+    args = parser.parse_args(argv)
+    found = check_report(args.report, args.language, args.allow, screenshots=args.screenshots)
+    for check, items in found.items():
+        print(f"{check}: {len(items)}")
+        for item in items[: args.show]:
+            print(f"    {item[:200]}")
+    return int(any(found.values()))
+
+
+# --------------------------------------------------------------------------------------------
 # Installing the browser on CI
 
 
-def missing_packages(packages: Sequence[str] = PACKAGES) -> list[str]:
-    """Debian packages of ``packages`` not installed (all of them where dpkg-query is absent)."""
-    if shutil.which("dpkg-query") is None:
-        return list(packages)
-    missing = []
-    for package in packages:
-        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
-                                capture_output=True, text=True, check=False).stdout
-        if "install ok installed" not in status:
-            missing.append(package)
-    return missing
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK KR")
 
 
-def ensure_browser(packages: Sequence[str] = PACKAGES) -> tuple[str | None, str]:
+def browser_missing() -> list[str]:
+    """Debian packages the browser checks need that this machine lacks: ``chromium`` when no
+    Chromium is found (``CHROMIUM``, or ``chromium`` on the PATH), ``fonts-noto-cjk`` when
+    fontconfig knows no Noto Sans CJK SC or KR."""
+    need = [] if chromium_path() else ["chromium"]
+    if not all(font_files(family) for family in CJK_FAMILIES):
+        need.append("fonts-noto-cjk")
+    return need
+
+
+def ensure_browser() -> tuple[str | None, str]:
     """Chromium and the Noto CJK fonts, installed with apt-get when missing and we are root on
-    Debian (as on CI, a fresh Debian machine). Returns (chromium path, message): the path is
-    None when they cannot be had, and the message says why (for the skip reason)."""
-    missing = missing_packages(packages)
-    if chromium_path() and not any(p.startswith("fonts-") for p in missing):
+    Debian (as on CI, a fresh Debian machine; as ``tests/test_slurm.py`` does). Returns
+    (chromium path, message): the path is None when they cannot be had, and the message says
+    why (the skip reason)."""
+    missing = browser_missing()
+    if not missing:
         return chromium_path(), "installed"
-    if os.name != "posix" or shutil.which("apt-get") is None:
-        return None, f"needs Debian's {' '.join(packages)} (no apt-get here to install them)"
+    if os.name != "posix" or shutil.which("apt-get") is None or not Path("/etc/debian_version").exists():
+        return None, f"needs {' and '.join(missing)} (Debian packages; no apt-get here to install them)"
     if os.geteuid() != 0:
-        return None, f"needs {' '.join(missing)} installed (apt-get install as root)"
+        return None, f"needs {' and '.join(missing)} (apt-get install as root)"
     start = time.perf_counter()
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"],
@@ -855,4 +925,11 @@ def ensure_browser(packages: Sequence[str] = PACKAGES) -> tuple[str | None, str]
         if result.returncode != 0:
             tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
             return None, f"apt-get could not install {' '.join(missing)}: {tail}"
+    font_files.cache_clear()
+    if browser_missing():
+        return None, f"still missing after apt-get install: {' and '.join(browser_missing())}"
     return chromium_path(), f"installed {' '.join(missing)} in {time.perf_counter() - start:.0f} s"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
