@@ -347,7 +347,7 @@ LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’-][A-Za-z\u00c0-\u024f]+
 EDGE_PUNCTUATION = "()[]{}\"'“”‘’,.;:!?*"
 
 
-def _is_word(chunk: str, allowed: frozenset[str]) -> bool | None:
+def _is_word(chunk: str) -> bool | None:
     """True: a word; False: breaks a run (an allowed term, an identifier, a path); None: neutral
     (numbers, operators, punctuation)."""
     core = chunk.strip(EDGE_PUNCTUATION)
@@ -355,7 +355,7 @@ def _is_word(chunk: str, allowed: frozenset[str]) -> bool | None:
         return None
     if not LATIN_WORD.fullmatch(core):
         return False  # tan1, gaps.csv, reports/wave1, E_rel5, α=0.8
-    if core in allowed or core in STAT_TERMS or len(core) == 1:
+    if core in STAT_TERMS or len(core) == 1:
         return False
     if core.isupper() and len(core) <= 6:
         return False
@@ -370,8 +370,9 @@ def _without(text: str, allow: Iterable[str]) -> str:
     """``text`` with the ``allow`` phrases and the quotations in typographic quotes taken out,
     each replaced by a break."""
     text = QUOTED.sub("\x00", text)
-    for phrase in sorted({a for a in allow if a}, key=len, reverse=True):
-        text = text.replace(phrase, "\x00")
+    for phrase in sorted({a.strip() for a in allow if a.strip()}, key=len, reverse=True):
+        # Whole words only: allowing "Berry" leaves "Berryman" a word.
+        text = re.sub(rf"(?<![A-Za-z\u00c0-\u024f]){re.escape(phrase)}(?![A-Za-z\u00c0-\u024f])", "\x00", text)
     return text
 
 
@@ -386,7 +387,7 @@ def latin_sentences(text: str, language: str, allow: Iterable[str] = (), *, min_
     ``visible_text``), and the pieces split at white space. A piece is a *word* when, trimmed of
     punctuation, it is Latin letters (with inner hyphens or apostrophes), two or more of them, not
     all capitals of up to six letters (an abbreviation: KMO, IPA), and not a statistics or method
-    term of ``STAT_TERMS`` or an ``allow`` word; such terms, identifiers and paths (``tan1``,
+    term of ``STAT_TERMS``; such terms, identifiers and paths (``tan1``,
     ``gaps.csv``, ``E_rel5``) break a run; numbers, operators and punctuation neither count nor
     break (so "the mean gap was -0.52 for tangibles" is one run). Apply it to
     ``visible_text(html, references=False)``: reference lists are left out.
@@ -398,14 +399,13 @@ def latin_sentences(text: str, language: str, allow: Iterable[str] = (), *, min_
     """
     if language not in ("zh", "ko"):
         return []
-    allowed = frozenset(w for phrase in allow for w in phrase.split())
     found = []
     for piece in SCRIPT_BREAK.split(_without(text, allow)):
         for segment in piece.split("\x00"):
             run: list[tuple[str, bool]] = []
             words = 0
             for chunk in segment.split() + [""]:
-                kind = _is_word(chunk, allowed) if chunk else False
+                kind = _is_word(chunk) if chunk else False
                 if kind is False:
                     if words >= min_words:  # from its first word to its last
                         first = next(i for i, (_, w) in enumerate(run) if w)
@@ -617,7 +617,11 @@ class ChromiumError(RuntimeError):
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    """The Chromium to use: ``$CHROMIUM`` if set, else ``chromium`` or ``chromium-browser`` on
+    the PATH (Debian's ``/usr/bin/chromium``)."""
+    if os.environ.get("CHROMIUM"):
+        return shutil.which(os.environ["CHROMIUM"])
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @dataclass

@@ -162,6 +162,21 @@ def test_latin_sentences_allows_names_the_caller_lists_and_reference_lists():
     assert "Journal of Retailing" not in text and "有形性" in text
     assert rc.latin_sentences(text, "zh") == [] and rc.latin_sentences(text, "ko") == []
     assert rc.latin_sentences("The mean gap was large.", "en") == []
+    # An allowed name is a whole word: "Berry" does not allow "Berryman".
+    assert rc.latin_sentences("Berryman and Smith wrote, after Berry, 一文", "zh", allow=["Berry"]) == [
+        "Berryman and Smith wrote, after"]
+
+
+def test_reference_lists_end_at_the_next_heading_also_across_notebook_cells():
+    cells = ('<div class="cell"><div class="md"><h2>References<a class="anchor-link" href="#r">¶</a></h2>'
+             '<ul><li>Zeithaml, V. A. (1988). Consumer perceptions of price, quality, and value.</li></ul>'
+             '</div></div><div class="cell"><div class="md"><p>Horn, J. L. (1965). A rationale and test.</p>'
+             '</div></div><div class="cell"><div class="md"><h2>Provenance</h2><p>Made by the pipeline.</p>'
+             '</div></div>')
+    text = rc.visible_text(cells, references=False)
+    assert text.splitlines() == ["References", "Provenance", "Made by the pipeline."]  # the heading stays
+    marked = '<section id="references"><p>Berry, L. L. (1995). On great service.</p></section><p>正文</p>'
+    assert rc.visible_text(marked, references=False) == "正文"
 
 
 def test_foreign_headings_and_script():
@@ -266,3 +281,17 @@ def test_check_report_runs_every_check_and_the_functions_start_their_own_browser
     assert bad["overflow_800"] and bad["clipped_800"] and bad["requests_800"] and bad["external_urls"]
     assert rc.horizontal_overflow(pages / "wide.html", 800) and not rc.horizontal_overflow(pages / "good.html", 800)
     assert rc.screenshot(pages / "good.html", 800, tmp_path / "own.png").stat().st_size > 1000
+
+
+def test_ensure_browser_says_why_it_cannot_install(monkeypatch):
+    monkeypatch.setattr(rc, "browser_missing", lambda: ["chromium", "fonts-noto-cjk"])
+    monkeypatch.setattr(rc.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(rc.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(rc.Path, "exists", lambda self: True)
+    assert rc.ensure_browser() == (None, "needs chromium and fonts-noto-cjk (apt-get install as root)")
+    monkeypatch.setattr(rc.shutil, "which", lambda name: None)
+    assert rc.ensure_browser()[1] == (
+        "needs chromium and fonts-noto-cjk (Debian packages; no apt-get here to install them)")
+    monkeypatch.undo()
+    monkeypatch.setenv("CHROMIUM", "/nowhere/chromium")
+    assert rc.chromium_path() is None
