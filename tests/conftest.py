@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import report_checks
+from studies import STUDY, WORKFLOW, copy_tree, snakemake
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory) -> Path:
+    """The repository's workflow and example study, copied and run once for the session."""
+    root = tmp_path_factory.mktemp("example")
+    copy_tree(WORKFLOW + STUDY, root)
+    result = snakemake(cwd=root)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return root
 
 
 @pytest.fixture(scope="session")

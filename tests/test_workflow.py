@@ -18,32 +18,9 @@ import yaml
 from servqual.instrument import instrument_from_config
 from servqual.simulate import simulate_survey
 
-ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW = ["Snakefile", "workflow", "src", "notebooks", "profiles"]
-STUDY = ["config", "data/raw"]
-PERSONAL = ["resp_id", "name", "phone", "email", "id_number"]
+from studies import PERSONAL, ROOT, STUDY, WORKFLOW, copy_tree, snakemake
 
 pytestmark = pytest.mark.slow
-
-
-def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SERVQUAL_SALT": "test-salt"},
-    )
-
-
-def copy_tree(parts: list[str], target: Path) -> None:
-    for part in parts:
-        source, dest = ROOT / part, target / part
-        if source.is_dir():
-            shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest)
 
 
 def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
@@ -55,16 +32,6 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
     table = text.split("Job stats:", 1)[1]
     rows = re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M)
     return {rule: int(n) for rule, n in rows if rule != "total"}
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory) -> Path:
-    """The repository's workflow and example study, copied and run once."""
-    root = tmp_path_factory.mktemp("example")
-    copy_tree(WORKFLOW + STUDY, root)
-    result = snakemake(cwd=root)
-    assert result.returncode == 0, result.stderr[-5000:]
-    return root
 
 
 def test_every_wave_gets_an_executed_report(example):

@@ -1,0 +1,34 @@
+"""Running the workflow on studies in temporary folders, for the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ["Snakefile", "workflow", "src", "notebooks", "profiles"]
+STUDY = ["config", "data/raw"]
+PERSONAL = ["resp_id", "name", "phone", "email", "id_number"]
+
+
+def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SERVQUAL_SALT": "test-salt"},
+    )
+
+
+def copy_tree(parts: list[str], target: Path) -> None:
+    for part in parts:
+        source, dest = ROOT / part, target / part
+        if source.is_dir():
+            shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest)
