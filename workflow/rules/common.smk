@@ -281,6 +281,7 @@ def wave_tables(wave):
 def all_targets():
     return [
         *expand("reports/{wave}/report.html", wave=WAVES),
+        *expand(rules.exports.output, wave=WAVES),
         *interview_targets(),
         *expand(rules.complaints.output, wave=COMPLAINT_WAVES),
         "reports/waves/report.html",
