@@ -7,6 +7,8 @@ responses for SPSS (and PSPP, jamovi, JASP, R's haven): item wording as variable
 points of bounded integer scales as value labels. Only the pseudonym, the raw line, segments,
 duration and the canonical measure columns go out: never the raw columns the cleaning carried
 through untouched (free text may hold personal data) nor pseudonyms of personal-data columns.
+Canonical names (``P_<item>``, item ids being letters, digits and ``_``) are valid SPSS names as
+they are, so the file's variables are the cleaned data's columns and the lavaan models' indicators.
 The CFA models go out as lavaan syntax through :mod:`servqual.lavaan`.
 """
 
@@ -23,7 +25,7 @@ import pandas as pd
 
 from servqual.columns import PARTS, description, header
 from servqual.i18n import text
-from servqual.instrument import ITEM_MEASURES, Instrument, Scale
+from servqual.instrument import Instrument, Scale
 
 #: Excel's limit on sheet names, and the characters it refuses in them.
 SHEET_NAME_MAX = 31
@@ -155,7 +157,7 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, languag
 
 def spss_name(name: str, taken: set[str] | None = None) -> str:
     """A valid SPSS variable name for ``name``: letters, digits and ``_ . @ # $`` only, starting
-    with a letter, not ending in ``.`` or ``_``, at most 64 bytes, not a reserved word, and not in
+    with a letter, not ending in ``.``, at most 64 bytes, not a reserved word, and not in
     ``taken`` (compared without case, as SPSS does; the new name is added to it).
 
     >>> taken = set()
@@ -163,7 +165,7 @@ def spss_name(name: str, taken: set[str] | None = None) -> str:
     ['E_tan1', 'v1st_item', 'with_v', 'E_TAN1_2', '满意度']
     """
     taken = set() if taken is None else taken
-    clean = re.sub(r"[^\w.@#$]", "_", name, flags=re.UNICODE).rstrip("._") or "v"
+    clean = re.sub(r"[^\w.@#$]", "_", name, flags=re.UNICODE).rstrip(".") or "v"
     if not clean[0].isalpha():
         clean = "v" + clean
     if clean.upper() in SPSS_RESERVED:
@@ -172,7 +174,7 @@ def spss_name(name: str, taken: set[str] | None = None) -> str:
     def fit(base: str, suffix: str = "") -> str:
         while len((base + suffix).encode("utf-8")) > SPSS_NAME_MAX:
             base = base[:-1]
-        return base.rstrip("._") + suffix
+        return base.rstrip(".") + suffix
 
     candidate, k = fit(clean), 1
     while candidate.casefold() in taken:
@@ -270,18 +272,3 @@ def write_sav(responses: pd.DataFrame, path: str | Path, instrument: Instrument,
         variable_value_labels={name: variables[column][1] for name, column in original.items()
                                if variables[column][1]},
     )
-
-
-def rating_data(responses: pd.DataFrame, instrument: Instrument, measures: Sequence[str]) -> pd.DataFrame:
-    """The ratings the CFA analysed, one column per item and measure, named as in the lavaan
-    models (:func:`servqual.lavaan.indicator`): the canonical columns, and ``G_<item>`` = P − E
-    for the gap."""
-    parts = {}
-    for measure in dict.fromkeys(measures):
-        if measure == "gap":
-            gap = (responses[instrument.columns("perception")].to_numpy()
-                   - responses[instrument.columns("expectation")].to_numpy())
-            parts |= {f"G_{item}": gap[:, k] for k, item in enumerate(instrument.item_ids)}
-        elif measure in ITEM_MEASURES:
-            parts |= {c: responses[c].to_numpy(dtype=float) for c in instrument.columns(measure)}
-    return pd.DataFrame(parts, index=responses.index)

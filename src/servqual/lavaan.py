@@ -6,8 +6,9 @@ A reviewer refits the models in R (lavaan), JASP or jamovi and compares the fit 
 table, with the estimator it names. Our estimates are identified by marker variables (the first
 indicator of each factor loads 1), lavaan's default (``std.lv = FALSE``); ML takes the covariance
 matrix with divisor N (``likelihood = "normal"``) after listwise deletion over the model's items,
-as lavaan's ``missing = "listwise"`` does. Indicators are named as the columns of the analysed
-data (``P_<item>``; ``G_<item>`` for the gap), so each block fits as written.
+as lavaan's ``missing = "listwise"`` does. Indicators are named as the columns of the cleaned
+data in ``responses.sav`` (``P_<item>``; ``G_<item>`` = P − E for the gap, which refit.R computes),
+so each block fits as written.
 
 lavaan's model syntax: Rosseel (2012), J. Stat. Softw. 48(2), section 4.
 """
@@ -94,7 +95,8 @@ def model_file(models: Sequence[LavaanModel], wave: str, language: str) -> str:
 
 def refit_script(models: Sequence[LavaanModel], *, wave: str, model_path: str, data_path: str,
                  fit_table: str, script_path: str, language: str) -> str:
-    """``refit.R``: reads the analysed data and ``model.lavaan`` (paths from the study folder, or
+    """``refit.R``: reads the cleaned data (``responses.sav``, with R's recommended package foreign)
+    and ``model.lavaan`` (paths from the study folder, or
     the script's two arguments) and prints lavaan's fit measures of each block beside the
     estimator it used (``cfa(..., estimator =, std.lv = FALSE, missing = "listwise")``)."""
     estimators = ", ".join(f'"{m.name}" = "{m.estimator}"' for m in models)
@@ -106,8 +108,11 @@ args <- commandArgs(trailingOnly = TRUE)
 model_file <- if (length(args) >= 1) args[1] else "{model_path}"
 data_file <- if (length(args) >= 2) args[2] else "{data_path}"
 # {text(language, "exports.r_data")}
-d <- read.csv(data_file, check.names = FALSE)
+d <- foreign::read.spss(data_file, to.data.frame = TRUE, use.value.labels = FALSE)
 lines <- readLines(model_file, encoding = "UTF-8")
+for (g in setdiff(grep("^G_", unlist(strsplit(lines, "[^A-Za-z0-9_.]+")), value = TRUE), names(d))) {{
+  d[[g]] <- d[[sub("^G_", "P_", g)]] - d[[sub("^G_", "E_", g)]]
+}}
 starts <- grep("^## ", lines)
 ends <- c(starts[-1] - 1, length(lines))
 estimators <- c({estimators})

@@ -1,23 +1,16 @@
-def export_tables(wildcards):
-    """Every table of the wave, one sheet each: cleaning flow and exclusions, the analyses, the
-    interview and complaint tables where the wave has them, and the cautions."""
-    evidence = [path for path in evidence_outputs(wildcards) if path.endswith(".csv")]
-    cleaning = expand(
-        [rules.clean.output.summary, rules.clean.output.exclusions], wave=wildcards.wave
-    )
-    cautions = expand(rules.narrative.output.cautions, wave=wildcards.wave)
-    return [*cleaning, *wave_tables(wildcards.wave), *evidence, *cautions]
-
-
+# One sheet per table of the wave: the cleaning flow and exclusions, the analyses, the interview
+# and complaint tables where the wave has them, and the cautions.
 rule exports:
     input:
-        tables=export_tables,
+        cleaning=[rules.clean.output.summary, rules.clean.output.exclusions],
+        analyses=lambda wc: wave_tables(wc.wave),
+        evidence=lambda wc: [p for p in evidence_outputs(wc) if p.endswith(".csv")],
+        cautions=rules.narrative.output.cautions,
         responses=rules.clean.output.responses,
         fit=rules.cfa.output.fit,
     output:
         workbook="reports/{wave}/results.xlsx",
         sav="data/processed/{wave}/responses.sav",
-        ratings="data/processed/{wave}/cfa_data.csv",
         model="reports/{wave}/model.lavaan",
         refit="reports/{wave}/refit.R",
     log:
