@@ -16,6 +16,7 @@ include: "workflow/rules/interviews.smk"
 include: "workflow/rules/complaints.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/waves.smk"
+include: "workflow/rules/exports.smk"
 
 
 rule all:

@@ -55,6 +55,7 @@ __all__ = [
     "fit_indices",
     "fit_verdict",
     "htmt",
+    "model_indicators",
     "residual_modification_indices",
     "srmr",
     "standardized_loadings",
@@ -698,6 +699,23 @@ def _model_layout(item_dimension: Mapping[str, str], model: Model) -> tuple[list
     dims = list(dict.fromkeys(item_dimension.values()))
     factors = dims + [SECOND_ORDER_NAME] if model == "second_order" else dims
     return [dims.index(d) for d in item_dimension.values()], factors
+
+
+def model_indicators(item_dimension: Mapping[str, str], model: Model) -> dict[str, list[str]]:
+    """The model :func:`fit_cfa` fits, as factor -> indicators in order (the first is the marker
+    whose loading is fixed to 1): items on their dimensions (``instrument``), all items on
+    ``general`` (``one_factor``), and for ``second_order`` also the dimensions on
+    ``service_quality``. First-order factors correlate freely only in ``instrument``.
+
+    >>> model_indicators({"a1": "a", "a2": "a", "b1": "b", "b2": "b"}, "one_factor")
+    {'general': ['a1', 'a2', 'b1', 'b2']}
+    """
+    factor_of_item, factors = _model_layout(item_dimension, model)
+    indicators = {factors[k]: [i for i, f in zip(item_dimension, factor_of_item) if f == k]
+                  for k in sorted(set(factor_of_item))}
+    if model == "second_order":
+        indicators[factors[-1]] = factors[:-1]
+    return indicators
 
 
 def _identification_problem(factor_of_item: Sequence[int], factors: Sequence[str], spec: _Spec,

@@ -2,7 +2,8 @@
 
 The catalogues are YAML files in ``servqual/messages/<language>/<domain>.yaml`` (``report``,
 ``cautions``, ``methods``, ``figures``, ``exports``...). A message is looked up as
-``"<domain>.<key>"`` and filled with :meth:`str.format` fields, so that a sentence keeps its own
+``"<domain>.<key>"`` (a nested mapping as ``"<domain>.<key>.<sub>"``, as the data dictionary's
+``meaning``, ``unit`` and ``method`` of a column) and filled with :meth:`str.format` fields, so that a sentence keeps its own
 word order in each language. A new language is one folder of catalogues plus the labels of the
 study's dimensions and items in its config; :func:`catalogue_differences` lists every message
 that one catalogue has and another lacks, or whose fields differ, and a test keeps that list
@@ -36,8 +37,19 @@ def catalogue(language: str) -> dict[str, str]:
         if entry.name.endswith(".yaml"):
             domain = entry.name.removesuffix(".yaml")
             loaded = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
-            messages.update({f"{domain}.{key}": str(value) for key, value in loaded.items()})
+            messages.update(_flattened(domain, loaded))
     return messages
+
+
+def _flattened(prefix: str, entries: dict) -> dict[str, str]:
+    """``{key: text}`` and nested ``{key: {sub: text}}`` as ``{"prefix.key[.sub]": text}``."""
+    flat: dict[str, str] = {}
+    for key, value in entries.items():
+        if isinstance(value, dict):
+            flat.update(_flattened(f"{prefix}.{key}", value))
+        else:
+            flat[f"{prefix}.{key}"] = str(value)
+    return flat
 
 
 def text(language: str, key: str, /, **values: object) -> str:

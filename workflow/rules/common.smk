@@ -305,6 +305,7 @@ def all_targets():
     return [
         *expand("reports/{wave}/report.html", wave=WAVES),
         *expand("reports/{wave}/tables.docx", wave=WAVES),
+        *expand(rules.exports.output, wave=WAVES),
         *interview_targets(),
         *expand(rules.complaints.output, wave=COMPLAINT_WAVES),
         "reports/waves/report.html",

@@ -1,0 +1,30 @@
+# One sheet per table of the wave: the cleaning flow and exclusions, the analyses, the interview
+# and complaint tables where the wave has them, and the cautions.
+rule exports:
+    input:
+        cleaning=[rules.clean.output.summary, rules.clean.output.exclusions],
+        analyses=lambda wc: wave_tables(wc.wave),
+        evidence=lambda wc: [p for p in evidence_outputs(wc) if p.endswith(".csv")],
+        cautions=rules.narrative.output.cautions,
+        responses=rules.clean.output.responses,
+        fit=rules.cfa.output.fit,
+    output:
+        workbook="reports/{wave}/results.xlsx",
+        sav="data/processed/{wave}/responses.sav",
+        model="reports/{wave}/model.lavaan",
+        refit="reports/{wave}/refit.R",
+    log:
+        "logs/{wave}/exports.log",
+    benchmark:
+        "logs/{wave}/exports.benchmark.tsv"
+    conda:
+        RULE_ENV
+    params:
+        code=code_version("exports", "exports", "lavaan", "columns"),
+        instrument=config["instrument"],
+        measures=config["measures"],
+        outcomes=config["outcomes"],
+        segments=segment_names(),
+        language=config["study"]["language"],
+    script:
+        "../scripts/exports.py"
