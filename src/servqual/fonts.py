@@ -5,7 +5,7 @@ empty box (with a "Glyph ... missing" warning) where none has it. Text in plain 
 Cyrillic needs nothing beyond the bundled DejaVu Sans, so English studies never search for more.
 Other text (Chinese, Korean, Japanese) needs a CJK family: :func:`families_for` picks the first
 installed one of :data:`CJK_FAMILIES` that covers all of it, preferring the glyph forms of the
-study's language (Noto Sans CJK SC for Chinese, KR for Korean). A font installed after
+text's language (Noto Sans CJK SC for Chinese, KR for Korean). A font installed after
 matplotlib built its font cache is not in that cache: when fontconfig (``fc-list``) knows a CJK
 font matplotlib does not, the cache is rebuilt once. Where no installed font covers the text,
 the run says so once, naming the package to install, rather than filling a log with one warning
@@ -45,7 +45,7 @@ CJK_FAMILIES = (
     "Noto Sans CJK HK",
     "Droid Sans Fallback",
 )
-#: Families to try first for a language (glyph forms differ between Chinese, Korean, Japanese).
+#: Families to try first for a language's text (Chinese, Korean and Japanese glyph forms differ).
 PREFERRED = {
     "zh": ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei"),
     "ko": ("Noto Sans CJK KR", "Source Han Sans K", "Source Han Sans KR"),
@@ -147,14 +147,26 @@ def refresh_cache() -> bool:
     return True
 
 
-def families_for(texts: Iterable[object], language: str = "en") -> list[str]:
+def _language_of(chars: Iterable[str]) -> str:
+    """The CJK language whose glyph forms to prefer: Korean where there is Hangul, Japanese where
+    there is kana, else Chinese."""
+    names = [unicodedata.name(c, "") for c in chars]
+    if any(n.startswith("HANGUL") for n in names):
+        return "ko"
+    if any(n.startswith(("HIRAGANA", "KATAKANA")) for n in names):
+        return "ja"
+    return "zh"
+
+
+def families_for(texts: Iterable[object]) -> list[str]:
     """The families for ``font.family`` that draw every character of ``texts``.
 
     ``[LATIN]`` when DejaVu Sans has them all (no other font is looked up). Otherwise the first
-    installed CJK family that covers the rest, the language's own glyph forms first, then
-    ``LATIN`` for anything it lacks; the font cache is rebuilt once when fontconfig knows a CJK
-    font matplotlib does not. Where no family covers them, a warning (once per set of
-    characters) names the characters and the package to install, and ``[LATIN]`` is returned.
+    installed CJK family that covers the rest, the glyph forms of the text's language first
+    (Korean where it has Hangul, Japanese where it has kana, else Chinese), then ``LATIN`` for
+    anything it lacks; the font cache is rebuilt once when fontconfig knows a CJK font
+    matplotlib does not. Where no family covers them, a warning (once per set of characters)
+    names them and the package to install, and ``[LATIN]`` is returned.
 
     >>> families_for(["Reliability", "gap P − E (95% CI)"])
     ['DejaVu Sans']
@@ -163,7 +175,7 @@ def families_for(texts: Iterable[object], language: str = "en") -> list[str]:
     rest = uncovered(texts, [LATIN])
     if not rest:
         return [LATIN]
-    order = list(dict.fromkeys([*PREFERRED.get(language, ()), *CJK_FAMILIES]))
+    order = list(dict.fromkeys([*PREFERRED[_language_of(rest)], *CJK_FAMILIES]))
     for attempt in range(2):
         for family in order:
             if covered(family) and not uncovered(rest, [family]):
@@ -179,17 +191,26 @@ def families_for(texts: Iterable[object], language: str = "en") -> list[str]:
     return [LATIN]
 
 
-def use(texts: Iterable[object], language: str = "en") -> list[str]:
-    """Set matplotlib's ``font.family`` to :func:`families_for` ``texts`` and return it.
+def figure_texts(fig) -> list:
+    """Every text artist of a matplotlib figure (titles, axis titles, tick labels, legends,
+    annotations, colour bar labels) that shows something."""
+    from matplotlib.text import Text
 
-    matplotlib's own per-glyph warnings are silenced where this module has already said once
-    which characters no font has.
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def apply(fig) -> list[str]:
+    """Draw every text of ``fig`` with :func:`families_for` its texts, and return the families.
+
+    Call it before the figure is laid out or saved (the families change the texts' sizes).
+    Where no installed font covers the texts, matplotlib's warning per missing glyph is
+    silenced: :func:`families_for` has said once which characters and which package.
     """
-    import matplotlib
-
-    texts = list(texts)
-    families = families_for(texts, language)
-    matplotlib.rcParams["font.family"] = families
+    artists = figure_texts(fig)
+    texts = [t.get_text() for t in artists]
+    families = families_for(texts)
+    for artist in artists:
+        artist.set_fontfamily(families)
     if uncovered(texts, families):
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
     return families

@@ -3,7 +3,7 @@ the tables the analysis steps wrote, for report notebooks and figure steps alike
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,30 @@ def item_labels(instrument: Mapping[str, Any], language: str) -> dict[str, str]:
     return {
         i["id"]: Item(i["id"], i["dimension"], i.get("text", {})).label(language) for i in instrument["items"]
     }
+
+
+def segment_labels(segments: Sequence[str | Mapping[str, Any]], language: str) -> dict[str, str]:
+    """Segment name (as in the tables) -> its name for readers in ``language``.
+
+    ``segments`` is the config's ``columns.segments``: a header, or an entry with a short
+    ``label`` and optionally a ``title`` by language. Without a title in any language, the short
+    name is shown with spaces for underscores and a capital first letter.
+
+    >>> segment_labels(["branch", {"column": "Q3", "label": "customer_type"},
+    ...                 {"column": "Q4", "label": "visits", "title": {"zh": "到访频率"}}], "zh")
+    {'branch': 'Branch', 'customer_type': 'Customer type', 'visits': '到访频率'}
+    """
+    out = {}
+    for entry in segments:
+        entry = {"column": entry} if isinstance(entry, str) else entry
+        name = entry.get("label") or entry["column"]
+        titles = entry.get("title") or {}
+        shown = titles.get(language) or next(iter(titles.values()), None)
+        if not shown:
+            spaced = " ".join(str(name).replace("_", " ").split())
+            shown = spaced[:1].upper() + spaced[1:]
+        out[name] = shown
+    return out
 
 
 def read_table(folder: str | Path, name: str) -> pd.DataFrame:
