@@ -32,19 +32,21 @@ def segment_labels(segments: Sequence[str | Mapping[str, Any]], language: str) -
     """Segment name (as in the tables) -> its name for readers in ``language``.
 
     ``segments`` is the config's ``columns.segments``: a header, or an entry with a short
-    ``label`` and optionally a ``title`` by language. Without a title in any language, the short
-    name is shown with spaces for underscores and a capital first letter.
+    ``label`` and optionally a ``title`` by language. Without a title in ``language`` or English,
+    the short name is shown with spaces for underscores and a capital first letter.
 
     >>> segment_labels(["branch", {"column": "Q3", "label": "customer_type"},
     ...                 {"column": "Q4", "label": "visits", "title": {"zh": "到访频率"}}], "zh")
     {'branch': 'Branch', 'customer_type': 'Customer type', 'visits': '到访频率'}
+    >>> segment_labels([{"column": "Q4", "label": "visits", "title": {"zh": "到访频率"}}], "ko")
+    {'visits': 'Visits'}
     """
     out = {}
     for entry in segments:
         entry = {"column": entry} if isinstance(entry, str) else entry
         name = entry.get("label") or entry["column"]
         titles = entry.get("title") or {}
-        shown = titles.get(language) or next(iter(titles.values()), None)
+        shown = titles.get(language) or titles.get("en")
         if not shown:
             spaced = " ".join(str(name).replace("_", " ").split())
             shown = spaced[:1].upper() + spaced[1:]

@@ -11,7 +11,6 @@ Every text a reader sees comes from the ``figures`` message catalogue of the stu
 from __future__ import annotations
 
 import re
-import textwrap
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -267,10 +266,10 @@ def ipa_grid(
         xs = (x_cut, x_lim[1]) if high_performance else (x_lim[0], x_cut)
         ys = (y_cut, y_lim[1]) if high_importance else (y_lim[0], y_cut)
         ax.fill_between(xs, *ys, color=colour, alpha=0.06, lw=0, zorder=0)
-        ax.text(xs[1] if high_performance else xs[0], ys[1] if high_importance else ys[0], quadrant_name(quadrant, language),
-                ha="right" if high_performance else "left", va="top" if high_importance else "bottom",
-                color=colour, fontsize=10, fontweight="bold", zorder=2,
-                transform=ax.transData).set_in_layout(False)
+        corner = (xs[1] if high_performance else xs[0], ys[1] if high_importance else ys[0])
+        ax.annotate(quadrant_name(quadrant, language), corner, xytext=(-5 if high_performance else 5, -5 if high_importance else 5),
+                    textcoords="offset points", ha="right" if high_performance else "left",
+                    va="top" if high_importance else "bottom", color=colour, fontsize=10, fontweight="bold", zorder=2)
     colours = [QUADRANT_COLOURS.get(q, OKABE_ITO[7]) for q in ipa["quadrant"]]
     ax.scatter(x, y, color=colours, zorder=3)
     # Points of one dimension may share its stated importance and sit in a row: stagger their
@@ -289,7 +288,7 @@ def ipa_grid(
         notes.append(t("figures.ipa_shared_importance"))
     # Under the x-axis title (offset in points, whatever the figure's size).
     ax.annotate("\n".join(wrap(n, 95) for n in notes), xy=(0, 0), xycoords="axes fraction", xytext=(0, -40),
-                textcoords="offset points", fontsize=7, va="top", color="#444444")
+                textcoords="offset points", fontsize=7, va="top", color="#444444", linespacing=1.6)
     if key is not None:
         _ipa_key(side, ipa, labels, key, t, language)
     _title(fig, title)
