@@ -210,7 +210,8 @@ def apply(fig) -> list[str]:
     texts = [t.get_text() for t in artists]
     families = families_for(texts)
     for artist in artists:
-        artist.set_fontfamily(families)
+        if list(artist.get_fontfamily()) != families:
+            artist.set_fontfamily(families)
     if uncovered(texts, families):
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
     return families

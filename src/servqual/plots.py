@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
+import matplotlib.figure
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -55,10 +56,20 @@ def style() -> None:
     )
 
 
+class FontedFigure(matplotlib.figure.Figure):
+    """A figure that chooses the fonts of its texts (:func:`servqual.fonts.apply`) each time it
+    is drawn, before it is laid out: saved by :func:`save` or by ``savefig``, or shown in a
+    notebook, it has a glyph for every character wherever an installed font has one."""
+
+    def draw(self, renderer):
+        fonts.apply(self)
+        super().draw(renderer)
+
+
 def _figure(*args, **kwargs):
     """``plt.subplots`` in the project style, laid out when drawn (after the fonts are set)."""
     style()
-    return plt.subplots(*args, layout="constrained", **kwargs)
+    return plt.subplots(*args, layout="constrained", FigureClass=FontedFigure, **kwargs)
 
 
 # Characters after which a line may break: Chinese characters and kana (Korean breaks at spaces).
