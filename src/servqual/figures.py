@@ -45,22 +45,48 @@ def figure_names(instrument: Instrument, *, segments: bool, ipa: bool) -> list[s
     return names
 
 
+def quadrant_name(quadrant: str, language: str = "en") -> str:
+    """The reader's name of an IPA quadrant, from the stable key the IPA and priority tables hold
+    (``concentrate here``, ``keep up the good work``, ``low priority``, ``possible overkill``).
+
+    >>> quadrant_name("keep up the good work", "ko")
+    '현상 유지'
+    """
+    from servqual.i18n import Messages
+
+    t = Messages(language)
+    key = "figures.quadrant_" + str(quadrant).replace(" ", "_")
+    return t(key) if key in t else str(quadrant)
+
+
 def wave_figures(
     tables: Mapping[str, pd.DataFrame],
     names: list[str],
     dimension_labels: Mapping[str, str],
     item_labels: Mapping[str, str],
     wave: str,
+    *,
+    language: str = "en",
+    segment_labels: Mapping[str, str] | None = None,
 ) -> dict[str, plt.Figure]:
     """Draw the named figures of one wave from its tables (``tables[name]`` as written to
-    ``reports/<wave>/tables/<name>.csv``, plus ``cleaning_summary``)."""
+    ``reports/<wave>/tables/<name>.csv``, plus ``cleaning_summary``), every text in ``language``
+    (the ``figures`` catalogue) and the study's labels: dimensions, item wordings and segment
+    names (``segment_labels``: segment -> text; by default its short name, spaced)."""
     # Imported here, not at the top: the workflow imports figure_names at every start-up, and
     # matplotlib's pyplot and pandas would add more than a second to each `snakemake` call.
     import pandas as pd
 
     from servqual import plots
+    from servqual.i18n import Messages
 
-    dims, items = pd.Series(dimension_labels), pd.Series({i: f"{i}: {t}" for i, t in item_labels.items()})
+    t = Messages(language)
+
+    def title(name: str) -> str:
+        return t(f"figures.title_{name}", wave=wave)
+
+    dims = pd.Series(dimension_labels)
+    items = pd.Series({i: f"{i}: {text}" for i, text in item_labels.items()})
     descriptives = tables["descriptives"]
     per_dimension = descriptives[descriptives["level"] == "dimension"].assign(key=lambda d: d["dimension"])
     per_item = descriptives[descriptives["level"] == "item"].assign(key=lambda d: d["item"])
@@ -69,36 +95,36 @@ def wave_figures(
         tables[name][tables[name]["level"] == "dimension"] if name in tables else None for name in ("ipa", "zone_of_tolerance")
     )
     ipa_items = tables["ipa"][tables["ipa"]["level"] == "item"] if "ipa" in tables else None
+    language_only = {"language": language}
     draw: dict[str, Callable[[], plt.Figure]] = {
-        "cleaning_flow": lambda: plots.flow_bars(tables["cleaning_summary"]),
-        "dimension_means": lambda: plots.measure_profile(rated, dims, f"Dimension means, {wave}"),
+        "cleaning_flow": lambda: plots.flow_bars(tables["cleaning_summary"], title("cleaning_flow"), **language_only),
+        "dimension_means": lambda: plots.measure_profile(rated, dims, title("dimension_means"), **language_only),
         "snake_plot": lambda: plots.measure_profile(
-            per_item[per_item["measure"] != "gap"], items, f"Item means (snake plot), {wave}", snake=True
+            per_item[per_item["measure"] != "gap"], items, title("snake_plot"), snake=True, **language_only
         ),
-        "radar": lambda: plots.radar(rated, dims, f"Dimension means, {wave}"),
+        "radar": lambda: plots.radar(rated, dims, title("radar"), **language_only),
         # Item-rest r within the item's own dimension, where a misfitting item shows most.
         "item_rest": lambda: plots.item_rest_chart(
-            tables["item_reliability"].query("dimension != 'all'"), items, f"Item-rest correlations, {wave}"
+            tables["item_reliability"].query("dimension != 'all'"), items, title("item_rest"), **language_only
         ),
-        "parallel_analysis": lambda: plots.scree(tables["parallel_analysis"], f"Parallel analysis, {wave}"),
-        "efa_loadings": lambda: plots.loading_heatmap(tables["efa_loadings"], items, f"EFA pattern loadings, {wave}"),
+        "parallel_analysis": lambda: plots.scree(tables["parallel_analysis"], title("parallel_analysis"), **language_only),
+        "efa_loadings": lambda: plots.loading_heatmap(
+            tables["efa_loadings"], items, title("efa_loadings"), factor_labels=dimension_labels, **language_only
+        ),
         "item_gaps": lambda: plots.gap_forest(
-            tables["gaps_items"].set_index("item"), items, f"Item gaps P − E, {wave}"
+            tables["gaps_items"].set_index("item"), items, title("item_gaps"), **language_only
         ),
-        "ipa": lambda: plots.ipa_grid(
-            ipa_rows, ipa_rows["dimension"].map(dims), f"Importance-performance grid, {wave}"
-        ),
-        # Items are labelled by id: 22 wordings on one grid would overlap; the table names them.
+        "ipa": lambda: plots.ipa_grid(ipa_rows, ipa_rows["dimension"].map(dims), title("ipa"), **language_only),
+        # Items are labelled by id on the grid (22 wordings would print over each other) and
+        # listed with their wording quadrant by quadrant beside it.
         "ipa_items": lambda: plots.ipa_grid(
-            ipa_items, ipa_items["item"], f"Importance-performance grid of the items, {wave}"
+            ipa_items, ipa_items["item"], title("ipa_items"), key=pd.Series(dict(item_labels)), **language_only
         ),
         "zone_of_tolerance": lambda: plots.zone_chart(
-            zone_rows, zone_rows["dimension"].map(dims), f"Zone of tolerance, {wave}"
+            zone_rows, zone_rows["dimension"].map(dims), title("zone_of_tolerance"), **language_only
         ),
         "segments": lambda: plots.segment_chart(
-            tables["segments"], pd.Series({**dims, "servqual": "SERVQUAL", "servperf": "SERVPERF"}),
-            f"Scores by segment, {wave}",
+            tables["segments"], dims, title("segments"), segment_labels=segment_labels, **language_only
         ),
     }
     return {name: draw[name]() for name in names}
-

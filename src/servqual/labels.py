@@ -3,7 +3,7 @@ the tables the analysis steps wrote, for report notebooks and figure steps alike
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,32 @@ def item_labels(instrument: Mapping[str, Any], language: str) -> dict[str, str]:
     }
 
 
+def segment_labels(segments: Sequence[str | Mapping[str, Any]], language: str) -> dict[str, str]:
+    """Segment name (as in the tables) -> its name for readers in ``language``.
+
+    ``segments`` is the config's ``columns.segments``: a header, or an entry with a short
+    ``label`` and optionally a ``title`` by language. Without a title in ``language`` or English,
+    the short name is shown with spaces for underscores and a capital first letter.
+
+    >>> segment_labels(["branch", {"column": "Q3", "label": "customer_type"},
+    ...                 {"column": "Q4", "label": "visits", "title": {"zh": "到访频率"}}], "zh")
+    {'branch': 'Branch', 'customer_type': 'Customer type', 'visits': '到访频率'}
+    >>> segment_labels([{"column": "Q4", "label": "visits", "title": {"zh": "到访频率"}}], "ko")
+    {'visits': 'Visits'}
+    """
+    out = {}
+    for entry in segments:
+        entry = {"column": entry} if isinstance(entry, str) else entry
+        name = entry.get("label") or entry["column"]
+        titles = entry.get("title") or {}
+        shown = titles.get(language) or titles.get("en")
+        if not shown:
+            spaced = " ".join(str(name).replace("_", " ").split())
+            shown = spaced[:1].upper() + spaced[1:]
+        out[name] = shown
+    return out
+
+
 def read_table(folder: str | Path, name: str) -> pd.DataFrame:
     """``<folder>/<name>.csv`` as written by an analysis step (empty strings read as missing);
     an empty frame where the step wrote no such table (e.g. a wave without interviews)."""
@@ -41,21 +67,6 @@ def _in_language(labels: object, language: str, fallback: str) -> str:
     if isinstance(labels, Mapping):
         return str(labels.get(language) or labels.get("en") or next(iter(labels.values()), None) or fallback)
     return str(labels) if labels else fallback
-
-
-def segment_labels(entries: list[Any], language: str) -> dict[str, str]:
-    """Segment name (as in the tables) -> its name for readers in ``language``.
-
-    >>> segment_labels(["branch", {"column": "Q9 type", "label": "customer_type",
-    ...                 "name": {"en": "Customer type", "zh": "客户类型"}}], "zh")
-    {'branch': 'branch', 'customer_type': '客户类型'}
-    """
-    named = {}
-    for entry in entries:
-        entry = {"column": entry} if isinstance(entry, str) else entry
-        key = entry.get("label") or entry["column"]
-        named[key] = _in_language(entry.get("name"), language, key)
-    return named
 
 
 def outcome_labels(outcomes: list[Mapping[str, Any]], language: str) -> dict[str, str]:

@@ -11,9 +11,10 @@ rule figures:
     conda:
         RULE_ENV
     params:
-        code=code_version("figures", "figures", "labels"),
+        code=code_version("figures", "figures", "plots", "fonts", "labels"),
         names=FIGURES,
         instrument=config["instrument"],
+        segments=config["columns"]["segments"],
         language=config["study"]["language"],
     script:
         "../scripts/figures.py"

@@ -12,6 +12,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 import pandas as pd  # noqa: E402
 
 from servqual.complaints import analyse_complaints  # noqa: E402
+from servqual.i18n import text  # noqa: E402
 from servqual.labels import dimension_labels  # noqa: E402
 from servqual.plots import complaint_pareto, control_chart, save  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
@@ -43,10 +44,14 @@ write_free_text_tables({name: getattr(result, name) for name in tables}, output,
 
 labels = pd.Series(dimension_labels({"dimensions": p.dimensions}, p.language))
 save(
-    complaint_pareto(result.pareto, f"Complaint categories, {wave}"),
+    complaint_pareto(result.pareto, text(p.language, "figures.title_complaints_pareto", wave=wave), language=p.language),
     Path(output.pareto_png).with_suffix(""),
 )
 save(
-    control_chart(result.monthly, labels, f"Complaints per {o['period']}, {wave}"),
+    control_chart(
+        result.monthly, labels, text(p.language, "figures.title_complaints_control", wave=wave,
+                                     period=text(p.language, f"figures.period_{o['period']}")),
+        language=p.language,
+    ),
     Path(output.control_png).with_suffix(""),
 )

@@ -12,12 +12,15 @@ import pandas as pd  # noqa: E402
 
 from servqual import plots  # noqa: E402
 from servqual.figures import wave_figures  # noqa: E402
-from servqual.labels import dimension_labels, item_labels  # noqa: E402
+from servqual.labels import dimension_labels, item_labels, segment_labels  # noqa: E402
 
 p, inputs = snakemake.params, snakemake.input  # noqa: F821
 tables = {Path(path).stem: pd.read_csv(path) for path in inputs.tables}
 tables["cleaning_summary"] = pd.read_csv(inputs.summary)
 dimensions, items = dimension_labels(p.instrument, p.language), item_labels(p.instrument, p.language)
-figures = wave_figures(tables, p.names, dimensions, items, snakemake.wildcards.wave)  # noqa: F821
+figures = wave_figures(
+    tables, p.names, dimensions, items, snakemake.wildcards.wave,  # noqa: F821
+    language=p.language, segment_labels=segment_labels(p.segments, p.language),
+)
 for name, figure in figures.items():
     plots.save(figure, Path(snakemake.output[name]).with_suffix(""))  # noqa: F821

@@ -17,6 +17,7 @@ from servqual.interviews import (  # noqa: E402
     analyse_interviews,
     dimension_gap_units,
 )
+from servqual.i18n import text  # noqa: E402
 from servqual.labels import dimension_labels  # noqa: E402
 from servqual.plots import interview_code_chart, save  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
@@ -49,6 +50,7 @@ write_free_text_tables({name: getattr(result, name) for name in tables}, output,
 
 labels = pd.Series(dimension_labels({"dimensions": p.dimensions}, p.language))
 figure = interview_code_chart(
-    dimension_gap_units(result.segments), labels, f"Interview evidence, {wave}"
+    dimension_gap_units(result.segments), labels, text(p.language, "figures.title_interview_codes", wave=wave),
+    language=p.language,
 )
 save(figure, Path(output.figure_png).with_suffix(""))

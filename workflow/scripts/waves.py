@@ -14,6 +14,7 @@ from servqual import plots  # noqa: E402
 from servqual.cautions import caution_labels, invariance_cautions  # noqa: E402
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
 from servqual.invariance import measurement_invariance  # noqa: E402
+from servqual.i18n import text  # noqa: E402
 from servqual.labels import dimension_labels  # noqa: E402
 from servqual.waves import respondent_targets, stack_waves, wave_changes, wave_scores  # noqa: E402
 
@@ -49,5 +50,6 @@ flows = stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, inputs.sum
 flows["share_of_read"] = flows["n"] / flows.groupby("wave")["n"].transform("first")
 flows.to_csv(out.exclusions, index=False)
 
-labels = pd.Series({**dimension_labels(p.instrument, p.language), "overall": "overall (SERVQUAL / SERVPERF)"})
-plots.save(plots.wave_trend(scores, labels, "Scores by wave"), Path(out.trend).with_suffix(""))
+labels = pd.Series(dimension_labels(p.instrument, p.language))
+trend = plots.wave_trend(scores, labels, text(p.language, "figures.title_trend"), language=p.language)
+plots.save(trend, Path(out.trend).with_suffix(""))
