@@ -18,6 +18,10 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/waves.smk"
 
 
+onsuccess:
+    announce_reports()
+
+
 rule all:
     default_target: True
     input:

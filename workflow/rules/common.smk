@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 WORKFLOW_DIR = Path(workflow.basedir)
@@ -316,6 +317,34 @@ def study_outline():
 
 def wave_tables(wave):
     return [f"reports/{wave}/tables/{name}.csv" for name in TABLES]
+
+
+# Files under reports/ that are deliverables rather than tables or figures (an export for a
+# client, `snakemake --report reports/report.zip`), listed with the reports after a run.
+EXPORT_SUFFIXES = {".xlsx", ".docx", ".pptx", ".pdf", ".zip"}
+
+
+def finished_reports():
+    """The HTML report of each wave, the cross-wave report and the exports that exist, as paths
+    in the study folder (the working directory), in the waves' order."""
+    reports = [f"reports/{wave}/report.html" for wave in WAVES]
+    reports.append("reports/waves/report.html")
+    exports = sorted(
+        path.as_posix()
+        for path in Path("reports").rglob("*")
+        if path.suffix.lower() in EXPORT_SUFFIXES and path.is_file()
+    )
+    return [path for path in reports if os.path.isfile(path)] + exports
+
+
+def announce_reports():
+    """Close a completed run with where its reports are."""
+    reports = finished_reports()
+    if reports:
+        logger.info(
+            f"Reports, in {os.getcwd()}:\n"
+            + "\n".join(f"    {path}" for path in reports)
+        )
 
 
 def all_targets():
