@@ -57,6 +57,10 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
     return {rule: int(n) for rule, n in rows if rule != "total"}
 
 
+# The console of each example run (stdout and stderr), by study folder.
+CONSOLE: dict[Path, str] = {}
+
+
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
     """The repository's workflow and example study, copied and run once."""
@@ -64,7 +68,50 @@ def example(tmp_path_factory) -> Path:
     copy_tree(WORKFLOW + STUDY, root)
     result = snakemake(cwd=root)
     assert result.returncode == 0, result.stderr[-5000:]
+    CONSOLE[root] = result.stdout + result.stderr
     return root
+
+
+# What the example's planted faults make the workflow say about its data (faults in the complaint
+# logs, a code outside the codebook): findings for the researcher, also in the tables and the
+# Cautions, not warnings about the software.
+DATA_FINDINGS = re.compile(
+    r"^WARNING:root:(\d+ problem\(s\) in the complaint log|problems in data/raw/\w+/complaints\.csv:"
+    r"|Codes not in the codebook)"
+)
+
+
+def test_a_normal_run_prints_no_warning_and_ends_with_the_reports(example):
+    """Neither the console nor any job's log of the example run has a warning (a kernel's
+    transport, a kernel interrupted at shutdown, a missing font...); the run ends with the reports."""
+    sources = {"console": CONSOLE[example]}
+    sources.update({str(log.relative_to(example)): log.read_text(encoding="utf-8", errors="replace")
+                    for log in sorted((example / "logs").rglob("*.log"))})
+    found = {}
+    for source, text in sources.items():
+        lines = [line for line in text.splitlines()
+                 if re.search(r"warn|KeyboardInterrupt", line, re.I) and not DATA_FINDINGS.match(line)]
+        if lines:
+            distinct = sorted(set(lines), key=lines.index)
+            found[source] = [f"{lines.count(line)} x {line[:200]}" for line in distinct]
+    assert not found, "\n".join(f"{source}:\n  " + "\n  ".join(lines) for source, lines in found.items())
+    tail = CONSOLE[example].split("Reports, in ", 1)[1].splitlines()
+    assert [line.strip() for line in tail[1:4]] == [
+        "reports/wave1/report.html", "reports/wave2/report.html", "reports/waves/report.html"]
+
+
+def test_a_failed_job_prints_its_log_and_no_reports(tmp_path):
+    """The default profile's show-failed-logs: the cause of a failure is in the console, under
+    Snakemake's error, and the run does not end with the list of reports."""
+    copy_tree(WORKFLOW + STUDY, tmp_path)
+    survey = tmp_path / "data/raw/wave1/survey.csv"
+    pd.read_csv(survey, dtype=str).drop(columns=["E1"]).to_csv(survey, index=False)
+    result = snakemake("data/processed/wave1/responses.parquet", cwd=tmp_path)
+    assert result.returncode != 0
+    console = result.stdout + result.stderr
+    log = console.split("Logfile logs/wave1/clean.log:", 1)[1]
+    assert "missing required columns: measure ['E1']" in log
+    assert "Reports, in" not in console
 
 
 def test_every_wave_gets_an_executed_report(example):
