@@ -20,7 +20,7 @@ class ReportKernel(AsyncKernelManager):
     "KeyboardInterrupt caught in kernel" (the request alone stops an idle kernel)."""
 
     async def _async_interrupt_kernel(self):
-        if not self.shutting_down:
+        if not getattr(self, "shutting_down", False):
             await super()._async_interrupt_kernel()
 
 
