@@ -19,6 +19,10 @@ include: "workflow/rules/waves.smk"
 include: "workflow/rules/exports.smk"
 
 
+onsuccess:
+    announce_reports()
+
+
 rule all:
     default_target: True
     input:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import report_checks
-from studies import STUDY, WORKFLOW, copy_tree, snakemake
+from studies import CONSOLE, STUDY, WORKFLOW, copy_tree, snakemake
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +17,7 @@ def example(tmp_path_factory) -> Path:
     copy_tree(WORKFLOW + STUDY, root)
     result = snakemake(cwd=root)
     assert result.returncode == 0, result.stderr[-5000:]
+    CONSOLE[root] = result.stdout + result.stderr
     return root
 
 

@@ -13,6 +13,9 @@ WORKFLOW = ["Snakefile", "workflow", "src", "notebooks", "profiles"]
 STUDY = ["config", "data/raw"]
 PERSONAL = ["resp_id", "name", "phone", "email", "id_number"]
 
+#: The console (stdout and stderr) of each study run by a fixture, by study folder.
+CONSOLE: dict[Path, str] = {}
+
 
 def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(

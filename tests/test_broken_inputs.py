@@ -1,12 +1,15 @@
 """Broken survey files: each kind stops with its own message naming file, column and lines.
 
 Every file is generated in tmp_path from the small valid survey of test_io.py (data rows start at
-line 2), so a case reads as "take a good export and break it this way".
+line 2), so a case reads as "take a good export and break it this way". A broken config or waves
+sheet row is one line per fault, naming the key (or column) and what is allowed there.
 """
 
 from __future__ import annotations
 
+import copy
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -17,12 +20,15 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
+import yaml
 from test_io import COLUMNS, INSTRUMENT, numeric, options, qualtrics_text, small_survey  # noqa: F401
 
 from servqual.cleaning import CleaningError, clean_survey
 from servqual.io import SurveyFormatError, read_survey
+from servqual.schema_errors import fault_lines, format_path, schema_faults
 
 SALT = b"test-salt"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def csv_text(frame: pd.DataFrame | None = None) -> str:
@@ -162,3 +168,106 @@ def test_very_wide_file_carries_its_extra_columns(tmp_path: Path) -> None:
 def test_personal_column_used_as_segment_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"personal-data columns also used as \{'segment': \['name'\]\}"):
         clean_text(csv_text(), tmp_path, columns={**COLUMNS, "segments": ["name"]})
+
+
+# --- config and waves sheet against their JSON Schemas -------------------------------------------
+
+
+def config_schema() -> dict:
+    return json.loads((ROOT / "workflow/schemas/config.schema.json").read_text(encoding="utf-8"))
+
+
+def example_config() -> dict:
+    return yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+
+
+def broken(change: Callable[[dict], None]) -> dict:
+    config = copy.deepcopy(example_config())
+    change(config)
+    return config
+
+
+def set_in(path: list[str | int], value: object) -> Callable[[dict], None]:
+    def change(config: dict) -> None:
+        node = config
+        for key in path[:-1]:
+            node = node.setdefault(key, {}) if isinstance(key, str) else node[key]
+        node[path[-1]] = value
+    return change
+
+
+# (id, change of the example config, the one line expected)
+CONFIG_CASES = [
+    ("language not offered", set_in(["study", "language"], "fr"),
+     "study.language: 'fr' is not one of en, zh, ko"),
+    ("unknown item key", set_in(["instrument", "items", 3, "wording"], {"en": "x"}),
+     "instrument.items[3]: unknown key 'wording' (allowed: id, dimension, text, reverse)"),
+    ("misspelt key", set_in(["cleaning", "straightlinning"], True),
+     "cleaning: unknown key 'straightlinning' (allowed: missing_codes, missing_codes_replace, empty_responses, "
+     "out_of_range, max_missing_share, straightlining, long_string, speeders, filters, attention_checks, "
+     "duplicate_ids, duplicate_responses, importance_sum; did you mean 'straightlining'?)"),
+    ("missing required key", lambda c: c["instrument"]["items"][0].pop("dimension"),
+     "instrument.items[0]: missing key 'dimension' (required)"),
+    ("wrong type", set_in(["analysis", "seed"], "abc"), "analysis.seed: 'abc' is not a whole number"),
+    ("below minimum", set_in(["efa", "n_factors"], 0), "efa.n_factors: 0 is below the minimum, 1"),
+    ("word not offered", set_in(["efa", "n_factors"], "parallell"),
+     "efa.n_factors: 'parallell' is not one of parallel, dimensions"),
+    ("measure of no allowed form", set_in(["measures", "perception"], 5),
+     "measures.perception: 5 is not null or a mapping (key: value)"),
+    ("unknown key in a measure", set_in(["measures", "expectation"], {"patern": "E{index}"}),
+     "measures.expectation: unknown key 'patern' (allowed: pattern, map, regex, positions; did you mean 'pattern'?)"),
+    ("filter without exclude or keep", set_in(["cleaning", "filters"], [{"column": "x", "label": "y"}]),
+     "cleaning.filters[0]: needs one of the keys exclude, keep"),
+    ("filter with exclude and keep", set_in(["cleaning", "filters"], [{"column": "x", "label": "y", "exclude": ["a"],
+                                                                     "keep": ["b"]}]),
+     "cleaning.filters[0]: give only one of the keys exclude, keep"),
+    ("text where a number is expected, in a nested form", set_in(["cleaning", "filters"],
+                                                                [{"column": "x", "label": "y", "keep": {"min": "a"}}]),
+     "cleaning.filters[0].keep.min: 'a' is not a number"),
+]
+
+
+def test_the_example_config_has_no_fault() -> None:
+    assert fault_lines(example_config(), config_schema(), "config/config.yaml") == []
+
+
+@pytest.mark.parametrize(("change", "line"), [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
+def test_config_fault_is_one_line_naming_key_and_what_is_allowed(change: Callable[[dict], None], line: str) -> None:
+    assert fault_lines(broken(change), config_schema(), "config/config.yaml") == [f"config/config.yaml: {line}"]
+
+
+def test_every_config_fault_gets_its_own_line_and_no_schema_text() -> None:
+    def change(config: dict) -> None:
+        for case in CONFIG_CASES[:5]:
+            case[1](config)
+    lines = fault_lines(broken(change), config_schema(), "study.yaml")
+    assert sorted(lines) == sorted(f"study.yaml: {case[2]}" for case in CONFIG_CASES[:5])
+    for line in lines:
+        assert "\n" not in line and "description" not in line and "$schema" not in line and len(line) < 400
+
+
+def test_a_long_value_is_not_quoted_whole() -> None:
+    schema = {"type": "object", "properties": {"title": {"type": "number"}, "map": {"type": "string"}}}
+    faults = schema_faults({"title": "x" * 500, "map": {f"k{i}": i for i in range(50)}}, schema)
+    assert [f.text for f in faults] == [
+        "'" + "x" * 37 + "...' is not a number",
+        "a mapping with keys k0, k1, k2, k3, k4, ... is not text",
+    ]
+
+
+def test_a_sheet_row_fault_names_its_column() -> None:
+    schema = json.loads((ROOT / "workflow/schemas/waves.schema.json").read_text(encoding="utf-8"))
+    row = {"wave": "wave 9", "survey": "s.csv", "reader": "xls", "colour": "red"}
+    faults = [(f.where, f.text) for f in schema_faults(row, schema, key_word="column")]
+    assert faults == [
+        ("wave", "'wave 9' does not match ^[A-Za-z0-9_]+$"),
+        ("reader", "'xls' is not one of (empty), csv, tsv, xlsx, sav"),
+        ("", "unknown column 'colour' (allowed: wave, survey, interviews, start, end, notes, reader, encoding, sheet, "
+             "export_format, complaints)"),
+    ]
+
+
+def test_paths_are_written_as_in_yaml() -> None:
+    assert format_path(["instrument", "items", 3, "text"]) == "instrument.items[3].text"
+    assert format_path([]) == ""
+    assert format_path(["columns", "segments", 0, "values", "1 day"]) == "columns.segments[0].values['1 day']"

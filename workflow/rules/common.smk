@@ -2,6 +2,7 @@ import csv
 import datetime
 import functools
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -9,11 +10,45 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
+
+WORKFLOW_DIR = Path(workflow.basedir)
+SRC = WORKFLOW_DIR / "src"
+LIB = SRC / "servqual"
+SCHEMAS = WORKFLOW_DIR / "workflow" / "schemas"
+sys.path.insert(0, str(SRC))
+from servqual.schema_errors import fault_lines, schema_faults
+
+
+def stop(lines):
+    """End the run with these lines and nothing else: a fault in the study's definition is the
+    researcher's to fix, and Snakemake's traceback of this file would only hide it."""
+    sys.exit("\n".join(lines))
+
+
+def validate_config(config):
+    """Validate the config and fill in the schema's defaults; every fault is one line naming the
+    config file, the key and what is allowed there (Snakemake's own error has only the first
+    fault, followed by the whole schema)."""
+    try:
+        validate(config, schema="../schemas/config.schema.json")
+    except WorkflowError:
+        schema = json.loads(
+            (SCHEMAS / "config.schema.json").read_text(encoding="utf-8")
+        )
+        # The config files in the order they were applied (the command line's last).
+        files = dict.fromkeys(str(path) for path in reversed(workflow.configfiles))
+        source = " + ".join(files) or "config"
+        lines = fault_lines(config, schema, source)
+        if not lines:  # a fault only Snakemake's validation sees: its own message
+            raise
+        stop(lines)
+
 
 # The workflow parses this file at every start, a no-op rerun included, so it reads the study
 # without pandas (0.4 s to import) and with JSON schemas (PyYAML took 0.2 s for the config's).
-validate(config, schema="../schemas/config.schema.json")
+validate_config(config)
 
 
 def read_waves_sheet(path):
@@ -21,27 +56,34 @@ def read_waves_sheet(path):
     (every comparison between waves and every cross-wave table follows it). Each row is validated
     against the waves schema, which fills in the optional columns; a fault names the sheet's line.
     """
-    waves, lines = {}, {}
+    if not os.path.isfile(path):
+        stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
+    waves, lines, faults = {}, {}, []
+    schema = None
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", restval="")
         for row in reader:
             where = f"waves sheet {path}, line {reader.line_num}"
             if None in row:
-                raise WorkflowError(
-                    f"{where}: more fields than the header has columns."
-                )
+                faults.append(f"{where}: more fields than the header has columns.")
+                continue
             try:
                 validate(row, schema="../schemas/waves.schema.json")
-            except WorkflowError as error:
-                # validate() wraps the jsonschema error, which knows the column and the fault.
-                fault = error.__context__
-                keys = list(getattr(fault, "path", []))  # a row is flat: [column] or []
-                column = f", column {keys[0]}" if keys else ""
-                message = getattr(fault, "message", str(error))
-                raise WorkflowError(f"{where}{column}: {message}") from None
+            except WorkflowError:
+                schema = schema or json.loads(
+                    (SCHEMAS / "waves.schema.json").read_text(encoding="utf-8")
+                )
+                # A row is flat: a fault is in one column, or of the row (an unknown column).
+                for fault in schema_faults(row, schema, key_word="column"):
+                    column = f", column {fault.where}" if fault.path else ""
+                    faults.append(f"{where}{column}: {fault.text}")
+                continue
             if row["wave"] in waves:
-                raise WorkflowError(f"{where}: wave {row['wave']} appears twice.")
+                faults.append(f"{where}: wave {row['wave']} appears twice.")
+                continue
             waves[row["wave"]], lines[row["wave"]] = row, reader.line_num
+    if faults:
+        stop(faults)
     check_wave_dates(path, waves, lines)
     return waves
 
@@ -50,7 +92,7 @@ def check_wave_dates(path, waves, lines):
     """Start and end dates, where given, are ISO dates, each wave ends no earlier than it starts,
     and the waves start in the sheet's order: a sheet whose dates disagree with its order would
     compare waves backwards in time."""
-    starts = []
+    starts, faults = [], []
     for wave, row in waves.items():
         where = f"waves sheet {path}, line {lines[wave]}"
         dates = {}
@@ -59,28 +101,28 @@ def check_wave_dates(path, waves, lines):
             try:
                 dates[column] = datetime.date.fromisoformat(text) if text else None
             except ValueError:
-                raise WorkflowError(
+                faults.append(
                     f"{where}, column {column}: {text!r} is not a date (write YYYY-MM-DD)."
-                ) from None
+                )
+                dates[column] = None
         if dates["start"] and dates["end"] and dates["end"] < dates["start"]:
-            raise WorkflowError(f"{where}: wave {wave} ends before it starts.")
+            faults.append(f"{where}: wave {wave} ends before it starts.")
         if dates["start"]:
             starts.append((wave, dates["start"]))
     for (before, first), (after, second) in zip(starts, starts[1:]):
         if second < first:
-            raise WorkflowError(
+            faults.append(
                 f"waves sheet {path}, lines {lines[before]} and {lines[after]}: wave {after} "
                 f"starts on {second}, before wave {before} ({first}), which the sheet lists "
                 "first. Waves are compared in the sheet's order: put the rows in time order "
                 "or correct the dates."
             )
+    if faults:
+        stop(faults)
 
 
 WAVES = read_waves_sheet(config["waves"])
 
-WORKFLOW_DIR = Path(workflow.basedir)
-SRC = WORKFLOW_DIR / "src"
-LIB = SRC / "servqual"
 # Scripts import the library from this workflow's own src/, the same files that code_version()
 # digests, so a code edit reruns exactly the jobs that run that code (also under --use-conda,
 # whose environment holds only third-party packages).
@@ -89,7 +131,6 @@ os.environ.update(
 )
 RULE_ENV = "../envs/servqual.yaml"
 
-sys.path.insert(0, str(SRC))
 from servqual.figures import figure_names
 from servqual.instrument import instrument_from_config
 from servqual.privacy import load_salt
@@ -299,6 +340,34 @@ def study_outline():
 
 def wave_tables(wave):
     return [f"reports/{wave}/tables/{name}.csv" for name in TABLES]
+
+
+# Files under reports/ that are deliverables rather than tables or figures (an export for a
+# client, `snakemake --report reports/report.zip`), listed with the reports after a run.
+EXPORT_SUFFIXES = {".xlsx", ".docx", ".pptx", ".pdf", ".zip"}
+
+
+def finished_reports():
+    """The HTML report of each wave, the cross-wave report and the exports that exist, as paths
+    in the study folder (the working directory), in the waves' order."""
+    reports = [f"reports/{wave}/report.html" for wave in WAVES]
+    reports.append("reports/waves/report.html")
+    exports = sorted(
+        path.as_posix()
+        for path in Path("reports").rglob("*")
+        if path.suffix.lower() in EXPORT_SUFFIXES and path.is_file()
+    )
+    return [path for path in reports if os.path.isfile(path)] + exports
+
+
+def announce_reports():
+    """Close a completed run with where its reports are."""
+    reports = finished_reports()
+    if reports:
+        logger.info(
+            f"Reports, in {os.getcwd()}:\n"
+            + "\n".join(f"    {path}" for path in reports)
+        )
 
 
 def all_targets():

@@ -89,6 +89,7 @@ rule report_wave:
     params:
         code=code_version(
             "report",
+            "notebook_run",
             "labels",
             "wave_report",
             "apa",

@@ -65,6 +65,7 @@ rule report_waves:
     params:
         code=code_version(
             "report",
+            "notebook_run",
             "labels",
             "waves_report",
             "report_page",

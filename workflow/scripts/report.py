@@ -4,11 +4,8 @@ import logging
 import sys
 from pathlib import Path
 
-import jupytext
-import nbformat
-import papermill
-
 from servqual.i18n import Messages
+from servqual.notebook_run import execute_template
 from servqual.report_page import notebook_page
 
 # Everything the step says, tracebacks included, goes to its log.
@@ -18,20 +15,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 # The template is found beside this script, not named as an input: inputs are recorded by path,
 # and the workflow may sit at another path on another machine (its digest is a parameter).
 notebooks = Path(snakemake.scriptdir).resolve().parents[1] / "notebooks"  # noqa: F821
-template = jupytext.read(notebooks / snakemake.params.template)  # noqa: F821
-template.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-staging = Path(snakemake.output.notebook).with_suffix(".template.ipynb")
-nbformat.write(template, staging)
-try:
-    papermill.execute_notebook(
-        str(staging),
-        snakemake.output.notebook,
-        parameters=snakemake.params.parameters,
-        cwd=".",
-        log_output=True,
-    )
-finally:
-    staging.unlink()
-executed = nbformat.read(snakemake.output.notebook, as_version=4)
-page = notebook_page(executed, Messages(snakemake.params.parameters["language"]))
-Path(snakemake.output.html).write_text(page, encoding="utf-8")
+parameters = snakemake.params.parameters  # noqa: F821
+executed = execute_template(notebooks / snakemake.params.template, snakemake.output.notebook, parameters)  # noqa: F821
+page = notebook_page(executed, Messages(parameters["language"]))
+Path(snakemake.output.html).write_text(page, encoding="utf-8")  # noqa: F821
