@@ -110,7 +110,7 @@ def test_editing_a_library_module_reruns_only_the_jobs_that_import_it(example):
     # priorities and the cross-wave step; the rest rerun only because those tables feed them.
     # Cleaning, reliability, EFA and CFA do not import it and stay as they are.
     downstream = {"figures": 2, "interviews": 2, "sources": 2, "narrative": 2, "report_wave": 2, "report_waves": 1,
-                  "exports": 2, "all": 1}
+                  "exports": 2, "apa_tables": 2, "all": 1}
     assert jobs == {"gaps": 2, "priorities": 2, "waves": 1, **downstream}
 
 
@@ -124,7 +124,7 @@ def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(ex
         config.write_text(original, encoding="utf-8")
     per_wave = [
         "clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "sources", "figures", "provenance",
-        "narrative", "report_wave", "exports",
+        "narrative", "report_wave", "exports", "apa_tables",
     ]
     assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "report_waves": 1, "all": 1}
 
@@ -143,7 +143,7 @@ def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
         sheet.write_text(original, encoding="utf-8")
         shutil.rmtree(survey.parent)
     per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "figures", "provenance", "narrative",
-                "report_wave", "exports"]
+                "report_wave", "exports", "apa_tables"]
     assert planned_jobs(result) == {**dict.fromkeys(per_wave, 1), "waves": 1, "report_waves": 1, "all": 1}
     assert "wave=wave1" not in result.stdout and "wave=wave2" not in result.stdout
 
@@ -168,7 +168,7 @@ def test_a_fresh_clone_of_the_workflow_at_another_path_reruns_nothing(example, t
     script.write_text(script.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
     jobs = planned_jobs(snakemake(*run, cwd=tmp_path))
     # The EFA tables feed the wave's figures and report, not the cross-wave step.
-    assert jobs == {"efa": 2, "figures": 2, "narrative": 2, "report_wave": 2, "exports": 2, "all": 1}
+    assert jobs == {"efa": 2, "figures": 2, "narrative": 2, "report_wave": 2, "exports": 2, "apa_tables": 2, "all": 1}
 
 
 def test_the_workflow_proposes_a_mapping_for_a_wave_export(example):
