@@ -134,7 +134,11 @@ def _code_row(code: str, spec: Any, dimensions: tuple[str, ...]) -> dict[str, An
         raise ValueError(f"{where} key 'valence': {valence!r} is not one of {', '.join(VALENCES)}.")
     if not str(spec.get("meaning") or "").strip():
         raise ValueError(f"{where} key 'meaning': say what the code means (one sentence).")
-    return {"code": str(code), "label": str(spec.get("label") or code), "meaning": str(spec["meaning"]).strip(),
+    label = spec.get("label") or code
+    # A label by language (for reports in each language) keeps its English text in the codebook table.
+    if isinstance(label, Mapping):
+        label = label.get("en") or next(iter(label.values()), code)
+    return {"code": str(code), "label": str(label), "meaning": str(spec["meaning"]).strip(),
             "dimensions": dims, "provider_gaps": gaps, "valence": valence}
 
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.i18n import Messages
 from servqual.gaps import (
     check_aligned,
     check_dimensions,
@@ -38,32 +40,38 @@ PROVIDER_GAPS: dict[int, str] = {1: "knowledge", 2: "standards", 3: "delivery", 
 #: Journal of Marketing 52(2), 35-48; the gaps themselves from Parasuraman, Zeithaml & Berry
 #: (1985), "A conceptual model of service quality and its implications for future research",
 #: Journal of Marketing 49(4), 41-50.
-DEFAULT_PLAYBOOK: dict[int, tuple[str, ...]] = {
-    1: (
-        "market research",
-        "use of complaint records and customer interviews",
-        "upward communication from contact staff",
-        "fewer management layers",
-    ),
-    2: (
-        "set standards from customer-defined priorities",
-        "standardise repetitive tasks",
-        "measurable goals",
-    ),
-    3: (
-        "training",
-        "teamwork",
-        "supervision and control systems",
-        "role clarity",
-        "avoiding role conflict",
-        "fitting people and technology to the job",
-    ),
-    4: (
-        "horizontal communication between departments",
-        "no over-promising in advertising",
-        "managing customer expectations",
-    ),
-}
+def default_playbook(language: str = "en") -> dict[int, tuple[str, ...]]:
+    """The default actions per provider gap in ``language`` (catalogue ``playbook.gap<k>``,
+    actions separated by ``;``).
+
+    >>> default_playbook("en")[2]
+    ('set standards from customer-defined priorities', 'standardise repetitive tasks', 'measurable goals')
+    """
+    t = Messages(language)
+    return {gap: tuple(a.strip() for a in t(f"playbook.gap{gap}").split(";") if a.strip()) for gap in range(1, 5)}
+
+
+DEFAULT_PLAYBOOK = default_playbook("en")
+
+
+def playbook_in(playbook: Mapping[str, Any] | None, language: str) -> dict[int, tuple[str, ...]]:
+    """The study's playbook (``priorities.playbook`` of the config: provider gap -> actions, a
+    list or a list by language code) in ``language``; the defaults where it is null. A gap the
+    study lists without that language takes its English actions, else its first language's.
+
+    >>> playbook_in({"3": {"en": ["training"], "zh": ["培训"]}, "4": ["fewer ads"]}, "zh")
+    {3: ('培训',), 4: ('fewer ads',)}
+    """
+    if playbook is None:
+        return default_playbook(language)
+    resolved = {}
+    for gap, actions in playbook.items():
+        if isinstance(actions, Mapping):
+            actions = actions.get(language) or actions.get("en") or next(iter(actions.values()), [])
+        resolved[int(gap)] = tuple(str(a) for a in actions)
+    return resolved
+
+
 PLAYBOOK_REFERENCE = (
     "Zeithaml, V. A., Berry, L. L. & Parasuraman, A. (1988). Communication and control processes "
     "in the delivery of service quality. Journal of Marketing, 52(2), 35-48."

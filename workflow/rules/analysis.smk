@@ -152,7 +152,8 @@ rule priorities:
     conda:
         RULE_ENV
     params:
-        code=code_version("priorities", "priorities", "interviews"),
+        code=code_version("priorities", "priorities", "interviews", "i18n"),
         playbook=config["priorities"]["playbook"],
+        language=config["study"]["language"],
     script:
         "../scripts/priorities.py"

@@ -10,10 +10,10 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 import pandas as pd  # noqa: E402
 
 from servqual.interviews import improvement_evidence  # noqa: E402
-from servqual.priorities import DEFAULT_PLAYBOOK, PRIORITY_COLUMNS, improvement_priorities  # noqa: E402
+from servqual.priorities import PRIORITY_COLUMNS, improvement_priorities, playbook_in  # noqa: E402
 
 inputs, wave = snakemake.input, snakemake.wildcards.wave  # noqa: F821
-playbook = {int(gap): actions for gap, actions in (snakemake.params.playbook or DEFAULT_PLAYBOOK).items()}  # noqa: F821
+playbook = playbook_in(snakemake.params.playbook, snakemake.params.language)  # noqa: F821
 gaps = pd.concat([pd.read_csv(inputs.dimension_gaps), pd.read_csv(inputs.item_gaps)], ignore_index=True)
 ipa = pd.read_csv(inputs.ipa)
 evidence = improvement_evidence(pd.read_csv(inputs.triangulation)) if "triangulation" in inputs.keys() else None
