@@ -297,7 +297,7 @@ def test_another_study_folder_runs_with_the_same_workflow(example, tmp_path):
     result = snakemake("--directory", str(study), cwd=example)
     assert result.returncode == 0, result.stderr[-5000:]
     html = (study / "reports/spring/report.html").read_text(encoding="utf-8")
-    assert "perceptions only (SERVPERF)" in html
+    assert "本研究只测量了感知（SERVPERF）" in html
     assert "环境" in html and ">摘要<" in html  # labels and headings in the study's language
     assert not (example / "reports/spring").exists()
     assert planned_jobs(snakemake("-n", "--directory", str(study), cwd=example)) == {}
