@@ -101,6 +101,16 @@ def interval(low: object, high: object, kind: str) -> str:
     return f"[{format_value(low, kind)}, {format_value(high, kind)}]"
 
 
+def p_statement(p: object) -> str:
+    """A p-value as a statement: ``p < .001`` or ``p = .034``.
+
+    >>> p_statement(2e-9), p_statement(0.0342)
+    ('p < .001', 'p = .034')
+    """
+    written = format_value(p, "p")
+    return f"p {written}" if written.startswith(("<", ">")) else f"p = {written}"
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a printed table: the table's column ``name``, its ``header`` for the reader,

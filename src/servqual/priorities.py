@@ -25,7 +25,6 @@ from servqual.gaps import (
     check_aligned,
     check_dimensions,
     check_item_frame,
-    dimension_ids,
     dimension_scores,
     mean_confidence_intervals,
     normalise_importance,

@@ -71,10 +71,16 @@ class ReportContext:
         """A printed column ``name`` headed by message ``report.col.<name>``."""
         return Column(name, self.t(f"report.col.{name}"), kind, group)
 
+    def sentences(self, parts: Sequence[str]) -> str:
+        """Sentences run together as the language writes them (a space in English and Korean,
+        nothing after a Chinese full stop)."""
+        return self.t("report.sentence_separator").join(part for part in parts if part)
+
     def note(self, *keys: str, **values: object) -> str:
         """The note under a table: messages ``report.note.<key>`` after "Note." in italics."""
-        sentences = " ".join(html.escape(self.t(f"report.note.{key}", **values)) for key in keys)
-        return f"<em>{html.escape(self.t('report.note.label'))}</em> {sentences}"
+        sentences = self.sentences([self.t(f"report.note.{key}", **values) for key in keys])
+        separator = self.t("report.sentence_separator")
+        return f"<em>{html.escape(self.t('report.note.label'))}</em>{separator}{html.escape(sentences)}"
 
     def caption(self, key: str, **values: object) -> str:
         return self.t(f"report.caption.{key}", **values)

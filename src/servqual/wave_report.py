@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from servqual.apa import Column, format_value, interval
+from servqual.apa import Column, format_value, interval, p_statement
 from servqual.i18n import Messages
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, read_table, segment_labels
 from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names
@@ -56,7 +56,7 @@ def wave_context(
         items=item_labels(instrument, language),
         figures=Path(figures),
         segments=segment_labels(segments or [], language),
-        outcomes=outcome_labels(outcomes or [], language),
+        outcomes={"overall": Messages(language)("report.outcome_overall"), **outcome_labels(outcomes or [], language)},
         codes=code_labels(codebook, language),
         flow=pd.read_csv(cleaning_summary, keep_default_na=False, na_values=[""]),
         previous_wave=Path(previous_scores).parts[-3] if previous_scores else None,
@@ -103,7 +103,7 @@ def overall_score_html(ctx: WaveContext) -> str:
                                wave=ctx.previous_wave, before=_m(before["mean"].iloc[0])))
     else:
         parts.append(ctx.t("report.summary.first_wave"))
-    return f'<p class="score">{html.escape(" ".join(parts))}</p>'
+    return f'<p class="score">{html.escape(ctx.sentences(parts))}</p>'
 
 
 def _certainty(ctx: WaveContext, row: pd.Series) -> str:
@@ -141,7 +141,7 @@ def fix_first_html(ctx: WaveContext) -> str:
     blocks = [f"<h3>{html.escape(ctx.t('report.summary.fix_first'))}</h3>"]
     for _, row in top.iterrows():
         lines = [
-            ctx.t("report.summary.shortfall", gap=_m(-row["gap"])) + " " + _certainty(ctx, row),
+            ctx.sentences([ctx.t("report.summary.shortfall", gap=_m(-row["gap"])), _certainty(ctx, row)]),
             *_voices(ctx, row["dimension"]),
         ]
         gaps = provider_gap_names(ctx, row.get("provider_gaps"))
@@ -357,14 +357,14 @@ def factor_section(ctx: WaveContext) -> str:
     if not adequacy.empty:
         overall = adequacy[adequacy["item"] == "overall"]
         sentences = [ctx.t("report.factors.adequacy", measure=ctx.value("measure", r["measure"]), kmo=_c(r["kmo"]),
-                           chisq=_m(r["bartlett_chisq"]), df=_n(r["bartlett_df"]), p=format_value(r["bartlett_pvalue"], "p"))
+                           chisq=_m(r["bartlett_chisq"]), df=_n(r["bartlett_df"]), p=p_statement(r["bartlett_pvalue"]))
                      for _, r in overall.iterrows()]
         if not efa_fit.empty:
             sentences += [ctx.t("report.factors.retained", measure=ctx.value("measure", r["measure"]),
                                 factors=_n(r["n_factors"]), dimensions=len(ctx.dimensions))
                           for _, r in efa_fit.iterrows()]
         parts.append(ctx.outline.subsection("efa", ctx.t("report.section.efa")))
-        parts.append("<p>" + html.escape(" ".join(sentences)) + "</p>")
+        parts.append("<p>" + html.escape(ctx.sentences(sentences)) + "</p>")
         parts += [ctx.figure("parallel_analysis"), ctx.figure("efa_loadings")]
     if not fit.empty:
         parts.append(ctx.outline.subsection("cfa", ctx.t("report.section.cfa")))
@@ -575,7 +575,8 @@ def interviews_section(ctx: WaveContext) -> str:
         parts.append(ctx.apa(rows, [ctx.col("code_label"), ctx.col("n_units", "int"),
                                        ctx.col("percent_agreement", "percent"), ctx.col("cohen_kappa", "coef"),
                                        ctx.col("band_label"), ctx.col("krippendorff_alpha", "coef"),
-                                       Column("alpha_ci", ctx.t("report.col.ci", level=level)), ctx.col("verdict_label")],
+                                       Column("alpha_ci", ctx.t("report.col.ci", level=level)),
+                                       Column("verdict_label", ctx.t("report.col.alpha_verdict_label"))],
                                 caption=ctx.caption("agreement"), note=ctx.note("agreement")))
     level = f"{confidence(ctx.table('gaps_dimensions')):.0%}"
     rows = triangulation.assign(
@@ -680,13 +681,13 @@ def provenance_section(ctx: WaveContext, record: Mapping) -> str:
     inputs = pd.DataFrame(record["raw_inputs"]).assign(digest=lambda d: d["sha256"].str[:16])
     table = ctx.apa(inputs, [ctx.col("path"), ctx.col("bytes", "int"), ctx.col("digest")],
                        caption=ctx.caption("inputs"), note=ctx.note("inputs"))
-    software = ", ".join(f"{k} {v}" for k, v in record["software"].items())
+    software = pd.DataFrame({"package": list(record["software"]), "version": list(record["software"].values())})
+    versions = ctx.apa(software, [ctx.col("package"), ctx.col("version")], caption=ctx.t("report.software"))
     facts = [ctx.t("report.provenance.commit", commit=record["workflow_commit"]),
              ctx.t("report.provenance.command", command=record["command"]),
-             ctx.t("report.provenance.seed", seed=record["seed"]),
-             ctx.t("report.provenance.software", software=software)]
+             ctx.t("report.provenance.seed", seed=record["seed"])]
     listed = "".join(f"<li>{html.escape(f)}</li>" for f in facts)
-    return heading + ctx.p("provenance.lead") + table + f"<ul>{listed}</ul>"
+    return heading + ctx.p("provenance.lead") + table + versions + f"<ul>{listed}</ul>"
 
 
 #: The sections between the summary and the methods, in the report's order; each takes the context.

@@ -49,7 +49,7 @@ def _overall_change_sentence(ctx: ReportContext) -> str:
     sure = row["diff_ci_low"] > 0 or row["diff_ci_high"] < 0
     direction = "up" if row["diff"] > 0 else "down"
     return ctx.t(f"report.waves.change_{direction}_{'sure' if sure else 'unsure'}",
-                 score=ctx.target(row["target"]), wave_a=row["wave_a"], wave_b=row["wave_b"],
+                 score=ctx.value("score", "servqual" if row["measure"] == "gap" else "servperf"), wave_a=row["wave_a"], wave_b=row["wave_b"],
                  before=format_value(row["mean_a"], "mean"), after=format_value(row["mean_b"], "mean"),
                  change=format_value(abs(row["diff"]), "mean"))
 
