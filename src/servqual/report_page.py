@@ -91,20 +91,25 @@ def table_of_contents(body: str, messages: Messages) -> str:
 
 
 def assemble(fragments: Iterable[str], *, title: str, subtitle: str, messages: Messages) -> str:
-    """One self-contained HTML page from a report's fragments, in the report's language.
+    """One self-contained HTML page from a report's fragments, in the report's language; the
+    contents follow the summary where the first fragment is one.
 
     >>> page = assemble(['<h2 id="a"><span class="num">1</span>Gaps</h2><p>x</p>'], title="Study",
     ...                 subtitle="Wave 1", messages=Messages("en"))
     >>> '<html lang="en">' in page, '<a href="#a">1 Gaps</a>' in page, "http" in page
     (True, True, False)
     """
+    fragments = list(fragments)
     body = "\n".join(fragments)
+    # A manager reads the summary first: the contents follow it.
+    leading = 1 if fragments and fragments[0].startswith('<section class="summary">') else 0
+    summary, rest = "\n".join(fragments[:leading]), "\n".join(fragments[leading:])
     return (
         f'<!DOCTYPE html>\n<html lang="{messages.language}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)} · {html.escape(subtitle)}</title>\n<style>\n{style_sheet()}</style>\n</head>\n"
         f'<body>\n<main>\n<header class="title"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>\n'
-        f"{table_of_contents(body, messages)}\n{body}\n</main>\n</body>\n</html>\n"
+        f"{summary}{table_of_contents(body, messages)}\n{rest}\n</main>\n</body>\n</html>\n"
     )
 
 

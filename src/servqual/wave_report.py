@@ -140,18 +140,21 @@ def fix_first_html(ctx: WaveContext) -> str:
         return ctx.p("summary.nothing_short")
     blocks = [f"<h3>{html.escape(ctx.t('report.summary.fix_first'))}</h3>"]
     for _, row in top.iterrows():
-        lines = [
-            ctx.sentences([ctx.t("report.summary.shortfall", gap=_m(-row["gap"])), _certainty(ctx, row)]),
-            *_voices(ctx, row["dimension"]),
-        ]
+        # Three short paragraphs: how far and how sure; what people said; why and what to do.
+        cause = []
         gaps = provider_gap_names(ctx, row.get("provider_gaps"))
         if gaps:
-            lines.append(ctx.t("report.summary.provider_gaps", gaps=gaps))
+            cause.append(ctx.t("report.summary.provider_gaps", gaps=gaps))
         if isinstance(row.get("actions"), str) and row["actions"]:
-            lines.append(ctx.t("report.summary.actions", actions=row["actions"]))
-        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+            cause.append(ctx.t("report.summary.actions", actions=row["actions"]))
+        paragraphs = [
+            [ctx.t("report.summary.shortfall", gap=_m(-row["gap"])), _certainty(ctx, row)],
+            _voices(ctx, row["dimension"]),
+            cause,
+        ]
+        text = "".join(f"<p>{html.escape(ctx.sentences(p))}</p>" for p in paragraphs if p)
         title = ctx.t("report.summary.fix_title", rank=int(row["rank"]), dimension=ctx.dimension(row["dimension"]))
-        blocks.append(f'<div class="fix"><h4>{html.escape(title)}</h4>{paragraphs}</div>')
+        blocks.append(f'<div class="fix"><h4>{html.escape(title)}</h4>{text}</div>')
     return "".join(blocks)
 
 
