@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from html import escape as html_escape
 from pathlib import Path
 
 import pandas as pd
@@ -76,7 +77,9 @@ def test_export_runs_to_a_complete_report(tmp_path, name):
         assert len(pd.read_csv(study / "reports/first/tables/priorities.csv")) == 2 + ITEMS
         outcomes = pd.read_csv(study / "reports/first/tables/outcomes.csv")
         assert set(outcomes["outcome"]) == {"outcome1", "outcome2"}
-        assert "outcome1: mean" in html
+        config = yaml.safe_load((study / "config/config.yaml").read_text(encoding="utf-8"))
+        label = config["outcomes"][0]["label"]["en"]
+        assert f"{html_escape(label)}: mean" in html
     provenance = (study / "data/processed/first/provenance.json").read_text(encoding="utf-8")
     encoding = {"korean_kiosk": "cp949", "wenjuanxing": "gb18030", "qualtrics": "utf-16"}.get(name, "utf-8")
     assert f'"encoding": "{encoding}"' in provenance
