@@ -164,7 +164,7 @@ def test_configured_intervals_and_adjustment_are_named(study, request):
     named, other = {"holm": ("Holm", "Benjamini"), "bh": ("Benjamini–Hochberg", "Holm")}[config["gaps"]["p_adjust"]]
     gaps = "expectation" in config["measures"] and config["measures"]["expectation"]
     # RMSEA's interval is at 90% by convention (lavaan's too), whatever the study's level.
-    levels = re.compile(r"(?<!RMSEA )(\d+%) (?:CI|confidence)")
+    levels = re.compile(r"(?<!RMSEA )(?<![\d.])(\d+%) (?:CI|confidence)")
     for wave in waves_of(folder):
         html = report_text(folder / f"reports/{wave}/report.html")
         assert set(levels.findall(html)) == {level}, wave
