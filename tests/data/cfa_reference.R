@@ -17,11 +17,23 @@ fit_names <- c("npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df",
 
 fit_measures <- function(fit) as.list(unclass(fitMeasures(fit, fit_names)))
 
-# Standardized solution (Std.all) of the rows with one operator, as columns lhs, rhs, est, se.
+# Standardized solution (Std.all) of the rows with one operator, as columns lhs, rhs, est, se,
+# z, pvalue, ci_lower, ci_upper (delta-method SE; CI est.std +- qnorm(.975) se).
 standardized <- function(fit, operator) {
-  s <- standardizedSolution(fit)
+  s <- standardizedSolution(fit, level = 0.95)
   s <- s[s$op == operator & s$lhs != s$rhs, ]
-  list(lhs = s$lhs, rhs = s$rhs, est = s$est.std, se = s$se)
+  list(lhs = s$lhs, rhs = s$rhs, est = s$est.std, se = s$se, z = s$z, pvalue = s$pvalue,
+       ci_lower = s$ci.lower, ci_upper = s$ci.upper)
+}
+
+# Unstandardized estimates of the loadings (=~), as columns lhs, rhs, est, se, z, pvalue,
+# ci_lower, ci_upper (SE from the inverse expected information; CI est +- qnorm(.975) se).
+# lavaan gives a marker loading (fixed to 1) se 0, z and pvalue NA (null here), CI [1, 1].
+unstandardized_loadings <- function(fit) {
+  s <- parameterEstimates(fit, level = 0.95)
+  s <- s[s$op == "=~", ]
+  list(lhs = s$lhs, rhs = s$rhs, est = s$est, se = s$se, z = s$z, pvalue = s$pvalue,
+       ci_lower = s$ci.lower, ci_upper = s$ci.upper)
 }
 
 # Residual-covariance modification indices between items, largest first, with lavaan's residual
@@ -37,6 +49,7 @@ residual_hints <- function(fit) {
 
 model_result <- function(fit) {
   list(fit = fit_measures(fit), loadings = standardized(fit, "=~"),
+       estimates = unstandardized_loadings(fit),
        covariances = standardized(fit, "~~"), r2 = as.list(lavInspect(fit, "r2")))
 }
 
@@ -88,4 +101,4 @@ jsonlite::write_json(
          one_factor = model_result(s1),
          second_order = model_result(s2)),
        fit_indices_good_fit = good_fit),
-  "tests/data/cfa_reference.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
+  "tests/data/cfa_reference.json", digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
