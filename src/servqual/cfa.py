@@ -987,31 +987,30 @@ def _standardized_solution(spec: _Spec, st: _GroupStats, params: np.ndarray, ite
     se = _delta_method_se(spec, params, vcov)
     mats = _group_matrices(spec, params, 0)
     lam, beta = spec.kind == _LAMBDA, spec.kind == _BETA
-    path = lam | beta
-    free = spec.free[path]
+    free = np.concatenate([spec.free[lam], spec.free[beta]])
     estimate_se = np.where(free >= 0, np.sqrt(np.maximum(np.diag(vcov)[np.maximum(free, 0)], 0.0)), np.nan)
+    values = _slot_values(spec, params)
     r2_item = 1 - np.diag(mats.theta) / np.diag(mats.sigma)
     eta_var = np.diag(mats.eta_cov)
     r2_eta = 1 - np.diag(mats.psi) / np.where(eta_var != 0, eta_var, np.nan)
     n_lam, n_beta = int(lam.sum()), int(beta.sum())
-    # Lambda slots come before B slots in every spec (_single_group_spec), as in the standardized vector.
     loadings = pd.DataFrame({
         "factor": [factors[k] for k in np.concatenate([spec.col[lam], spec.col[beta]])],
         "item": [items[i] for i in spec.row[lam]] + [factors[k] for k in spec.row[beta]],
         "std_loading": std[: n_lam + n_beta],
         "se": se[: n_lam + n_beta],
         "r2": np.concatenate([r2_item[spec.row[lam]], r2_eta[spec.row[beta]]]),
-        "estimate": _slot_values(spec, params)[path],
+        "estimate": np.concatenate([values[lam], values[beta]]),
         "estimate_se": estimate_se,
     })
     first_order = list(factors[: spec.n_factors - 1] if n_beta else factors)
     k = len(first_order)
     iu = np.triu_indices(spec.n_factors, 1)
     square = []
-    for values, diagonal in ((std[n_lam + n_beta:], 1.0), (se[n_lam + n_beta:], 0.0)):
+    for pairs, diagonal in ((std[n_lam + n_beta:], 1.0), (se[n_lam + n_beta:], 0.0)):
         mat = np.full((spec.n_factors, spec.n_factors), diagonal)
-        mat[iu] = values
-        mat.T[iu] = values
+        mat[iu] = pairs
+        mat.T[iu] = pairs
         square.append(pd.DataFrame(mat[:k, :k], index=first_order, columns=first_order))
     return loadings, square[0], square[1]
 
