@@ -1,9 +1,10 @@
 """Tests of servqual.cfa against lavaan.
 
 Reference numbers are read from tests/data/cfa_reference.json, written by
-``Rscript tests/data/cfa_reference.R`` (R 4.2.2, lavaan 0.6-14): fitMeasures, standardizedSolution,
-lavInspect(fit, "r2"), modindices(fit, op = "~~") and residuals(fit, type = "cor") of the
-three-factor, one-factor and second-order models, fitted to the Holzinger-Swineford data
+``Rscript tests/data/cfa_reference.R`` (R 4.2.2, lavaan 0.6-14): fitMeasures, standardizedSolution
+and parameterEstimates (level .95), lavInspect(fit, "r2"), modindices(fit, op = "~~") and
+residuals(fit, type = "cor") of the three-factor, one-factor and second-order models, each
+optimised to the minimum (BFGS, reltol 1e-16), fitted to the Holzinger-Swineford data
 (tests/data/holzinger_swineford.csv, lavaan's copy) and to tests/data/cfa_sim4.csv (made by
 tests/data/cfa_sim4_generate.py: 400 simulated respondents, 16 items rated 1..7 in 4 dimensions
 of 4 items, with a cross-loading of y8 on F3 and a residual covariance of y13 and y14 as misfit,
@@ -24,6 +25,8 @@ from servqual import cfa
 
 DATA = Path(__file__).parent / "data"
 TOL = 1e-3
+#: Parameter estimates, SEs, z and intervals against lavaan's (relative); p values (absolute).
+REL, P_ABS = 1e-6, 1e-6
 REFERENCE = json.loads((DATA / "cfa_reference.json").read_text())
 HS_REF = REFERENCE["holzinger_swineford"]
 SIM_REF = REFERENCE["simulated"]
@@ -47,6 +50,18 @@ def lavaan_fit(model: dict) -> dict[str, float]:
 def lavaan_standardized(rows: dict) -> dict[tuple[str, str], tuple[float, float]]:
     """Std.all estimate and its SE by (lhs, rhs) from standardizedSolution rows."""
     return {(a, b): (est, se) for a, b, est, se in zip(rows["lhs"], rows["rhs"], rows["est"], rows["se"])}
+
+
+#: lavaan's factor names in the reference models -> ours.
+LAVAAN_FACTORS = {"g": cfa.ONE_FACTOR_NAME, "G": cfa.ONE_FACTOR_NAME, "q": cfa.SECOND_ORDER_NAME,
+                  "Q": cfa.SECOND_ORDER_NAME}
+
+
+def lavaan_rows(rows: dict) -> pd.DataFrame:
+    """parameterEstimates or standardizedSolution rows indexed by (factor, item) under our names."""
+    table = pd.DataFrame(rows).astype({c: float for c in ("est", "se", "z", "pvalue", "ci_lower", "ci_upper")})
+    table["lhs"] = table["lhs"].replace(LAVAAN_FACTORS)
+    return table.rename(columns={"lhs": "factor", "rhs": "item"}).set_index(["factor", "item"])
 
 
 def lavaan_hints(model: dict, top: int = 3) -> pd.DataFrame:
@@ -309,3 +324,84 @@ def test_fit_indices_of_a_saturated_model():
     fi = cfa.fit_indices(0.0, 0, 918.852, 36, 301)
     assert (fi.cfi, fi.tli, fi.rmsea, fi.rmsea_ci_low, fi.rmsea_ci_high) == (1.0, 1.0, 0.0, 0.0, 0.0)
     assert np.isnan(fi.pvalue) and np.isnan(fi.rmsea_pclose)
+
+
+# Unstandardized loadings (parameterEstimates), standardized intervals (standardizedSolution) and
+# factor correlations with their tests, against lavaan to 1e-6
+
+PARAMETER_CASES = [(data, model) for data in ("holzinger_swineford", "simulated")
+                   for model in ("instrument", "one_factor", "second_order")]
+
+
+@pytest.fixture(scope="module")
+def both_tables(hs_tables, sim_tables) -> dict[str, cfa.CFATables]:
+    return {"holzinger_swineford": hs_tables, "simulated": sim_tables}
+
+
+@pytest.mark.parametrize(("data", "model"), PARAMETER_CASES)
+def test_unstandardized_loadings_match_lavaan_parameter_estimates(both_tables, data, model):
+    table = loadings(both_tables[data], model)
+    expected = lavaan_rows(REFERENCE[data][model]["estimates"])
+    assert sorted(table.index) == sorted(expected.index)
+    ours = table.loc[expected.index]
+    assert ours["estimate"].tolist() == pytest.approx(expected["est"].tolist(), rel=REL)
+    free = expected["se"] > 0  # lavaan gives a marker loading (fixed to 1) se 0 and no z or p
+    assert free.sum() == len(expected) - (expected.index.get_level_values("factor").nunique())
+    mine, theirs = ours[free.to_numpy()], expected[free]
+    for column, lavaan_column in (("estimate_se", "se"), ("z", "z"), ("ci_low", "ci_lower"), ("ci_high", "ci_upper")):
+        assert mine[column].tolist() == pytest.approx(theirs[lavaan_column].tolist(), rel=REL), column
+    assert mine["pvalue"].tolist() == pytest.approx(theirs["pvalue"].tolist(), abs=P_ABS)
+    markers = ours[~free.to_numpy()]
+    assert (markers["estimate"] == 1).all()
+    assert markers[["estimate_se", "z", "pvalue", "ci_low", "ci_high"]].isna().all().all()
+    assert (ours["confidence"] == 0.95).all()
+
+
+@pytest.mark.parametrize(("data", "model"), PARAMETER_CASES)
+def test_standardized_loading_intervals_match_lavaan(both_tables, data, model):
+    ours = loadings(both_tables[data], model)
+    expected = lavaan_rows(REFERENCE[data][model]["loadings"])
+    ours = ours.loc[expected.index]
+    for column, lavaan_column in (("std_ci_low", "ci_lower"), ("std_ci_high", "ci_upper")):
+        assert ours[column].tolist() == pytest.approx(expected[lavaan_column].tolist(), rel=REL), column
+
+
+@pytest.mark.parametrize("data", ["holzinger_swineford", "simulated"])
+def test_factor_correlations_match_lavaan_standardized_covariances(both_tables, data):
+    table = both_tables[data].factor_correlations
+    assert list(table.columns) == cfa.CORRELATION_COLUMNS
+    assert set(table["model"]) == {"instrument"}  # no free factor covariance in the other models
+    expected = lavaan_rows(REFERENCE[data]["instrument"]["covariances"])
+    ours = table.set_index(["factor_a", "factor_b"])
+    assert list(ours.index) == [tuple(i) for i in expected.index]
+    for column, lavaan_column in (("r", "est"), ("se", "se"), ("z", "z"), ("ci_low", "ci_lower"), ("ci_high", "ci_upper")):
+        assert ours[column].tolist() == pytest.approx(expected[lavaan_column].tolist(), rel=REL), column
+    assert ours["pvalue"].tolist() == pytest.approx(expected["pvalue"].tolist(), abs=P_ABS)
+    assert (ours["confidence"] == 0.95).all()
+    empty = REFERENCE[data]["second_order"]["covariances"]["lhs"]
+    assert empty == []  # lavaan's second-order model has no factor covariance either
+
+
+def test_intervals_follow_the_confidence_level(hs):
+    result = cfa.fit_cfa(hs, HS_DIMS)
+    wide, narrow = cfa.standardized_loadings(result), cfa.standardized_loadings(result, confidence=0.90)
+    z90 = 1.6448536269514722  # qnorm(.95)
+    free = narrow["estimate_se"].notna()
+    assert (narrow["confidence"] == 0.90).all()
+    assert narrow.loc[free, "ci_high"].tolist() == pytest.approx(
+        (narrow["estimate"] + z90 * narrow["estimate_se"])[free].tolist(), rel=1e-12)
+    assert narrow["std_ci_low"].tolist() == pytest.approx((narrow["std_loading"] - z90 * narrow["se"]).tolist(), rel=1e-12)
+    assert (narrow.loc[free, "ci_low"] > wide.loc[free, "ci_low"]).all()
+    assert narrow[["z", "pvalue"]].equals(wide[["z", "pvalue"]])
+    phi = cfa.factor_correlation_table(result, confidence=0.90)
+    assert phi["ci_low"].tolist() == pytest.approx((phi["r"] - z90 * phi["se"]).tolist(), rel=1e-12)
+    assert cfa.cfa_tables(hs, HS_DIMS, confidence=0.90).factor_correlations["ci_low"].tolist() == phi["ci_low"].tolist()
+    with pytest.raises(ValueError, match="confidence level between 0 and 1"):
+        cfa.factor_correlation_table(result, confidence=95)
+
+
+def test_a_model_not_fitted_gives_empty_parameter_tables():
+    tables = cfa.cfa_tables(heywood_data(), {"a": "A", "b": "A", "c": "A", "d": "B"})
+    assert tables.factor_correlations.empty and list(tables.factor_correlations.columns) == cfa.CORRELATION_COLUMNS
+    assert list(tables.loadings.columns) == cfa.LOADING_COLUMNS
+    assert set(tables.loadings["model"]) == {"one_factor"}  # the instrument's model was not identified

@@ -21,8 +21,12 @@ Tables (the pipeline adds ``wave`` and ``measure``):
     cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr, loglik, aic, bic,
     verdict, delta_chisq, delta_df, p_difference (differences against the instrument's model).
 ``cfa_loadings`` (:func:`standardized_loadings`)
-    model, factor, item, std_loading, se, r2. For the second-order model the dimensions appear
-    as ``item`` of the second-order factor, with their own R^2.
+    model, factor, item, std_loading, se, r2, estimate, estimate_se, z, pvalue, ci_low, ci_high,
+    std_ci_low, std_ci_high, confidence. For the second-order model the dimensions appear as
+    ``item`` of the second-order factor, with their own R^2.
+``cfa_factor_correlations`` (:func:`factor_correlation_table`)
+    model, factor_a, factor_b, r, se, z, pvalue, ci_low, ci_high, confidence: the factor
+    covariances that are free parameters (the instrument's model), standardized.
 ``cfa_validity`` (:func:`validity_table`)
     kind, dimension_a, dimension_b, value, criterion, ok. ``cr`` and ``ave``: one row per
     dimension (dimension_b empty); ``fornell_larcker``: diagonal rows (a == b) hold sqrt(AVE)
@@ -51,6 +55,7 @@ __all__ = [
     "cfa_tables",
     "compare_models",
     "composite_reliability",
+    "factor_correlation_table",
     "fit_cfa",
     "fit_indices",
     "fit_verdict",
@@ -610,6 +615,9 @@ def fit_verdict(cfi: float, tli: float, rmsea: float, srmr_value: float) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+_RESULT_LOADING_COLUMNS = ["factor", "item", "std_loading", "se", "r2", "estimate", "estimate_se"]
+
+
 @dataclass(frozen=True)
 class CFAResult:
     """A fitted single-group CFA.
@@ -642,9 +650,12 @@ class CFAResult:
     sample_cov, implied_cov : pd.DataFrame or None
         ML sample covariance (divisor n) and the model-implied covariance.
     loadings : pd.DataFrame
-        Standardized solution (:func:`standardized_loadings` columns without ``model``).
+        One row per loading: factor, item, std_loading, se, r2, estimate, estimate_se
+        (:func:`standardized_loadings` adds the tests and intervals).
     factor_correlations : pd.DataFrame
-        Model-implied correlations between factors (square, factor names).
+        Model-implied correlations between the first-order factors (square, factor names).
+    factor_correlation_se : pd.DataFrame
+        Their delta-method standard errors (square, 0 on the diagonal).
     """
 
     model: str
@@ -664,8 +675,9 @@ class CFAResult:
     sample_cov: pd.DataFrame | None = None
     implied_cov: pd.DataFrame | None = None
     loadings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["factor", "item", "std_loading", "se", "r2"]))
+        columns=_RESULT_LOADING_COLUMNS, dtype=float).astype({"factor": object, "item": object}))
     factor_correlations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    factor_correlation_se: pd.DataFrame = field(default_factory=pd.DataFrame)
     _spec: _Spec | None = field(default=None, repr=False)
     _params: np.ndarray | None = field(default=None, repr=False)
 
@@ -915,14 +927,15 @@ def _assemble_result(spec: _Spec, st: _GroupStats, params: np.ndarray, success: 
     indices = fit_indices(chisq, spec.df, *_baseline_chisq([st]), st.n)
     loglik, unrestricted = _loglik(spec, [st], params)
     npar = spec.n_free
-    loadings, correlations = _standardized_solution(spec, st, params, items, factors)
+    loadings, correlations, correlation_se = _standardized_solution(spec, st, params, items, factors)
     return CFAResult(
         status=status, reason=reason, converged=bool(converged), indices=indices,
         srmr=srmr(st.cov, mats.sigma), loglik=loglik, unrestricted_loglik=unrestricted,
         aic=-2 * loglik + 2 * npar, bic=-2 * loglik + npar * np.log(st.n), npar=npar,
         sample_cov=pd.DataFrame(st.cov, index=items, columns=items),
         implied_cov=pd.DataFrame(mats.sigma, index=items, columns=items),
-        loadings=loadings, factor_correlations=correlations, _spec=spec, _params=params, **base)
+        loadings=loadings, factor_correlations=correlations, factor_correlation_se=correlation_se,
+        _spec=spec, _params=params, **base)
 
 
 def convergence_failure(success: bool, message: str, gradient: float) -> str:
@@ -949,10 +962,15 @@ def _standardized_vector(spec: _Spec, params: np.ndarray) -> np.ndarray:
     return np.concatenate([std_lam, std_beta, corr[np.triu_indices(spec.n_factors, 1)]])
 
 
-def _delta_method_se(spec: _Spec, st: _GroupStats, params: np.ndarray) -> np.ndarray:
-    """SE of the standardized solution: sqrt(diag(J V J')), V = (n I_expected)^-1 as lavaan's
-    default ``se = "standard"``, J by central differences."""
-    vcov = np.linalg.pinv(_information(spec, [st], params))
+def _parameter_vcov(spec: _Spec, st: _GroupStats, params: np.ndarray) -> np.ndarray:
+    """Covariance matrix of the free parameters, V = (n I_expected)^-1 (lavaan's default
+    ``se = "standard"``, ``information = "expected"`` for ML, n not n - 1)."""
+    return np.linalg.pinv(_information(spec, [st], params))
+
+
+def _delta_method_se(spec: _Spec, params: np.ndarray, vcov: np.ndarray) -> np.ndarray:
+    """SE of the standardized solution: sqrt(diag(J V J')), V from :func:`_parameter_vcov`,
+    J the Jacobian of :func:`_standardized_vector` by central differences."""
     steps = 1e-6 * np.maximum(np.abs(params), 1.0)
     jac = np.column_stack([
         (_standardized_vector(spec, params + e) - _standardized_vector(spec, params - e)) / (2 * h)
@@ -962,11 +980,16 @@ def _delta_method_se(spec: _Spec, st: _GroupStats, params: np.ndarray) -> np.nda
 
 
 def _standardized_solution(spec: _Spec, st: _GroupStats, params: np.ndarray, items: Sequence[str],
-                           factors: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           factors: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Loadings (standardized and not, with SEs and R^2), factor correlations and their SEs."""
+    vcov = _parameter_vcov(spec, st, params)
     std = _standardized_vector(spec, params)
-    se = _delta_method_se(spec, st, params)
+    se = _delta_method_se(spec, params, vcov)
     mats = _group_matrices(spec, params, 0)
     lam, beta = spec.kind == _LAMBDA, spec.kind == _BETA
+    free = np.concatenate([spec.free[lam], spec.free[beta]])
+    estimate_se = np.where(free >= 0, np.sqrt(np.maximum(np.diag(vcov)[np.maximum(free, 0)], 0.0)), np.nan)
+    values = _slot_values(spec, params)
     r2_item = 1 - np.diag(mats.theta) / np.diag(mats.sigma)
     eta_var = np.diag(mats.eta_cov)
     r2_eta = 1 - np.diag(mats.psi) / np.where(eta_var != 0, eta_var, np.nan)
@@ -977,35 +1000,136 @@ def _standardized_solution(spec: _Spec, st: _GroupStats, params: np.ndarray, ite
         "std_loading": std[: n_lam + n_beta],
         "se": se[: n_lam + n_beta],
         "r2": np.concatenate([r2_item[spec.row[lam]], r2_eta[spec.row[beta]]]),
+        "estimate": np.concatenate([values[lam], values[beta]]),
+        "estimate_se": estimate_se,
     })
     first_order = list(factors[: spec.n_factors - 1] if n_beta else factors)
     k = len(first_order)
-    corr = np.eye(spec.n_factors)
     iu = np.triu_indices(spec.n_factors, 1)
-    corr[iu] = std[n_lam + n_beta:]
-    corr = corr + np.triu(corr, 1).T
-    return loadings, pd.DataFrame(corr[:k, :k], index=first_order, columns=first_order)
+    square = []
+    for pairs, diagonal in ((std[n_lam + n_beta:], 1.0), (se[n_lam + n_beta:], 0.0)):
+        mat = np.full((spec.n_factors, spec.n_factors), diagonal)
+        mat[iu] = pairs
+        mat.T[iu] = pairs
+        square.append(pd.DataFrame(mat[:k, :k], index=first_order, columns=first_order))
+    return loadings, square[0], square[1]
 
 
-def standardized_loadings(result: CFAResult) -> pd.DataFrame:
-    """Standardized (Std.all) loadings with delta-method standard errors and R^2 per item.
+def _check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence is a confidence level between 0 and 1 (such as 0.95), got {confidence}")
+
+
+def _wald(estimate: np.ndarray, se: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
+    """z = est / se, two-sided p = 2 P(Z > |z|) and the interval est -+ z_(1 - a/2) se (lavaan)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = estimate / se
+    half = stats.norm.ppf(1 - (1 - confidence) / 2) * se
+    return {"z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)), "low": estimate - half, "high": estimate + half}
+
+
+#: Columns of the ``cfa_loadings`` table (:func:`standardized_loadings`).
+LOADING_COLUMNS = ["model", "factor", "item", "std_loading", "se", "r2", "estimate", "estimate_se", "z",
+                   "pvalue", "ci_low", "ci_high", "std_ci_low", "std_ci_high", "confidence"]
+#: Columns of the ``cfa_factor_correlations`` table (:func:`factor_correlation_table`).
+CORRELATION_COLUMNS = ["model", "factor_a", "factor_b", "r", "se", "z", "pvalue", "ci_low", "ci_high",
+                       "confidence"]
+
+
+def standardized_loadings(result: CFAResult, confidence: float = 0.95) -> pd.DataFrame:
+    """Loadings, standardized (Std.all) and not, with standard errors, Wald tests, intervals and R^2.
 
     lambda*_ij = lambda_ij sd(eta_j) / sd(x_i) with model-implied standard deviations;
     SE = sqrt(diag(J V J')) with V the inverse expected information (n, not n - 1) and J the
     Jacobian of the standardized solution (delta method; Bollen 1989, Structural Equations with
-    Latent Variables, Wiley); R^2_i = 1 - theta_ii / sigma_ii.
+    Latent Variables, Wiley); R^2_i = 1 - theta_ii / sigma_ii. The unstandardized ``estimate``
+    has ``estimate_se`` = sqrt(V_jj), z = estimate / estimate_se, two-sided normal p and the
+    interval estimate -+ z_(1 - a/2) estimate_se (lavaan's ``parameterEstimates``); a marker
+    loading, fixed to 1, has no SE, test or interval (lavaan prints se 0 and [1, 1]).
+    ``std_ci_low`` and ``std_ci_high`` are std_loading -+ z_(1 - a/2) se (lavaan's
+    ``standardizedSolution``).
 
     Parameters
     ----------
     result : CFAResult
+    confidence : float
+        Confidence level 1 - a of the intervals (0.95: z_(.975) = 1.96).
 
     Returns
     -------
     pd.DataFrame
-        Columns model, factor, item, std_loading, se, r2 (empty when nothing was fitted).
+        Columns model, factor, item, std_loading, se, r2, estimate, estimate_se, z, pvalue,
+        ci_low, ci_high, std_ci_low, std_ci_high, confidence (no rows when nothing was fitted).
+
+    Examples
+    --------
+    >>> import importlib.resources
+    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
+    >>> hs = pd.read_csv(path, index_col=0)
+    >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
+    >>> x2 = standardized_loadings(fit_cfa(hs, dims)).set_index("item").loc["x2"]
+    >>> [round(float(x2[c]), 3) for c in ("estimate", "estimate_se", "ci_low", "ci_high")]
+    [0.554, 0.1, 0.358, 0.749]
     """
-    columns = ["model", "factor", "item", "std_loading", "se", "r2"]
-    return result.loadings.assign(model=result.model)[columns]
+    _check_confidence(confidence)
+    table = result.loadings.assign(model=result.model)
+    estimate = table["estimate"].to_numpy(dtype=float)
+    wald = _wald(estimate, table["estimate_se"].to_numpy(dtype=float), confidence)
+    std = _wald(table["std_loading"].to_numpy(dtype=float), table["se"].to_numpy(dtype=float), confidence)
+    table = table.assign(z=wald["z"], pvalue=wald["pvalue"], ci_low=wald["low"], ci_high=wald["high"],
+                         std_ci_low=std["low"], std_ci_high=std["high"], confidence=float(confidence))
+    return table[LOADING_COLUMNS]
+
+
+def factor_correlation_table(result: CFAResult, confidence: float = 0.95) -> pd.DataFrame:
+    """Correlations between factors whose covariance is a free parameter, with delta-method tests.
+
+    r_ab = psi_ab / sqrt(psi_aa psi_bb) (the standardized covariance); SE = sqrt(J V J') by the
+    delta method as in :func:`standardized_loadings`; z = r / SE, two-sided normal p and the
+    interval r -+ z_(1 - a/2) SE (lavaan's ``standardizedSolution`` rows ``~~`` between
+    factors). Only the instrument's model has such covariances: the one-factor model has no pair
+    and in the second-order model the dimensions correlate only through the second-order factor,
+    whose loadings are in :func:`standardized_loadings`.
+
+    Parameters
+    ----------
+    result : CFAResult
+    confidence : float
+        Confidence level 1 - a of the intervals.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns model, factor_a, factor_b, r, se, z, pvalue, ci_low, ci_high, confidence, one
+        row per pair in the instrument's order (no rows when nothing was fitted).
+
+    Examples
+    --------
+    >>> import importlib.resources
+    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
+    >>> hs = pd.read_csv(path, index_col=0)
+    >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
+    >>> row = factor_correlation_table(fit_cfa(hs, dims)).iloc[0]
+    >>> row["factor_a"], row["factor_b"], round(float(row["r"]), 3), round(float(row["ci_low"]), 3)
+    ('visual', 'textual', 0.459, 0.334)
+    """
+    _check_confidence(confidence)
+    spec = result._spec
+    if spec is None:
+        return pd.DataFrame(columns=CORRELATION_COLUMNS)
+    covariance = (spec.kind == _PSI) & (spec.row != spec.col) & (spec.free >= 0)
+    a, b = np.minimum(spec.row, spec.col)[covariance], np.maximum(spec.row, spec.col)[covariance]
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    names = result.factors
+    r = result.factor_correlations.to_numpy()[a, b]
+    se = result.factor_correlation_se.to_numpy()[a, b]
+    wald = _wald(r, se, confidence)
+    return pd.DataFrame({
+        "model": result.model, "factor_a": [names[i] for i in a], "factor_b": [names[i] for i in b],
+        "r": r, "se": se, "z": wald["z"], "pvalue": wald["pvalue"], "ci_low": wald["low"],
+        "ci_high": wald["high"], "confidence": float(confidence),
+    }, columns=CORRELATION_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1260,10 +1384,11 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
 
 @dataclass(frozen=True)
 class CFATables:
-    """The four CFA tables of one item set (columns in the module docstring)."""
+    """The five CFA tables of one item set (columns in the module docstring)."""
 
     fit: pd.DataFrame
     loadings: pd.DataFrame
+    factor_correlations: pd.DataFrame
     validity: pd.DataFrame
     hints: pd.DataFrame
     results: dict[str, CFAResult]
@@ -1275,11 +1400,14 @@ def cfa_tables(
     *,
     hints: int = 3,
     htmt_cutoff: float = HTMT_CUTOFF,
+    confidence: float = 0.95,
 ) -> CFATables:
     """Fit the one-factor, the instrument's and (with >= 3 dimensions) the second-order model.
 
     Returns the ``cfa_fit`` table (:func:`compare_models`, differences against the instrument's
-    model), ``cfa_loadings`` of all models (:func:`standardized_loadings`), ``cfa_validity`` of
+    model), ``cfa_loadings`` of all models (:func:`standardized_loadings`),
+    ``cfa_factor_correlations`` (:func:`factor_correlation_table`: the instrument's model, the
+    only one with free factor covariances), ``cfa_validity`` of
     the instrument's model (:func:`validity_table`) and ``cfa_hints``, its largest modification
     indices for residual covariances (:func:`residual_modification_indices`). Fit problems are
     reported in the status columns and never raise.
@@ -1294,6 +1422,8 @@ def cfa_tables(
         Number of modification hints.
     htmt_cutoff : float
         HTMT criterion.
+    confidence : float
+        Confidence level of the intervals of loadings and factor correlations.
 
     Returns
     -------
@@ -1310,6 +1440,7 @@ def cfa_tables(
     >>> top["item_a"], top["item_b"], round(float(top["mi"]), 1)
     ('x7', 'x8', 34.1)
     """
+    _check_confidence(confidence)
     n_dims = len(set(item_dimension.values()))
     models = [m for m in MODELS if m != "second_order" or n_dims >= 3]
     if n_dims == 1:
@@ -1321,7 +1452,9 @@ def cfa_tables(
                     columns=["kind", "dimension_a", "dimension_b", "value", "criterion", "ok"]))
     return CFATables(
         fit=compare_models(list(results.values()), reference=main.model),
-        loadings=pd.concat([standardized_loadings(r) for r in results.values()], ignore_index=True),
+        loadings=pd.concat([standardized_loadings(r, confidence) for r in results.values()], ignore_index=True),
+        factor_correlations=pd.concat([factor_correlation_table(r, confidence) for r in results.values()],
+                                      ignore_index=True),
         validity=validity,
         hints=residual_modification_indices(main, top=hints),
         results=results,

@@ -11,17 +11,40 @@ suppressPackageStartupMessages(library(lavaan))
 hs <- read.csv("tests/data/holzinger_swineford.csv")
 sim <- read.csv("tests/data/cfa_sim4.csv")
 
+# Every model is fitted by ML as cfa() does by default, but optimised to the minimum itself:
+# nlminb, lavaan's default optimiser, stops where the gradient is still about 1e-6, which moves
+# estimates in their sixth digit (up to 6e-5 relative in the one-factor model); BFGS with
+# reltol 1e-16 stops within about 1e-7 of the minimum (lavInspect(fit, "optim.gradient")
+# below 3e-8), so that parameter estimates can be compared to 1e-6.
+fit_tight <- function(model, data) {
+  fit <- cfa(model, data = data, optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
+  stopifnot(lavInspect(fit, "converged"), max(abs(lavInspect(fit, "optim.gradient"))) < 1e-7)
+  fit
+}
+
 fit_names <- c("npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli",
                "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue", "srmr", "logl",
                "unrestricted.logl", "aic", "bic", "ntotal")
 
 fit_measures <- function(fit) as.list(unclass(fitMeasures(fit, fit_names)))
 
-# Standardized solution (Std.all) of the rows with one operator, as columns lhs, rhs, est, se.
+# Standardized solution (Std.all) of the rows with one operator, as columns lhs, rhs, est, se,
+# z, pvalue, ci_lower, ci_upper (delta-method SE; CI est.std +- qnorm(.975) se).
 standardized <- function(fit, operator) {
-  s <- standardizedSolution(fit)
+  s <- standardizedSolution(fit, level = 0.95)
   s <- s[s$op == operator & s$lhs != s$rhs, ]
-  list(lhs = s$lhs, rhs = s$rhs, est = s$est.std, se = s$se)
+  list(lhs = s$lhs, rhs = s$rhs, est = s$est.std, se = s$se, z = s$z, pvalue = s$pvalue,
+       ci_lower = s$ci.lower, ci_upper = s$ci.upper)
+}
+
+# Unstandardized estimates of the loadings (=~), as columns lhs, rhs, est, se, z, pvalue,
+# ci_lower, ci_upper (SE from the inverse expected information; CI est +- qnorm(.975) se).
+# lavaan gives a marker loading (fixed to 1) se 0, z and pvalue NA (null here), CI [1, 1].
+unstandardized_loadings <- function(fit) {
+  s <- parameterEstimates(fit, level = 0.95)
+  s <- s[s$op == "=~", ]
+  list(lhs = s$lhs, rhs = s$rhs, est = s$est, se = s$se, z = s$z, pvalue = s$pvalue,
+       ci_lower = s$ci.lower, ci_upper = s$ci.upper)
 }
 
 # Residual-covariance modification indices between items, largest first, with lavaan's residual
@@ -37,6 +60,7 @@ residual_hints <- function(fit) {
 
 model_result <- function(fit) {
   list(fit = fit_measures(fit), loadings = standardized(fit, "=~"),
+       estimates = unstandardized_loadings(fit),
        covariances = standardized(fit, "~~"), r2 = as.list(lavInspect(fit, "r2")))
 }
 
@@ -47,18 +71,18 @@ htmt <- function(R, a, b) {
 }
 
 m3 <- "visual =~ x1+x2+x3\ntextual =~ x4+x5+x6\nspeed =~ x7+x8+x9"
-f3 <- cfa(m3, data = hs)
-f1 <- cfa("g =~ x1+x2+x3+x4+x5+x6+x7+x8+x9", data = hs)
-f2 <- cfa(paste(m3, "\nq =~ visual + textual + speed"), data = hs)
+f3 <- fit_tight(m3, hs)
+f1 <- fit_tight("g =~ x1+x2+x3+x4+x5+x6+x7+x8+x9", hs)
+f2 <- fit_tight(paste(m3, "\nq =~ visual + textual + speed"), hs)
 comparison <- anova(f3, f1)
 R <- cor(hs[, paste0("x", 1:9)])
 dims <- list(visual = paste0("x", 1:3), textual = paste0("x", 4:6), speed = paste0("x", 7:9))
 pairs <- combn(names(dims), 2, simplify = FALSE)
 
 m4 <- "F1 =~ y1+y2+y3+y4\nF2 =~ y5+y6+y7+y8\nF3 =~ y9+y10+y11+y12\nF4 =~ y13+y14+y15+y16"
-s4 <- cfa(m4, data = sim)
-s1 <- cfa(paste("G =~", paste(paste0("y", 1:16), collapse = "+")), data = sim)
-s2 <- cfa(paste(m4, "\nQ =~ F1 + F2 + F3 + F4"), data = sim)
+s4 <- fit_tight(m4, sim)
+s1 <- fit_tight(paste("G =~", paste(paste0("y", 1:16), collapse = "+")), sim)
+s2 <- fit_tight(paste(m4, "\nQ =~ F1 + F2 + F3 + F4"), sim)
 
 # Fit indices from summary statistics alone, by lavaan's own functions: a well-fitting model
 # (chi-square below its df) where CFI is clamped at 1 and TLI is not.
@@ -88,4 +112,4 @@ jsonlite::write_json(
          one_factor = model_result(s1),
          second_order = model_result(s2)),
        fit_indices_good_fit = good_fit),
-  "tests/data/cfa_reference.json", digits = NA, auto_unbox = TRUE, pretty = TRUE)
+  "tests/data/cfa_reference.json", digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")

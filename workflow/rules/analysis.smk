@@ -9,6 +9,7 @@ TABLES = [
     "efa_fit",
     "cfa_fit",
     "cfa_loadings",
+    "cfa_factor_correlations",
     "cfa_validity",
     "cfa_hints",
     "gaps_items",
@@ -78,6 +79,7 @@ rule cfa:
     output:
         fit="reports/{wave}/tables/cfa_fit.csv",
         loadings="reports/{wave}/tables/cfa_loadings.csv",
+        correlations="reports/{wave}/tables/cfa_factor_correlations.csv",
         validity="reports/{wave}/tables/cfa_validity.csv",
         hints="reports/{wave}/tables/cfa_hints.csv",
     log:
@@ -90,6 +92,7 @@ rule cfa:
         code=code_version("cfa", "cfa", "instrument", "tables"),
         instrument=config["instrument"],
         measures=config["measures"],
+        confidence=config["analysis"]["confidence"],
     script:
         "../scripts/cfa.py"
 

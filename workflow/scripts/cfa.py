@@ -1,4 +1,4 @@
-"""Adapter: cleaned responses -> CFA fit, loadings, validity and hints per measure."""
+"""Adapter: cleaned responses -> CFA fit, loadings, factor correlations, validity and hints per measure."""
 
 import logging
 import sys
@@ -21,13 +21,14 @@ frames = measure_frames(responses, instrument, with_gap=False)
 per_measure = {}
 for measure in ("expectation", "perception"):
     if measure in frames:
-        result = cfa_tables(frames[measure], instrument.item_dimension)
+        result = cfa_tables(frames[measure], instrument.item_dimension, confidence=p.confidence)
         per_measure[measure] = {
             "fit": result.fit,
             "loadings": result.loadings,
+            "correlations": result.factor_correlations,
             "validity": result.validity,
             "hints": result.hints,
         }
 tables = stack_by_measure(per_measure, snakemake.wildcards.wave)
-for name in ("fit", "loadings", "validity", "hints"):
+for name in ("fit", "loadings", "correlations", "validity", "hints"):
     tables[name].to_csv(snakemake.output[name], index=False)
