@@ -330,20 +330,42 @@ def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
     return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=ctx.note("cfa_fit"))
 
 
-def _loadings_table(ctx: WaveContext, loadings: pd.DataFrame) -> str:
+def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
+    """The instrument model's loadings of each measure as lavaan prints them: the estimate with
+    its SE, z, p and CI, then the standardized loading with its CI and the item's R²."""
     own = loadings[loadings["model"] == "instrument"]
-    wide = pd.DataFrame({"item": list(dict.fromkeys(own["item"]))})
-    wide["dimension"] = wide["item"].map(dict(zip(own["item"], own["factor"]))).map(ctx.dimension)
-    wide["item_label"] = wide["item"].map(ctx.item)
-    columns = [Column("dimension", ctx.t("report.col.dimension"), group=" "),
-               Column("item_label", ctx.t("report.col.item_label"), group=" ")]
+    level = f"{confidence(own):.0%}"
+    raw, std = ctx.t("report.col.unstandardized"), ctx.t("report.col.standardized")
+    columns = [Column("dimension_label", ctx.t("report.col.dimension"), group=" "),
+               Column("item", ctx.t("report.col.item"), group=" "),
+               Column("estimate", ctx.t("report.col.estimate"), "mean", group=raw),
+               Column("estimate_se", "SE", "mean", group=raw), Column("z", "z", "mean", group=raw),
+               Column("pvalue", "p", "p", group=raw), Column("ci", ctx.t("report.col.ci", level=level), group=raw),
+               Column("std_loading", "λ", "mean", group=std),
+               Column("std_ci", ctx.t("report.col.ci", level=level), group=std), Column("r2", "R²", "coef", group=std)]
+    tables = []
     for measure in _measures(own):
-        part = own[own["measure"] == measure].set_index("item")
-        name = ctx.value("measure", measure)
-        for stat, kind in (("std_loading", "mean"), ("se", "mean"), ("r2", "coef")):
-            wide[f"{measure}_{stat}"] = wide["item"].map(part[stat])
-            columns.append(Column(f"{measure}_{stat}", ctx.t(f"report.col.{stat}"), kind, group=name))
-    return ctx.apa(wide, columns, caption=ctx.caption("loadings"), note=ctx.note("loadings"))
+        rows = own[own["measure"] == measure].assign(
+            dimension_label=lambda d: d["factor"].map(ctx.dimension),
+            ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])],
+            std_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["std_ci_low"], d["std_ci_high"])],
+        )
+        tables.append(ctx.apa(rows, columns, caption=ctx.caption("loadings", measure=ctx.value("measure", measure)),
+                              note=ctx.note("loadings", level=level)))
+    return "".join(tables)
+
+
+def _factor_correlations_table(ctx: WaveContext, correlations: pd.DataFrame) -> str:
+    """The latent correlations of the instrument's dimensions with their SE, CI and p."""
+    level = f"{confidence(correlations):.0%}"
+    rows = correlations.assign(
+        measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
+        pair=lambda d: [f"{ctx.dimension(a)} – {ctx.dimension(b)}" for a, b in zip(d["factor_a"], d["factor_b"])],
+        ci=lambda d: [interval(a, b, "coef") for a, b in zip(d["ci_low"], d["ci_high"])],
+    )
+    columns = [ctx.col("measure_label"), Column("pair", ctx.t("report.col.pair_of_dimensions")), Column("r", "r", "coef"),
+               Column("se", "SE", "coef"), Column("ci", ctx.t("report.col.ci", level=level)), Column("pvalue", "p", "p")]
+    return ctx.apa(rows, columns, caption=ctx.caption("factor_correlations"), note=ctx.note("factor_correlations", level=level))
 
 
 def factor_section(ctx: WaveContext) -> str:
@@ -372,9 +394,11 @@ def factor_section(ctx: WaveContext) -> str:
     if not fit.empty:
         parts.append(ctx.outline.subsection("cfa", ctx.t("report.section.cfa")))
         parts.append(_fit_table(ctx, fit))
-        loadings = ctx.table("cfa_loadings")
+        loadings, correlations = ctx.table("cfa_loadings"), ctx.table("cfa_factor_correlations")
         if not loadings.empty:
-            parts.append(_loadings_table(ctx, loadings))
+            parts.append(_loadings_tables(ctx, loadings))
+        if not correlations.empty:
+            parts.append(_factor_correlations_table(ctx, correlations))
     validity = ctx.table("cfa_validity")
     if not validity.empty:
         parts.append(ctx.outline.subsection("validity", ctx.t("report.section.validity")))
