@@ -423,6 +423,10 @@ def test_snakemake_report_archive(example):
 
     names = zipfile.ZipFile(example / "reports/report.zip").namelist()
     assert any(n.endswith("item_gaps.png") for n in names) and any(n.endswith("trend.png") for n in names)
+    # The reports themselves and the tables to take away, not only the figures.
+    files = [n.rsplit("/", 1)[-1] for n in names]
+    assert files.count("report.html") >= 4  # the archive's own page, two waves, across waves
+    assert files.count("tables.docx") == 2 and files.count("results.xlsx") == 2
 
 
 def test_chinese_labels_render_without_missing_glyphs(tmp_path):

@@ -689,7 +689,11 @@ def priorities_section(ctx: WaveContext) -> str:
     )
     item_columns = [ctx.col("rank", "int"), Column("label", ctx.t("report.col.item")), ctx.col("gap", "mean"),
                     Column("gap_ci", ctx.t("report.col.ci", level=level)), ctx.col("priority_index", "mean")]
-    return (heading + ctx.p("priorities.lead")
+    short = dims[dims["priority_index"] > 0]
+    lead = (ctx.p("priorities.lead", first=ctx.dimension(short["dimension"].iloc[0]), gap=_m(short["gap"].iloc[0]),
+                  importance=_m(short["importance"].iloc[0]), short=len(short), total=len(dims))
+            if len(short) else ctx.p("summary.nothing_short"))
+    return (heading + lead
             + ctx.apa(rows, columns, caption=ctx.caption("priorities"), note=ctx.note("priorities"))
             + (ctx.apa(item_rows, item_columns, caption=ctx.caption("priority_items"), note=ctx.note("priorities"))
                if len(items) else ""))

@@ -9,7 +9,15 @@ rule exports:
         responses=rules.clean.output.responses,
         fit=rules.cfa.output.fit,
     output:
-        workbook="reports/{wave}/results.xlsx",
+        workbook=report(
+            "reports/{wave}/results.xlsx",
+            caption="../report/results_xlsx.rst",
+            category="Reports",
+            labels={
+                "wave": "{wave}",
+                "document": "tables (Excel, with a data dictionary)",
+            },
+        ),
         sav="data/processed/{wave}/responses.sav",
         model="reports/{wave}/model.lavaan",
         refit="reports/{wave}/refit.R",
