@@ -89,3 +89,26 @@ def test_reports_read_cleanly_in_the_study_language(study, language, request, br
     folder = request.getfixturevalue(study)
     for page in reports_of(folder):
         assert_report_passes(page, language, names_in(folder), browser, tmp_path / page.parent.name)
+
+
+def test_word_tables_hold_the_numbers_of_the_csv_tables(example):
+    """tables.docx opens in python-docx, numbers its tables as the report does, and prints the
+    gap table's numbers as the CSV table has them (written the APA way)."""
+    import docx
+
+    from servqual.apa import format_value, interval
+
+    document = docx.Document(str(example / "reports/wave1/tables.docx"))
+    paragraphs = [p.text for p in document.paragraphs]
+    captions = [paragraphs[i + 1] for i, text in enumerate(paragraphs) if text.startswith("Table ")]
+    assert len(captions) == len(document.tables) >= 20
+    table = document.tables[captions.index("Gaps between perceptions and expectations per dimension")]
+    gaps = pd.read_csv(example / "reports/wave1/tables/gaps_dimensions.csv")
+    rows = [[cell.text for cell in row.cells] for row in table.rows][1:]
+    assert len(rows) == len(gaps)
+    for row, (_, expected) in zip(rows, gaps.iterrows()):
+        assert row[1:] == [format_value(expected["mean_e"], "mean"), format_value(expected["mean_p"], "mean"),
+                           format_value(expected["gap"], "mean"),
+                           interval(expected["gap_ci_low"], expected["gap_ci_high"], "mean"),
+                           format_value(expected["t"], "mean"), format_value(expected["p_adj"], "p"),
+                           format_value(expected["d_z"], "mean")]

@@ -405,7 +405,7 @@ def test_html_reports_render_in_headless_chromium(example, tmp_path):
 def test_report_summary_numbers_match_the_tables(example):
     html = (example / "reports/wave1/report.html").read_text(encoding="utf-8")
     flow = pd.read_csv(example / "data/processed/wave1/cleaning_summary.csv").set_index("step")["n"]
-    assert f"{flow['kept']} of {flow['read']} respondents" in html
+    assert f"The answers of {flow['kept']} respondents were analysed, of {flow['read']} rows read" in html
     priorities = pd.read_csv(example / "reports/wave1/tables/priorities.csv")
     top = priorities[(priorities["level"] == "dimension") & (priorities["priority_index"] > 0)].head(3)
     summary = html.split('class="summary"', 1)[1].split("</section>", 1)[0]
