@@ -18,10 +18,15 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from servqual import cfa, invariance
-
 # the data fixtures, mappings and reference fit are those of the CFA tests
 from test_cfa import HEY_DIMS, HS_DIMS, HS_FIT, SIM_DIMS, heywood_data, hs, sim  # noqa: E402,F401
+
+from servqual import invariance
+from servqual.sem.estimation import minimize_ml, start_values
+from servqual.sem.gradient import gradient
+from servqual.sem.model import measurement_layout
+from servqual.sem.objective import objective
+from servqual.sem.samplestats import group_stats
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "invariance_reference.json").read_text())
 
@@ -94,25 +99,25 @@ def test_group_order_does_not_matter(sim):
 
 def test_single_group_engine_reproduces_lavaan_cfa(hs):
     """The engine's configural model on one group is the CFA (means saturated): lavaan's chisq."""
-    factor_of_item, factors = cfa._model_layout(HS_DIMS, "instrument")
-    stats = [cfa._group_stats(hs[list(HS_DIMS)].to_numpy())]
-    spec = invariance._invariance_spec(factor_of_item, len(factors), 1, "configural")
-    fit = cfa._fit_ml(spec, stats, invariance._start_values(spec, stats, factor_of_item))
+    factor_of_item, factors = measurement_layout(HS_DIMS, "instrument")
+    stats = [group_stats(hs[list(HS_DIMS)].to_numpy())]
+    spec = invariance.invariance_spec(factor_of_item, len(factors), 1, "configural")
+    fit = minimize_ml(spec, stats, start_values(spec, stats))
     assert 301 * fit.fun == pytest.approx(HS_FIT["chisq"], abs=1e-4)
     assert spec.df == 24
 
 
 @pytest.mark.parametrize("level", invariance.LEVELS)
 def test_analytic_gradient_matches_finite_differences(sim, level):
-    factor_of_item, factors = cfa._model_layout(SIM_DIMS, "instrument")
+    factor_of_item, factors = measurement_layout(SIM_DIMS, "instrument")
     complete = sim.dropna()
-    stats = [cfa._group_stats(complete.loc[complete["group"] == g, list(SIM_DIMS)].to_numpy()) for g in "AB"]
-    spec = invariance._invariance_spec(factor_of_item, len(factors), 2, level)
-    start = invariance._start_values(spec, stats, factor_of_item)
+    stats = [group_stats(complete.loc[complete["group"] == g, list(SIM_DIMS)].to_numpy()) for g in "AB"]
+    spec = invariance.invariance_spec(factor_of_item, len(factors), 2, level)
+    start = start_values(spec, stats)
     point = start + np.random.default_rng(0).normal(0, 0.02, size=start.size)
-    error = optimize.check_grad(lambda p: cfa._objective(spec, stats, p),
-                                lambda p: cfa._gradient(spec, stats, p), point)
-    assert error < 1e-5 * max(1.0, np.abs(cfa._gradient(spec, stats, point)).max())
+    error = optimize.check_grad(lambda p: objective(spec, stats, p),
+                                lambda p: gradient(spec, stats, p), point)
+    assert error < 1e-5 * max(1.0, np.abs(gradient(spec, stats, point)).max())
 
 
 def test_small_groups_are_skipped_with_a_reason(hs):

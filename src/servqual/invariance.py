@@ -1,9 +1,9 @@
 """Measurement invariance of the instrument across groups (waves, segments) by multi-group CFA.
 
-semopy cannot constrain parameters across groups, so the multi-group ML CFA with mean structure is
-fitted here: groups are stacked in one parameter vector, equality constraints are shared
-parameters, and the multi-group discrepancy F = sum_g (n_g / N) F_g is minimised by L-BFGS-B with
-its analytic gradient (model algebra and fit indices shared with :mod:`servqual.cfa`). The
+The multi-group ML CFA with mean structure is fitted by :mod:`servqual.sem`: groups are stacked in
+one parameter vector, equality constraints are shared parameters, and the multi-group discrepancy
+F = sum_g (n_g / N) F_g is minimised by L-BFGS-B with its analytic gradient (the same engine as the
+single-group CFA of :mod:`servqual.cfa`). The
 identification and the constraints are lavaan's for ``cfa(model, data, group = ,
 group.equal = )`` (Rosseel 2012, J. Stat. Softw. 48(2)): the first item of every dimension is its
 marker (loading 1 in every group), factor variances and covariances are free in every group, and
@@ -35,30 +35,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servqual.cfa import (
-    _ALPHA,
-    _GRADIENT_TOL,
-    _LAMBDA,
-    _NU,
-    _PSI,
-    _THETA,
-    _baseline_chisq,
-    _build_spec,
-    _cfa_slots,
-    _check_items,
-    _fit_ml,
-    _gradient,
-    _group_stats,
-    _GroupStats,
-    _improper_solution,
-    _is_well_conditioned,
-    _model_layout,
-    _Spec,
-    convergence_failure,
-    fit_indices,
+from servqual.sem.estimation import estimate_ml
+from servqual.sem.fit import baseline_chisq, fit_indices
+from servqual.sem.model import (
+    Spec,
+    identification_problem,
+    measurement_layout,
+    multigroup_spec,
+)
+from servqual.sem.postcheck import improper_solution
+from servqual.sem.samplestats import (
+    GroupStats,
+    check_items,
+    group_stats,
+    is_well_conditioned,
 )
 
-__all__ = ["LEVELS", "measurement_invariance"]
+__all__ = ["EQUAL", "LEVELS", "invariance_spec", "measurement_invariance"]
 
 LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
 #: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
@@ -73,49 +66,14 @@ _COLUMNS = ["level", "status", "reason", "n", "n_groups", "groups", "chisq", "df
             "delta_cfi", "delta_rmsea", "decision", "means_comparable"]
 
 
-def _invariance_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int, level: str) -> _Spec:
-    """Multi-group spec with mean structure and lavaan's constraints for ``level``."""
-    equal_loadings = level in ("metric", "scalar")
-    equal_intercepts = level == "scalar"
-    p = len(factor_of_item)
-    slots = []
-    for g in range(n_groups):
-        slots += _cfa_slots(factor_of_item, n_factors, g, key_prefix=g, shared_loadings=equal_loadings)
-        slots += [(_NU, g, i, 0, ("nu", i) if equal_intercepts else (g, "nu", i), 0.0) for i in range(p)]
-        if equal_intercepts and g > 0:
-            slots += [(_ALPHA, g, k, 0, (g, "alpha", k), 0.0) for k in range(n_factors)]
-    return _build_spec(slots, p, n_factors, n_groups, True)
+#: lavaan's ``group.equal`` of each level.
+EQUAL: dict[str, tuple[str, ...]] = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 
 
-def _start_values(spec: _Spec, stats_list: Sequence[_GroupStats],
-                  factor_of_item: Sequence[int]) -> np.ndarray:
-    """Starting values per group: one-factor principal-component loadings of each dimension scaled
-    to its marker, residual variances the rest of the item variance (at least 10%), factor
-    covariances 0, intercepts the item means. Shared parameters take group 1's value."""
-    item_factor = np.asarray(factor_of_item)
-    slot_start = np.zeros(len(spec.kind))
-    for g, st in enumerate(stats_list):
-        lam = np.zeros(spec.n_items)
-        psi = np.zeros(spec.n_factors)
-        for k in range(spec.n_factors):
-            members = np.flatnonzero(item_factor == k)
-            vals, vecs = np.linalg.eigh(st.cov[np.ix_(members, members)])
-            comp = vecs[:, -1] * np.sqrt(vals[-1])
-            comp *= np.sign(comp[0]) or 1.0
-            lam[members] = comp / comp[0]
-            psi[k] = comp[0] ** 2
-        resid = np.maximum(np.diag(st.cov) - lam**2 * psi[item_factor], 0.1 * np.diag(st.cov))
-        by_kind = {_LAMBDA: lam, _PSI: psi, _THETA: resid, _NU: st.mean}
-        for kind, values in by_kind.items():
-            s = (spec.group == g) & (spec.kind == kind)
-            if kind == _PSI:
-                s &= spec.row == spec.col  # covariances start at 0
-            slot_start[s] = values[spec.row[s]]
-    start = np.zeros(spec.n_free)
-    free = spec.free >= 0
-    # reversed so that the first slot of a shared parameter (group 1) is written last
-    start[spec.free[free][::-1]] = slot_start[free][::-1]
-    return start
+def invariance_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int, level: str) -> Spec:
+    """Multi-group spec with mean structure and lavaan's constraints for ``level``
+    (:func:`servqual.sem.model.multigroup_spec` with the level's ``group.equal``)."""
+    return multigroup_spec(factor_of_item, n_factors, n_groups, equal=EQUAL[level])
 
 
 def _check_group(data: pd.DataFrame, group: pd.Series) -> pd.Series:
@@ -145,7 +103,7 @@ def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int) -> tu
         n = int((labels == label).sum())
         if n < min_group_size:
             skipped.append(f"{label} (n = {n} < {min_group_size})")
-        elif n <= x.shape[1] or not _is_well_conditioned(_group_stats(x[labels == label]).cov):
+        elif n <= x.shape[1] or not is_well_conditioned(group_stats(x[labels == label]).cov):
             skipped.append(f"{label} (item covariance matrix not positive definite)")
         else:
             kept.append(label)
@@ -204,10 +162,10 @@ def measurement_invariance(
     [['configural', 115.851, 48, 'reference'], ['metric', 124.044, 54, 'holds'],
      ['scalar', 164.103, 60, 'rejected']]
     """
-    items = _check_items(data, item_dimension)
+    items = check_items(data, item_dimension)
     group = _check_group(data, group)
     levels = _check_levels(levels)
-    factor_of_item, factors = _model_layout(item_dimension, "instrument")
+    factor_of_item, factors = measurement_layout(item_dimension, "instrument")
     x = data[items].to_numpy(dtype=float)
     labels = group.to_numpy()
     complete = ~np.isnan(x).any(axis=1) & pd.notna(labels)
@@ -221,7 +179,7 @@ def measurement_invariance(
         rows = [dict(base, level=lv, status=status, reason="; ".join(filter(None, [problem, note])),
                      decision="not_assessed", means_comparable=False) for lv in levels]
         return pd.DataFrame(rows, columns=_COLUMNS)
-    stats_list = [_group_stats(x[labels == label]) for label in kept]
+    stats_list = [group_stats(x[labels == label]) for label in kept]
     names = (items, factors, kept)
     rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, stats_list, names, note))
             for lv in levels]
@@ -231,30 +189,22 @@ def measurement_invariance(
 def _invariance_problem(factor_of_item: Sequence[int], factors: Sequence[str], kept: list) -> str:
     if len(kept) < 2:
         return f"{len(kept)} group(s) large enough to compare; invariance needs at least 2"
-    sizes = np.bincount(factor_of_item)
-    single = [factors[k] for k in np.flatnonzero(sizes < 2)]
-    if single:
-        return f"dimensions with fewer than 2 items cannot be identified: {single}"
-    if len(factors) == 1 and sizes[0] < 3:
-        return "a single factor needs at least 3 items"
-    return ""
+    return identification_problem(factor_of_item, factors, 0)
 
 
-def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[_GroupStats],
+def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[GroupStats],
                names: tuple[Sequence[str], Sequence[str], Sequence], note: str) -> dict:
     """Fit one level; ``names`` are the item, factor and group names used in messages."""
     items, factors, groups = names
-    spec = _invariance_spec(factor_of_item, len(factors), len(stats_list), level)
-    result = _fit_ml(spec, stats_list, _start_values(spec, stats_list, factor_of_item))
-    gradient = np.abs(_gradient(spec, stats_list, result.x)).max()
-    converged = bool(np.isfinite(result.fun) and gradient < _GRADIENT_TOL)
-    if not converged:
-        status, reason = "not_converged", convergence_failure(bool(result.success), result.message, gradient)
+    spec = invariance_spec(factor_of_item, len(factors), len(stats_list), level)
+    estimate = estimate_ml(spec, stats_list, polish=False)
+    if not estimate.converged:
+        status, reason = "not_converged", estimate.reason
     else:
-        status, improper = _improper_solution(spec, result.x, items, factors, [str(g) for g in groups])
+        status, improper = improper_solution(spec, estimate.params, items, factors, [str(g) for g in groups])
         reason = f"improper solution: {improper}" if improper else ""
     n = sum(st.n for st in stats_list)
-    fi = fit_indices(n * result.fun, spec.df, *_baseline_chisq(stats_list), n, len(stats_list))
+    fi = fit_indices(n * estimate.fmin, spec.df, *baseline_chisq(stats_list), n, len(stats_list))
     return dict(status=status, reason="; ".join(filter(None, [reason, note])), chisq=fi.chisq, df=fi.df,
                 pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low,
                 rmsea_ci_high=fi.rmsea_ci_high)

@@ -173,10 +173,18 @@ wildcard_constraints:
     wave="|".join(WAVES),
 
 
-# "from servqual.x import ..." and "from servqual import x, y" (module names on the import line).
+# "from servqual.x import ...", "from servqual.x.y import ..." and "from servqual import x, y"
+# (module names on the import line); a dotted name is a module of a subpackage (servqual.sem).
 SERVQUAL_IMPORT = re.compile(
-    r"^\s*from servqual(?:\.(\w+))? import \(?([\w ,]*)", re.MULTILINE
+    r"^\s*from servqual(?:\.([\w.]+))? import \(?([\w ,]*)", re.MULTILINE
 )
+
+
+def module_file(module):
+    """Source file of a servqual module given as a dotted name below servqual ("sem.fit");
+    a subpackage is its __init__.py."""
+    path = LIB.joinpath(*module.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
 @functools.cache
@@ -185,7 +193,7 @@ def servqual_imports(module):
     ask (a text scan: parsing every module with ast cost seconds at each start-up)."""
     found = set()
     for submodule, names in SERVQUAL_IMPORT.findall(
-        (LIB / f"{module}.py").read_text(encoding="utf-8")
+        module_file(module).read_text(encoding="utf-8")
     ):
         found.update(
             [submodule]
@@ -225,7 +233,7 @@ def code_version(script, *modules, template=None):
     """
     files = [WORKFLOW_DIR / "workflow" / "scripts" / f"{script}.py"]
     imported = library_modules(*modules)
-    files += [LIB / f"{module}.py" for module in imported]
+    files += [module_file(module) for module in imported]
     # Code that writes through the message catalogues reruns when a message changes.
     files += [data for module in imported for data in MODULE_DATA.get(module, ())]
     if template:

@@ -1,0 +1,283 @@
+"""Model specification: the parameter table of a (multi-group) factor model and its matrices.
+
+A model is a list of "slots", one per entry of a model matrix that is free or fixed to a
+non-zero value (lavaan's parameter table, ``lav_partable.R``); slots sharing a key share one
+free parameter, which is how equality constraints across groups are written. The matrices are
+those of the LISREL all-y notation (Jöreskog 1973; lavaan's ``lav_model_implied.R``):
+
+    Sigma = Lambda A Psi A' Lambda' + Theta,   mu = nu + Lambda A alpha,   A = (I - B)^-1,
+
+Lambda the loadings (items x latents), B the regressions among latents (second-order paths),
+Psi the latent (co)variances, Theta the residual (co)variances, nu the intercepts and alpha the
+latent means. A single-group model is the same code with G = 1.
+
+References: Jöreskog, K. G. (1973). A general method for estimating a linear structural equation
+system. In Goldberger & Duncan (eds.), Structural Equation Models in the Social Sciences;
+Rosseel, Y. (2012). lavaan: an R package for structural equation modeling. J. Stat. Softw. 48(2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "ALPHA", "BETA", "KIND_NAMES", "LAMBDA", "MODELS", "NU", "ONE_FACTOR_NAME", "PSI", "SECOND_ORDER_NAME",
+    "THETA", "VARIANCE_KINDS", "Matrices", "Model", "Spec", "build_spec", "cfa_slots", "group_matrices",
+    "identification_problem", "measurement_layout", "measurement_spec", "model_indicators",
+    "multigroup_spec", "slot_values",
+]
+
+Model = Literal["one_factor", "instrument", "second_order"]
+MODELS: tuple[Model, ...] = ("one_factor", "instrument", "second_order")
+ONE_FACTOR_NAME = "general"
+SECOND_ORDER_NAME = "service_quality"
+
+#: Slot kinds: the model matrix a slot belongs to.
+LAMBDA, BETA, PSI, THETA, NU, ALPHA = range(6)
+KIND_NAMES = ("lambda", "beta", "psi", "theta", "nu", "alpha")
+VARIANCE_KINDS = (PSI, THETA)
+
+Slot = tuple[int, int, int, int, Hashable | None, float]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Parameter table of a factor model over one or more groups.
+
+    One row ("slot") per model-matrix entry that is free or fixed to a non-zero value; slots
+    sharing a free index are constrained equal. ``free == -1`` marks a fixed slot.
+    """
+
+    n_items: int
+    n_factors: int
+    n_groups: int
+    meanstructure: bool
+    kind: np.ndarray
+    group: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    free: np.ndarray
+    value: np.ndarray
+
+    @property
+    def n_free(self) -> int:
+        """Number of free parameters (equal slots count once)."""
+        return int(self.free.max()) + 1
+
+    @property
+    def df(self) -> int:
+        """Degrees of freedom: G (p (p + 1) / 2 [+ p]) moments minus the free parameters."""
+        p = self.n_items
+        moments = p * (p + 1) // 2 + (p if self.meanstructure else 0)
+        return self.n_groups * moments - self.n_free
+
+    def variance_parameters(self) -> np.ndarray:
+        """Free indices of the variances (diagonal of Psi and Theta)."""
+        diagonal = np.isin(self.kind, VARIANCE_KINDS) & (self.row == self.col) & (self.free >= 0)
+        return np.unique(self.free[diagonal])
+
+
+def build_spec(slots: Iterable[Slot], n_items: int, n_factors: int, n_groups: int,
+               meanstructure: bool) -> Spec:
+    """Turn (kind, group, row, col, key, value) slots into a :class:`Spec`.
+
+    A slot with key None is fixed to its value; slots with equal keys share one free parameter
+    (an equality constraint), numbered in order of first appearance.
+
+    Examples
+    --------
+    >>> spec = build_spec([(LAMBDA, 0, 0, 0, None, 1.0), (LAMBDA, 0, 1, 0, "l1", 0.0),
+    ...                    (PSI, 0, 0, 0, "psi", 0.0), (THETA, 0, 0, 0, "t0", 0.0),
+    ...                    (THETA, 0, 1, 1, "t1", 0.0)], 2, 1, 1, False)
+    >>> spec.n_free, spec.df
+    (4, -1)
+    """
+    rows = list(slots)
+    keys: dict[Hashable, int] = {}
+    free = [-1 if key is None else keys.setdefault(key, len(keys)) for *_, key, _ in rows]
+    kind, group, row, col, _, value = zip(*rows)
+    return Spec(n_items, n_factors, n_groups, meanstructure, np.array(kind), np.array(group),
+                np.array(row), np.array(col), np.array(free), np.array(value, dtype=float))
+
+
+def cfa_slots(factor_of_item: Sequence[int], n_factors: int, group: int, *, key_prefix: Hashable,
+              shared_loadings: bool = False,
+              residual_covariances: Sequence[tuple[int, int]] = ()) -> list[Slot]:
+    """Slots of a simple-structure CFA in one group: loadings, factor (co)variances, residuals.
+
+    The first item of each factor is its marker (loading fixed to 1; lavaan's default
+    ``std.lv = FALSE``). With ``shared_loadings`` the free loadings carry group-free keys so
+    that all groups share them (metric invariance). ``residual_covariances`` are pairs of item
+    indices whose residuals covary freely.
+    """
+    slots: list[Slot] = []
+    seen: set[int] = set()
+    for i, j in enumerate(factor_of_item):
+        if j in seen:
+            key = ("lambda", i) if shared_loadings else (key_prefix, "lambda", i)
+            slots.append((LAMBDA, group, i, j, key, 0.0))
+        else:
+            seen.add(j)
+            slots.append((LAMBDA, group, i, j, None, 1.0))
+    slots += [(PSI, group, k, l, (key_prefix, "psi", k, l), 0.0) for k in range(n_factors) for l in range(k + 1)]
+    slots += [(THETA, group, i, i, (key_prefix, "theta", i), 0.0) for i in range(len(factor_of_item))]
+    slots += [(THETA, group, max(i, j), min(i, j), (key_prefix, "theta", max(i, j), min(i, j)), 0.0)
+              for i, j in residual_covariances]
+    return slots
+
+
+def measurement_spec(factor_of_item: Sequence[int], n_factors: int, *, second_order: bool = False,
+                     residual_covariances: Sequence[tuple[int, int]] = ()) -> Spec:
+    """Single-group spec without mean structure: correlated factors, or one second-order factor.
+
+    The one-factor model is the case ``n_factors = 1``. With ``second_order`` the second-order
+    factor is the last latent variable, the first dimension its marker, and the first-order
+    factors have disturbance variances only (no covariances).
+
+    Examples
+    --------
+    >>> spec = measurement_spec([0, 0, 0, 1, 1, 1, 2, 2, 2], 3)  # Holzinger-Swineford
+    >>> spec.n_free, spec.df
+    (21, 24)
+    """
+    p = len(factor_of_item)
+    slots = cfa_slots(factor_of_item, n_factors, 0, key_prefix=0, residual_covariances=residual_covariances)
+    if not second_order:
+        return build_spec(slots, p, n_factors, 1, False)
+    q = n_factors
+    slots = [s for s in slots if s[0] != PSI]
+    slots += [(BETA, 0, k, q, None if k == 0 else ("beta", k), 1.0 if k == 0 else 0.0) for k in range(n_factors)]
+    slots += [(PSI, 0, k, k, ("psi", k), 0.0) for k in range(n_factors + 1)]
+    return build_spec(slots, p, n_factors + 1, 1, False)
+
+
+def multigroup_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int, *,
+                    equal: Sequence[str] = ()) -> Spec:
+    """Multi-group spec with mean structure and lavaan's ``group.equal`` constraints.
+
+    ``equal`` may hold ``"loadings"`` and ``"intercepts"``. Latent means are 0 in every group,
+    except that with equal intercepts they are free in groups 2..G (lavaan's identification of
+    ``cfa(model, group = , group.equal = )``).
+
+    Examples
+    --------
+    >>> multigroup_spec([0, 0, 0, 1, 1, 1, 2, 2, 2], 3, 2, equal=("loadings",)).df
+    54
+    """
+    equal_loadings, equal_intercepts = "loadings" in equal, "intercepts" in equal
+    p = len(factor_of_item)
+    slots: list[Slot] = []
+    for g in range(n_groups):
+        slots += cfa_slots(factor_of_item, n_factors, g, key_prefix=g, shared_loadings=equal_loadings)
+        slots += [(NU, g, i, 0, ("nu", i) if equal_intercepts else (g, "nu", i), 0.0) for i in range(p)]
+        if equal_intercepts and g > 0:
+            slots += [(ALPHA, g, k, 0, (g, "alpha", k), 0.0) for k in range(n_factors)]
+    return build_spec(slots, p, n_factors, n_groups, True)
+
+
+@dataclass(frozen=True)
+class Matrices:
+    """Model matrices and implied moments of one group."""
+
+    lam: np.ndarray
+    beta: np.ndarray
+    psi: np.ndarray
+    theta: np.ndarray
+    nu: np.ndarray
+    alpha: np.ndarray
+    a_inv: np.ndarray  # A = (I - B)^-1
+    eta_cov: np.ndarray  # M = A Psi A'
+    sigma: np.ndarray
+    mu: np.ndarray
+
+
+def slot_values(spec: Spec, params: np.ndarray) -> np.ndarray:
+    """Value of every slot: its free parameter, or its fixed value."""
+    return np.where(spec.free >= 0, params[np.maximum(spec.free, 0)], spec.value)
+
+
+def group_matrices(spec: Spec, params: np.ndarray, g: int) -> Matrices:
+    """Fill the model matrices of group g and compute the implied moments.
+
+    Sigma = Lambda A Psi A' Lambda' + Theta and mu = nu + Lambda A alpha, A = (I - B)^-1
+    (lavaan's ``computeSigmaHat`` and ``computeMuHat``).
+    """
+    p, m = spec.n_items, spec.n_factors
+    sel = spec.group == g
+    kind, row, col, val = spec.kind[sel], spec.row[sel], spec.col[sel], slot_values(spec, params)[sel]
+    mats = {LAMBDA: np.zeros((p, m)), BETA: np.zeros((m, m)), PSI: np.zeros((m, m)),
+            THETA: np.zeros((p, p)), NU: np.zeros(p), ALPHA: np.zeros(m)}
+    for k, mat in mats.items():
+        s = kind == k
+        if mat.ndim == 1:
+            mat[row[s]] = val[s]
+        else:
+            mat[row[s], col[s]] = val[s]
+            if k in VARIANCE_KINDS:
+                mat[col[s], row[s]] = val[s]
+    lam, beta, psi, theta = mats[LAMBDA], mats[BETA], mats[PSI], mats[THETA]
+    a_inv = np.linalg.inv(np.eye(m) - beta)
+    eta_cov = a_inv @ psi @ a_inv.T
+    sigma = lam @ eta_cov @ lam.T + theta
+    mu = mats[NU] + lam @ a_inv @ mats[ALPHA]
+    return Matrices(lam, beta, psi, theta, mats[NU], mats[ALPHA], a_inv, eta_cov, sigma, mu)
+
+
+# --------------------------------------------------------------------------------------------
+# The instrument's models: item -> dimension
+# --------------------------------------------------------------------------------------------
+
+
+def measurement_layout(item_dimension: Mapping[str, str], model: Model) -> tuple[list[int], list[str]]:
+    """Factor index of each item and the factor names (in the instrument's order).
+
+    ``one_factor`` puts every item on :data:`ONE_FACTOR_NAME`; ``second_order`` appends
+    :data:`SECOND_ORDER_NAME` after the dimensions.
+
+    >>> measurement_layout({"a1": "a", "b1": "b", "a2": "a"}, "second_order")
+    ([0, 1, 0], ['a', 'b', 'service_quality'])
+    """
+    if model == "one_factor":
+        return [0] * len(item_dimension), [ONE_FACTOR_NAME]
+    dims = list(dict.fromkeys(item_dimension.values()))
+    factors = dims + [SECOND_ORDER_NAME] if model == "second_order" else dims
+    return [dims.index(d) for d in item_dimension.values()], factors
+
+
+def model_indicators(item_dimension: Mapping[str, str], model: Model) -> dict[str, list[str]]:
+    """The model as factor -> indicators in order (the first is the marker whose loading is fixed
+    to 1): items on their dimensions (``instrument``), all items on ``general`` (``one_factor``),
+    and for ``second_order`` also the dimensions on ``service_quality``. First-order factors
+    correlate freely only in ``instrument``.
+
+    >>> model_indicators({"a1": "a", "a2": "a", "b1": "b", "b2": "b"}, "one_factor")
+    {'general': ['a1', 'a2', 'b1', 'b2']}
+    """
+    factor_of_item, factors = measurement_layout(item_dimension, model)
+    indicators = {factors[k]: [i for i, f in zip(item_dimension, factor_of_item) if f == k]
+                  for k in sorted(set(factor_of_item))}
+    if model == "second_order":
+        indicators[factors[-1]] = factors[:-1]
+    return indicators
+
+
+def identification_problem(factor_of_item: Sequence[int], factors: Sequence[str], df: int, *,
+                           second_order: bool = False) -> str:
+    """Why a simple-structure model is not identified ('' when it is): a factor with fewer than
+    two indicators, a second-order factor over fewer than three, a single factor with fewer than
+    three items, or more free parameters than moments (df < 0)."""
+    sizes = np.bincount(factor_of_item, minlength=len(set(factor_of_item)))
+    single = [factors[k] for k in np.flatnonzero(sizes < 2)]
+    if single:
+        return f"dimensions with fewer than 2 items cannot be identified: {single}"
+    if second_order and len(sizes) < 3:
+        return "a second-order factor needs at least 3 dimensions"
+    if len(sizes) == 1 and sizes[0] < 3:
+        return "a single factor needs at least 3 items"
+    if df < 0:
+        return f"more free parameters than moments (df = {df})"
+    return ""

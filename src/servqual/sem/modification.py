@@ -1,0 +1,90 @@
+"""Modification indices and expected parameter changes of fixed-to-zero parameters.
+
+The modification index of a parameter fixed at 0 is the score (Lagrange multiplier) test of
+freeing it (Sörbom 1989, Psychometrika 54(3); lavaan's ``lav_modification.R``):
+
+    MI = n g^2 / (I_cc - I_c. I_..^-1 I_.c),   EPC = -g / (I_cc - I_c. I_..^-1 I_.c),
+
+with g = d(F_ML / 2) / d theta_c = 1/2 tr(W dSigma_c) at the estimates, W = Sigma^-1 -
+Sigma^-1 S Sigma^-1, and I the expected information of one observation over the free
+parameters (.) and the candidate (c). Candidates: residual covariances between items and
+cross-loadings of items on factors other than their own (single-group models without mean
+structure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from servqual.sem.gradient import entry_derivatives, free_derivatives
+from servqual.sem.information import unit_information
+from servqual.sem.model import LAMBDA, THETA, Spec, group_matrices
+from servqual.sem.samplestats import GroupStats
+
+__all__ = ["MODIFICATION_COLUMNS", "modification_indices"]
+
+#: Columns of :func:`modification_indices`.
+MODIFICATION_COLUMNS = ["lhs", "op", "rhs", "mi", "epc"]
+
+
+def _candidates(spec: Spec, kinds: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Model-matrix entries not in the model: residual covariances (i > j) and cross-loadings."""
+    in_model = set(zip(spec.kind.tolist(), spec.row.tolist(), spec.col.tolist()))
+    entries = []
+    if "residual_covariances" in kinds:
+        entries += [(THETA, i, j) for j in range(spec.n_items) for i in range(j + 1, spec.n_items)
+                    if (THETA, i, j) not in in_model]
+    if "cross_loadings" in kinds:
+        measured = sorted(set(spec.col[spec.kind == LAMBDA].tolist()))
+        entries += [(LAMBDA, i, k) for k in measured for i in range(spec.n_items) if (LAMBDA, i, k) not in in_model]
+    if not entries:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0, int)
+    return tuple(np.array(column) for column in zip(*entries))
+
+
+def modification_indices(spec: Spec, st: GroupStats, params: np.ndarray, items: Sequence[str],
+                         factors: Sequence[str],
+                         kinds: Sequence[str] = ("residual_covariances", "cross_loadings")) -> pd.DataFrame:
+    """Modification index and expected parameter change of every residual covariance and
+    cross-loading not in a single-group model (formulas in the module docstring).
+
+    Parameters
+    ----------
+    spec, st, params
+        A single-group model without mean structure, its sample statistics and estimates.
+    items, factors : sequence of str
+        Names of the observed and latent variables.
+    kinds : sequence of str
+        ``residual_covariances`` (item ~~ item) and/or ``cross_loadings`` (factor =~ item).
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns lhs, op, rhs, mi, epc in model order (residual covariances by column of Theta,
+        then cross-loadings by factor), as lavaan's ``modindices``.
+    """
+    kind, row, col = _candidates(spec, kinds)
+    if not len(kind):
+        return pd.DataFrame(columns=MODIFICATION_COLUMNS)
+    mats = group_matrices(spec, params, 0)
+    inv = np.linalg.inv(mats.sigma)
+    w = inv - inv @ st.cov @ inv
+    p = spec.n_items
+    dfree, _ = free_derivatives(spec, 0, mats)
+    dcand, _ = entry_derivatives(kind, row, col, p, mats)
+    info = unit_information(mats.sigma, np.concatenate([dfree, dcand]), np.zeros((spec.n_free + len(kind), p)), False)
+    q = spec.n_free
+    i11, i12, i22 = info[:q, :q], info[:q, q:], np.diag(info[q:, q:])
+    v = i22 - np.einsum("qc,qc->c", i12, np.linalg.pinv(i11) @ i12)
+    grad = 0.5 * np.einsum("ij,cij->c", w, dcand)
+    theta = kind == THETA
+    return pd.DataFrame({
+        "lhs": [items[c] if t else factors[c] for t, c in zip(theta, col)],
+        "op": np.where(theta, "~~", "=~"),
+        "rhs": [items[i] for i in row],
+        "mi": st.n * grad**2 / v,
+        "epc": -grad / v,
+    })
