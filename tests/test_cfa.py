@@ -405,3 +405,34 @@ def test_a_model_not_fitted_gives_empty_parameter_tables():
     assert tables.factor_correlations.empty and list(tables.factor_correlations.columns) == cfa.CORRELATION_COLUMNS
     assert list(tables.loadings.columns) == cfa.LOADING_COLUMNS
     assert set(tables.loadings["model"]) == {"one_factor"}  # the instrument's model was not identified
+
+
+# Every parameter (cfa_parameters) against lavaan's parameterEstimates and standardizedSolution
+
+@pytest.mark.parametrize(("data", "model"), PARAMETER_CASES)
+def test_every_parameter_matches_lavaan(both_tables, data, model):
+    table = both_tables[data].parameters
+    assert list(table.columns) == cfa.PARAMETERS_COLUMNS
+    ours = table[table["model"] == model]
+    expected = pd.DataFrame(REFERENCE[data][model]["parameters"])
+    expected[["lhs", "rhs"]] = expected[["lhs", "rhs"]].replace(LAVAAN_FACTORS)
+    key = ["lhs", "op", "rhs"]
+    assert sorted(map(tuple, ours[key].to_numpy())) == sorted(map(tuple, expected[key].to_numpy()))
+    merged = ours.merge(expected.rename(columns=lambda c: c if c in key else f"lavaan_{c}"), on=key)
+    assert merged["estimate"].tolist() == pytest.approx(merged["lavaan_est"].tolist(), rel=REL)
+    free = merged["free"].to_numpy(bool)
+    fixed = merged[~free]  # marker loadings: lavaan's se 0, no test
+    assert (fixed["lavaan_se"] == 0).all() and fixed[["se", "z", "pvalue", "ci_low", "ci_high"]].isna().all().all()
+    for mine, theirs in (("se", "se"), ("z", "z"), ("ci_low", "ci_lower"), ("ci_high", "ci_upper"),
+                         ("std_all", "std"), ("std_se", "std_se"), ("std_z", "std_z"),
+                         ("std_ci_low", "std_ci_lower"), ("std_ci_high", "std_ci_upper")):
+        rows = merged[free] if mine in ("se", "z", "ci_low", "ci_high") else merged[merged["lavaan_std_se"] > 0]
+        assert rows[mine].tolist() == pytest.approx(rows[f"lavaan_{theirs}"].astype(float).tolist(), rel=REL), mine
+    for mine, theirs in (("pvalue", "pvalue"), ("std_pvalue", "std_pvalue")):
+        rows = merged[merged[f"lavaan_{theirs}"].notna()]
+        assert rows[mine].tolist() == pytest.approx(rows[f"lavaan_{theirs}"].astype(float).tolist(), abs=P_ABS), mine
+    variances = merged[(merged["op"] == "~~") & (merged["lhs"] == merged["rhs"])]
+    r2 = REFERENCE[data][model]["r2"]
+    explained = variances[variances["lhs"].isin(list(r2))]
+    assert explained["r2"].tolist() == pytest.approx([r2[v] for v in explained["lhs"]], rel=REL)
+    assert explained.shape[0] == len(r2)

@@ -47,6 +47,20 @@ unstandardized_loadings <- function(fit) {
        ci_lower = s$ci.lower, ci_upper = s$ci.upper)
 }
 
+# Every parameter (loadings, second-order loadings, residual variances, factor variances and
+# covariances) with parameterEstimates (est, se, z, pvalue, CI) and standardizedSolution (std.all
+# with its delta-method se, z, pvalue, CI), as columns; lavaan gives a fixed parameter se 0 and z,
+# pvalue NA (null here).
+all_parameters <- function(fit) {
+  est <- parameterEstimates(fit, level = 0.95)
+  std <- standardizedSolution(fit, level = 0.95)
+  stopifnot(identical(est$lhs, std$lhs), identical(est$op, std$op), identical(est$rhs, std$rhs))
+  list(lhs = est$lhs, op = est$op, rhs = est$rhs, est = est$est, se = est$se, z = est$z,
+       pvalue = est$pvalue, ci_lower = est$ci.lower, ci_upper = est$ci.upper,
+       std = std$est.std, std_se = std$se, std_z = std$z, std_pvalue = std$pvalue,
+       std_ci_lower = std$ci.lower, std_ci_upper = std$ci.upper)
+}
+
 # Residual-covariance modification indices between items, largest first, with lavaan's residual
 # correlation of each pair.
 residual_hints <- function(fit) {
@@ -60,7 +74,7 @@ residual_hints <- function(fit) {
 
 model_result <- function(fit) {
   list(fit = fit_measures(fit), loadings = standardized(fit, "=~"),
-       estimates = unstandardized_loadings(fit),
+       estimates = unstandardized_loadings(fit), parameters = all_parameters(fit),
        covariances = standardized(fit, "~~"), r2 = as.list(lavInspect(fit, "r2")))
 }
 

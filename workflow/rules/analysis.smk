@@ -9,6 +9,7 @@ TABLES = [
     "efa_fit",
     "cfa_fit",
     "cfa_loadings",
+    "cfa_parameters",
     "cfa_factor_correlations",
     "cfa_validity",
     "cfa_hints",
@@ -79,6 +80,7 @@ rule cfa:
     output:
         fit="reports/{wave}/tables/cfa_fit.csv",
         loadings="reports/{wave}/tables/cfa_loadings.csv",
+        parameters="reports/{wave}/tables/cfa_parameters.csv",
         correlations="reports/{wave}/tables/cfa_factor_correlations.csv",
         validity="reports/{wave}/tables/cfa_validity.csv",
         hints="reports/{wave}/tables/cfa_hints.csv",

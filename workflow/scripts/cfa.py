@@ -1,4 +1,4 @@
-"""Adapter: cleaned responses -> CFA fit, loadings, factor correlations, validity and hints per measure."""
+"""Adapter: cleaned responses -> CFA fit, loadings, parameters, factor correlations, validity and hints per measure."""
 
 import logging
 import sys
@@ -25,10 +25,11 @@ for measure in ("expectation", "perception"):
         per_measure[measure] = {
             "fit": result.fit,
             "loadings": result.loadings,
+            "parameters": result.parameters,
             "correlations": result.factor_correlations,
             "validity": result.validity,
             "hints": result.hints,
         }
 tables = stack_by_measure(per_measure, snakemake.wildcards.wave)
-for name in ("fit", "loadings", "correlations", "validity", "hints"):
+for name in ("fit", "loadings", "parameters", "correlations", "validity", "hints"):
     tables[name].to_csv(snakemake.output[name], index=False)
