@@ -44,11 +44,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from servqual.agreement import coder_agreement, coder_disagreements, unit_code_presence
 from servqual.privacy import mask_names, mask_text
 from servqual.qda import QdaFormatWarning, anchor_segments, read_qdpx, read_segments_csv
+from servqual.study_files import folder_entries, load_study_yaml
 from servqual.tables import neutralise_spreadsheet_cells  # noqa: F401  (part of this module's API)
 from servqual.transcripts import (
     DOCUMENT_TABLE_NAMES,
@@ -165,7 +165,7 @@ def load_codebook(source: str | Path | Mapping[str, Any]) -> Codebook:
     Errors name the code and the key (``codebook: code 'queue_wait' key 'valence': 'bad' is
     not one of problem, strength``).
     """
-    spec = yaml.safe_load(Path(source).read_text(encoding="utf-8")) if isinstance(source, str | Path) else source
+    spec = load_study_yaml(source) if isinstance(source, str | Path) else source
     if not isinstance(spec, Mapping) or not isinstance(spec.get("codes"), Mapping) or not spec["codes"]:
         raise ValueError("codebook: expected a mapping with a non-empty 'codes' mapping (code -> definition).")
     unknown = set(spec) - {"codes", "keywords", "dimensions", "version", "description"}
