@@ -133,8 +133,41 @@ def study_file_faults(row, where):
             path = study_path(value, referred_by=referred_by)
             if column == "interviews" and path.is_dir():
                 folder_entries(path, referred_by=f"{referred_by} ({value})", root=".")
+                faults += documents_table_faults(path)
         except StudyFileError as err:
             faults.append(str(err))
+    return faults
+
+
+def documents_table_faults(folder):
+    """The faults of the files an interview folder's documents table lists (each must stay
+    inside the study folder), found before any job reads a transcript; the interview step
+    checks them again (servqual.transcripts.read_documents_table)."""
+    faults = []
+    for name in ("documents.tsv", "documents.csv"):
+        table = folder / name
+        if not table.is_file():
+            continue
+        with open(table, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(
+                handle, delimiter="\t" if name.endswith(".tsv") else ","
+            )
+            header = [cell.strip().lower() for cell in next(reader, [])]
+            if "file" not in header:
+                return faults  # the interview step names the missing column
+            column = header.index("file")
+            for row in reader:
+                if len(row) > column and row[column].strip():
+                    try:
+                        study_path(
+                            row[column].strip(),
+                            referred_by=f"{table}, line {reader.line_num}, column file",
+                            base=folder,
+                            root=".",
+                        )
+                    except StudyFileError as err:
+                        faults.append(str(err))
+        return faults
     return faults
 
 
