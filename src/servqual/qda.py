@@ -471,7 +471,7 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
         Selections become coded segments, one row per (selection, Coding); the coder is the
         Coding's ``creatingUser`` (else the selection's) resolved through ``Users``.
     """
-    path = Path(path)
+    path, confine = Path(path), root  # `root` is the XML root below
     archive = zipfile.ZipFile(path) if zipfile.is_zipfile(path) else None
     try:
         if archive is not None:
@@ -490,7 +490,7 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
         rows, texts, raws, source_rows = [], {}, {}, []
         for source in _children(_child(root, "Sources"), "TextSource"):
             name = source.get("name") or source.get("guid")
-            raw = _source_text(source, archive, path.parent, issues, root, path)
+            raw = _source_text(source, archive, path.parent, issues, confine, path)
             texts[name], raws[name] = normalise_text(raw), raw
             source_rows.append({"guid": source.get("guid"), "name": name, "n_chars": len(texts[name])})
             rows += _selection_rows(source, name, user_names, codes, issues)
