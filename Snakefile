@@ -3,7 +3,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# Checked before Snakemake reads it: a config holds data only, never code (config_guard.smk).
+include: "workflow/rules/config_guard.smk"
+
+
+configfile: checked_config("config/config.yaml")
 
 
 report: "workflow/report/workflow.rst"

@@ -252,14 +252,18 @@ def test_unknown_config_key_is_an_error_that_names_it(example, tmp_path):
     ],
     ids=["bad wave id", "duplicated wave", "extra field", "unknown column"],
 )
-def test_faults_in_the_waves_sheet_name_its_line(example, tmp_path, fault, message):
+def test_faults_in_the_waves_sheet_name_its_line(example, fault, message):
     rows = (example / "config/waves.tsv").read_text(encoding="utf-8").splitlines()
-    sheet = tmp_path / "waves.tsv"
-    sheet.write_text("\n".join(fault(rows)) + "\n", encoding="utf-8")
-    result = snakemake("-n", "--config", f"waves={sheet}", cwd=example)
+    # Inside the study folder: a waves sheet anywhere else is refused before it is read.
+    sheet = "config/faulty_waves.tsv"
+    (example / sheet).write_text("\n".join(fault(rows)) + "\n", encoding="utf-8")
+    try:
+        result = snakemake("-n", "--config", f"waves={sheet}", cwd=example)
+    finally:
+        (example / sheet).unlink()
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert re.search(rf"waves sheet {re.escape(str(sheet))}, {message}", output), output[-2000:]
+    assert re.search(rf"waves sheet {re.escape(sheet)}, {message}", output), output[-2000:]
 
 
 def perception_only_study(folder: Path) -> None:

@@ -44,11 +44,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from servqual.agreement import coder_agreement, coder_disagreements, unit_code_presence
 from servqual.privacy import mask_names, mask_text
 from servqual.qda import QdaFormatWarning, anchor_segments, read_qdpx, read_segments_csv
+from servqual.study_files import folder_entries, load_study_yaml
 from servqual.tables import neutralise_spreadsheet_cells  # noqa: F401  (part of this module's API)
 from servqual.transcripts import (
     DOCUMENT_TABLE_NAMES,
@@ -165,7 +165,7 @@ def load_codebook(source: str | Path | Mapping[str, Any]) -> Codebook:
     Errors name the code and the key (``codebook: code 'queue_wait' key 'valence': 'bad' is
     not one of problem, strength``).
     """
-    spec = yaml.safe_load(Path(source).read_text(encoding="utf-8")) if isinstance(source, str | Path) else source
+    spec = load_study_yaml(source) if isinstance(source, str | Path) else source
     if not isinstance(spec, Mapping) or not isinstance(spec.get("codes"), Mapping) or not spec["codes"]:
         raise ValueError("codebook: expected a mapping with a non-empty 'codes' mapping (code -> definition).")
     unknown = set(spec) - {"codes", "keywords", "dimensions", "version", "description"}
@@ -635,11 +635,14 @@ def improvement_evidence(triangulation: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the whole folder
 
 
-def read_coded_segments(folder: str | Path, texts: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_coded_segments(folder: str | Path, texts: Mapping[str, str], *,
+                        root: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read every coded-segment file of an interview folder and place it on the transcripts.
 
     Files: ``*.csv``/``*.tsv`` other than the documents table, and ``*.qdpx``. Each CSV
-    without a coder column is one coder's (named after the file).
+    without a coder column is one coder's (named after the file). Every entry of the folder, and
+    every source a project names, stays inside ``root`` (default: the folder itself; see
+    :func:`servqual.study_files.study_path`).
 
     Returns
     -------
@@ -648,12 +651,12 @@ def read_coded_segments(folder: str | Path, texts: Mapping[str, str]) -> tuple[p
     """
     folder = Path(folder)
     frames, repairs = [], []
-    for path in sorted(folder.iterdir()):
+    for path in folder_entries(folder, root=root):
         suffix = path.suffix.lower()
         if suffix in {".csv", ".tsv"} and path.name.lower() not in DOCUMENT_TABLE_NAMES:
             frames.append(read_segments_csv(path))
         elif suffix == ".qdpx":
-            project = read_qdpx(path)
+            project = read_qdpx(path, root=root if root is not None else folder)
             frames.append(project.segments[["document", "coder", "code", "start", "end", "text", "origin"]])
             repairs.append(project.repairs)
     if not frames:
@@ -707,6 +710,7 @@ def analyse_interviews(
     seed: int | None = None,
     quotes_per_group: int = 2,
     dominance: float = 2 / 3,
+    root: str | Path | None = None,
 ) -> InterviewResults:
     """All interview tables of one wave's folder.
 
@@ -728,13 +732,16 @@ def analyse_interviews(
         Further names to mask in quotes (e.g. staff named by customers), replaced by ``[name]``.
     n_boot, confidence, seed
         Bootstrap of Krippendorff's alpha.
+    root
+        The folder no file the interview folder names may leave (default: the interview folder;
+        the workflow passes the study folder), see :func:`servqual.study_files.study_path`.
     """
     book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-    corpus = read_interview_folder(folder, salt=salt, speaker_pattern=speaker_pattern)
+    corpus = read_interview_folder(folder, salt=salt, speaker_pattern=speaker_pattern, root=root)
     units = analysis_units(corpus.turns, unit)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QdaFormatWarning)
-        human, repairs = read_coded_segments(folder, corpus.texts)
+        human, repairs = read_coded_segments(folder, corpus.texts, root=root)
     notes = [str(w.message) for w in caught]
     for note in notes:
         warnings.warn(note, QdaFormatWarning, stacklevel=2)

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from servqual.instrument import Dimension, Item
+from servqual.study_files import load_study_yaml
 
 
 def dimension_labels(instrument: Mapping[str, Any], language: str) -> dict[str, str]:
@@ -78,5 +78,5 @@ def code_labels(codebook: str | Path | None, language: str) -> dict[str, str]:
     """Interview code id -> its label in ``language`` from the codebook (the id where it has none)."""
     if not codebook or not Path(codebook).exists():
         return {}
-    spec = yaml.safe_load(Path(codebook).read_text(encoding="utf-8")) or {}
+    spec = load_study_yaml(codebook) or {}
     return {code: _in_language((entry or {}).get("label"), language, code) for code, entry in (spec.get("codes") or {}).items()}

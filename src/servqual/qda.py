@@ -40,6 +40,7 @@ from xml.etree import ElementTree as ET
 import numpy as np
 import pandas as pd
 
+from servqual.study_files import study_path
 from servqual.transcripts import decode_text, normalise_text
 
 logger = logging.getLogger(__name__)
@@ -364,8 +365,19 @@ def _zip_member(archive: zipfile.ZipFile, target: str) -> str | None:
     return None
 
 
-def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path, issues: list[str]) -> str:
-    """Raw (not normalised) plain text of a TextSource: inline content or plainTextPath."""
+#: plainTextPath schemes that name a file relative to the project (REFI-QDA's ``relative://``; and
+#: ``internal://`` of an unzipped project, whose sources lie beside it).
+RELATIVE_SCHEMES = ("internal://", "relative://")
+
+
+def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path, issues: list[str],
+                 root: Path | None = None, project: Path | None = None) -> str:
+    """Raw (not normalised) plain text of a TextSource: inline content or plainTextPath.
+
+    A plainTextPath outside the archive is a path relative to ``base`` (the project's folder) that
+    must stay inside ``root`` (see :func:`servqual.study_files.study_path`): ``absolute://``,
+    ``file://`` and other URLs, absolute paths and ``..`` out of it are refused, naming the project.
+    """
     inline = _child(source, "PlainTextContent")
     if inline is not None:
         return inline.text or ""
@@ -379,9 +391,10 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path
         if member is not None:
             return decode_text(archive.read(member))[0]
     else:
-        path = Path(target.split("://", 1)[-1])
-        path = path if path.is_absolute() else base / path
-        if path.exists():
+        relative = next((target[len(s):] for s in RELATIVE_SCHEMES if target.startswith(s)), target)
+        path = study_path(relative, referred_by=f"{project or base}, TextSource {label}, plainTextPath", base=base,
+                          root=root)
+        if path.is_file():
             return decode_text(path.read_bytes())[0]
     issues.append(f"TextSource {label}: plain text {target} not found.")
     return ""
@@ -434,7 +447,8 @@ def _schema_issues(xml: bytes, schema: str | Path | None) -> list[str]:
     return [f"XSD: line {e.line}: {e.message}" for e in validator.error_log]
 
 
-def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int = REPAIR_WINDOW) -> QdaProject:
+def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int = REPAIR_WINDOW,
+              root: str | Path | None = None) -> QdaProject:
     """Read a REFI-QDA project (``.qdpx`` ZIP or a bare ``project.qde``).
 
     Parameters
@@ -447,6 +461,9 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
         issues (and a warning), never as errors.
     window
         Search distance for repairing selections whose text does not match their name.
+    root
+        The folder a source outside the archive must lie in (default: the project's folder; the
+        workflow passes the study folder); a plainTextPath that leaves it is refused.
 
     Returns
     -------
@@ -454,7 +471,7 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
         Selections become coded segments, one row per (selection, Coding); the coder is the
         Coding's ``creatingUser`` (else the selection's) resolved through ``Users``.
     """
-    path = Path(path)
+    path, confine = Path(path), root  # `root` is the XML root below
     archive = zipfile.ZipFile(path) if zipfile.is_zipfile(path) else None
     try:
         if archive is not None:
@@ -473,7 +490,7 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
         rows, texts, raws, source_rows = [], {}, {}, []
         for source in _children(_child(root, "Sources"), "TextSource"):
             name = source.get("name") or source.get("guid")
-            raw = _source_text(source, archive, path.parent, issues)
+            raw = _source_text(source, archive, path.parent, issues, confine, path)
             texts[name], raws[name] = normalise_text(raw), raw
             source_rows.append({"guid": source.get("guid"), "name": name, "n_chars": len(texts[name])})
             rows += _selection_rows(source, name, user_names, codes, issues)

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from servqual.instrument import Instrument, Scale, instrument_from_config
+from servqual.study_files import load_study_yaml
 
 
 @dataclass(frozen=True)
@@ -376,7 +376,7 @@ def _personal_data(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
 def servqual_instrument(config_path: str | Path | None = None) -> Instrument:
     """The instrument of a config file (default: the bundled example's 22-item SERVQUAL)."""
     path = Path(config_path) if config_path else Path(__file__).resolve().parents[2] / "config" / "config.yaml"
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config = load_study_yaml(path)
     return instrument_from_config(config["instrument"], config["measures"])
 
 

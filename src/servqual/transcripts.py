@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from servqual.privacy import pseudonym
+from servqual.study_files import study_path
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
 INTERVIEWER_ROLES = frozenset({"moderator", "interviewer", "facilitator", "researcher"})
@@ -281,8 +282,12 @@ def document_group(doc_type: str) -> str:
     return "customers" if "customer" in doc_type else "staff"
 
 
-def read_documents_table(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_documents_table(folder: str | Path, *, root: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a wave's sidecar table (``documents.tsv`` or ``documents.csv``).
+
+    Each ``file`` is a path relative to the folder that must stay inside ``root`` (default: the
+    folder itself; the workflow passes the study folder), see
+    :func:`servqual.study_files.study_path`; one that leaves it is an error naming the table's line.
 
     Returns
     -------
@@ -295,13 +300,15 @@ def read_documents_table(folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame
     found = [folder / name for name in DOCUMENT_TABLE_NAMES if (folder / name).exists()]
     if not found:
         raise FileNotFoundError(f"{folder}: no documents.tsv or documents.csv sidecar table.")
-    path = found[0]
+    path = study_path(found[0].name, referred_by=f"folder {folder}", base=folder, root=root)
     table = pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", dtype=str,
                         keep_default_na=False, encoding="utf-8-sig")
     table.columns = [c.strip().lower() for c in table.columns]
     missing = {"file", "type", "participants"} - set(table.columns)
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}.")
+    for line, file in enumerate(table["file"].str.strip(), start=2):
+        study_path(file, referred_by=f"{path}, line {line}, column file", base=folder, root=root)
     doc_type = table["type"].str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     documents = pd.DataFrame(
         {
@@ -368,14 +375,16 @@ def read_interview_folder(
     *,
     salt: bytes | None = None,
     speaker_pattern: str | None = None,
+    root: str | Path | None = None,
 ) -> InterviewCorpus:
     """Read the sidecar table and every transcript it lists, and split them into turns.
 
     Only the participants listed in the sidecar start a turn (see :func:`speaker_turns`).
-    A listed file that is missing is an error that names it.
+    A listed file that is missing is an error that names it; one outside ``root`` (see
+    :func:`read_documents_table`) is refused before anything is read.
     """
     folder = Path(folder)
-    documents, participants = read_documents_table(folder)
+    documents, participants = read_documents_table(folder, root=root)
     participants = assign_pseudonyms(participants, salt)
     missing = [f for f in documents["file"] if not (folder / f).exists()]
     if missing:

@@ -19,12 +19,25 @@ LIB = SRC / "servqual"
 SCHEMAS = WORKFLOW_DIR / "workflow" / "schemas"
 sys.path.insert(0, str(SRC))
 from servqual.schema_errors import fault_lines, schema_faults
+from servqual.study_files import (
+    StudyFileError,
+    folder_entries,
+    load_study_yaml,
+    reserved_wave_id,
+    study_path,
+)
 
 
 def stop(lines):
     """End the run with these lines and nothing else: a fault in the study's definition is the
     researcher's to fix, and Snakemake's traceback of this file would only hide it."""
     sys.exit("\n".join(lines))
+
+
+def config_source():
+    """The config files in the order they were applied (the command line's last), for messages."""
+    files = dict.fromkeys(str(path) for path in reversed(workflow.configfiles))
+    return " + ".join(files) or "config"
 
 
 def validate_config(config):
@@ -37,10 +50,7 @@ def validate_config(config):
         schema = json.loads(
             (SCHEMAS / "config.schema.json").read_text(encoding="utf-8")
         )
-        # The config files in the order they were applied (the command line's last).
-        files = dict.fromkeys(str(path) for path in reversed(workflow.configfiles))
-        source = " + ".join(files) or "config"
-        lines = fault_lines(config, schema, source)
+        lines = fault_lines(config, schema, config_source())
         if not lines:  # a fault only Snakemake's validation sees: its own message
             raise
         stop(lines)
@@ -56,6 +66,10 @@ def read_waves_sheet(path):
     (every comparison between waves and every cross-wave table follows it). Each row is validated
     against the waves schema, which fills in the optional columns; a fault names the sheet's line.
     """
+    try:
+        study_path(path, referred_by=f"{config_source()}, key waves")
+    except StudyFileError as err:
+        stop([str(err)])
     if not os.path.isfile(path):
         stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
     waves, lines, faults = {}, {}, []
@@ -81,11 +95,80 @@ def read_waves_sheet(path):
             if row["wave"] in waves:
                 faults.append(f"{where}: wave {row['wave']} appears twice.")
                 continue
+            # macOS and Windows ignore letter case: Wave1 and wave1 would share folders.
+            same = [w for w in waves if w.casefold() == row["wave"].casefold()]
+            if same:
+                faults.append(
+                    f"{where}: wave {row['wave']} differs from wave {same[0]} (line "
+                    f"{lines[same[0]]}) only in letter case; their folders would be one on "
+                    "macOS and Windows."
+                )
+                continue
+            reserved = reserved_wave_id(row["wave"])
+            if reserved:
+                faults.append(f"{where}, column wave: {reserved}")
+                continue
+            faults += study_file_faults(row, where)
             waves[row["wave"]], lines[row["wave"]] = row, reader.line_num
     if faults:
         stop(faults)
     check_wave_dates(path, waves, lines)
     return waves
+
+
+# Waves-sheet columns that name a file or folder of the study.
+PATH_COLUMNS = ("survey", "interviews", "complaints")
+
+
+def study_file_faults(row, where):
+    """The faults of a waves-sheet row's paths: each must stay inside the study folder (see
+    servqual.study_files.study_path), and so must every entry of an interview folder."""
+    faults = []
+    for column in PATH_COLUMNS:
+        value = row[column].strip()
+        if not value:
+            continue
+        referred_by = f"{where}, column {column}"
+        try:
+            path = study_path(value, referred_by=referred_by)
+            if column == "interviews" and path.is_dir():
+                folder_entries(path, referred_by=f"{referred_by} ({value})", root=".")
+                faults += documents_table_faults(path)
+        except StudyFileError as err:
+            faults.append(str(err))
+    return faults
+
+
+def documents_table_faults(folder):
+    """The faults of the files an interview folder's documents table lists (each must stay
+    inside the study folder), found before any job reads a transcript; the interview step
+    checks them again (servqual.transcripts.read_documents_table)."""
+    faults = []
+    for name in ("documents.tsv", "documents.csv"):
+        table = folder / name
+        if not table.is_file():
+            continue
+        with open(table, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(
+                handle, delimiter="\t" if name.endswith(".tsv") else ","
+            )
+            header = [cell.strip().lower() for cell in next(reader, [])]
+            if "file" not in header:
+                return faults  # the interview step names the missing column
+            column = header.index("file")
+            for row in reader:
+                if len(row) > column and row[column].strip():
+                    try:
+                        study_path(
+                            row[column].strip(),
+                            referred_by=f"{table}, line {reader.line_num}, column file",
+                            base=folder,
+                            root=".",
+                        )
+                    except StudyFileError as err:
+                        faults.append(str(err))
+        return faults
+    return faults
 
 
 def check_wave_dates(path, waves, lines):
@@ -122,6 +205,17 @@ def check_wave_dates(path, waves, lines):
 
 
 WAVES = read_waves_sheet(config["waves"])
+
+
+def check_codebook(path):
+    """The codebook, where a wave uses it: inside the study folder and plain YAML data."""
+    try:
+        study_path(path, referred_by=f"{config_source()}, key interviews.codebook")
+        if os.path.isfile(path):
+            load_study_yaml(path)
+    except StudyFileError as err:
+        stop([str(err)])
+
 
 # Scripts import the library from this workflow's own src/, the same files that code_version()
 # digests, so a code edit reruns exactly the jobs that run that code (also under --use-conda,
@@ -402,13 +496,14 @@ def interview_files(wildcards):
         raise ValueError(
             f"waves sheet, wave {wildcards.wave}: interview folder {folder} does not exist."
         )
-    return sorted(
+    # Every entry was checked as the waves sheet was read (study_file_faults).
+    return [
         str(path)
-        for path in folder.iterdir()
+        for path in folder_entries(folder, root=".")
         if path.is_file()
         and not path.name.startswith(".")
         and path.stem.lower() != "readme"
-    )
+    ]
 
 
 def interview_targets():
@@ -417,6 +512,8 @@ def interview_targets():
 
 # Waves whose row in the waves sheet names a complaint log (the others get no complaints job).
 COMPLAINT_WAVES = [wave for wave, row in WAVES.items() if row["complaints"].strip()]
+if INTERVIEW_WAVES or COMPLAINT_WAVES:
+    check_codebook(config["interviews"]["codebook"])
 
 
 def complaint_log(wildcards):

@@ -38,6 +38,8 @@ result = analyse_interviews(
     confidence=p.confidence,
     seed=p.seed,
     quotes_per_group=o["quotes_per_group"],
+    # Files the interview folder names stay inside the study folder, the working directory.
+    root=".",
 )
 for note in result.notes:
     logging.warning(note)
