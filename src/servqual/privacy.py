@@ -240,16 +240,16 @@ def mask_names(text: str, names: Iterable[str], replacements: dict[str, str] | N
 
 
 def mask_all(text: object, names: Iterable[str] = ()) -> object:
-    """Free text as every output shows it: ``names`` (people the study names in config, the
-    values of declared personal-data columns) replaced by ``[name]``, then e-mail addresses, ID
-    numbers and phone numbers masked (:func:`mask_text`). Anything but text is returned as is.
+    """Free text as every output shows it: e-mail addresses, ID numbers and phone numbers masked
+    (:func:`mask_text`), then ``names`` (people the study names in config, the values of
+    declared personal-data columns) replaced by ``[name]``. Anything but text is returned as is.
 
     >>> mask_all("Ask Zhang Wei at 13800138000", ["Zhang Wei"])
     'Ask [name] at [phone]'
     """
     if not isinstance(text, str):
         return text
-    return mask_text(mask_names(text, names))
+    return mask_names(mask_text(text), names)
 
 
 def mask_column(values: pd.Series, names: Iterable[str] = ()) -> pd.Series:
@@ -269,6 +269,7 @@ def mask_column(values: pd.Series, names: Iterable[str] = ()) -> pd.Series:
     def one(text: object) -> object:
         if not isinstance(text, str):
             return text
-        return mask_text(pattern.sub("[name]", text) if pattern else text)
+        text = mask_text(text)
+        return pattern.sub("[name]", text) if pattern else text
 
     return values.map({value: one(value) for value in unique})

@@ -57,14 +57,18 @@ def is_formula_like(value: object) -> bool:
 def neutralise_cell(value: object) -> object:
     """One cell as written to a CSV table: formula-like text (:func:`is_formula_like`) gets a
     leading ``'``, and so does text already starting with ``'``, so that :func:`restore_cell`
-    gives back exactly the value written; numbers and other text are unchanged.
+    gives back exactly the value written (but for carriage returns, written as line feeds);
+    numbers and other text are unchanged.
 
     >>> [neutralise_cell(v) for v in ("=SUM(A1)", "'quoted", "-1.5", -1.5, "ok")]
     ["'=SUM(A1)", "''quoted", '-1.5', -1.5, 'ok']
     """
-    if isinstance(value, str) and (value[:1] == QUOTE or is_formula_like(value)):
-        return QUOTE + value
-    return value
+    if not isinstance(value, str):
+        return value
+    # A carriage return inside a cell is a line break: written as one (pandas leaves a bare CR
+    # unquoted, and every CSV reader would split the row there).
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return QUOTE + value if value[:1] == QUOTE or is_formula_like(value) else value
 
 
 def restore_cell(value: object) -> object:

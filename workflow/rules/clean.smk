@@ -19,7 +19,7 @@ rule clean:
         outcomes=config["outcomes"],
         columns=config["columns"],
         cleaning=config["cleaning"],
-        names=config["privacy"]["names"],
+        names=names_digest(),
         pseudonym_scheme=PSEUDONYM_SCHEME,
         reader=lambda wc: WAVES[wc.wave].get("reader", ""),
         encoding=lambda wc: WAVES[wc.wave].get("encoding", ""),

@@ -140,6 +140,23 @@ from servqual.privacy import load_salt, salt_scheme
 PSEUDONYM_SCHEME = salt_scheme(".", config["privacy"]["pseudonym_scheme"])
 
 
+def names_digest():
+    """The config's privacy.names as jobs' params see them: their number and a digest, so that a
+    change of the list reruns the jobs that mask them, while the names themselves reach neither
+    Snakemake's records (.snakemake/metadata keeps params as text) nor provenance.json. Scripts
+    read the names from the config."""
+    names = config["privacy"]["names"]
+    listed = json.dumps(sorted(names), ensure_ascii=False).encode("utf-8")
+    return f"{len(names)} names, sha256 {hashlib.sha256(listed).hexdigest()}"
+
+
+def config_as_recorded():
+    """The config as provenance records it: privacy.names replaced by names_digest()."""
+    recorded = json.loads(json.dumps(config))
+    recorded["privacy"]["names"] = names_digest()
+    return recorded
+
+
 def make_salt():
     """One salt for all waves, made when a run starts (not on a dry run): waves cleaned in
     parallel must not each make their own, or the same respondent would get different

@@ -43,7 +43,7 @@ rule complaints:
             "complaints", "complaints", "plots", "privacy", "labels", "tables"
         ),
         options=config["complaints"],
-        names=config["privacy"]["names"],
+        names=names_digest(),
         pseudonym_scheme=PSEUDONYM_SCHEME,
         dimensions=config["instrument"]["dimensions"],
         language=config["study"]["language"],

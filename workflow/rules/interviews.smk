@@ -38,7 +38,7 @@ rule interviews:
         ),
         folder=lambda wc: WAVES[wc.wave]["interviews"].strip(),
         options=config["interviews"],
-        names=config["privacy"]["names"],
+        names=names_digest(),
         pseudonym_scheme=PSEUDONYM_SCHEME,
         seed=config["analysis"]["seed"],
         confidence=config["analysis"]["confidence"],

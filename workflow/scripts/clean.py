@@ -17,7 +17,7 @@ instrument = instrument_from_config(p.instrument, p.measures, p.outcomes)
 wave = {"reader": p.reader, "encoding": p.encoding, "sheet": p.sheet, "export_format": p.export_format or "plain"}
 raw = read_wave_export(snakemake.input.survey, **wave)  # noqa: F821
 salt = load_salt(".", scheme=p.pseudonym_scheme)
-result = clean_survey(raw, instrument, p.columns, p.cleaning, salt, names=p.names)
+result = clean_survey(raw, instrument, p.columns, p.cleaning, salt, names=snakemake.config["privacy"]["names"])  # noqa: F821
 for warning in result.warnings:
     logging.warning(warning)
 used = {"wave": snakemake.wildcards.wave, **wave, "instrument": p.instrument, "measures": p.measures}  # noqa: F821

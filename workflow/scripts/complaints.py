@@ -27,7 +27,7 @@ result = analyse_complaints(
     o["promises"],
     columns=o["columns"],
     salt=load_salt(".", scheme=p.pseudonym_scheme),
-    names=p.names,
+    names=snakemake.config["privacy"]["names"],  # noqa: F821
     manual_code=o["manual_code"],
     exposure=o["exposure"],
     period=o["period"],

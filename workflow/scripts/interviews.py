@@ -32,7 +32,7 @@ result = analyse_interviews(
     read_table(inputs.survey_gaps),
     unit=o["unit"],
     salt=load_salt(".", scheme=p.pseudonym_scheme),
-    extra_names=p.names,
+    extra_names=snakemake.config["privacy"]["names"],  # noqa: F821
     suggest=o["suggestions"],
     speaker_pattern=o["speaker_pattern"],
     n_boot=o["n_boot"],
