@@ -23,6 +23,10 @@ include: "workflow/rules/waves.smk"
 include: "workflow/rules/exports.smk"
 
 
+onstart:
+    make_salt()
+
+
 onsuccess:
     announce_reports()
 

@@ -11,7 +11,6 @@ import copy
 import io
 import json
 import re
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,7 +127,6 @@ CLEAN_CASES = [
     ("missing id column", csv_text(small_survey().drop(columns=["id"])), {}, r"missing required columns: respondent id \['id'\]"),
     ("all-missing column", changed(E3=dict.fromkeys(range(12), "")), {}, r"s\.csv: measure columns without a single answer in 12 rows .*: \['E3'\]"),
     ("column of missing codes", changed(imp_y=dict.fromkeys(range(12), "不适用")), {}, r"without a single answer .*\['imp_y'\]"),
-    ("raw column named like an output", csv_text(small_survey().rename(columns={"note": "respondent"})), {}, r"raw columns \['respondent'\] would clash with output columns"),
 ]
 
 
@@ -136,6 +134,17 @@ CLEAN_CASES = [
 def test_structural_fault_stops_cleaning(tmp_path: Path, text: str, changes: dict, pattern: str) -> None:
     with pytest.raises(SurveyFormatError, match=re.compile(pattern, re.S | re.M)):
         clean_text(text, tmp_path, **changes)
+
+
+def test_free_text_column_named_like_an_output_is_refused(tmp_path: Path) -> None:
+    text = csv_text(small_survey().rename(columns={"note": "respondent"}))
+    with pytest.raises(SurveyFormatError, match=r"raw columns \['respondent'\] would clash with output columns"):
+        clean_text(text, tmp_path, columns={**COLUMNS, "free_text": ["respondent"]})
+
+
+def test_undeclared_column_named_like_an_output_is_left_out(tmp_path: Path) -> None:
+    result = clean_text(csv_text(small_survey().rename(columns={"note": "respondent"})), tmp_path)
+    assert result.responses["respondent"].str.fullmatch(r"R[0-9a-f]{16}").all()
 
 
 def test_zero_respondents_left_names_counts(tmp_path: Path) -> None:
@@ -156,12 +165,13 @@ def test_zero_variance_item_is_a_warning(tmp_path: Path) -> None:
     assert result.warnings == (f"{tmp_path / 's.csv'}: E_x1 (raw 'E1') has a single value for every kept respondent (zero variance)",)
 
 
-def test_very_wide_file_carries_its_extra_columns(tmp_path: Path) -> None:
+def test_very_wide_file_carries_its_declared_free_text(tmp_path: Path) -> None:
     frame = small_survey()
     extra = pd.DataFrame({f"q{i}": "x" for i in range(3000)}, index=frame.index)
-    result = clean_text(csv_text(pd.concat([frame, extra], axis=1)), tmp_path)
-    # respondent, line, branch, duration; attention, note and the 3000; 3 E, 3 P, 2 importance, overall
-    assert result.responses.shape == (12, 4 + 3002 + 9)
+    columns = {**COLUMNS, "free_text": [f"q{i}" for i in range(3000)]}
+    result = clean_text(csv_text(pd.concat([frame, extra], axis=1)), tmp_path, columns=columns)
+    # respondent, line, branch, duration; the 3000 declared (attention and note are not); 3 E, 3 P, 2 importance, overall
+    assert result.responses.shape == (12, 4 + 3000 + 9)
     assert (result.responses["q2999"] == "x").all()
 
 

@@ -21,16 +21,16 @@ from servqual.cleaning import RULE_ORDER, CleaningError, clean_survey, longest_r
 from servqual.instrument import Scale, instrument_from_config
 from servqual.reliability import reliability_tables
 from servqual.io import SurveyFormatError, read_survey
-from servqual.privacy import pseudonym, pseudonymise
+from servqual.privacy import Salt, pseudonym, pseudonymise
 
 SALT = b"test-salt"
 
 
-def clean(frame: pd.DataFrame, tmp_path: Path, columns: dict | None = None, **changes: object):
+def clean(frame: pd.DataFrame, tmp_path: Path, columns: dict | None = None, salt: bytes = SALT, **changes: object):
     path = tmp_path / "s.csv"
     frame.to_csv(path, index=False)
     raw = read_survey(path)
-    return raw, clean_survey(raw, INSTRUMENT, columns or COLUMNS, options(**changes), SALT)
+    return raw, clean_survey(raw, INSTRUMENT, columns or COLUMNS, options(**changes), salt)
 
 
 def excluded(result) -> dict[int, str]:
@@ -258,15 +258,16 @@ def test_longest_run_matches_a_loop() -> None:
     assert longest_run(block).tolist() == expected
 
 
-def test_extra_columns_carried_personal_data_never(tmp_path: Path) -> None:
+def test_declared_free_text_carried_undeclared_columns_and_personal_data_never(tmp_path: Path) -> None:
     frame = small_survey()
     frame["email"] = [f"user{i}@example.com" for i in range(12)]
     frame.loc[[2, 3], "id"] = "S000"
-    columns = {**COLUMNS, "personal_data": ["name", "phone", "email"]}
+    columns = {**COLUMNS, "personal_data": ["name", "phone", "email"], "free_text": ["note"]}
     raw, result = clean(frame, tmp_path, columns=columns)
-    assert {"note", "attention"} <= set(result.responses.columns)
+    assert "note" in result.responses.columns
     assert result.responses["note"].tolist() == [f"comment {i}" for i in range(12) if i not in (2, 3)]
-    assert not {"name", "phone", "email", "id", "secs"} & set(result.responses.columns)
+    # The attention check is used by the cleaning, but neither a measure, a segment nor declared text.
+    assert not {"name", "phone", "email", "id", "secs", "attention"} & set(result.responses.columns)
     paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "summary", "provenance")}
     write_outputs(result, paths, provenance(raw, result, {"columns": columns}))
     written = pd.read_parquet(paths["responses"]).to_csv() + "".join(paths[n].read_text(encoding="utf-8") for n in ("exclusions", "summary", "provenance"))
@@ -277,8 +278,12 @@ def test_extra_columns_carried_personal_data_never(tmp_path: Path) -> None:
 def test_pseudonymised_personal_data(tmp_path: Path) -> None:
     columns = {**COLUMNS, "personal_data_action": "pseudonymise"}
     _, result = clean(small_survey(), tmp_path, columns=columns)
-    assert result.responses["name_pseudonym"].str.fullmatch(r"P[0-9a-f]{12}").all()
-    assert result.responses["respondent"].str.fullmatch(r"R[0-9a-f]{12}").all()
+    assert result.responses["name_pseudonym"].str.fullmatch(r"P[0-9a-f]{16}").all()
+    assert result.responses["respondent"].str.fullmatch(r"R[0-9a-f]{16}").all()
+    # A study begun under scheme 1 keeps its 48-bit pseudonyms.
+    _, earlier = clean(small_survey(), tmp_path, columns=columns, salt=Salt(SALT, 1))
+    assert earlier.responses["respondent"].str.fullmatch(r"R[0-9a-f]{12}").all()
+    assert (earlier.responses["respondent"] == result.responses["respondent"].str[:13]).all()
 
 
 @settings(max_examples=60, deadline=None)
@@ -287,7 +292,7 @@ def test_pseudonymised_personal_data(tmp_path: Path) -> None:
     values=st.lists(st.text(max_size=30).filter(lambda text: text.strip()), min_size=1, max_size=5),
 )
 def test_column_pseudonyms_are_the_standard_hmac_of_each_value(salt: bytes, values: list[str]) -> None:
-    expected = ["R" + hmac.new(salt, v.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:12] for v in values]
+    expected = ["R" + hmac.new(salt, v.strip().encode("utf-8"), hashlib.sha256).hexdigest()[:16] for v in values]
     assert pseudonymise(pd.Series(values), salt).tolist() == expected
     assert [pseudonym(v, salt) for v in values] == expected
 

@@ -124,10 +124,11 @@ def test_signals() -> None:
 
 
 def test_neutralise_spreadsheet_cells() -> None:
-    table = pd.DataFrame({"text": ["=HYPERLINK(1)", "+1", "-2", "@SUM", "ok", None], "n": [1, 2, 3, 4, 5, 6]})
+    # Text that is a plain number ("+1", "-2") is read by a spreadsheet as that number: left as it is.
+    table = pd.DataFrame({"text": ["=HYPERLINK(1)", "+1", "-2", "@SUM", "ok", "-2+3", "\tx", None], "n": [1, 2, 3, 4, 5, 6, 7, -8]})
     out = neutralise_spreadsheet_cells(table)
-    assert out["text"].tolist()[:5] == ["'=HYPERLINK(1)", "'+1", "'-2", "'@SUM", "ok"]
-    assert out["n"].tolist() == [1, 2, 3, 4, 5, 6] and table["text"].iloc[0] == "=HYPERLINK(1)"
+    assert out["text"].tolist()[:7] == ["'=HYPERLINK(1)", "+1", "-2", "'@SUM", "ok", "'-2+3", "'\tx"]
+    assert out["n"].tolist() == [1, 2, 3, 4, 5, 6, 7, -8] and table["text"].iloc[0] == "=HYPERLINK(1)"
 
 
 # --------------------------------------------------------------------------- a planted folder

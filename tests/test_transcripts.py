@@ -6,6 +6,7 @@ import docx
 import pandas as pd
 import pytest
 
+from servqual.privacy import Salt
 from servqual.transcripts import (
     assign_pseudonyms,
     decode_text,
@@ -125,7 +126,10 @@ def test_assign_pseudonyms_sidecar_generated_and_salted() -> None:
     salted = assign_pseudonyms(people, b"secret")
     assert salted["pseudonym"].iloc[1] == "C9"
     assert salted["pseudonym"].iloc[2] == salted["pseudonym"].iloc[4] != "B"
-    assert salted["pseudonym"].iloc[2].startswith("C") and len(salted["pseudonym"].iloc[2]) == 9
+    assert salted["pseudonym"].iloc[2].startswith("C") and len(salted["pseudonym"].iloc[2]) == 17
+    # A study begun under pseudonym scheme 1 keeps its 32-bit participant pseudonyms.
+    earlier = assign_pseudonyms(people, Salt(b"secret", 1))["pseudonym"].iloc[2]
+    assert len(earlier) == 9 and salted["pseudonym"].iloc[2].startswith(earlier)
 
 
 def test_read_interview_folder(tmp_path) -> None:

@@ -10,13 +10,22 @@ Rules are computed on the answers as given (before reverse scoring), so that a s
 recognised whatever the keying of the items. Every rule can be switched off in the ``cleaning``
 config section. Details in the exclusion log hold rule facts (line numbers, counts, measure values)
 and never a value of a personal-data column.
+
+Personal data: only the columns the study declares reach ``responses.parquet``: the measures,
+the segments, the duration, pseudonyms (the respondent's, and those of personal-data columns
+when ``personal_data_action`` is ``pseudonymise``) and the ``free_text`` columns, masked by
+:func:`servqual.privacy.mask_all` (e-mails, phones, ID numbers, the values of the declared
+personal-data columns and the config's ``privacy.names``). Any other column of the export (an
+undeclared comment box, an attention check, a renamed phone column) is left out, and a declared
+personal-data column missing from the export is an error: a renamed column would otherwise be
+an undeclared one.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -27,7 +36,8 @@ import pandas as pd
 
 from servqual.instrument import Instrument, canonical
 from servqual.io import RawSurvey, SurveyFormatError, as_text
-from servqual.privacy import pseudonymise
+from servqual.privacy import mask_column, pseudonymise
+from servqual.tables import write_table
 from servqual.validation import bounds, invalid_cells, parse_numeric, require_columns, where
 
 RULE_ORDER = (
@@ -98,6 +108,8 @@ def clean_survey(
     columns: Mapping[str, Any],
     options: Mapping[str, Any],
     salt: bytes,
+    *,
+    names: Iterable[str] = (),
 ) -> CleaningResult:
     """Clean one wave.
 
@@ -108,11 +120,15 @@ def clean_survey(
     instrument
         Items, dimensions, measures and the raw column names.
     columns
-        ``respondent_id``, ``duration``, ``segments``, ``personal_data``, ``personal_data_action``.
+        ``respondent_id``, ``duration``, ``segments``, ``personal_data``, ``personal_data_action``,
+        ``free_text`` (columns kept, masked; default none).
     options
         The ``cleaning`` config section (every key, as the config schema fills them in).
     salt
-        Secret for the respondent pseudonyms.
+        Secret for the respondent pseudonyms (:func:`servqual.privacy.load_salt`).
+    names
+        Names of people masked in free text (the config's ``privacy.names``), besides the
+        values of the personal-data columns.
 
     Returns
     -------
@@ -122,8 +138,8 @@ def clean_survey(
     Raises
     ------
     SurveyFormatError
-        Missing columns, text in a numeric column, a measure column without any answer, or an output
-        column name taken twice.
+        Missing columns (a declared personal-data column included), text in a numeric column, a
+        measure column without any answer, or an output column name taken twice.
     CleaningError
         No respondent left (the message gives the counts per rule), or rows not conserved.
 
@@ -147,6 +163,7 @@ def clean_survey(
     except ValueError as err:
         raise SurveyFormatError(f"{raw.path}: {err}") from None
     _check_config(mapping, columns, options)
+    _check_personal_columns(raw, columns)
     auxiliary = _auxiliary_columns(columns, options)
     require_columns(
         raw,
@@ -156,6 +173,7 @@ def clean_survey(
             "segment": [spec["column"] for spec in segment_specs(columns)],
             "duration or attention-check": list(auxiliary),
             "filter": [f["column"] for f in options["filters"]],
+            "free text (columns.free_text)": list(columns.get("free_text") or []),
         },
     )
     codes = missing_codes(options)
@@ -176,7 +194,7 @@ def clean_survey(
     if not kept.any():
         everyone = _set_missing(given, invalid, np.ones(len(kept), bool), instrument)
         raise CleaningError(f"{raw.path}: no respondent left after exclusions ({_flow_text(summary, everyone)})")
-    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt, codes)
+    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt, codes, names)
     return CleaningResult(responses, exclusions, summary, _warnings(raw, responses, mapping, options, columns))
 
 
@@ -229,10 +247,24 @@ def _check_config(mapping: Mapping[str, str], columns: Mapping[str, Any], option
         "measure": set(mapping),
         "segment": {spec["column"] for spec in segment_specs(columns)},
         "duration or attention-check": set(_auxiliary_columns(columns, options)),
+        "free text": set(columns.get("free_text") or []),
     }
     clashes = {role: sorted(personal & names) for role, names in used.items() if personal & names}
     if clashes:
         raise ValueError(f"config columns: personal-data columns also used as {clashes}; they would reach the outputs")
+
+
+def _check_personal_columns(raw: RawSurvey, columns: Mapping[str, Any]) -> None:
+    """Every declared personal-data column is in the export: one renamed by the survey tool
+    (``phone`` exported as ``mobile``) would otherwise go unrecognised as personal data."""
+    absent = [c for c in columns["personal_data"] if c not in raw.frame.columns]
+    if absent:
+        raise SurveyFormatError(
+            f"{raw.path}: personal-data column(s) {absent} (config columns.personal_data) are not in the export. "
+            "If the survey tool renamed them, name the new headers in columns.personal_data; if the export "
+            "no longer holds them, remove them there. Columns of the export: "
+            f"{list(raw.frame.columns)[:40]}"
+        )
 
 
 def _auxiliary_columns(columns: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, str]:
@@ -646,9 +678,11 @@ def _assemble(
     columns: Mapping[str, Any],
     salt: bytes,
     codes: list[str],
+    names: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Kept rows: pseudonym, line, segments (missing codes made missing, so "NA" is no level),
-    duration, the other raw columns untouched, measures."""
+    duration, pseudonyms of personal data, the declared free-text columns masked, measures.
+    Other raw columns are not carried (they may hold personal data nobody declared)."""
     front = {"respondent": ids, "line": raw.line}
     for spec in segment_specs(columns):
         front[spec["name"]] = segment_levels(raw.frame[spec["column"]], spec, codes)
@@ -659,15 +693,20 @@ def _assemble(
             if col in raw.frame:
                 text = raw.frame[col].str.strip()
                 front[f"{col}_pseudonym"] = pseudonymise(text.mask(text.eq("")), salt, prefix="P")
-    segments = [spec["column"] for spec in segment_specs(columns)]
-    used = {columns["respondent_id"], columns.get("duration"), *segments, *columns["personal_data"], *mapping}
-    extras = [c for c in raw.frame.columns if c not in used]
-    names = [*front, *extras, *scored.columns]
-    taken = sorted({n for n in names if names.count(n) > 1})
+    free_text = list(dict.fromkeys(columns.get("free_text") or []))
+    if free_text:
+        # Masked before the rows are cut: the names of every row's personal data, in every row.
+        known = [*names, *(v for c in columns["personal_data"] for v in raw.frame[c].dropna().str.strip().unique()
+                            if len(v) > 1)]
+        texts = pd.DataFrame({c: mask_column(raw.frame[c], known) for c in free_text})
+    else:
+        texts = pd.DataFrame(index=raw.frame.index)
+    outputs = [*front, *free_text, *scored.columns]
+    taken = sorted({n for n in outputs if outputs.count(n) > 1})
     if taken:
         raise SurveyFormatError(f"{raw.path}: raw columns {taken} would clash with output columns of the same name; rename them")
     # Each part is cut to the kept rows before they are joined: one copy of the frame, not two.
-    parts = [pd.DataFrame(front), raw.frame[extras], scored]
+    parts = [pd.DataFrame(front), texts, scored]
     return pd.concat([part[kept].reset_index(drop=True) for part in parts], axis=1)
 
 
@@ -773,8 +812,8 @@ def write_outputs(result: CleaningResult, paths: Mapping[str, str | Path], recor
     """
     writers = {
         "responses": lambda path: result.responses.to_parquet(path, index=False),
-        "exclusions": lambda path: result.exclusions.to_csv(path, index=False),
-        "summary": lambda path: result.summary.to_csv(path, index=False),
+        "exclusions": lambda path: write_table(result.exclusions, path),
+        "summary": lambda path: write_table(result.summary, path),
         "provenance": lambda path: Path(path).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8"),
     }
     partial = {name: Path(paths[name]).with_name(f".{Path(paths[name]).name}.partial") for name in writers}

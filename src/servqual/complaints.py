@@ -26,7 +26,7 @@ phone numbers, e-mail addresses and ID numbers in texts are masked.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -613,14 +613,32 @@ class ComplaintResults:
     notes: list[str] = field(default_factory=list)
 
 
-def _private(log: pd.DataFrame, salt: bytes) -> pd.DataFrame:
-    """Staff ids pseudonymised (also where a text quotes them) and texts masked."""
-    if "staff" not in log:
-        return log.assign(staff=pd.NA, text=log["text"].map(mask_text))
-    ids = log["staff"].replace("", pd.NA)
-    staff = pseudonymise(ids, salt, prefix="S")
-    lookup = dict(zip(ids.dropna(), staff.dropna(), strict=True))
-    return log.assign(staff=staff, text=log["text"].map(lambda t: mask_text(mask_names(t, lookup, lookup))))
+#: Free-text fields of a complaint that are masked wherever they reach an output.
+MASKED_FIELDS = ("text", "outcome", "category")
+
+
+def _masker(log: pd.DataFrame, salt: bytes, names: Iterable[str]) -> tuple[pd.Series | None, Callable[[object], object]]:
+    """The staff pseudonyms (None without a staff column) and the masking of one raw value:
+    staff ids by their pseudonyms, ``names`` by ``[name]``, then e-mails, ID numbers and phones."""
+    lookup: dict[str, str] = {}
+    staff = None
+    if "staff" in log:
+        ids = log["staff"].replace("", pd.NA)
+        staff = pseudonymise(ids, salt, prefix="S")
+        lookup = dict(zip(ids.dropna(), staff.dropna(), strict=True))
+    listed = [*lookup, *(n for n in names if n)]
+
+    def mask(value: object) -> object:
+        return mask_text(mask_names(value, listed, lookup)) if isinstance(value, str) else value
+
+    return staff, mask
+
+
+def _private(log: pd.DataFrame, salt: bytes, names: Iterable[str] = ()) -> pd.DataFrame:
+    """Staff ids pseudonymised (also where a text quotes them) and free-text fields masked."""
+    staff, mask = _masker(log, salt, names)
+    masked = {field: log[field].map(mask) for field in MASKED_FIELDS if field in log}
+    return log.assign(staff=pd.NA if staff is None else staff, **masked)
 
 
 def analyse_complaints(
@@ -630,6 +648,7 @@ def analyse_complaints(
     *,
     columns: Mapping[str, str | None],
     salt: bytes,
+    names: Iterable[str] = (),
     manual_code: str | None = None,
     exposure: str | None = None,
     period: str = "month",
@@ -652,6 +671,9 @@ def analyse_complaints(
         See :func:`read_complaint_log`.
     salt
         Pseudonymisation salt of the study (staff ids).
+    names
+        Names of people masked as ``[name]`` in the texts and in every value the problems table
+        echoes (the config's ``privacy.names``).
     period
         ``month`` or ``week``: the periods counted and charted.
     sigma, baseline
@@ -662,15 +684,20 @@ def analyse_complaints(
         period (:func:`period_end`).
     """
     book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-    log, names = read_complaint_log(path, columns, manual_code=manual_code, exposure=exposure)
-    parsed, problems = validate_complaints(log, names, promises)
+    log, names_in_log = read_complaint_log(path, columns, manual_code=manual_code, exposure=exposure)
+    parsed, problems = validate_complaints(log, names_in_log, promises)
     coding = code_complaints(log["text"], log.get("code"), book)
     unknown = coding["unknown_codes"] != ""
     if unknown.any():
-        unknown_rows = _problem(log, unknown, names["code"], coding["unknown_codes"], "code not in the codebook")
+        unknown_rows = _problem(log, unknown, names_in_log["code"], coding["unknown_codes"], "code not in the codebook")
         problems = pd.concat([problems, unknown_rows], ignore_index=True)
         problems = problems.sort_values("line", kind="stable").reset_index(drop=True)
-    parsed = _private(parsed, salt).rename(columns={"id": "complaint"})
+    parsed = _private(parsed, salt, names).rename(columns={"id": "complaint"})
+    # The problems table echoes raw cells (a phone number typed into a timestamp column): masked
+    # the same way, but for complaint ids, which are the register's own references.
+    _, mask = _masker(log, salt, names)
+    echoed = problems["column"] != names_in_log["id"]
+    problems = problems.assign(value=problems["value"].where(~echoed, problems["value"].map(mask)))
     parsed = parsed.assign(**{f"{s}_raw": log[s] for s in STAGES.values()})
     parsed = parsed.assign(period=period_of(parsed["received"], period), **coding.drop(columns="unknown_codes"))
     as_of = as_of if as_of is not None else period_end(parsed["received"], period)

@@ -26,6 +26,7 @@ import pandas as pd
 from servqual.columns import PARTS, description, header
 from servqual.i18n import text
 from servqual.instrument import Instrument, Scale
+from servqual.tables import is_formula_like
 
 #: Excel's limit on sheet names, and the characters it refuses in them.
 SHEET_NAME_MAX = 31
@@ -91,11 +92,14 @@ def _write_sheet(sheet: Any, rows: list[list[Any]], headers: Sequence[str]) -> N
         for j, value in enumerate(row):
             if j < 50 or len(rows) < 200:
                 widths[j] = max(widths[j], _display_width(value) if value is not None else 0)
-    # A text cell that starts with "=" would be read as a formula: keep every text cell text.
-    for row in sheet.iter_rows(min_row=2):
+    # Text that a spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage
+    # return) is stored as text with Excel's own quote prefix, as when one types '=...: shown
+    # as it is, never evaluated, and still text after the cell is edited.
+    for row in sheet.iter_rows():
         for cell in row:
-            if cell.data_type == "f":
+            if is_formula_like(cell.value):
                 cell.data_type = "s"
+                cell.quotePrefix = True
     sheet.freeze_panes = "A2"
     for j, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(j)].width = min(width + 2, COLUMN_WIDTH_MAX)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from servqual.privacy import pseudonym
+from servqual.privacy import digits, pseudonym
 from servqual.study_files import study_path
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
@@ -341,7 +341,7 @@ def assign_pseudonyms(participants: pd.DataFrame, salt: bytes | None = None) -> 
         if name in lookup:
             continue
         if salt is not None:
-            lookup[name] = pseudonym(name, salt, prefix=role[:1].upper() or "P", length=8)
+            lookup[name] = pseudonym(name, salt, prefix=role[:1].upper() or "P", length=digits(salt, "participant"))
         else:
             counters[role] = counters.get(role, 0) + 1
             lookup[name] = f"{role.capitalize()} {counters[role]}"

@@ -23,6 +23,7 @@ from servqual.apa import Column, format_value, interval, p_statement
 from servqual.i18n import Messages
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, read_table, segment_labels
 from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names
+from servqual.tables import read_table as read_csv_table
 
 
 @dataclass
@@ -58,9 +59,9 @@ def wave_context(
         segments=segment_labels(segments or [], language),
         outcomes={"overall": Messages(language)("report.outcome_overall"), **outcome_labels(outcomes or [], language)},
         codes=code_labels(codebook, language),
-        flow=pd.read_csv(cleaning_summary, keep_default_na=False, na_values=[""]),
+        flow=read_csv_table(cleaning_summary, keep_default_na=False, na_values=[""]),
         previous_wave=Path(previous_scores).parts[-3] if previous_scores else None,
-        previous_scores=pd.read_csv(previous_scores) if previous_scores else None,
+        previous_scores=read_csv_table(previous_scores) if previous_scores else None,
     )
 
 

@@ -39,7 +39,7 @@ rule reliability:
     conda:
         RULE_ENV
     params:
-        code=code_version("reliability", "reliability", "instrument"),
+        code=code_version("reliability", "reliability", "instrument", "tables"),
         instrument=config["instrument"],
         measures=config["measures"],
         options=config["reliability"],
@@ -128,6 +128,7 @@ rule gaps:
             "descriptives",
             "instrument",
             "outcomes",
+            "tables",
         ),
         instrument=config["instrument"],
         measures=config["measures"],
@@ -157,7 +158,7 @@ rule priorities:
     conda:
         RULE_ENV
     params:
-        code=code_version("priorities", "priorities", "interviews", "i18n"),
+        code=code_version("priorities", "priorities", "interviews", "i18n", "tables"),
         playbook=config["priorities"]["playbook"],
         language=config["study"]["language"],
     script:

@@ -13,12 +13,14 @@ rule clean:
     conda:
         RULE_ENV
     params:
-        code=code_version("clean", "cleaning"),
+        code=code_version("clean", "cleaning", "privacy"),
         instrument=config["instrument"],
         measures=config["measures"],
         outcomes=config["outcomes"],
         columns=config["columns"],
         cleaning=config["cleaning"],
+        names=names_digest(),
+        pseudonym_scheme=PSEUDONYM_SCHEME,
         reader=lambda wc: WAVES[wc.wave].get("reader", ""),
         encoding=lambda wc: WAVES[wc.wave].get("encoding", ""),
         sheet=lambda wc: WAVES[wc.wave].get("sheet", ""),

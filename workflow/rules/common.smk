@@ -227,11 +227,38 @@ RULE_ENV = "../envs/servqual.yaml"
 
 from servqual.figures import figure_names
 from servqual.instrument import instrument_from_config
-from servqual.privacy import load_salt
+from servqual.privacy import load_salt, salt_scheme
 
-# One salt for all waves, made before any job runs: waves cleaned in parallel must not each make
-# their own, or the same respondent would get different pseudonyms in different waves.
-load_salt(".")
+# The pseudonym scheme of the study's salt (read, never written, while the workflow is parsed:
+# a dry run writes nothing). The salt itself is made by make_salt() when a run starts.
+PSEUDONYM_SCHEME = salt_scheme(".", config["privacy"]["pseudonym_scheme"])
+
+
+def names_digest():
+    """The config's privacy.names as jobs' params see them: their number and a digest, so that a
+    change of the list reruns the jobs that mask them, while the names themselves reach neither
+    Snakemake's records (.snakemake/metadata keeps params as text) nor provenance.json. Scripts
+    read the names from the config."""
+    names = config["privacy"]["names"]
+    listed = json.dumps(sorted(names), ensure_ascii=False).encode("utf-8")
+    return f"{len(names)} names, sha256 {hashlib.sha256(listed).hexdigest()}"
+
+
+def config_as_recorded():
+    """The config as provenance records it: privacy.names replaced by names_digest()."""
+    recorded = json.loads(json.dumps(config))
+    recorded["privacy"]["names"] = names_digest()
+    return recorded
+
+
+def make_salt():
+    """One salt for all waves, made when a run starts (not on a dry run): waves cleaned in
+    parallel must not each make their own, or the same respondent would get different
+    pseudonyms in different waves. The file is created atomically, readable by its owner only.
+    """
+    load_salt(".")
+
+
 # The command line is recorded in each report's provenance; it reaches the jobs through the
 # environment, not params, so running with other flags does not rerun anything. Cluster jobs
 # parse this file again under their own command: they keep the user's, set by the first parse.

@@ -43,6 +43,8 @@ rule complaints:
             "complaints", "complaints", "plots", "privacy", "labels", "tables"
         ),
         options=config["complaints"],
+        names=names_digest(),
+        pseudonym_scheme=PSEUDONYM_SCHEME,
         dimensions=config["instrument"]["dimensions"],
         language=config["study"]["language"],
     script:
@@ -63,6 +65,6 @@ rule sources:
     conda:
         RULE_ENV
     params:
-        code=code_version("sources", "complaints"),
+        code=code_version("sources", "complaints", "tables"),
     script:
         "../scripts/sources.py"

@@ -38,6 +38,8 @@ rule interviews:
         ),
         folder=lambda wc: WAVES[wc.wave]["interviews"].strip(),
         options=config["interviews"],
+        names=names_digest(),
+        pseudonym_scheme=PSEUDONYM_SCHEME,
         seed=config["analysis"]["seed"],
         confidence=config["analysis"]["confidence"],
         dimensions=config["instrument"]["dimensions"],

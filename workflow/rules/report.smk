@@ -33,7 +33,7 @@ rule provenance:
         RULE_ENV
     params:
         code=code_version("provenance", "provenance"),
-        config=config,
+        config=config_as_recorded(),
     script:
         "../scripts/provenance.py"
 

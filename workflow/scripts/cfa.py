@@ -11,7 +11,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
 from servqual.cfa import cfa_tables  # noqa: E402
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
-from servqual.tables import stack_by_measure  # noqa: E402
+from servqual.tables import stack_by_measure, write_table  # noqa: E402
 
 p = snakemake.params
 instrument = instrument_from_config(p.instrument, p.measures)
@@ -32,4 +32,4 @@ for measure in ("expectation", "perception"):
         }
 tables = stack_by_measure(per_measure, snakemake.wildcards.wave)
 for name in ("fit", "loadings", "parameters", "correlations", "validity", "hints"):
-    tables[name].to_csv(snakemake.output[name], index=False)
+    write_table(tables[name], snakemake.output[name])

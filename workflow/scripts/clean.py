@@ -16,10 +16,11 @@ p = snakemake.params  # noqa: F821
 instrument = instrument_from_config(p.instrument, p.measures, p.outcomes)
 wave = {"reader": p.reader, "encoding": p.encoding, "sheet": p.sheet, "export_format": p.export_format or "plain"}
 raw = read_wave_export(snakemake.input.survey, **wave)  # noqa: F821
-result = clean_survey(raw, instrument, p.columns, p.cleaning, load_salt("."))
+salt = load_salt(".", scheme=p.pseudonym_scheme)
+result = clean_survey(raw, instrument, p.columns, p.cleaning, salt, names=snakemake.config["privacy"]["names"])  # noqa: F821
 for warning in result.warnings:
     logging.warning(warning)
 used = {"wave": snakemake.wildcards.wave, **wave, "instrument": p.instrument, "measures": p.measures}  # noqa: F821
-used |= {"columns": p.columns, "cleaning": p.cleaning}
+used |= {"columns": p.columns, "cleaning": p.cleaning, "pseudonym_scheme": salt.scheme}
 write_outputs(result, dict(snakemake.output.items()), provenance(raw, result, used))  # noqa: F821
 logging.info("kept %d of %d rows", len(result.responses), len(raw.frame))

@@ -26,7 +26,8 @@ result = analyse_complaints(
     inputs.codebook,
     o["promises"],
     columns=o["columns"],
-    salt=load_salt("."),
+    salt=load_salt(".", scheme=p.pseudonym_scheme),
+    names=snakemake.config["privacy"]["names"],  # noqa: F821
     manual_code=o["manual_code"],
     exposure=o["exposure"],
     period=o["period"],

@@ -11,7 +11,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
 from servqual.efa import EFAError, efa_tables  # noqa: E402
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
-from servqual.tables import stack_by_measure  # noqa: E402
+from servqual.tables import stack_by_measure, write_table  # noqa: E402
 
 p = snakemake.params
 instrument = instrument_from_config(p.instrument, p.measures)
@@ -42,4 +42,4 @@ for name, path in zip(
     ("efa_adequacy", "parallel_analysis", "efa_loadings", "efa_factor_correlations", "efa_fit"),
     snakemake.output,
 ):
-    tables.get(name, pd.DataFrame(columns=["wave", "measure"])).to_csv(path, index=False)
+    write_table(tables.get(name, pd.DataFrame(columns=["wave", "measure"])), path)

@@ -13,16 +13,17 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 from servqual.exports import write_sav, write_workbook  # noqa: E402
 from servqual.instrument import instrument_from_config  # noqa: E402
 from servqual.lavaan import lavaan_models, model_file, refit_script  # noqa: E402
+from servqual.tables import read_table  # noqa: E402
 
 p, out, wave = snakemake.params, snakemake.output, snakemake.wildcards.wave  # noqa: F821
 instrument = instrument_from_config(p.instrument, p.measures, p.outcomes)
 i = snakemake.input  # noqa: F821
 paths = [*i.cleaning, *i.analyses, *i.evidence, i.cautions]
-tables = {Path(path).stem: pd.read_csv(path, keep_default_na=False, na_values=[""]) for path in paths}
+tables = {Path(path).stem: read_table(path, keep_default_na=False, na_values=[""]) for path in paths}
 write_workbook(tables, out.workbook, p.language)
 responses = pd.read_parquet(i.responses)
 write_sav(responses, out.sav, instrument, p.segments, p.language)
-fit = pd.read_csv(i.fit, keep_default_na=False, na_values=[""])
+fit = read_table(i.fit, keep_default_na=False, na_values=[""])
 models = lavaan_models(fit, instrument.item_dimension)
 Path(out.model).write_text(model_file(models, wave, p.language), encoding="utf-8")
 script = refit_script(models, wave=wave, model_path=out.model, data_path=out.sav, fit_table=i.fit,

@@ -15,6 +15,7 @@ from servqual.instrument import OVERALL, instrument_from_config, measure_frames 
 from servqual.outcomes import outcome_scores, outcome_table  # noqa: E402
 from servqual.priorities import IPA_COLUMNS, importance_performance, importance_table  # noqa: E402
 from servqual.segments import POSTHOC_COLUMNS, SEGMENT_COLUMNS, segment_gap_comparisons  # noqa: E402
+from servqual.tables import write_table  # noqa: E402
 
 p = snakemake.params
 o = p.options
@@ -72,4 +73,4 @@ tables["zone_of_tolerance"] = (
 )
 for name, table in tables.items():
     table.insert(0, "wave", snakemake.wildcards.wave)
-    table.to_csv(snakemake.output[name], index=False)
+    write_table(table, snakemake.output[name])

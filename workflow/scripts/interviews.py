@@ -21,7 +21,7 @@ from servqual.i18n import text  # noqa: E402
 from servqual.labels import dimension_labels  # noqa: E402
 from servqual.plots import interview_code_chart, save  # noqa: E402
 from servqual.privacy import load_salt  # noqa: E402
-from servqual.tables import write_free_text_tables  # noqa: E402
+from servqual.tables import read_table, write_free_text_tables  # noqa: E402
 
 p, inputs, output = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
 o = p.options
@@ -29,9 +29,10 @@ wave = snakemake.wildcards.wave  # noqa: F821
 result = analyse_interviews(
     p.folder,
     inputs.codebook,
-    pd.read_csv(inputs.survey_gaps),
+    read_table(inputs.survey_gaps),
     unit=o["unit"],
-    salt=load_salt("."),
+    salt=load_salt(".", scheme=p.pseudonym_scheme),
+    extra_names=snakemake.config["privacy"]["names"],  # noqa: F821
     suggest=o["suggestions"],
     speaker_pattern=o["speaker_pattern"],
     n_boot=o["n_boot"],

@@ -11,6 +11,7 @@ logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
 from servqual.reliability import reliability_tables  # noqa: E402
+from servqual.tables import write_table  # noqa: E402
 
 p = snakemake.params
 instrument = instrument_from_config(p.instrument, p.measures)
@@ -30,4 +31,4 @@ scales, items = reliability_tables(
 )
 for table, path in ((scales, snakemake.output.reliability), (items, snakemake.output.item_table)):
     table.insert(0, "wave", snakemake.wildcards.wave)
-    table.to_csv(path, index=False)
+    write_table(table, path)

@@ -7,10 +7,9 @@ import sys
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
-import pandas as pd  # noqa: E402
-
 from servqual.complaints import triangulate_three  # noqa: E402
+from servqual.tables import read_table, write_table  # noqa: E402
 
 inputs = snakemake.input  # noqa: F821
-joint = triangulate_three(pd.read_csv(inputs.triangulation), pd.read_csv(inputs.complaints))
-joint.to_csv(snakemake.output.joint, index=False)  # noqa: F821
+joint = triangulate_three(read_table(inputs.triangulation), read_table(inputs.complaints))
+write_table(joint, snakemake.output.joint)  # noqa: F821

@@ -16,6 +16,7 @@ from servqual.instrument import instrument_from_config, measure_frames  # noqa: 
 from servqual.invariance import measurement_invariance  # noqa: E402
 from servqual.i18n import text  # noqa: E402
 from servqual.labels import dimension_labels  # noqa: E402
+from servqual.tables import read_table, write_table  # noqa: E402
 from servqual.waves import respondent_targets, stack_waves, wave_changes, wave_scores  # noqa: E402
 
 p, inputs, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
@@ -23,8 +24,8 @@ instrument = instrument_from_config(p.instrument, p.measures)
 responses = {w: pd.read_parquet(path) for w, path in zip(p.waves, inputs.responses)}
 targets = {w: respondent_targets(frame, instrument) for w, frame in responses.items()}
 scores = wave_scores(targets, p.confidence)
-scores.to_csv(out.scores, index=False)
-wave_changes(targets, p.confidence, p.p_adjust).to_csv(out.changes, index=False)
+write_table(scores, out.scores)
+write_table(wave_changes(targets, p.confidence, p.p_adjust), out.changes)
 
 # Invariance across waves, and across each segment with all waves pooled.
 pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
@@ -36,19 +37,17 @@ for measure in [m for m in ("expectation", "perception") if m in instrument.item
         table = measurement_invariance(items, instrument.item_dimension, labels, min_group_size=p.min_group_size)
         invariance.append(table.assign(grouping=grouping, measure=measure))
 invariance = pd.concat(invariance, ignore_index=True)
-invariance[["grouping", "measure", *invariance.columns[:-2]]].to_csv(out.invariance, index=False)
-invariance_cautions(invariance, p.language, caution_labels(p.instrument, p.language)).to_csv(out.cautions, index=False)
+write_table(invariance[["grouping", "measure", *invariance.columns[:-2]]], out.invariance)
+write_table(invariance_cautions(invariance, p.language, caution_labels(p.instrument, p.language)), out.cautions)
 
 for name, paths in (("reliability", inputs.reliability), ("fit", inputs.cfa_fit), ("segments", inputs.segments)):
-    stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, paths)}).to_csv(out[name], index=False)
-complaint_tables = {w: pd.read_csv(path) for w, path in zip(p.complaint_waves, inputs.complaints)}
-(stack_waves(complaint_tables) if complaint_tables else pd.DataFrame(columns=["wave"])).to_csv(
-    out.complaints, index=False
-)
-flows = stack_waves({w: pd.read_csv(path) for w, path in zip(p.waves, inputs.summaries)})
+    write_table(stack_waves({w: read_table(path) for w, path in zip(p.waves, paths)}), out[name])
+complaint_tables = {w: read_table(path) for w, path in zip(p.complaint_waves, inputs.complaints)}
+write_table(stack_waves(complaint_tables) if complaint_tables else pd.DataFrame(columns=["wave"]), out.complaints)
+flows = stack_waves({w: read_table(path) for w, path in zip(p.waves, inputs.summaries)})
 # Each flow step as a share of the rows its wave read (the first row of each flow).
 flows["share_of_read"] = flows["n"] / flows.groupby("wave")["n"].transform("first")
-flows.to_csv(out.exclusions, index=False)
+write_table(flows, out.exclusions)
 
 labels = pd.Series(dimension_labels(p.instrument, p.language))
 trend = plots.wave_trend(scores, labels, text(p.language, "figures.title_trend"), language=p.language)
