@@ -30,13 +30,15 @@ PARAMETER_COLUMNS = ["group", "lhs", "op", "rhs", "parameter", "free", "estimate
 
 
 def wald(estimate: np.ndarray, se: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
-    """z = est / se, two-sided p = 2 P(Z > |z|) and the interval est -+ z_(1 - a/2) se (lavaan).
+    """z = est / se, two-sided p = 2 P(Z > |z|) and the interval est -+ z_(1 - a/2) se (lavaan);
+    no z or p where the SE is 0 (a value fixed by standardization).
 
     >>> {k: round(float(v[0]), 3) for k, v in wald(np.array([0.5]), np.array([0.1]), 0.95).items()}
     {'z': 5.0, 'pvalue': 0.0, 'low': 0.304, 'high': 0.696}
     """
+    # A value fixed by the standardization (a factor's own variance, 1) has SE 0: no test (lavaan: NA).
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = estimate / se
+        z = np.where(se > 0, estimate / se, np.nan)
     half = stats.norm.ppf(1 - (1 - confidence) / 2) * se
     return {"z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)), "low": estimate - half, "high": estimate + half}
 
