@@ -108,8 +108,11 @@ def parameter_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, items: Seq
     std_se = delta_method_se(lambda p: std_all(spec, p), params, vcov)
     fixed_std = ~np.isfinite(std)
     std_se[fixed_std] = np.nan
-    est_tests, std_tests = wald(values, se, confidence), wald(std, std_se, confidence)
     lhs, op, rhs, kind_name = _slot_names(spec, items, factors)
+    # An exogenous factor's standardized variance is 1 by construction: SE exactly 0, as lavaan
+    # prints it (finite differences leave round-off of about 1e-11 that differs between CPUs).
+    std_se[np.array(kind_name) == "factor_variance"] = 0.0
+    est_tests, std_tests = wald(values, se, confidence), wald(std, std_se, confidence)
     r2 = np.full(len(values), np.nan)
     for g in range(spec.n_groups):
         r2_item, r2_eta = r_squared(spec, params, g)
