@@ -59,3 +59,15 @@ def test_lock_pins_every_dependency_with_hashes():
         versions = pinned.get(canonicalize_name(dependency.name))
         assert versions, f"{dependency.name} is not in requirements.lock"
         assert all(dependency.specifier.contains(v) for v in versions), f"{dependency}: locked at {versions}"
+
+
+def test_citation_and_licence_agree_with_pyproject():
+    """CITATION.cff cites the version pyproject.toml builds, under the licence both name, and the
+    LICENSE file holds that licence's text."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0"
+    assert {"message", "title", "authors"} <= set(citation)
+    assert str(citation["version"]) == project["version"]
+    assert citation["license"] == project["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")

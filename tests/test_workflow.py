@@ -114,6 +114,42 @@ def test_editing_a_library_module_reruns_only_the_jobs_that_import_it(example):
     assert jobs == {"gaps": 2, "priorities": 2, "waves": 1, **downstream}
 
 
+def planned_after_config_edit(example: Path, old: str, new: str) -> dict[str, int]:
+    """The dry run's jobs after replacing ``old`` by ``new`` in the example's config (restored after)."""
+    config = example / "config/config.yaml"
+    original = config.read_text(encoding="utf-8")
+    assert original.count(old) == 1, old
+    try:
+        config.write_text(original.replace(old, new), encoding="utf-8")
+        return planned_jobs(snakemake("-n", cwd=example))
+    finally:
+        config.write_text(original, encoding="utf-8")
+
+
+# Jobs that read the instrument's structure only (instrument_structure() in common.smk), and
+# the steps that feed nothing but them: display text never reruns them.
+ANALYSIS_JOBS = {"clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "complaints", "sources"}
+
+
+def test_editing_a_label_in_a_language_the_report_does_not_use_reruns_only_the_record(example):
+    """The example reports in English: a Korean dimension label reaches no step's params but the
+    provenance record of the config, and the wave report that shows that record."""
+    jobs = planned_after_config_edit(example, "ko: 유형성}", "ko: 유형적 요소}")
+    assert jobs == {"provenance": 2, "report_wave": 2, "all": 1}
+
+
+def test_editing_an_items_wording_reruns_only_the_jobs_that_show_words(example):
+    """An item's wording in the report language reaches the steps that show it (instrument_words()
+    in common.smk): the figures, the cautions of the wave (narrative) and of the waves (waves,
+    which also draws the trend), the reports, the Word tables and the exports (SPSS variable
+    labels), and the provenance record; no analysis."""
+    jobs = planned_after_config_edit(
+        example, "The service hall has up-to-date equipment.", "The service hall has modern equipment.")
+    assert not ANALYSIS_JOBS & set(jobs)
+    per_wave = ["figures", "narrative", "provenance", "report_wave", "apa_tables", "exports"]
+    assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "report_waves": 1, "all": 1}
+
+
 def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(example):
     config = example / "config/config.yaml"
     original = config.read_text(encoding="utf-8")

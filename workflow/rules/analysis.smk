@@ -40,7 +40,7 @@ rule reliability:
         RULE_ENV
     params:
         code=code_version("reliability", "reliability", "instrument", "tables"),
-        instrument=config["instrument"],
+        instrument=instrument_structure(),
         measures=config["measures"],
         options=config["reliability"],
         seed=config["analysis"]["seed"],
@@ -66,7 +66,7 @@ rule efa:
         RULE_ENV
     params:
         code=code_version("efa", "efa", "instrument", "tables"),
-        instrument=config["instrument"],
+        instrument=instrument_structure(),
         measures=config["measures"],
         options=config["efa"],
         seed=config["analysis"]["seed"],
@@ -92,7 +92,7 @@ rule cfa:
         RULE_ENV
     params:
         code=code_version("cfa", "cfa", "instrument", "tables"),
-        instrument=config["instrument"],
+        instrument=instrument_structure(),
         measures=config["measures"],
         confidence=config["analysis"]["confidence"],
     script:
@@ -130,7 +130,7 @@ rule gaps:
             "outcomes",
             "tables",
         ),
-        instrument=config["instrument"],
+        instrument=instrument_structure(),
         measures=config["measures"],
         outcomes=config["outcomes"],
         segments=segment_names(),

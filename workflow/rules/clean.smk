@@ -14,7 +14,7 @@ rule clean:
         RULE_ENV
     params:
         code=code_version("clean", "cleaning", "privacy"),
-        instrument=config["instrument"],
+        instrument=instrument_structure(),
         measures=config["measures"],
         outcomes=config["outcomes"],
         columns=config["columns"],

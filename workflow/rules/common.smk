@@ -226,7 +226,7 @@ os.environ.update(
 RULE_ENV = "../envs/servqual.yaml"
 
 from servqual.figures import figure_names
-from servqual.instrument import instrument_from_config
+from servqual.instrument import Dimension, Item, instrument_from_config
 from servqual.privacy import load_salt, salt_scheme
 
 # The pseudonym scheme of the study's salt (read, never written, while the workflow is parsed:
@@ -451,11 +451,48 @@ def previous_scores(wildcards):
     )
 
 
+def instrument_structure():
+    """The instrument as the analysis steps see it: the scale, the dimension ids, and each item's
+    id, dimension and reverse key. No labels or wording, so editing display text reruns no
+    analysis (only the steps given instrument_words() show them)."""
+    instrument = config["instrument"]
+    return {
+        "scale": instrument["scale"],
+        "dimensions": [{"id": dim["id"]} for dim in instrument["dimensions"]],
+        "items": [
+            {
+                "id": item["id"],
+                "dimension": item["dimension"],
+                "reverse": item.get("reverse", False),
+            }
+            for item in instrument["items"]
+        ],
+    }
+
+
+def instrument_words():
+    """The instrument as the steps that show words see it: instrument_structure() with each
+    dimension's label and each item's wording in the report language only (after the fallback
+    that servqual.labels applies: another language, then the id), so an edit in a language the
+    report does not use reruns none of them."""
+    language = config["study"]["language"]
+    structure = instrument_structure()
+    for dim, given in zip(structure["dimensions"], config["instrument"]["dimensions"]):
+        shown = Dimension(given["id"], given.get("label", {})).name(language)
+        dim["label"] = {language: shown}
+    for item, given in zip(structure["items"], config["instrument"]["items"]):
+        shown = Item(given["id"], given["dimension"], given.get("text", {})).label(
+            language
+        )
+        item["text"] = {language: shown}
+    return structure
+
+
 def study_outline():
     """What the methods paragraph says of the study: the instrument's size and scale, the
     measures and the seed (no labels or wording, so editing them rewrites no methods).
     """
-    instrument = config["instrument"]
+    instrument = instrument_structure()
     return {
         "instrument": {
             "items": [item["id"] for item in instrument["items"]],

@@ -45,7 +45,7 @@ rule complaints:
         options=config["complaints"],
         names=names_digest(),
         pseudonym_scheme=PSEUDONYM_SCHEME,
-        dimensions=config["instrument"]["dimensions"],
+        dimensions=instrument_words()["dimensions"],
         language=config["study"]["language"],
     script:
         "../scripts/complaints.py"

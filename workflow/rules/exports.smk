@@ -29,7 +29,7 @@ rule exports:
         RULE_ENV
     params:
         code=code_version("exports", "exports", "lavaan", "columns"),
-        instrument=config["instrument"],
+        instrument=instrument_words(),
         measures=config["measures"],
         outcomes=config["outcomes"],
         segments=segment_names(),

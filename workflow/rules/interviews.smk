@@ -42,7 +42,7 @@ rule interviews:
         pseudonym_scheme=PSEUDONYM_SCHEME,
         seed=config["analysis"]["seed"],
         confidence=config["analysis"]["confidence"],
-        dimensions=config["instrument"]["dimensions"],
+        dimensions=instrument_words()["dimensions"],
         language=config["study"]["language"],
     script:
         "../scripts/interviews.py"

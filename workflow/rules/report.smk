@@ -13,7 +13,7 @@ rule figures:
     params:
         code=code_version("figures", "figures", "plots", "fonts", "labels"),
         names=FIGURES,
-        instrument=config["instrument"],
+        instrument=instrument_words(),
         segments=config["columns"]["segments"],
         language=config["study"]["language"],
     script:
@@ -56,7 +56,7 @@ rule narrative:
         code=code_version("narrative", "cautions", "methods", "provenance", "labels"),
         study=study_outline(),
         language=config["study"]["language"],
-        instrument=config["instrument"],
+        instrument=instrument_words(),
     script:
         "../scripts/narrative.py"
 
@@ -109,7 +109,7 @@ rule report_wave:
             "previous_scores": input.previous[0] if input.previous else None,
             "title": config["study"]["title"],
             "language": config["study"]["language"],
-            "instrument": config["instrument"],
+            "instrument": instrument_words(),
             "segments": config["columns"]["segments"],
             "outcomes": config["outcomes"],
             "codebook": (
@@ -148,7 +148,7 @@ rule apa_tables:
         figures=lambda wc: f"reports/{wc.wave}/figures",
         title=config["study"]["title"],
         language=config["study"]["language"],
-        instrument=config["instrument"],
+        instrument=instrument_words(),
         segments=config["columns"]["segments"],
         outcomes=config["outcomes"],
         codebook=config["interviews"]["codebook"] or None,

@@ -33,7 +33,7 @@ rule waves:
         code=code_version("waves", "waves", "invariance", "plots", "labels", "cautions"),
         waves=list(WAVES),
         complaint_waves=COMPLAINT_WAVES,
-        instrument=config["instrument"],
+        instrument=instrument_words(),
         measures=config["measures"],
         segments=segment_names(),
         language=config["study"]["language"],
@@ -77,7 +77,7 @@ rule report_waves:
             "figures": str(Path(input.trend).parent),
             "title": config["study"]["title"],
             "language": config["study"]["language"],
-            "instrument": config["instrument"],
+            "instrument": instrument_words(),
             "segments": config["columns"]["segments"],
         },
     script:
