@@ -17,13 +17,15 @@ PERSONAL = ["resp_id", "name", "phone", "email", "id_number"]
 CONSOLE: dict[Path, str] = {}
 
 
-def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+def snakemake(*args: str, cwd: Path, cores: int = 2, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Snakemake in ``cwd`` as a user runs it (the workflow profile included), with a fixed salt."""
     return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        [sys.executable, "-m", "snakemake", "--cores", str(cores), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         env={**os.environ, "SERVQUAL_SALT": "test-salt"},
+        timeout=timeout,
     )
 
 

@@ -19,16 +19,20 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from studies import STUDY, WORKFLOW, copy_tree, snakemake
 
 from servqual.interviews import load_codebook, read_coded_segments
 from servqual.qda import read_qdpx
-from servqual.study_files import StudyFileError, check_study_yaml, load_study_yaml, study_path
+from servqual.study_files import (
+    StudyFileError,
+    check_study_yaml,
+    load_study_yaml,
+    study_path,
+)
 from servqual.transcripts import read_documents_table
-from studies import STUDY, WORKFLOW, copy_tree
 
 SECRET = "SECRET-b7e1-do-not-copy"
 #: Where the example study keeps what these cases change.
@@ -44,14 +48,7 @@ YTE = '__use_yte__: true\nplanted: ?__import__("pathlib").Path("PWNED").touch()\
 
 def run(study: Path, *args: str) -> subprocess.CompletedProcess:
     """Snakemake in the study folder, the workflow profile included (as a user runs it)."""
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", *args],
-        cwd=study,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SERVQUAL_SALT": "test-salt"},
-        timeout=300,
-    )
+    return snakemake(*args, cwd=study, cores=1, timeout=300)
 
 
 @pytest.fixture
