@@ -31,7 +31,7 @@ Tables (the pipeline adds ``wave`` and ``measure``):
     and pairs hold |factor correlation| with criterion min(sqrt AVE_a, sqrt AVE_b);
     ``htmt``: one row per pair. Pivot ``fornell_larcker`` rows on (a, b) for the usual table.
 ``cfa_hints`` (:func:`residual_modification_indices`)
-    item_a, item_b, mi, residual_r, rank.
+    item_a, item_b, mi, epc, sepc_all, residual_r, rank.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ from servqual.sem.model import (
     model_indicators,
     slot_values,
 )
-from servqual.sem.modification import modification_indices
+from servqual.sem.modification import MODIFICATION_COLUMNS, modification_indices
 from servqual.sem.objective import discrepancy, loglik
 from servqual.sem.parameters import PARAMETER_COLUMNS, parameter_table, wald
 from servqual.sem.postcheck import LATENT_R_LIMIT, improper_solution
@@ -128,6 +128,7 @@ __all__ = [
     "fit_verdict",
     "htmt",
     "model_indicators",
+    "modification_table",
     "parameter_estimates",
     "residual_modification_indices",
     "srmr",
@@ -604,14 +605,27 @@ def validity_table(result: CFAResult, data: pd.DataFrame, item_dimension: Mappin
 # --------------------------------------------------------------------------------------------
 
 
+def modification_table(result: CFAResult,
+                       kinds: Sequence[str] = ("residual_covariances", "cross_loadings")) -> pd.DataFrame:
+    """Modification index, expected parameter change and standardized EPC of every residual
+    covariance and cross-loading the fitted model leaves out, as lavaan's
+    ``modindices(fit, sort. = FALSE)`` (columns lhs, op, rhs, mi, epc, sepc_all; formulas in
+    :mod:`servqual.sem.modification`). Empty when nothing was fitted.
+    """
+    if result._spec is None:
+        return pd.DataFrame(columns=MODIFICATION_COLUMNS)
+    st = GroupStats(result.n, np.zeros(len(result.items)), result.sample_cov.to_numpy())
+    return modification_indices(result._spec, st, result._params, result.items, result.factors, kinds=kinds)
+
+
 def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFrame:
     """Largest modification indices for residual covariances between items (``cfa_hints``).
 
     MI = n g^2 / (I_cc - I_c. I_..^-1 I_.c): the score test of freeing one residual covariance,
     g = d(F_ML / 2)/d theta_ij at the estimates, I the expected information of one observation
-    (Sörbom 1989, Psychometrika 54(3); lavaan's ``modindices``), from
-    :func:`servqual.sem.modification.modification_indices`, which also gives cross-loadings and
-    expected parameter changes. Each row also gives the residual
+    (Sörbom 1989, Psychometrika 54(3); lavaan's ``modindices``), from :func:`modification_table`,
+    with the expected parameter change (EPC) and its std.all value (the residual correlation
+    freeing it would add, lavaan's ``sepc.all``). Each row also gives the residual
     correlation r_ij - rhat_ij (lavaan's ``residuals(type = "cor")``).
 
     Parameters
@@ -624,26 +638,26 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     Returns
     -------
     pd.DataFrame
-        Columns item_a, item_b, mi, residual_r, rank (1 = largest MI).
+        Columns item_a, item_b, mi, epc, sepc_all, residual_r, rank (1 = largest MI).
     """
-    columns = ["item_a", "item_b", "mi", "residual_r", "rank"]
+    columns = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
     if result._spec is None:
         return pd.DataFrame(columns=columns)
     s = result.sample_cov.to_numpy()
     sigma = result.implied_cov.to_numpy()
-    st = GroupStats(result.n, np.zeros(len(s)), s)
-    table = modification_indices(result._spec, st, result._params, result.items, result.factors,
-                                 kinds=("residual_covariances",))
+    table = modification_table(result, kinds=("residual_covariances",))
     index = {item: i for i, item in enumerate(result.items)}
     ia, ib = table["lhs"].map(index).to_numpy(int), table["rhs"].map(index).to_numpy(int)
-    mi = table["mi"].to_numpy(float)
     sd_s, sd_m = np.sqrt(np.diag(s)), np.sqrt(np.diag(sigma))
     resid_r = s[ia, ib] / (sd_s[ia] * sd_s[ib]) - sigma[ia, ib] / (sd_m[ia] * sd_m[ib])
-    order = np.argsort(-mi, kind="stable")[:top]
+    order = np.argsort(-table["mi"].to_numpy(float), kind="stable")[:top]
+    top_rows = table.iloc[order]
     return pd.DataFrame({
         "item_a": [result.items[i] for i in ia[order]],
         "item_b": [result.items[i] for i in ib[order]],
-        "mi": mi[order],
+        "mi": top_rows["mi"].to_numpy(float),
+        "epc": top_rows["epc"].to_numpy(float),
+        "sepc_all": top_rows["sepc_all"].to_numpy(float),
         "residual_r": resid_r[order],
         "rank": np.arange(1, len(order) + 1),
     })

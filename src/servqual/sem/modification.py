@@ -9,7 +9,9 @@ with g = d(F_ML / 2) / d theta_c = 1/2 tr(W dSigma_c) at the estimates, W = Sigm
 Sigma^-1 S Sigma^-1, and I the expected information of one observation over the free
 parameters (.) and the candidate (c). Candidates: residual covariances between items and
 cross-loadings of items on factors other than their own (single-group models without mean
-structure).
+structure). The standardized EPC (lavaan's ``sepc.all``) is the EPC on the std.all scale of the
+candidate: a residual covariance divided by the two residual standard deviations, a
+cross-loading times sd(eta_k) / sd(x_i).
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from servqual.sem.gradient import entry_derivatives, free_derivatives
 from servqual.sem.information import unit_information
 from servqual.sem.model import LAMBDA, THETA, Spec, group_matrices
 from servqual.sem.samplestats import GroupStats
+from servqual.sem.standardize import std_all_scale
 
 __all__ = ["MODIFICATION_COLUMNS", "modification_indices"]
 
 #: Columns of :func:`modification_indices`.
-MODIFICATION_COLUMNS = ["lhs", "op", "rhs", "mi", "epc"]
+MODIFICATION_COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc_all"]
 
 
 def _candidates(spec: Spec, kinds: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -63,7 +66,7 @@ def modification_indices(spec: Spec, st: GroupStats, params: np.ndarray, items: 
     Returns
     -------
     pd.DataFrame
-        Columns lhs, op, rhs, mi, epc in model order (residual covariances by column of Theta,
+        Columns lhs, op, rhs, mi, epc, sepc_all in model order (residual covariances by column of Theta,
         then cross-loadings by factor), as lavaan's ``modindices``.
     """
     kind, row, col = _candidates(spec, kinds)
@@ -80,11 +83,13 @@ def modification_indices(spec: Spec, st: GroupStats, params: np.ndarray, items: 
     i11, i12, i22 = info[:q, :q], info[:q, q:], np.diag(info[q:, q:])
     v = i22 - np.einsum("qc,qc->c", i12, np.linalg.pinv(i11) @ i12)
     grad = 0.5 * np.einsum("ij,cij->c", w, dcand)
+    epc = -grad / v
     theta = kind == THETA
     return pd.DataFrame({
         "lhs": [items[c] if t else factors[c] for t, c in zip(theta, col)],
         "op": np.where(theta, "~~", "=~"),
         "rhs": [items[i] for i in row],
         "mi": st.n * grad**2 / v,
-        "epc": -grad / v,
+        "epc": epc,
+        "sepc_all": epc * std_all_scale(kind, row, col, mats),
     })

@@ -28,12 +28,13 @@ from servqual.sem.model import (
     NU,
     PSI,
     THETA,
+    Matrices,
     Spec,
     group_matrices,
     slot_values,
 )
 
-__all__ = ["delta_method_se", "r_squared", "standardized_loading_vector", "std_all"]
+__all__ = ["delta_method_se", "r_squared", "standardized_loading_vector", "std_all", "std_all_scale"]
 
 
 def std_all(spec: Spec, params: np.ndarray) -> np.ndarray:
@@ -41,33 +42,42 @@ def std_all(spec: Spec, params: np.ndarray) -> np.ndarray:
     out = np.full(len(spec.kind), np.nan)
     values = slot_values(spec, params)
     for g in range(spec.n_groups):
-        mats = group_matrices(spec, params, g)
-        sd_x = np.sqrt(np.diag(mats.sigma))
-        sd_eta = np.sqrt(np.abs(np.diag(mats.eta_cov)))
-        sd_theta = np.sqrt(np.abs(np.diag(mats.theta)))
-        sd_psi = np.sqrt(np.abs(np.diag(mats.psi)))
         sel = np.flatnonzero(spec.group == g)
-        kind, row, col = spec.kind[sel], spec.row[sel], spec.col[sel]
-        scale = np.ones(len(sel))
-        diag = row == col
-        s = kind == LAMBDA
-        scale[s] = sd_eta[col[s]] / sd_x[row[s]]
-        s = kind == BETA
-        scale[s] = sd_eta[col[s]] / sd_eta[row[s]]
-        s = (kind == THETA) & diag
-        scale[s] = 1 / sd_x[row[s]] ** 2
-        s = (kind == THETA) & ~diag
-        scale[s] = 1 / (sd_theta[row[s]] * sd_theta[col[s]])
-        s = (kind == PSI) & diag
-        scale[s] = 1 / sd_eta[row[s]] ** 2
-        s = (kind == PSI) & ~diag
-        scale[s] = 1 / (sd_psi[row[s]] * sd_psi[col[s]])
-        s = kind == NU
-        scale[s] = 1 / sd_x[row[s]]
-        s = kind == ALPHA
-        scale[s] = 1 / sd_eta[row[s]]
+        scale = std_all_scale(spec.kind[sel], spec.row[sel], spec.col[sel], group_matrices(spec, params, g))
         out[sel] = values[sel] * scale
     return out
+
+
+def std_all_scale(kind: np.ndarray, row: np.ndarray, col: np.ndarray, mats: Matrices) -> np.ndarray:
+    """Factor taking model-matrix entries (kind, row, col) of one group to their std.all values.
+
+    Loadings lambda_ik sd(eta_k)/sd(x_i); variances by the variance; covariances between
+    residuals (Theta, Psi) by the residual standard deviations, as lavaan; intercepts by the
+    standard deviation. Also the scale of lavaan's ``sepc.all`` for a candidate parameter.
+    """
+    sd_x = np.sqrt(np.diag(mats.sigma))
+    sd_eta = np.sqrt(np.abs(np.diag(mats.eta_cov)))
+    sd_theta = np.sqrt(np.abs(np.diag(mats.theta)))
+    sd_psi = np.sqrt(np.abs(np.diag(mats.psi)))
+    scale = np.ones(len(kind))
+    diag = row == col
+    s = kind == LAMBDA
+    scale[s] = sd_eta[col[s]] / sd_x[row[s]]
+    s = kind == BETA
+    scale[s] = sd_eta[col[s]] / sd_eta[row[s]]
+    s = (kind == THETA) & diag
+    scale[s] = 1 / sd_x[row[s]] ** 2
+    s = (kind == THETA) & ~diag
+    scale[s] = 1 / (sd_theta[row[s]] * sd_theta[col[s]])
+    s = (kind == PSI) & diag
+    scale[s] = 1 / sd_eta[row[s]] ** 2
+    s = (kind == PSI) & ~diag
+    scale[s] = 1 / (sd_psi[row[s]] * sd_psi[col[s]])
+    s = kind == NU
+    scale[s] = 1 / sd_x[row[s]]
+    s = kind == ALPHA
+    scale[s] = 1 / sd_eta[row[s]]
+    return scale
 
 
 def standardized_loading_vector(spec: Spec, params: np.ndarray) -> np.ndarray:
