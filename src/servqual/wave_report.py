@@ -369,6 +369,17 @@ def _factor_correlations_table(ctx: WaveContext, correlations: pd.DataFrame) -> 
     return ctx.apa(rows, columns, caption=ctx.caption("factor_correlations"), note=ctx.note("factor_correlations", level=level))
 
 
+def _misfit_table(ctx: WaveContext, hints: pd.DataFrame) -> str:
+    """The largest residual-covariance modification indices of each measure, with their EPCs."""
+    rows = hints.assign(
+        measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
+        pair=lambda d: [f"{a} – {b}" for a, b in zip(d["item_a"], d["item_b"])],
+    )
+    columns = [ctx.col("measure_label"), Column("pair", ctx.t("report.col.pair_of_items")), Column("mi", "MI", "mean"),
+               Column("epc", "EPC", "mean"), ctx.col("sepc_all", "coef"), ctx.col("residual_r", "coef")]
+    return ctx.apa(rows, columns, caption=ctx.caption("misfit"), note=ctx.note("misfit"))
+
+
 def factor_section(ctx: WaveContext) -> str:
     heading = ctx.outline.section("factors", ctx.t("report.section.factors"))
     adequacy, efa_fit, fit = ctx.table("efa_adequacy"), ctx.table("efa_fit"), ctx.table("cfa_fit")
@@ -400,6 +411,9 @@ def factor_section(ctx: WaveContext) -> str:
             parts.append(_loadings_tables(ctx, loadings))
         if not correlations.empty:
             parts.append(_factor_correlations_table(ctx, correlations))
+        hints = ctx.table("cfa_hints")
+        if not hints.empty:
+            parts.append(_misfit_table(ctx, hints))
     validity = ctx.table("cfa_validity")
     if not validity.empty:
         parts.append(ctx.outline.subsection("validity", ctx.t("report.section.validity")))
