@@ -200,6 +200,7 @@ def wave_cautions(
         *_efa(w, get("efa_fit")),
         *_cfa(w, get("cfa_fit")),
         *_validity(w, get("cfa_validity")),
+        *_ep_invariance(w, get("ep_invariance")),
         *_segments(w, get("segments")),
         *_agreement(w, get("coder_agreement")),
         *_complaint_problems(w, get("complaint_problems")),
@@ -334,6 +335,41 @@ def _cfa(w: _Writer, fit: pd.DataFrame) -> list[tuple]:
         if pd.notna(row.tli) and row.tli > 1:
             rows.append(("factor_structure", row.measure, "tli_above_1",
                          t("cautions.tli_above_1", measure=w.measure(row.measure), tli=f"{row.tli:.3f}")))
+    return rows
+
+
+def released_constraints(released: object, t: Messages, labels: Mapping[str, str]) -> str:
+    """The ``released`` cell of ``ep_invariance`` (``constraint:item;...``) as words, e.g. "the
+    intercept of Item 7"."""
+    if not isinstance(released, str) or not released:
+        return ""
+    pieces = (piece.split(":", 1) for piece in released.split(";"))
+    return t("cautions.list_separator").join(t(f"cautions.ep_released_{c}", item=labels.get(i, i)) for c, i in pieces)
+
+
+def _ep_invariance(w: _Writer, levels: pd.DataFrame) -> list[tuple]:
+    """Whether expectations and perceptions measure the same dimensions, where they do not."""
+    if levels.empty:
+        return []
+    t, rows, concerns = w.t, [], "expectation, perception"
+    failed = levels[levels["status"] != "ok"].drop_duplicates(["status", "reason"])
+    for row in failed.itertuples():
+        rows.append(w.status_row("factor_structure", concerns, row.status, t("cautions.ep_subject"), row.reason))
+    if len(failed):
+        return rows
+    for level in ("metric", "scalar"):
+        tried = levels[levels["level"] == level]
+        if tried.empty or tried["decision"].iloc[0] != "rejected":
+            continue
+        last = tried.iloc[-1]
+        released = released_constraints(last["released"], t, w.labels)
+        if last["decision"] == "rejected":
+            rows.append(("factor_structure", concerns, f"ep_{level}_rejected", t(f"cautions.ep_{level}_rejected")))
+        else:
+            rows.append(("factor_structure", concerns, f"ep_{level}_partial",
+                         t(f"cautions.ep_{level}_partial", released=released)))
+        if last["decision"] == "rejected":
+            break
     return rows
 
 

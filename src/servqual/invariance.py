@@ -51,7 +51,7 @@ from servqual.sem.samplestats import (
     is_well_conditioned,
 )
 
-__all__ = ["EQUAL", "LEVELS", "invariance_spec", "measurement_invariance"]
+__all__ = ["EQUAL", "HOLDS", "LEVELS", "constraint_decision", "invariance_spec", "measurement_invariance"]
 
 LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
 #: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
@@ -237,6 +237,17 @@ def _decision(row: pd.Series, previous_status: str | None, previous_decision: st
         return "reference"
     if previous_status != "ok" or previous_decision not in ("reference", *HOLDS):
         return "not_assessed"
-    if row["delta_cfi"] < DELTA_CFI_MIN or row["delta_rmsea"] > DELTA_RMSEA_MAX:
+    return constraint_decision(row["delta_cfi"], row["delta_rmsea"], row["p"])
+
+
+def constraint_decision(delta_cfi: float, delta_rmsea: float, p: float) -> str:
+    """Whether added equality constraints hold: ``rejected`` when CFI drops by more than .01 or
+    RMSEA rises by more than .015, else ``holds`` when the chi-square difference test keeps them
+    (p >= .05) and ``holds_by_fit_indices`` when only it rejects them.
+
+    >>> constraint_decision(-0.004, 0.002, 0.01), constraint_decision(-0.03, 0.0, 0.5)
+    ('holds_by_fit_indices', 'rejected')
+    """
+    if delta_cfi < DELTA_CFI_MIN or delta_rmsea > DELTA_RMSEA_MAX:
         return "rejected"
-    return "holds" if row["p"] >= ALPHA else "holds_by_fit_indices"
+    return "holds" if p >= ALPHA else "holds_by_fit_indices"

@@ -59,6 +59,13 @@ REFERENCES = {
     "Biometrika, 38(3/4), 330-336.",
     "gaps_model": "Zeithaml, V. A., Berry, L. L. & Parasuraman, A. (1988). Communication and control processes in "
     "the delivery of service quality. Journal of Marketing, 52(2), 35-48.",
+    "widaman": "Widaman, K. F., Ferrer, E. & Conger, R. D. (2010). Factorial invariance within longitudinal "
+    "structural equation models: Measuring the same construct across time. Child Development Perspectives, "
+    "4(1), 10-18.",
+    "byrne": "Byrne, B. M., Shavelson, R. J. & Muthén, B. (1989). Testing for the equivalence of factor covariance "
+    "and mean structures: The issue of partial measurement invariance. Psychological Bulletin, 105(3), 456-466.",
+    "cheung_rensvold": "Cheung, G. W. & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing "
+    "measurement invariance. Structural Equation Modeling, 9(2), 233-255.",
     "krippendorff": "Krippendorff, K. (2004). Content analysis: An introduction to its methodology (2nd ed.). "
     "Thousand Oaks, CA: Sage.",
 }
@@ -213,6 +220,24 @@ def _cfa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str
     return text, ["hu_bentler"] + (["fornell_larcker", "htmt"] if len(validity) else [])
 
 
+def _ep_invariance(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
+    levels = tables.get("ep_invariance", pd.DataFrame())
+    if levels.empty:
+        return None
+    if (levels["status"] != "ok").any():
+        result = t("methods.ep_not_assessed")
+    else:
+        scalar = levels[levels["level"] == "scalar"]
+        rejected = levels[levels["decision"] == "rejected"]
+        if bool(levels["means_comparable"].iloc[0]):
+            partial = bool(scalar["partial"].iloc[-1])
+            released = len(str(scalar["released"].iloc[-1]).split(";")) if partial else 0
+            result = t("methods.ep_partial", n=released) if partial else t("methods.ep_holds")
+        else:
+            result = t("methods.ep_rejected", level=_option(t, "ep_level", rejected["level"].iloc[-1]))
+    return t("methods.ep_invariance", result=result), ["widaman", "byrne", "cheung_rensvold"]
+
+
 def _gaps(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("gaps_dimensions", pd.DataFrame())
     if table.empty or table["gap"].isna().all():
@@ -280,5 +305,5 @@ def _complaints(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, l
 
 #: Sentence writers in the order of the paragraph.
 SENTENCES: tuple[Sentence, ...] = (
-    _reliability, _efa, _cfa, _gaps, _outcomes, _ipa, _segments, _priorities, _interviews, _complaints,
+    _reliability, _efa, _cfa, _ep_invariance, _gaps, _outcomes, _ipa, _segments, _priorities, _interviews, _complaints,
 )

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval, p_statement
+from servqual.cautions import released_constraints
 from servqual.i18n import Messages
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, read_table, segment_labels
 from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names
@@ -439,15 +440,69 @@ def _gap_columns(ctx: WaveContext, frame: pd.DataFrame, first: Column) -> list[C
             ctx.col("d_z", "mean")]
 
 
+def _ep_words(ctx: WaveContext, levels: pd.DataFrame) -> tuple[str, bool]:
+    """What the E-versus-P invariance table says about reading the gaps, and whether the gaps are
+    differences of the dimensions themselves (scalar equality holds, fully or partially)."""
+    if levels.empty:
+        return "", True
+    if (levels["status"] != "ok").any():
+        return ctx.p("gaps.ep_not_assessed"), False
+    scalar = levels[levels["level"] == "scalar"]
+    if bool(levels["means_comparable"].iloc[0]) and len(scalar):
+        last = scalar.iloc[-1]
+        if last["partial"]:
+            released = released_constraints(last["released"], ctx.t, ctx.items)
+            return ctx.p("gaps.ep_partial", released=released), True
+        return ctx.p("gaps.ep_same"), True
+    rejected = levels[levels["decision"] == "rejected"]
+    level = rejected["level"].iloc[-1] if len(rejected) else "scalar"
+    return ctx.p("gaps.ep_rejected", level=ctx.value("invariance_level", level)), False
+
+
+def _ep_table(ctx: WaveContext, levels: pd.DataFrame) -> str:
+    """The E-versus-P invariance ladder, as the cross-wave invariance table prints its levels."""
+    rows = levels.assign(
+        level_label=lambda d: [ctx.value("invariance_level", lv) + (ctx.t("report.ep.partial") if partial else "")
+                               for lv, partial in zip(d["level"], d["partial"])],
+        released_label=lambda d: [released_constraints(r, ctx.t, ctx.items) for r in d["released"]],
+        decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
+    )
+    blank, delta = " ", ctx.t("report.col.delta_group")
+    columns = [Column("level_label", ctx.t("report.col.invariance_level"), group=blank),
+               Column("released_label", ctx.t("report.col.released_label"), group=blank),
+               Column("chisq", "χ²", "mean", group=blank), Column("df", "df", "int", group=blank),
+               Column("cfi", "CFI", "coef", group=blank), Column("rmsea", "RMSEA", "coef", group=blank),
+               Column("delta_chisq", "Δχ²", "mean", group=delta), Column("delta_df", "Δdf", "int", group=delta),
+               Column("p", "p", "p", group=delta), Column("delta_cfi", "ΔCFI", "coef", group=delta),
+               Column("delta_rmsea", "ΔRMSEA", "coef", group=delta),
+               Column("decision_label", ctx.t("report.col.decision"), group=blank)]
+    return ctx.apa(rows, columns, caption=ctx.caption("ep_invariance"), note=ctx.note("ep_invariance"))
+
+
+def _ep_means_table(ctx: WaveContext, means: pd.DataFrame) -> str:
+    """Change of each dimension from expectations to perceptions in the latent means."""
+    level = f"{confidence(means):.0%}"
+    rows = means.assign(label=lambda d: d["dimension"].map(ctx.dimension),
+                        ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])])
+    columns = [Column("label", ctx.t("report.col.dimension")), Column("estimate", ctx.t("report.col.estimate"), "mean"),
+               Column("se", "SE", "mean"), Column("ci", ctx.t("report.col.ci", level=level)),
+               Column("pvalue", "p", "p"), Column("std_all", ctx.t("report.col.std_difference"), "mean")]
+    return ctx.apa(rows, columns, caption=ctx.caption("ep_latent_means"), note=ctx.note("ep_latent_means", level=level))
+
+
 def gaps_section(ctx: WaveContext) -> str:
     heading = ctx.outline.section("gaps", ctx.t("report.section.gaps"))
     dims, items = ctx.table("gaps_dimensions"), ctx.table("gaps_items")
     if not _present(dims, "gap"):
         return heading + ctx.p("gaps.servperf") + _scores_table(ctx)
+    ep_levels, ep_means = ctx.table("ep_invariance"), ctx.table("ep_latent_means")
+    ep_text, constructs = _ep_words(ctx, ep_levels)
     short = dims[dims["gap_ci_high"] < 0]
     worst = dims.loc[dims["gap"].idxmin()]
-    lead = ctx.p("gaps.lead", short=len(short), total=len(dims), worst=ctx.dimension(worst["dimension"]),
-                 gap=_m(worst["gap"]))
+    lead = ctx.p("gaps.lead" if constructs else "gaps.lead_ratings", short=len(short), total=len(dims),
+                 worst=ctx.dimension(worst["dimension"]), gap=_m(worst["gap"]))
+    ep_part = ep_text + (_ep_table(ctx, ep_levels) if not ep_levels.empty else "")
+    ep_part += _ep_means_table(ctx, ep_means) if not ep_means.empty else ""
     first = dims.iloc[0]
     note = ctx.note("gaps", level=f"{confidence(dims):.0%}", adjust=ctx.value("adjust", first["p_adjust"]),
                  test=ctx.value("test", first["adjusted_test"]))
@@ -458,7 +513,8 @@ def gaps_section(ctx: WaveContext) -> str:
                            caption=ctx.caption("gaps_dimensions"), note=note)
     item_table = ctx.apa(item_rows, _gap_columns(ctx, items, Column("label", ctx.t("report.col.item"))),
                             caption=ctx.caption("gaps_items"), note=note)
-    return heading + lead + dim_table + ctx.figure("item_gaps") + item_table + _scores_table(ctx) + _zone(ctx)
+    return (heading + lead + ep_part + dim_table + ctx.figure("item_gaps") + item_table + _scores_table(ctx)
+            + _zone(ctx))
 
 
 def _scores_table(ctx: WaveContext) -> str:

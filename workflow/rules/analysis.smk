@@ -13,6 +13,8 @@ TABLES = [
     "cfa_factor_correlations",
     "cfa_validity",
     "cfa_hints",
+    "ep_invariance",
+    "ep_latent_means",
     "gaps_items",
     "gaps_dimensions",
     "servqual_scores",
@@ -97,6 +99,27 @@ rule cfa:
         confidence=config["analysis"]["confidence"],
     script:
         "../scripts/cfa.py"
+
+
+rule ep_invariance:
+    input:
+        responses=rules.clean.output.responses,
+    output:
+        levels="reports/{wave}/tables/ep_invariance.csv",
+        latent_means="reports/{wave}/tables/ep_latent_means.csv",
+    log:
+        "logs/{wave}/ep_invariance.log",
+    benchmark:
+        "logs/{wave}/ep_invariance.benchmark.tsv"
+    conda:
+        RULE_ENV
+    params:
+        code=code_version("ep_invariance", "ep_invariance", "invariance", "instrument", "tables"),
+        instrument=instrument_structure(),
+        measures=config["measures"],
+        confidence=config["analysis"]["confidence"],
+    script:
+        "../scripts/ep_invariance.py"
 
 
 rule gaps:

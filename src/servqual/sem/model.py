@@ -25,10 +25,10 @@ from typing import Literal
 import numpy as np
 
 __all__ = [
-    "ALPHA", "BETA", "KIND_NAMES", "LAMBDA", "MODELS", "NU", "ONE_FACTOR_NAME", "PSI", "SECOND_ORDER_NAME",
-    "THETA", "VARIANCE_KINDS", "Matrices", "Model", "Spec", "build_spec", "cfa_slots", "group_matrices",
-    "identification_problem", "measurement_layout", "measurement_spec", "model_indicators",
-    "multigroup_spec", "slot_values",
+    "ALPHA", "BETA", "KIND_NAMES", "LAMBDA", "MODELS", "NU", "OCCASION_EQUALITIES", "ONE_FACTOR_NAME", "PSI",
+    "SECOND_ORDER_NAME", "THETA", "VARIANCE_KINDS", "Matrices", "Model", "Spec", "build_spec", "cfa_slots",
+    "group_matrices", "identification_problem", "measurement_layout", "measurement_spec", "model_indicators",
+    "multigroup_spec", "slot_values", "two_occasion_spec",
 ]
 
 Model = Literal["one_factor", "instrument", "second_order"]
@@ -177,6 +177,55 @@ def multigroup_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int
         if equal_intercepts and g > 0:
             slots += [(ALPHA, g, k, 0, (g, "alpha", k), 0.0) for k in range(n_factors)]
     return build_spec(slots, p, n_factors, n_groups, True)
+
+
+#: Equality constraints between two occasions and the slots they bind.
+OCCASION_EQUALITIES = ("loadings", "intercepts", "residuals")
+
+
+def two_occasion_spec(factor_of_item: Sequence[int], n_factors: int, *, equal: Sequence[str] = (),
+                      released: Iterable[tuple[str, int]] = ()) -> Spec:
+    """Single-group spec of the same items measured twice (e.g. expectations, then perceptions).
+
+    Items 0..p-1 are the first occasion and p..2p-1 the second, item i + p being item i again;
+    factors 0..k-1 and k..2k-1 likewise. All 2k factors covary, the residuals of item i on the
+    two occasions covary, and the mean structure is free (intercepts per item, latent means 0),
+    as a longitudinal CFA (Widaman, Ferrer & Conger 2010, Child Dev. Perspect. 4(1)).
+    ``equal`` may hold ``"loadings"`` (each second-occasion loading equal to the first's),
+    ``"intercepts"`` (equal intercepts; the second occasion's latent means are then free) and
+    ``"residuals"`` (equal residual variances); ``released`` lists (constraint, item) pairs left
+    out of those equalities (partial invariance).
+
+    Examples
+    --------
+    >>> two_occasion_spec([0, 0, 0, 1, 1, 1], 2).df  # 12 observed: 90 moments, 48 parameters
+    42
+    >>> two_occasion_spec([0, 0, 0, 1, 1, 1], 2, equal=("loadings", "intercepts")).df
+    50
+    """
+    p, k = len(factor_of_item), n_factors
+    released = set(released)
+
+    def key(constraint: str, occasion: int, i: int) -> tuple:
+        shared = constraint in equal and (constraint, i) not in released
+        return (constraint, i) if shared else (constraint, occasion, i)
+
+    slots: list[Slot] = []
+    for occasion in (0, 1):
+        seen: set[int] = set()
+        for i, j in enumerate(factor_of_item):
+            marker = j not in seen
+            seen.add(j)
+            slots.append((LAMBDA, 0, occasion * p + i, occasion * k + j,
+                          None if marker else key("loadings", occasion, i), 1.0 if marker else 0.0))
+        slots += [(NU, 0, occasion * p + i, 0, key("intercepts", occasion, i), 0.0) for i in range(p)]
+        slots += [(THETA, 0, occasion * p + i, occasion * p + i, key("residuals", occasion, i), 0.0)
+                  for i in range(p)]
+    slots += [(THETA, 0, p + i, i, ("paired", i), 0.0) for i in range(p)]
+    slots += [(PSI, 0, a, b, ("psi", a, b), 0.0) for a in range(2 * k) for b in range(a + 1)]
+    if "intercepts" in equal:
+        slots += [(ALPHA, 0, k + j, 0, ("alpha", j), 0.0) for j in range(k)]
+    return build_spec(slots, 2 * p, 2 * k, 1, True)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,266 @@
+"""Do expectations and perceptions measure the same constructs? Invariance across E and P.
+
+A gap P - E of item means is a difference of constructs only if the respondents read each item
+the same way when stating what they expect and what they perceived. The same respondents answer
+both, so this is invariance across two occasions, tested by one CFA of both sets of ratings
+(Widaman, Ferrer & Conger 2010, Child Dev. Perspect. 4(1); semTools' ``measEq.syntax`` with
+``longFacNames``): a factor per dimension on the E items and one on the P items, all factors
+correlated, the E and P residuals of each item correlated (the same wording read twice), the
+first item of each dimension its marker, ML with mean structure
+(:func:`servqual.sem.model.two_occasion_spec`). Levels, each against the model accepted before it:
+
+- configural: the same pattern of loadings on both occasions;
+- metric: each P loading equal to its E loading (the dimensions mean the same);
+- scalar: also each P intercept equal to its E intercept, P latent means free (differences of
+  item means are differences of the dimensions);
+- strict: also equal residual variances (differences of observed scores are, too).
+
+Decisions as :func:`servqual.invariance.constraint_decision` (Delta CFI >= -.01, Delta RMSEA <=
+.015, chi-square difference test). Where metric or scalar equality is rejected, the constraint
+with the largest score test (:func:`servqual.sem.score.release_score_tests`, lavaan's
+``lavTestScore``) is released and the level refitted, one at a time, until the level holds or a
+dimension would keep fewer than two items bound on both occasions (its marker counts): partial
+invariance (Byrne, Shavelson & Muthén 1989, Psychol. Bull. 105(3)). An item whose loading was
+released also has its intercept released at the scalar level. Latent means of P relative to E
+can be compared where scalar equality holds, fully or partially.
+
+Table ``ep_invariance`` (:func:`ep_invariance`): level, partial, released, status, reason, n,
+chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, compared_with, delta_chisq,
+delta_df, p, delta_cfi, delta_rmsea, decision, means_comparable. ``released`` lists the
+constraints left out as ``constraint:item`` separated by ``;``. Table ``ep_latent_means``
+(:func:`ep_latent_means`): dimension, estimate (P latent mean minus E's, in the marker item's
+rating points), se, z, pvalue, ci_low, ci_high, std_all, confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from servqual.invariance import HOLDS, constraint_decision
+from servqual.sem.estimation import Estimate, estimate_ml
+from servqual.sem.fit import baseline_chisq, fit_indices
+from servqual.sem.information import parameter_vcov
+from servqual.sem.model import LAMBDA, NU, THETA, Spec, identification_problem, measurement_layout, two_occasion_spec
+from servqual.sem.parameters import parameter_table
+from servqual.sem.postcheck import improper_solution
+from servqual.sem.samplestats import GroupStats, check_items, group_stats, is_well_conditioned
+from servqual.sem.score import equality_slots, release_score_tests
+
+__all__ = ["EP_COLUMNS", "EP_LEVELS", "LATENT_MEAN_COLUMNS", "EPInvariance", "ep_invariance", "ep_latent_means"]
+
+EP_LEVELS: tuple[str, ...] = ("configural", "metric", "scalar", "strict")
+#: The equality constraints of each level (:func:`servqual.sem.model.two_occasion_spec`).
+EQUAL: dict[str, tuple[str, ...]] = {"configural": (), "metric": ("loadings",),
+                                     "scalar": ("loadings", "intercepts"),
+                                     "strict": ("loadings", "intercepts", "residuals")}
+#: The constraint a level adds, the one partial invariance may release.
+ADDED = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals"}
+#: Levels whose rejection is followed by a search for partial invariance.
+PARTIAL_LEVELS = ("metric", "scalar")
+#: Fewest items of a dimension bound on both occasions for partial invariance.
+MIN_BOUND_ITEMS = 2
+
+EP_COLUMNS = ["level", "partial", "released", "status", "reason", "n", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+              "rmsea_ci_low", "rmsea_ci_high", "compared_with", "delta_chisq", "delta_df", "p", "delta_cfi",
+              "delta_rmsea", "decision", "means_comparable"]
+LATENT_MEAN_COLUMNS = ["dimension", "estimate", "se", "z", "pvalue", "ci_low", "ci_high", "std_all", "confidence"]
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """One fitted level: its spec, estimates and row of the table."""
+
+    spec: Spec
+    estimate: Estimate
+    released: frozenset[tuple[str, int]]
+    row: dict
+
+
+@dataclass(frozen=True)
+class EPInvariance:
+    """The ``ep_invariance`` and ``ep_latent_means`` tables of one set of respondents."""
+
+    levels: pd.DataFrame
+    latent_means: pd.DataFrame
+
+
+def ep_invariance(expectation: pd.DataFrame, perception: pd.DataFrame, item_dimension: Mapping[str, str], *,
+                  confidence: float = 0.95) -> EPInvariance:
+    """Invariance of the instrument's measurement model across expectations and perceptions.
+
+    chi2 = N F_ML of the two-occasion model with mean structure (module docstring), CFI, TLI and
+    RMSEA as lavaan against the independence model of the 2p ratings; tests between levels as
+    :func:`servqual.invariance.measurement_invariance`. Respondents with every E and P rating
+    of the items (listwise deletion).
+
+    Parameters
+    ----------
+    expectation, perception : pd.DataFrame
+        The same respondents (same index), one numeric column per item (the same item ids).
+    item_dimension : mapping
+        Item id -> dimension id in the instrument's order (first item = marker of its dimension).
+    confidence : float
+        Level of the latent means' intervals.
+
+    Returns
+    -------
+    EPInvariance
+        ``levels``: the ``ep_invariance`` table; ``latent_means``: the ``ep_latent_means`` table
+        from the accepted (partial) scalar model, empty where scalar equality is rejected.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> d = pd.read_csv(Path("tests/data/ep_sim.csv"))  # semTools::measEq.syntax(longFacNames = ...)
+    >>> items = {f"{a}{i}": a for a in "abc" for i in range(1, 5)}
+    >>> e = d.filter(like="E_").set_axis(list(items), axis=1)
+    >>> p = d.filter(like="P_").set_axis(list(items), axis=1)
+    >>> result = ep_invariance(e, p, items)
+    >>> result.levels[["level", "partial", "released", "decision"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['configural', False, '', 'reference'], ['metric', False, '', 'holds'],
+     ['scalar', False, '', 'rejected'], ['scalar', True, 'intercepts:b2', 'holds_by_fit_indices'],
+     ['strict', True, 'intercepts:b2', 'holds']]
+    """
+    items = check_items(expectation, item_dimension)
+    check_items(perception, item_dimension)
+    factor_of_item, dims = measurement_layout(item_dimension, "instrument")
+    x = np.hstack([expectation[items].to_numpy(float), perception.loc[expectation.index, items].to_numpy(float)])
+    x = x[~np.isnan(x).any(axis=1)]
+    problem = identification_problem(factor_of_item, dims, 0) or _data_problem(x)
+    if problem:
+        rows = [dict(level=lv, partial=False, released="", status="not_identified", reason=problem, n=len(x), decision="not_assessed", means_comparable=False) for lv in EP_LEVELS]
+        return EPInvariance(pd.DataFrame(rows, columns=EP_COLUMNS), pd.DataFrame(columns=LATENT_MEAN_COLUMNS))
+    search = _Search(factor_of_item, [group_stats(x)], items, dims)
+    fits = search.levels()
+    levels = pd.DataFrame([f.row for f in fits], columns=EP_COLUMNS)
+    comparable = any(f.row["level"] == "scalar" and f.row["decision"] in HOLDS for f in fits)
+    levels["means_comparable"] = comparable
+    scalar = [f for f in fits if f.row["level"] == "scalar" and f.row["decision"] in HOLDS]
+    means = ep_latent_means(scalar[-1].spec, search.stats, scalar[-1].estimate.params, dims, confidence) \
+        if scalar else pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
+    return EPInvariance(levels.astype({"df": "Int64", "delta_df": "Int64"}), means)
+
+
+def _data_problem(x: np.ndarray) -> str:
+    """Why the ratings cannot be fitted ('' when they can)."""
+    if len(x) <= x.shape[1]:
+        return f"too few respondents (n = {len(x)})"
+    if not is_well_conditioned(np.cov(x, rowvar=False)):
+        return f"{len(x)} complete cases for {x.shape[1]} items: the covariance matrix is singular"
+    return ""
+
+
+class _Search:
+    """Fits the levels in order, each against the model accepted before it, releasing
+    constraints by score test where metric or scalar equality is rejected."""
+
+    def __init__(self, factor_of_item: Sequence[int], stats_list: list[GroupStats], items: Sequence[str],
+                 dims: Sequence[str]) -> None:
+        self.factor_of_item, self.stats, self.items, self.dims = list(factor_of_item), stats_list, items, dims
+        self.n = stats_list[0].n
+        self.names = ([f"E_{i}" for i in items] + [f"P_{i}" for i in items],
+                      [f"E_{d}" for d in dims] + [f"P_{d}" for d in dims])
+
+    def levels(self) -> list[_Fitted]:
+        fits = [self.fit("configural", frozenset(), None)]
+        accepted = fits[0]
+        for level in EP_LEVELS[1:]:
+            if accepted.row["decision"] not in ("reference", *HOLDS):
+                fits.append(self.fit(level, accepted.released, accepted, assessed=False))
+                continue
+            fitted = self.fit(level, self.carried(accepted.released, level), accepted)
+            fits.append(fitted)
+            if fitted.row["decision"] == "rejected" and level in PARTIAL_LEVELS:
+                fitted = self.partial(level, fitted, accepted)
+                fits.append(fitted)
+            accepted = fitted
+        return fits
+
+    def carried(self, released: frozenset, level: str) -> frozenset:
+        """Released constraints carried to the next level: an item with a free loading also gets
+        a free intercept."""
+        if level != "scalar":
+            return released
+        return released | {("intercepts", i) for c, i in released if c == "loadings"}
+
+    def fit(self, level: str, released: frozenset, reference: _Fitted | None, *, assessed: bool = True) -> _Fitted:
+        spec = two_occasion_spec(self.factor_of_item, len(self.dims), equal=EQUAL[level], released=released)
+        estimate = estimate_ml(spec, self.stats)
+        status, reason = "not_converged", estimate.reason
+        if estimate.converged:
+            status, improper = improper_solution(spec, estimate.params, *self.names)
+            reason = f"improper solution: {improper}" if improper else ""
+        fi = fit_indices(self.n * estimate.fmin, spec.df, *baseline_chisq(self.stats), self.n)
+        row = dict(level=level, partial=any(c == ADDED.get(level) or c in EQUAL[level] for c, _ in released),
+                   released=";".join(f"{c}:{self.items[i]}" for c, i in sorted(released)), status=status,
+                   reason=reason, n=self.n, chisq=fi.chisq, df=fi.df, pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli,
+                   rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low, rmsea_ci_high=fi.rmsea_ci_high)
+        row.update(_compare(row, reference.row if reference else None, assessed))
+        return _Fitted(spec, estimate, released, row)
+
+    def partial(self, level: str, rejected: _Fitted, reference: _Fitted) -> _Fitted:
+        """Release the level's constraints one at a time, largest score test first."""
+        fitted = rejected
+        while fitted.row["decision"] == "rejected":
+            candidates = self.releasable(fitted, ADDED[level])
+            if not candidates:
+                break
+            tests = release_score_tests(fitted.spec, self.stats, fitted.estimate.params, slots=list(candidates))
+            slot = int(tests.loc[tests["chisq"].idxmax(), "slot"])
+            fitted = self.fit(level, fitted.released | {candidates[slot]}, reference)
+        return fitted
+
+    def releasable(self, fitted: _Fitted, constraint: str) -> dict[int, tuple[str, int]]:
+        """Equality slots of ``constraint`` whose release leaves each dimension at least
+        :data:`MIN_BOUND_ITEMS` items bound on both occasions (its marker counts as bound)."""
+        kind = {"loadings": LAMBDA, "intercepts": NU, "residuals": THETA}[constraint]
+        p = len(self.items)
+        sizes = np.bincount(self.factor_of_item)
+        freed_items = {i for c, i in fitted.released if c in ("loadings", constraint)}
+        freed = np.bincount([self.factor_of_item[i] for i in freed_items], minlength=len(sizes))
+        out = {}
+        for slot in equality_slots(fitted.spec):
+            if fitted.spec.kind[slot] == kind and (kind != THETA or fitted.spec.row[slot] == fitted.spec.col[slot]):
+                item = int(fitted.spec.row[slot]) - p
+                if sizes[self.factor_of_item[item]] - freed[self.factor_of_item[item]] - 1 >= MIN_BOUND_ITEMS:
+                    out[int(slot)] = (constraint, item)
+        return out
+
+
+def _compare(row: dict, reference: dict | None, assessed: bool) -> dict:
+    """The differences to the model accepted before and the decision."""
+    if reference is None:
+        return dict(compared_with="", decision="reference" if row["status"] == "ok" else "not_assessed")
+    label = reference["level"] + (" (partial)" if reference["partial"] else "")
+    delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
+    p = float(stats.chi2.sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
+    out = dict(compared_with=label, delta_chisq=delta_chisq, delta_df=delta_df, p=p,
+               delta_cfi=row["cfi"] - reference["cfi"], delta_rmsea=row["rmsea"] - reference["rmsea"])
+    ok = assessed and row["status"] == "ok" and reference["status"] == "ok"
+    out["decision"] = constraint_decision(out["delta_cfi"], out["delta_rmsea"], p) if ok else "not_assessed"
+    return out
+
+
+def ep_latent_means(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, dims: Sequence[str],
+                    confidence: float = 0.95) -> pd.DataFrame:
+    """P latent means of a (partial) scalar two-occasion model, E's being 0: the change of each
+    dimension from expectation to perception, with Wald SE (expected information), test and
+    interval, and its std.all value (divided by the P factor's standard deviation), as lavaan's
+    ``parameterEstimates`` and ``standardizedSolution``.
+    """
+    vcov = parameter_vcov(spec, stats_list, params)
+    items = [f"i{k}" for k in range(spec.n_items)]
+    factors = list(dims) * 2
+    table = parameter_table(spec, params, vcov, items, factors, confidence=confidence)
+    means = table[table["parameter"] == "latent_mean"]
+    return pd.DataFrame({
+        "dimension": means["lhs"].to_numpy(), "estimate": means["estimate"].to_numpy(),
+        "se": means["se"].to_numpy(), "z": means["z"].to_numpy(), "pvalue": means["pvalue"].to_numpy(),
+        "ci_low": means["ci_low"].to_numpy(), "ci_high": means["ci_high"].to_numpy(),
+        "std_all": means["std_all"].to_numpy(), "confidence": float(confidence),
+    }, columns=LATENT_MEAN_COLUMNS)
