@@ -28,7 +28,7 @@ __all__ = [
     "ALPHA", "BETA", "KIND_NAMES", "LAMBDA", "MODELS", "NU", "OCCASION_EQUALITIES", "ONE_FACTOR_NAME", "PSI",
     "SECOND_ORDER_NAME", "THETA", "VARIANCE_KINDS", "Matrices", "Model", "Spec", "build_spec", "cfa_slots",
     "group_matrices", "identification_problem", "measurement_layout", "measurement_spec", "model_indicators",
-    "multigroup_spec", "slot_values", "two_occasion_spec",
+    "multigroup_spec", "slot_values", "structural_spec", "two_occasion_spec",
 ]
 
 Model = Literal["one_factor", "instrument", "second_order"]
@@ -226,6 +226,46 @@ def two_occasion_spec(factor_of_item: Sequence[int], n_factors: int, *, equal: S
     if "intercepts" in equal:
         slots += [(ALPHA, 0, k + j, 0, ("alpha", j), 0.0) for j in range(k)]
     return build_spec(slots, 2 * p, 2 * k, 1, True)
+
+
+def structural_spec(factor_of_item: Sequence[int], n_factors: int,
+                    regressions: Mapping[int, Sequence[int]]) -> Spec:
+    """Single-group spec of a structural model: a measurement model plus regressions among the
+    latent variables (lavaan's ``sem()`` defaults).
+
+    Each observed variable loads on one factor (the first of each factor is its marker); a factor
+    with one indicator is that variable itself (loading 1, residual variance 0), as lavaan treats
+    an observed outcome in a regression. ``regressions`` maps a dependent factor to its
+    predictors: eta = B eta + zeta. Exogenous factors covary freely; each dependent factor has a
+    disturbance variance, and the disturbances of the final outcomes (dependents that predict
+    nothing) covary, as lavaan's ``auto.cov.y``. No mean structure.
+
+    Examples
+    --------
+    >>> spec = structural_spec([0, 0, 0, 1, 1, 1, 2, 3], 4, {2: [0, 1], 3: [2]})  # two factors -> y1 -> y2
+    >>> spec.n_free, spec.df
+    (18, 18)
+    """
+    p = len(factor_of_item)
+    sizes = np.bincount(factor_of_item, minlength=n_factors)
+    dependent = set(regressions)
+    predictors = {k for ks in regressions.values() for k in ks}
+    slots: list[Slot] = []
+    seen: set[int] = set()
+    for i, j in enumerate(factor_of_item):
+        marker = j not in seen
+        seen.add(j)
+        slots.append((LAMBDA, 0, i, j, None if marker else ("lambda", i), 1.0 if marker else 0.0))
+        if sizes[j] > 1:
+            slots.append((THETA, 0, i, i, ("theta", i), 0.0))
+    slots += [(BETA, 0, k, l, ("beta", k, l), 0.0) for k, ks in regressions.items() for l in ks]
+    exogenous = [k for k in range(n_factors) if k not in dependent]
+    slots += [(PSI, 0, max(a, b), min(a, b), ("psi", a, b), 0.0) for i, a in enumerate(exogenous)
+              for b in exogenous[:i + 1]]
+    slots += [(PSI, 0, k, k, ("zeta", k), 0.0) for k in sorted(dependent)]
+    final = sorted(dependent - predictors)
+    slots += [(PSI, 0, b, a, ("zeta", b, a), 0.0) for i, a in enumerate(final) for b in final[i + 1:]]
+    return build_spec(slots, p, n_factors, 1, False)
 
 
 @dataclass(frozen=True)

@@ -47,10 +47,13 @@ def _slot_names(spec: Spec, items: Sequence[str], factors: Sequence[str]) -> tup
     """lhs, op, rhs and a plain name of each slot."""
     lhs, op, rhs, kind_name = [], [], [], []
     endogenous = set(spec.row[spec.kind == BETA])
+    measured = set(spec.col[spec.kind == LAMBDA])
     for kind, row, col in zip(spec.kind, spec.row, spec.col):
         if kind == LAMBDA:
             entry = (factors[col], "=~", items[row], "loading")
-        elif kind == BETA:
+        elif kind == BETA and col in measured:  # a regression among factors measured by items
+            entry = (factors[row], "~", factors[col], "regression")
+        elif kind == BETA:  # a second-order factor, measured by the first-order ones
             entry = (factors[col], "=~", factors[row], "second_order_loading")
         elif kind == PSI:
             a, b = min(row, col), max(row, col)
@@ -95,8 +98,8 @@ def parameter_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, items: Seq
     -------
     pd.DataFrame
         Columns :data:`PARAMETER_COLUMNS`: ``parameter`` is loading, second_order_loading,
-        residual_variance, residual_covariance, factor_variance, disturbance_variance,
-        factor_covariance, intercept or latent_mean; ``free`` is False for a fixed parameter
+        regression (``outcome ~ predictor``), residual_variance, residual_covariance,
+        factor_variance, disturbance_variance, factor_covariance, intercept or latent_mean; ``free`` is False for a fixed parameter
         (a marker loading), which has no SE, test or interval; ``std_*`` are the std.all value
         (a correlation for a covariance) with its delta-method SE, test and interval; ``r2`` on
         residual and disturbance variance rows.

@@ -1,0 +1,115 @@
+"""The structural model (servqual.sem: structural_spec, effects) against lavaan's sem().
+
+Reference numbers from tests/data/structural_reference.json, written by
+``Rscript tests/data/structural_reference.R`` (lavaan 0.6-14): three dimensions -> satisfaction ->
+intention to return and recommendation, with a direct path from b to return, fitted to
+tests/data/structural_sim.csv (tests/data/structural_sim_generate.py, known paths); indirect and
+total effects as lavaan's := defined parameters with delta-method SEs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from servqual.sem.effects import bias_corrected_interval, effect_pairs, effect_table, effect_values, monte_carlo_draws
+from servqual.sem.estimation import estimate_ml
+from servqual.sem.fit import baseline_chisq, fit_indices
+from servqual.sem.information import parameter_vcov
+from servqual.sem.model import structural_spec
+from servqual.sem.parameters import parameter_table
+from servqual.sem.samplestats import group_stats
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = json.loads((DATA / "structural_reference.json").read_text())
+FACTORS = ["A", "B", "C", "sat", "ret", "rec"]
+FACTOR_OF_ITEM = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 4, 5]
+REGRESSIONS = {3: [0, 1, 2], 4: [3, 1], 5: [3]}
+REL = 1e-5
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    data = pd.read_csv(DATA / "structural_sim.csv")
+    stats_list = [group_stats(data.to_numpy(float))]
+    spec = structural_spec(FACTOR_OF_ITEM, len(FACTORS), REGRESSIONS)
+    estimate = estimate_ml(spec, stats_list)
+    assert estimate.converged
+    vcov = parameter_vcov(spec, stats_list, estimate.params)
+    return spec, stats_list, estimate, vcov, list(data.columns)
+
+
+def lavaan_rows(op: str) -> pd.DataFrame:
+    table = pd.DataFrame(REFERENCE["parameters"])
+    return table[table["op"] == op].set_index(["lhs", "rhs"])
+
+
+def test_fit_matches_lavaan(fitted):
+    spec, stats_list, estimate, _, _ = fitted
+    n = stats_list[0].n
+    fi = fit_indices(n * estimate.fmin, spec.df, *baseline_chisq(stats_list), n)
+    expected = REFERENCE["fit"]
+    assert (spec.n_free, spec.df, n) == (expected["npar"], expected["df"], expected["ntotal"])
+    for ours, theirs in (("chisq", "chisq"), ("baseline_chisq", "baseline.chisq"), ("cfi", "cfi"), ("tli", "tli"),
+                         ("rmsea", "rmsea")):
+        assert getattr(fi, ours) == pytest.approx(expected[theirs], rel=REL, abs=1e-9), ours
+
+
+def test_paths_and_r2_match_lavaan(fitted):
+    spec, _, estimate, vcov, items = fitted
+    table = parameter_table(spec, estimate.params, vcov, items, FACTORS)
+    paths = table[table["parameter"] == "regression"].set_index(["lhs", "rhs"])
+    expected = lavaan_rows("~")
+    assert sorted(paths.index) == sorted(expected.index)
+    for ours, theirs in (("estimate", "est"), ("se", "se"), ("std_all", "std"), ("std_se", "std_se")):
+        assert paths.loc[expected.index, ours].to_numpy() == pytest.approx(expected[theirs].to_numpy(), rel=REL), ours
+    disturbances = table[table["parameter"] == "disturbance_variance"].set_index("lhs")
+    for outcome in ("sat", "ret", "rec"):
+        assert disturbances.loc[outcome, "r2"] == pytest.approx(REFERENCE["r2"][outcome], rel=REL)
+
+
+def test_effects_match_lavaan_defined_parameters(fitted):
+    spec, _, estimate, vcov, _ = fitted
+    effects = effect_table(spec, estimate.params, vcov, FACTORS).set_index(["outcome", "predictor", "effect"])
+    defined = pd.DataFrame(REFERENCE["parameters"]).query("op == ':='").set_index("lhs")
+    for name, row in defined.iterrows():
+        kind, predictor, outcome = name.split("_")
+        ours = effects.loc[(outcome, predictor, {"ind": "indirect", "tot": "total"}[kind])]
+        assert [ours["estimate"], ours["se"], ours["std_all"], ours["std_se"]] == pytest.approx(
+            [row["est"], row["se"], row["std"], row["std_se"]], rel=REL), name
+
+
+def test_structural_zeros_are_left_out(fitted):
+    spec, _, estimate, vcov, _ = fitted
+    effects = effect_table(spec, estimate.params, vcov, FACTORS)
+    assert effect_pairs(spec) == [(3, 0), (3, 1), (3, 2), (4, 0), (4, 1), (4, 2), (4, 3), (5, 0), (5, 1), (5, 2), (5, 3)]
+    sat = effects[effects["outcome"] == "sat"]
+    assert set(sat["effect"]) == {"direct", "total"}  # no mediator before satisfaction
+    rec = effects[(effects["outcome"] == "rec") & (effects["predictor"] == "B")]
+    assert set(rec["effect"]) == {"indirect", "total"}  # fully mediated
+
+
+def test_monte_carlo_interval_of_an_indirect_effect_is_near_the_delta_method(fitted):
+    spec, _, estimate, vcov, _ = fitted
+    pairs = effect_pairs(spec)
+    draws = monte_carlo_draws(lambda p: effect_values(spec, p, pairs), estimate.params, vcov, 4000,
+                              np.random.default_rng(1))
+    center = effect_values(spec, estimate.params, pairs)
+    low, high = bias_corrected_interval(center, draws)
+    j = pairs.index((5, 1)) * 3 + 1  # indirect effect of B on recommendation
+    ref = pd.DataFrame(REFERENCE["parameters"]).set_index("lhs").loc["ind_B_rec"]
+    assert low[j] == pytest.approx(ref["ci_lower"], abs=0.01)
+    assert high[j] == pytest.approx(ref["ci_upper"], abs=0.01)
+    assert low[j] < center[j] < high[j]
+
+
+def test_bias_corrected_interval_shifts_with_a_biased_distribution():
+    rng = np.random.default_rng(2)
+    replicates = rng.standard_normal((20000, 1)) + 0.5  # the estimate 0 sits below the replicates' centre
+    low, high = bias_corrected_interval(np.array([0.0]), replicates)
+    percentile = np.quantile(replicates[:, 0], [0.025, 0.975])
+    assert low[0] < percentile[0] and high[0] < percentile[1]
