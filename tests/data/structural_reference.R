@@ -7,7 +7,8 @@
 # -> satisfaction -> intention to return and recommendation, with a direct path from b to return.
 # sem() with its defaults (ML, the final outcomes' residuals correlated), optimised to the
 # minimum (BFGS, reltol 1e-16) as tests/data/cfa_reference.R does; indirect and total effects as
-# defined parameters (:=, delta-method SEs).
+# defined parameters (:=, delta-method SEs). Then the model servqual.structural.fit_structural
+# builds with satisfaction as mediator: every outcome also regressed on every dimension.
 suppressPackageStartupMessages(library(lavaan))
 
 data <- read.csv("tests/data/structural_sim.csv")
@@ -26,18 +27,31 @@ ind_A_rec := sa*cs
 ind_B_rec := sb*cs
 ind_C_rec := sc*cs
 "
-fit <- sem(model, data = data, optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
-stopifnot(lavInspect(fit, "converged"), max(abs(lavInspect(fit, "optim.gradient"))) < 1e-7)
-est <- parameterEstimates(fit, level = 0.95)
-std <- standardizedSolution(fit, level = 0.95)
-stopifnot(identical(est$lhs, std$lhs), identical(est$op, std$op), identical(est$rhs, std$rhs))
+mediated <- "
+A =~ a1 + a2 + a3
+B =~ b1 + b2 + b3
+C =~ c1 + c2 + c3
+sat ~ sa*A + sb*B + sc*C
+ret ~ sat + A + B + C
+rec ~ sat + A + B + C
+"
 fit_names <- c("npar", "chisq", "df", "pvalue", "baseline.chisq", "baseline.df", "cfi", "tli",
                "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "ntotal")
-jsonlite::write_json(
-  list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
-       fit = as.list(unclass(fitMeasures(fit, fit_names))),
+
+result <- function(model) {
+  fit <- sem(model, data = data, optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
+  stopifnot(lavInspect(fit, "converged"), max(abs(lavInspect(fit, "optim.gradient"))) < 1e-7)
+  est <- parameterEstimates(fit, level = 0.95)
+  std <- standardizedSolution(fit, level = 0.95)
+  stopifnot(identical(est$lhs, std$lhs), identical(est$op, std$op), identical(est$rhs, std$rhs))
+  list(fit = as.list(unclass(fitMeasures(fit, fit_names))),
        parameters = list(lhs = est$lhs, op = est$op, rhs = est$rhs, est = est$est, se = est$se,
                          z = est$z, pvalue = est$pvalue, ci_lower = est$ci.lower,
                          ci_upper = est$ci.upper, std = std$est.std, std_se = std$se),
-       r2 = as.list(lavInspect(fit, "r2"))),
+       r2 = as.list(lavInspect(fit, "r2")))
+}
+
+jsonlite::write_json(
+  c(list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan")))),
+    result(model), list(mediated = result(mediated))),
   "tests/data/structural_reference.json", digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")

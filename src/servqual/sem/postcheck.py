@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from servqual.sem.model import Spec, group_matrices
+from servqual.sem.model import THETA, Spec, group_matrices
 
 __all__ = ["HEYWOOD_TOL", "LATENT_R_LIMIT", "improper_solution", "latent_dependence"]
 
@@ -37,8 +37,12 @@ def improper_solution(spec: Spec, params: np.ndarray, item_names: Sequence[str],
         where = f" in group {group_names[g]}" if group_names else ""
         mats = group_matrices(spec, params, g)
         item_resid = np.diag(mats.theta) / np.diag(mats.sigma)
+        # an outcome measured by one rating has its residual variance fixed at 0 by design
+        estimated = np.zeros(spec.n_items, dtype=bool)
+        free_theta = (spec.group == g) & (spec.kind == THETA) & (spec.row == spec.col) & (spec.free >= 0)
+        estimated[spec.row[free_theta]] = True
         variances += [f"residual variance of {item_names[i]}{where} = {mats.theta[i, i]:.4g}"
-                      for i in np.flatnonzero(item_resid <= HEYWOOD_TOL)]
+                      for i in np.flatnonzero(estimated & (item_resid <= HEYWOOD_TOL))]
         eta_var = np.diag(mats.eta_cov)
         endogenous = mats.beta.any(axis=1)
         latent_resid = np.where(endogenous, np.diag(mats.psi) / np.where(eta_var > 0, eta_var, 1.0), 1.0)
