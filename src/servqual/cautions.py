@@ -201,6 +201,7 @@ def wave_cautions(
         *_cfa(w, get("cfa_fit")),
         *_validity(w, get("cfa_validity")),
         *_ep_invariance(w, get("ep_invariance")),
+        *_structural(w, get("sem_fit")),
         *_segments(w, get("segments")),
         *_agreement(w, get("coder_agreement")),
         *_complaint_problems(w, get("complaint_problems")),
@@ -371,6 +372,21 @@ def _ep_invariance(w: _Writer, levels: pd.DataFrame) -> list[tuple]:
         if last["decision"] == "rejected":
             break
     return rows
+
+
+def _structural(w: _Writer, fit: pd.DataFrame) -> list[tuple]:
+    """The structural model where it could not be estimated, is improper or fits poorly."""
+    if fit.empty:
+        return []
+    row, t = fit.iloc[0], w.t
+    if row["status"] != "ok":
+        return [w.status_row("factor_structure", "structural model", row["status"], t("cautions.structural_subject"),
+                             row["reason"])]
+    if row["verdict"] == "poor":
+        return [("factor_structure", "structural model", "structural_poor_fit",
+                 t("cautions.structural_poor_fit", cfi=f"{row['cfi']:.3f}", rmsea=f"{row['rmsea']:.3f}",
+                   srmr=f"{row['srmr']:.3f}"))]
+    return []
 
 
 #: Decimals of each validity criterion's value and criterion in its text.

@@ -66,6 +66,10 @@ REFERENCES = {
     "and mean structures: The issue of partial measurement invariance. Psychological Bulletin, 105(3), 456-466.",
     "cheung_rensvold": "Cheung, G. W. & Rensvold, R. B. (2002). Evaluating goodness-of-fit indexes for testing "
     "measurement invariance. Structural Equation Modeling, 9(2), 233-255.",
+    "preacher_selig": "Preacher, K. J. & Selig, J. P. (2012). Advantages of Monte Carlo confidence intervals for "
+    "indirect effects. Communication Methods and Measures, 6(2), 77-98.",
+    "efron": "Efron, B. (1987). Better bootstrap confidence intervals. Journal of the American Statistical "
+    "Association, 82(397), 171-185.",
     "krippendorff": "Krippendorff, K. (2004). Content analysis: An introduction to its methodology (2nd ed.). "
     "Thousand Oaks, CA: Sage.",
 }
@@ -238,6 +242,19 @@ def _ep_invariance(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str
     return t("methods.ep_invariance", result=result), ["widaman", "byrne", "cheung_rensvold"]
 
 
+def _structural(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
+    fit = tables.get("sem_fit", pd.DataFrame())
+    if fit.empty or fit["status"].iloc[0] != "ok":
+        return None
+    row = fit.iloc[0]
+    if not (isinstance(row["mediator"], str) and row["mediator"]):
+        return t("methods.structural", mediation=""), ["hu_bentler"]
+    mediated = t("methods.structural_mediated", interval=_option(t, "interval", row["interval"]),
+                 draws=int(row["n_draws"]))
+    interval_reference = "preacher_selig" if row["interval"] == "monte_carlo" else "efron"
+    return t("methods.structural", mediation=mediated), ["hu_bentler", interval_reference]
+
+
 def _gaps(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
     table = tables.get("gaps_dimensions", pd.DataFrame())
     if table.empty or table["gap"].isna().all():
@@ -305,5 +322,5 @@ def _complaints(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, l
 
 #: Sentence writers in the order of the paragraph.
 SENTENCES: tuple[Sentence, ...] = (
-    _reliability, _efa, _cfa, _ep_invariance, _gaps, _outcomes, _ipa, _segments, _priorities, _interviews, _complaints,
+    _reliability, _efa, _cfa, _ep_invariance, _gaps, _outcomes, _structural, _ipa, _segments, _priorities, _interviews, _complaints,
 )

@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from servqual.instrument import OVERALL, Instrument, measure_frames
 from servqual.sem.effects import (
     EFFECT_COLUMNS,
     bias_corrected_interval,
@@ -43,7 +44,8 @@ from servqual.sem.parameters import parameter_table
 from servqual.sem.postcheck import improper_solution
 from servqual.sem.samplestats import check_items, group_stats, is_well_conditioned
 
-__all__ = ["FIT_COLUMNS", "INTERVALS", "PATH_COLUMNS", "StructuralResult", "fit_structural", "structural_layout"]
+__all__ = ["FIT_COLUMNS", "INTERVALS", "PATH_COLUMNS", "STRUCTURAL_EFFECT_COLUMNS", "StructuralResult", "fit_structural",
+           "outcome_columns", "structural_layout", "structural_tables"]
 
 Interval = Literal["monte_carlo", "bootstrap"]
 INTERVALS: tuple[Interval, ...] = ("monte_carlo", "bootstrap")
@@ -152,6 +154,28 @@ def fit_structural(data: pd.DataFrame, item_dimension: Mapping[str, str], outcom
                                n_draws, np.random.default_rng(seed)))
     effects = _indirect_intervals(spec, estimate.params, effects, draws, factors, interval, confidence)
     return StructuralResult(pd.DataFrame([fit], columns=FIT_COLUMNS), paths, effects[STRUCTURAL_EFFECT_COLUMNS])
+
+
+def outcome_columns(instrument: Instrument) -> dict[str, list[str]]:
+    """Each outcome of the study (``overall`` first where it has one) -> its canonical columns."""
+    columns = {OVERALL: [OVERALL]} if instrument.has_overall else {}
+    columns.update({o.id: o.canonical_columns for o in instrument.outcomes})
+    return columns
+
+
+def structural_tables(responses: pd.DataFrame, instrument: Instrument, *, source: str = "perception",
+                      mediator: str | None = None, interval: Interval = "monte_carlo", n_draws: int = 5000,
+                      confidence: float = 0.95, seed: int = 0) -> StructuralResult | None:
+    """:func:`fit_structural` on a wave's cleaned responses: the dimensions measured by their
+    perception ratings (``source = "perception"``) or P - E gap scores (``"gap"``), to the
+    study's outcomes; None where the study has no outcome."""
+    outcomes = outcome_columns(instrument)
+    if not outcomes:
+        return None
+    frames = measure_frames(responses, instrument, with_gap=source == "gap")
+    data = pd.concat([frames[source], responses[[c for cols in outcomes.values() for c in cols]]], axis=1)
+    return fit_structural(data, instrument.item_dimension, outcomes, mediator=mediator, confidence=confidence,
+                          interval=interval, n_draws=n_draws, seed=seed)
 
 
 def _problem(x: np.ndarray, factor_of: Sequence[int], factors: Sequence[str], spec: Spec) -> str:

@@ -26,6 +26,9 @@ from servqual.labels import code_labels, dimension_labels, item_labels, outcome_
 from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names
 from servqual.tables import read_table as read_csv_table
 
+#: A path or effect is named in the text when its test reaches this level.
+ALPHA = 0.05
+
 
 @dataclass
 class WaveContext(ReportContext):
@@ -575,6 +578,72 @@ def importance_section(ctx: WaveContext) -> str:
     if not outcomes.empty:
         parts.append(ctx.outline.subsection("outcomes", ctx.t("report.section.outcomes")))
         parts.append(_outcomes_table(ctx, outcomes))
+    parts.append(_structural_part(ctx))
+    return "".join(parts)
+
+
+def _factor_name(ctx: WaveContext, key: str) -> str:
+    """A factor of the structural model: a dimension or an outcome."""
+    return ctx.dimension(key) if key in ctx.dimensions else ctx.outcomes.get(key, key)
+
+
+def _structural_sentences(ctx: WaveContext, fit: pd.Series, paths: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
+    """Per outcome its R² and the paths that reach significance, then the indirect effects whose
+    interval excludes 0, then the fit."""
+    sep, out = ctx.t("report.list_separator"), []
+    for outcome, part in paths.groupby("outcome", sort=False):
+        strong = part[part["pvalue"] < ALPHA].sort_values("std_all", key=abs, ascending=False)
+        named = sep.join(ctx.t("report.structural.path", predictor=_factor_name(ctx, r["predictor"]), beta=_c(r["std_all"]))
+                         for _, r in strong.iterrows())
+        key = "report.structural.outcome" if len(strong) else "report.structural.outcome_none"
+        out.append(ctx.t(key, outcome=_factor_name(ctx, outcome), r2=format_value(part["r2"].iloc[0], "percent"),
+                         paths=named))
+    indirect = effects[(effects["effect"] == "indirect") & ((effects["ci_low"] > 0) | (effects["ci_high"] < 0))]
+    for outcome, part in indirect.groupby("outcome", sort=False):
+        named = sep.join(ctx.t("report.structural.path", predictor=_factor_name(ctx, r["predictor"]), beta=_c(r["std_all"]))
+                         for _, r in part.iterrows())
+        out.append(ctx.t("report.structural.indirect", mediator=_factor_name(ctx, fit["mediator"]),
+                         outcome=_factor_name(ctx, outcome), paths=named))
+    out.append(ctx.t("report.structural.fit", verdict=ctx.value("verdict", fit["verdict"]), df=_n(fit["df"]),
+                     chisq=_m(fit["chisq"]), p=p_statement(fit["pvalue"]), cfi=_c(fit["cfi"]), rmsea=_c(fit["rmsea"]),
+                     srmr=_c(fit["srmr"])))
+    return out
+
+
+def _structural_part(ctx: WaveContext) -> str:
+    """The structural model from the dimensions to the outcomes: what it says, its paths and,
+    with a mediator, the indirect and total effects."""
+    fit, paths, effects = ctx.table("sem_fit"), ctx.table("sem_paths"), ctx.table("sem_effects")
+    if fit.empty:
+        return ""
+    row = fit.iloc[0]
+    parts = [ctx.outline.subsection("structural", ctx.t("report.section.structural"))]
+    if row["status"] != "ok" or paths.empty:
+        return "".join(parts) + ctx.p("structural.not_estimated")
+    level = f"{confidence(paths):.0%}"
+    parts.append("<p>" + html.escape(ctx.sentences(_structural_sentences(ctx, row, paths, effects))) + "</p>")
+    rows = paths.assign(outcome_label=lambda d: d["outcome"].map(lambda k: _factor_name(ctx, k)),
+                        predictor_label=lambda d: d["predictor"].map(lambda k: _factor_name(ctx, k)),
+                        ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])])
+    columns = [Column("outcome_label", ctx.t("report.col.outcome_label")),
+               Column("predictor_label", ctx.t("report.col.predictor_label")),
+               Column("estimate", "b", "mean"), Column("se", "SE", "mean"), Column("ci", ctx.t("report.col.ci", level=level)),
+               Column("pvalue", "p", "p"), Column("std_all", "β", "coef"), Column("r2", "R²", "coef")]
+    parts.append(ctx.apa(rows, columns, caption=ctx.caption("sem_paths"), note=ctx.note("sem_paths", level=level)))
+    mediated = effects[effects["effect"] != "direct"]
+    if row["mediator"] and not mediated.empty:
+        rows = mediated.assign(outcome_label=lambda d: d["outcome"].map(lambda k: _factor_name(ctx, k)),
+                               predictor_label=lambda d: d["predictor"].map(lambda k: _factor_name(ctx, k)),
+                               effect_label=lambda d: d["effect"].map(lambda v: ctx.value("effect", v)),
+                               ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])])
+        columns = [Column("outcome_label", ctx.t("report.col.outcome_label")),
+                   Column("predictor_label", ctx.t("report.col.predictor_label")),
+                   Column("effect_label", ctx.t("report.col.effect")), Column("estimate", "b", "mean"),
+                   Column("ci", ctx.t("report.col.ci", level=level)), Column("std_all", "β", "coef")]
+        note = ctx.note("sem_effects", level=level, interval=ctx.value("interval", row["interval"]),
+                        draws=_n(row["n_draws"]))
+        parts.append(ctx.apa(rows, columns, caption=ctx.caption("sem_effects", mediator=_factor_name(ctx, row["mediator"])),
+                             note=note))
     return "".join(parts)
 
 

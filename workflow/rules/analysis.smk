@@ -15,6 +15,9 @@ TABLES = [
     "cfa_hints",
     "ep_invariance",
     "ep_latent_means",
+    "sem_fit",
+    "sem_paths",
+    "sem_effects",
     "gaps_items",
     "gaps_dimensions",
     "servqual_scores",
@@ -114,12 +117,39 @@ rule ep_invariance:
     conda:
         RULE_ENV
     params:
-        code=code_version("ep_invariance", "ep_invariance", "invariance", "instrument", "tables"),
+        code=code_version(
+            "ep_invariance", "ep_invariance", "invariance", "instrument", "tables"
+        ),
         instrument=instrument_structure(),
         measures=config["measures"],
         confidence=config["analysis"]["confidence"],
     script:
         "../scripts/ep_invariance.py"
+
+
+rule structural:
+    input:
+        responses=rules.clean.output.responses,
+    output:
+        fit="reports/{wave}/tables/sem_fit.csv",
+        paths="reports/{wave}/tables/sem_paths.csv",
+        effects="reports/{wave}/tables/sem_effects.csv",
+    log:
+        "logs/{wave}/structural.log",
+    benchmark:
+        "logs/{wave}/structural.benchmark.tsv"
+    conda:
+        RULE_ENV
+    params:
+        code=code_version("structural", "structural", "instrument", "tables"),
+        instrument=instrument_structure(),
+        measures=config["measures"],
+        outcomes=config["outcomes"],
+        options=config["structural"],
+        confidence=config["analysis"]["confidence"],
+        seed=config["analysis"]["seed"],
+    script:
+        "../scripts/structural.py"
 
 
 rule gaps:

@@ -265,6 +265,35 @@ def make_salt():
 os.environ.setdefault("SERVQUAL_COMMAND", shlex.join(sys.argv))
 
 INSTRUMENT = instrument_from_config(config["instrument"], config["measures"])
+
+
+def structural_faults(options, instrument, outcomes):
+    """Faults of the `structural` section that the schema cannot see: a mediator that is not an
+    outcome of the study, or the only one; gap scores without expectations."""
+    ids = (["overall"] if instrument.has_overall else []) + [o["id"] for o in outcomes]
+    where = f"{config_source()}, key structural"
+    faults = []
+    mediator = options["mediator"]
+    if mediator is not None and mediator not in ids:
+        known = ", ".join(ids) or "none: the study has no outcomes"
+        faults.append(
+            f"{where}.mediator: {mediator} is not an outcome of this study (outcomes: {known}); name one or write null."
+        )
+    elif mediator is not None and len(ids) < 2:
+        faults.append(
+            f"{where}.mediator: {mediator} is the study's only outcome; a mediator needs another outcome to act on (write null)."
+        )
+    if options["source"] == "gap" and not instrument.has_gap:
+        faults.append(
+            f"{where}.source: gap scores need expectations, which this study does not measure; use perception."
+        )
+    return faults
+
+
+faults = structural_faults(config["structural"], INSTRUMENT, config["outcomes"])
+if faults:
+    stop(faults)
+
 IPA_SOURCE = {
     "stated": INSTRUMENT.has_importance or INSTRUMENT.has_item_importance,
     "derived": INSTRUMENT.has_overall or bool(config["outcomes"]),
