@@ -1,0 +1,59 @@
+# Reference numbers for tests/test_ordinal.py, produced with R 4.2.2, lavaan 0.6-14 (Debian
+# packages r-base-core, r-cran-lavaan, r-cran-jsonlite).
+# Regenerate from the repository root with:
+#   Rscript tests/data/ordinal_reference.R
+# Ordinal CFA of tests/data/efa_bfi.csv (the first 1000 rows of psych::bfi, written by
+# tests/data/efa_reference.R), complete cases: the five-factor model on the 25 six-point items,
+# and a model of 10 of them collapsed to five points (categories 1 and 2 merged), each fitted as
+# lavaan's cfa(..., ordered = TRUE) (WLSMV: DWLS estimates from the polychoric correlations, robust
+# standard errors, the mean- and variance-adjusted test), optimised to the minimum. Also the
+# sample statistics those fits start from: thresholds, polychoric correlations and their
+# asymptotic covariance matrix (lavInspect "gamma"; NACOV = N times the covariance of the
+# estimates; whole for the five-point model, its diagonal for the six-point one).
+suppressPackageStartupMessages(library(lavaan))
+
+bfi <- na.omit(read.csv("tests/data/efa_bfi.csv"))
+five <- "
+A =~ A1 + A2 + A3 + A4 + A5
+C =~ C1 + C2 + C3 + C4 + C5
+E =~ E1 + E2 + E3 + E4 + E5
+N =~ N1 + N2 + N3 + N4 + N5
+O =~ O1 + O2 + O3 + O4 + O5
+"
+small_items <- c("A1", "A2", "A3", "A4", "A5", "N1", "N2", "N3", "N4", "N5")
+small <- bfi[, small_items]
+small[small == 1] <- 2
+small <- small - 1
+two <- "
+A =~ A1 + A2 + A3 + A4 + A5
+N =~ N1 + N2 + N3 + N4 + N5
+"
+
+fit_names <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
+               "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
+               "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
+               "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal")
+
+result <- function(model, data, full_gamma) {
+  fit <- cfa(model, data = data, ordered = TRUE, estimator = "WLSMV",
+             optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
+  stopifnot(max(abs(lavInspect(fit, "optim.gradient"))) < 1e-7)
+  stopifnot(lavInspect(fit, "converged"))
+  est <- parameterEstimates(fit, level = 0.95)
+  std <- standardizedSolution(fit, level = 0.95)
+  stats <- lavInspect(fit, "sampstat")
+  list(fit = as.list(unclass(fitMeasures(fit, fit_names))),
+       test = list(shift = lavInspect(fit, "test")[[2]]$shift.parameter,
+                   scale = lavInspect(fit, "test")[[2]]$scaling.factor,
+                   stat = lavInspect(fit, "test")[[1]]$stat),
+       parameters = list(lhs = est$lhs, op = est$op, rhs = est$rhs, est = est$est, se = est$se,
+                         std = std$est.std, std_se = std$se),
+       thresholds = unname(stats$th), polychoric = unclass(stats$cov),
+       gamma = if (full_gamma) unclass(lavInspect(fit, "gamma")) else diag(lavInspect(fit, "gamma")),
+       items = colnames(stats$cov))
+}
+
+jsonlite::write_json(
+  list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
+       six_point = result(five, bfi, FALSE), five_point = result(two, small, TRUE)),
+  "tests/data/ordinal_reference.json", digits = NA, auto_unbox = TRUE, pretty = FALSE)
