@@ -4,7 +4,10 @@ Reference numbers from tests/data/ordinal_reference.json, written by
 ``Rscript tests/data/ordinal_reference.R`` (lavaan 0.6-14): the complete cases of
 tests/data/efa_bfi.csv (the first 1000 rows of psych::bfi), the 25 six-point items, and 10 of
 them collapsed to five points; thresholds, polychoric correlations and Gamma (lavaan's
-lavInspect(fit, "gamma"): whole for the five-point items, its diagonal for the six-point ones).
+lavInspect(fit, "gamma"): whole for the five-point items, its diagonal for the six-point ones);
+and the WLSMV fits of cfa(..., ordered = TRUE): the five-factor model of the six-point items and
+a two-factor model of the five-point ones (fit measures, scaled test, parameterEstimates and
+standardizedSolution).
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from servqual.sem.fit import fit_indices
+from servqual.sem.model import measurement_spec
 from servqual.sem.ordinal import bivariate_normal_cdf, ordinal_stats
+from servqual.sem.wlsmv import fit_wlsmv, wlsmv_parameter_table, wlsmv_srmr
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = json.loads((DATA / "ordinal_reference.json").read_text())
@@ -60,3 +66,56 @@ def test_bivariate_normal_cdf_matches_scipy_including_zero_and_infinite_limits()
         assert float(bivariate_normal_cdf(np.array(a), np.array(b), rho)) == pytest.approx(expected, abs=1e-9)
     assert bivariate_normal_cdf(np.array([np.inf, 0.3, -np.inf]), np.array([0.3, np.inf, 1.0]), 0.4) == \
         pytest.approx([stats.norm.cdf(0.3), stats.norm.cdf(0.3), 0.0])
+
+
+# -- WLSMV -----------------------------------------------------------------------------------
+FIT_NAMES = {"chisq": "chisq", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "chisq_scaled": "chisq.scaled",
+             "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
+             "rmsea_ci_low_scaled": "rmsea.ci.lower.scaled", "rmsea_ci_high_scaled": "rmsea.ci.upper.scaled",
+             "srmr": "srmr", "baseline_chisq": "baseline.chisq", "baseline_chisq_scaled": "baseline.chisq.scaled",
+             "scaling_factor": "chisq.scaling.factor"}
+
+
+@pytest.fixture(scope="module")
+def wlsmv(case):
+    name, st, ref = case
+    items = ref["items"]
+    letters = list(dict.fromkeys(i[0] for i in items))
+    factor_of_item = [letters.index(i[0]) for i in items]
+    fit = fit_wlsmv(measurement_spec(factor_of_item, len(letters)), st)
+    return name, st, ref, fit, wlsmv_parameter_table(fit, st, items, letters)
+
+
+def our_fit_measures(st, fit) -> dict[str, float]:
+    plain = fit_indices(fit.test.chisq, fit.test.df, fit.baseline.chisq, fit.baseline.df, st.n - 1)
+    scaled = fit_indices(fit.test.chisq_scaled, fit.test.df, fit.baseline.chisq_scaled, fit.baseline.df, st.n - 1)
+    return {"chisq": fit.test.chisq, "cfi": plain.cfi, "tli": plain.tli, "rmsea": plain.rmsea,
+            "chisq_scaled": fit.test.chisq_scaled, "cfi_scaled": scaled.cfi, "tli_scaled": scaled.tli,
+            "rmsea_scaled": scaled.rmsea, "rmsea_ci_low_scaled": scaled.rmsea_ci_low,
+            "rmsea_ci_high_scaled": scaled.rmsea_ci_high, "srmr": wlsmv_srmr(fit, st.correlations.shape[0]),
+            "baseline_chisq": fit.baseline.chisq, "baseline_chisq_scaled": fit.baseline.chisq_scaled,
+            "scaling_factor": fit.test.scaling_factor}
+
+
+def test_wlsmv_fit_matches_lavaan(wlsmv):
+    """The issue's tolerances: chi-square to 1e-3, fit indices to 1e-4."""
+    _, st, ref, fit, _ = wlsmv
+    assert fit.converged and fit.test.df == ref["fit"]["df"]
+    ours = our_fit_measures(st, fit)
+    for key, theirs in FIT_NAMES.items():
+        tol = 1e-3 if "chisq" in key else 1e-4
+        assert ours[key] == pytest.approx(ref["fit"][theirs], abs=tol), key
+    assert fit.test.shift == pytest.approx(ref["test"]["shift"], abs=1e-3)
+
+
+def test_wlsmv_parameters_match_lavaan(wlsmv):
+    """Estimates, robust SEs and the standardized solution (thresholds and the latent responses'
+    residual variances included) to 1e-4."""
+    _, _, ref, _, table = wlsmv
+    lavaan = pd.DataFrame(ref["parameters"]).set_index(["lhs", "op", "rhs"])
+    ours = table.set_index(["lhs", "op", "rhs"])
+    common = lavaan.index.intersection(ours.index)
+    assert len(common) == len(ours) == lavaan.index.get_level_values("op").isin(["=~", "~~", "|"]).sum()
+    for mine, theirs in (("estimate", "est"), ("se", "se"), ("std_all", "std"), ("std_se", "std_se")):
+        assert ours.loc[common, mine].fillna(0).to_numpy() == pytest.approx(
+            lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
