@@ -86,6 +86,7 @@ from servqual.sem.samplestats import (
 from servqual.sem.standardize import (
     delta_method_se,
     r_squared,
+    standardized_loading_jacobian,
     standardized_loading_vector,
 )
 from servqual.sem.validity import (
@@ -322,7 +323,7 @@ def _standardized_solution(spec: Spec, vcov: np.ndarray, params: np.ndarray, ite
                            factors: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Loadings (standardized and not, with SEs and R^2), factor correlations and their SEs."""
     std = standardized_loading_vector(spec, params)
-    se = delta_method_se(lambda p: standardized_loading_vector(spec, p), params, vcov)
+    se = delta_method_se(standardized_loading_jacobian(spec, params), vcov)
     lam, beta = spec.kind == LAMBDA, spec.kind == BETA
     free = np.concatenate([spec.free[lam], spec.free[beta]])
     estimate_se = np.where(free >= 0, np.sqrt(np.maximum(np.diag(vcov)[np.maximum(free, 0)], 0.0)), np.nan)

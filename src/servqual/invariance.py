@@ -197,7 +197,7 @@ def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[Group
     """Fit one level; ``names`` are the item, factor and group names used in messages."""
     items, factors, groups = names
     spec = invariance_spec(factor_of_item, len(factors), len(stats_list), level)
-    estimate = estimate_ml(spec, stats_list, polish=False)
+    estimate = estimate_ml(spec, stats_list)
     if not estimate.converged:
         status, reason = "not_converged", estimate.reason
     else:

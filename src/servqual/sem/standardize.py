@@ -10,17 +10,21 @@ Wiley, ch. 7; lavaan's ``lav_standardize.R``):
   (residual covariances scaled by residual variances, lavaan's ``cov.std = TRUE``);
 - intercept nu_i / sd(x_i), latent mean alpha_k / sd(eta_k).
 
-SE = sqrt(diag(J V J')) with V the covariance matrix of the free parameters and J the Jacobian of
-the standardized values by central differences (the delta method; lavaan's
-``standardizedSolution``).
+Each is the value times a product of powers of variances, v prod_r var_r^e_r (|var| for the
+latent and residual variances, so that a negative variance gives a number, as lavaan). SE =
+sqrt(diag(J V J')) with V the covariance matrix of the free parameters and J the analytic
+Jacobian of the standardized values (the delta method; lavaan's ``standardizedSolution``):
+
+    d std / d theta = prod_r |var_r|^e_r dv / d theta + std sum_r e_r (d var_r / d theta) / var_r,
+
+with the derivatives of the implied variances from :mod:`servqual.sem.gradient`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
+from servqual.sem.gradient import group_derivatives
 from servqual.sem.model import (
     ALPHA,
     BETA,
@@ -28,73 +32,128 @@ from servqual.sem.model import (
     NU,
     PSI,
     THETA,
+    Matrices,
     Spec,
     group_matrices,
     slot_values,
+    split_matrices,
 )
 
-__all__ = ["delta_method_se", "r_squared", "standardized_loading_vector", "std_all"]
+__all__ = ["delta_method_se", "r_squared", "standardized_loading_jacobian", "standardized_loading_vector",
+           "std_all", "std_all_jacobian"]
+
+
+def _scaling(spec: Spec, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each slot, the two variances its standardization divides or multiplies by, as indices
+    into (diag Sigma, diag M, diag Theta, diag Psi) laid end to end, and their exponents."""
+    p, m = spec.n_items, spec.n_factors
+    x, eta, theta, psi = 0, p, p + m, 2 * p + m
+    kind, row, col = spec.kind[slots], spec.row[slots], spec.col[slots]
+    diag = row == col
+    ref, exponent = np.zeros((len(slots), 2), dtype=int), np.zeros((len(slots), 2))
+    rules = [  # (slots, first variance, second variance, exponents)
+        (kind == LAMBDA, eta + col, x + row, (0.5, -0.5)),
+        (kind == BETA, eta + col, eta + row, (0.5, -0.5)),
+        ((kind == THETA) & diag, x + row, x + row, (-1.0, 0.0)),
+        ((kind == THETA) & ~diag, theta + row, theta + col, (-0.5, -0.5)),
+        ((kind == PSI) & diag, eta + row, eta + row, (-1.0, 0.0)),
+        ((kind == PSI) & ~diag, psi + row, psi + col, (-0.5, -0.5)),
+        (kind == NU, x + row, x + row, (-0.5, 0.0)),
+        (kind == ALPHA, eta + row, eta + row, (-0.5, 0.0)),
+    ]
+    for s, first, second, powers in rules:
+        ref[s] = np.column_stack([first[s], second[s]])
+        exponent[s] = powers
+    return ref, exponent
+
+
+def _variances(mats: Matrices) -> np.ndarray:
+    """diag Sigma, diag M, diag Theta and diag Psi laid end to end."""
+    return np.concatenate([np.diag(mats.sigma), np.diag(mats.eta_cov), np.diag(mats.theta), np.diag(mats.psi)])
+
+
+def _group_std(spec: Spec, params: np.ndarray, g: int, jacobian: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Std.all values of the slots of group g and, with ``jacobian``, their derivatives
+    (slots x free parameters)."""
+    slots = np.flatnonzero(spec.group == g)
+    mats = group_matrices(spec, params, g)
+    ref, exponent = _scaling(spec, slots)
+    variances = _variances(mats)
+    scale = np.prod(np.abs(variances[ref]) ** exponent, axis=1)
+    std = slot_values(spec, params)[slots] * scale
+    if not jacobian:
+        return std, None
+    free, deriv = group_derivatives(spec, g, mats)
+    _, _, dpsi, dtheta, _, _ = split_matrices(spec.layouts[g].directions, spec.n_items, spec.n_factors)
+    dvar = np.concatenate([np.diagonal(d, axis1=1, axis2=2) for d in (deriv.sigma, deriv.eta_cov, dtheta, dpsi)],
+                          axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(exponent[:, :, None] != 0, exponent[:, :, None] * dvar.T[ref] / variances[ref][:, :, None], 0.0)
+    local = std[:, None] * relative.sum(axis=1)
+    key = spec.free[slots]
+    own = np.flatnonzero(key >= 0)
+    local[own, np.searchsorted(free, key[own])] += scale[own]
+    out = np.zeros((len(slots), spec.n_free))
+    out[:, free] = local
+    return std, out
 
 
 def std_all(spec: Spec, params: np.ndarray) -> np.ndarray:
     """Standardized (std.all) value of every slot of the spec, in slot order."""
     out = np.full(len(spec.kind), np.nan)
-    values = slot_values(spec, params)
     for g in range(spec.n_groups):
-        mats = group_matrices(spec, params, g)
-        sd_x = np.sqrt(np.diag(mats.sigma))
-        sd_eta = np.sqrt(np.abs(np.diag(mats.eta_cov)))
-        sd_theta = np.sqrt(np.abs(np.diag(mats.theta)))
-        sd_psi = np.sqrt(np.abs(np.diag(mats.psi)))
-        sel = np.flatnonzero(spec.group == g)
-        kind, row, col = spec.kind[sel], spec.row[sel], spec.col[sel]
-        scale = np.ones(len(sel))
-        diag = row == col
-        s = kind == LAMBDA
-        scale[s] = sd_eta[col[s]] / sd_x[row[s]]
-        s = kind == BETA
-        scale[s] = sd_eta[col[s]] / sd_eta[row[s]]
-        s = (kind == THETA) & diag
-        scale[s] = 1 / sd_x[row[s]] ** 2
-        s = (kind == THETA) & ~diag
-        scale[s] = 1 / (sd_theta[row[s]] * sd_theta[col[s]])
-        s = (kind == PSI) & diag
-        scale[s] = 1 / sd_eta[row[s]] ** 2
-        s = (kind == PSI) & ~diag
-        scale[s] = 1 / (sd_psi[row[s]] * sd_psi[col[s]])
-        s = kind == NU
-        scale[s] = 1 / sd_x[row[s]]
-        s = kind == ALPHA
-        scale[s] = 1 / sd_eta[row[s]]
-        out[sel] = values[sel] * scale
+        out[spec.group == g] = _group_std(spec, params, g, False)[0]
     return out
+
+
+def std_all_jacobian(spec: Spec, params: np.ndarray) -> np.ndarray:
+    """Analytic Jacobian of :func:`std_all` (slots x free parameters)."""
+    out = np.zeros((len(spec.kind), spec.n_free))
+    for g in range(spec.n_groups):
+        out[spec.group == g] = _group_std(spec, params, g, True)[1]
+    return out
+
+
+def _loading_slots(spec: Spec) -> np.ndarray:
+    """Lambda slots, then B slots, of group 1."""
+    first = spec.group == 0
+    return np.concatenate([np.flatnonzero(first & (spec.kind == LAMBDA)), np.flatnonzero(first & (spec.kind == BETA))])
 
 
 def standardized_loading_vector(spec: Spec, params: np.ndarray) -> np.ndarray:
     """Std.all loadings of group 1 (Lambda slots, then B slots) followed by the model-implied
     correlations of all latent variables (pairs k < l)."""
     mats = group_matrices(spec, params, 0)
-    sd_item = np.sqrt(np.diag(mats.sigma))
     sd_eta = np.sqrt(np.abs(np.diag(mats.eta_cov)))
-    lam = spec.kind == LAMBDA
-    beta = spec.kind == BETA
-    vals = slot_values(spec, params)
-    std_lam = vals[lam] * sd_eta[spec.col[lam]] / sd_item[spec.row[lam]]
-    std_beta = vals[beta] * sd_eta[spec.col[beta]] / sd_eta[spec.row[beta]]
     corr = mats.eta_cov / np.outer(sd_eta, sd_eta)
-    return np.concatenate([std_lam, std_beta, corr[np.triu_indices(spec.n_factors, 1)]])
+    return np.concatenate([std_all(spec, params)[_loading_slots(spec)], corr[np.triu_indices(spec.n_factors, 1)]])
 
 
-def delta_method_se(func: Callable[[np.ndarray], np.ndarray], params: np.ndarray, vcov: np.ndarray) -> np.ndarray:
-    """SE of func(params) by the delta method: sqrt(diag(J V J')), J by central differences with
-    steps 1e-6 max(|theta|, 1).
+def standardized_loading_jacobian(spec: Spec, params: np.ndarray) -> np.ndarray:
+    """Analytic Jacobian of :func:`standardized_loading_vector` (entries x free parameters): the
+    rows of :func:`std_all_jacobian`, and for a correlation r_kl = M_kl / sqrt(M_kk M_ll)
+    dr_kl = dM_kl / sqrt(M_kk M_ll) - r_kl (dM_kk / M_kk + dM_ll / M_ll) / 2."""
+    mats = group_matrices(spec, params, 0)
+    free, deriv = group_derivatives(spec, 0, mats)
+    var = np.diag(mats.eta_cov)
+    k, l = np.triu_indices(spec.n_factors, 1)
+    corr = mats.eta_cov[k, l] / np.sqrt(np.abs(var[k] * var[l]))
+    dvar = np.diagonal(deriv.eta_cov, axis1=1, axis2=2)
+    local = (deriv.eta_cov[:, k, l] / np.sqrt(np.abs(var[k] * var[l]))
+             - corr * (dvar[:, k] / var[k] + dvar[:, l] / var[l]) / 2).T
+    correlations = np.zeros((len(k), spec.n_free))
+    correlations[:, free] = local
+    return np.vstack([std_all_jacobian(spec, params)[_loading_slots(spec)], correlations])
 
-    >>> delta_method_se(lambda p: 2 * p, np.array([1.0]), np.array([[0.25]])).round(6).tolist()
+
+def delta_method_se(jacobian: np.ndarray, vcov: np.ndarray) -> np.ndarray:
+    """SE of a function of the parameters by the delta method, sqrt(diag(J V J')), from its
+    Jacobian J and the covariance matrix V of the parameters.
+
+    >>> delta_method_se(np.array([[2.0]]), np.array([[0.25]])).round(6).tolist()
     [1.0]
     """
-    steps = 1e-6 * np.maximum(np.abs(params), 1.0)
-    jac = np.column_stack([(func(params + e) - func(params - e)) / (2 * h) for h, e in zip(steps, np.diag(steps))])
-    return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0.0))
+    return np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jacobian, vcov, jacobian), 0.0))
 
 
 def r_squared(spec: Spec, params: np.ndarray, g: int = 0) -> tuple[np.ndarray, np.ndarray]:
