@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.estimation import convergence_failure, estimate_ml
 from servqual.sem.fit import (
     CFI_CUTOFFS,
@@ -217,6 +218,7 @@ class CFAResult:
         return fit_verdict(self.indices.cfi, self.indices.tli, self.indices.rmsea, self.srmr)
 
 
+@single_blas_thread
 def fit_cfa(
     data: pd.DataFrame,
     item_dimension: Mapping[str, str],
@@ -668,6 +670,7 @@ class CFATables:
     parameters: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PARAMETERS_COLUMNS))
 
 
+@single_blas_thread
 def cfa_tables(
     data: pd.DataFrame,
     item_dimension: Mapping[str, str],

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.estimation import estimate_ml
 from servqual.sem.fit import baseline_chisq, fit_indices
 from servqual.sem.model import (
@@ -110,6 +111,7 @@ def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int) -> tu
     return kept, skipped
 
 
+@single_blas_thread
 def measurement_invariance(
     data: pd.DataFrame,
     item_dimension: Mapping[str, str],

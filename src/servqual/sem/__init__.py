@@ -28,14 +28,28 @@ Single-group and multi-group fits are the same code with G = 1.
 """
 
 from servqual.sem.estimation import Estimate, estimate_ml, start_values
-from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices, rmsea_interval, srmr
-from servqual.sem.information import expected_information, observed_information, parameter_vcov
+from servqual.sem.fit import (
+    FitIndices,
+    baseline_chisq,
+    fit_indices,
+    rmsea_interval,
+    srmr,
+)
+from servqual.sem.information import (
+    expected_information,
+    observed_information,
+    parameter_vcov,
+)
 from servqual.sem.model import Spec, measurement_spec, multigroup_spec
 from servqual.sem.modification import modification_indices
 from servqual.sem.parameters import parameter_table
 from servqual.sem.samplestats import GroupStats, group_stats
 from servqual.sem.standardize import std_all
-from servqual.sem.validity import average_variance_extracted, composite_reliability, htmt
+from servqual.sem.validity import (
+    average_variance_extracted,
+    composite_reliability,
+    htmt,
+)
 
 __all__ = [
     "Estimate", "FitIndices", "GroupStats", "Spec", "average_variance_extracted", "baseline_chisq",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.gradient import gradient
 from servqual.sem.information import fit_derivatives, hessian
 from servqual.sem.model import BETA, LAMBDA, NU, PSI, THETA, Spec
@@ -248,6 +249,7 @@ class Estimate:
         return "" if self.converged else convergence_failure(self.success, self.message, self.gradient_max)
 
 
+@single_blas_thread
 def estimate_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray | None = None, *,
                 nonnegative_variances: bool = False, polish: bool = True) -> Estimate:
     """ML estimates of a spec: :func:`scoring_newton` from :func:`start_values` (or ``start``);

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.model import ALPHA, BETA, LAMBDA, NU, PSI, THETA, Spec, slot_values
 from servqual.sem.standardize import (
     delta_method_se,
@@ -76,6 +77,7 @@ def _slot_names(spec: Spec, items: Sequence[str], factors: Sequence[str]) -> tup
 _KIND_ORDER = {LAMBDA: 0, BETA: 1, THETA: 2, PSI: 3, NU: 4, ALPHA: 5}
 
 
+@single_blas_thread
 def parameter_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, items: Sequence[str],
                     factors: Sequence[str], groups: Sequence[str] = (), confidence: float = 0.95) -> pd.DataFrame:
     """Every parameter with its estimate, SE, z, p and interval, standardized and not, and R^2.
