@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import linalg, optimize
 
 from servqual.sem.blas import single_blas_thread
 from servqual.sem.gradient import gradient
@@ -35,7 +35,7 @@ __all__ = ["GRADIENT_TOL", "MAX_ITERATIONS", "NEWTON_SWITCH", "Estimate", "conve
 #: Largest gradient component of F_ML accepted as converged.
 GRADIENT_TOL = 1e-4
 #: Fisher scoring hands over to Newton steps below this largest gradient component.
-NEWTON_SWITCH = 1e-3
+NEWTON_SWITCH = 1e-2
 #: Iterations of :func:`scoring_newton` (it needs a few dozen on the instrument's models).
 MAX_ITERATIONS = 500
 
@@ -119,15 +119,20 @@ def _try_objective(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndar
         return np.inf
 
 
+def _solve_positive_definite(mat: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """mat^-1 rhs by the Cholesky factor; numpy's LinAlgError where mat is not positive definite."""
+    return linalg.cho_solve((np.linalg.cholesky(mat), True), rhs)
+
+
 def _newton_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, grad: np.ndarray,
                  hess: np.ndarray | None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
     """A full Newton step on the analytic Hessian (computed here when not given): the new point
-    with F, gradient and Hessian there; None where the Hessian is singular or Sigma is not
-    positive definite at the new point."""
+    with F, gradient and Hessian there; None where the Hessian is not positive definite (no
+    minimum nearby) or Sigma is not positive definite at the new point."""
     try:
         if hess is None:
             hess = fit_derivatives(spec, stats_list, params)[2]
-        candidate = params - np.linalg.solve(hess, grad)
+        candidate = params - _solve_positive_definite(hess, grad)
         return candidate, *fit_derivatives(spec, stats_list, candidate)
     except np.linalg.LinAlgError:
         return None
@@ -137,7 +142,7 @@ def _scoring_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarr
                   fisher: np.ndarray, f: float) -> np.ndarray | None:
     """A Fisher scoring step, halved until it lowers F (at most 30 halvings); None if none does."""
     try:
-        direction = np.linalg.solve(fisher, grad)
+        direction = _solve_positive_definite(fisher, grad)
     except np.linalg.LinAlgError:
         return None
     for halving in range(31):
@@ -150,11 +155,12 @@ def _scoring_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarr
 def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray) -> optimize.OptimizeResult:
     """Minimise the multi-group F_ML by Fisher scoring, then Newton steps (module docstring).
 
-    A Newton step (tried once the largest gradient component is below :data:`NEWTON_SWITCH`) is
-    kept when it shrinks the largest gradient component; otherwise a scoring step is taken,
-    halved until it lowers F. The iteration ends when the gradient is below
-    :data:`GRADIENT_TOL` and a Newton step no longer shrinks it (the minimum to the precision
-    of the arithmetic), or when no step helps (``success`` False).
+    Once the largest gradient component is below :data:`NEWTON_SWITCH`, a Newton step is kept
+    when the Hessian is positive definite, F does not rise (beyond round-off) and the largest
+    gradient component shrinks; otherwise a Fisher scoring step is taken, halved until it lowers
+    F. The iteration ends, converged, when the gradient is below :data:`GRADIENT_TOL` and Newton
+    steps no longer shrink it tenfold (quadratic convergence has reached the precision of the
+    arithmetic), or, not converged, when no step helps.
     """
     def result(success: bool, message: str, iterations: int) -> optimize.OptimizeResult:
         return optimize.OptimizeResult(x=params, fun=f, success=success, message=message, nit=iterations)
@@ -169,9 +175,11 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
         gmax = np.abs(grad).max()
         if gmax < NEWTON_SWITCH:
             newton = _newton_step(spec, stats_list, params, grad, hess)
-            if newton is not None and np.abs(newton[2]).max() < gmax:
+            if newton is not None and newton[1] <= f + 1e-12 * (1 + abs(f)) and np.abs(newton[2]).max() < gmax:
                 params, f, grad, hess = newton
                 fisher = None
+                if gmax / 10 < np.abs(grad).max() < GRADIENT_TOL:
+                    return result(True, "Newton steps reached the minimum", iteration + 1)
                 continue
             if gmax < GRADIENT_TOL:
                 return result(True, "Newton steps reached the minimum", iteration)
