@@ -87,6 +87,7 @@ def start_values(spec: Spec, stats_list: Sequence[GroupStats]) -> np.ndarray:
     return start
 
 
+@single_blas_thread
 def minimize_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray, *,
                 nonnegative_variances: bool = False) -> optimize.OptimizeResult:
     """Minimise the multi-group F_ML with L-BFGS-B and the analytic gradient.
@@ -152,6 +153,7 @@ def _scoring_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarr
     return None
 
 
+@single_blas_thread
 def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray) -> optimize.OptimizeResult:
     """Minimise the multi-group F_ML by Fisher scoring, then Newton steps (module docstring).
 
@@ -194,6 +196,7 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
     return result(False, f"no convergence in {MAX_ITERATIONS} iterations", MAX_ITERATIONS)
 
 
+@single_blas_thread
 def newton_polish(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, steps: int = 3) -> np.ndarray:
     """Finish an optimiser's estimates with Newton steps on F_ML (analytic Hessian).
 
