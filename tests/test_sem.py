@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_cfa import HEY_DIMS, HS_DIMS, SIM_DIMS, heywood_data, hs, sim  # noqa: F401
+from test_cfa import DATA, HEY_DIMS, HS_DIMS, SIM_DIMS, heywood_data
 from threadpoolctl import threadpool_info
 
 from servqual import invariance
@@ -36,7 +36,7 @@ from servqual.sem.standardize import (
 
 
 def single_group(data: pd.DataFrame, dims: dict[str, str], model: str):
-    factor_of_item, factors = measurement_layout(dims, model)
+    factor_of_item, _ = measurement_layout(dims, model)
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
     return spec, [group_stats(data[list(dims)].dropna().to_numpy())]
 
@@ -49,10 +49,10 @@ def two_groups(data: pd.DataFrame, level: str):
 
 
 @pytest.fixture(scope="module", params=["instrument", "second_order", "one_factor", "configural", "scalar"])
-def model(request, hs, sim):
+def model(request):
     if request.param in invariance.LEVELS:
-        return two_groups(sim, request.param)
-    return single_group(hs, HS_DIMS, request.param)
+        return two_groups(pd.read_csv(DATA / "cfa_sim4.csv"), request.param)
+    return single_group(pd.read_csv(DATA / "holzinger_swineford.csv"), HS_DIMS, request.param)
 
 
 def jitter(spec, stats) -> np.ndarray:
