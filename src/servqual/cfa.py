@@ -232,9 +232,9 @@ def fit_cfa(
     Softw. 48(2)).
 
     The model is fitted from the covariance matrix by :func:`servqual.sem.estimation.estimate_ml`
-    (L-BFGS-B on the analytic gradient from principal-component starting values, variances
-    bounded below by 0, then Newton steps to the minimum), so its cost does not depend on n
-    beyond computing that matrix. Missing values: listwise deletion over the model's items. Problems of
+    (Fisher scoring, then Newton steps on the analytic Hessian, from principal-component starting
+    values; variances bounded below by 0, where bounded L-BFGS-B takes over), so its cost does
+    not depend on n beyond computing that matrix. Missing values: listwise deletion over the model's items. Problems of
     the data or the solution never raise: they are reported in ``status`` and ``reason``.
 
     Parameters

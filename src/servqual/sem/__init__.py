@@ -12,8 +12,9 @@ checks live in the user-facing modules (:mod:`servqual.cfa`, :mod:`servqual.inva
   analytic derivatives (``lav_model_objective``, ``lav_model_gradient``);
 - :mod:`~servqual.sem.information`: expected and observed information, standard errors
   (``lav_model_information``, ``lav_model_vcov``);
-- :mod:`~servqual.sem.estimation`: starting values, L-BFGS-B, Newton finish (``lav_start``,
-  ``lav_optim``);
+- :mod:`~servqual.sem.estimation`: starting values, Fisher scoring and Newton steps, L-BFGS-B
+  where they fail (``lav_start``, ``lav_optim``);
+- :mod:`~servqual.sem.blas`: one BLAS thread for the engine's entry points;
 - :mod:`~servqual.sem.fit`: chi-square based fit indices, RMSEA interval, SRMR (``lav_fit_*``);
 - :mod:`~servqual.sem.postcheck`: Heywood cases and latent correlations of 1 or more
   (``lav_object_post_check``);

@@ -10,8 +10,8 @@ Wiley, ch. 7; lavaan's ``lav_standardize.R``):
   (residual covariances scaled by residual variances, lavaan's ``cov.std = TRUE``);
 - intercept nu_i / sd(x_i), latent mean alpha_k / sd(eta_k).
 
-Each is the value times a product of powers of variances, v prod_r var_r^e_r (|var| for the
-latent and residual variances, so that a negative variance gives a number, as lavaan). SE =
+Each is the value times a product of powers of variances, v prod_r |var_r|^e_r (absolute
+values, so that a negative variance still gives a number, as in lavaan). SE =
 sqrt(diag(J V J')) with V the covariance matrix of the free parameters and J the analytic
 Jacobian of the standardized values (the delta method; lavaan's ``standardizedSolution``):
 
