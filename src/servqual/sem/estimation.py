@@ -172,28 +172,35 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
         f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
     except np.linalg.LinAlgError:
         return result(False, "the model-implied covariance matrix is not positive definite at the start", 0)
-    hess = None
-    for iteration in range(MAX_ITERATIONS):
-        gmax = np.abs(grad).max()
-        if gmax < NEWTON_SWITCH:
-            newton = _newton_step(spec, stats_list, params, grad, hess)
-            if newton is not None and newton[1] <= f + 1e-12 * (1 + abs(f)) and np.abs(newton[2]).max() < gmax:
-                params, f, grad, hess = newton
-                fisher = None
-                if gmax / 10 < np.abs(grad).max() < GRADIENT_TOL:
-                    return result(True, "Newton steps reached the minimum", iteration + 1)
-                continue
-            if gmax < GRADIENT_TOL:
-                return result(True, "Newton steps reached the minimum", iteration)
-            if fisher is None:
-                fisher = fit_derivatives(spec, stats_list, params, "expected")[2]
-        scoring = _scoring_step(spec, stats_list, params, grad, fisher, f)
-        if scoring is None:
-            return result(False, "no Fisher scoring step lowers the fit function", iteration)
-        params = scoring
-        f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
-        hess = None
-    return result(False, f"no convergence in {MAX_ITERATIONS} iterations", MAX_ITERATIONS)
+    hess, iteration = None, 0
+    try:
+        for iteration in range(MAX_ITERATIONS):
+            gmax = np.abs(grad).max()
+            if not np.isfinite(gmax):
+                break
+            if gmax < NEWTON_SWITCH:
+                newton = _newton_step(spec, stats_list, params, grad, hess)
+                if newton is not None and newton[1] <= f + 1e-12 * (1 + abs(f)) and np.abs(newton[2]).max() < gmax:
+                    params, f, grad, hess = newton
+                    fisher = None
+                    if gmax / 10 < np.abs(grad).max() < GRADIENT_TOL:
+                        return result(True, "Newton steps reached the minimum", iteration + 1)
+                    continue
+                if gmax < GRADIENT_TOL:
+                    return result(True, "Newton steps reached the minimum", iteration)
+                if fisher is None:
+                    fisher = fit_derivatives(spec, stats_list, params, "expected")[2]
+            scoring = _scoring_step(spec, stats_list, params, grad, fisher, f)
+            if scoring is None:
+                return result(False, "no Fisher scoring step lowers the fit function", iteration)
+            params = scoring
+            f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
+            hess = None
+        else:
+            return result(False, f"no convergence in {MAX_ITERATIONS} iterations", MAX_ITERATIONS)
+    except np.linalg.LinAlgError:
+        pass
+    return result(False, "the derivatives of the fit function could not be computed", iteration)
 
 
 @single_blas_thread
