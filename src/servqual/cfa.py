@@ -268,7 +268,8 @@ def fit_cfa(
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     factor_of_item, factors = measurement_layout(item_dimension, model)
     x = data[items].to_numpy(dtype=float)
-    x = x[~np.isnan(x).any(axis=1)]
+    complete = ~np.isnan(x).any(axis=1)
+    x = x if complete.all() else x[complete]  # no copy of complete data
     base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors))
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
     problem = identification_problem(factor_of_item, factors, spec.df, second_order=model == "second_order")
