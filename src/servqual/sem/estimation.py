@@ -36,7 +36,7 @@ __all__ = ["GRADIENT_TOL", "MAX_ITERATIONS", "NEWTON_SWITCH", "Estimate", "conve
 GRADIENT_TOL = 1e-4
 #: Fisher scoring hands over to Newton steps below this largest gradient component.
 NEWTON_SWITCH = 1e-2
-#: Iterations of :func:`scoring_newton` (it needs a few dozen on the instrument's models).
+#: Iterations of :func:`scoring_newton` at most (the instrument's models take about ten).
 MAX_ITERATIONS = 500
 
 
