@@ -111,8 +111,15 @@ def test_a_negative_variance_under_bounds_goes_to_bounded_lbfgsb():
     assert bounded.converged and bounded.params[variances].min() == 0.0
 
 
+def blas_threads() -> list[int]:
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
 def test_entry_points_run_with_one_blas_thread_and_restore_the_limit():
-    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-    inside = single_blas_thread(lambda: [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"])()
-    assert inside and set(inside) == {1}
-    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
+    before = blas_threads()
+    inner = single_blas_thread(blas_threads)
+    outer = single_blas_thread(lambda: (inner(), blas_threads()))
+    after_inner, after_return = outer()
+    assert after_inner and set(after_inner) == {1} and set(after_return) == {1}
+    assert blas_threads() == before
+    assert set(inner()) == {1} and blas_threads() == before

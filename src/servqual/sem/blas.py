@@ -10,6 +10,7 @@ belongs one level up, over fits.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import cache, wraps
 from typing import ParamSpec, TypeVar
@@ -20,6 +21,10 @@ __all__ = ["single_blas_thread"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# Entry points call each other (fit_cfa -> estimate_ml -> scoring_newton): only the outermost
+# sets and restores the limit (each setting costs a lookup in every BLAS library).
+_state = threading.local()
 
 
 @cache
@@ -33,7 +38,13 @@ def single_blas_thread(func: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _controller().limit(limits=1, user_api="blas"):
+        if getattr(_state, "limited", False):
             return func(*args, **kwargs)
+        _state.limited = True
+        try:
+            with _controller().limit(limits=1, user_api="blas"):
+                return func(*args, **kwargs)
+        finally:
+            _state.limited = False
 
     return wrapper
