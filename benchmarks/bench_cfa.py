@@ -6,12 +6,17 @@ n = 100,000: the fit works on the covariance matrix, so its time should not grow
 covariance matrix (one pass over the data) does. Then invariance runs (configural, metric,
 scalar) across 2 and 6 groups. Each case is timed for our code (best of 3) and, where Rscript with
 lavaan is installed, for lavaan's ``cfa()`` on the same data (best of 3, inside R, reading the
-data not counted); without R the lavaan column says so. Run:
+data not counted); without R the lavaan column says so. Our fits run with one BLAS thread
+(:mod:`servqual.sem.blas`); lavaan runs on R's BLAS (here the single-threaded reference BLAS).
+The load average is printed before and after: on shared cores both times move with it. Run:
 .venv/bin/python benchmarks/bench_cfa.py
+
+The figures measured here are in README.md (Benchmarks).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -93,6 +98,7 @@ def lavaan_seconds(data: pd.DataFrame, dims: dict[str, str], group: str | None =
 
 def main() -> None:
     fit_cfa(*simulate(200))  # warm up
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print("22 items, 5 correlated factors, ML; times in seconds (best of 3), ours and lavaan's")
     print(f"{'case':<42} {'ours s':>8} {'lavaan s':>9} {'chisq':>10} {'df':>4} {'CFI':>6} {'RMSEA':>6} status")
     for n in (400, 100_000):
@@ -109,6 +115,7 @@ def main() -> None:
         print(f"{f'invariance, {groups} groups of 1,000 (3 levels)':<42} {t_inv:>8.3f} "
               f"{lavaan_seconds(data, dims, 'wave'):>9} {scalar['chisq']:>10.2f} {scalar['df']:>4} "
               f"{scalar['cfi']:>6.3f} {scalar['rmsea']:>6.3f} {scalar['status']}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.estimation import convergence_failure, estimate_ml
 from servqual.sem.fit import (
     CFI_CUTOFFS,
@@ -86,6 +87,7 @@ from servqual.sem.samplestats import (
 from servqual.sem.standardize import (
     delta_method_se,
     r_squared,
+    standardized_loading_jacobian,
     standardized_loading_vector,
 )
 from servqual.sem.validity import (
@@ -217,6 +219,7 @@ class CFAResult:
         return fit_verdict(self.indices.cfi, self.indices.tli, self.indices.rmsea, self.srmr)
 
 
+@single_blas_thread
 def fit_cfa(
     data: pd.DataFrame,
     item_dimension: Mapping[str, str],
@@ -230,9 +233,9 @@ def fit_cfa(
     Softw. 48(2)).
 
     The model is fitted from the covariance matrix by :func:`servqual.sem.estimation.estimate_ml`
-    (L-BFGS-B on the analytic gradient from principal-component starting values, variances
-    bounded below by 0, then Newton steps to the minimum), so its cost does not depend on n
-    beyond computing that matrix. Missing values: listwise deletion over the model's items. Problems of
+    (Fisher scoring, then Newton steps on the analytic Hessian, from principal-component starting
+    values; variances bounded below by 0, where bounded L-BFGS-B takes over), so its cost does
+    not depend on n beyond computing that matrix. Missing values: listwise deletion over the model's items. Problems of
     the data or the solution never raise: they are reported in ``status`` and ``reason``.
 
     Parameters
@@ -266,7 +269,8 @@ def fit_cfa(
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     factor_of_item, factors = measurement_layout(item_dimension, model)
     x = data[items].to_numpy(dtype=float)
-    x = x[~np.isnan(x).any(axis=1)]
+    complete = ~np.isnan(x).any(axis=1)
+    x = x if complete.all() else x[complete]  # no copy of complete data
     base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors))
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
     problem = identification_problem(factor_of_item, factors, spec.df, second_order=model == "second_order")
@@ -323,7 +327,7 @@ def _standardized_solution(spec: Spec, vcov: np.ndarray, params: np.ndarray, ite
                            factors: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Loadings (standardized and not, with SEs and R^2), factor correlations and their SEs."""
     std = standardized_loading_vector(spec, params)
-    se = delta_method_se(lambda p: standardized_loading_vector(spec, p), params, vcov)
+    se = delta_method_se(standardized_loading_jacobian(spec, params), vcov)
     lam, beta = spec.kind == LAMBDA, spec.kind == BETA
     free = np.concatenate([spec.free[lam], spec.free[beta]])
     estimate_se = np.where(free >= 0, np.sqrt(np.maximum(np.diag(vcov)[np.maximum(free, 0)], 0.0)), np.nan)
@@ -681,6 +685,7 @@ class CFATables:
     parameters: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PARAMETERS_COLUMNS))
 
 
+@single_blas_thread
 def cfa_tables(
     data: pd.DataFrame,
     item_dimension: Mapping[str, str],

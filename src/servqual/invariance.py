@@ -2,9 +2,8 @@
 
 The multi-group ML CFA with mean structure is fitted by :mod:`servqual.sem`: groups are stacked in
 one parameter vector, equality constraints are shared parameters, and the multi-group discrepancy
-F = sum_g (n_g / N) F_g is minimised by L-BFGS-B with its analytic gradient (the same engine as the
-single-group CFA of :mod:`servqual.cfa`). The
-identification and the constraints are lavaan's for ``cfa(model, data, group = ,
+F = sum_g (n_g / N) F_g is minimised by Fisher scoring and Newton steps on its analytic derivatives
+(the same engine as the single-group CFA of :mod:`servqual.cfa`). The identification and the constraints are lavaan's for ``cfa(model, data, group = ,
 group.equal = )`` (Rosseel 2012, J. Stat. Softw. 48(2)): the first item of every dimension is its
 marker (loading 1 in every group), factor variances and covariances are free in every group, and
 
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.estimation import estimate_ml
 from servqual.sem.fit import baseline_chisq, fit_indices
 from servqual.sem.model import (
@@ -96,20 +96,24 @@ def _check_levels(levels: Sequence[str]) -> list[str]:
     return levels
 
 
-def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int) -> tuple[list, list[str]]:
-    """Groups with at least min_group_size complete cases and a positive-definite covariance."""
-    kept, skipped = [], []
+def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int) -> tuple[dict, list[str]]:
+    """Sample statistics of the groups with at least min_group_size complete cases and a
+    positive-definite covariance (by label, in order of appearance), and the groups skipped."""
+    kept, skipped = {}, []
     for label in pd.unique(labels):
-        n = int((labels == label).sum())
+        rows = labels == label
+        n = int(rows.sum())
+        st = group_stats(x[rows]) if n > x.shape[1] else None
         if n < min_group_size:
             skipped.append(f"{label} (n = {n} < {min_group_size})")
-        elif n <= x.shape[1] or not is_well_conditioned(group_stats(x[labels == label]).cov):
+        elif st is None or not is_well_conditioned(st.cov):
             skipped.append(f"{label} (item covariance matrix not positive definite)")
         else:
-            kept.append(label)
+            kept[label] = st
     return kept, skipped
 
 
+@single_blas_thread
 def measurement_invariance(
     data: pd.DataFrame,
     item_dimension: Mapping[str, str],
@@ -170,16 +174,17 @@ def measurement_invariance(
     labels = group.to_numpy()
     complete = ~np.isnan(x).any(axis=1) & pd.notna(labels)
     x, labels = x[complete], labels[complete]
-    kept, skipped = _usable_groups(x, labels, min_group_size)
+    usable, skipped = _usable_groups(x, labels, min_group_size)
+    kept = list(usable)
     note = f"skipped groups: {', '.join(skipped)}" if skipped else ""
-    base = dict(n=int(np.isin(labels, kept).sum()), n_groups=len(kept), groups=", ".join(map(str, kept)))
+    base = dict(n=sum(st.n for st in usable.values()), n_groups=len(kept), groups=", ".join(map(str, kept)))
     problem = _invariance_problem(factor_of_item, factors, kept)
     if problem:
         status = "too_few_groups" if len(kept) < 2 else "not_identified"
         rows = [dict(base, level=lv, status=status, reason="; ".join(filter(None, [problem, note])),
                      decision="not_assessed", means_comparable=False) for lv in levels]
         return pd.DataFrame(rows, columns=_COLUMNS)
-    stats_list = [group_stats(x[labels == label]) for label in kept]
+    stats_list = list(usable.values())
     names = (items, factors, kept)
     rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, stats_list, names, note))
             for lv in levels]
@@ -197,7 +202,7 @@ def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[Group
     """Fit one level; ``names`` are the item, factor and group names used in messages."""
     items, factors, groups = names
     spec = invariance_spec(factor_of_item, len(factors), len(stats_list), level)
-    estimate = estimate_ml(spec, stats_list, polish=False)
+    estimate = estimate_ml(spec, stats_list)
     if not estimate.converged:
         status, reason = "not_converged", estimate.reason
     else:

@@ -12,8 +12,9 @@ checks live in the user-facing modules (:mod:`servqual.cfa`, :mod:`servqual.inva
   analytic derivatives (``lav_model_objective``, ``lav_model_gradient``);
 - :mod:`~servqual.sem.information`: expected and observed information, standard errors
   (``lav_model_information``, ``lav_model_vcov``);
-- :mod:`~servqual.sem.estimation`: starting values, L-BFGS-B, Newton finish (``lav_start``,
-  ``lav_optim``);
+- :mod:`~servqual.sem.estimation`: starting values, Fisher scoring and Newton steps, L-BFGS-B
+  where they fail (``lav_start``, ``lav_optim``);
+- :mod:`~servqual.sem.blas`: one BLAS thread for the engine's entry points;
 - :mod:`~servqual.sem.fit`: chi-square based fit indices, RMSEA interval, SRMR (``lav_fit_*``);
 - :mod:`~servqual.sem.postcheck`: Heywood cases and latent correlations of 1 or more
   (``lav_object_post_check``);
@@ -28,14 +29,28 @@ Single-group and multi-group fits are the same code with G = 1.
 """
 
 from servqual.sem.estimation import Estimate, estimate_ml, start_values
-from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices, rmsea_interval, srmr
-from servqual.sem.information import expected_information, observed_information, parameter_vcov
+from servqual.sem.fit import (
+    FitIndices,
+    baseline_chisq,
+    fit_indices,
+    rmsea_interval,
+    srmr,
+)
+from servqual.sem.information import (
+    expected_information,
+    observed_information,
+    parameter_vcov,
+)
 from servqual.sem.model import Spec, measurement_spec, multigroup_spec
 from servqual.sem.modification import modification_indices
 from servqual.sem.parameters import parameter_table
 from servqual.sem.samplestats import GroupStats, group_stats
 from servqual.sem.standardize import std_all
-from servqual.sem.validity import average_variance_extracted, composite_reliability, htmt
+from servqual.sem.validity import (
+    average_variance_extracted,
+    composite_reliability,
+    htmt,
+)
 
 __all__ = [
     "Estimate", "FitIndices", "GroupStats", "Spec", "average_variance_extracted", "baseline_chisq",

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from servqual.sem.model import BETA, Spec, group_matrices
-from servqual.sem.standardize import delta_method_se
+from servqual.sem.standardize import central_difference_jacobian, delta_method_se
 
 __all__ = ["EFFECT_COLUMNS", "bias_corrected_interval", "effect_pairs", "effect_table", "effect_values",
            "monte_carlo_draws"]
@@ -77,7 +77,7 @@ def effect_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, factors: Sequ
         return pd.DataFrame(columns=EFFECT_COLUMNS)
     raw = lambda p: effect_values(spec, p, pairs)  # noqa: E731
     std = lambda p: effect_values(spec, p, pairs, standardized=True)  # noqa: E731
-    estimate, se = raw(params), delta_method_se(raw, params, vcov)
+    estimate, se = raw(params), delta_method_se(central_difference_jacobian(raw, params), vcov)
     z = np.divide(estimate, se, out=np.full_like(estimate, np.nan), where=se > 0)
     half = stats.norm.ppf(1 - (1 - confidence) / 2) * se
     table = pd.DataFrame({
@@ -86,7 +86,7 @@ def effect_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, factors: Sequ
         "effect": list(EFFECTS) * len(pairs),
         "estimate": estimate, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
         "ci_low": estimate - half, "ci_high": estimate + half,
-        "std_all": std(params), "std_se": delta_method_se(std, params, vcov), "confidence": float(confidence),
+        "std_all": std(params), "std_se": delta_method_se(central_difference_jacobian(std, params), vcov), "confidence": float(confidence),
     })
     structural_zero = (table["estimate"] == 0) & (table["se"] == 0)
     return table[~structural_zero].reset_index(drop=True)[EFFECT_COLUMNS]

@@ -1,13 +1,17 @@
-"""Estimation: starting values, quasi-Newton minimisation of F_ML, and a Newton finish.
+"""Estimation: starting values, Fisher scoring and Newton steps on F_ML, L-BFGS-B where they fail.
 
-F_ML (:mod:`servqual.sem.objective`) is minimised by L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995,
-SIAM J. Sci. Comput. 16(5)) on its analytic gradient (:mod:`servqual.sem.gradient`), from
-starting values in the spirit of lavaan's ``start = "simple"`` refined by the first principal
-component of each factor's items (``lav_start.R``). Variances may be bounded below by 0 (as
-semopy and lavaan's ``bounds`` do); without bounds a Heywood case shows as a negative variance,
-as in lavaan's default. The minimum is then finished by Newton steps on the Hessian of F_ML
-(quadratic convergence: the minimum itself, independent of the optimiser's path and of the
-linear-algebra library). Rosseel (2012), J. Stat. Softw. 48(2).
+F_ML (:mod:`servqual.sem.objective`) is minimised from starting values in the spirit of
+lavaan's ``start = "simple"`` refined by the first principal component of each factor's items
+(``lav_start.R``) by Fisher scoring, theta <- theta - (2 I / N)^-1 grad F with the expected
+information I (:mod:`servqual.sem.information`) and step halving on F (Lee & Jennrich 1979,
+Psychometrika 44(1)), then, once the gradient is small, by Newton steps on the analytic Hessian
+of F_ML (quadratic convergence: the minimum itself, independent of the path and of the
+linear-algebra library). Where that fails (Sigma not positive definite at the start, a step
+that never lowers F) or, with variances bounded below by 0 (as semopy and lavaan's ``bounds``
+do), ends at a negative variance, L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995, SIAM J. Sci. Comput.
+16(5)) on the analytic gradient takes over, finished by the same Newton steps. Without bounds a
+Heywood case shows as a negative variance, as in lavaan's default. Rosseel (2012), J. Stat.
+Softw. 48(2).
 """
 
 from __future__ import annotations
@@ -16,19 +20,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import linalg, optimize
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.gradient import gradient
-from servqual.sem.information import hessian
+from servqual.sem.information import fit_derivatives, hessian
 from servqual.sem.model import BETA, LAMBDA, NU, PSI, THETA, Spec
 from servqual.sem.objective import objective
 from servqual.sem.samplestats import GroupStats
 
-__all__ = ["GRADIENT_TOL", "Estimate", "convergence_failure", "estimate_ml", "minimize_ml", "newton_polish",
-           "projected_gradient", "start_values"]
+__all__ = ["GRADIENT_TOL", "MAX_ITERATIONS", "NEWTON_SWITCH", "Estimate", "convergence_failure", "estimate_ml",
+           "minimize_ml", "newton_polish", "projected_gradient", "scoring_newton", "start_values"]
 
 #: Largest gradient component of F_ML accepted as converged.
 GRADIENT_TOL = 1e-4
+#: Fisher scoring hands over to Newton steps below this largest gradient component.
+NEWTON_SWITCH = 1e-2
+#: Iterations of :func:`scoring_newton` at most (the instrument's models take about ten).
+MAX_ITERATIONS = 500
 
 
 def start_values(spec: Spec, stats_list: Sequence[GroupStats]) -> np.ndarray:
@@ -78,6 +87,7 @@ def start_values(spec: Spec, stats_list: Sequence[GroupStats]) -> np.ndarray:
     return start
 
 
+@single_blas_thread
 def minimize_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray, *,
                 nonnegative_variances: bool = False) -> optimize.OptimizeResult:
     """Minimise the multi-group F_ML with L-BFGS-B and the analytic gradient.
@@ -102,9 +112,100 @@ def minimize_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray,
                              options={"maxiter": 20000, "maxfun": 40000, "ftol": 1e-15, "gtol": 1e-9})
 
 
+def _try_objective(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray) -> float:
+    """F_ML, or infinity where Sigma is not positive definite."""
+    try:
+        return objective(spec, stats_list, params)
+    except np.linalg.LinAlgError:
+        return np.inf
+
+
+def _solve_positive_definite(mat: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """mat^-1 rhs by the Cholesky factor; numpy's LinAlgError where mat is not positive definite."""
+    return linalg.cho_solve((np.linalg.cholesky(mat), True), rhs)
+
+
+def _newton_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, grad: np.ndarray,
+                 hess: np.ndarray | None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
+    """A full Newton step on the analytic Hessian (computed here when not given): the new point
+    with F, gradient and Hessian there; None where the Hessian is not positive definite (no
+    minimum nearby) or Sigma is not positive definite at the new point."""
+    try:
+        if hess is None:
+            hess = fit_derivatives(spec, stats_list, params)[2]
+        candidate = params - _solve_positive_definite(hess, grad)
+        return candidate, *fit_derivatives(spec, stats_list, candidate)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _scoring_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, grad: np.ndarray,
+                  fisher: np.ndarray, f: float) -> np.ndarray | None:
+    """A Fisher scoring step, halved until it lowers F (at most 30 halvings); None if none does."""
+    try:
+        direction = _solve_positive_definite(fisher, grad)
+    except np.linalg.LinAlgError:
+        return None
+    for halving in range(31):
+        candidate = params - 0.5**halving * direction
+        if _try_objective(spec, stats_list, candidate) < f:
+            return candidate
+    return None
+
+
+@single_blas_thread
+def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray) -> optimize.OptimizeResult:
+    """Minimise the multi-group F_ML by Fisher scoring, then Newton steps (module docstring).
+
+    Once the largest gradient component is below :data:`NEWTON_SWITCH`, a Newton step is kept
+    when the Hessian is positive definite, F does not rise (beyond round-off) and the largest
+    gradient component shrinks; otherwise a Fisher scoring step is taken, halved until it lowers
+    F. The iteration ends, converged, when the gradient is below :data:`GRADIENT_TOL` and Newton
+    steps no longer shrink it tenfold (quadratic convergence has reached the precision of the
+    arithmetic), or, not converged, when no step helps.
+    """
+    def result(success: bool, message: str, iterations: int) -> optimize.OptimizeResult:
+        return optimize.OptimizeResult(x=params, fun=f, success=success, message=message, nit=iterations)
+
+    params, f = np.asarray(start, dtype=float), np.inf
+    try:
+        f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
+    except np.linalg.LinAlgError:
+        return result(False, "the model-implied covariance matrix is not positive definite at the start", 0)
+    hess, iteration = None, 0
+    try:
+        for iteration in range(MAX_ITERATIONS):
+            gmax = np.abs(grad).max()
+            if not np.isfinite(gmax):
+                break
+            if gmax < NEWTON_SWITCH:
+                newton = _newton_step(spec, stats_list, params, grad, hess)
+                if newton is not None and newton[1] <= f + 1e-12 * (1 + abs(f)) and np.abs(newton[2]).max() < gmax:
+                    params, f, grad, hess = newton
+                    fisher = None
+                    if gmax / 10 < np.abs(grad).max() < GRADIENT_TOL:
+                        return result(True, "Newton steps reached the minimum", iteration + 1)
+                    continue
+                if gmax < GRADIENT_TOL:
+                    return result(True, "Newton steps reached the minimum", iteration)
+                if fisher is None:
+                    fisher = fit_derivatives(spec, stats_list, params, "expected")[2]
+            scoring = _scoring_step(spec, stats_list, params, grad, fisher, f)
+            if scoring is None:
+                return result(False, "no Fisher scoring step lowers the fit function", iteration)
+            params = scoring
+            f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
+            hess = None
+        else:
+            return result(False, f"no convergence in {MAX_ITERATIONS} iterations", MAX_ITERATIONS)
+    except np.linalg.LinAlgError:
+        pass
+    return result(False, "the derivatives of the fit function could not be computed", iteration)
+
+
+@single_blas_thread
 def newton_polish(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, steps: int = 3) -> np.ndarray:
-    """Finish an optimiser's estimates with Newton steps on F_ML (Hessian by central differences
-    of the analytic gradient).
+    """Finish an optimiser's estimates with Newton steps on F_ML (analytic Hessian).
 
     A quasi-Newton optimiser stops where its tolerance says, a little short of the minimum, at a
     point that depends on its path, and the path differs in the last digits between
@@ -166,11 +267,14 @@ class Estimate:
         return "" if self.converged else convergence_failure(self.success, self.message, self.gradient_max)
 
 
+@single_blas_thread
 def estimate_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray | None = None, *,
                 nonnegative_variances: bool = False, polish: bool = True) -> Estimate:
-    """ML estimates of a spec: :func:`minimize_ml` from :func:`start_values` (or ``start``),
-    then :func:`newton_polish`. Converged when F_ML is finite and the largest component of the
-    (projected) gradient is below :data:`GRADIENT_TOL`.
+    """ML estimates of a spec: :func:`scoring_newton` from :func:`start_values` (or ``start``);
+    where it fails, or ends at a negative variance with ``nonnegative_variances``,
+    :func:`minimize_ml` (variances bounded below by 0 with ``nonnegative_variances``) and,
+    with ``polish``, :func:`newton_polish`. Converged when F_ML is finite and the largest
+    component of the (projected) gradient is below :data:`GRADIENT_TOL`.
 
     Examples
     --------
@@ -183,8 +287,11 @@ def estimate_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray 
     (True, 4.079)
     """
     start = start_values(spec, stats_list) if start is None else start
-    result = minimize_ml(spec, stats_list, start, nonnegative_variances=nonnegative_variances)
-    params = newton_polish(spec, stats_list, result.x) if polish else result.x
+    result = scoring_newton(spec, stats_list, start)
+    params = result.x
+    if not result.success or (nonnegative_variances and (params[spec.variance_parameters()] < 0).any()):
+        result = minimize_ml(spec, stats_list, start, nonnegative_variances=nonnegative_variances)
+        params = newton_polish(spec, stats_list, result.x) if polish else result.x
     try:
         fmin = objective(spec, stats_list, params)
     except np.linalg.LinAlgError:

@@ -1,35 +1,96 @@
 """Analytic derivatives of the implied moments and of the ML discrepancy function.
 
+The model matrices are linear in their entries, so the derivative of each with respect to a free
+parameter is a constant 0/1 matrix (:attr:`servqual.sem.model.GroupLayout.directions`); the
+implied moments follow by the product rule, for all parameters at once (dA = A dB A):
+
+    dM = A dB M + M dB' A' + A dPsi A',   M = A Psi A',
+    dSigma = dLambda M Lambda' + Lambda M dLambda' + Lambda dM Lambda' + dTheta,
+    dmu = dnu + dLambda A alpha + Lambda (A dB A alpha + A dalpha).
+
 With W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1 and d = m - mu, the gradient of F_g is
 
-    dF_g / dtheta = tr(W dSigma/dtheta) - 2 d' Sigma^-1 dmu/dtheta,
+    dF_g / dtheta = tr(W dSigma/dtheta) - 2 d' Sigma^-1 dmu/dtheta.
 
-and dSigma = H + H' for each model-matrix entry: H = e_i (Lambda M)_j' for a loading lambda_ij,
-(Lambda A)_k (Lambda M)_l' for a regression B_kl, halved outer products on the diagonal of Psi
-and Theta (M = A Psi A'). Neudecker & Satorra (1991), Linear Algebra Appl. 149; lavaan's
-``lav_model_gradient.R`` (Rosseel 2012, J. Stat. Softw. 48(2)).
+Neudecker & Satorra (1991), Linear Algebra Appl. 149; lavaan's ``lav_model_gradient.R``
+(Rosseel 2012, J. Stat. Softw. 48(2)).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from servqual.sem.model import (
-    ALPHA,
-    BETA,
-    LAMBDA,
-    NU,
-    PSI,
-    THETA,
     Matrices,
     Spec,
+    entry_directions,
     group_matrices,
+    split_matrices,
 )
 from servqual.sem.samplestats import GroupStats
 
-__all__ = ["discrepancy_gradient", "entry_derivatives", "free_derivatives", "gradient", "slot_derivatives"]
+__all__ = ["Derivatives", "ResidualWeights", "discrepancy_gradient", "entry_derivatives", "free_derivatives",
+           "gradient", "group_derivatives", "local_gradient", "model_derivatives", "residual_weights",
+           "slot_derivatives"]
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    """Derivatives of one group's model along q directions (free parameters or single entries).
+
+    ``lam``, ``psi``, ``alpha``: of Lambda, Psi, alpha; ``a_beta``: A dB (so dA = A dB A);
+    ``eta_cov``: of M = A Psi A'; ``sigma`` (q x p x p) and ``mu`` (q x p): of the implied moments.
+    """
+
+    lam: np.ndarray
+    a_beta: np.ndarray
+    psi: np.ndarray
+    alpha: np.ndarray
+    eta_cov: np.ndarray
+    sigma: np.ndarray
+    mu: np.ndarray
+
+
+def _sandwich(left: np.ndarray, stack: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """left @ stack[k] @ right for every k, as two matrix products over the whole stack."""
+    q, a, b = stack.shape
+    inner = (stack.reshape(q * a, b) @ right).reshape(q, a, -1)
+    return np.matmul(left, inner)
+
+
+def model_derivatives(mats: Matrices, directions: np.ndarray) -> Derivatives:
+    """dM, dSigma and dmu along ``directions`` (q x entries of the model matrices laid end to
+    end, :func:`servqual.sem.model.split_matrices`) by the product rule of the module docstring."""
+    p, m = mats.lam.shape
+    q = len(directions)
+    dlam, dbeta, dpsi, dtheta, dnu, dalpha = split_matrices(directions, p, m)
+    a_beta = np.matmul(mats.a_inv, dbeta)
+    half = (a_beta.reshape(q * m, m) @ mats.eta_cov).reshape(q, m, m)
+    deta = half + half.transpose(0, 2, 1) + _sandwich(mats.a_inv, dpsi, mats.a_inv.T)
+    h = (dlam.reshape(q * p, m) @ (mats.eta_cov @ mats.lam.T)).reshape(q, p, p)
+    dsigma = h + h.transpose(0, 2, 1) + _sandwich(mats.lam, deta, mats.lam.T) + dtheta
+    a_alpha = mats.a_inv @ mats.alpha
+    d_a_alpha = a_beta @ a_alpha + dalpha @ mats.a_inv.T
+    dmu = dnu + dlam @ a_alpha + d_a_alpha @ mats.lam.T
+    return Derivatives(dlam, a_beta, dpsi, dalpha, deta, dsigma, dmu)
+
+
+def group_derivatives(spec: Spec, g: int, mats: Matrices) -> tuple[np.ndarray, Derivatives]:
+    """The free parameters of group g and the derivatives of its model with respect to them."""
+    layout = spec.layouts[g]
+    return layout.free, model_derivatives(mats, layout.directions)
+
+
+def entry_derivatives(kind: np.ndarray, row: np.ndarray, col: np.ndarray, n_items: int,
+                      mats: Matrices) -> tuple[np.ndarray, np.ndarray]:
+    """dSigma and dmu of arbitrary model-matrix entries (fixed or free), e.g. candidate
+    parameters of modification indices."""
+    directions = entry_directions(kind, row, col, np.eye(len(kind)), n_items, mats.lam.shape[1])
+    deriv = model_derivatives(mats, directions)
+    return deriv.sigma, deriv.mu
 
 
 def slot_derivatives(spec: Spec, g: int, mats: Matrices) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -37,63 +98,51 @@ def slot_derivatives(spec: Spec, g: int, mats: Matrices) -> tuple[np.ndarray, np
 
     Returns the free indices of the slots, dSigma (slots x p x p) and dmu (slots x p).
     """
-    return _derivatives(spec.kind, spec.row, spec.col, np.flatnonzero((spec.group == g) & (spec.free >= 0)),
-                        spec.free, spec.n_items, mats)
-
-
-def entry_derivatives(kind: np.ndarray, row: np.ndarray, col: np.ndarray, n_items: int,
-                      mats: Matrices) -> tuple[np.ndarray, np.ndarray]:
-    """dSigma and dmu of arbitrary model-matrix entries (fixed or free), e.g. candidate
-    parameters of modification indices."""
-    sel = np.arange(len(kind))
-    return _derivatives(kind, row, col, sel, sel, n_items, mats)[1:]
-
-
-def _derivatives(kind_all, row_all, col_all, sel, free_all, p, mats):
-    kind, row, col = kind_all[sel], row_all[sel], col_all[sel]
-    la = mats.lam @ mats.a_inv
-    lm = mats.lam @ mats.eta_cov
-    a_alpha = mats.a_inv @ mats.alpha
-    n = len(sel)
-    h = np.zeros((n, p, p))
-    dmu = np.zeros((n, p))
-    idx = np.arange(n)
-
-    s = kind == LAMBDA
-    h[idx[s], row[s], :] = lm[:, col[s]].T
-    dmu[idx[s], row[s]] = a_alpha[col[s]]
-    s = kind == BETA
-    h[s] = la[:, row[s]].T[:, :, None] * lm[:, col[s]].T[:, None, :]
-    dmu[s] = la[:, row[s]].T * a_alpha[col[s]][:, None]
-    s = kind == PSI
-    half = np.where(row[s] == col[s], 0.5, 1.0)
-    h[s] = half[:, None, None] * la[:, row[s]].T[:, :, None] * la[:, col[s]].T[:, None, :]
-    s = kind == THETA
-    h[idx[s], row[s], col[s]] = np.where(row[s] == col[s], 0.5, 1.0)
-    s = kind == NU
-    dmu[idx[s], row[s]] = 1.0
-    s = kind == ALPHA
-    dmu[s] = la[:, row[s]].T
-    return free_all[sel], h + h.transpose(0, 2, 1), dmu
+    sel = np.flatnonzero((spec.group == g) & (spec.free >= 0))
+    return (spec.free[sel], *entry_derivatives(spec.kind[sel], spec.row[sel], spec.col[sel], spec.n_items, mats))
 
 
 def free_derivatives(spec: Spec, g: int, mats: Matrices) -> tuple[np.ndarray, np.ndarray]:
     """dSigma (free x p x p) and dmu (free x p) of group g by free parameter (shared slots summed)."""
-    free, dsigma, dmu = slot_derivatives(spec, g, mats)
-    onehot = np.zeros((spec.n_free, len(free)))
-    onehot[free, np.arange(len(free))] = 1.0
-    return np.einsum("qs,sij->qij", onehot, dsigma), onehot @ dmu
+    free, deriv = group_derivatives(spec, g, mats)
+    p = spec.n_items
+    dsigma, dmu = np.zeros((spec.n_free, p, p)), np.zeros((spec.n_free, p))
+    dsigma[free], dmu[free] = deriv.sigma, deriv.mu
+    return dsigma, dmu
+
+
+@dataclass(frozen=True)
+class ResidualWeights:
+    """Sigma^-1, the mean residual d = m - mu (0 without mean structure), C = S + d d' and
+    W = Sigma^-1 - Sigma^-1 C Sigma^-1 of one group."""
+
+    inv: np.ndarray
+    d: np.ndarray
+    c: np.ndarray
+    w: np.ndarray
+
+
+def residual_weights(stats_g: GroupStats, mats: Matrices, meanstructure: bool) -> ResidualWeights:
+    """:class:`ResidualWeights` of one group at its model matrices."""
+    inv = np.linalg.inv(mats.sigma)
+    d = stats_g.mean - mats.mu if meanstructure else np.zeros(len(stats_g.mean))
+    c = stats_g.cov + np.outer(d, d)
+    return ResidualWeights(inv, d, c, inv - inv @ c @ inv)
+
+
+def local_gradient(weights: ResidualWeights, deriv: Derivatives) -> np.ndarray:
+    """tr(W dSigma_a) - 2 d' Sigma^-1 dmu_a for every direction a."""
+    q = len(deriv.sigma)
+    return deriv.sigma.reshape(q, -1) @ weights.w.ravel() - 2 * deriv.mu @ (weights.inv @ weights.d)
 
 
 def discrepancy_gradient(spec: Spec, stats_g: GroupStats, mats: Matrices, g: int) -> np.ndarray:
     """Analytic gradient of F_ML of group g: dF = tr(W dSigma) - 2 d' Sigma^-1 dmu,
     W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1, d = m - mu."""
-    inv = np.linalg.inv(mats.sigma)
-    d = stats_g.mean - mats.mu if spec.meanstructure else np.zeros(spec.n_items)
-    w = inv - inv @ (stats_g.cov + np.outer(d, d)) @ inv
-    free, dsigma, dmu = slot_derivatives(spec, g, mats)
-    slot_grad = np.einsum("ij,sij->s", w, dsigma) - 2 * dmu @ (inv @ d)
-    return np.bincount(free, weights=slot_grad, minlength=spec.n_free)
+    free, deriv = group_derivatives(spec, g, mats)
+    out = np.zeros(spec.n_free)
+    out[free] = local_gradient(residual_weights(stats_g, mats, spec.meanstructure), deriv)
+    return out
 
 
 def gradient(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray) -> np.ndarray:

@@ -6,10 +6,18 @@ with derivatives dSigma and dmu (Magnus & Neudecker 1988; lavaan's ``lav_model_i
     I_ab = 1/2 tr(Sigma^-1 dSigma_a Sigma^-1 dSigma_b) + dmu_a' Sigma^-1 dmu_b,
 
 summed over groups weighted by n_g. The observed information is N/2 times the Hessian of
-F = sum_g (n_g / N) F_g (the negative Hessian of the log-likelihood), here by central
-differences of the analytic gradient. Standard errors are the square roots of the diagonal of
-the inverse information (lavaan's default ``se = "standard"``, ``information = "expected"``
-for ML with complete data; n, not n - 1). Rosseel (2012), J. Stat. Softw. 48(2).
+F = sum_g (n_g / N) F_g (the negative Hessian of the log-likelihood), analytic: with
+W = Sigma^-1 - Sigma^-1 C Sigma^-1, C = S + d d', d = m - mu and v = Sigma^-1 d,
+
+    d2F_g / da db = tr(W Sigma_ab) - 2 v' mu_ab - tr(Sigma^-1 Sigma_a Sigma^-1 Sigma_b)
+                    + 2 tr(Sigma^-1 Sigma_a Sigma^-1 C Sigma^-1 Sigma_b) + 2 mu_a' Sigma^-1 mu_b
+                    + 2 mu_a' Sigma^-1 Sigma_b v + 2 mu_b' Sigma^-1 Sigma_a v,
+
+the second derivatives Sigma_ab and mu_ab of Sigma = Lambda A Psi A' Lambda' + Theta and
+mu = nu + Lambda A alpha by the product rule (Lambda, B, Psi, alpha enter linearly, A = (I - B)^-1
+with dA = A dB A). Standard errors are the square roots of the diagonal of the inverse
+information (lavaan's default ``se = "standard"``, ``information = "expected"`` for ML with
+complete data; n, not n - 1). Rosseel (2012), J. Stat. Softw. 48(2).
 """
 
 from __future__ import annotations
@@ -19,11 +27,23 @@ from typing import Literal
 
 import numpy as np
 
-from servqual.sem.gradient import free_derivatives, gradient
-from servqual.sem.model import Spec, group_matrices
+from servqual.sem.gradient import (
+    Derivatives,
+    ResidualWeights,
+    group_derivatives,
+    local_gradient,
+    residual_weights,
+)
+from servqual.sem.model import Matrices, Spec, group_matrices
+from servqual.sem.objective import discrepancy
 from servqual.sem.samplestats import GroupStats
 
-__all__ = ["expected_information", "hessian", "observed_information", "parameter_vcov", "unit_information"]
+__all__ = ["discrepancy_hessian", "expected_information", "fit_derivatives", "hessian", "observed_information",
+           "parameter_vcov", "unit_information"]
+
+
+def _flat(stack: np.ndarray) -> np.ndarray:
+    return stack.reshape(len(stack), -1)
 
 
 def unit_information(sigma: np.ndarray, dsigma: np.ndarray, dmu: np.ndarray, meanstructure: bool) -> np.ndarray:
@@ -34,8 +54,8 @@ def unit_information(sigma: np.ndarray, dsigma: np.ndarray, dmu: np.ndarray, mea
     0.125
     """
     chol_inv = np.linalg.inv(np.linalg.cholesky(sigma))
-    white = chol_inv @ dsigma @ chol_inv.T
-    info = 0.5 * np.einsum("aij,bij->ab", white, white)
+    white = _flat(np.matmul(chol_inv, np.matmul(dsigma, chol_inv.T)))
+    info = 0.5 * white @ white.T
     if meanstructure:
         wmu = dmu @ chol_inv.T
         info += wmu @ wmu.T
@@ -47,20 +67,76 @@ def expected_information(spec: Spec, stats_list: Sequence[GroupStats], params: n
     info = np.zeros((spec.n_free, spec.n_free))
     for g, st in enumerate(stats_list):
         mats = group_matrices(spec, params, g)
-        dsigma, dmu = free_derivatives(spec, g, mats)
-        info += st.n * unit_information(mats.sigma, dsigma, dmu, spec.meanstructure)
+        free, deriv = group_derivatives(spec, g, mats)
+        info[np.ix_(free, free)] += st.n * unit_information(mats.sigma, deriv.sigma, deriv.mu, spec.meanstructure)
     return info
 
 
-def hessian(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Hessian of F_ML by central differences of its analytic gradient (error of order h^2)."""
-    columns = []
-    for i in range(len(params)):
-        shift = np.zeros_like(params)
-        shift[i] = h
-        columns.append((gradient(spec, stats_list, params + shift) - gradient(spec, stats_list, params - shift)) / (2 * h))
-    mat = np.column_stack(columns)
-    return (mat + mat.T) / 2
+def _second_derivative_terms(mats: Matrices, weights: ResidualWeights, deriv: Derivatives) -> np.ndarray:
+    """tr(W Sigma_ab) - 2 v' mu_ab for all pairs of directions.
+
+    With L = dLambda, D = A dB (dA = D A), P = dPsi, N = Lambda' W Lambda, a = A alpha and
+    r = Lambda' v, the product rule gives tr(W Sigma_ab) = 2 <L_a' W Lambda, dM_b> + (a <-> b)
+    + 2 <W L_a M, L_b> + 2 <D_a', M N D_b> + (a <-> b) + 2 <A' D_a' N A, P_b> + (a <-> b)
+    + 2 <N D_a M, D_b>, and v' mu_ab = (L_a' v + D_a' r)' da_b + (a <-> b) with
+    da_b = D_b a + A dalpha_b the derivative of a.
+    """
+    lam, a_inv, eta_cov, w = mats.lam, mats.a_inv, mats.eta_cov, weights.w
+    dlam, dab = deriv.lam, deriv.a_beta
+    n_mat = lam.T @ w @ lam
+    swap = dlam.transpose(0, 2, 1)
+    pair = 2 * _flat(np.matmul(swap, w @ lam)) @ _flat(deriv.eta_cov).T
+    pair += 2 * _flat(dab.transpose(0, 2, 1)) @ _flat(np.matmul(eta_cov @ n_mat, dab)).T
+    pair += 2 * _flat(np.matmul(a_inv.T, np.matmul(dab.transpose(0, 2, 1), n_mat @ a_inv))) @ _flat(deriv.psi).T
+    v = weights.inv @ weights.d
+    d_a_alpha = dab @ (a_inv @ mats.alpha) + deriv.alpha @ a_inv.T
+    pair -= 2 * (swap @ v + dab.transpose(0, 2, 1) @ (lam.T @ v)) @ d_a_alpha.T
+    own = 2 * _flat(np.matmul(w, np.matmul(dlam, eta_cov))) @ _flat(dlam).T
+    own += 2 * _flat(np.matmul(n_mat, np.matmul(dab, eta_cov))) @ _flat(dab).T
+    return own + pair + pair.T
+
+
+def discrepancy_hessian(mats: Matrices, weights: ResidualWeights, deriv: Derivatives,
+                        meanstructure: bool) -> np.ndarray:
+    """Analytic Hessian of F_ML of one group along the directions of ``deriv`` (module docstring),
+    from its :func:`servqual.sem.gradient.residual_weights`."""
+    chol_inv = np.linalg.inv(np.linalg.cholesky(mats.sigma))
+    white = np.matmul(chol_inv, np.matmul(deriv.sigma, chol_inv.T))
+    white_c = chol_inv @ weights.c @ chol_inv.T
+    hess = _second_derivative_terms(mats, weights, deriv)
+    hess += _flat(np.matmul(white, 2 * white_c) - white) @ _flat(white).T
+    if meanstructure:
+        wmu = deriv.mu @ chol_inv.T
+        wmu_sigma = white @ (chol_inv @ weights.d)
+        hess += 2 * wmu @ wmu.T + 2 * (wmu @ wmu_sigma.T + wmu_sigma @ wmu.T)
+    return (hess + hess.T) / 2
+
+
+def fit_derivatives(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray,
+                    second: Literal["observed", "expected"] = "observed") -> tuple[float, np.ndarray, np.ndarray]:
+    """F_ML = sum_g (n_g / N) F_g, its gradient, and its Hessian (``observed``) or the Fisher
+    scoring matrix 2 sum_g (n_g / N) I_g (``expected``, I_g the expected information of one
+    observation), in one pass over the groups.
+
+    Raises numpy's LinAlgError where a Sigma is not positive definite.
+    """
+    n = sum(st.n for st in stats_list)
+    f, grad, hess = 0.0, np.zeros(spec.n_free), np.zeros((spec.n_free, spec.n_free))
+    for g, st in enumerate(stats_list):
+        mats = group_matrices(spec, params, g)
+        free, deriv = group_derivatives(spec, g, mats)
+        weights = residual_weights(st, mats, spec.meanstructure)
+        f += st.n / n * discrepancy(st, mats, spec.meanstructure)
+        grad[free] += st.n / n * local_gradient(weights, deriv)
+        block = (discrepancy_hessian(mats, weights, deriv, spec.meanstructure) if second == "observed"
+                 else 2 * unit_information(mats.sigma, deriv.sigma, deriv.mu, spec.meanstructure))
+        hess[np.ix_(free, free)] += st.n / n * block
+    return f, grad, hess
+
+
+def hessian(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray) -> np.ndarray:
+    """Analytic Hessian of the multi-group F_ML = sum_g (n_g / N) F_g (module docstring)."""
+    return fit_derivatives(spec, stats_list, params)[2]
 
 
 def observed_information(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray) -> np.ndarray:

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Literal
 
 import numpy as np
 
 __all__ = [
     "ALPHA", "BETA", "KIND_NAMES", "LAMBDA", "MODELS", "NU", "OCCASION_EQUALITIES", "ONE_FACTOR_NAME", "PSI",
-    "SECOND_ORDER_NAME", "THETA", "VARIANCE_KINDS", "Matrices", "Model", "Spec", "build_spec", "cfa_slots",
-    "group_matrices", "identification_problem", "measurement_layout", "measurement_spec", "model_indicators",
-    "multigroup_spec", "slot_values", "structural_spec", "two_occasion_spec",
+    "SECOND_ORDER_NAME", "THETA", "VARIANCE_KINDS", "GroupLayout", "Matrices", "Model", "Spec", "build_spec",
+    "cfa_slots", "entry_directions", "group_matrices", "identification_problem", "measurement_layout",
+    "measurement_spec", "model_indicators", "multigroup_spec", "slot_values", "split_matrices", "structural_spec",
+    "two_occasion_spec",
 ]
 
 Model = Literal["one_factor", "instrument", "second_order"]
@@ -79,6 +81,12 @@ class Spec:
         """Free indices of the variances (diagonal of Psi and Theta)."""
         diagonal = np.isin(self.kind, VARIANCE_KINDS) & (self.row == self.col) & (self.free >= 0)
         return np.unique(self.free[diagonal])
+
+    @cached_property
+    def layouts(self) -> tuple[GroupLayout, ...]:
+        """:class:`GroupLayout` of every group, built once per spec (every fit evaluates the
+        model matrices and their derivatives many times)."""
+        return tuple(_group_layout(self, g) for g in range(self.n_groups))
 
 
 def build_spec(slots: Iterable[Slot], n_items: int, n_factors: int, n_groups: int,
@@ -284,6 +292,76 @@ class Matrices:
     mu: np.ndarray
 
 
+@cache
+def _matrix_shapes(p: int, m: int) -> tuple[tuple[tuple[int, ...], int, int], ...]:
+    """Shape, start and end of Lambda, B, Psi, Theta, nu and alpha laid end to end (kind order)."""
+    shapes = ((p, m), (m, m), (m, m), (p, p), (p,), (m,))
+    bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes]).tolist()
+    return tuple(zip(shapes, bounds[:-1], bounds[1:]))
+
+
+def _flat_positions(kind: np.ndarray, row: np.ndarray, col: np.ndarray, p: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of model-matrix entries in the six matrices laid end to end (kind order), and
+    for each position the entry it comes from: a symmetric (Psi, Theta) off-diagonal entry
+    fills both (row, col) and (col, row)."""
+    layout = _matrix_shapes(p, m)
+    offset = np.array([start for _, start, _ in layout])[kind]
+    width = np.array([shape[-1] if len(shape) == 2 else 1 for shape, _, _ in layout])[kind]
+    vector = np.array([len(shape) == 1 for shape, _, _ in layout])[kind]
+    position = offset + np.where(vector, row, row * width + col)
+    mirror = np.flatnonzero(np.isin(kind, VARIANCE_KINDS) & (row != col))
+    source = np.concatenate([np.arange(len(kind)), mirror])
+    return np.concatenate([position, offset[mirror] + col[mirror] * width[mirror] + row[mirror]]), source
+
+
+def split_matrices(flat: np.ndarray, p: int, m: int) -> list[np.ndarray]:
+    """Views of Lambda, B, Psi, Theta, nu and alpha in an array whose last axis holds them end to
+    end (leading axes, e.g. one per direction of a derivative, are kept)."""
+    lead = flat.shape[:-1]
+    return [flat[..., a:b].reshape(*lead, *shape) for shape, a, b in _matrix_shapes(p, m)]
+
+
+def entry_directions(kind: np.ndarray, row: np.ndarray, col: np.ndarray, weights: np.ndarray,
+                     p: int, m: int) -> np.ndarray:
+    """Derivatives of the model matrices (laid end to end) with respect to parameters that are
+    sums of entries: ``weights`` (parameters x entries) says which entries each parameter sets.
+
+    The model matrices are linear in their entries, so these are constant 0/1 arrays.
+    """
+    position, source = _flat_positions(kind, row, col, p, m)
+    out = np.zeros((weights.shape[0], _matrix_shapes(p, m)[-1][2]))
+    np.add.at(out.T, position, weights.T[source])
+    return out
+
+
+@dataclass(frozen=True)
+class GroupLayout:
+    """Where the slots of one group go in its model matrices, and the free parameters they carry.
+
+    ``positions`` and ``sources``: the slot values ``value[sources]`` go to ``positions`` of the
+    six model matrices laid end to end (:func:`split_matrices`). ``free``: the free parameters
+    of the group (sorted); ``directions``: the derivative of the matrices laid end to end with
+    respect to each of them (free x entries).
+    """
+
+    slots: np.ndarray
+    positions: np.ndarray
+    sources: np.ndarray
+    free: np.ndarray
+    directions: np.ndarray
+
+
+def _group_layout(spec: Spec, g: int) -> GroupLayout:
+    p, m = spec.n_items, spec.n_factors
+    slots = np.flatnonzero(spec.group == g)
+    kind, row, col, key = spec.kind[slots], spec.row[slots], spec.col[slots], spec.free[slots]
+    positions, sources = _flat_positions(kind, row, col, p, m)
+    free, local = np.unique(key[key >= 0], return_inverse=True)
+    onehot = np.zeros((len(free), len(slots)))
+    onehot[local, np.flatnonzero(key >= 0)] = 1.0
+    return GroupLayout(slots, positions, sources, free, entry_directions(kind, row, col, onehot, p, m))
+
+
 def slot_values(spec: Spec, params: np.ndarray) -> np.ndarray:
     """Value of every slot: its free parameter, or its fixed value."""
     return np.where(spec.free >= 0, params[np.maximum(spec.free, 0)], spec.value)
@@ -296,24 +374,16 @@ def group_matrices(spec: Spec, params: np.ndarray, g: int) -> Matrices:
     (lavaan's ``computeSigmaHat`` and ``computeMuHat``).
     """
     p, m = spec.n_items, spec.n_factors
-    sel = spec.group == g
-    kind, row, col, val = spec.kind[sel], spec.row[sel], spec.col[sel], slot_values(spec, params)[sel]
-    mats = {LAMBDA: np.zeros((p, m)), BETA: np.zeros((m, m)), PSI: np.zeros((m, m)),
-            THETA: np.zeros((p, p)), NU: np.zeros(p), ALPHA: np.zeros(m)}
-    for k, mat in mats.items():
-        s = kind == k
-        if mat.ndim == 1:
-            mat[row[s]] = val[s]
-        else:
-            mat[row[s], col[s]] = val[s]
-            if k in VARIANCE_KINDS:
-                mat[col[s], row[s]] = val[s]
-    lam, beta, psi, theta = mats[LAMBDA], mats[BETA], mats[PSI], mats[THETA]
-    a_inv = np.linalg.inv(np.eye(m) - beta)
+    layout = spec.layouts[g]
+    flat = np.zeros(layout.directions.shape[1])
+    flat[layout.positions] = slot_values(spec, params)[layout.slots][layout.sources]
+    lam, beta, psi, theta, nu, alpha = split_matrices(flat, p, m)
+    # B is zero in first-order models: A = I without an inversion
+    a_inv = np.linalg.inv(np.eye(m) - beta) if beta.any() else np.eye(m)
     eta_cov = a_inv @ psi @ a_inv.T
     sigma = lam @ eta_cov @ lam.T + theta
-    mu = mats[NU] + lam @ a_inv @ mats[ALPHA]
-    return Matrices(lam, beta, psi, theta, mats[NU], mats[ALPHA], a_inv, eta_cov, sigma, mu)
+    mu = nu + lam @ (a_inv @ alpha)
+    return Matrices(lam, beta, psi, theta, nu, alpha, a_inv, eta_cov, sigma, mu)
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.gradient import entry_derivatives, free_derivatives
 from servqual.sem.information import unit_information
 from servqual.sem.model import LAMBDA, THETA, Spec, group_matrices
@@ -48,6 +49,7 @@ def _candidates(spec: Spec, kinds: Sequence[str]) -> tuple[np.ndarray, np.ndarra
     return tuple(np.array(column) for column in zip(*entries))
 
 
+@single_blas_thread
 def modification_indices(spec: Spec, st: GroupStats, params: np.ndarray, items: Sequence[str],
                          factors: Sequence[str],
                          kinds: Sequence[str] = ("residual_covariances", "cross_loadings")) -> pd.DataFrame:

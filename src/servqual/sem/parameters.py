@@ -18,8 +18,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.sem.blas import single_blas_thread
 from servqual.sem.model import ALPHA, BETA, LAMBDA, NU, PSI, THETA, Spec, slot_values
-from servqual.sem.standardize import delta_method_se, r_squared, std_all
+from servqual.sem.standardize import (
+    delta_method_se,
+    r_squared,
+    std_all,
+    std_all_jacobian,
+)
 
 __all__ = ["PARAMETER_COLUMNS", "parameter_table", "wald"]
 
@@ -74,6 +80,7 @@ def _slot_names(spec: Spec, items: Sequence[str], factors: Sequence[str]) -> tup
 _KIND_ORDER = {LAMBDA: 0, BETA: 1, THETA: 2, PSI: 3, NU: 4, ALPHA: 5}
 
 
+@single_blas_thread
 def parameter_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, items: Sequence[str],
                     factors: Sequence[str], groups: Sequence[str] = (), confidence: float = 0.95) -> pd.DataFrame:
     """Every parameter with its estimate, SE, z, p and interval, standardized and not, and R^2.
@@ -108,12 +115,12 @@ def parameter_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, items: Seq
     free = spec.free >= 0
     se = np.where(free, np.sqrt(np.maximum(np.diag(vcov)[np.maximum(spec.free, 0)], 0.0)), np.nan)
     std = std_all(spec, params)
-    std_se = delta_method_se(lambda p: std_all(spec, p), params, vcov)
+    std_se = delta_method_se(std_all_jacobian(spec, params), vcov)
     fixed_std = ~np.isfinite(std)
     std_se[fixed_std] = np.nan
     lhs, op, rhs, kind_name = _slot_names(spec, items, factors)
     # An exogenous factor's standardized variance is 1 by construction: SE exactly 0, as lavaan
-    # prints it (finite differences leave round-off of about 1e-11 that differs between CPUs).
+    # prints it (its Jacobian row is round-off that differs between CPUs).
     std_se[np.array(kind_name) == "factor_variance"] = 0.0
     est_tests, std_tests = wald(values, se, confidence), wald(std, std_se, confidence)
     r2 = np.full(len(values), np.nan)

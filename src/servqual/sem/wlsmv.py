@@ -34,7 +34,7 @@ from servqual.sem.model import LAMBDA, THETA, Spec, build_spec, group_matrices, 
 from servqual.sem.ordinal import OrdinalStats
 from servqual.sem.parameters import PARAMETER_COLUMNS, wald
 from servqual.sem.samplestats import GroupStats
-from servqual.sem.standardize import delta_method_se
+from servqual.sem.standardize import central_difference_jacobian, delta_method_se
 
 __all__ = ["GRADIENT_TOL", "ScaledTest", "WLSMVFit", "delta_spec", "fit_wlsmv", "scaled_shifted",
            "wlsmv_parameter_table", "wlsmv_srmr"]
@@ -175,7 +175,7 @@ def wlsmv_parameter_table(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[s
     free = spec.free >= 0
     se = np.where(free, np.sqrt(np.diag(fit.vcov))[np.maximum(spec.free, 0)], 0.0)
     _, residual, _ = _standardized(spec, params)
-    std_se = delta_method_se(lambda t: _standardized(spec, t)[2], params, fit.vcov)
+    std_se = delta_method_se(central_difference_jacobian(lambda t: _standardized(spec, t)[2], params), fit.vcov)
     std, _, _ = _standardized(spec, params)
     n_slots = len(values)
     rows = []
