@@ -140,6 +140,7 @@ __all__ = [
     "cfa_tables",
     "compare_models",
     "composite_reliability",
+    "choose_wave_estimator",
     "convergence_failure",
     "factor_correlation_table",
     "fit_cfa",
@@ -255,6 +256,7 @@ def fit_cfa(
     *,
     model: Model = "instrument",
     estimator: str = "ML",
+    estimator_rule: str | None = None,
 ) -> CFAResult:
     """Fit a CFA of the items by normal-theory ML (or robust ML) and compute lavaan's fit measures.
 
@@ -285,6 +287,9 @@ def fit_cfa(
         Yuan-Bentler scaled chi-square with robust CFI/TLI/RMSEA (lavaan's ``estimator = "MLR"``,
         :mod:`servqual.sem.robust`); ``auto``: MLR when Mardia's test of multivariate kurtosis
         rejects normality at .05, ML otherwise (:func:`servqual.sem.robust.choose_estimator`).
+    estimator_rule : str, optional
+        What the study asked for, recorded as ``estimator_rule`` when a caller resolved ``auto``
+        itself (:func:`choose_wave_estimator`); default ``estimator``.
 
     Returns
     -------
@@ -308,7 +313,7 @@ def fit_cfa(
     factor_of_item, factors = measurement_layout(item_dimension, model)
     x = data[items].to_numpy(dtype=float)
     x = x[~np.isnan(x).any(axis=1)]
-    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), estimator_rule=estimator,
+    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), estimator_rule=estimator_rule or estimator,
                 estimator="ML" if estimator == "auto" else estimator)
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
     problem = identification_problem(factor_of_item, factors, spec.df, second_order=model == "second_order")
@@ -556,6 +561,21 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
     return table.assign(model=result.model)[PARAMETERS_COLUMNS]
 
 
+def choose_wave_estimator(frames: Sequence[pd.DataFrame], item_dimension: Mapping[str, str], requested: str) -> str:
+    """One estimator for several samples of the items (a wave's measures, the waves of an
+    invariance analysis): ``requested``, or for ``auto`` MLR when Mardia's kurtosis test rejects
+    normality in any sample's complete cases (:func:`servqual.sem.robust.choose_estimator`), so
+    that the tables and the methods text of one report name one estimator.
+
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame(rng.standard_t(3, (300, 4)), columns=list("abcd"))
+    >>> choose_wave_estimator([frame], dict(zip("abcd", "AABB")), "auto")
+    'MLR'
+    """
+    items = list(item_dimension)
+    return choose_estimator([f[items].dropna().to_numpy(dtype=float) for f in frames], requested)
+
+
 # --------------------------------------------------------------------------------------------
 # Model comparison
 # --------------------------------------------------------------------------------------------
@@ -745,6 +765,7 @@ def cfa_tables(
     htmt_cutoff: float = HTMT_CUTOFF,
     confidence: float = 0.95,
     estimator: str = "ML",
+    estimator_rule: str | None = None,
 ) -> CFATables:
     """Fit the one-factor, the instrument's and (with >= 3 dimensions) the second-order model.
 
@@ -771,6 +792,8 @@ def cfa_tables(
         Confidence level of the intervals of loadings and factor correlations.
     estimator : {"ML", "MLR", "auto"}
         As in :func:`fit_cfa` (``auto`` decides once, from the items' complete cases, for all models).
+    estimator_rule : str, optional
+        As in :func:`fit_cfa`.
 
     Returns
     -------
@@ -792,7 +815,7 @@ def cfa_tables(
     models = [m for m in MODELS if m != "second_order" or n_dims >= 3]
     if n_dims == 1:
         models = ["one_factor"]
-    results = {m: fit_cfa(data, item_dimension, model=m, estimator=estimator) for m in models}
+    results = {m: fit_cfa(data, item_dimension, model=m, estimator=estimator, estimator_rule=estimator_rule) for m in models}
     main = results.get("instrument", results["one_factor"])
     validity = (validity_table(main, data, item_dimension, htmt_cutoff=htmt_cutoff)
                 if main.model == "instrument" else pd.DataFrame(columns=VALIDITY_COLUMNS))

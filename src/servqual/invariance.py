@@ -134,6 +134,7 @@ def measurement_invariance(
     levels: Sequence[str] = LEVELS,
     min_group_size: int = 50,
     estimator: str = "ML",
+    estimator_rule: str | None = None,
 ) -> pd.DataFrame:
     """Configural, metric and scalar invariance of the instrument's CFA across groups.
 
@@ -165,6 +166,8 @@ def measurement_invariance(
         ``MLR`` adds the scaled and robust statistics and decides on them (module docstring);
         ``auto`` uses MLR when Mardia's kurtosis test rejects normality in any group
         (:func:`servqual.sem.robust.choose_estimator`).
+    estimator_rule : str, optional
+        What the study asked for, recorded as ``estimator_rule`` (default ``estimator``).
 
     Returns
     -------
@@ -195,7 +198,7 @@ def measurement_invariance(
     note = f"skipped groups: {', '.join(skipped)}" if skipped else ""
     data_list = [x[labels == label] for label in kept]
     base = dict(n=int(np.isin(labels, kept).sum()), n_groups=len(kept), groups=", ".join(map(str, kept)),
-                estimator=choose_estimator(data_list, estimator), estimator_rule=estimator)
+                estimator=choose_estimator(data_list, estimator), estimator_rule=estimator_rule or estimator)
     problem = _invariance_problem(factor_of_item, factors, kept)
     if problem:
         status = "too_few_groups" if len(kept) < 2 else "not_identified"
