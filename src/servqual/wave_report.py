@@ -317,7 +317,24 @@ def _validity_matrix(ctx: WaveContext, validity: pd.DataFrame, kind: str) -> tup
     return matrix, failed
 
 
+#: The columns a fit table shows and, for a model fitted by MLR, the robust ones shown in their place.
+_ROBUST_SHOWN = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_robust", "tli": "tli_robust",
+                 "rmsea": "rmsea_robust", "rmsea_ci_low": "rmsea_robust_ci_low",
+                 "rmsea_ci_high": "rmsea_robust_ci_high"}
+
+
+def _mlr(fit: pd.DataFrame) -> pd.Series:
+    """Rows of a ``cfa_fit`` table estimated by MLR (False for tables written before the column)."""
+    return fit["estimator"].eq("MLR") if "estimator" in fit else pd.Series(False, index=fit.index)
+
+
 def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
+    """The models' fit; rows estimated by MLR show the scaled chi-square and the robust indices."""
+    mlr = _mlr(fit)
+    fit = fit.copy()
+    for shown, robust in _ROBUST_SHOWN.items():
+        if robust in fit:
+            fit[shown] = fit[robust].where(mlr, fit[shown])
     rows = fit.assign(
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
         model_label=lambda d: d["model"].map(lambda m: ctx.value("model", m)),
@@ -328,13 +345,17 @@ def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
     columns = [ctx.col("measure_label"), ctx.col("model_label"), ctx.col("chisq", "mean"),
                ctx.col("df", "int"), ctx.col("pvalue", "p"), ctx.col("cfi", "coef"), ctx.col("tli", "coef"),
                ctx.col("rmsea", "coef"), ctx.col("rmsea_ci"), ctx.col("srmr", "coef"), ctx.col("verdict_label")]
-    return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=ctx.note("cfa_fit"))
+    note = ctx.note("cfa_fit_mlr" if mlr.any() else "cfa_fit")
+    return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=note)
 
 
 def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
     """The instrument model's loadings of each measure as lavaan prints them: the estimate with
-    its SE, z, p and CI, then the standardized loading with its CI and the item's R²."""
+    its SE, z, p and CI, then the standardized loading with its CI and the item's R² (robust SEs
+    where the measure's CFA was estimated by MLR)."""
     own = loadings[loadings["model"] == "instrument"]
+    fit = ctx.table("cfa_fit")
+    robust_measures = set(fit.loc[_mlr(fit), "measure"]) if "measure" in fit else set()
     level = f"{confidence(own):.0%}"
     raw, std = ctx.t("report.col.unstandardized"), ctx.t("report.col.standardized")
     columns = [Column("dimension_label", ctx.t("report.col.dimension"), group=" "),
@@ -352,7 +373,8 @@ def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
             std_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["std_ci_low"], d["std_ci_high"])],
         )
         tables.append(ctx.apa(rows, columns, caption=ctx.caption("loadings", measure=ctx.value("measure", measure)),
-                              note=ctx.note("loadings", level=level)))
+                              note=ctx.note("loadings_mlr" if measure in robust_measures else "loadings",
+                                            level=level)))
     return "".join(tables)
 
 
