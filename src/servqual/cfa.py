@@ -357,7 +357,7 @@ def _assemble_result(spec: Spec, x: np.ndarray, st: GroupStats, params: np.ndarr
     npar = spec.n_free
     robust = None
     if base["estimator"] == "MLR":
-        rf = robust_fit(spec, [x], params)
+        rf = robust_fit(spec, [x], params, [st])
         vcov = rf.vcov
         if np.isfinite(rf.scaling_factor):
             robust = robust_fit_indices(chisq, spec.df, rf.scaling_factor, indices.baseline_chisq,

@@ -237,7 +237,7 @@ def _fit_level(level: str, factor_of_item: Sequence[int], data_list: list[np.nda
                pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low,
                rmsea_ci_high=fi.rmsea_ci_high)
     if robust:
-        rf = robust_fit(spec, data_list, estimate.params)
+        rf = robust_fit(spec, data_list, estimate.params, stats_list)
         if np.isfinite(rf.scaling_factor):
             ri = robust_fit_indices(fi.chisq, fi.df, rf.scaling_factor, fi.baseline_chisq, fi.baseline_df,
                                     rf.baseline_scaling_factor, n, len(stats_list))

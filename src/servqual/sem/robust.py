@@ -52,13 +52,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import linalg, stats
 
 from servqual.sem.fit import rmsea_interval
 from servqual.sem.gradient import free_derivatives
 from servqual.sem.information import observed_information
 from servqual.sem.model import Spec, group_matrices
-from servqual.sem.samplestats import group_stats
+from servqual.sem.samplestats import GroupStats, group_stats
 
 __all__ = [
     "ESTIMATORS",
@@ -160,39 +160,38 @@ def mardia_kurtosis(x: np.ndarray) -> tuple[float, float, float]:
     n, p = x.shape
     centred = x - x.mean(axis=0)
     chol = np.linalg.cholesky(centred.T @ centred / n)
-    white = np.linalg.solve(chol, centred.T)  # p x n, columns whitened
+    white = linalg.solve_triangular(chol, centred.T, lower=True, check_finite=False)  # p x n, whitened
     d2 = np.einsum("ij,ij->j", white, white)
     b2p = float(np.mean(d2**2))
     z = (b2p - p * (p + 2)) / np.sqrt(8 * p * (p + 2) / n)
     return b2p, float(z), float(2 * stats.norm.sf(abs(z)))
 
 
-def h1_trace(x: np.ndarray, meanstructure: bool) -> float:
-    """tr(A1^-1 B1) of the saturated normal model at the sample moments: (b2p - p) / 2 [+ p].
+def h1_trace(b2p: float, p: int, meanstructure: bool) -> float:
+    """tr(A1^-1 B1) of the saturated normal model at the sample moments: (b2p - p) / 2 [+ p],
+    from Mardia's b2p of p items.
 
-    ``p (p + 1) / 2`` [+ p] when the kurtosis is that of a normal distribution.
+    >>> h1_trace(9 * 11, 9, False)  # the kurtosis of a normal distribution: p (p + 1) / 2
+    45.0
     """
-    p = x.shape[1]
-    return (mardia_kurtosis(x)[0] - p) / 2 + (p if meanstructure else 0)
+    return (b2p - p) / 2 + (p if meanstructure else 0)
 
 
-def scaling_trace(data: Sequence[np.ndarray], meanstructure: bool, information: np.ndarray,
-                  scores: np.ndarray) -> float:
+def scaling_trace(h1: float, information: np.ndarray, meat: np.ndarray) -> float:
     """tr(U Gamma) of the Mplus variant of the Yuan-Bentler statistic (lavaan's ``yuan.bentler.mplus``):
-    sum_g tr(A1_g^-1 B1_g) - tr(A^-1 B), A the total observed information, B = sum_i s_i s_i'."""
-    h0 = float(np.sum(np.linalg.pinv(information) * (scores.T @ scores)))
-    return sum(h1_trace(x, meanstructure) for x in data) - h0
+    h1 = sum_g tr(A1_g^-1 B1_g) minus tr(A^-1 B), A the total observed information and
+    B = sum_i s_i s_i' the meat."""
+    return h1 - float(np.sum(np.linalg.pinv(information) * meat))
 
 
-def baseline_scaling_trace(data: Sequence[np.ndarray]) -> float:
+def baseline_scaling_trace(data: Sequence[np.ndarray], b2p: Sequence[float]) -> float:
     """tr(U Gamma) of the independence (baseline) model: sum_g [(b2p_g - p) / 2 - sum_j (k_gj - 1) / 2],
     k_gj = m4 / m2^2 the kurtosis of item j in group g (the mean parts cancel)."""
     total = 0.0
-    for x in data:
-        centred = x - x.mean(axis=0)
-        m2 = np.mean(centred**2, axis=0)
-        kurtosis = np.mean(centred**4, axis=0) / m2**2
-        total += h1_trace(x, False) - float(np.sum(kurtosis - 1) / 2)
+    for x, b in zip(data, b2p):
+        squared = (x - x.mean(axis=0)) ** 2
+        kurtosis = np.mean(squared**2, axis=0) / np.mean(squared, axis=0) ** 2
+        total += h1_trace(b, x.shape[1], False) - float(np.sum(kurtosis - 1) / 2)
     return total
 
 
@@ -287,11 +286,13 @@ class RobustFit:
     baseline_scaling_factor: float
 
 
-def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray) -> RobustFit:
+def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray,
+               stats_list: Sequence[GroupStats] | None = None) -> RobustFit:
     """Sandwich covariance (observed-information bread, casewise-score meat) and the Yuan-Bentler
     scaling factors of the model and of the independence model, at the ML estimates ``params``.
 
-    The scaling factor is NaN at df <= 0 (no test), as lavaan's.
+    The scaling factor is NaN at df <= 0 (no test), as lavaan's. ``stats_list``: the groups'
+    :func:`~servqual.sem.samplestats.group_stats`, when the caller has them.
 
     Examples
     --------
@@ -305,15 +306,17 @@ def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray) -> Ro
     >>> round(fit.scaling_factor, 1)  # normal data: close to 1
     1.0
     """
-    stats_list = [group_stats(x) for x in data]
+    stats_list = stats_list or [group_stats(x) for x in data]
     information = observed_information(spec, stats_list, params)
     scores = casewise_scores(spec, data, params)
-    trace = scaling_trace(data, spec.meanstructure, information, scores)
+    meat = scores.T @ scores
     p = spec.n_items
+    b2p = [mardia_kurtosis(x)[0] for x in data]
+    trace = scaling_trace(sum(h1_trace(b, p, spec.meanstructure) for b in b2p), information, meat)
     baseline_df = len(data) * p * (p - 1) // 2
     scaling = trace / spec.df if spec.df > 0 and trace > 0 else np.nan
-    return RobustFit(sandwich(information, scores.T @ scores), float(scaling),
-                     float(baseline_scaling_trace(data) / baseline_df))
+    return RobustFit(sandwich(information, meat), float(scaling),
+                     float(baseline_scaling_trace(data, b2p) / baseline_df))
 
 
 @dataclass(frozen=True)
