@@ -22,7 +22,7 @@ import pandas as pd
 from servqual.apa import Column, format_value, interval, p_statement
 from servqual.i18n import Messages
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, read_table, segment_labels
-from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names
+from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names, show_robust
 from servqual.tables import read_table as read_csv_table
 
 
@@ -317,24 +317,9 @@ def _validity_matrix(ctx: WaveContext, validity: pd.DataFrame, kind: str) -> tup
     return matrix, failed
 
 
-#: The columns a fit table shows and, for a model fitted by MLR, the robust ones shown in their place.
-_ROBUST_SHOWN = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_robust", "tli": "tli_robust",
-                 "rmsea": "rmsea_robust", "rmsea_ci_low": "rmsea_robust_ci_low",
-                 "rmsea_ci_high": "rmsea_robust_ci_high"}
-
-
-def _mlr(fit: pd.DataFrame) -> pd.Series:
-    """Rows of a ``cfa_fit`` table estimated by MLR (False for tables written before the column)."""
-    return fit["estimator"].eq("MLR") if "estimator" in fit else pd.Series(False, index=fit.index)
-
-
 def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
     """The models' fit; rows estimated by MLR show the scaled chi-square and the robust indices."""
-    mlr = _mlr(fit)
-    fit = fit.copy()
-    for shown, robust in _ROBUST_SHOWN.items():
-        if robust in fit:
-            fit[shown] = fit[robust].where(mlr, fit[shown])
+    fit, mlr = show_robust(fit)
     rows = fit.assign(
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
         model_label=lambda d: d["model"].map(lambda m: ctx.value("model", m)),
@@ -345,7 +330,7 @@ def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
     columns = [ctx.col("measure_label"), ctx.col("model_label"), ctx.col("chisq", "mean"),
                ctx.col("df", "int"), ctx.col("pvalue", "p"), ctx.col("cfi", "coef"), ctx.col("tli", "coef"),
                ctx.col("rmsea", "coef"), ctx.col("rmsea_ci"), ctx.col("srmr", "coef"), ctx.col("verdict_label")]
-    note = ctx.note("cfa_fit_mlr" if mlr.any() else "cfa_fit")
+    note = ctx.note("cfa_fit_mlr" if mlr else "cfa_fit")
     return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=note)
 
 
@@ -355,7 +340,7 @@ def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
     where the measure's CFA was estimated by MLR)."""
     own = loadings[loadings["model"] == "instrument"]
     fit = ctx.table("cfa_fit")
-    robust_measures = set(fit.loc[_mlr(fit), "measure"]) if "measure" in fit else set()
+    robust_measures = set(fit.loc[fit["estimator"] == "MLR", "measure"]) if "estimator" in fit else set()
     level = f"{confidence(own):.0%}"
     raw, std = ctx.t("report.col.unstandardized"), ctx.t("report.col.standardized")
     columns = [Column("dimension_label", ctx.t("report.col.dimension"), group=" "),

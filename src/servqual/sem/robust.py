@@ -10,8 +10,10 @@ log-likelihood the gradient
     s_i,a = 1/2 z_i' dSigma_a z_i - 1/2 tr(Sigma^-1 dSigma_a) + dmu_a' z_i
 
 (without a mean structure mu is the sample mean and the last term is absent, as lavaan's
-``lav_mvnorm_scores_vech_sigma``). With the pairwise products of z_i this is one n x p(p+1)/2
-by p(p+1)/2 x q matrix product per group, not a loop over cases.
+``lav_mvnorm_scores_vech_sigma``). Each model-matrix entry moves Sigma by H + H' with H = c u v'
+of rank one, so 1/2 z_i' dSigma_a z_i = c (z_i'u)(z_i'v): one n x p by p x (p + 2m) matrix
+product per group and an elementwise product per parameter, not a loop over cases (nor the
+n x p(p+1)/2 products of lavaan's scores with respect to vech Sigma).
 
 Sandwich (Huber 1967; White 1982, Econometrica 50(1)): V = A^-1 B A^-1 with the meat
 B = sum_i s_i s_i' (first-order information) and the bread A the observed information, the
@@ -55,9 +57,9 @@ import numpy as np
 from scipy import linalg, stats
 
 from servqual.sem.fit import rmsea_interval
-from servqual.sem.gradient import free_derivatives
+from servqual.sem.gradient import slot_derivatives
 from servqual.sem.information import observed_information
-from servqual.sem.model import Spec, group_matrices
+from servqual.sem.model import BETA, LAMBDA, PSI, THETA, Matrices, Spec, group_matrices
 from servqual.sem.samplestats import GroupStats, group_stats
 
 __all__ = [
@@ -77,10 +79,6 @@ __all__ = [
     "scaled_difference",
     "scaling_trace",
 ]
-
-#: Rows per block when forming the pairwise products of the scores (bounds memory at large n).
-_BLOCK = 8192
-
 
 def casewise_scores(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray) -> np.ndarray:
     """Casewise gradients of the log-likelihood, one row per observation (groups stacked in order).
@@ -113,27 +111,49 @@ def casewise_scores(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray) 
     >>> bool(np.abs(casewise_scores(spec, [x], est.params).sum(axis=0)).max() < 1e-6)
     True
     """
-    p = spec.n_items
-    iu = np.triu_indices(p)
-    weight = np.where(iu[0] == iu[1], 0.5, 1.0)  # z' dS z counts each off-diagonal pair twice
     blocks = []
     for g, x in enumerate(data):
         mats = group_matrices(spec, params, g)
         inv = np.linalg.inv(mats.sigma)
-        dsigma, dmu = free_derivatives(spec, g, mats)
-        quad = dsigma[:, iu[0], iu[1]].T * weight[:, None]  # pairs x q
-        constant = 0.5 * np.einsum("ij,aij->a", inv, dsigma)
+        free, dsigma, dmu = slot_derivatives(spec, g, mats)
         centre = mats.mu if spec.meanstructure else x.mean(axis=0)
         z = (x - centre) @ inv
-        scores = np.empty((len(x), spec.n_free))
-        for start in range(0, len(x), _BLOCK):
-            zb = z[start:start + _BLOCK]
-            scores[start:start + _BLOCK] = (zb[:, iu[0]] * zb[:, iu[1]]) @ quad
-        scores -= constant
+        coef, first, second, basis = _rank_one_factors(spec, g, mats)
+        projected = basis.T @ z.T  # (p + 2m) x n: z'e_i, z'(Lambda M)_k, z'(Lambda A)_k; rows contiguous
+        slot_scores = coef[:, None] * projected[first] * projected[second]
+        slot_scores -= 0.5 * np.einsum("ij,sij->s", inv, dsigma)[:, None]
         if spec.meanstructure:
-            scores += z @ dmu.T
-        blocks.append(scores)
+            slot_scores += dmu @ z.T
+        by_parameter = np.zeros((spec.n_free, len(x)))
+        for slot, parameter in enumerate(free):  # slots sharing a parameter add up
+            by_parameter[parameter] += slot_scores[slot]
+        blocks.append(by_parameter.T)
     return np.vstack(blocks)
+
+
+def _rank_one_factors(spec: Spec, g: int, mats: Matrices) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """dSigma = H + H' of each free slot of group g with H = c u v' of rank one (the structure of
+    :mod:`servqual.sem.gradient`): u, v columns of the basis [I_p, Lambda M, Lambda A], so that
+    1/2 z' dSigma z = c (z'u)(z'v). Returns c, the basis columns of u and v, and the basis.
+
+    Loading lambda_ij: e_i, (Lambda M)_j; regression B_kl: (Lambda A)_k, (Lambda M)_l; Psi_kl:
+    (Lambda A)_k, (Lambda A)_l, c = 1/2 on the diagonal; Theta_ij: e_i, e_j, c = 1/2 on the
+    diagonal; intercepts and latent means: c = 0 (they move mu only).
+    """
+    p, m = spec.n_items, spec.n_factors
+    sel = (spec.group == g) & (spec.free >= 0)
+    kind, row, col = spec.kind[sel], spec.row[sel], spec.col[sel]
+    lm, la = p, p + m  # offsets of Lambda M and Lambda A in the basis
+    diagonal_half = np.where(row == col, 0.5, 1.0)
+    table = {LAMBDA: (1.0, row, lm + col), BETA: (1.0, la + row, lm + col), PSI: (diagonal_half, la + row, la + col),
+             THETA: (diagonal_half, row, col)}
+    coef, first, second = np.zeros(len(kind)), np.zeros(len(kind), int), np.zeros(len(kind), int)
+    for k, (c, u, v) in table.items():
+        s = kind == k
+        coef[s] = np.broadcast_to(c, kind.shape)[s]
+        first[s], second[s] = u[s], v[s]
+    basis = np.hstack([np.eye(p), mats.lam @ mats.eta_cov, mats.lam @ mats.a_inv])
+    return coef, first, second, basis
 
 
 def sandwich(bread: np.ndarray, meat: np.ndarray) -> np.ndarray:
