@@ -94,6 +94,11 @@ def hs_mlr(hs) -> cfa.CFATables:
 
 
 @pytest.fixture(scope="module")
+def hs_ml(hs) -> cfa.CFATables:
+    return cfa.cfa_tables(hs, HS_DIMS, estimator="ML")
+
+
+@pytest.fixture(scope="module")
 def sim() -> pd.DataFrame:
     return pd.read_csv(DATA / "cfa_sim4.csv")
 
@@ -132,8 +137,8 @@ def test_hs_mlr_standardized_standard_errors_use_the_sandwich(hs_mlr):
             assert ours.loc[rhs, "std_se"] == pytest.approx(std_se, rel=1e-3), rhs
 
 
-def test_hs_ml_standard_errors_are_unchanged(hs):
-    tables = cfa.cfa_tables(hs, HS_DIMS, estimator="ML")
+def test_hs_ml_standard_errors_are_unchanged(hs_ml):
+    tables = hs_ml
     check_parameters(tables.parameters.query("model == 'instrument'"), HS_REF["ml"]["parameters"])
     assert tables.fit["scaling_factor"].isna().all() and (tables.fit["estimator"] == "ML").all()
 
@@ -266,3 +271,52 @@ def test_invariance_mlr_robust_standard_errors(hs):
     # equal loadings appear once per group in lavaan's table with the same SE: count them once
     theirs = theirs[theirs["se"] > 0].drop_duplicates(subset=["lhs", "op", "rhs", "se"])
     np.testing.assert_allclose(ours, np.sort(theirs["se"].to_numpy(float)), rtol=SE_REL)
+
+
+# --- the pipeline's text: methods paragraph and the report's fit table -------------------------
+
+
+def _config() -> dict:
+    import yaml
+    return yaml.safe_load((Path(__file__).resolve().parents[1] / "config/config.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+def test_methods_name_the_estimator_used(hs_ml, hs_mlr, language):
+    from servqual.i18n import text
+    from servqual.methods import methods_paragraph
+
+    flow = pd.DataFrame({"step": ["read", "kept"], "rule": ["rows read", "respondents kept"], "n": [301, 301],
+                         "detail": ["", ""]})
+    for estimator, rule in (("ML", "ML"), ("MLR", "MLR"), ("MLR", "auto")):
+        tables = hs_mlr if estimator == "MLR" else hs_ml
+        fit = tables.fit.assign(measure="perception", estimator_rule=rule)
+        paragraph = methods_paragraph(_config(), {"cfa_fit": fit}, flow, {"servqual": "9.9"}, language)
+        robust = text(language, "methods.estimator_MLR")
+        assert (robust in paragraph) == (estimator == "MLR")
+        assert ("Yuan, K.-H. & Bentler" in paragraph) == (estimator == "MLR")
+        chosen = text(language, "methods.cfa_auto_MLR", z=f"{HS_REF['mardia']['z']:.2f}")
+        assert (chosen in paragraph) == (rule == "auto")
+        assert ("Mardia, K. V." in paragraph) == (rule == "auto")
+
+
+def test_report_fit_table_shows_the_robust_indices_under_mlr(hs_ml, hs_mlr, tmp_path):
+    from servqual.i18n import Messages
+    from servqual.wave_report import WaveContext, factor_section
+
+    def section(estimator: str) -> str:
+        tables = hs_mlr if estimator == "MLR" else hs_ml
+        fit = tables.fit.assign(measure="perception")
+        loadings = tables.loadings.assign(measure="perception")
+        ctx = WaveContext(t=Messages("en"), tables={"cfa_fit": fit, "cfa_loadings": loadings},
+                          dimensions={d: d for d in HS_DIMS.values()}, items={}, figures=tmp_path)
+        return factor_section(ctx)
+
+    robust, plain = section("MLR"), section("ML")
+    ref = HS_REF["mlr"]["fit"]
+    # the instrument's row: scaled chi-square and robust CFI under MLR, the ML ones otherwise
+    assert f"{ref['chisq.scaled']:.2f}" in robust and f"{ref['chisq']:.2f}" not in robust
+    assert f"{ref['cfi.robust']:.3f}"[1:] in robust and f"{ref['chisq']:.2f}" in plain
+    assert "Yuan–Bentler scaled chi-square" in robust and "Yuan–Bentler" not in plain
+    assert "robust (Huber–White sandwich) standard error" in robust
+    assert "standard error from the expected information" in plain
