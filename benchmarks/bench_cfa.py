@@ -10,6 +10,9 @@ scalar) across 2 and 6 groups. Each case is timed for our code (best of 3) and, 
 lavaan is installed, for lavaan's ``cfa()`` on the same data (best of 3, inside R, reading the
 data not counted); without R the lavaan column says so. Run:
 .venv/bin/python benchmarks/bench_cfa.py
+On a machine shared with other jobs, OpenBLAS's threads compete with them for the cores and slow
+every matrix product many times over (R's reference BLAS runs on one thread): there, run with
+OPENBLAS_NUM_THREADS=1 for times that compare like with like.
 """
 
 from __future__ import annotations
