@@ -320,3 +320,18 @@ def test_report_fit_table_shows_the_robust_indices_under_mlr(hs_ml, hs_mlr, tmp_
     assert "Yuan–Bentler scaled chi-square" in robust and "Yuan–Bentler" not in plain
     assert "robust (Huber–White sandwich) standard error" in robust
     assert "standard error from the expected information" in plain
+
+
+def test_every_robust_fit_index_against_lavaan():
+    """All of RobustFitIndices, the scaled RMSEA's interval and p-close (on T with c df, as
+    lavaan 0.6) included, from lavaan's own chi-squares and scaling factors."""
+    from servqual.sem.robust import robust_fit_indices
+
+    for ref in (HS_REF["mlr"]["fit"], SIM_REF["mlr"]["fit"]):
+        r = robust_fit_indices(ref["chisq"], int(ref["df"]), ref["chisq.scaling.factor"], ref["baseline.chisq"],
+                               int(ref["baseline.df"]), ref["baseline.chisq.scaling.factor"], int(ref["ntotal"]))
+        names = {"rmsea_scaled_ci_low": "rmsea.ci.lower.scaled", "rmsea_scaled_ci_high": "rmsea.ci.upper.scaled",
+                 "rmsea_scaled_pclose": "rmsea.pvalue.scaled", "baseline_pvalue_scaled": "baseline.pvalue.scaled"}
+        names |= {ours: theirs for theirs, (ours, _) in FIT_COLUMNS.items()}
+        for field, value in vars(r).items():
+            assert value == pytest.approx(ref[names[field]], abs=INDEX_ABS if "chisq" not in field else CHISQ_ABS), field
