@@ -424,7 +424,8 @@ def standardized_loadings(result: CFAResult, confidence: float = 0.95) -> pd.Dat
     """Loadings, standardized (Std.all) and not, with standard errors, Wald tests, intervals and R^2.
 
     lambda*_ij = lambda_ij sd(eta_j) / sd(x_i) with model-implied standard deviations;
-    SE = sqrt(diag(J V J')) with V the inverse expected information (n, not n - 1) and J the
+    SE = sqrt(diag(J V J')) with V the inverse expected information (n, not n - 1; under MLR the
+    sandwich covariance) and J the
     Jacobian of the standardized solution (delta method; Bollen 1989, Structural Equations with
     Latent Variables, Wiley); R^2_i = 1 - theta_ii / sigma_ii. The unstandardized ``estimate``
     has ``estimate_se`` = sqrt(V_jj), z = estimate / estimate_se, two-sided normal p and the
@@ -525,7 +526,8 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
 
     One row per loading (marker loadings fixed to 1 included), second-order loading, residual
     variance, factor variance, disturbance variance and factor covariance, named as lavaan
-    names them (lhs, op, rhs): estimate, SE (inverse expected information, n not n - 1), z,
+    names them (lhs, op, rhs): estimate, SE (inverse expected information, n not n - 1; under
+    MLR the Huber-White sandwich of :func:`servqual.sem.robust.robust_fit`), z,
     two-sided p and the interval est -+ z_(1 - a/2) SE (``parameterEstimates``); the std.all
     value with its delta-method SE, z, p and interval (``standardizedSolution``; for a factor
     covariance this is the factor correlation); R^2 on residual-variance rows
