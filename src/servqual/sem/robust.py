@@ -24,8 +24,10 @@ the meat (scores at the model-implied moments).
 
 Yuan-Bentler scaling, Mplus variant (Yuan & Bentler 2000, Sociol. Methodol. 30; Muthén &
 Muthén; lavaan's ``lav_test_yuan_bentler_mplus_trace``): tr(U Gamma) = sum_g tr(A1_g^-1 B1_g)
-- tr(A^-1 B), A1 and B1 the expected and first-order information of the saturated model at the
-sample moments, and the scaling factor c = tr(U Gamma) / df; the scaled statistic is T / c on df.
+- tr(A^-1 B), A1 and B1 the information and first-order information of the saturated model at
+the sample moments (lavaan forces ``h1.information = "unstructured"`` for this test; observed and
+expected information coincide there), A and B the bread and meat above, and the scaling factor
+c = tr(U Gamma) / df; the scaled statistic is T / c on df.
 For the saturated normal model tr(A1^-1 B1) has a closed form in Mardia's (1970, Biometrika
 57(3)) multivariate kurtosis b2p = mean(d_i^4), d_i the Mahalanobis distance:
 
