@@ -222,6 +222,8 @@ CONFIG_CASES = [
     ("below minimum", set_in(["efa", "n_factors"], 0), "efa.n_factors: 0 is below the minimum, 1"),
     ("word not offered", set_in(["efa", "n_factors"], "parallell"),
      "efa.n_factors: 'parallell' is not one of parallel, dimensions"),
+    ("estimator not offered", set_in(["cfa", "estimator"], "WLSMV"),
+     "cfa.estimator: 'WLSMV' is not one of auto, ML, MLR"),
     ("measure of no allowed form", set_in(["measures", "perception"], 5),
      "measures.perception: 5 is not null or a mapping (key: value)"),
     ("unknown key in a measure", set_in(["measures", "expectation"], {"patern": "E{index}"}),

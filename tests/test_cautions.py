@@ -70,6 +70,15 @@ def test_cfa_status_sample_size_and_tli_above_one():
     assert texts[3].startswith("The CFA of perception, the one-factor model, did not converge")
 
 
+def test_tli_above_one_is_the_robust_tli_under_mlr():
+    """Under MLR the report shows the robust TLI; the caution speaks of the same number."""
+    fit = pd.DataFrame([cfa_row(estimator="MLR", tli=0.99, tli_robust=1.012),
+                        cfa_row(estimator="MLR", measure="expectation", tli=1.02, tli_robust=0.98)])
+    table = wave_cautions({"cfa_fit": fit}, QUIET)
+    assert table["kind"].tolist() == ["tli_above_1"]
+    assert "TLI of the CFA of perception is 1.012, above 1" in table["text"].iloc[0]
+
+
 def test_failed_validity_criteria_name_the_dimensions():
     validity = pd.DataFrame({
         "measure": "perception", "kind": ["ave", "cr", "fornell_larcker", "htmt", "htmt"],

@@ -3,7 +3,10 @@
 The instrument's model puts each dimension on one factor and each item on its dimension's
 factor (marker-variable identification: the first item of each factor has loading 1), estimated
 by normal-theory maximum likelihood (ML) from the covariance matrix (listwise deletion, divisor
-n as lavaan's default ``likelihood = "normal"``). Estimation, fit indices, standardization,
+n as lavaan's default ``likelihood = "normal"``), or by robust ML (MLR, as lavaan's ``estimator =
+"MLR"``: the ML estimates with Huber-White sandwich standard errors, the Yuan-Bentler scaled
+chi-square and the robust CFI/TLI/RMSEA of :mod:`servqual.sem.robust`); ``auto`` picks MLR when
+Mardia's multivariate kurtosis departs from normality (:func:`servqual.sem.robust.choose_estimator`). Estimation, fit indices, standardization,
 modification indices and validity are those of the structural-equation engine
 :mod:`servqual.sem`, which follows lavaan 0.6 (Rosseel 2012, J. Stat. Softw. 48(2)); this module
 fits the instrument's three models with it and writes the tables.
@@ -11,9 +14,14 @@ fits the instrument's three models with it and writes the tables.
 Tables (the pipeline adds ``wave`` and ``measure``):
 
 ``cfa_fit`` (:func:`compare_models`)
-    model, estimator, converged, status, reason, n, npar, chisq, df, pvalue, baseline_chisq, baseline_df,
-    cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr, loglik, aic, bic,
-    verdict, delta_chisq, delta_df, p_difference (differences against the instrument's model).
+    model, estimator, estimator_rule, kurtosis_z, converged, status, reason, n, npar, chisq, df, pvalue,
+    baseline_chisq, baseline_df, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr,
+    loglik, aic, bic, verdict, then the MLR statistics (NaN under ML): scaling_factor, chisq_scaled,
+    pvalue_scaled, baseline_scaling_factor, baseline_chisq_scaled, cfi_scaled, tli_scaled,
+    rmsea_scaled, cfi_robust, tli_robust, rmsea_robust, rmsea_robust_ci_low, rmsea_robust_ci_high,
+    rmsea_robust_pclose, and delta_chisq, delta_df, p_difference, delta_chisq_scaled,
+    difference_scaling_factor (differences against the instrument's model; under MLR p_difference
+    is that of the Satorra-Bentler scaled difference).
 ``cfa_loadings`` (:func:`standardized_loadings`)
     model, factor, item, std_loading, se, r2, estimate, estimate_se, z, pvalue, ci_low, ci_high,
     std_ci_low, std_ci_high, confidence. For the second-order model the dimensions appear as
@@ -77,6 +85,15 @@ from servqual.sem.modification import MODIFICATION_COLUMNS, modification_indices
 from servqual.sem.objective import discrepancy, loglik
 from servqual.sem.parameters import PARAMETER_COLUMNS, parameter_table, wald
 from servqual.sem.postcheck import LATENT_R_LIMIT, improper_solution
+from servqual.sem.robust import (
+    ESTIMATOR_CHOICES,
+    RobustFitIndices,
+    choose_estimator,
+    mardia_kurtosis,
+    robust_fit,
+    robust_fit_indices,
+    scaled_difference,
+)
 from servqual.sem.samplestats import (
     GroupStats,
     check_items,
@@ -106,6 +123,7 @@ __all__ = [
     "CFI_CUTOFFS",
     "CORRELATION_COLUMNS",
     "CR_CUTOFF",
+    "ESTIMATOR_CHOICES",
     "HTMT_CUTOFF",
     "LATENT_R_LIMIT",
     "LOADING_COLUMNS",
@@ -113,6 +131,7 @@ __all__ = [
     "ONE_FACTOR_NAME",
     "PARAMETERS_COLUMNS",
     "RMSEA_CUTOFFS",
+    "ROBUST_COLUMNS",
     "SECOND_ORDER_NAME",
     "SRMR_CUTOFF",
     "TLI_CUTOFFS",
@@ -123,6 +142,7 @@ __all__ = [
     "cfa_tables",
     "compare_models",
     "composite_reliability",
+    "choose_wave_estimator",
     "convergence_failure",
     "factor_correlation_table",
     "fit_cfa",
@@ -172,6 +192,12 @@ class CFAResult:
         second-order factor).
     indices : FitIndices or None
         Chi-square based fit indices (None when nothing was fitted).
+    estimator : str
+        ``ML`` or ``MLR`` (the one used); ``estimator_rule`` what was asked for (``auto``, ``ML``
+        or ``MLR``) and ``kurtosis_z`` Mardia's multivariate kurtosis z of the data fitted.
+    robust : RobustFitIndices or None
+        Under MLR, the Yuan-Bentler scaled test with the scaled and robust fit indices (None under
+        ML, when nothing was fitted, or at df 0).
     srmr, loglik, unrestricted_loglik, aic, bic : float
         Further fit measures (NaN when nothing was fitted).
     npar : int
@@ -195,6 +221,10 @@ class CFAResult:
     items: tuple[str, ...]
     factors: tuple[str, ...]
     indices: FitIndices | None = None
+    estimator: str = "ML"
+    estimator_rule: str = "ML"
+    kurtosis_z: float = np.nan
+    robust: RobustFitIndices | None = None
     srmr: float = np.nan
     loglik: float = np.nan
     unrestricted_loglik: float = np.nan
@@ -213,9 +243,13 @@ class CFAResult:
 
     @property
     def verdict(self) -> str:
-        """:func:`fit_verdict` of this fit; ``not assessed`` unless the status is ``ok``."""
+        """:func:`fit_verdict` of this fit (on the robust CFI, TLI and RMSEA under MLR);
+        ``not assessed`` unless the status is ``ok``."""
         if self.status != "ok" or self.indices is None:
             return "not assessed"
+        if self.robust is not None:
+            r = self.robust
+            return fit_verdict(r.cfi_robust, r.tli_robust, r.rmsea_robust, self.srmr)
         return fit_verdict(self.indices.cfi, self.indices.tli, self.indices.rmsea, self.srmr)
 
 
@@ -225,8 +259,10 @@ def fit_cfa(
     item_dimension: Mapping[str, str],
     *,
     model: Model = "instrument",
+    estimator: str = "ML",
+    estimator_rule: str | None = None,
 ) -> CFAResult:
-    """Fit a CFA of the items by normal-theory ML and compute lavaan's fit measures.
+    """Fit a CFA of the items by normal-theory ML (or robust ML) and compute lavaan's fit measures.
 
     chi2 = N F_ML, F_ML = log|Sigma| + tr(S Sigma^-1) - log|S| - p, S with divisor N
     (Jöreskog 1969, Psychometrika 34(2); lavaan's default for ML, Rosseel 2012, J. Stat.
@@ -249,6 +285,15 @@ def fit_cfa(
         ``instrument``: one factor per dimension, factors correlated; ``one_factor``: all items
         on one factor; ``second_order``: the dimensions load on one second-order factor
         (needs at least 3 dimensions).
+    estimator : {"ML", "MLR", "auto"}
+        ``ML``: standard errors from the expected information, the ML chi-square (lavaan's
+        default); ``MLR``: the same estimates with Huber-White sandwich standard errors and the
+        Yuan-Bentler scaled chi-square with robust CFI/TLI/RMSEA (lavaan's ``estimator = "MLR"``,
+        :mod:`servqual.sem.robust`); ``auto``: MLR when Mardia's test of multivariate kurtosis
+        rejects normality at .05, ML otherwise (:func:`servqual.sem.robust.choose_estimator`).
+    estimator_rule : str, optional
+        What the study asked for, recorded as ``estimator_rule`` when a caller resolved ``auto``
+        itself (:func:`choose_wave_estimator`); default ``estimator``.
 
     Returns
     -------
@@ -267,11 +312,14 @@ def fit_cfa(
     items = check_items(data, item_dimension)
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    if estimator not in ESTIMATOR_CHOICES:
+        raise ValueError(f"estimator must be one of {ESTIMATOR_CHOICES}, got {estimator!r}")
     factor_of_item, factors = measurement_layout(item_dimension, model)
     x = data[items].to_numpy(dtype=float)
     complete = ~np.isnan(x).any(axis=1)
     x = x if complete.all() else x[complete]  # no copy of complete data
-    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors))
+    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), estimator_rule=estimator_rule or estimator,
+                estimator="ML" if estimator == "auto" else estimator)
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
     problem = identification_problem(factor_of_item, factors, spec.df, second_order=model == "second_order")
     if problem:
@@ -285,16 +333,17 @@ def fit_cfa(
         return CFAResult(status="not_positive_definite", converged=False, reason=(
             "the item covariance matrix is not positive definite (an item is constant or a "
             "linear combination of others)"), **base)
+    base |= dict(estimator=choose_estimator([x], estimator), kurtosis_z=mardia_kurtosis(x)[1])
     try:
         estimate = estimate_ml(spec, [st], nonnegative_variances=True)
     except (np.linalg.LinAlgError, ValueError, ArithmeticError) as err:
         return CFAResult(status="failed", reason=convergence_failure(False, str(err), np.nan),
                          converged=False, **base)
-    return _assemble_result(spec, st, estimate.params, estimate.converged, estimate.reason, base)
+    return _assemble_result(spec, x, st, estimate.params, estimate.converged, estimate.reason, base)
 
 
-def _assemble_result(spec: Spec, st: GroupStats, params: np.ndarray, converged: bool, failure: str,
-                     base: dict) -> CFAResult:
+def _assemble_result(spec: Spec, x: np.ndarray, st: GroupStats, params: np.ndarray, converged: bool,
+                     failure: str, base: dict) -> CFAResult:
     items, factors = base["items"], base["factors"]
     mats = group_matrices(spec, params, 0)
     if not is_positive_definite(mats.sigma):
@@ -311,10 +360,18 @@ def _assemble_result(spec: Spec, st: GroupStats, params: np.ndarray, converged: 
     indices = fit_indices(chisq, spec.df, *baseline_chisq([st]), st.n)
     model_loglik, unrestricted = loglik(spec, [st], params)
     npar = spec.n_free
-    vcov = parameter_vcov(spec, [st], params)
+    robust = None
+    if base["estimator"] == "MLR":
+        rf = robust_fit(spec, [x], params, [st])
+        vcov = rf.vcov
+        if np.isfinite(rf.scaling_factor):
+            robust = robust_fit_indices(chisq, spec.df, rf.scaling_factor, indices.baseline_chisq,
+                                        indices.baseline_df, rf.baseline_scaling_factor, st.n)
+    else:
+        vcov = parameter_vcov(spec, [st], params)
     loadings, correlations, correlation_se = _standardized_solution(spec, vcov, params, items, factors)
     return CFAResult(
-        status=status, reason=reason, converged=bool(converged), indices=indices,
+        status=status, reason=reason, converged=bool(converged), indices=indices, robust=robust,
         srmr=srmr(st.cov, mats.sigma), loglik=model_loglik, unrestricted_loglik=unrestricted,
         aic=-2 * model_loglik + 2 * npar, bic=-2 * model_loglik + npar * np.log(st.n), npar=npar,
         sample_cov=pd.DataFrame(st.cov, index=items, columns=items),
@@ -372,7 +429,8 @@ def standardized_loadings(result: CFAResult, confidence: float = 0.95) -> pd.Dat
     """Loadings, standardized (Std.all) and not, with standard errors, Wald tests, intervals and R^2.
 
     lambda*_ij = lambda_ij sd(eta_j) / sd(x_i) with model-implied standard deviations;
-    SE = sqrt(diag(J V J')) with V the inverse expected information (n, not n - 1) and J the
+    SE = sqrt(diag(J V J')) with V the inverse expected information (n, not n - 1; under MLR the
+    sandwich covariance) and J the
     Jacobian of the standardized solution (delta method; Bollen 1989, Structural Equations with
     Latent Variables, Wiley); R^2_i = 1 - theta_ii / sigma_ii. The unstandardized ``estimate``
     has ``estimate_se`` = sqrt(V_jj), z = estimate / estimate_se, two-sided normal p and the
@@ -473,7 +531,8 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
 
     One row per loading (marker loadings fixed to 1 included), second-order loading, residual
     variance, factor variance, disturbance variance and factor covariance, named as lavaan
-    names them (lhs, op, rhs): estimate, SE (inverse expected information, n not n - 1), z,
+    names them (lhs, op, rhs): estimate, SE (inverse expected information, n not n - 1; under
+    MLR the Huber-White sandwich of :func:`servqual.sem.robust.robust_fit`), z,
     two-sided p and the interval est -+ z_(1 - a/2) SE (``parameterEstimates``); the std.all
     value with its delta-method SE, z, p and interval (``standardizedSolution``; for a factor
     covariance this is the factor correlation); R^2 on residual-variance rows
@@ -509,23 +568,47 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
     return table.assign(model=result.model)[PARAMETERS_COLUMNS]
 
 
+def choose_wave_estimator(frames: Sequence[pd.DataFrame], item_dimension: Mapping[str, str], requested: str) -> str:
+    """One estimator for several samples of the items (a wave's measures, the waves of an
+    invariance analysis): ``requested``, or for ``auto`` MLR when Mardia's kurtosis test rejects
+    normality in any sample's complete cases (:func:`servqual.sem.robust.choose_estimator`), so
+    that the tables and the methods text of one report name one estimator.
+
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame(rng.standard_t(3, (300, 4)), columns=list("abcd"))
+    >>> choose_wave_estimator([frame], dict(zip("abcd", "AABB")), "auto")
+    'MLR'
+    """
+    items = list(item_dimension)
+    return choose_estimator([f[items].dropna().to_numpy(dtype=float) for f in frames], requested)
+
+
 # --------------------------------------------------------------------------------------------
 # Model comparison
 # --------------------------------------------------------------------------------------------
 
-_FIT_COLUMNS = ["model", "estimator", "converged", "status", "reason", "n", "npar", "chisq", "df", "pvalue",
-                "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
-                "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict",
-                "delta_chisq", "delta_df", "p_difference"]
+#: MLR statistics of a ``cfa_fit`` or ``invariance`` row (NaN under ML), named after
+#: :class:`servqual.sem.robust.RobustFitIndices`.
+ROBUST_COLUMNS = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "baseline_scaling_factor",
+                  "baseline_chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
+                  "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "rmsea_robust_pclose"]
+_DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
+_FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n", "npar",
+                "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
+                "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict", *ROBUST_COLUMNS,
+                *_DELTA_COLUMNS]
 
 
 def compare_models(results: Sequence[CFAResult], reference: str = "instrument") -> pd.DataFrame:
     """Fit table of several CFAs with chi-square difference tests against a reference model.
 
     Delta chi2 = chi2_alt - chi2_ref on df_alt - df_ref, p = P(chi2(delta df) > delta chi2)
-    (likelihood-ratio test of nested models; Bollen 1989). The one-factor and the second-order
-    models are both nested in the instrument's correlated-factor model. AIC and BIC compare the
-    models without nesting (smaller is better).
+    (likelihood-ratio test of nested models; Bollen 1989). Under MLR ``p_difference`` is that of
+    the Satorra-Bentler (2001, Psychometrika 66(4)) scaled difference ``delta_chisq_scaled`` =
+    delta chi2 / c_d, c_d = (df_alt c_alt - df_ref c_ref) / delta df (``difference_scaling_factor``;
+    :func:`servqual.sem.robust.scaled_difference`, lavaan's ``lavTestLRT``). The one-factor and the
+    second-order models are both nested in the instrument's correlated-factor model. AIC and BIC
+    compare the models without nesting (smaller is better).
 
     Parameters
     ----------
@@ -540,31 +623,40 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
         The ``cfa_fit`` table, one row per model (columns in the module docstring).
     """
     rows = [_fit_row(r) for r in results]
-    table = pd.DataFrame(rows, columns=_FIT_COLUMNS[:-3])
+    table = pd.DataFrame(rows, columns=_FIT_COLUMNS[:-len(_DELTA_COLUMNS)])
+    table[_DELTA_COLUMNS] = np.nan
     ref = table[table["model"] == reference]
     if len(ref) == 1 and ref["status"].iloc[0] in ("ok", "heywood", "latent_correlation"):
-        delta = table["chisq"] - ref["chisq"].iloc[0]
-        ddf = table["df"] - ref["df"].iloc[0]
-        usable = (table["model"] != reference) & (ddf > 0)
-        table["delta_chisq"] = delta.where(usable)
-        table["delta_df"] = ddf.where(usable).astype("Int64")
-        table["p_difference"] = pd.Series(stats.chi2.sf(delta.clip(lower=0), ddf.where(usable)),
-                                          index=table.index).where(usable)
-    else:
-        table[["delta_chisq", "delta_df", "p_difference"]] = np.nan
-    return table.astype({"df": "Int64", "baseline_df": "Int64"})
+        ref = ref.iloc[0]
+        for i, row in table.iterrows():
+            if row["model"] != reference and pd.notna(row["df"]) and row["df"] > ref["df"]:
+                table.loc[i, _DELTA_COLUMNS] = _difference(row, ref)
+    return table.astype({"df": "Int64", "baseline_df": "Int64", "delta_df": "Int64"})
+
+
+def _difference(restricted: pd.Series, free: pd.Series) -> list[float]:
+    """delta chi2, delta df, p, and under MLR the scaled difference and its scaling factor."""
+    delta, ddf = restricted["chisq"] - free["chisq"], int(restricted["df"] - free["df"])
+    if restricted["estimator"] != "MLR":
+        return [delta, ddf, float(stats.chi2.sf(max(delta, 0.0), ddf)), np.nan, np.nan]
+    d = scaled_difference(restricted["chisq"], int(restricted["df"]), restricted["scaling_factor"], free["chisq"],
+                          int(free["df"]), free["scaling_factor"])
+    return [delta, ddf, d.pvalue, d.chisq, d.scaling_factor]
 
 
 def _fit_row(r: CFAResult) -> dict:
     fi = r.indices
     # Maximum likelihood from the listwise-complete covariance matrix, as lavaan's default.
-    row = dict(model=r.model, estimator="ML", converged=r.converged, status=r.status, reason=r.reason, n=r.n,
+    row = dict(model=r.model, estimator=r.estimator, estimator_rule=r.estimator_rule, kurtosis_z=r.kurtosis_z,
+               converged=r.converged, status=r.status, reason=r.reason, n=r.n,
                npar=r.npar if fi else pd.NA, srmr=r.srmr, loglik=r.loglik, aic=r.aic, bic=r.bic,
                verdict=r.verdict)
     if fi is not None:
         row |= {k: getattr(fi, k) for k in ("chisq", "df", "pvalue", "baseline_chisq", "baseline_df",
                                              "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high",
                                              "rmsea_pclose")}
+    if r.robust is not None:
+        row |= {k: getattr(r.robust, k) for k in ROBUST_COLUMNS}
     return row
 
 
@@ -693,6 +785,8 @@ def cfa_tables(
     hints: int = 3,
     htmt_cutoff: float = HTMT_CUTOFF,
     confidence: float = 0.95,
+    estimator: str = "ML",
+    estimator_rule: str | None = None,
 ) -> CFATables:
     """Fit the one-factor, the instrument's and (with >= 3 dimensions) the second-order model.
 
@@ -717,6 +811,10 @@ def cfa_tables(
         HTMT criterion.
     confidence : float
         Confidence level of the intervals of loadings and factor correlations.
+    estimator : {"ML", "MLR", "auto"}
+        As in :func:`fit_cfa` (``auto`` decides once, from the items' complete cases, for all models).
+    estimator_rule : str, optional
+        As in :func:`fit_cfa`.
 
     Returns
     -------
@@ -738,7 +836,7 @@ def cfa_tables(
     models = [m for m in MODELS if m != "second_order" or n_dims >= 3]
     if n_dims == 1:
         models = ["one_factor"]
-    results = {m: fit_cfa(data, item_dimension, model=m) for m in models}
+    results = {m: fit_cfa(data, item_dimension, model=m, estimator=estimator, estimator_rule=estimator_rule) for m in models}
     main = results.get("instrument", results["one_factor"])
     validity = (validity_table(main, data, item_dimension, htmt_cutoff=htmt_cutoff)
                 if main.model == "instrument" else pd.DataFrame(columns=VALIDITY_COLUMNS))

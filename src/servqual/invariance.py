@@ -21,9 +21,17 @@ only the chi-square difference rejects (it does so for trivial differences in la
 failed or the level below did not hold. Means may be compared across groups only where scalar
 invariance holds (``means_comparable``).
 
+With ``estimator = "MLR"`` (lavaan's ``cfa(..., estimator = "MLR")``, :mod:`servqual.sem.robust`)
+each level also carries its Yuan-Bentler scaled chi-square and robust CFI/TLI/RMSEA, and the
+decision uses the Satorra-Bentler (2001, Psychometrika 66(4)) scaled difference test (lavaan's
+``lavTestLRT(..., method = "satorra.bentler.2001")``) and the changes in the robust CFI and RMSEA.
+
 Table ``invariance`` (:func:`measurement_invariance`; the pipeline adds ``grouping``): level,
-status, reason, n, n_groups, groups, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low,
-rmsea_ci_high, delta_chisq, delta_df, p, delta_cfi, delta_rmsea, decision, means_comparable.
+estimator, estimator_rule, status, reason, n, n_groups, groups, chisq, df, pvalue, cfi, tli, rmsea,
+rmsea_ci_low, rmsea_ci_high, scaling_factor, chisq_scaled, pvalue_scaled, cfi_robust, tli_robust,
+rmsea_robust, rmsea_robust_ci_low, rmsea_robust_ci_high (NaN under ML), delta_chisq, delta_df,
+delta_chisq_scaled, difference_scaling_factor (NaN under ML), p, delta_cfi, delta_rmsea, decision,
+means_comparable.
 """
 
 from __future__ import annotations
@@ -44,6 +52,12 @@ from servqual.sem.model import (
     multigroup_spec,
 )
 from servqual.sem.postcheck import improper_solution
+from servqual.sem.robust import (
+    choose_estimator,
+    robust_fit,
+    robust_fit_indices,
+    scaled_difference,
+)
 from servqual.sem.samplestats import (
     GroupStats,
     check_items,
@@ -61,9 +75,12 @@ DELTA_RMSEA_MAX = 0.015
 ALPHA = 0.05
 HOLDS = ("holds", "holds_by_fit_indices")
 
-_COLUMNS = ["level", "status", "reason", "n", "n_groups", "groups", "chisq", "df", "pvalue", "cfi",
-            "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "delta_chisq", "delta_df", "p",
-            "delta_cfi", "delta_rmsea", "decision", "means_comparable"]
+_ROBUST = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
+           "rmsea_robust_ci_low", "rmsea_robust_ci_high"]
+_COLUMNS = ["level", "estimator", "estimator_rule", "status", "reason", "n", "n_groups", "groups", "chisq", "df",
+            "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", *_ROBUST, "delta_chisq", "delta_df",
+            "delta_chisq_scaled", "difference_scaling_factor", "p", "delta_cfi", "delta_rmsea", "decision",
+            "means_comparable"]
 
 
 #: lavaan's ``group.equal`` of each level.
@@ -121,6 +138,8 @@ def measurement_invariance(
     *,
     levels: Sequence[str] = LEVELS,
     min_group_size: int = 50,
+    estimator: str = "ML",
+    estimator_rule: str | None = None,
 ) -> pd.DataFrame:
     """Configural, metric and scalar invariance of the instrument's CFA across groups.
 
@@ -148,6 +167,12 @@ def measurement_invariance(
         Levels to fit, in the order configural, metric, scalar.
     min_group_size : int
         Groups with fewer complete cases are skipped.
+    estimator : {"ML", "MLR", "auto"}
+        ``MLR`` adds the scaled and robust statistics and decides on them (module docstring);
+        ``auto`` uses MLR when Mardia's kurtosis test rejects normality in any group
+        (:func:`servqual.sem.robust.choose_estimator`).
+    estimator_rule : str, optional
+        What the study asked for, recorded as ``estimator_rule`` (default ``estimator``).
 
     Returns
     -------
@@ -177,7 +202,9 @@ def measurement_invariance(
     usable, skipped = _usable_groups(x, labels, min_group_size)
     kept = list(usable)
     note = f"skipped groups: {', '.join(skipped)}" if skipped else ""
-    base = dict(n=sum(st.n for st in usable.values()), n_groups=len(kept), groups=", ".join(map(str, kept)))
+    data_list = [x[labels == label] for label in kept]
+    base = dict(n=sum(st.n for st in usable.values()), n_groups=len(kept), groups=", ".join(map(str, kept)),
+                estimator=choose_estimator(data_list, estimator), estimator_rule=estimator_rule or estimator)
     problem = _invariance_problem(factor_of_item, factors, kept)
     if problem:
         status = "too_few_groups" if len(kept) < 2 else "not_identified"
@@ -186,7 +213,8 @@ def measurement_invariance(
         return pd.DataFrame(rows, columns=_COLUMNS)
     stats_list = list(usable.values())
     names = (items, factors, kept)
-    rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, stats_list, names, note))
+    robust = base["estimator"] == "MLR"
+    rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, (stats_list, data_list), names, note, robust))
             for lv in levels]
     return _add_decisions(pd.DataFrame(rows, columns=_COLUMNS))
 
@@ -197,10 +225,12 @@ def _invariance_problem(factor_of_item: Sequence[int], factors: Sequence[str], k
     return identification_problem(factor_of_item, factors, 0)
 
 
-def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[GroupStats],
-               names: tuple[Sequence[str], Sequence[str], Sequence], note: str) -> dict:
-    """Fit one level; ``names`` are the item, factor and group names used in messages."""
+def _fit_level(level: str, factor_of_item: Sequence[int], groups_data: tuple[list[GroupStats], list[np.ndarray]],
+               names: tuple[Sequence[str], Sequence[str], Sequence], note: str, robust: bool) -> dict:
+    """Fit one level (with the MLR statistics when ``robust``) from each group's statistics and
+    rows; ``names`` are the item, factor and group names used in messages."""
     items, factors, groups = names
+    stats_list, data_list = groups_data
     spec = invariance_spec(factor_of_item, len(factors), len(stats_list), level)
     estimate = estimate_ml(spec, stats_list)
     if not estimate.converged:
@@ -210,21 +240,38 @@ def _fit_level(level: str, factor_of_item: Sequence[int], stats_list: list[Group
         reason = f"improper solution: {improper}" if improper else ""
     n = sum(st.n for st in stats_list)
     fi = fit_indices(n * estimate.fmin, spec.df, *baseline_chisq(stats_list), n, len(stats_list))
-    return dict(status=status, reason="; ".join(filter(None, [reason, note])), chisq=fi.chisq, df=fi.df,
-                pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low,
-                rmsea_ci_high=fi.rmsea_ci_high)
+    row = dict(status=status, reason="; ".join(filter(None, [reason, note])), chisq=fi.chisq, df=fi.df,
+               pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low,
+               rmsea_ci_high=fi.rmsea_ci_high)
+    if robust:
+        rf = robust_fit(spec, data_list, estimate.params, stats_list)
+        if np.isfinite(rf.scaling_factor):
+            ri = robust_fit_indices(fi.chisq, fi.df, rf.scaling_factor, fi.baseline_chisq, fi.baseline_df,
+                                    rf.baseline_scaling_factor, n, len(stats_list))
+            row |= {k: getattr(ri, k) for k in _ROBUST}
+    return row
 
 
 def _add_decisions(table: pd.DataFrame) -> pd.DataFrame:
-    """Differences to the previous level and the decision, cumulative over the levels."""
+    """Differences to the previous level and the decision, cumulative over the levels (under MLR
+    the Satorra-Bentler scaled difference and the robust CFI and RMSEA)."""
     previous = table.shift(1)
     table["delta_chisq"] = table["chisq"] - previous["chisq"]
     table["delta_df"] = (table["df"] - previous["df"]).astype("Int64")
     valid = table["delta_df"].fillna(0).to_numpy() > 0
     table["p"] = np.where(valid, stats.chi2.sf(table["delta_chisq"].clip(lower=0).fillna(0),
                                                table["delta_df"].fillna(1).astype(float)), np.nan)
-    table["delta_cfi"] = table["cfi"] - previous["cfi"]
-    table["delta_rmsea"] = table["rmsea"] - previous["rmsea"]
+    robust = (table["estimator"] == "MLR").all()
+    if robust:
+        for i in np.flatnonzero(valid):
+            d = scaled_difference(table["chisq"].iloc[i], int(table["df"].iloc[i]), table["scaling_factor"].iloc[i],
+                                  table["chisq"].iloc[i - 1], int(table["df"].iloc[i - 1]),
+                                  table["scaling_factor"].iloc[i - 1])
+            table.loc[i, ["delta_chisq_scaled", "difference_scaling_factor", "p"]] = [d.chisq, d.scaling_factor,
+                                                                                      d.pvalue]
+    cfi, rmsea = ("cfi_robust", "rmsea_robust") if robust else ("cfi", "rmsea")
+    table["delta_cfi"] = table[cfi] - previous[cfi]
+    table["delta_rmsea"] = table[rmsea] - previous[rmsea]
     decisions: list[str] = []
     for i, row in table.iterrows():
         decisions.append(_decision(row, None if i == 0 else table.loc[i - 1, "status"],

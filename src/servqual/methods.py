@@ -72,6 +72,12 @@ REFERENCES = {
     "Association, 82(397), 171-185.",
     "krippendorff": "Krippendorff, K. (2004). Content analysis: An introduction to its methodology (2nd ed.). "
     "Thousand Oaks, CA: Sage.",
+    "yuan_bentler": "Yuan, K.-H. & Bentler, P. M. (2000). Three likelihood-based methods for mean and covariance "
+    "structure analysis with nonnormal missing data. Sociological Methodology, 30(1), 165-200.",
+    "brosseau_liard": "Brosseau-Liard, P. E. & Savalei, V. (2014). Adjusting incremental fit indices for "
+    "nonnormality. Multivariate Behavioral Research, 49(5), 460-470.",
+    "mardia": "Mardia, K. V. (1970). Measures of multivariate skewness and kurtosis with applications. "
+    "Biometrika, 57(3), 519-530.",
 }
 
 #: A sentence writer takes the wave's tables and the catalogue of the study's language and returns
@@ -219,9 +225,20 @@ def _cfa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str
     if fitted.empty:
         return None
     models = t("methods.list_separator").join(_option(t, "cfa_model", m) for m in dict.fromkeys(fitted["model"]))
-    text = t("methods.cfa", estimator=_option(t, "estimator", _first(fitted, "estimator")), models=models,
+    estimator = _first(fitted, "estimator")
+    text = t("methods.cfa", estimator=_option(t, "estimator", estimator), models=models,
              validity=t("methods.cfa_validity") if len(validity) else "")
-    return text, ["hu_bentler"] + (["fornell_larcker", "htmt"] if len(validity) else [])
+    cited = ["hu_bentler"] + (["fornell_larcker", "htmt"] if len(validity) else [])
+    if estimator == "MLR":
+        cited += ["yuan_bentler", "brosseau_liard"]
+    if "estimator_rule" in fitted and fitted["estimator_rule"].iloc[0] == "auto":
+        # the z that decided: the largest departure over the wave's measures
+        z = fitted.drop_duplicates("measure")["kurtosis_z"] if "measure" in fitted else fitted["kurtosis_z"]
+        z = z.iloc[z.abs().argmax()]
+        text += t("methods.sentence_separator") + t(f"methods.cfa_auto_{estimator}",
+                                                    z=f"{z:.2f}" if estimator == "MLR" else f"{abs(z):.2f}")
+        cited.append("mardia")
+    return text, cited
 
 
 def _ep_invariance(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:

@@ -99,6 +99,26 @@ class ReportContext:
         return self.apa(frame, columns, caption=caption, note=note, marked=marked)
 
 
+#: Fit columns a report table shows -> the robust statistic shown in their place on a row
+#: estimated by MLR (the Yuan-Bentler scaled chi-square, the robust CFI/TLI/RMSEA).
+ROBUST_SHOWN = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_robust", "tli": "tli_robust",
+                "rmsea": "rmsea_robust", "rmsea_ci_low": "rmsea_robust_ci_low",
+                "rmsea_ci_high": "rmsea_robust_ci_high", "delta_chisq": "delta_chisq_scaled"}
+
+
+def show_robust(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """A fit table (``cfa_fit``, ``wave_fit``, ``invariance``) with, on rows estimated by MLR,
+    the robust statistics in the columns of :data:`ROBUST_SHOWN`, and whether any row was."""
+    if "estimator" not in table:
+        return table, False
+    mlr = table["estimator"].eq("MLR")
+    shown = table.copy()
+    for column, robust in ROBUST_SHOWN.items():
+        if column in shown and robust in shown:
+            shown[column] = shown[robust].where(mlr, shown[column])
+    return shown, bool(mlr.any())
+
+
 def confidence(frame: pd.DataFrame) -> float:
     """The confidence level a table's intervals were computed at (its ``confidence`` column)."""
     return float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95

@@ -23,7 +23,7 @@ from servqual.apa import Column, format_value, interval, p_statement
 from servqual.cautions import released_constraints
 from servqual.i18n import Messages
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, read_table, segment_labels
-from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names
+from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names, show_robust
 from servqual.tables import read_table as read_csv_table
 
 #: A path or effect is named in the text when its test reaches this level.
@@ -322,6 +322,8 @@ def _validity_matrix(ctx: WaveContext, validity: pd.DataFrame, kind: str) -> tup
 
 
 def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
+    """The models' fit; rows estimated by MLR show the scaled chi-square and the robust indices."""
+    fit, mlr = show_robust(fit)
     rows = fit.assign(
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
         model_label=lambda d: d["model"].map(lambda m: ctx.value("model", m)),
@@ -332,13 +334,17 @@ def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
     columns = [ctx.col("measure_label"), ctx.col("model_label"), ctx.col("chisq", "mean"),
                ctx.col("df", "int"), ctx.col("pvalue", "p"), ctx.col("cfi", "coef"), ctx.col("tli", "coef"),
                ctx.col("rmsea", "coef"), ctx.col("rmsea_ci"), ctx.col("srmr", "coef"), ctx.col("verdict_label")]
-    return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=ctx.note("cfa_fit"))
+    note = ctx.note("cfa_fit_mlr" if mlr else "cfa_fit")
+    return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=note)
 
 
 def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
     """The instrument model's loadings of each measure as lavaan prints them: the estimate with
-    its SE, z, p and CI, then the standardized loading with its CI and the item's R²."""
+    its SE, z, p and CI, then the standardized loading with its CI and the item's R² (robust SEs
+    where the measure's CFA was estimated by MLR)."""
     own = loadings[loadings["model"] == "instrument"]
+    fit = ctx.table("cfa_fit")
+    robust_measures = set(fit.loc[fit["estimator"] == "MLR", "measure"]) if "estimator" in fit else set()
     level = f"{confidence(own):.0%}"
     raw, std = ctx.t("report.col.unstandardized"), ctx.t("report.col.standardized")
     columns = [Column("dimension_label", ctx.t("report.col.dimension"), group=" "),
@@ -356,7 +362,8 @@ def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
             std_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["std_ci_low"], d["std_ci_high"])],
         )
         tables.append(ctx.apa(rows, columns, caption=ctx.caption("loadings", measure=ctx.value("measure", measure)),
-                              note=ctx.note("loadings", level=level)))
+                              note=ctx.note("loadings_mlr" if measure in robust_measures else "loadings",
+                                            level=level)))
     return "".join(tables)
 
 

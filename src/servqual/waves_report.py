@@ -13,7 +13,7 @@ import html
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval
-from servqual.report_context import ReportContext, cautions_list, confidence
+from servqual.report_context import ReportContext, cautions_list, confidence, show_robust
 
 #: Waves side by side up to this many; beyond it a table shows means only, to fit the page.
 WAVES_WITH_INTERVALS = 4
@@ -83,6 +83,7 @@ def invariance_section(ctx: ReportContext) -> str:
     invariance = ctx.table("invariance")
     if invariance.empty:
         return heading + ctx.p("waves.no_invariance")
+    invariance, mlr = show_robust(invariance)
     rows = invariance.assign(
         grouping_label=lambda d: d["grouping"].map(lambda g: ctx.t("report.waves.by_wave") if g == "wave" else ctx.segments.get(g, g)),
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
@@ -100,7 +101,8 @@ def invariance_section(ctx: ReportContext) -> str:
                Column("delta_rmsea", "ΔRMSEA", "coef", group=delta),
                Column("decision_label", ctx.t("report.col.decision"), group=blank)]
     lead = ctx.p("waves.invariance_lead")
-    return heading + lead + ctx.apa(rows, columns, caption=ctx.caption("invariance"), note=ctx.note("invariance"))
+    return heading + lead + ctx.apa(rows, columns, caption=ctx.caption("invariance"),
+                                     note=ctx.note("invariance_mlr" if mlr else "invariance"))
 
 
 def scores_section(ctx: ReportContext) -> str:
@@ -173,14 +175,15 @@ def psychometrics_section(ctx: ReportContext) -> str:
         parts.append(ctx.apa(frame, columns, caption=ctx.caption("wave_reliability"), note=ctx.note("wave_reliability")))
     fit = ctx.table("wave_fit")
     if not fit.empty:
-        own = fit[fit["model"] == "instrument"].assign(
+        fit, mlr = show_robust(fit[fit["model"] == "instrument"])
+        own = fit.assign(
             measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
             verdict_label=lambda d: [ctx.value("verdict", v) if s == "ok" else ctx.value("status", s)
                                      for v, s in zip(d["verdict"], d["status"])])
         parts.append(ctx.apa(own, [ctx.col("wave"), ctx.col("measure_label"), Column("chisq", "χ²", "mean"),
                                       Column("df", "df", "int"), Column("cfi", "CFI", "coef"), Column("tli", "TLI", "coef"),
                                       Column("rmsea", "RMSEA", "coef"), Column("srmr", "SRMR", "coef"), ctx.col("verdict_label")],
-                                caption=ctx.caption("wave_fit"), note=ctx.note("cfa_fit")))
+                                caption=ctx.caption("wave_fit"), note=ctx.note("cfa_fit_mlr" if mlr else "cfa_fit")))
     flows = ctx.table("wave_exclusions")
     if not flows.empty:
         steps = flows[flows["step"].isin(["read", "excluded", "kept"])].assign(

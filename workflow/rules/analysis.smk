@@ -100,6 +100,7 @@ rule cfa:
         instrument=instrument_structure(),
         measures=config["measures"],
         confidence=config["analysis"]["confidence"],
+        estimator=config["cfa"]["estimator"],
     script:
         "../scripts/cfa.py"
 

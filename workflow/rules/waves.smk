@@ -30,7 +30,9 @@ rule waves:
     conda:
         RULE_ENV
     params:
-        code=code_version("waves", "waves", "invariance", "plots", "labels", "cautions"),
+        code=code_version(
+            "waves", "waves", "invariance", "cfa", "plots", "labels", "cautions"
+        ),
         waves=list(WAVES),
         complaint_waves=COMPLAINT_WAVES,
         instrument=instrument_words(),
@@ -40,6 +42,7 @@ rule waves:
         confidence=config["analysis"]["confidence"],
         p_adjust=config["gaps"]["p_adjust"],
         min_group_size=config["invariance"]["min_group_size"],
+        estimator=config["cfa"]["estimator"],
     script:
         "../scripts/waves.py"
 

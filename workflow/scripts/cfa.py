@@ -9,7 +9,7 @@ import pandas as pd
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 logging.basicConfig(stream=sys.stderr, level=logging.INFO)
 
-from servqual.cfa import cfa_tables  # noqa: E402
+from servqual.cfa import cfa_tables, choose_wave_estimator  # noqa: E402
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
 from servqual.tables import stack_by_measure, write_table  # noqa: E402
 
@@ -18,18 +18,21 @@ instrument = instrument_from_config(p.instrument, p.measures)
 # Only the ratings are read: the pseudonym column alone costs seconds at a million respondents.
 responses = pd.read_parquet(snakemake.input.responses, columns=instrument.rating_columns())
 frames = measure_frames(responses, instrument, with_gap=False)
+measures = [m for m in ("expectation", "perception") if m in frames]
+# One estimator for the wave (auto: MLR when any measure's items depart from normality).
+estimator = choose_wave_estimator([frames[m] for m in measures], instrument.item_dimension, p.estimator)
 per_measure = {}
-for measure in ("expectation", "perception"):
-    if measure in frames:
-        result = cfa_tables(frames[measure], instrument.item_dimension, confidence=p.confidence)
-        per_measure[measure] = {
-            "fit": result.fit,
-            "loadings": result.loadings,
-            "parameters": result.parameters,
-            "correlations": result.factor_correlations,
-            "validity": result.validity,
-            "hints": result.hints,
-        }
+for measure in measures:
+    result = cfa_tables(frames[measure], instrument.item_dimension, confidence=p.confidence,
+                        estimator=estimator, estimator_rule=p.estimator)
+    per_measure[measure] = {
+        "fit": result.fit,
+        "loadings": result.loadings,
+        "parameters": result.parameters,
+        "correlations": result.factor_correlations,
+        "validity": result.validity,
+        "hints": result.hints,
+    }
 tables = stack_by_measure(per_measure, snakemake.wildcards.wave)
 for name in ("fit", "loadings", "parameters", "correlations", "validity", "hints"):
     write_table(tables[name], snakemake.output[name])

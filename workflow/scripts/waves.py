@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 
 from servqual import plots  # noqa: E402
 from servqual.cautions import caution_labels, invariance_cautions  # noqa: E402
+from servqual.cfa import choose_wave_estimator  # noqa: E402
 from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
 from servqual.invariance import measurement_invariance  # noqa: E402
 from servqual.i18n import text  # noqa: E402
@@ -30,11 +31,16 @@ write_table(wave_changes(targets, p.confidence, p.p_adjust), out.changes)
 # Invariance across waves, and across each segment with all waves pooled.
 pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
 groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in p.segments}}
+measures = [m for m in ("expectation", "perception") if m in instrument.item_measures]
+items_of = {m: measure_frames(pooled, instrument, with_gap=False)[m] for m in measures}
+# One estimator for every invariance model (auto: MLR when any wave's items depart from normality).
+estimator = choose_wave_estimator([f[(pooled["wave"] == w).to_numpy()] for f in items_of.values() for w in p.waves],
+                                  instrument.item_dimension, p.estimator)
 invariance = []
-for measure in [m for m in ("expectation", "perception") if m in instrument.item_measures]:
-    items = measure_frames(pooled, instrument, with_gap=False)[measure]
+for measure, items in items_of.items():
     for grouping, labels in groupings.items():
-        table = measurement_invariance(items, instrument.item_dimension, labels, min_group_size=p.min_group_size)
+        table = measurement_invariance(items, instrument.item_dimension, labels, min_group_size=p.min_group_size,
+                                       estimator=estimator, estimator_rule=p.estimator)
         invariance.append(table.assign(grouping=grouping, measure=measure))
 invariance = pd.concat(invariance, ignore_index=True)
 write_table(invariance[["grouping", "measure", *invariance.columns[:-2]]], out.invariance)

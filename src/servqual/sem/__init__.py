@@ -16,6 +16,9 @@ checks live in the user-facing modules (:mod:`servqual.cfa`, :mod:`servqual.inva
   where they fail (``lav_start``, ``lav_optim``);
 - :mod:`~servqual.sem.blas`: one BLAS thread for the engine's entry points;
 - :mod:`~servqual.sem.fit`: chi-square based fit indices, RMSEA interval, SRMR (``lav_fit_*``);
+- :mod:`~servqual.sem.robust`: robust ML (MLR): casewise scores, the Huber-White sandwich, the
+  Yuan-Bentler scaled test, robust CFI/TLI/RMSEA, Satorra-Bentler scaled differences
+  (``lav_scores``, ``lav_model_vcov``, ``lav_test_yuan_bentler``, ``lav_test_diff``);
 - :mod:`~servqual.sem.postcheck`: Heywood cases and latent correlations of 1 or more
   (``lav_object_post_check``);
 - :mod:`~servqual.sem.standardize`: std.all and delta-method SEs (``lav_standardize``);
@@ -44,6 +47,7 @@ from servqual.sem.information import (
 from servqual.sem.model import Spec, measurement_spec, multigroup_spec
 from servqual.sem.modification import modification_indices
 from servqual.sem.parameters import parameter_table
+from servqual.sem.robust import casewise_scores, robust_fit, robust_fit_indices, sandwich
 from servqual.sem.samplestats import GroupStats, group_stats
 from servqual.sem.standardize import std_all
 from servqual.sem.validity import (
@@ -54,7 +58,8 @@ from servqual.sem.validity import (
 
 __all__ = [
     "Estimate", "FitIndices", "GroupStats", "Spec", "average_variance_extracted", "baseline_chisq",
-    "composite_reliability", "estimate_ml", "expected_information", "fit_indices", "group_stats", "htmt",
-    "measurement_spec", "modification_indices", "multigroup_spec", "observed_information", "parameter_table",
-    "parameter_vcov", "rmsea_interval", "srmr", "start_values", "std_all",
+    "casewise_scores", "composite_reliability", "estimate_ml", "expected_information", "fit_indices",
+    "group_stats", "htmt", "measurement_spec", "modification_indices", "multigroup_spec", "observed_information",
+    "parameter_table", "parameter_vcov", "rmsea_interval", "robust_fit", "robust_fit_indices", "sandwich", "srmr",
+    "start_values", "std_all",
 ]
