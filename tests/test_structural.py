@@ -124,7 +124,8 @@ DIMENSIONS = {f"{a}{i}": a.upper() for a in "abc" for i in (1, 2, 3)}
 
 @pytest.fixture(scope="module")
 def mediated():
-    return fit_structural(pd.read_csv(DATA / "structural_sim.csv"), DIMENSIONS, OUTCOMES, mediator="sat", n_draws=2000)
+    return fit_structural(pd.read_csv(DATA / "structural_sim.csv"), DIMENSIONS, OUTCOMES, mediator="sat",
+                          interval="monte_carlo", n_draws=2000)
 
 
 def test_fit_structural_matches_lavaan(mediated):
@@ -151,7 +152,6 @@ def test_fit_structural_effects_add_up_and_indirect_intervals_are_monte_carlo(me
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
 
 
-@pytest.mark.slow
 def test_bootstrap_and_monte_carlo_intervals_agree(mediated):
     """The bias-corrected bootstrap (what reviewers ask for) and the cheap Monte Carlo interval
     agree on these data to within a few hundredths."""

@@ -91,8 +91,8 @@ def structural_layout(item_dimension: Mapping[str, str], outcomes: Mapping[str, 
 
 
 def fit_structural(data: pd.DataFrame, item_dimension: Mapping[str, str], outcomes: Mapping[str, Sequence[str]],
-                   *, mediator: str | None = None, confidence: float = 0.95, interval: Interval = "monte_carlo",
-                   n_draws: int = 5000, seed: int = 0) -> StructuralResult:
+                   *, mediator: str | None = None, confidence: float = 0.95, interval: Interval = "bootstrap",
+                   n_draws: int = 1000, seed: int = 0) -> StructuralResult:
     """Fit the structural model from the dimensions to the outcomes (module docstring).
 
     chi2 = N F_ML of the model Sigma = Lambda (I - B)^-1 Psi (I - B)^-T Lambda' + Theta,
@@ -111,10 +111,10 @@ def fit_structural(data: pd.DataFrame, item_dimension: Mapping[str, str], outcom
         The outcome through which the dimensions act on the others.
     confidence : float
         Level of every interval.
-    interval : {"monte_carlo", "bootstrap"}
-        Intervals of the indirect effects: percentiles of ``n_draws`` Monte Carlo draws from the
-        estimates' asymptotic normal distribution, or bias-corrected percentiles of ``n_draws``
-        bootstrap refits (resampled respondents).
+    interval : {"bootstrap", "monte_carlo"}
+        Intervals of the indirect effects: bias-corrected percentiles of ``n_draws`` bootstrap
+        refits (resampled respondents, each fit started at the estimates), or percentiles of
+        ``n_draws`` Monte Carlo draws from the estimates' asymptotic normal distribution.
     n_draws, seed : int
         Draws or resamples, and the seed of their generator.
 
@@ -164,7 +164,7 @@ def outcome_columns(instrument: Instrument) -> dict[str, list[str]]:
 
 
 def structural_tables(responses: pd.DataFrame, instrument: Instrument, *, source: str = "perception",
-                      mediator: str | None = None, interval: Interval = "monte_carlo", n_draws: int = 5000,
+                      mediator: str | None = None, interval: Interval = "bootstrap", n_draws: int = 1000,
                       confidence: float = 0.95, seed: int = 0) -> StructuralResult | None:
     """:func:`fit_structural` on a wave's cleaned responses: the dimensions measured by their
     perception ratings (``source = "perception"``) or P - E gap scores (``"gap"``), to the
