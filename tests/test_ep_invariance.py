@@ -120,3 +120,21 @@ def test_too_few_respondents_is_a_status_not_an_error(ratings):
     assert set(levels["decision"]) == {"not_assessed"}
     assert "too few" in levels["reason"].iloc[0]
     assert not levels["means_comparable"].any()
+
+
+def test_mlr_ladder_matches_lavaan(ratings):
+    """Under MLR: the scaled chi-square and robust CFI/RMSEA of each full level, and the
+    Satorra-Bentler scaled differences the decisions rest on."""
+    levels = ep_invariance(*ratings, ITEMS, estimator="MLR").levels
+    full = levels[~levels["partial"]].set_index("level")
+    for level in ("configural", "metric", "scalar"):
+        expected = REFERENCE["mlr"][level]
+        assert full.loc[level, "estimator"] == "MLR"
+        for ours, theirs in (("chisq_scaled", "chisq.scaled"), ("scaling_factor", "chisq.scaling.factor"),
+                             ("cfi_robust", "cfi.robust"), ("rmsea_robust", "rmsea.robust")):
+            assert full.loc[level, ours] == pytest.approx(expected[theirs], abs=1e-4), (level, ours)
+    for level in ("metric", "scalar"):
+        expected = REFERENCE["mlr_difference"][level]
+        assert full.loc[level, "delta_chisq_scaled"] == pytest.approx(expected["chisq"], abs=1e-3)
+        assert full.loc[level, "p"] == pytest.approx(expected["p"], abs=1e-4)
+    assert levels["decision"].tolist() == ["reference", "holds", "rejected", "holds_by_fit_indices", "holds"]

@@ -16,7 +16,8 @@ first item of each dimension its marker, ML with mean structure
 - strict: also equal residual variances (differences of observed scores are, too).
 
 Decisions as :func:`servqual.invariance.constraint_decision` (Delta CFI >= -.01, Delta RMSEA <=
-.015, chi-square difference test). Where metric or scalar equality is rejected, the constraint
+.015, chi-square difference test); under MLR (:mod:`servqual.sem.robust`) on the robust CFI and
+RMSEA and the Satorra-Bentler (2001) scaled difference, as the invariance across groups. Where metric or scalar equality is rejected, the constraint
 with the largest score test (:func:`servqual.sem.score.release_score_tests`, lavaan's
 ``lavTestScore``) is released and the level refitted, one at a time, until the level holds or a
 dimension would keep fewer than two items bound on both occasions (its marker counts): partial
@@ -24,9 +25,10 @@ invariance (Byrne, Shavelson & Muthén 1989, Psychol. Bull. 105(3)). An item who
 released also has its intercept released at the scalar level. Latent means of P relative to E
 can be compared where scalar equality holds, fully or partially.
 
-Table ``ep_invariance`` (:func:`ep_invariance`): level, partial, released, status, reason, n,
-chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, compared_with, delta_chisq,
-delta_df, p, delta_cfi, delta_rmsea, decision, means_comparable. ``released`` lists the
+Table ``ep_invariance`` (:func:`ep_invariance`): level, partial, released, estimator, status,
+reason, n, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, scaling_factor,
+chisq_scaled, cfi_robust, rmsea_robust (NaN under ML), compared_with, delta_chisq, delta_df,
+delta_chisq_scaled (NaN under ML), p, delta_cfi, delta_rmsea, decision, means_comparable. ``released`` lists the
 constraints left out as ``constraint:item`` separated by ``;``. Table ``ep_latent_means``
 (:func:`ep_latent_means`): dimension, estimate (P latent mean minus E's, in the marker item's
 rating points), se, z, pvalue, ci_low, ci_high, std_all, confidence.
@@ -48,6 +50,7 @@ from servqual.sem.information import parameter_vcov
 from servqual.sem.model import LAMBDA, NU, THETA, Spec, identification_problem, measurement_layout, two_occasion_spec
 from servqual.sem.parameters import parameter_table
 from servqual.sem.postcheck import improper_solution
+from servqual.sem.robust import choose_estimator, robust_fit, robust_fit_indices, scaled_difference
 from servqual.sem.samplestats import GroupStats, check_items, group_stats, is_well_conditioned
 from servqual.sem.score import equality_slots, release_score_tests
 
@@ -65,8 +68,9 @@ PARTIAL_LEVELS = ("metric", "scalar")
 #: Fewest items of a dimension bound on both occasions for partial invariance.
 MIN_BOUND_ITEMS = 2
 
-EP_COLUMNS = ["level", "partial", "released", "status", "reason", "n", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
-              "rmsea_ci_low", "rmsea_ci_high", "compared_with", "delta_chisq", "delta_df", "p", "delta_cfi",
+EP_COLUMNS = ["level", "partial", "released", "estimator", "status", "reason", "n", "chisq", "df", "pvalue", "cfi",
+              "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "scaling_factor", "chisq_scaled", "cfi_robust",
+              "rmsea_robust", "compared_with", "delta_chisq", "delta_df", "delta_chisq_scaled", "p", "delta_cfi",
               "delta_rmsea", "decision", "means_comparable"]
 LATENT_MEAN_COLUMNS = ["dimension", "estimate", "se", "z", "pvalue", "ci_low", "ci_high", "std_all", "confidence"]
 
@@ -90,7 +94,7 @@ class EPInvariance:
 
 
 def ep_invariance(expectation: pd.DataFrame, perception: pd.DataFrame, item_dimension: Mapping[str, str], *,
-                  confidence: float = 0.95) -> EPInvariance:
+                  confidence: float = 0.95, estimator: str = "ML") -> EPInvariance:
     """Invariance of the instrument's measurement model across expectations and perceptions.
 
     chi2 = N F_ML of the two-occasion model with mean structure (module docstring), CFI, TLI and
@@ -106,6 +110,9 @@ def ep_invariance(expectation: pd.DataFrame, perception: pd.DataFrame, item_dime
         Item id -> dimension id in the instrument's order (first item = marker of its dimension).
     confidence : float
         Level of the latent means' intervals.
+    estimator : {"ML", "MLR", "auto"}
+        ``MLR`` adds the scaled and robust statistics and decides on them; ``auto`` uses MLR when
+        Mardia's kurtosis test rejects normality (:func:`servqual.sem.robust.choose_estimator`).
 
     Returns
     -------
@@ -133,9 +140,10 @@ def ep_invariance(expectation: pd.DataFrame, perception: pd.DataFrame, item_dime
     x = x[~np.isnan(x).any(axis=1)]
     problem = identification_problem(factor_of_item, dims, 0) or _data_problem(x)
     if problem:
-        rows = [dict(level=lv, partial=False, released="", status="not_identified", reason=problem, n=len(x), decision="not_assessed", means_comparable=False) for lv in EP_LEVELS]
+        rows = [dict(level=lv, partial=False, released="", estimator=choose_estimator([x], estimator) if len(x) > x.shape[1]
+                     else ("ML" if estimator == "auto" else estimator), status="not_identified", reason=problem, n=len(x), decision="not_assessed", means_comparable=False) for lv in EP_LEVELS]
         return EPInvariance(pd.DataFrame(rows, columns=EP_COLUMNS), pd.DataFrame(columns=LATENT_MEAN_COLUMNS))
-    search = _Search(factor_of_item, [group_stats(x)], items, dims)
+    search = _Search(factor_of_item, x, items, dims, choose_estimator([x], estimator))
     fits = search.levels()
     levels = pd.DataFrame([f.row for f in fits], columns=EP_COLUMNS)
     comparable = any(f.row["level"] == "scalar" and f.row["decision"] in HOLDS for f in fits)
@@ -159,10 +167,11 @@ class _Search:
     """Fits the levels in order, each against the model accepted before it, releasing
     constraints by score test where metric or scalar equality is rejected."""
 
-    def __init__(self, factor_of_item: Sequence[int], stats_list: list[GroupStats], items: Sequence[str],
-                 dims: Sequence[str]) -> None:
-        self.factor_of_item, self.stats, self.items, self.dims = list(factor_of_item), stats_list, items, dims
-        self.n = stats_list[0].n
+    def __init__(self, factor_of_item: Sequence[int], x: np.ndarray, items: Sequence[str], dims: Sequence[str],
+                 estimator: str) -> None:
+        self.factor_of_item, self.x, self.items, self.dims = list(factor_of_item), x, items, dims
+        self.stats: list[GroupStats] = [group_stats(x)]
+        self.n, self.estimator = len(x), estimator
         self.names = ([f"E_{i}" for i in items] + [f"P_{i}" for i in items],
                       [f"E_{d}" for d in dims] + [f"P_{d}" for d in dims])
 
@@ -197,11 +206,21 @@ class _Search:
             reason = f"improper solution: {improper}" if improper else ""
         fi = fit_indices(self.n * estimate.fmin, spec.df, *baseline_chisq(self.stats), self.n)
         row = dict(level=level, partial=any(c == ADDED.get(level) or c in EQUAL[level] for c, _ in released),
-                   released=";".join(f"{c}:{self.items[i]}" for c, i in sorted(released)), status=status,
-                   reason=reason, n=self.n, chisq=fi.chisq, df=fi.df, pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli,
-                   rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low, rmsea_ci_high=fi.rmsea_ci_high)
+                   released=";".join(f"{c}:{self.items[i]}" for c, i in sorted(released)), estimator=self.estimator,
+                   status=status, reason=reason, n=self.n, chisq=fi.chisq, df=fi.df, pvalue=fi.pvalue, cfi=fi.cfi,
+                   tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low, rmsea_ci_high=fi.rmsea_ci_high)
+        if self.estimator == "MLR":
+            row |= self.robust(spec, estimate.params, fi)
         row.update(_compare(row, reference.row if reference else None, assessed))
         return _Fitted(spec, estimate, released, row)
+
+    def robust(self, spec: Spec, params: np.ndarray, fi) -> dict:
+        """The Yuan-Bentler scaled chi-square and the robust CFI and RMSEA of one level."""
+        rf = robust_fit(spec, [self.x], params, self.stats)
+        ri = robust_fit_indices(fi.chisq, fi.df, rf.scaling_factor, fi.baseline_chisq, fi.baseline_df,
+                                rf.baseline_scaling_factor, self.n, 1)
+        return dict(scaling_factor=ri.scaling_factor, chisq_scaled=ri.chisq_scaled, cfi_robust=ri.cfi_robust,
+                    rmsea_robust=ri.rmsea_robust)
 
     def partial(self, level: str, rejected: _Fitted, reference: _Fitted) -> _Fitted:
         """Release the level's constraints one at a time, largest score test first."""
@@ -239,8 +258,13 @@ def _compare(row: dict, reference: dict | None, assessed: bool) -> dict:
     label = reference["level"] + (" (partial)" if reference["partial"] else "")
     delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
     p = float(stats.chi2.sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
+    cfi, rmsea = ("cfi", "rmsea") if row["estimator"] == "ML" else ("cfi_robust", "rmsea_robust")
     out = dict(compared_with=label, delta_chisq=delta_chisq, delta_df=delta_df, p=p,
-               delta_cfi=row["cfi"] - reference["cfi"], delta_rmsea=row["rmsea"] - reference["rmsea"])
+               delta_cfi=row[cfi] - reference[cfi], delta_rmsea=row[rmsea] - reference[rmsea])
+    if row["estimator"] == "MLR" and delta_df > 0:
+        d = scaled_difference(row["chisq"], row["df"], row["scaling_factor"], reference["chisq"], reference["df"],
+                              reference["scaling_factor"])
+        out |= dict(delta_chisq_scaled=d.chisq, p=d.pvalue)
     ok = assessed and row["status"] == "ok" and reference["status"] == "ok"
     out["decision"] = constraint_decision(out["delta_cfi"], out["delta_rmsea"], p) if ok else "not_assessed"
     return out

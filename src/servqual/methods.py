@@ -256,7 +256,8 @@ def _ep_invariance(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str
             result = t("methods.ep_partial", n=released) if partial else t("methods.ep_holds")
         else:
             result = t("methods.ep_rejected", level=_option(t, "ep_level", rejected["level"].iloc[-1]))
-    return t("methods.ep_invariance", result=result), ["widaman", "byrne", "cheung_rensvold"]
+    estimator = _option(t, "estimator", _first(levels, "estimator") if "estimator" in levels else "ML")
+    return t("methods.ep_invariance", result=result, estimator=estimator), ["widaman", "byrne", "cheung_rensvold"]
 
 
 def _structural(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:

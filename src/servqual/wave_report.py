@@ -470,7 +470,9 @@ def _ep_words(ctx: WaveContext, levels: pd.DataFrame) -> tuple[str, bool]:
 
 
 def _ep_table(ctx: WaveContext, levels: pd.DataFrame) -> str:
-    """The E-versus-P invariance ladder, as the cross-wave invariance table prints its levels."""
+    """The E-versus-P invariance ladder, as the cross-wave invariance table prints its levels
+    (under MLR the scaled and robust statistics the decisions rest on)."""
+    levels, mlr = show_robust(levels)
     rows = levels.assign(
         level_label=lambda d: [ctx.value("invariance_level", lv) + (ctx.t("report.ep.partial") if partial else "")
                                for lv, partial in zip(d["level"], d["partial"])],
@@ -486,7 +488,8 @@ def _ep_table(ctx: WaveContext, levels: pd.DataFrame) -> str:
                Column("p", "p", "p", group=delta), Column("delta_cfi", "ΔCFI", "coef", group=delta),
                Column("delta_rmsea", "ΔRMSEA", "coef", group=delta),
                Column("decision_label", ctx.t("report.col.decision"), group=blank)]
-    return ctx.apa(rows, columns, caption=ctx.caption("ep_invariance"), note=ctx.note("ep_invariance"))
+    return ctx.apa(rows, columns, caption=ctx.caption("ep_invariance"),
+                   note=ctx.note("ep_invariance", "ep_invariance_mlr") if mlr else ctx.note("ep_invariance"))
 
 
 def _ep_means_table(ctx: WaveContext, means: pd.DataFrame) -> str:

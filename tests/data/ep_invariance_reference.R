@@ -42,9 +42,9 @@ model_syntax <- function(level) {
   paste(lines, collapse = "\n")
 }
 
-fit_tight <- function(level) {
-  fit <- cfa(model_syntax(level), data = data, meanstructure = TRUE, optim.method = "BFGS",
-             control = list(reltol = 1e-16, maxit = 20000))
+fit_tight <- function(level, estimator = "ML") {
+  fit <- cfa(model_syntax(level), data = data, meanstructure = TRUE, estimator = estimator,
+             optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 20000))
   stopifnot(lavInspect(fit, "converged"), max(abs(lavInspect(fit, "optim.gradient"))) < 1e-7)
   fit
 }
@@ -63,9 +63,21 @@ std_means <- std_means[std_means$op == "~1" & std_means$lhs %in% paste0("P_", na
 score <- lavTestScore(fits$scalar)$uni
 labels <- parTable(fits$scalar)
 
+# The same levels with MLR: the Yuan-Bentler scaled chi-square, robust CFI and RMSEA, and the
+# Satorra-Bentler (2001) scaled difference of each level against the one before.
+mlr <- lapply(levels, fit_tight, estimator = "MLR")
+names(mlr) <- levels
+robust_names <- c("chisq", "chisq.scaled", "chisq.scaling.factor", "cfi.robust", "rmsea.robust")
+sb <- function(a, b) {
+  d <- lavTestLRT(mlr[[b]], mlr[[a]], method = "satorra.bentler.2001")
+  list(chisq = d[["Chisq diff"]][2], df = d[["Df diff"]][2], p = d[["Pr(>Chisq)"]][2])
+}
+
 jsonlite::write_json(
   list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
        fit = lapply(fits, function(f) as.list(unclass(fitMeasures(f, fit_names)))),
+       mlr = lapply(mlr, function(f) as.list(unclass(fitMeasures(f, robust_names)))),
+       mlr_difference = list(metric = sb("configural", "metric"), scalar = sb("metric", "scalar")),
        latent_means = list(factor = means$lhs, est = means$est, se = means$se, z = means$z,
                            pvalue = means$pvalue, ci_lower = means$ci.lower, ci_upper = means$ci.upper,
                            std = std_means$est.std),

@@ -124,6 +124,7 @@ rule ep_invariance:
         instrument=instrument_structure(),
         measures=config["measures"],
         confidence=config["analysis"]["confidence"],
+        estimator=config["cfa"]["estimator"],
     script:
         "../scripts/ep_invariance.py"
 

@@ -19,7 +19,7 @@ responses = pd.read_parquet(snakemake.input.responses, columns=instrument.rating
 frames = measure_frames(responses, instrument, with_gap=False)
 if {"expectation", "perception"} <= set(frames):
     result = ep_invariance(frames["expectation"], frames["perception"], instrument.item_dimension,
-                           confidence=p.confidence)
+                           confidence=p.confidence, estimator=p.estimator)
     levels, means = result.levels, result.latent_means
 else:  # perceptions only (SERVPERF): nothing to compare
     levels, means = pd.DataFrame(columns=EP_COLUMNS), pd.DataFrame(columns=LATENT_MEAN_COLUMNS)
