@@ -367,7 +367,7 @@ def test_invalid_arguments_raise_value_error(hs):
         efa.factor_analysis(hs, 3, rotation="quartimax")
     with pytest.raises(ValueError, match="n_factors"):
         efa.factor_analysis(hs, 0)
-    with pytest.raises(ValueError, match="numeric"):
+    with pytest.raises(TypeError, match="numeric"):
         efa.factor_analysis(hs.assign(x1="a"), 3)
 
 

@@ -38,6 +38,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from servqual.checks import check_items
+from servqual.sem.fit import rmsea_interval
+
 Method = Literal["minres", "ml"]
 Rotation = Literal["oblimin", "promax", "varimax", "none"]
 MissingPolicy = Literal["listwise", "pairwise"]
@@ -118,7 +121,7 @@ def item_correlations(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
     >>> float(round(item_correlations(x).r.loc["a", "b"], 2))
     0.8
     """
-    _check_items(items)
+    _check_factorable(items)
     if missing not in MISSING_POLICIES:
         raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
     values = items.to_numpy(dtype=float)
@@ -164,14 +167,8 @@ def item_correlations(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
     return ItemCorrelations(r=r, n=n, missing_policy=missing)
 
 
-def _check_items(items: pd.DataFrame) -> None:
-    if not isinstance(items, pd.DataFrame):
-        raise TypeError(f"items must be a pandas DataFrame, got {type(items).__name__}")
-    non_numeric = [c for c in items.columns if not pd.api.types.is_numeric_dtype(items[c])]
-    if non_numeric:
-        raise ValueError(
-            f"items must be numeric; non-numeric columns: {', '.join(map(str, non_numeric))}"
-        )
+def _check_factorable(items: pd.DataFrame) -> None:
+    check_items(items)
     if items.shape[1] < 3:
         raise EFAError(f"factor analysis needs at least 3 items, got {items.shape[1]}")
 
@@ -807,7 +804,8 @@ def _fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray, n: int
     m0 = null_objective * 2 / (p * (p - 1))
     tli = (m0 - objective / df) / (m0 - 1 / multiplier)
     rmsea = np.sqrt(max(chisq / (df * n) - 1 / (n - 1), 0.0))
-    low, high = _rmsea_interval(chisq, df, n)
+    # psych's RMSEA divides by n - 1 where lavaan's divides by n: the same interval at n - 1.
+    low, high = rmsea_interval(chisq, df, n - 1)
     return EFAFit(
         objective=objective,
         chisq=chisq,
@@ -832,21 +830,6 @@ def _smooth(model: np.ndarray) -> np.ndarray:
     smoothed = (vectors * values) @ vectors.T
     scale = 1.0 / np.sqrt(np.diag(smoothed))
     return smoothed * np.outer(scale, scale)
-
-
-def _rmsea_interval(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
-    """90% RMSEA interval: noncentrality lambda with P(chi2_df(lambda) <= chisq) = .95 / .05."""
-    tail = (1 - level) / 2
-    upper_end = max(n, chisq) + 2 * n
-    central = stats.chi2.cdf(chisq, df)
-
-    def bound(probability: float) -> float:
-        if central <= probability:
-            return 0.0
-        ncp = optimize.brentq(lambda x: stats.ncx2.cdf(chisq, df, x) - probability, 0.0, upper_end)
-        return float(np.sqrt(ncp / (n - 1) / df))
-
-    return bound(1 - tail), bound(tail)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1245,6 +1228,9 @@ def fit_table(solution: FactorSolution) -> pd.DataFrame:
 class EFATables:
     """The five EFA tables of one item frame, named as the pipeline writes them."""
 
+    #: The tables' names, in order (also their files' stems).
+    NAMES = ("efa_adequacy", "parallel_analysis", "efa_loadings", "efa_factor_correlations", "efa_fit")
+
     efa_adequacy: pd.DataFrame
     parallel_analysis: pd.DataFrame
     efa_loadings: pd.DataFrame
@@ -1322,6 +1308,39 @@ def efa_tables(
         efa_factor_correlations=factor_correlations_table(solution, match),
         efa_fit=fit_table(solution),
     )
+
+
+def efa_by_measure(
+    frames: Mapping[str, pd.DataFrame],
+    dimensions: Mapping[str, str],
+    options: Mapping[str, object],
+    *,
+    seed: int | None = None,
+) -> tuple[dict[str, dict[str, pd.DataFrame]], dict[str, str]]:
+    """:func:`efa_tables` of each measure the configuration's ``efa`` section names (``options``:
+    ``measures``, ``n_factors``, ``method``, ``rotation``, ``missing_policy``, ``n_iter``, ``rule``)
+    that ``frames`` has.
+
+    A measure whose analysis fails (:class:`EFAError`) gets an ``efa_fit`` row with its status
+    instead of its five tables, so one unfactorable measure does not stop the others.
+
+    Returns
+    -------
+    (tables, failures)
+        ``{measure: {table name: table}}`` and ``{measure: why its analysis failed}``.
+    """
+    tables, failures = {}, {}
+    for measure in [m for m in options["measures"] if m in frames]:
+        try:
+            tables[measure] = efa_tables(
+                frames[measure], options["n_factors"], dimensions=dimensions, method=options["method"],
+                rotation=options["rotation"], missing=options["missing_policy"], n_iter=options["n_iter"],
+                rule=options["rule"], seed=seed,
+            ).as_dict()
+        except EFAError as err:
+            failures[measure] = str(err)
+            tables[measure] = {"efa_fit": pd.DataFrame({"status": [f"failed: {err}"]})}
+    return tables, failures
 
 
 def _resolve_n_factors(

@@ -670,7 +670,7 @@ class InterviewResults:
     """Every interview table of one wave (all masked and pseudonymised).
 
     ``segments`` (:func:`segments_table`), ``interview_codes`` (:func:`interview_code_counts`),
-    ``coder_agreement`` (:func:`servqual.agreement.coder_agreement`), ``disagreements``
+    ``coder_agreement`` (:func:`servqual.agreement.coder_agreement`), ``coder_disagreements``
     (:func:`servqual.agreement.coder_disagreements`), ``quotes`` (:func:`exemplar_quotes`),
     ``triangulation`` (:func:`triangulate`), ``improvement_evidence``
     (:func:`improvement_evidence`), ``unknown_codes`` (:func:`unknown_codes`), ``repairs``
@@ -681,7 +681,7 @@ class InterviewResults:
     segments: pd.DataFrame
     interview_codes: pd.DataFrame
     coder_agreement: pd.DataFrame
-    disagreements: pd.DataFrame
+    coder_disagreements: pd.DataFrame
     quotes: pd.DataFrame
     triangulation: pd.DataFrame
     improvement_evidence: pd.DataFrame
@@ -766,7 +766,7 @@ def analyse_interviews(
         segments=table,
         interview_codes=interview_code_counts(table, corpus.participants),
         coder_agreement=agreement,
-        disagreements=disagreements,
+        coder_disagreements=disagreements,
         quotes=quotes,
         triangulation=tri,
         improvement_evidence=improvement_evidence(tri),

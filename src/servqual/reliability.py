@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.checks import check_choice, check_confidence, check_items
+
 MISSING_POLICIES = ("listwise", "pairwise")
 
 #: How omega total is estimated (stated with every omega this module reports).
@@ -231,12 +233,130 @@ def scale_reliability(
     >>> round(scale_reliability(x, n_boot=0).alpha, 4)
     0.9451
     """
-    _check_items(items)
+    check_items(items)
     _check_options(missing, n_boot, ci)
     return _scale_reliability(
         items.columns, _moments(items, missing), missing, n_boot, seed, ci, threshold, drop_gain,
         BLB_MIN_N if blb_min_n is None else blb_min_n,
     )
+
+
+def cronbach_alpha(items: pd.DataFrame, *, missing: str = "listwise") -> float:
+    """Cronbach's alpha of one scale, from the covariances of its items.
+
+    alpha = k / (k - 1) * (1 - tr C / 1'C1), with C the k x k covariance matrix of the items
+    (``psych::alpha``'s ``raw_alpha``). For its intervals, omega and the item analysis see
+    :func:`scale_reliability`.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        One row per respondent, one numeric column per item (reverse-keyed items already
+        reverse-scored), NaN = missing.
+    missing : {"listwise", "pairwise"}
+        Respondents who answered every item, or every covariance from the respondents who
+        answered both items.
+
+    Returns
+    -------
+    float
+        NaN with fewer than two items.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16(3), 297-334.
+
+    Examples
+    --------
+    The speed items of Holzinger & Swineford (1939); R gives the same with
+    ``psych::alpha(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")])$total$raw_alpha``:
+
+    >>> import importlib.resources
+    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> round(cronbach_alpha(hs[["x4", "x5", "x6"]]), 4)
+    0.8827
+    """
+    moments = _item_moments(items, missing)
+    return float(_alpha(moments.cov)) if items.shape[1] >= 2 else np.nan
+
+
+def guttman_lambda6(items: pd.DataFrame, *, missing: str = "listwise") -> float:
+    """Guttman's lambda 6 of one scale, from the correlations of its items.
+
+    lambda6 = 1 - sum(1 - smc_i) / 1'R1, with R the item correlation matrix and smc_i = 1 -
+    1 / (R^-1)_ii the squared multiple correlation of item i with the others (``psych::alpha``'s
+    ``G6(smc)``).
+
+    Parameters
+    ----------
+    items, missing
+        As :func:`cronbach_alpha`.
+
+    Returns
+    -------
+    float
+        NaN with fewer than two items, a constant item or a singular correlation matrix.
+
+    References
+    ----------
+    Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika, 10(4),
+    255-282.
+
+    Examples
+    --------
+    R: ``psych::alpha(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")])$total$"G6(smc)"``:
+
+    >>> import importlib.resources
+    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> round(guttman_lambda6(hs[["x4", "x5", "x6"]]), 4)
+    0.837
+    """
+    moments = _item_moments(items, missing)
+    return _lambda6(_cov_to_corr(moments.cov)) if items.shape[1] >= 2 else np.nan
+
+
+def omega_total(items: pd.DataFrame, *, missing: str = "listwise") -> float:
+    """McDonald's omega total of one scale, from a one-factor fit to the item correlations.
+
+    omega_t = (1'R1 - sum u2_i) / 1'R1, with u2_i the uniquenesses of a one-factor minres
+    (unweighted least squares) fit to the correlation matrix R, bounded below at .005 as
+    ``psych::fa`` (``psych::omega(x, 1, flip = FALSE)$omega.tot``, jamovi's omega).
+
+    Parameters
+    ----------
+    items, missing
+        As :func:`cronbach_alpha`.
+
+    Returns
+    -------
+    float
+        NaN with fewer than three items (one factor is not identified).
+
+    References
+    ----------
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum. Revelle, W., &
+    Zinbarg, R. E. (2009). Coefficients alpha, beta, omega, and the glb. Psychometrika, 74(1),
+    145-154.
+
+    Examples
+    --------
+    R: ``psych::omega(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")], 1, flip = FALSE)$omega.tot``:
+
+    >>> import importlib.resources
+    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> round(omega_total(hs[["x4", "x5", "x6"]]), 3)
+    0.885
+    """
+    moments = _item_moments(items, missing)
+    return float(_omega_total(moments.corr)) if items.shape[1] >= 3 else np.nan
+
+
+def _item_moments(items: pd.DataFrame, missing: str) -> _Moments:
+    """The checked items' moments: the one boundary of the single-coefficient functions."""
+    check_items(items)
+    _check_missing(missing)
+    return _moments(items, missing)
 
 
 def _scale_reliability(
@@ -338,7 +458,7 @@ def item_reliability(
     >>> item_reliability(x, scale_min=1, scale_max=5)["item_rest_r"].round(3).tolist()
     [0.97, 0.809, 0.899]
     """
-    _check_items(items)
+    check_items(items)
     _check_missing(missing)
     if (scale_min is None) != (scale_max is None):
         raise ValueError("give both scale_min and scale_max, or neither")
@@ -498,8 +618,8 @@ def difference_score_reliability(
     >>> round(difference_score_reliability(p, e), 3)
     0.742
     """
-    _check_items(minuend)
-    _check_items(subtrahend)
+    check_items(minuend)
+    check_items(subtrahend)
     _check_missing(missing)
     if not minuend.index.equals(subtrahend.index):
         raise ValueError(
@@ -568,7 +688,7 @@ def reliability_tables(
     _check_options(missing, n_boot, ci)
     scale_rows, item_frames = [], []
     for measure, frame in measures.items():
-        _check_items(frame[list(item_dimension)])
+        check_items(frame[list(item_dimension)])
         pair = difference_pairs.get(measure)
         is_difference = pair is not None
         has_components = is_difference and all(name in measures for name in pair)
@@ -632,29 +752,15 @@ def reliability_tables(
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_items(items: pd.DataFrame) -> None:
-    if not isinstance(items, pd.DataFrame):
-        raise TypeError(
-            f"items must be a pandas DataFrame (one column per item), got {type(items).__name__}"
-        )
-    text = [str(c) for c in items.columns if not pd.api.types.is_numeric_dtype(items[c])]
-    if text:
-        raise TypeError(f"items must be numeric ratings; non-numeric columns: {', '.join(text)}")
-    if np.isinf(items.to_numpy(float)).any():
-        raise ValueError("items contain infinite values; code missing answers as NaN")
-
-
 def _check_missing(missing: str) -> None:
-    if missing not in MISSING_POLICIES:
-        raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
+    check_choice(missing, MISSING_POLICIES, "missing")
 
 
 def _check_options(missing: str, n_boot: int, ci: float) -> None:
     _check_missing(missing)
     if n_boot < 0:
         raise ValueError(f"n_boot must be 0 (no bootstrap) or positive, got {n_boot}")
-    if not 0 < ci < 1:
-        raise ValueError(f"ci is a confidence level between 0 and 1, got {ci}")
+    check_confidence(ci, "ci")
 
 
 def _check_dimensions(

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servqual.gaps import adjust_pvalues, check_aligned, dimension_ids, dimension_scores, respondent_scores
+from servqual.gaps import check_aligned, dimension_ids, dimension_scores, respondent_scores
+from servqual.multiple_comparisons import adjust_pvalues
 
 SEGMENT_COLUMNS = [
     "segment", "level_value", "target", "n", "mean", "sd", "ci_low", "ci_high", "tested", "welch_f", "welch_df1",

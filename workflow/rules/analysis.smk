@@ -31,7 +31,7 @@ rule reliability:
         responses=rules.clean.output.responses,
     output:
         reliability="reports/{wave}/tables/reliability.csv",
-        item_table="reports/{wave}/tables/item_reliability.csv",
+        item_reliability="reports/{wave}/tables/item_reliability.csv",
     log:
         "logs/{wave}/reliability.log",
     benchmark:
@@ -53,11 +53,11 @@ rule efa:
     input:
         responses=rules.clean.output.responses,
     output:
-        adequacy="reports/{wave}/tables/efa_adequacy.csv",
-        parallel="reports/{wave}/tables/parallel_analysis.csv",
-        loadings="reports/{wave}/tables/efa_loadings.csv",
-        phi="reports/{wave}/tables/efa_factor_correlations.csv",
-        fit="reports/{wave}/tables/efa_fit.csv",
+        efa_adequacy="reports/{wave}/tables/efa_adequacy.csv",
+        parallel_analysis="reports/{wave}/tables/parallel_analysis.csv",
+        efa_loadings="reports/{wave}/tables/efa_loadings.csv",
+        efa_factor_correlations="reports/{wave}/tables/efa_factor_correlations.csv",
+        efa_fit="reports/{wave}/tables/efa_fit.csv",
     log:
         "logs/{wave}/efa.log",
     benchmark:
@@ -78,12 +78,12 @@ rule cfa:
     input:
         responses=rules.clean.output.responses,
     output:
-        fit="reports/{wave}/tables/cfa_fit.csv",
-        loadings="reports/{wave}/tables/cfa_loadings.csv",
-        parameters="reports/{wave}/tables/cfa_parameters.csv",
-        correlations="reports/{wave}/tables/cfa_factor_correlations.csv",
-        validity="reports/{wave}/tables/cfa_validity.csv",
-        hints="reports/{wave}/tables/cfa_hints.csv",
+        cfa_fit="reports/{wave}/tables/cfa_fit.csv",
+        cfa_loadings="reports/{wave}/tables/cfa_loadings.csv",
+        cfa_parameters="reports/{wave}/tables/cfa_parameters.csv",
+        cfa_factor_correlations="reports/{wave}/tables/cfa_factor_correlations.csv",
+        cfa_validity="reports/{wave}/tables/cfa_validity.csv",
+        cfa_hints="reports/{wave}/tables/cfa_hints.csv",
     log:
         "logs/{wave}/cfa.log",
     benchmark:
@@ -104,13 +104,13 @@ rule gaps:
         responses=rules.clean.output.responses,
     output:
         descriptives="reports/{wave}/tables/descriptives.csv",
-        item_gaps="reports/{wave}/tables/gaps_items.csv",
-        dimension_gaps="reports/{wave}/tables/gaps_dimensions.csv",
-        scores="reports/{wave}/tables/servqual_scores.csv",
+        gaps_items="reports/{wave}/tables/gaps_items.csv",
+        gaps_dimensions="reports/{wave}/tables/gaps_dimensions.csv",
+        servqual_scores="reports/{wave}/tables/servqual_scores.csv",
         importance="reports/{wave}/tables/importance.csv",
         ipa="reports/{wave}/tables/ipa.csv",
         segments="reports/{wave}/tables/segments.csv",
-        posthoc="reports/{wave}/tables/segments_posthoc.csv",
+        segments_posthoc="reports/{wave}/tables/segments_posthoc.csv",
         zone_of_tolerance="reports/{wave}/tables/zone_of_tolerance.csv",
         outcomes="reports/{wave}/tables/outcomes.csv",
     log:
@@ -122,6 +122,7 @@ rule gaps:
     params:
         code=code_version(
             "gaps",
+            "survey",
             "gaps",
             "priorities",
             "segments",
@@ -144,8 +145,8 @@ rule gaps:
 rule priorities:
     input:
         unpack(interview_evidence),
-        item_gaps=rules.gaps.output.item_gaps,
-        dimension_gaps=rules.gaps.output.dimension_gaps,
+        gaps_items=rules.gaps.output.gaps_items,
+        gaps_dimensions=rules.gaps.output.gaps_dimensions,
         ipa=rules.gaps.output.ipa,
     output:
         priorities="reports/{wave}/tables/priorities.csv",
