@@ -25,36 +25,23 @@ API = {
     "duhachek_interval": "reliability",
     "scale_reliability": "reliability",
     "item_reliability": "reliability",
-    "difference_score_reliability": "reliability",
     # Exploratory factor analysis
     "sampling_adequacy": "efa",
     "parallel_analysis": "efa",
     "factor_analysis": "efa",
-    # Confirmatory factor analysis and invariance
+    # Confirmatory factor analysis and measurement invariance
     "fit_cfa": "cfa",
-    "compare_models": "cfa",
-    "rmsea_interval": "sem.fit",
     "measurement_invariance": "invariance",
-    # Gaps, importance and segments
+    # Gaps and segments
     "paired_gap_tests": "gaps",
     "wilcoxon_signed_rank": "gaps",
     "servqual_scores": "gaps",
-    "zone_of_tolerance": "gaps",
     "adjust_pvalues": "multiple_comparisons",
-    "derived_importance": "priorities",
-    "importance_performance": "priorities",
     "welch_anova": "segments",
-    "games_howell": "segments",
     "kruskal_wallis": "segments",
-    "dunn_test": "segments",
-    "wave_changes": "waves",
-    # Interviews and complaints
+    # Agreement of interview coders
     "krippendorff_alpha": "agreement",
     "cohen_kappa": "agreement",
-    "fleiss_kappa": "agreement",
-    "percent_agreement": "agreement",
-    "control_limits": "complaints",
-    "pareto": "complaints",
 }
 
 __all__ = sorted(API)

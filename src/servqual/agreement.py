@@ -204,6 +204,8 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
 
     Examples
     --------
+    R: ``psych::cohen.kappa(cbind(a, b))$kappa``:
+
     >>> a = np.array([1] * 25 + [0] * 25); b = np.array([1] * 20 + [0] * 5 + [1] * 10 + [0] * 15)
     >>> round(cohen_kappa(a, b), 3)
     0.4

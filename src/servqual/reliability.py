@@ -228,6 +228,8 @@ def scale_reliability(
 
     Examples
     --------
+    Alpha is R's ``psych::alpha(x)$total$raw_alpha``, omega ``psych::omega(x, 1, flip = FALSE)$omega.tot``:
+
     >>> import pandas as pd
     >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 4], "c": [1, 3, 3, 4, 5]})
     >>> round(scale_reliability(x, n_boot=0).alpha, 4)
@@ -453,6 +455,8 @@ def item_reliability(
 
     Examples
     --------
+    The item-rest correlations are R's ``psych::alpha(x)$item.stats$r.drop``:
+
     >>> import pandas as pd
     >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 4], "c": [1, 3, 3, 4, 5]})
     >>> item_reliability(x, scale_min=1, scale_max=5)["item_rest_r"].round(3).tolist()
@@ -532,6 +536,8 @@ def feldt_interval(alpha: float, n: int, k: int, *, ci: float = 0.95) -> tuple[f
 
     Examples
     --------
+    R: ``psych::alpha.ci(0.760489, 301, 9)`` gives 0.7177 and 0.7991:
+
     >>> [round(b, 4) for b in feldt_interval(0.760489, 301, 9)]
     [0.7177, 0.7991]
     """
@@ -568,6 +574,8 @@ def duhachek_interval(cov: np.ndarray, n: int, *, ci: float = 0.95) -> tuple[flo
 
     Examples
     --------
+    R: ``a <- psych::alpha(c, n.obs = 200)$total; a$raw_alpha + c(-1, 1) * qnorm(.975) * a$ase``:
+
     >>> import numpy as np
     >>> c = np.array([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]])
     >>> [round(b, 3) for b in duhachek_interval(c, 200)]
