@@ -26,9 +26,9 @@ API = {
     "scale_reliability": "reliability",
     "item_reliability": "reliability",
     # Exploratory factor analysis
-    "sampling_adequacy": "efa",
-    "parallel_analysis": "efa",
-    "factor_analysis": "efa",
+    "sampling_adequacy": "efa.adequacy",
+    "parallel_analysis": "efa.parallel",
+    "factor_analysis": "efa.solution",
     # Confirmatory factor analysis and measurement invariance
     "fit_cfa": "cfa",
     "measurement_invariance": "invariance",
