@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from servqual.resampling import interval_levels, multinomial_weights, percentile_interval
 from servqual.transcripts import units_of_segments
 
 ALPHA_GOOD = 0.800
@@ -177,12 +178,9 @@ def krippendorff_alpha_bootstrap(
     labels = np.arange(per_item.shape[0]) if clusters is None else np.unique(clusters, return_inverse=True)[1].ravel()
     per_unit = np.zeros((labels.max() + 1, *per_item.shape[1:]))
     np.add.at(per_unit, labels, per_item)
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(per_unit.shape[0], np.full(per_unit.shape[0], 1 / per_unit.shape[0]), size=n_boot)
+    weights = multinomial_weights(per_unit.shape[0], n_boot, np.random.default_rng(seed))
     alphas = _alpha_from_coincidences(np.einsum("bu,ujk->bjk", weights, per_unit))
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.nanpercentile(alphas, [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(alphas, interval_levels(confidence))
 
 
 def percent_agreement(data: np.ndarray) -> float:

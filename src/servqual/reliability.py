@@ -42,6 +42,14 @@ import pandas as pd
 from scipy import stats
 
 from servqual.checks import check_choice, check_confidence, check_items
+from servqual.resampling import (
+    BLB_MIN_N,
+    interval_levels,
+    little_bootstrap_subsets,
+    mean_ends,
+    percentile_interval,
+    row_bootstrap_weights,
+)
 
 MISSING_POLICIES = ("listwise", "pairwise")
 
@@ -1033,26 +1041,6 @@ def _drop_each(matrix: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-#: Rows drawn per bootstrap batch (resamples x n): about 160 MB of int64 indices at a time.
-BOOT_CELLS = 20_000_000
-
-#: Rows above which the bootstrap is the bag of little bootstraps. Up to here every resample draws
-#: all n rows (about 30 s for the 18 scales of a SERVQUAL wave at n = 50,000 and B = 2000); the
-#: intervals of every existing study, and of the tests against R, come from that exact bootstrap.
-BLB_MIN_N = 50_000
-#: Subset size b = n ** BLB_GAMMA (Kleiner et al. 2014 simulate 0.5 to 0.9): 3,700 rows at
-#: n = 900,000. The cost is n_boot x b multinomial draws per scale (about 0.8 s at n = 900,000;
-#: 3 s with 0.7); b matters little for accuracy, since the intervals are centred on the sample
-#: estimate and only their offsets come from the subsets (tests/test_reliability.py compares them
-#: with the full bootstrap).
-BLB_GAMMA = 0.6
-#: Subsets s of the bag of little bootstraps; the n_boot resamples are shared out among them,
-#: at least BLB_MIN_RESAMPLES each (fewer subsets when n_boot < 1000), since each subset's
-#: interval comes from the percentiles of its own resamples (Kleiner et al. use about 100).
-BLB_SUBSETS = 10
-BLB_MIN_RESAMPLES = 100
-
-
 @dataclass(frozen=True)
 class _BootstrapIntervals:
     alpha: tuple[float, float]
@@ -1086,15 +1074,16 @@ def _bootstrap(
         return _BootstrapIntervals((np.nan, np.nan), (np.nan, np.nan), [], "")
     n = len(moments.data)
     rng = np.random.default_rng(seed)
-    levels = [(1 - ci) / 2, 1 - (1 - ci) / 2]
+    levels = interval_levels(ci)
     if n > blb_min_n:
         alphas, omegas, alpha_interval, omega_interval, method = _little_bootstraps(
             moments.data, n_boot, rng, levels, estimates
         )
         method = f"{method} (n > {blb_min_n:,})"
     else:
-        alphas, omegas = _row_bootstrap(moments.data, n_boot, rng)
-        alpha_interval, omega_interval = _percentiles(alphas, levels), _percentiles(omegas, levels)
+        coefficients = [_resampled_coefficients(moments.data, w) for w in row_bootstrap_weights(n, n_boot, rng)]
+        alphas, omegas = (np.concatenate(values) for values in zip(*coefficients, strict=True))
+        alpha_interval, omega_interval = percentile_interval(alphas, levels), percentile_interval(omegas, levels)
         method = f"percentile bootstrap, {n_boot} resamples of the n = {n:,} rows"
     flags = []
     for name, values in (("alpha", alphas), ("omega", omegas)):
@@ -1114,30 +1103,23 @@ def _little_bootstraps(
     estimates: tuple[float, float],
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float], tuple[float, float], str]:
     """Bag of little bootstraps: deviations of alpha and omega (n_boot each), their intervals."""
-    n = len(data)
-    subsets = max(1, min(BLB_SUBSETS, n_boot // BLB_MIN_RESAMPLES))
-    size = round(n**BLB_GAMMA)
-    # Resamples per subset: n_boot shared out, the first n_boot % subsets getting one more.
-    counts = np.full(subsets, n_boot // subsets) + (np.arange(subsets) < n_boot % subsets)
     deviations: list[tuple[np.ndarray, np.ndarray]] = []
     ends: list[tuple[tuple[float, float], tuple[float, float]]] = []
-    for count in counts:
-        rows = data[np.sort(rng.choice(n, size=size, replace=False))]
-        weights = rng.multinomial(n, np.full(size, 1 / size), size=count).astype(float)
+    for rows, weights in little_bootstrap_subsets(len(data), n_boot, rng):
         # First row: the subset itself (equal weights), the centre of its resamples.
-        alpha, omega = _resampled_coefficients(rows, np.vstack([np.ones(size), weights]))
+        alpha, omega = _resampled_coefficients(data[rows], np.vstack([np.ones(len(rows)), weights]))
         pair = (alpha[1:] - alpha[0], omega[1:] - omega[0])
         deviations.append(pair)
         # Hyndman & Fan's median-unbiased quantiles: from 200 resamples the default (linear)
         # 2.5% quantile of normal deviations lies at 1.91 instead of 1.96 SDs on average.
-        ends.append(tuple(_percentiles(d, levels, method="median_unbiased") for d in pair))
+        ends.append(tuple(percentile_interval(d, levels, method="median_unbiased") for d in pair))
     intervals = []
     for which, estimate in enumerate(estimates):
-        mean_ends = _mean_ends([end[which] for end in ends])
-        intervals.append((estimate + mean_ends[0], estimate + mean_ends[1]))
+        low, high = mean_ends([end[which] for end in ends])
+        intervals.append((estimate + low, estimate + high))
     method = (
-        f"bag of little bootstraps (Kleiner et al. 2014): {n_boot} resamples of n = {n:,} from "
-        f"{subsets} subsets of b = {size:,} rows; interval = estimate + mean over subsets of the "
+        f"bag of little bootstraps (Kleiner et al. 2014): {n_boot} resamples of n = {len(data):,} from "
+        f"{len(ends)} subsets of b = {len(rows):,} rows; interval = estimate + mean over subsets of the "
         "percentiles of the resamples' deviations from the subset's estimate"
     )
     return (
@@ -1149,27 +1131,6 @@ def _little_bootstraps(
     )
 
 
-def _row_bootstrap(
-    data: np.ndarray, n_boot: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Alpha and omega of ``n_boot`` resamples of the n rows drawn with replacement."""
-    n = len(data)
-    # Resamples go in batches of at most BOOT_CELLS drawn rows, so memory stays bounded for a
-    # large wave; the generator's stream makes the draws the same as in one batch.
-    batch = max(1, BOOT_CELLS // max(n, 1))
-    alphas, omegas = [], []
-    for start in range(0, n_boot, batch):
-        size = min(batch, n_boot - start)
-        rows = rng.integers(0, n, size=(size, n))
-        # How often each row was drawn in each resample: count flat indices resample * n + row.
-        rows += n * np.arange(size)[:, None]
-        weights = np.bincount(rows.ravel(), minlength=size * n).reshape(size, n).astype(float)
-        alpha, omega = _resampled_coefficients(data, weights)
-        alphas.append(alpha)
-        omegas.append(omega)
-    return np.concatenate(alphas), np.concatenate(omegas)
-
-
 def _resampled_coefficients(
     data: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1177,24 +1138,6 @@ def _resampled_coefficients(
     cov, corr, _ = _weighted_moments(data, weights)
     omega = _omega_total(corr) if data.shape[1] >= 3 else np.full(len(weights), np.nan)
     return _alpha(cov), omega
-
-
-def _mean_ends(intervals: list[tuple[float, float]]) -> tuple[float, float]:
-    """Average of the subsets' interval endpoints (subsets without an interval left out)."""
-    ends = np.array(intervals)
-    if np.isnan(ends).all():
-        return (np.nan, np.nan)
-    low, high = np.nanmean(ends, axis=0)
-    return (float(low), float(high))
-
-
-def _percentiles(
-    values: np.ndarray, levels: list[float], method: str = "linear"
-) -> tuple[float, float]:
-    if np.isnan(values).all():
-        return (np.nan, np.nan)
-    low, high = np.nanquantile(values, levels, method=method)
-    return (float(low), float(high))
 
 
 # ---------------------------------------------------------------------------------------------
