@@ -159,7 +159,7 @@ rule priorities:
     conda:
         RULE_ENV
     params:
-        code=code_version("priorities", "priorities", "interviews", "i18n", "tables"),
+        code=code_version("priorities", "priorities", "triangulation", "i18n", "tables"),
         playbook=config["priorities"]["playbook"],
         language=config["study"]["language"],
     script:

@@ -6,7 +6,7 @@ log_to(snakemake.log[0])
 
 import logging
 
-from servqual.interviews import improvement_evidence
+from servqual.triangulation import improvement_evidence
 from servqual.priorities import playbook_in, priority_table
 from servqual.tables import read_table, write_tables
 
