@@ -53,17 +53,8 @@ from servqual.efa.correlations import (
     item_correlations,
 )
 from servqual.efa.extraction import EFAFit
-from servqual.efa.parallel import (
-    ParallelAnalysis,
-    parallel_analysis,
-    parallel_analysis_table,
-)
-from servqual.efa.solution import (
-    DimensionMatch,
-    FactorSolution,
-    factor_analysis,
-    match_dimensions,
-)
+from servqual.efa.parallel import ParallelAnalysis, parallel_analysis, parallel_analysis_table
+from servqual.efa.solution import DimensionMatch, FactorSolution, factor_analysis, match_dimensions
 from servqual.efa.tables import (
     EFATables,
     efa_by_measure,

@@ -7,13 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from servqual.efa.correlations import (
-    PARALLEL_RULES,
-    MissingPolicy,
-    ParallelRule,
-    item_correlations,
-    smc,
-)
+from servqual.efa.correlations import PARALLEL_RULES, MissingPolicy, ParallelRule, item_correlations, smc
 
 #: Largest number of random numbers drawn at once by the parallel-analysis simulation.
 _SIMULATION_CHUNK = 4_000_000
@@ -92,7 +86,7 @@ def parallel_analysis(
     Parameters
     ----------
     items : pandas.DataFrame
-        One row per respondent, one numeric column per item, NaN = missing.
+        The item battery, as :func:`~servqual.efa.correlations.item_correlations` takes it.
     n_iter : int
         Number of simulated data sets.
     rule : {"quantile", "mean"}

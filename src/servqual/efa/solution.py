@@ -102,7 +102,7 @@ def factor_analysis(
     Parameters
     ----------
     items : pandas.DataFrame
-        One row per respondent, one numeric column per item, NaN = missing.
+        The item battery, as :func:`~servqual.efa.correlations.item_correlations` takes it.
     n_factors : int
         Number of factors to extract.
     method : {"minres", "ml"}

@@ -11,25 +11,9 @@ import numpy as np
 import pandas as pd
 
 from servqual.efa.adequacy import adequacy_table, sampling_adequacy
-from servqual.efa.correlations import (
-    EFAError,
-    Method,
-    MissingPolicy,
-    ParallelRule,
-    Rotation,
-)
-from servqual.efa.parallel import (
-    ParallelAnalysis,
-    parallel_analysis,
-    parallel_analysis_table,
-)
-from servqual.efa.solution import (
-    DimensionMatch,
-    FactorSolution,
-    factor_analysis,
-    match_dimensions,
-    own_factor_mask,
-)
+from servqual.efa.correlations import EFAError, Method, MissingPolicy, ParallelRule, Rotation
+from servqual.efa.parallel import ParallelAnalysis, parallel_analysis, parallel_analysis_table
+from servqual.efa.solution import DimensionMatch, FactorSolution, factor_analysis, match_dimensions, own_factor_mask
 
 
 def loadings_table(solution: FactorSolution, match: DimensionMatch | None = None) -> pd.DataFrame:
