@@ -71,10 +71,11 @@ def rule_outputs() -> list[tuple[str, str, str]]:
     """(rule, output key, path) of every named output of every rule."""
     found = []
     for path in RULES:
-        for rule, block in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", path.read_text(encoding="utf-8"), re.M | re.S):
+        text = path.read_text(encoding="utf-8")
+        for rule, block in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, re.M | re.S):
             outputs = re.search(r"^    output:\n(.*?)^    \w+:", block, re.M | re.S)
-            for key, target in re.findall(r'^        (\w+)=(?:report\(\s*)?"([^"]+)"', outputs.group(1) if outputs else "", re.M):
-                found.append((rule, key, target))
+            named = re.findall(r'^        (\w+)=(?:report\(\s*)?"([^"]+)"', outputs.group(1) if outputs else "", re.M)
+            found += [(rule, key, target) for key, target in named]
     return found
 
 

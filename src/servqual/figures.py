@@ -144,7 +144,8 @@ def complaint_figures(
 
     t = Messages(language)
     control_title = t("figures.title_complaints_control", wave=wave, period=t(f"figures.period_{period}"))
+    pareto_title = t("figures.title_complaints_pareto", wave=wave)
     return {
-        "pareto_png": plots.complaint_pareto(pareto, t("figures.title_complaints_pareto", wave=wave), language=language),
+        "pareto_png": plots.complaint_pareto(pareto, pareto_title, language=language),
         "control_png": plots.control_chart(monthly, pd.Series(dimension_labels), control_title, language=language),
     }

@@ -84,7 +84,8 @@ def survey_tables(
         if ((importance if rated is None else rated) if stated else derived_from) is not None
         else pd.DataFrame(columns=IPA_COLUMNS)
     )
-    tables["segments"], tables["segments_posthoc"] = pd.DataFrame(columns=SEGMENT_COLUMNS), pd.DataFrame(columns=POSTHOC_COLUMNS)
+    tables["segments"] = pd.DataFrame(columns=SEGMENT_COLUMNS)
+    tables["segments_posthoc"] = pd.DataFrame(columns=POSTHOC_COLUMNS)
     if segments:
         comparison = segment_gap_comparisons(
             expected, perceived, dims, responses[list(segments)], min_cell=options["min_cell"],
