@@ -72,9 +72,9 @@ def rule_outputs() -> list[tuple[str, str, str]]:
     found = []
     for path in RULES:
         text = path.read_text(encoding="utf-8")
-        for rule, block in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, re.M | re.S):
-            outputs = re.search(r"^    output:\n(.*?)^    \w+:", block, re.M | re.S)
-            named = re.findall(r'^        (\w+)=(?:report\(\s*)?"([^"]+)"', outputs.group(1) if outputs else "", re.M)
+        for rule, block in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, re.MULTILINE | re.DOTALL):
+            outputs = re.search(r"^    output:\n(.*?)^    \w+:", block, re.MULTILINE | re.DOTALL)
+            named = re.findall(r'^        (\w+)=(?:report\(\s*)?"([^"]+)"', outputs.group(1) if outputs else "", re.MULTILINE)
             found += [(rule, key, target) for key, target in named]
     return found
 
