@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pingouin
 
-from servqual.reliability import _omega_total, reliability_tables, scale_reliability
+from servqual.reliability import omega_total, reliability_tables, scale_reliability
 
 DIMENSIONS = {"tangibles": 4, "reliability": 5, "responsiveness": 4, "assurance": 4, "empathy": 5}
 N, B, SEED = 1000, 2000, 20240501
@@ -66,13 +66,12 @@ def scales(measures, item_dimension):
 
 def pingouin_intervals(items: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rows = np.arange(len(items))
-    values = items.to_numpy()
 
     def alpha(index):
         return pingouin.cronbach_alpha(items.iloc[index])[0]
 
     def omega(index):
-        return _omega_total(np.corrcoef(values[index], rowvar=False))
+        return omega_total(items.iloc[index])
 
     options = dict(method="per", n_boot=B, seed=seed, decimals=10)
     return (

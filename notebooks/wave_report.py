@@ -41,8 +41,8 @@ from IPython.display import HTML, display
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from servqual import wave_report as section
-from servqual.labels import read_table
 from servqual.report_page import page_header
+from servqual.tables import read_tables
 
 context = section.wave_context(
     tables, figures, cleaning_summary, language=language, instrument=instrument, segments=segments,
@@ -51,7 +51,7 @@ context = section.wave_context(
 display(page_header(title, context.t("report.wave", wave=wave)), raw=True)
 
 # %%
-display(HTML(section.summary_section(context, read_table(Path(cautions).parent, Path(cautions).stem))))
+display(HTML(section.summary_section(context, read_tables([cautions])["cautions"])))
 
 # %%
 for body_section in section.BODY:

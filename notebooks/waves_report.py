@@ -31,13 +31,14 @@ from IPython.display import HTML, display
 
 from servqual import waves_report as section
 from servqual.i18n import Messages
-from servqual.labels import dimension_labels, item_labels, read_table, segment_labels
+from servqual.labels import dimension_labels, item_labels, segment_labels
 from servqual.report_context import ReportContext
 from servqual.report_page import page_header
+from servqual.tables import read_tables
 
 context = ReportContext(
     t=Messages(language),
-    tables={path.stem: read_table(tables, path.stem) for path in sorted(Path(tables).glob("*.csv"))},
+    tables=read_tables(sorted(Path(tables).glob("*.csv"))),
     dimensions=dimension_labels(instrument, language),
     items=item_labels(instrument, language),
     figures=Path(figures),

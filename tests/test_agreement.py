@@ -23,7 +23,7 @@ from servqual.agreement import (
     fleiss_kappa,
     kappa_band,
     krippendorff_alpha_bootstrap,
-    krippendorff_alpha_nominal,
+    krippendorff_alpha,
     percent_agreement,
     unit_code_presence,
 )
@@ -43,8 +43,8 @@ PAPER_A = np.array([[0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 
 
 
 def test_alpha_matches_krippendorff_2011_hand_computations() -> None:
-    assert krippendorff_alpha_nominal(PAPER_C) == pytest.approx(0.743, abs=5e-4)
-    assert krippendorff_alpha_nominal(PAPER_A) == pytest.approx(0.095, abs=5e-4)
+    assert krippendorff_alpha(PAPER_C) == pytest.approx(0.743, abs=5e-4)
+    assert krippendorff_alpha(PAPER_A) == pytest.approx(0.095, abs=5e-4)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -54,11 +54,11 @@ def test_alpha_matches_krippendorff_package(seed: int) -> None:
     data[rng.random(data.shape) < 0.15] = NAN
     # The package defaults to interval data and expects coders in rows: say nominal explicitly.
     expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
-    assert krippendorff_alpha_nominal(data) == pytest.approx(expected, abs=1e-12)
+    assert krippendorff_alpha(data) == pytest.approx(expected, abs=1e-12)
 
 
 def test_alpha_undefined_with_one_category() -> None:
-    assert np.isnan(krippendorff_alpha_nominal(np.zeros((2, 5))))
+    assert np.isnan(krippendorff_alpha(np.zeros((2, 5))))
     assert all(np.isnan(krippendorff_alpha_bootstrap(np.zeros((2, 5)), seed=1)))
 
 
@@ -88,7 +88,7 @@ def test_fleiss_and_percent_agreement_by_hand() -> None:
 def test_bootstrap_is_seeded_and_brackets_alpha() -> None:
     low, high = krippendorff_alpha_bootstrap(PAPER_C, n_boot=500, seed=7)
     assert (low, high) == krippendorff_alpha_bootstrap(PAPER_C, n_boot=500, seed=7)
-    assert low < krippendorff_alpha_nominal(PAPER_C) < high
+    assert low < krippendorff_alpha(PAPER_C) < high
     assert (low, high) != krippendorff_alpha_bootstrap(PAPER_C, n_boot=500, seed=8)
 
 

@@ -268,9 +268,9 @@ def test_declared_free_text_carried_undeclared_columns_and_personal_data_never(t
     assert result.responses["note"].tolist() == [f"comment {i}" for i in range(12) if i not in (2, 3)]
     # The attention check is used by the cleaning, but neither a measure, a segment nor declared text.
     assert not {"name", "phone", "email", "id", "secs", "attention"} & set(result.responses.columns)
-    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "summary", "provenance")}
+    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "cleaning_summary", "provenance")}
     write_outputs(result, paths, provenance(raw, result, {"columns": columns}))
-    written = pd.read_parquet(paths["responses"]).to_csv() + "".join(paths[n].read_text(encoding="utf-8") for n in ("exclusions", "summary", "provenance"))
+    written = pd.read_parquet(paths["responses"]).to_csv() + "".join(paths[n].read_text(encoding="utf-8") for n in ("exclusions", "cleaning_summary", "provenance"))
     for value in pd.concat([frame["name"], frame["phone"], frame["email"], frame["id"]]):
         assert value not in written
 
@@ -301,7 +301,7 @@ def test_outputs_are_typed_and_provenance_complete(tmp_path: Path) -> None:
     raw, result = clean(small_survey(), tmp_path)
     types = result.responses.dtypes
     assert (types["line"], types["duration"], types["E_x1"], types["branch"].name) == ("int64", "float64", "float64", "category")
-    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "summary", "provenance")}
+    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "cleaning_summary", "provenance")}
     write_outputs(result, paths, provenance(raw, result, {"cleaning": options()}))
     record = json.loads(paths["provenance"].read_text(encoding="utf-8"))
     assert record["raw"]["sha256"] == raw.sha256 and record["raw"]["bytes"] == raw.size
@@ -309,12 +309,12 @@ def test_outputs_are_typed_and_provenance_complete(tmp_path: Path) -> None:
     assert record["counts"] == {"read": 12, "kept": 12, "excluded": 0}
     assert record["config"]["cleaning"]["missing_codes"] == options()["missing_codes"]
     assert list(pd.read_csv(paths["exclusions"]).columns) == ["respondent", "line", "rule", "detail"]
-    assert list(pd.read_csv(paths["summary"]).columns) == ["step", "rule", "n", "detail"]
+    assert list(pd.read_csv(paths["cleaning_summary"]).columns) == ["step", "rule", "n", "detail"]
 
 
 def test_no_partial_outputs_after_a_failure(tmp_path: Path) -> None:
     raw, result = clean(small_survey(), tmp_path)
-    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "summary", "provenance")}
+    paths = {name: tmp_path / f"out.{name}" for name in ("responses", "exclusions", "cleaning_summary", "provenance")}
     with pytest.raises(TypeError):
         write_outputs(result, paths, {"not serialisable": object()})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.csv"]

@@ -27,7 +27,7 @@ from servqual.complaints import (
     triangulate_three,
 )
 from servqual.complaints_simulate import PLANTED_PHONE, main, simulate_complaints
-from servqual.interviews import load_codebook
+from servqual.codebook import load_codebook
 from servqual.io import SurveyFormatError
 from servqual.privacy import pseudonym
 

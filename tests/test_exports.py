@@ -115,8 +115,8 @@ def test_lavaan_models_follow_the_fit_table():
 
 
 def test_every_documented_column_has_a_header_and_a_description_in_every_language():
-    """The README's outputs table lists every column of every table (test_workflow checks it
-    against a run); `freq_<point>` stands for the scale points."""
+    """The outputs reference (docs/outputs.md) lists every column of every table (test_workflow
+    checks it against a run); `freq_<point>` stands for the scale points."""
     tables = {Path(p).stem: [c.replace("<point>", "1") for c in cols] for p, cols in documented_columns().items()}
     assert len(tables) > 40
     assert undocumented(tables) == []

@@ -27,7 +27,6 @@ from servqual.gaps import (
     PERCEPTION_ONLY_NOTE,
     SCORE_COLUMNS,
     ZONE_COLUMNS,
-    adjust_pvalues,
     dimension_scores,
     normalise_importance,
     paired_gap_tests,
@@ -37,6 +36,7 @@ from servqual.gaps import (
     wilcoxon_signed_rank,
     zone_of_tolerance,
 )
+from servqual.multiple_comparisons import adjust_pvalues
 
 DATA = Path(__file__).parent / "data" / "gaps_paired.csv"
 DIMS = {"q1": "tan", "q2": "tan", "q3": "rel", "q4": "rel"}

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from studies import STUDY, WORKFLOW, copy_tree, snakemake
 
-from servqual.interviews import load_codebook, read_coded_segments
+from servqual.codebook import load_codebook
+from servqual.interviews import read_coded_segments
 from servqual.qda import read_qdpx
 from servqual.study_files import (
     StudyFileError,

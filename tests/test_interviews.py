@@ -10,20 +10,16 @@ import pandas as pd
 import pytest
 import yaml
 
+from servqual.codebook import keyword_hits, load_codebook
 from servqual.interviews import (
     COUNT_COLUMNS,
     QUOTE_COLUMNS,
     SEGMENT_TABLE_COLUMNS,
-    TRIANGULATION_COLUMNS,
     analyse_interviews,
-    convergence,
     dimension_gap_units,
-    interview_signal,
-    keyword_hits,
-    load_codebook,
-    neutralise_spreadsheet_cells,
-    survey_signal,
 )
+from servqual.tables import neutralise_spreadsheet_cells
+from servqual.triangulation import TRIANGULATION_COLUMNS, convergence, interview_signal, survey_signal
 from servqual.plots import interview_code_chart
 from servqual.qda import write_qdpx
 

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from servqual.agreement import AGREEMENT_COLUMNS
-from servqual.interviews import COUNT_COLUMNS, QUOTE_COLUMNS, SEGMENT_TABLE_COLUMNS, TRIANGULATION_COLUMNS
+from servqual.interviews import COUNT_COLUMNS, QUOTE_COLUMNS, SEGMENT_TABLE_COLUMNS
+from servqual.triangulation import TRIANGULATION_COLUMNS
 from servqual.privacy import pseudonym
 from servqual.transcripts import INTERVIEWER_ROLES, read_documents_table
 from test_workflow import STUDY, WORKFLOW, copy_tree, planned_jobs, snakemake

@@ -471,13 +471,13 @@ def test_reliability_tables_reports_missing_items():
 def test_bootstrap_in_batches_gives_the_same_intervals(monkeypatch):
     """Large waves resample in batches to bound memory; the draws, so the intervals, are the
     same as in one batch (up to floating-point summation order)."""
-    import servqual.reliability as module
+    import servqual.resampling
 
     rng = np.random.default_rng(1)
     x = pd.DataFrame(rng.integers(1, 8, (500, 5)).astype(float))
-    whole = module.scale_reliability(x, seed=3, n_boot=300)
-    monkeypatch.setattr(module, "BOOT_CELLS", 500 * 7)
-    batched = module.scale_reliability(x, seed=3, n_boot=300)
+    whole = scale_reliability(x, seed=3, n_boot=300)
+    monkeypatch.setattr(servqual.resampling, "BOOT_CELLS", 500 * 7)
+    batched = scale_reliability(x, seed=3, n_boot=300)
     for field in ("alpha_boot_low", "alpha_boot_high", "omega_boot_low", "omega_boot_high"):
         assert getattr(batched, field) == pytest.approx(getattr(whole, field), abs=1e-12)
 

@@ -21,7 +21,7 @@ import yaml
 from test_workflow import WORKFLOW, copy_tree, snakemake
 
 from servqual.instrument import instrument_from_config
-from servqual.labels import read_table
+from servqual.tables import table_in
 from servqual.simulate import simulate_survey
 
 pytestmark = pytest.mark.slow
@@ -127,7 +127,7 @@ def waves_of(folder: Path) -> list[str]:
 
 
 def has_rows(folder: Path, wave: str, name: str) -> bool:
-    table = read_table(folder / f"reports/{wave}/tables", name)
+    table = table_in(folder / f"reports/{wave}/tables", name)
     if name == "gaps_dimensions":
         return "gap" in table and table["gap"].notna().any()
     return len(table) > 0
@@ -188,21 +188,21 @@ def test_every_problem_in_a_table_is_a_caution(study, request):
         for text in found["text"]:
             assert text.replace("&", "&amp;").replace("'", "&#x27;")[:60] in html.replace("&#39;", "&#x27;")
         tables = folder / f"reports/{wave}/tables"
-        cfa = read_table(tables, "cfa_fit")
+        cfa = table_in(tables, "cfa_fit")
         for row in cfa[cfa["status"] != "ok"].itertuples():
             assert ((found["kind"] == row.status) & found["concerns"].str.contains(row.model)).any(), row
-        efa = read_table(tables, "efa_fit")
+        efa = table_in(tables, "efa_fit")
         assert (found["kind"] == "efa_warning").sum() == (efa["status"] != "ok").sum()
-        scale_flags = read_table(tables, "reliability")["flags"].astype("string").fillna("")
+        scale_flags = table_in(tables, "reliability")["flags"].astype("string").fillna("")
         assert (found["kind"] == "reliability_flag").sum() == (scale_flags != "").sum()
-        items = read_table(tables, "item_reliability").assign(flags=lambda t: t["flags"].astype("string").fillna(""))
+        items = table_in(tables, "item_reliability").assign(flags=lambda t: t["flags"].astype("string").fillna(""))
         flagged = items[items["flags"] != ""]
         assert (found["kind"] == "item_flag").sum() == len(flagged.drop_duplicates(["measure", "flags"]))
         flow = pd.read_csv(folder / f"data/processed/{wave}/cleaning_summary.csv", keep_default_na=False)
         assert (found["kind"] == "rule_not_applied").sum() == (flow["step"] == "not_applied").sum()
-        validity = read_table(tables, "cfa_validity")
+        validity = table_in(tables, "cfa_validity")
         assert found["kind"].isin(["ave", "cr", "fornell_larcker", "htmt"]).sum() == (validity["ok"] == False).sum()  # noqa: E712
-    invariance = read_table(folder / "reports/waves/tables", "invariance")
+    invariance = table_in(folder / "reports/waves/tables", "invariance")
     across = pd.read_csv(folder / "reports/waves/tables/cautions.csv", keep_default_na=False)
     for (grouping, measure), part in invariance[invariance["status"] != "ok"].groupby(["grouping", "measure"]):
         assert across["concerns"].eq(f"{measure}, {grouping}").any(), (grouping, measure)

@@ -344,9 +344,10 @@ def test_another_study_folder_runs_with_the_same_workflow(example, tmp_path):
 
 
 def documented_columns() -> dict[str, list[str]]:
-    """README "Outputs" table: file pattern -> its listed columns (`as x.csv` borrows x's)."""
+    """The outputs reference (docs/outputs.md): file pattern -> its listed columns (`as x.csv`
+    borrows x's)."""
     rows: dict[str, list[str]] = {}
-    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith(".csv`"):
             path = cells[0].strip("`")
@@ -356,7 +357,7 @@ def documented_columns() -> dict[str, list[str]]:
     return rows
 
 
-def test_readme_lists_every_table_with_its_columns(example):
+def test_the_outputs_reference_lists_every_table_with_its_columns(example):
     documented = documented_columns()
     written = [
         p for d in ("data/processed/wave1", "reports/wave1/tables") for p in sorted((example / d).glob("*.csv"))
@@ -364,7 +365,7 @@ def test_readme_lists_every_table_with_its_columns(example):
     assert len(written) >= 20
     for path in written:
         pattern = str(path.relative_to(example)).replace("wave1", "{wave}")
-        assert pattern in documented, f"README does not list {pattern}"
+        assert pattern in documented, f"docs/outputs.md does not list {pattern}"
         header = ",".join(pd.read_csv(path, nrows=0).columns)
         # A name like `freq_<point>` stands for one column per scale point.
         parts = [

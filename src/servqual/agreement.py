@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from servqual.resampling import interval_levels, multinomial_weights, percentile_interval
 from servqual.transcripts import units_of_segments
 
 ALPHA_GOOD = 0.800
@@ -111,7 +112,7 @@ def _alpha_from_coincidences(o: np.ndarray) -> np.ndarray:
         return np.where(expected > 0, 1 - (n - 1) * observed / expected, np.nan)
 
 
-def krippendorff_alpha_nominal(data: np.ndarray) -> float:
+def krippendorff_alpha(data: np.ndarray) -> float:
     """Krippendorff's alpha for nominal data from a coders x units array (NaN = missing).
 
     Formula: alpha = 1 - (n - 1) * sum_{c != k} o_ck / sum_{c != k} n_c n_k, with the
@@ -119,13 +120,29 @@ def krippendorff_alpha_nominal(data: np.ndarray) -> float:
     margins and n the number of pairable values (Krippendorff 2004, Content Analysis, ch. 11).
     Undefined (NaN) when fewer than two categories occur.
 
+    Parameters
+    ----------
+    data : numpy.ndarray
+        Coders x units; each cell a category code, NaN where the coder did not code the unit.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Krippendorff, K. (2004). *Content analysis: An introduction to its methodology* (2nd ed.),
+    ch. 11. Sage.
+
     Examples
     --------
-    Krippendorff (2011, "Computing Krippendorff's alpha-reliability", binary example):
+    Krippendorff (2011, "Computing Krippendorff's alpha-reliability", binary example), the value
+    his hand computation gives; in R, ``irr::kripp.alpha(rbind(a, b), method = "nominal")``
+    computes the same coefficient:
 
     >>> a = [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
     >>> b = [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]
-    >>> round(krippendorff_alpha_nominal(np.array([a, b], dtype=float)), 3)
+    >>> round(krippendorff_alpha(np.array([a, b], dtype=float)), 3)
     0.095
     """
     counts, categories = _value_counts(np.asarray(data, dtype=float))
@@ -161,12 +178,9 @@ def krippendorff_alpha_bootstrap(
     labels = np.arange(per_item.shape[0]) if clusters is None else np.unique(clusters, return_inverse=True)[1].ravel()
     per_unit = np.zeros((labels.max() + 1, *per_item.shape[1:]))
     np.add.at(per_unit, labels, per_item)
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(per_unit.shape[0], np.full(per_unit.shape[0], 1 / per_unit.shape[0]), size=n_boot)
+    weights = multinomial_weights(per_unit.shape[0], n_boot, np.random.default_rng(seed))
     alphas = _alpha_from_coincidences(np.einsum("bu,ujk->bjk", weights, per_unit))
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.nanpercentile(alphas, [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(alphas, interval_levels(confidence))
 
 
 def percent_agreement(data: np.ndarray) -> float:
@@ -188,6 +202,8 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
 
     Examples
     --------
+    R: ``psych::cohen.kappa(cbind(a, b))$kappa``:
+
     >>> a = np.array([1] * 25 + [0] * 25); b = np.array([1] * 20 + [0] * 5 + [1] * 10 + [0] * 15)
     >>> round(cohen_kappa(a, b), 3)
     0.4
@@ -237,7 +253,7 @@ def _agreement_row(matrix: pd.DataFrame, clusters: np.ndarray, *, n_boot: int, c
                    seed: int | None) -> dict[str, object]:
     data = matrix.to_numpy()
     kappa = cohen_kappa(data[0], data[1]) if data.shape[0] == 2 else float("nan")
-    alpha = krippendorff_alpha_nominal(data)
+    alpha = krippendorff_alpha(data)
     low, high = krippendorff_alpha_bootstrap(data, n_boot=n_boot, confidence=confidence, seed=seed,
                                              clusters=clusters)
     values = np.where(np.isnan(data), -1, data)

@@ -804,7 +804,7 @@ def provenance(raw: RawSurvey, result: CleaningResult, config: Mapping[str, Any]
 
 
 def write_outputs(result: CleaningResult, paths: Mapping[str, str | Path], record: Mapping[str, Any]) -> None:
-    """Write ``responses`` (parquet), ``exclusions`` and ``summary`` (CSV) and ``provenance`` (JSON),
+    """Write ``responses`` (parquet), ``exclusions`` and ``cleaning_summary`` (CSV) and ``provenance`` (JSON),
     all or nothing.
 
     Each file is written next to its target under a temporary name and renamed only when all four
@@ -813,7 +813,7 @@ def write_outputs(result: CleaningResult, paths: Mapping[str, str | Path], recor
     writers = {
         "responses": lambda path: result.responses.to_parquet(path, index=False),
         "exclusions": lambda path: write_table(result.exclusions, path),
-        "summary": lambda path: write_table(result.summary, path),
+        "cleaning_summary": lambda path: write_table(result.summary, path),
         "provenance": lambda path: Path(path).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8"),
     }
     partial = {name: Path(paths[name]).with_name(f".{Path(paths[name]).name}.partial") for name in writers}

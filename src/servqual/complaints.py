@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from servqual.interviews import PROVIDER_GAPS, Codebook, keyword_hits, load_codebook
+from servqual.codebook import PROVIDER_GAPS, Codebook, keyword_hits, load_codebook
 from servqual.io import SurveyFormatError, read_survey
 from servqual.privacy import mask_names, mask_text, pseudonymise
 
@@ -663,7 +663,7 @@ def analyse_complaints(
     path
         The complaint log (CSV or XLSX).
     codebook
-        :class:`servqual.interviews.Codebook` or the path of ``codebook.yaml`` (codes and the
+        :class:`servqual.codebook.Codebook` or the path of ``codebook.yaml`` (codes and the
         keyword dictionary shared with interview suggestion coding).
     promises
         Channel -> ``{"response": hours, "resolution": hours or None}``.
@@ -768,7 +768,7 @@ def triangulate_three(triangulation: pd.DataFrame, by_dimension: pd.DataFrame, *
     Parameters
     ----------
     triangulation
-        :func:`servqual.interviews.triangulate` (``dimension``, ``survey_signal``,
+        :func:`servqual.triangulation.triangulate` (``dimension``, ``survey_signal``,
         ``interview_signal``, ...).
     by_dimension
         :func:`dimension_summary` of the same wave.

@@ -128,3 +128,24 @@ def wave_figures(
         ),
     }
     return {name: draw[name]() for name in names}
+
+
+def complaint_figures(
+    pareto: pd.DataFrame, monthly: pd.DataFrame, dimension_labels: Mapping[str, str], wave: str, period: str, *,
+    language: str = "en",
+) -> dict[str, plt.Figure]:
+    """The complaint step's two figures, named by their outputs: ``pareto_png`` (the Pareto chart of
+    complaint categories) and ``control_png`` (complaints per ``period`` with control limits)."""
+    # Imported here for the reason wave_figures gives.
+    import pandas as pd
+
+    from servqual import plots
+    from servqual.i18n import Messages
+
+    t = Messages(language)
+    control_title = t("figures.title_complaints_control", wave=wave, period=t(f"figures.period_{period}"))
+    pareto_title = t("figures.title_complaints_pareto", wave=wave)
+    return {
+        "pareto_png": plots.complaint_pareto(pareto, pareto_title, language=language),
+        "control_png": plots.control_chart(monthly, pd.Series(dimension_labels), control_title, language=language),
+    }

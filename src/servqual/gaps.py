@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.checks import check_choice, check_confidence, check_items
+from servqual.multiple_comparisons import P_ADJUST_METHODS, adjust_pvalues
+
 ZERO_METHODS = ("pratt", "wilcox", "zsplit")
-P_ADJUST_METHODS = ("holm", "bh")
 ADJUSTED_TESTS = ("t", "wilcoxon")
 
 GAP_COLUMNS = [
@@ -58,14 +60,7 @@ def check_dimensions(dimensions: Mapping[str, str]) -> None:
 
 def check_item_frame(frame: pd.DataFrame, dimensions: Mapping[str, str], name: str) -> None:
     """Raise if ``frame`` lacks items of the mapping or holds non-numeric ratings."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame with one column per item")
-    missing = [item for item in dimensions if item not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks items of the dimension mapping: {missing}")
-    non_numeric = [c for c in dimensions if not pd.api.types.is_numeric_dtype(frame[c])]
-    if non_numeric:
-        raise ValueError(f"{name} has non-numeric ratings in items {non_numeric}")
+    check_items(frame, dimensions, name=name)
 
 
 def check_aligned(frames: Mapping[str, pd.DataFrame | pd.Series | None]) -> None:
@@ -77,16 +72,6 @@ def check_aligned(frames: Mapping[str, pd.DataFrame | pd.Series | None]) -> None
             raise ValueError(
                 f"{name} and {names[0]} must hold the same respondents in the same row order"
             )
-
-
-def _check_choice(value: str, allowed: Sequence[str], name: str) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}, not {value!r}")
-
-
-def _check_confidence(confidence: float) -> None:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, not {confidence}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,32 +125,6 @@ def mean_confidence_intervals(frame: pd.DataFrame, confidence: float = 0.95) -> 
     )
 
 
-def adjust_pvalues(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
-    """Family-wise (Holm) or false-discovery-rate (Benjamini-Hochberg) adjusted p-values.
-
-    Holm: ``p_(i) * (m - i + 1)``, made monotone upward (Holm 1979, Scand. J. Statistics 6(2)).
-    BH: ``min_{j >= i} p_(j) * m / j`` (Benjamini & Hochberg 1995, JRSS B 57(1)). Equal to R's
-    ``p.adjust(p, "holm")`` and ``p.adjust(p, "BH")``; NaN entries are left out of the family.
-    """
-    _check_choice(method, P_ADJUST_METHODS, "p_adjust")
-    p = np.asarray(p, dtype=float)
-    adjusted = np.full(p.shape, np.nan)
-    observed = ~np.isnan(p)
-    m = int(observed.sum())
-    if m == 0:
-        return adjusted
-    order = np.argsort(p[observed], kind="stable")
-    ranked = p[observed][order]
-    if method == "holm":
-        scaled = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    else:
-        scaled = np.minimum.accumulate((m / np.arange(m, 0, -1)) * ranked[::-1])[::-1]
-    values = np.empty(m)
-    values[order] = np.minimum(scaled, 1.0)
-    adjusted[observed] = values
-    return adjusted
-
-
 @dataclass(frozen=True)
 class SignedRankResult:
     """Wilcoxon signed-rank test of paired differences, normal approximation.
@@ -214,7 +173,7 @@ def wilcoxon_signed_rank(
     >>> round(wilcoxon_signed_rank([1, 2, 0, -1, 3, 2, 0, 4]).p, 4)
     0.0646
     """
-    _check_choice(zero_method, ZERO_METHODS, "zero_method")
+    check_choice(zero_method, ZERO_METHODS, "zero_method")
     d = np.asarray(differences, dtype=float)
     d = d[~np.isnan(d)]
     if zero_method == "wilcox":
@@ -380,11 +339,11 @@ def paired_gap_tests(
     """
     check_dimensions(dimensions)
     check_item_frame(perceptions, dimensions, "perceptions")
-    _check_choice(level, ("item", "dimension"), "level")
-    _check_choice(zero_method, ZERO_METHODS, "zero_method")
-    _check_choice(adjust_test, ADJUSTED_TESTS, "adjust_test")
-    _check_choice(p_adjust, P_ADJUST_METHODS, "p_adjust")
-    _check_confidence(confidence)
+    check_choice(level, ("item", "dimension"), "level")
+    check_choice(zero_method, ZERO_METHODS, "zero_method")
+    check_choice(adjust_test, ADJUSTED_TESTS, "adjust_test")
+    check_choice(p_adjust, P_ADJUST_METHODS, "p_adjust")
+    check_confidence(confidence)
     if comparison is None:
         return _perception_only_gaps(perceptions, dimensions, level)
     check_item_frame(comparison, dimensions, "comparison ratings")
@@ -527,7 +486,7 @@ def servqual_scores(
     >>> servqual_scores(p, {"q1": "A", "q2": "B"}, e)["mean"].round(3).tolist()
     [-0.5, nan, 5.667]
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     check_aligned({"perceptions": perceptions, "overall": overall})
     scores = respondent_scores(perceptions, dimensions, expectations, importance)
     names = ["servqual", "servqual_weighted", "servperf"]
@@ -576,7 +535,7 @@ def zone_of_tolerance(
     mss_ci_low, mss_ci_high, share_below, share_inside, share_above (shares of n, 0..1).
     """
     check_dimensions(dimensions)
-    _check_confidence(confidence)
+    check_confidence(confidence)
     frames = {"adequate": adequate, "desired": desired, "perceptions": perceptions}
     for name, frame in frames.items():
         check_item_frame(frame, dimensions, name)

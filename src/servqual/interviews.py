@@ -11,45 +11,28 @@ Health Research 16(3)): agreement, partial agreement, silence, dissonance.
 
 Privacy: every table this module returns carries pseudonyms instead of participants' names and
 has phone numbers, e-mail addresses and ID numbers masked (:mod:`servqual.privacy`). Quotes are
-plain text; HTML escaping is the report's job, and :func:`neutralise_spreadsheet_cells`
+plain text; HTML escaping is the report's job, and :func:`servqual.tables.neutralise_spreadsheet_cells`
 protects CSV exports from formula injection.
 
-Codebook YAML::
-
-    dimensions: [tangibles, reliability, responsiveness, assurance, empathy]   # optional
-    codes:
-      queue_wait:
-        label: Long queues               # optional
-        meaning: Customer waits long before being served.
-        dimensions: [responsiveness]
-        provider_gaps: [2, 3]
-        valence: problem                 # problem | strength
-    keywords:                            # optional, for suggestion coding
-      dimensions:
-        responsiveness: {en: [queue, waiting], zh: [排队, 等待]}
-      provider_gaps:
-        3: {en: [training, understaffed], zh: [培训, 人手]}
+The codebook and its YAML format: :mod:`servqual.codebook`; the joint display with the survey:
+:mod:`servqual.triangulation`.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from servqual.agreement import coder_agreement, coder_disagreements, unit_code_presence
+from servqual.codebook import PROVIDER_GAPS, Codebook, keyword_hits, load_codebook
 from servqual.privacy import mask_names, mask_text
 from servqual.qda import QdaFormatWarning, anchor_segments, read_qdpx, read_segments_csv
-from servqual.study_files import folder_entries, load_study_yaml
-from servqual.tables import neutralise_spreadsheet_cells  # noqa: F401  (part of this module's API)
+from servqual.study_files import folder_entries
+from servqual.triangulation import improvement_evidence, triangulate
 from servqual.transcripts import (
     DOCUMENT_TABLE_NAMES,
     INTERVIEWER_ROLES,
@@ -59,9 +42,6 @@ from servqual.transcripts import (
     units_of_segments,
 )
 
-SERVQUAL_DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
-PROVIDER_GAPS = {1: "knowledge", 2: "standards", 3: "delivery", 4: "communication"}
-VALENCES = ("problem", "strength")
 SUGGESTED = "suggested"
 HUMAN = "human"
 SUGGESTION_CODER = "keyword dictionary"
@@ -75,107 +55,6 @@ QUOTE_COLUMNS = [
     "level", "value", "valence", "rank", "document", "doc_type", "start", "end", "units", "speaker", "role",
     "code", "coders", "source", "text",
 ]
-TRIANGULATION_COLUMNS = [
-    "dimension", "survey_gap", "gap_ci_low", "gap_ci_high", "gap_rank", "survey_signal", "problem_units",
-    "strength_units", "participants", "interview_signal", "top_provider_gaps", "quote", "quote_document",
-    "quote_start", "quote_end", "convergence", "rule",
-]
-
-
-# --------------------------------------------------------------------------- codebook
-
-
-@dataclass(frozen=True)
-class Codebook:
-    """A validated codebook.
-
-    Attributes
-    ----------
-    codes
-        ``code``, ``label``, ``meaning``, ``dimensions`` (tuple), ``provider_gaps`` (tuple of
-        int), ``valence``.
-    keywords
-        ``kind`` (``dimension`` or ``provider_gap``), ``key`` (dimension id or gap number as
-        text), ``language`` (``en``/``zh``/...), ``keyword``.
-    dimensions
-        The dimension ids in report order.
-    """
-
-    codes: pd.DataFrame
-    keywords: pd.DataFrame
-    dimensions: tuple[str, ...] = SERVQUAL_DIMENSIONS
-
-
-def _as_list(value: Any) -> list[Any]:
-    return [] if value is None else list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _code_row(code: str, spec: Any, dimensions: tuple[str, ...]) -> dict[str, Any]:
-    where = f"codebook: code {code!r}"
-    if not isinstance(spec, Mapping):
-        raise ValueError(f"{where}: expected a mapping with meaning, dimensions, provider_gaps, valence.")
-    unknown = set(spec) - {"label", "meaning", "dimensions", "provider_gaps", "valence"}
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}.")
-    dims = tuple(str(d) for d in _as_list(spec.get("dimensions")))
-    bad = [d for d in dims if d not in dimensions]
-    if bad:
-        raise ValueError(f"{where} key 'dimensions': {', '.join(bad)} not among {', '.join(dimensions)}.")
-    try:
-        gaps = tuple(int(g) for g in _as_list(spec.get("provider_gaps")))
-    except (TypeError, ValueError):
-        raise ValueError(f"{where} key 'provider_gaps': use numbers 1 to 4.") from None
-    if any(g not in PROVIDER_GAPS for g in gaps):
-        raise ValueError(f"{where} key 'provider_gaps': {list(gaps)} outside 1 (knowledge) .. 4 (communication).")
-    if not dims and not gaps:
-        raise ValueError(f"{where}: give at least one of 'dimensions' or 'provider_gaps'.")
-    valence = spec.get("valence")
-    if valence not in VALENCES:
-        raise ValueError(f"{where} key 'valence': {valence!r} is not one of {', '.join(VALENCES)}.")
-    if not str(spec.get("meaning") or "").strip():
-        raise ValueError(f"{where} key 'meaning': say what the code means (one sentence).")
-    label = spec.get("label") or code
-    # A label by language (for reports in each language) keeps its English text in the codebook table.
-    if isinstance(label, Mapping):
-        label = label.get("en") or next(iter(label.values()), code)
-    return {"code": str(code), "label": str(label), "meaning": str(spec["meaning"]).strip(),
-            "dimensions": dims, "provider_gaps": gaps, "valence": valence}
-
-
-def _keyword_rows(spec: Any, dimensions: tuple[str, ...]) -> list[dict[str, str]]:
-    if spec is None:
-        return []
-    if not isinstance(spec, Mapping) or set(spec) - {"dimensions", "provider_gaps"}:
-        raise ValueError("codebook key 'keywords': expected a mapping with 'dimensions' and/or 'provider_gaps'.")
-    rows = []
-    for kind, allowed in (("dimensions", dimensions), ("provider_gaps", tuple(PROVIDER_GAPS))):
-        for key, languages in (spec.get(kind) or {}).items():
-            if key not in allowed and str(key) not in map(str, allowed):
-                raise ValueError(f"codebook keywords.{kind}: {key!r} is not one of {', '.join(map(str, allowed))}.")
-            if not isinstance(languages, Mapping):
-                raise ValueError(f"codebook keywords.{kind}.{key}: expected language -> list of words.")
-            rows += [{"kind": kind[:-1], "key": str(key), "language": str(lang), "keyword": str(word).strip()}
-                     for lang, words in languages.items() for word in _as_list(words) if str(word).strip()]
-    return rows
-
-
-def load_codebook(source: str | Path | Mapping[str, Any]) -> Codebook:
-    """Load and validate a codebook (YAML file or an already parsed mapping).
-
-    Errors name the code and the key (``codebook: code 'queue_wait' key 'valence': 'bad' is
-    not one of problem, strength``).
-    """
-    spec = load_study_yaml(source) if isinstance(source, str | Path) else source
-    if not isinstance(spec, Mapping) or not isinstance(spec.get("codes"), Mapping) or not spec["codes"]:
-        raise ValueError("codebook: expected a mapping with a non-empty 'codes' mapping (code -> definition).")
-    unknown = set(spec) - {"codes", "keywords", "dimensions", "version", "description"}
-    if unknown:
-        raise ValueError(f"codebook: unknown top-level key(s) {', '.join(sorted(unknown))}.")
-    dimensions = tuple(str(d) for d in spec.get("dimensions") or SERVQUAL_DIMENSIONS)
-    codes = pd.DataFrame([_code_row(c, s, dimensions) for c, s in spec["codes"].items()])
-    keywords = pd.DataFrame(_keyword_rows(spec.get("keywords"), dimensions),
-                            columns=["kind", "key", "language", "keyword"])
-    return Codebook(codes, keywords, dimensions)
 
 
 def unknown_codes(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -197,41 +76,6 @@ def unknown_codes(segments: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- suggestions
-
-
-@functools.lru_cache(maxsize=1)
-def _tokenizer() -> Any:
-    """A private jieba tokenizer (the global one is left alone); keywords are added to it."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.Tokenizer()
-
-
-def keyword_hits(text: str, keywords: Iterable[str]) -> list[str]:
-    """Keywords that occur in ``text`` as whole tokens.
-
-    English (and other space-separated) keywords match whole words, case-insensitively;
-    keywords in Chinese script match only where jieba's segmentation puts a token boundary at
-    both ends (so 服务 does not fire inside 服务员). The keywords are added to jieba's
-    dictionary first, so a keyword is never split.
-
-    Examples
-    --------
-    >>> keyword_hits("服务员很耐心", ["服务"]), keyword_hits("Queues!", ["queue", "queues"])
-    ([], ['queues'])
-    """
-    keywords = sorted(set(keywords))
-    cjk = tuple(k for k in keywords if re.search(r"[\u3400-\u9fff]", k))
-    hits = [k for k in keywords if k not in cjk and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", text, re.IGNORECASE)]
-    if cjk and re.search(r"[\u3400-\u9fff]", text):
-        tokenizer = _tokenizer()
-        for word in cjk:
-            tokenizer.add_word(word)
-        tokens = list(tokenizer.tokenize(text))
-        starts, ends = {t[1] for t in tokens}, {t[2] for t in tokens}
-        hits += [k for k in cjk if any(m.start() in starts and m.end() in ends for m in re.finditer(re.escape(k), text))]
-    return sorted(hits)
 
 
 def suggest_codes(units: pd.DataFrame, codebook: Codebook, coded: pd.DataFrame) -> pd.DataFrame:
@@ -366,6 +210,12 @@ def _evidence_rows(segments: pd.DataFrame) -> pd.DataFrame:
     return _exploded(segments[_is_participant(segments)])
 
 
+def coded_evidence(segments: pd.DataFrame) -> pd.DataFrame:
+    """The evidence the joint display and the code chart count: human coding with codebook codes,
+    in participants' units, one row per segment x unit x speaker (``unit_key`` = document|unit)."""
+    return _evidence_rows(segments[(segments["source"] == HUMAN) & segments["in_codebook"]])
+
+
 def interview_code_counts(segments: pd.DataFrame, participants: pd.DataFrame | None = None) -> pd.DataFrame:
     """Counts of coded units and distinct participants per code, dimension, provider gap and valence.
 
@@ -409,7 +259,7 @@ def interview_code_counts(segments: pd.DataFrame, participants: pd.DataFrame | N
 def dimension_gap_units(segments: pd.DataFrame) -> pd.DataFrame:
     """Coded participant units per dimension x provider gap x valence (data of the code chart).
 
-    Human coding with codebook codes only, as in :func:`triangulate`. The level tables of
+    Human coding with codebook codes only (:func:`coded_evidence`), as in the joint display. The level tables of
     :func:`interview_code_counts` count dimensions and provider gaps separately; this crosses
     them, to show which gap lies behind each dimension's problems. A unit coded with two gaps
     counts under each; codes without a provider gap count under ``none``.
@@ -420,7 +270,7 @@ def dimension_gap_units(segments: pd.DataFrame) -> pd.DataFrame:
         ``dimension``, ``provider_gap`` (``1 knowledge`` ... ``4 communication``, ``none``),
         ``valence``, ``n_units`` (distinct units).
     """
-    rows = _evidence_rows(segments[(segments["source"] == HUMAN) & segments["in_codebook"]])
+    rows = coded_evidence(segments)
     rows = rows.assign(dimension=rows["dimensions"].str.split(";"), gap=rows["provider_gaps"].str.split(";"))
     rows = rows.explode("dimension").explode("gap")
     rows = rows[rows["dimension"].fillna("") != ""]
@@ -485,153 +335,6 @@ def exemplar_quotes(
     return ranked[QUOTE_COLUMNS].reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- triangulation
-
-
-def survey_signal(gap: float, low: float, high: float) -> str:
-    """``negative`` when the CI lies below 0, ``positive`` above 0, else ``not significant``."""
-    if np.isnan(gap):
-        return "missing"
-    return "negative" if high < 0 else "positive" if low > 0 else "not significant"
-
-
-def interview_signal(problems: int, strengths: int, dominance: float = 2 / 3) -> str:
-    """``problems dominate`` / ``strengths dominate`` when one valence holds at least
-    ``dominance`` of the coded units, ``mixed`` otherwise, ``none`` without evidence."""
-    total = problems + strengths
-    if total == 0:
-        return "none"
-    return ("problems dominate" if problems / total >= dominance
-            else "strengths dominate" if strengths / total >= dominance else "mixed")
-
-
-def convergence_rule(dominance: float = 2 / 3) -> str:
-    """The convergence rule in words, written beside every code of the joint display.
-
-    It states both thresholds, so that a reader of ``triangulation.csv`` can check each label:
-    the survey signal of :func:`survey_signal` and the ``dominance`` share of
-    :func:`interview_signal`.
-
-    Examples
-    --------
-    >>> convergence_rule(0.75).split("; ")[1]
-    'problems (strengths) dominate = at least 75% of the coded participant units are problems (strengths)'
-    """
-    return (
-        "survey gap negative = its confidence interval lies below 0; "
-        f"problems (strengths) dominate = at least {dominance:.0%} of the coded participant units are problems "
-        "(strengths); "
-        "silence: no interview evidence on the dimension (or no survey gap); "
-        "agreement: survey gap negative and problems dominate, or survey gap not negative and strengths dominate; "
-        "dissonance: survey gap negative but strengths dominate, or survey gap not negative but problems dominate; "
-        "partial agreement: otherwise (mixed interview evidence)."
-    )
-
-
-def convergence(survey: str, interview: str) -> str:
-    """Convergence code of one dimension from the survey and interview signals (see
-    :func:`convergence_rule`; Farmer, Robinson, Elliott & Eyles 2006, Qualitative Health
-    Research 16(3))."""
-    if interview == "none" or survey == "missing":
-        return "silence"
-    negative = survey == "negative"
-    if interview == "problems dominate":
-        return "agreement" if negative else "dissonance"
-    if interview == "strengths dominate":
-        return "dissonance" if negative else "agreement"
-    return "partial agreement"
-
-
-def _gap_summary(rows: pd.DataFrame, top: int) -> tuple[str, str]:
-    """Provider gaps of problem units, most units first: ('3;1', '3 delivery (8); 1 knowledge (3)')."""
-    gaps = rows.assign(gap=rows["provider_gaps"].str.split(";")).explode("gap")
-    gaps = gaps[gaps["gap"].fillna("") != ""]
-    counts = gaps.groupby("gap")["unit_key"].nunique().sort_values(ascending=False, kind="stable").head(top)
-    text = "; ".join(f"{g} {PROVIDER_GAPS[int(g)]} ({n})" for g, n in counts.items())
-    return ";".join(counts.index), text
-
-
-def triangulate(
-    survey_gaps: pd.DataFrame, segments: pd.DataFrame, quotes: pd.DataFrame | None = None,
-    *, dominance: float = 2 / 3, top_gaps: int = 3,
-) -> pd.DataFrame:
-    """Joint display per dimension: survey gap beside interview evidence, with a convergence code.
-
-    Parameters
-    ----------
-    survey_gaps
-        ``dimension``, ``gap``, ``gap_ci_low``, ``gap_ci_high`` (mean P - E per dimension).
-    segments
-        :func:`segments_table`; only human coding with codebook codes counts, in
-        participants' units.
-    quotes
-        :func:`exemplar_quotes`; the first quote of the dominant valence is shown.
-    dominance
-        Share of coded units one valence needs to "dominate".
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`TRIANGULATION_COLUMNS` plus ``provider_gaps`` (``;``-joined numbers, most
-        problem units first): ``dimension``, ``survey_gap``, ``gap_ci_low``, ``gap_ci_high``,
-        ``gap_rank`` (1 = most negative), ``survey_signal``, ``problem_units``,
-        ``strength_units``, ``participants``, ``interview_signal``, ``top_provider_gaps``,
-        ``quote``, ``quote_document``, ``quote_start``, ``quote_end``, ``convergence``,
-        ``rule``.
-    """
-    missing = {"dimension", "gap", "gap_ci_low", "gap_ci_high"} - set(survey_gaps.columns)
-    if missing:
-        raise ValueError(f"survey_gaps needs columns dimension, gap, gap_ci_low, gap_ci_high; missing {sorted(missing)}.")
-    rows = _evidence_rows(segments[(segments["source"] == HUMAN) & segments["in_codebook"]])
-    rows = rows.assign(dimension=rows["dimensions"].str.split(";")).explode("dimension")
-    quotes = quotes if quotes is not None else pd.DataFrame(columns=QUOTE_COLUMNS)
-    rule = convergence_rule(dominance)
-    survey = survey_gaps.assign(gap_rank=survey_gaps["gap"].rank(method="min").astype("Int64"))
-    out = []
-    for s in survey.itertuples(index=False):
-        mine = rows[rows["dimension"] == s.dimension]
-        problems = mine[mine["valence"] == "problem"]
-        n_problem, n_strength = problems["unit_key"].nunique(), mine.loc[mine["valence"] == "strength", "unit_key"].nunique()
-        signal = interview_signal(n_problem, n_strength, dominance)
-        survey_sig = survey_signal(float(s.gap), float(s.gap_ci_low), float(s.gap_ci_high))
-        gap_ids, gap_text = _gap_summary(problems if n_problem else mine, top_gaps)
-        valence = "strength" if signal == "strengths dominate" else "problem"
-        pick = quotes[(quotes["level"] == "dimension") & (quotes["value"] == s.dimension)]
-        pick = pick.assign(other=pick["valence"] != valence).sort_values(["other", "rank"])
-        first = pick.iloc[0] if len(pick) else None
-        out.append({
-            "dimension": s.dimension, "survey_gap": s.gap, "gap_ci_low": s.gap_ci_low, "gap_ci_high": s.gap_ci_high,
-            "gap_rank": s.gap_rank, "survey_signal": survey_sig, "problem_units": n_problem,
-            "strength_units": n_strength, "participants": mine["speaker"].nunique(), "interview_signal": signal,
-            "top_provider_gaps": gap_text, "quote": "" if first is None else first["text"],
-            "quote_document": "" if first is None else first["document"],
-            "quote_start": pd.NA if first is None else first["start"],
-            "quote_end": pd.NA if first is None else first["end"],
-            "convergence": convergence(survey_sig, signal), "rule": rule, "provider_gaps": gap_ids,
-        })
-    table = pd.DataFrame(out, columns=[*TRIANGULATION_COLUMNS, "provider_gaps"])
-    return table.astype({"quote_start": "Int64", "quote_end": "Int64"})
-
-
-def improvement_evidence(triangulation: pd.DataFrame) -> pd.DataFrame:
-    """Per dimension, the provider gaps the interviews point to (input of the priorities table).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``dimension``, ``provider_gaps`` (``;``-joined gap numbers, most problem units first;
-        empty without problem evidence), ``evidence`` (one sentence: units, participants,
-        gaps, convergence).
-    """
-    evidence = [
-        f"{t.problem_units} problem and {t.strength_units} strength unit(s) from {t.participants} participant(s); "
-        f"provider gaps: {t.top_provider_gaps or 'none coded'}; convergence with the survey: {t.convergence}."
-        for t in triangulation.itertuples(index=False)
-    ]
-    gaps = triangulation["provider_gaps"].where(triangulation["problem_units"] > 0, "")
-    return pd.DataFrame({"dimension": triangulation["dimension"], "provider_gaps": gaps, "evidence": evidence})
-
-
 # --------------------------------------------------------------------------- the whole folder
 
 
@@ -670,10 +373,10 @@ class InterviewResults:
     """Every interview table of one wave (all masked and pseudonymised).
 
     ``segments`` (:func:`segments_table`), ``interview_codes`` (:func:`interview_code_counts`),
-    ``coder_agreement`` (:func:`servqual.agreement.coder_agreement`), ``disagreements``
+    ``coder_agreement`` (:func:`servqual.agreement.coder_agreement`), ``coder_disagreements``
     (:func:`servqual.agreement.coder_disagreements`), ``quotes`` (:func:`exemplar_quotes`),
-    ``triangulation`` (:func:`triangulate`), ``improvement_evidence``
-    (:func:`improvement_evidence`), ``unknown_codes`` (:func:`unknown_codes`), ``repairs``
+    ``triangulation`` (:func:`servqual.triangulation.triangulate`), ``improvement_evidence``
+    (:func:`servqual.triangulation.improvement_evidence`), ``unknown_codes`` (:func:`unknown_codes`), ``repairs``
     (positions changed while anchoring), ``documents`` (document, file, doc_type, doc_group,
     date, encoding, n_chars).
     """
@@ -681,7 +384,7 @@ class InterviewResults:
     segments: pd.DataFrame
     interview_codes: pd.DataFrame
     coder_agreement: pd.DataFrame
-    disagreements: pd.DataFrame
+    coder_disagreements: pd.DataFrame
     quotes: pd.DataFrame
     triangulation: pd.DataFrame
     improvement_evidence: pd.DataFrame
@@ -757,7 +460,7 @@ def analyse_interviews(
     if len(missing):
         notes.append(f"Codes not in the codebook (kept, without dimension): {', '.join(missing['code'])}.")
     quotes = exemplar_quotes(table, per_group=quotes_per_group)
-    tri = triangulate(survey_gaps, table, quotes, dominance=dominance)
+    tri = triangulate(survey_gaps, coded_evidence(table), quotes, dominance=dominance)
     disagreements = coder_disagreements(presence)
     pseudo = units.set_index(["document", "unit"])["pseudonym"]
     disagreements.insert(2, "speaker", [pseudo.get((d, u), "") for d, u in
@@ -766,7 +469,7 @@ def analyse_interviews(
         segments=table,
         interview_codes=interview_code_counts(table, corpus.participants),
         coder_agreement=agreement,
-        disagreements=disagreements,
+        coder_disagreements=disagreements,
         quotes=quotes,
         triangulation=tri,
         improvement_evidence=improvement_evidence(tri),

@@ -7,11 +7,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 
 from servqual.instrument import Dimension, Item
 from servqual.study_files import load_study_yaml
-from servqual.tables import read_table as read_csv_table
 
 
 def dimension_labels(instrument: Mapping[str, Any], language: str) -> dict[str, str]:
@@ -54,14 +52,6 @@ def segment_labels(segments: Sequence[str | Mapping[str, Any]], language: str) -
             shown = spaced[:1].upper() + spaced[1:]
         out[name] = shown
     return out
-
-
-def read_table(folder: str | Path, name: str) -> pd.DataFrame:
-    """``<folder>/<name>.csv`` as written by an analysis step (empty strings read as missing,
-    cells neutralised against formula injection restored: :func:`servqual.tables.read_table`);
-    an empty frame where the step wrote no such table (e.g. a wave without interviews)."""
-    path = Path(folder) / f"{name}.csv"
-    return read_csv_table(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
 
 
 def _in_language(labels: object, language: str, fallback: str) -> str:

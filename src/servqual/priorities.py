@@ -432,6 +432,28 @@ def improvement_priorities(
     return table.reset_index(drop=True)[PRIORITY_COLUMNS]
 
 
+def priority_table(
+    gaps_items: pd.DataFrame,
+    gaps_dimensions: pd.DataFrame,
+    ipa: pd.DataFrame,
+    provider_evidence: pd.DataFrame | None = None,
+    playbook: Mapping[int, Sequence[str]] = DEFAULT_PLAYBOOK,
+) -> pd.DataFrame:
+    """The priorities step of a wave: :func:`improvement_priorities` of its item and dimension
+    gaps as read back from their tables, or an empty table (:data:`PRIORITY_COLUMNS`) where the
+    wave has no gap scores (no expectations) or no importance to weight them with.
+
+    The tables' empty item and dimension cells are read back as missing; they are the join keys
+    of gaps and IPA, so they are compared as empty text.
+    """
+    gaps = pd.concat([gaps_dimensions, gaps_items], ignore_index=True)
+    if not gaps["gap"].notna().any() or ipa.empty:
+        return pd.DataFrame(columns=PRIORITY_COLUMNS)
+    keys = ["level", "dimension", "item"]
+    gaps[keys], ipa = gaps[keys].fillna(""), ipa.assign(**{k: ipa[k].fillna("") for k in keys})
+    return improvement_priorities(gaps, ipa, provider_evidence, playbook)
+
+
 def quadrant_note(quadrant: object, gap: float, index: float) -> str:
     """Why a row's IPA quadrant and its priority seem to disagree ('' where they agree).
 

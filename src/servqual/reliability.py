@@ -41,6 +41,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.checks import check_choice, check_confidence, check_items
+from servqual.resampling import (
+    BLB_MIN_N,
+    interval_levels,
+    little_bootstrap_subsets,
+    mean_ends,
+    percentile_interval,
+    row_bootstrap_weights,
+)
+
 MISSING_POLICIES = ("listwise", "pairwise")
 
 #: How omega total is estimated (stated with every omega this module reports).
@@ -226,17 +236,137 @@ def scale_reliability(
 
     Examples
     --------
+    Alpha is R's ``psych::alpha(x)$total$raw_alpha``, omega ``psych::omega(x, 1, flip = FALSE)$omega.tot``:
+
     >>> import pandas as pd
     >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 4], "c": [1, 3, 3, 4, 5]})
     >>> round(scale_reliability(x, n_boot=0).alpha, 4)
     0.9451
     """
-    _check_items(items)
+    check_items(items)
     _check_options(missing, n_boot, ci)
     return _scale_reliability(
         items.columns, _moments(items, missing), missing, n_boot, seed, ci, threshold, drop_gain,
         BLB_MIN_N if blb_min_n is None else blb_min_n,
     )
+
+
+def cronbach_alpha(items: pd.DataFrame, *, missing: str = "listwise") -> float:
+    """Cronbach's alpha of one scale, from the covariances of its items.
+
+    alpha = k / (k - 1) * (1 - tr C / 1'C1), with C the k x k covariance matrix of the items
+    (``psych::alpha``'s ``raw_alpha``). For its intervals, omega and the item analysis see
+    :func:`scale_reliability`.
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        One row per respondent, one numeric column per item (reverse-keyed items already
+        reverse-scored), NaN = missing.
+    missing : {"listwise", "pairwise"}
+        Respondents who answered every item, or every covariance from the respondents who
+        answered both items.
+
+    Returns
+    -------
+    float
+        NaN with fewer than two items.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    Psychometrika, 16(3), 297-334.
+
+    Examples
+    --------
+    The speed items of Holzinger & Swineford (1939); R gives the same with
+    ``psych::alpha(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")])$total$raw_alpha``:
+
+    >>> import importlib.resources
+    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> round(cronbach_alpha(hs[["x4", "x5", "x6"]]), 4)
+    0.8827
+    """
+    moments = _item_moments(items, missing)
+    return float(_alpha(moments.cov)) if items.shape[1] >= 2 else np.nan
+
+
+def guttman_lambda6(items: pd.DataFrame, *, missing: str = "listwise") -> float:
+    """Guttman's lambda 6 of one scale, from the correlations of its items.
+
+    lambda6 = 1 - sum(1 - smc_i) / 1'R1, with R the item correlation matrix and smc_i = 1 -
+    1 / (R^-1)_ii the squared multiple correlation of item i with the others (``psych::alpha``'s
+    ``G6(smc)``).
+
+    Parameters
+    ----------
+    items, missing
+        As :func:`cronbach_alpha`.
+
+    Returns
+    -------
+    float
+        NaN with fewer than two items, a constant item or a singular correlation matrix.
+
+    References
+    ----------
+    Guttman, L. (1945). A basis for analyzing test-retest reliability. Psychometrika, 10(4),
+    255-282.
+
+    Examples
+    --------
+    R: ``psych::alpha(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")])$total$"G6(smc)"``:
+
+    >>> import importlib.resources
+    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> round(guttman_lambda6(hs[["x4", "x5", "x6"]]), 4)
+    0.837
+    """
+    moments = _item_moments(items, missing)
+    return _lambda6(_cov_to_corr(moments.cov)) if items.shape[1] >= 2 else np.nan
+
+
+def omega_total(items: pd.DataFrame, *, missing: str = "listwise") -> float:
+    """McDonald's omega total of one scale, from a one-factor fit to the item correlations.
+
+    omega_t = (1'R1 - sum u2_i) / 1'R1, with u2_i the uniquenesses of a one-factor minres
+    (unweighted least squares) fit to the correlation matrix R, bounded below at .005 as
+    ``psych::fa`` (``psych::omega(x, 1, flip = FALSE)$omega.tot``, jamovi's omega).
+
+    Parameters
+    ----------
+    items, missing
+        As :func:`cronbach_alpha`.
+
+    Returns
+    -------
+    float
+        NaN with fewer than three items (one factor is not identified).
+
+    References
+    ----------
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum. Revelle, W., &
+    Zinbarg, R. E. (2009). Coefficients alpha, beta, omega, and the glb. Psychometrika, 74(1),
+    145-154.
+
+    Examples
+    --------
+    R: ``psych::omega(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")], 1, flip = FALSE)$omega.tot``:
+
+    >>> import importlib.resources
+    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> round(omega_total(hs[["x4", "x5", "x6"]]), 3)
+    0.885
+    """
+    moments = _item_moments(items, missing)
+    return float(_omega_total(moments.corr)) if items.shape[1] >= 3 else np.nan
+
+
+def _item_moments(items: pd.DataFrame, missing: str) -> _Moments:
+    """The checked items' moments: the one boundary of the single-coefficient functions."""
+    check_items(items)
+    _check_missing(missing)
+    return _moments(items, missing)
 
 
 def _scale_reliability(
@@ -333,12 +463,14 @@ def item_reliability(
 
     Examples
     --------
+    The item-rest correlations are R's ``psych::alpha(x)$item.stats$r.drop``:
+
     >>> import pandas as pd
     >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 4], "c": [1, 3, 3, 4, 5]})
     >>> item_reliability(x, scale_min=1, scale_max=5)["item_rest_r"].round(3).tolist()
     [0.97, 0.809, 0.899]
     """
-    _check_items(items)
+    check_items(items)
     _check_missing(missing)
     if (scale_min is None) != (scale_max is None):
         raise ValueError("give both scale_min and scale_max, or neither")
@@ -412,6 +544,8 @@ def feldt_interval(alpha: float, n: int, k: int, *, ci: float = 0.95) -> tuple[f
 
     Examples
     --------
+    R: ``psych::alpha.ci(0.760489, 301, 9)`` gives 0.7177 and 0.7991:
+
     >>> [round(b, 4) for b in feldt_interval(0.760489, 301, 9)]
     [0.7177, 0.7991]
     """
@@ -448,6 +582,8 @@ def duhachek_interval(cov: np.ndarray, n: int, *, ci: float = 0.95) -> tuple[flo
 
     Examples
     --------
+    R: ``a <- psych::alpha(c, n.obs = 200)$total; a$raw_alpha + c(-1, 1) * qnorm(.975) * a$ase``:
+
     >>> import numpy as np
     >>> c = np.array([[1.0, 0.5, 0.4], [0.5, 1.0, 0.3], [0.4, 0.3, 1.0]])
     >>> [round(b, 3) for b in duhachek_interval(c, 200)]
@@ -498,8 +634,8 @@ def difference_score_reliability(
     >>> round(difference_score_reliability(p, e), 3)
     0.742
     """
-    _check_items(minuend)
-    _check_items(subtrahend)
+    check_items(minuend)
+    check_items(subtrahend)
     _check_missing(missing)
     if not minuend.index.equals(subtrahend.index):
         raise ValueError(
@@ -568,7 +704,7 @@ def reliability_tables(
     _check_options(missing, n_boot, ci)
     scale_rows, item_frames = [], []
     for measure, frame in measures.items():
-        _check_items(frame[list(item_dimension)])
+        check_items(frame[list(item_dimension)])
         pair = difference_pairs.get(measure)
         is_difference = pair is not None
         has_components = is_difference and all(name in measures for name in pair)
@@ -632,29 +768,15 @@ def reliability_tables(
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_items(items: pd.DataFrame) -> None:
-    if not isinstance(items, pd.DataFrame):
-        raise TypeError(
-            f"items must be a pandas DataFrame (one column per item), got {type(items).__name__}"
-        )
-    text = [str(c) for c in items.columns if not pd.api.types.is_numeric_dtype(items[c])]
-    if text:
-        raise TypeError(f"items must be numeric ratings; non-numeric columns: {', '.join(text)}")
-    if np.isinf(items.to_numpy(float)).any():
-        raise ValueError("items contain infinite values; code missing answers as NaN")
-
-
 def _check_missing(missing: str) -> None:
-    if missing not in MISSING_POLICIES:
-        raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
+    check_choice(missing, MISSING_POLICIES, "missing")
 
 
 def _check_options(missing: str, n_boot: int, ci: float) -> None:
     _check_missing(missing)
     if n_boot < 0:
         raise ValueError(f"n_boot must be 0 (no bootstrap) or positive, got {n_boot}")
-    if not 0 < ci < 1:
-        raise ValueError(f"ci is a confidence level between 0 and 1, got {ci}")
+    check_confidence(ci, "ci")
 
 
 def _check_dimensions(
@@ -919,26 +1041,6 @@ def _drop_each(matrix: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-#: Rows drawn per bootstrap batch (resamples x n): about 160 MB of int64 indices at a time.
-BOOT_CELLS = 20_000_000
-
-#: Rows above which the bootstrap is the bag of little bootstraps. Up to here every resample draws
-#: all n rows (about 30 s for the 18 scales of a SERVQUAL wave at n = 50,000 and B = 2000); the
-#: intervals of every existing study, and of the tests against R, come from that exact bootstrap.
-BLB_MIN_N = 50_000
-#: Subset size b = n ** BLB_GAMMA (Kleiner et al. 2014 simulate 0.5 to 0.9): 3,700 rows at
-#: n = 900,000. The cost is n_boot x b multinomial draws per scale (about 0.8 s at n = 900,000;
-#: 3 s with 0.7); b matters little for accuracy, since the intervals are centred on the sample
-#: estimate and only their offsets come from the subsets (tests/test_reliability.py compares them
-#: with the full bootstrap).
-BLB_GAMMA = 0.6
-#: Subsets s of the bag of little bootstraps; the n_boot resamples are shared out among them,
-#: at least BLB_MIN_RESAMPLES each (fewer subsets when n_boot < 1000), since each subset's
-#: interval comes from the percentiles of its own resamples (Kleiner et al. use about 100).
-BLB_SUBSETS = 10
-BLB_MIN_RESAMPLES = 100
-
-
 @dataclass(frozen=True)
 class _BootstrapIntervals:
     alpha: tuple[float, float]
@@ -972,15 +1074,16 @@ def _bootstrap(
         return _BootstrapIntervals((np.nan, np.nan), (np.nan, np.nan), [], "")
     n = len(moments.data)
     rng = np.random.default_rng(seed)
-    levels = [(1 - ci) / 2, 1 - (1 - ci) / 2]
+    levels = interval_levels(ci)
     if n > blb_min_n:
         alphas, omegas, alpha_interval, omega_interval, method = _little_bootstraps(
             moments.data, n_boot, rng, levels, estimates
         )
         method = f"{method} (n > {blb_min_n:,})"
     else:
-        alphas, omegas = _row_bootstrap(moments.data, n_boot, rng)
-        alpha_interval, omega_interval = _percentiles(alphas, levels), _percentiles(omegas, levels)
+        coefficients = [_resampled_coefficients(moments.data, w) for w in row_bootstrap_weights(n, n_boot, rng)]
+        alphas, omegas = (np.concatenate(values) for values in zip(*coefficients, strict=True))
+        alpha_interval, omega_interval = percentile_interval(alphas, levels), percentile_interval(omegas, levels)
         method = f"percentile bootstrap, {n_boot} resamples of the n = {n:,} rows"
     flags = []
     for name, values in (("alpha", alphas), ("omega", omegas)):
@@ -1000,30 +1103,23 @@ def _little_bootstraps(
     estimates: tuple[float, float],
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float], tuple[float, float], str]:
     """Bag of little bootstraps: deviations of alpha and omega (n_boot each), their intervals."""
-    n = len(data)
-    subsets = max(1, min(BLB_SUBSETS, n_boot // BLB_MIN_RESAMPLES))
-    size = round(n**BLB_GAMMA)
-    # Resamples per subset: n_boot shared out, the first n_boot % subsets getting one more.
-    counts = np.full(subsets, n_boot // subsets) + (np.arange(subsets) < n_boot % subsets)
     deviations: list[tuple[np.ndarray, np.ndarray]] = []
     ends: list[tuple[tuple[float, float], tuple[float, float]]] = []
-    for count in counts:
-        rows = data[np.sort(rng.choice(n, size=size, replace=False))]
-        weights = rng.multinomial(n, np.full(size, 1 / size), size=count).astype(float)
+    for rows, weights in little_bootstrap_subsets(len(data), n_boot, rng):
         # First row: the subset itself (equal weights), the centre of its resamples.
-        alpha, omega = _resampled_coefficients(rows, np.vstack([np.ones(size), weights]))
+        alpha, omega = _resampled_coefficients(data[rows], np.vstack([np.ones(len(rows)), weights]))
         pair = (alpha[1:] - alpha[0], omega[1:] - omega[0])
         deviations.append(pair)
         # Hyndman & Fan's median-unbiased quantiles: from 200 resamples the default (linear)
         # 2.5% quantile of normal deviations lies at 1.91 instead of 1.96 SDs on average.
-        ends.append(tuple(_percentiles(d, levels, method="median_unbiased") for d in pair))
+        ends.append(tuple(percentile_interval(d, levels, method="median_unbiased") for d in pair))
     intervals = []
     for which, estimate in enumerate(estimates):
-        mean_ends = _mean_ends([end[which] for end in ends])
-        intervals.append((estimate + mean_ends[0], estimate + mean_ends[1]))
+        low, high = mean_ends([end[which] for end in ends])
+        intervals.append((estimate + low, estimate + high))
     method = (
-        f"bag of little bootstraps (Kleiner et al. 2014): {n_boot} resamples of n = {n:,} from "
-        f"{subsets} subsets of b = {size:,} rows; interval = estimate + mean over subsets of the "
+        f"bag of little bootstraps (Kleiner et al. 2014): {n_boot} resamples of n = {len(data):,} from "
+        f"{len(ends)} subsets of b = {len(rows):,} rows; interval = estimate + mean over subsets of the "
         "percentiles of the resamples' deviations from the subset's estimate"
     )
     return (
@@ -1035,27 +1131,6 @@ def _little_bootstraps(
     )
 
 
-def _row_bootstrap(
-    data: np.ndarray, n_boot: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Alpha and omega of ``n_boot`` resamples of the n rows drawn with replacement."""
-    n = len(data)
-    # Resamples go in batches of at most BOOT_CELLS drawn rows, so memory stays bounded for a
-    # large wave; the generator's stream makes the draws the same as in one batch.
-    batch = max(1, BOOT_CELLS // max(n, 1))
-    alphas, omegas = [], []
-    for start in range(0, n_boot, batch):
-        size = min(batch, n_boot - start)
-        rows = rng.integers(0, n, size=(size, n))
-        # How often each row was drawn in each resample: count flat indices resample * n + row.
-        rows += n * np.arange(size)[:, None]
-        weights = np.bincount(rows.ravel(), minlength=size * n).reshape(size, n).astype(float)
-        alpha, omega = _resampled_coefficients(data, weights)
-        alphas.append(alpha)
-        omegas.append(omega)
-    return np.concatenate(alphas), np.concatenate(omegas)
-
-
 def _resampled_coefficients(
     data: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -1063,24 +1138,6 @@ def _resampled_coefficients(
     cov, corr, _ = _weighted_moments(data, weights)
     omega = _omega_total(corr) if data.shape[1] >= 3 else np.full(len(weights), np.nan)
     return _alpha(cov), omega
-
-
-def _mean_ends(intervals: list[tuple[float, float]]) -> tuple[float, float]:
-    """Average of the subsets' interval endpoints (subsets without an interval left out)."""
-    ends = np.array(intervals)
-    if np.isnan(ends).all():
-        return (np.nan, np.nan)
-    low, high = np.nanmean(ends, axis=0)
-    return (float(low), float(high))
-
-
-def _percentiles(
-    values: np.ndarray, levels: list[float], method: str = "linear"
-) -> tuple[float, float]:
-    if np.isnan(values).all():
-        return (np.nan, np.nan)
-    low, high = np.nanquantile(values, levels, method=method)
-    return (float(low), float(high))
 
 
 # ---------------------------------------------------------------------------------------------

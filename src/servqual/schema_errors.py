@@ -154,6 +154,24 @@ def fault_lines(instance: Any, schema: Mapping[str, Any], source: str) -> list[s
     ]
 
 
+#: What a value that breaks a keyword is told, by keyword: ``{value}`` shown shortened, ``{rule}``
+#: the keyword's value (the choices of an enum, the types of a type, in words).
+_FAULT_TEXT = {
+    "enum": "{value} is not one of {rule}",
+    "type": "{value} is not {rule}",
+    "const": "{value} is not {rule}",
+    "pattern": "{value} does not match {rule}",
+    "minimum": "{value} is below the minimum, {rule}",
+    "maximum": "{value} is above the maximum, {rule}",
+    "exclusiveMinimum": "{value} is not above {rule}",
+    "exclusiveMaximum": "{value} is not below {rule}",
+    "minItems": "{value} has fewer than {rule} entries",
+    "maxItems": "{value} has more than {rule} entries",
+    "minLength": "{value} is shorter than {rule} characters",
+    "uniqueItems": "{value} lists an entry twice",
+}
+
+
 def describe(error: ValidationError, key_word: str = "key") -> list[SchemaFault]:
     """The faults one jsonschema error stands for (several for unknown keys, the faults of the
     form meant for a value that matches none of a ``oneOf``)."""
@@ -166,30 +184,11 @@ def describe(error: ValidationError, key_word: str = "key") -> list[SchemaFault]
     if kind == "required":
         missing = [key for key in rule if key not in value]
         return [SchemaFault(path, f"missing {key_word} {key!r} (required)") for key in missing]
-    if kind == "enum":
-        text = f"{show(value)} is not one of {_choices(rule)}"
-    elif kind == "type":
-        text = f"{show(value)} is not {_types(rule)}"
-    elif kind == "const":
-        text = f"{show(value)} is not {show(rule)}"
-    elif kind == "pattern":
-        text = f"{show(value)} does not match {rule}"
-    elif kind == "minimum":
-        text = f"{show(value)} is below the minimum, {rule}"
-    elif kind == "maximum":
-        text = f"{show(value)} is above the maximum, {rule}"
-    elif kind == "exclusiveMinimum":
-        text = f"{show(value)} is not above {rule}"
-    elif kind == "exclusiveMaximum":
-        text = f"{show(value)} is not below {rule}"
-    elif kind == "minItems":
-        text = f"{show(value)} has fewer than {rule} entries"
-    elif kind == "maxItems":
-        text = f"{show(value)} has more than {rule} entries"
-    elif kind == "minLength":
-        text = "is empty" if rule == 1 else f"{show(value)} is shorter than {rule} characters"
-    elif kind == "uniqueItems":
-        text = f"{show(value)} lists an entry twice"
+    if kind == "minLength" and rule == 1:
+        text = "is empty"
+    elif kind in _FAULT_TEXT:
+        words = {"enum": _choices, "type": _types, "const": show}.get(kind, str)
+        text = _FAULT_TEXT[kind].format(value=show(value), rule=words(rule))
     else:
         # Other keywords: jsonschema's own sentence, the offending value shortened.
         text = error.message.replace(repr(value), show(value))

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servqual.gaps import adjust_pvalues, check_aligned, dimension_ids, dimension_scores, respondent_scores
+from servqual.gaps import check_aligned, dimension_ids, dimension_scores, respondent_scores
+from servqual.multiple_comparisons import adjust_pvalues
 
 SEGMENT_COLUMNS = [
     "segment", "level_value", "target", "n", "mean", "sd", "ci_low", "ci_high", "tested", "welch_f", "welch_df1",
@@ -109,6 +110,15 @@ def kruskal_wallis(groups: Mapping[str, Sequence[float]]) -> KruskalWallisResult
     ``H = [12/(N(N+1)) sum R_i^2/n_i - 3(N+1)] / (1 - sum(t^3 - t)/(N^3 - N))``, chi-square with
     k - 1 df (R's ``kruskal.test``); ``epsilon^2 = H / ((N^2 - 1)/(N + 1)) = H/(N - 1)``
     (Tomczak & Tomczak 2014, Trends in Sport Sciences 21(1)).
+
+    Examples
+    --------
+    R: ``kruskal.test(list(north = c(3, 4, 5, 4), south = c(2, 3, 3, 2), east = c(5, 5, 4, 4)))``
+    gives chi-squared = 7.4569, df = 2, p-value = 0.02403:
+
+    >>> r = kruskal_wallis({"north": [3, 4, 5, 4], "south": [2, 3, 3, 2], "east": [5, 5, 4, 4]})
+    >>> round(r.h, 4), r.df, round(r.p, 5)
+    (7.4569, 2, 0.02403)
     """
     arrays = _as_arrays(groups)
     return _kruskal_from_ranks(_PooledRanks.of(arrays))

@@ -12,7 +12,7 @@ workbook) show the value as it was, while a spreadsheet opening the CSV shows it
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -129,8 +129,42 @@ def read_table(path: str | Path, **kwargs: object) -> pd.DataFrame:
     return table.assign(**{c: table[c].map(restore_cell) for c in columns}) if columns else table
 
 
-def write_free_text_tables(tables: Mapping[str, pd.DataFrame], paths: Mapping[str, str], wave: str) -> None:
-    """Write each table as CSV to ``paths[name]`` with a leading ``wave`` column, through
-    :func:`write_table`."""
+def table_in(folder: str | Path, name: str) -> pd.DataFrame:
+    """``<folder>/<name>.csv`` as a step wrote it (:func:`read_table`, empty cells read as missing
+    and every other text kept as text, so a level called ``NA`` stays ``"NA"``); an empty frame
+    where the step wrote no such table (e.g. a wave without interviews)."""
+    path = Path(folder) / f"{name}.csv"
+    return read_table(path, keep_default_na=False, na_values=[""]) if path.exists() else pd.DataFrame()
+
+
+def read_tables(paths: Iterable[str | Path]) -> dict[str, pd.DataFrame]:
+    """The CSV tables among ``paths``, by name (the file's stem), each read by :func:`table_in`."""
+    return {Path(path).stem: table_in(Path(path).parent, Path(path).stem) for path in paths
+            if str(path).endswith(".csv")}
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], paths: Mapping[str, str | Path], *,
+                 wave: str | None = None) -> None:
+    """Write each table to the path of the same name, through :func:`write_table`: the one way
+    a step writes its tables, by name, never by position.
+
+    A table's name is its file's stem and its rule's output key, so ``paths`` is the rule's
+    ``snakemake.output``. With ``wave`` every table gets a leading ``wave`` column (unless it has
+    one); a name without a path is an error, not a table silently left out.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_tables({"gaps": pd.DataFrame({"gap": [-0.5]})}, {"gaps": folder / "gaps.csv"}, wave="w1")
+    >>> (folder / "gaps.csv").read_text().splitlines()
+    ['wave,gap', 'w1,-0.5']
+    """
+    named = set(paths.keys())  # Snakemake's output is a list with names: ``in`` tests its paths
+    missing = [name for name in tables if name not in named]
+    if missing:
+        raise KeyError(f"no output path for table(s) {missing}; outputs: {list(paths)}")
     for name, table in tables.items():
-        write_table(table.assign(wave=wave)[["wave", *table.columns]], paths[name])
+        if wave is not None and "wave" not in table.columns:
+            table = table.assign(wave=wave)[["wave", *table.columns]]
+        write_table(table, paths[name])

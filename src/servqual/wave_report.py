@@ -22,9 +22,9 @@ import pandas as pd
 from servqual.apa import Column, format_value, interval, p_statement
 from servqual.cautions import released_constraints
 from servqual.i18n import Messages
-from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, read_table, segment_labels
+from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, segment_labels
 from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names, show_robust
-from servqual.tables import read_table as read_csv_table
+from servqual.tables import read_table, read_tables
 
 #: A path or effect is named in the text when its test reaches this level.
 ALPHA = 0.05
@@ -56,16 +56,16 @@ def wave_context(
     tables = Path(tables)
     return WaveContext(
         t=Messages(language),
-        tables={path.stem: read_table(tables, path.stem) for path in sorted(tables.glob("*.csv"))},
+        tables=read_tables(sorted(tables.glob("*.csv"))),
         dimensions=dimension_labels(instrument, language),
         items=item_labels(instrument, language),
         figures=Path(figures),
         segments=segment_labels(segments or [], language),
         outcomes={"overall": Messages(language)("report.outcome_overall"), **outcome_labels(outcomes or [], language)},
         codes=code_labels(codebook, language),
-        flow=read_csv_table(cleaning_summary, keep_default_na=False, na_values=[""]),
+        flow=read_table(cleaning_summary, keep_default_na=False, na_values=[""]),
         previous_wave=Path(previous_scores).parts[-3] if previous_scores else None,
-        previous_scores=read_csv_table(previous_scores) if previous_scores else None,
+        previous_scores=read_table(previous_scores) if previous_scores else None,
     )
 
 

@@ -8,15 +8,18 @@ the cross-wave report words its conclusions by that result.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servqual.gaps import adjust_pvalues, dimension_scores, mean_confidence_intervals, respondent_scores
+from servqual.cfa import choose_wave_estimator
+from servqual.gaps import dimension_scores, mean_confidence_intervals, respondent_scores
 from servqual.instrument import Instrument, measure_frames
+from servqual.invariance import measurement_invariance
+from servqual.multiple_comparisons import adjust_pvalues
 
 #: Columns of :func:`wave_scores`.
 SCORE_COLUMNS = ["wave", "measure", "target", "n", "mean", "sd", "ci_low", "ci_high", "confidence"]
@@ -141,3 +144,65 @@ def stack_waves(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Per-wave tables one under the other, with a leading ``wave`` column (kept when present)."""
     parts = [t if "wave" in t.columns else t.assign(wave=w)[["wave", *t.columns]] for w, t in tables.items()]
     return pd.concat(parts, ignore_index=True)
+
+
+def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrument, segments: Sequence[str] = (),
+                      *, min_group_size: int = 100, estimator: str = "ML") -> pd.DataFrame:
+    """Measurement invariance (:func:`servqual.invariance.measurement_invariance`) of the
+    expectation and perception items across waves, and across the levels of each segment with
+    all waves pooled; leading columns ``grouping`` (``wave`` or the segment) and ``measure``.
+    One estimator for every model (:func:`servqual.cfa.choose_wave_estimator` over every wave's
+    items: with ``auto``, MLR when any of them departs from normality)."""
+    pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
+    groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in segments}}
+    frames = measure_frames(pooled, instrument, with_gap=False)
+    measures = [m for m in ("expectation", "perception") if m in instrument.item_measures]
+    chosen = choose_wave_estimator([frames[m][(pooled["wave"] == w).to_numpy()] for m in measures for w in responses],
+                                   instrument.item_dimension, estimator)
+    tables = [
+        measurement_invariance(frames[measure], instrument.item_dimension, labels, min_group_size=min_group_size,
+                               estimator=chosen, estimator_rule=estimator)
+        .assign(grouping=grouping, measure=measure)
+        for measure in measures
+        for grouping, labels in groupings.items()
+    ]
+    table = pd.concat(tables, ignore_index=True)
+    return table[["grouping", "measure", *table.columns[:-2]]]
+
+
+def exclusion_flows(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every wave's cleaning flow, stacked, with each step's rows as a share of the rows its wave
+    read (``share_of_read``; the first row of each flow is the rows read)."""
+    flows = stack_waves(summaries)
+    flows["share_of_read"] = flows["n"] / flows.groupby("wave")["n"].transform("first")
+    return flows
+
+
+def cross_wave_tables(
+    responses: Mapping[str, pd.DataFrame],
+    per_wave: Mapping[str, Mapping[str, pd.DataFrame]],
+    instrument: Instrument,
+    *,
+    segments: Sequence[str] = (),
+    confidence: float = 0.95,
+    p_adjust: str = "holm",
+    min_group_size: int = 100,
+    estimator: str = "ML",
+) -> dict[str, pd.DataFrame]:
+    """The cross-wave step's tables, named by their files: ``wave_gaps`` (:func:`wave_scores`),
+    ``wave_changes`` (:func:`wave_changes`), ``invariance`` (:func:`pooled_invariance`),
+    ``wave_exclusions`` (:func:`exclusion_flows` of ``per_wave["cleaning_summary"]``) and
+    ``wave_<name>`` for each other table of ``per_wave`` (``{name: {wave: table}}``), stacked.
+    """
+    targets = {w: respondent_targets(frame, instrument) for w, frame in responses.items()}
+    tables = {
+        "wave_gaps": wave_scores(targets, confidence),
+        "wave_changes": wave_changes(targets, confidence, p_adjust),
+        "invariance": pooled_invariance(responses, instrument, segments, min_group_size=min_group_size,
+                                        estimator=estimator),
+        "wave_exclusions": exclusion_flows(per_wave["cleaning_summary"]),
+    }
+    for name, tables_of_waves in per_wave.items():
+        if name != "cleaning_summary":
+            tables[f"wave_{name}"] = stack_waves(tables_of_waves) if tables_of_waves else pd.DataFrame(columns=["wave"])
+    return tables

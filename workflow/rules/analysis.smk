@@ -36,7 +36,7 @@ rule reliability:
         responses=rules.clean.output.responses,
     output:
         reliability="reports/{wave}/tables/reliability.csv",
-        item_table="reports/{wave}/tables/item_reliability.csv",
+        item_reliability="reports/{wave}/tables/item_reliability.csv",
     log:
         "logs/{wave}/reliability.log",
     benchmark:
@@ -58,11 +58,11 @@ rule efa:
     input:
         responses=rules.clean.output.responses,
     output:
-        adequacy="reports/{wave}/tables/efa_adequacy.csv",
-        parallel="reports/{wave}/tables/parallel_analysis.csv",
-        loadings="reports/{wave}/tables/efa_loadings.csv",
-        phi="reports/{wave}/tables/efa_factor_correlations.csv",
-        fit="reports/{wave}/tables/efa_fit.csv",
+        efa_adequacy="reports/{wave}/tables/efa_adequacy.csv",
+        parallel_analysis="reports/{wave}/tables/parallel_analysis.csv",
+        efa_loadings="reports/{wave}/tables/efa_loadings.csv",
+        efa_factor_correlations="reports/{wave}/tables/efa_factor_correlations.csv",
+        efa_fit="reports/{wave}/tables/efa_fit.csv",
     log:
         "logs/{wave}/efa.log",
     benchmark:
@@ -83,12 +83,12 @@ rule cfa:
     input:
         responses=rules.clean.output.responses,
     output:
-        fit="reports/{wave}/tables/cfa_fit.csv",
-        loadings="reports/{wave}/tables/cfa_loadings.csv",
-        parameters="reports/{wave}/tables/cfa_parameters.csv",
-        correlations="reports/{wave}/tables/cfa_factor_correlations.csv",
-        validity="reports/{wave}/tables/cfa_validity.csv",
-        hints="reports/{wave}/tables/cfa_hints.csv",
+        cfa_fit="reports/{wave}/tables/cfa_fit.csv",
+        cfa_loadings="reports/{wave}/tables/cfa_loadings.csv",
+        cfa_parameters="reports/{wave}/tables/cfa_parameters.csv",
+        cfa_factor_correlations="reports/{wave}/tables/cfa_factor_correlations.csv",
+        cfa_validity="reports/{wave}/tables/cfa_validity.csv",
+        cfa_hints="reports/{wave}/tables/cfa_hints.csv",
     log:
         "logs/{wave}/cfa.log",
     benchmark:
@@ -109,8 +109,8 @@ rule ep_invariance:
     input:
         responses=rules.clean.output.responses,
     output:
-        levels="reports/{wave}/tables/ep_invariance.csv",
-        latent_means="reports/{wave}/tables/ep_latent_means.csv",
+        ep_invariance="reports/{wave}/tables/ep_invariance.csv",
+        ep_latent_means="reports/{wave}/tables/ep_latent_means.csv",
     log:
         "logs/{wave}/ep_invariance.log",
     benchmark:
@@ -133,9 +133,9 @@ rule structural:
     input:
         responses=rules.clean.output.responses,
     output:
-        fit="reports/{wave}/tables/sem_fit.csv",
-        paths="reports/{wave}/tables/sem_paths.csv",
-        effects="reports/{wave}/tables/sem_effects.csv",
+        sem_fit="reports/{wave}/tables/sem_fit.csv",
+        sem_paths="reports/{wave}/tables/sem_paths.csv",
+        sem_effects="reports/{wave}/tables/sem_effects.csv",
     log:
         "logs/{wave}/structural.log",
     benchmark:
@@ -159,13 +159,13 @@ rule gaps:
         responses=rules.clean.output.responses,
     output:
         descriptives="reports/{wave}/tables/descriptives.csv",
-        item_gaps="reports/{wave}/tables/gaps_items.csv",
-        dimension_gaps="reports/{wave}/tables/gaps_dimensions.csv",
-        scores="reports/{wave}/tables/servqual_scores.csv",
+        gaps_items="reports/{wave}/tables/gaps_items.csv",
+        gaps_dimensions="reports/{wave}/tables/gaps_dimensions.csv",
+        servqual_scores="reports/{wave}/tables/servqual_scores.csv",
         importance="reports/{wave}/tables/importance.csv",
         ipa="reports/{wave}/tables/ipa.csv",
         segments="reports/{wave}/tables/segments.csv",
-        posthoc="reports/{wave}/tables/segments_posthoc.csv",
+        segments_posthoc="reports/{wave}/tables/segments_posthoc.csv",
         zone_of_tolerance="reports/{wave}/tables/zone_of_tolerance.csv",
         outcomes="reports/{wave}/tables/outcomes.csv",
     log:
@@ -177,6 +177,7 @@ rule gaps:
     params:
         code=code_version(
             "gaps",
+            "survey",
             "gaps",
             "priorities",
             "segments",
@@ -199,8 +200,8 @@ rule gaps:
 rule priorities:
     input:
         unpack(interview_evidence),
-        item_gaps=rules.gaps.output.item_gaps,
-        dimension_gaps=rules.gaps.output.dimension_gaps,
+        gaps_items=rules.gaps.output.gaps_items,
+        gaps_dimensions=rules.gaps.output.gaps_dimensions,
         ipa=rules.gaps.output.ipa,
     output:
         priorities="reports/{wave}/tables/priorities.csv",
@@ -213,7 +214,7 @@ rule priorities:
     conda:
         RULE_ENV
     params:
-        code=code_version("priorities", "priorities", "interviews", "i18n", "tables"),
+        code=code_version("priorities", "priorities", "triangulation", "i18n", "tables"),
         playbook=config["priorities"]["playbook"],
         language=config["study"]["language"],
     script:

@@ -4,7 +4,7 @@ rule clean:
     output:
         responses="data/processed/{wave}/responses.parquet",
         exclusions="data/processed/{wave}/exclusions.csv",
-        summary="data/processed/{wave}/cleaning_summary.csv",
+        cleaning_summary="data/processed/{wave}/cleaning_summary.csv",
         provenance="data/processed/{wave}/provenance.json",
     log:
         "logs/{wave}/clean.log",

@@ -355,7 +355,7 @@ def servqual_imports(module):
 
 def library_modules(*modules):
     """Library modules a rule imports, with everything they import from servqual (transitively)."""
-    seen, todo = set(), ["__init__", *modules]
+    seen, todo = set(), ["__init__", "adapters", *modules]
     while todo:
         name = todo.pop()
         if name not in seen:

@@ -11,11 +11,11 @@ rule complaints:
         codebook=config["interviews"]["codebook"],
     output:
         complaints="data/processed/{wave}/complaints.parquet",
-        by_dimension="reports/{wave}/tables/complaints_by_dimension.csv",
-        monthly="reports/{wave}/tables/complaints_monthly.csv",
-        response_times="reports/{wave}/tables/complaint_response_times.csv",
-        pareto="reports/{wave}/tables/complaints_pareto.csv",
-        problems="reports/{wave}/tables/complaint_problems.csv",
+        complaints_by_dimension="reports/{wave}/tables/complaints_by_dimension.csv",
+        complaints_monthly="reports/{wave}/tables/complaints_monthly.csv",
+        complaint_response_times="reports/{wave}/tables/complaint_response_times.csv",
+        complaints_pareto="reports/{wave}/tables/complaints_pareto.csv",
+        complaint_problems="reports/{wave}/tables/complaint_problems.csv",
         pareto_png=report(
             "reports/{wave}/figures/complaints_pareto.png",
             caption="../report/complaints_pareto.rst",
@@ -40,7 +40,13 @@ rule complaints:
         RULE_ENV
     params:
         code=code_version(
-            "complaints", "complaints", "plots", "privacy", "labels", "tables"
+            "complaints",
+            "complaints",
+            "figures",
+            "plots",
+            "privacy",
+            "labels",
+            "tables",
         ),
         options=config["complaints"],
         names=names_digest(),
@@ -54,9 +60,9 @@ rule complaints:
 rule sources:
     input:
         triangulation=rules.interviews.output.triangulation,
-        complaints=rules.complaints.output.by_dimension,
+        complaints_by_dimension=rules.complaints.output.complaints_by_dimension,
     output:
-        joint="reports/{wave}/tables/triangulation_sources.csv",
+        triangulation_sources="reports/{wave}/tables/triangulation_sources.csv",
     log:
         "logs/{wave}/sources.log",
     wildcard_constraints:

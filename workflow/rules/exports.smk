@@ -2,12 +2,12 @@
 # and complaint tables where the wave has them, and the cautions.
 rule exports:
     input:
-        cleaning=[rules.clean.output.summary, rules.clean.output.exclusions],
+        cleaning=[rules.clean.output.cleaning_summary, rules.clean.output.exclusions],
         analyses=lambda wc: wave_tables(wc.wave),
         evidence=lambda wc: [p for p in evidence_outputs(wc) if p.endswith(".csv")],
         cautions=rules.narrative.output.cautions,
         responses=rules.clean.output.responses,
-        fit=rules.cfa.output.fit,
+        cfa_fit=rules.cfa.output.cfa_fit,
     output:
         workbook=report(
             "reports/{wave}/results.xlsx",

@@ -9,12 +9,12 @@ rule interviews:
     input:
         interviews=interview_files,
         codebook=config["interviews"]["codebook"],
-        survey_gaps=rules.gaps.output.dimension_gaps,
+        gaps_dimensions=rules.gaps.output.gaps_dimensions,
     output:
         segments="data/processed/{wave}/segments.parquet",
         interview_codes="reports/{wave}/tables/interview_codes.csv",
         coder_agreement="reports/{wave}/tables/coder_agreement.csv",
-        disagreements="reports/{wave}/tables/coder_disagreements.csv",
+        coder_disagreements="reports/{wave}/tables/coder_disagreements.csv",
         quotes="reports/{wave}/tables/quotes.csv",
         triangulation="reports/{wave}/tables/triangulation.csv",
         figure_png=report(

@@ -1,7 +1,7 @@
 rule figures:
     input:
         tables=lambda wc: wave_tables(wc.wave),
-        summary=rules.clean.output.summary,
+        cleaning_summary=rules.clean.output.cleaning_summary,
     output:
         **figure_outputs(),
     log:
@@ -41,7 +41,7 @@ rule provenance:
 rule narrative:
     input:
         tables=lambda wc: wave_tables(wc.wave),
-        summary=rules.clean.output.summary,
+        cleaning_summary=rules.clean.output.cleaning_summary,
         evidence=evidence_outputs,
     output:
         cautions="reports/{wave}/tables/cautions.csv",
@@ -63,7 +63,7 @@ rule narrative:
 
 rule report_wave:
     input:
-        summary=rules.clean.output.summary,
+        cleaning_summary=rules.clean.output.cleaning_summary,
         exclusions=rules.clean.output.exclusions,
         tables=lambda wc: wave_tables(wc.wave),
         figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
@@ -102,7 +102,7 @@ rule report_wave:
             "wave": wc.wave,
             "tables": str(Path(input.tables[0]).parent),
             "figures": str(Path(input.figures[0]).parent),
-            "cleaning_summary": input.summary,
+            "cleaning_summary": input.cleaning_summary,
             "provenance": input.provenance,
             "methods": input.methods,
             "cautions": input.cautions,
@@ -124,7 +124,7 @@ rule report_wave:
 
 rule apa_tables:
     input:
-        summary=rules.clean.output.summary,
+        cleaning_summary=rules.clean.output.cleaning_summary,
         tables=lambda wc: wave_tables(wc.wave),
         evidence=evidence_outputs,
         cautions=rules.narrative.output.cautions,

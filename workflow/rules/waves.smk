@@ -1,20 +1,22 @@
 rule waves:
     input:
         responses=expand(rules.clean.output.responses, wave=WAVES),
-        summaries=expand(rules.clean.output.summary, wave=WAVES),
+        cleaning_summary=expand(rules.clean.output.cleaning_summary, wave=WAVES),
         reliability=expand(rules.reliability.output.reliability, wave=WAVES),
-        cfa_fit=expand(rules.cfa.output.fit, wave=WAVES),
+        fit=expand(rules.cfa.output.cfa_fit, wave=WAVES),
         segments=expand(rules.gaps.output.segments, wave=WAVES),
-        complaints=expand(rules.complaints.output.by_dimension, wave=COMPLAINT_WAVES),
+        complaints=expand(
+            rules.complaints.output.complaints_by_dimension, wave=COMPLAINT_WAVES
+        ),
     output:
-        scores="reports/waves/tables/wave_gaps.csv",
-        changes="reports/waves/tables/wave_changes.csv",
+        wave_gaps="reports/waves/tables/wave_gaps.csv",
+        wave_changes="reports/waves/tables/wave_changes.csv",
         invariance="reports/waves/tables/invariance.csv",
-        reliability="reports/waves/tables/wave_reliability.csv",
-        fit="reports/waves/tables/wave_fit.csv",
-        exclusions="reports/waves/tables/wave_exclusions.csv",
-        segments="reports/waves/tables/wave_segments.csv",
-        complaints="reports/waves/tables/wave_complaints.csv",
+        wave_reliability="reports/waves/tables/wave_reliability.csv",
+        wave_fit="reports/waves/tables/wave_fit.csv",
+        wave_exclusions="reports/waves/tables/wave_exclusions.csv",
+        wave_segments="reports/waves/tables/wave_segments.csv",
+        wave_complaints="reports/waves/tables/wave_complaints.csv",
         cautions="reports/waves/tables/cautions.csv",
         trend=report(
             "reports/waves/figures/trend.png",
@@ -31,7 +33,14 @@ rule waves:
         RULE_ENV
     params:
         code=code_version(
-            "waves", "waves", "invariance", "cfa", "plots", "labels", "cautions"
+            "waves",
+            "waves",
+            "invariance",
+            "cfa",
+            "plots",
+            "labels",
+            "cautions",
+            "tables",
         ),
         waves=list(WAVES),
         complaint_waves=COMPLAINT_WAVES,

@@ -1,17 +1,18 @@
 """Adapter: cleaned responses -> CFA fit, loadings, parameters, factor correlations, validity and hints per measure."""
 
-import logging
-import sys
+from servqual.adapters import log_to
+
+log_to(snakemake.log[0])
 
 import pandas as pd
 
-# Everything the step says, tracebacks included, goes to its log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+from servqual.cfa import cfa_tables, choose_wave_estimator
+from servqual.instrument import instrument_from_config, measure_frames
+from servqual.tables import stack_by_measure, write_tables
 
-from servqual.cfa import cfa_tables, choose_wave_estimator  # noqa: E402
-from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
-from servqual.tables import stack_by_measure, write_table  # noqa: E402
+#: Output table -> field of :class:`servqual.cfa.CFATables`.
+FIELDS = {"cfa_fit": "fit", "cfa_loadings": "loadings", "cfa_parameters": "parameters",
+          "cfa_factor_correlations": "factor_correlations", "cfa_validity": "validity", "cfa_hints": "hints"}
 
 p = snakemake.params
 instrument = instrument_from_config(p.instrument, p.measures)
@@ -25,14 +26,5 @@ per_measure = {}
 for measure in measures:
     result = cfa_tables(frames[measure], instrument.item_dimension, confidence=p.confidence,
                         estimator=estimator, estimator_rule=p.estimator)
-    per_measure[measure] = {
-        "fit": result.fit,
-        "loadings": result.loadings,
-        "parameters": result.parameters,
-        "correlations": result.factor_correlations,
-        "validity": result.validity,
-        "hints": result.hints,
-    }
-tables = stack_by_measure(per_measure, snakemake.wildcards.wave)
-for name in ("fit", "loadings", "parameters", "correlations", "validity", "hints"):
-    write_table(tables[name], snakemake.output[name])
+    per_measure[measure] = {name: getattr(result, field) for name, field in FIELDS.items()}
+write_tables(stack_by_measure(per_measure, snakemake.wildcards.wave), snakemake.output)

@@ -1,60 +1,31 @@
 """Adapter: every wave's cleaned responses and tables -> the cross-wave tables and trend chart."""
 
-import logging
-import sys
+from servqual.adapters import log_to
+
+log_to(snakemake.log[0])
+
 from pathlib import Path
 
-# Everything the step says, tracebacks included, goes to its log.
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+import pandas as pd
 
-import pandas as pd  # noqa: E402
+from servqual import plots
+from servqual.cautions import caution_labels, invariance_cautions
+from servqual.i18n import text
+from servqual.instrument import instrument_from_config
+from servqual.labels import dimension_labels
+from servqual.tables import read_table, write_tables
+from servqual.waves import cross_wave_tables
 
-from servqual import plots  # noqa: E402
-from servqual.cautions import caution_labels, invariance_cautions  # noqa: E402
-from servqual.cfa import choose_wave_estimator  # noqa: E402
-from servqual.instrument import instrument_from_config, measure_frames  # noqa: E402
-from servqual.invariance import measurement_invariance  # noqa: E402
-from servqual.i18n import text  # noqa: E402
-from servqual.labels import dimension_labels  # noqa: E402
-from servqual.tables import read_table, write_table  # noqa: E402
-from servqual.waves import respondent_targets, stack_waves, wave_changes, wave_scores  # noqa: E402
-
-p, inputs, out = snakemake.params, snakemake.input, snakemake.output  # noqa: F821
+p, i, out = snakemake.params, snakemake.input, snakemake.output
 instrument = instrument_from_config(p.instrument, p.measures)
-responses = {w: pd.read_parquet(path) for w, path in zip(p.waves, inputs.responses)}
-targets = {w: respondent_targets(frame, instrument) for w, frame in responses.items()}
-scores = wave_scores(targets, p.confidence)
-write_table(scores, out.scores)
-write_table(wave_changes(targets, p.confidence, p.p_adjust), out.changes)
-
-# Invariance across waves, and across each segment with all waves pooled.
-pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
-groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in p.segments}}
-measures = [m for m in ("expectation", "perception") if m in instrument.item_measures]
-items_of = {m: measure_frames(pooled, instrument, with_gap=False)[m] for m in measures}
-# One estimator for every invariance model (auto: MLR when any wave's items depart from normality).
-estimator = choose_wave_estimator([f[(pooled["wave"] == w).to_numpy()] for f in items_of.values() for w in p.waves],
-                                  instrument.item_dimension, p.estimator)
-invariance = []
-for measure, items in items_of.items():
-    for grouping, labels in groupings.items():
-        table = measurement_invariance(items, instrument.item_dimension, labels, min_group_size=p.min_group_size,
-                                       estimator=estimator, estimator_rule=p.estimator)
-        invariance.append(table.assign(grouping=grouping, measure=measure))
-invariance = pd.concat(invariance, ignore_index=True)
-write_table(invariance[["grouping", "measure", *invariance.columns[:-2]]], out.invariance)
-write_table(invariance_cautions(invariance, p.language, caution_labels(p.instrument, p.language)), out.cautions)
-
-for name, paths in (("reliability", inputs.reliability), ("fit", inputs.cfa_fit), ("segments", inputs.segments)):
-    write_table(stack_waves({w: read_table(path) for w, path in zip(p.waves, paths)}), out[name])
-complaint_tables = {w: read_table(path) for w, path in zip(p.complaint_waves, inputs.complaints)}
-write_table(stack_waves(complaint_tables) if complaint_tables else pd.DataFrame(columns=["wave"]), out.complaints)
-flows = stack_waves({w: read_table(path) for w, path in zip(p.waves, inputs.summaries)})
-# Each flow step as a share of the rows its wave read (the first row of each flow).
-flows["share_of_read"] = flows["n"] / flows.groupby("wave")["n"].transform("first")
-write_table(flows, out.exclusions)
-
+responses = {w: pd.read_parquet(path) for w, path in zip(p.waves, i.responses, strict=True)}
+per_wave = {name: {w: read_table(path) for w, path in zip(p.waves, i[name], strict=True)}
+            for name in ("cleaning_summary", "reliability", "fit", "segments")}
+per_wave["complaints"] = {w: read_table(path) for w, path in zip(p.complaint_waves, i.complaints, strict=True)}
+tables = cross_wave_tables(responses, per_wave, instrument, segments=p.segments, confidence=p.confidence,
+                           p_adjust=p.p_adjust, min_group_size=p.min_group_size, estimator=p.estimator)
+tables["cautions"] = invariance_cautions(tables["invariance"], p.language, caution_labels(p.instrument, p.language))
+write_tables(tables, out)
 labels = pd.Series(dimension_labels(p.instrument, p.language))
-trend = plots.wave_trend(scores, labels, text(p.language, "figures.title_trend"), language=p.language)
+trend = plots.wave_trend(tables["wave_gaps"], labels, text(p.language, "figures.title_trend"), language=p.language)
 plots.save(trend, Path(out.trend).with_suffix(""))

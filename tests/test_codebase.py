@@ -1,0 +1,95 @@
+"""The shape of the code a newcomer reads: modules keep their private names to themselves,
+workflow scripts stay thin adapters, and a table has one name from its file to its rule."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT / "src" / "servqual"
+SCRIPTS = sorted((ROOT / "workflow" / "scripts").glob("*.py"))
+RULES = sorted((ROOT / "workflow" / "rules").glob("*.smk"))
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(LIBRARY.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def private_imports(path: Path) -> list[str]:
+    """Where the module at ``path`` uses another servqual module's private (``_``) name: imported
+    by name (``from servqual.x import _y``, relative imports included) or reached as an attribute
+    of a module it imported (``import servqual.x as x; x._y``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found, modules = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("servqual")):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
+                elif node.module == "servqual":
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name.split(".")[0] for a in node.names if a.name.startswith("servqual")}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                and isinstance(node.value, ast.Name) and node.value.id in modules):
+            found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+def test_the_private_import_check_finds_both_forms(tmp_path):
+    module = tmp_path / "servqual" / "m.py"
+    module.parent.mkdir()
+    module.write_text("from servqual.reliability import _alpha\nfrom servqual import efa\nefa._rotate(1)\n")
+    assert private_imports(module) == ["line 1: from servqual.reliability import _alpha", "line 3: efa._rotate"]
+
+
+@pytest.mark.parametrize("path", sorted(LIBRARY.rglob("*.py")), ids=module_name)
+def test_no_module_imports_a_private_name_of_another(path):
+    assert private_imports(path) == []
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.name)
+def test_every_workflow_script_is_a_thin_adapter(path):
+    """Under 40 lines, its log sent first (servqual.adapters.log_to), no lint exceptions."""
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 40, f"{path.name}: {len(text.splitlines())} lines"
+    body = ast.parse(text).body
+    assert isinstance(body[1], ast.ImportFrom) and body[1].module == "servqual.adapters", path.name
+    assert ast.unparse(body[2]).startswith("log_to(snakemake.log[0]"), path.name
+    assert "noqa" not in text
+
+
+def rule_outputs() -> list[tuple[str, str, str]]:
+    """(rule, output key, path) of every named output of every rule."""
+    found = []
+    for path in RULES:
+        text = path.read_text(encoding="utf-8")
+        for rule, block in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, re.MULTILINE | re.DOTALL):
+            outputs = re.search(r"^    output:\n(.*?)^    \w+:", block, re.MULTILINE | re.DOTALL)
+            named = re.findall(r'^        (\w+)=(?:report\(\s*)?"([^"]+)"', outputs.group(1) if outputs else "", re.MULTILINE)
+            found += [(rule, key, target) for key, target in named]
+    return found
+
+
+def test_every_table_has_one_name_for_its_file_and_its_output_key():
+    tables = [(rule, key, target) for rule, key, target in rule_outputs() if target.endswith(".csv")]
+    assert len(tables) > 40
+    assert [(rule, key, target) for rule, key, target in tables if Path(target).stem != key] == []
+
+
+def test_importing_the_package_or_the_log_helper_loads_no_heavy_library():
+    """Every job imports these first: numpy, pandas, scipy and matplotlib only come with the
+    modules that use them (the public names of ``servqual`` are imported on first use)."""
+    code = ("import sys, servqual, servqual.adapters; "
+            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(LIBRARY.parent)})
+    assert out.stdout.strip() == "[]"
