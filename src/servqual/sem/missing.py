@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import optimize
@@ -52,6 +53,8 @@ __all__ = ["FimlFit", "Patterns", "em_moments", "estimate_fiml", "fiml_fit", "fi
            "with_intercepts"]
 
 _LOG_2PI = np.log(2 * np.pi)
+#: Largest gradient component of -logL / N left to L-BFGS-B alone.
+_NEWTON_BELOW = 1e-7
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,25 @@ class Patterns:
     count: np.ndarray
     sums: np.ndarray
     crossprod: np.ndarray
+
+    @cached_property
+    def by_missing(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each number m >= 1 of skipped items: the patterns' indices and their missing
+        items (patterns x m)."""
+        n_missing = (~self.observed).sum(axis=1)
+        groups = []
+        for m in np.unique(n_missing[n_missing > 0]):
+            idx = np.flatnonzero(n_missing == m)
+            groups.append((idx, np.nonzero(~self.observed[idx])[1].reshape(len(idx), m)))
+        return groups
+
+    @cached_property
+    def totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Pooled over patterns: sum_k C_k, sum_k s_k o_k', sum_k n_k o_k o_k', sum_k s_k and
+        sum_k n_k o_k (respondents per item), from which sum_k Q_k and sum_k r_k follow at any mu."""
+        weighted = self.observed * self.count[:, None].astype(float)
+        return (self.crossprod.sum(axis=0), self.sums.T @ self.observed, weighted.T @ self.observed,
+                self.sums.sum(axis=0), weighted.sum(axis=0))
 
     @property
     def n(self) -> int:
@@ -104,27 +126,48 @@ def missing_patterns(x: np.ndarray) -> Patterns:
     return Patterns(observed, count, sums, crossprod)
 
 
-def _padded_inverse(patterns: Patterns, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sigma_oo^-1 of every pattern, zero-padded to p x p, and log|Sigma_oo|.
+@dataclass(frozen=True)
+class _Block:
+    """Patterns skipping m items each, at given moments: the selectors E' (K x m x p) of their
+    missing items, U = K[:, m] (K x p x m) with K = Sigma^-1, W = (K_mm)^-1 (the conditional
+    covariance of the missing items), log|K_mm|, U' r_k (K x m), Y = U' Q_k (K x m x p) and
+    Y U, with Q_k and r_k the pattern's cross-products and sums centred at mu_o."""
 
-    Raises numpy's LinAlgError when a Sigma_oo is not positive definite.
-    """
-    block = patterns.observed[:, :, None] & patterns.observed[:, None, :]
-    padded = np.where(block, sigma, 0.0)
-    p = len(sigma)
-    padded[:, np.arange(p), np.arange(p)] += ~patterns.observed
-    chol = np.linalg.cholesky(padded)
-    logdet = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-    return np.linalg.inv(padded) * block, logdet
+    idx: np.ndarray
+    select: np.ndarray
+    u: np.ndarray
+    w: np.ndarray
+    logdet: np.ndarray
+    ur: np.ndarray
+    y: np.ndarray
+    yu: np.ndarray
 
 
-def _centred_crossprod(patterns: Patterns, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Q_k = sum_i (x_i - mu)_o (x_i - mu)_o' and r_k = s_k - n_k mu_o, zero outside o_k."""
-    mu_o = patterns.observed * mu
-    n = patterns.count[:, None]
-    q = (patterns.crossprod - patterns.sums[:, :, None] * mu_o[:, None, :] - mu_o[:, :, None] * patterns.sums[:, None, :]
-         + (n * mu_o)[:, :, None] * mu_o[:, None, :])
-    return q, patterns.sums - n * mu_o
+def _blocks(patterns: Patterns, mu: np.ndarray, k: np.ndarray) -> list[_Block]:
+    """Per number of skipped items, the quantities of :class:`_Block`. Sigma_oo^-1, zero-padded,
+    is K - U W U' (the inverse of a partitioned matrix), so no p x p matrix is inverted per
+    pattern; log|Sigma_oo| = log|Sigma| + log|K_mm|. Y = U' C_k - (U' s_k) mu_o' - (U' mu_o) s_k'
+    + n_k (U' mu_o) mu_o' without forming Q_k. Raises numpy's LinAlgError when a K_mm is not
+    positive definite."""
+    out = []
+    p = len(mu)
+    for idx, miss in patterns.by_missing:
+        u = k[:, miss].transpose(1, 0, 2)
+        kmm = k[miss[:, :, None], miss[:, None, :]]
+        chol = np.linalg.cholesky(kmm)
+        mu_o = patterns.observed[idx] * mu
+        sums, n = patterns.sums[idx], patterns.count[idx, None].astype(float)
+        us, um = np.einsum("kpm,kp->km", u, sums), np.einsum("kpm,kp->km", u, mu_o)
+        y = (u.transpose(0, 2, 1) @ patterns.crossprod[idx] - us[:, :, None] * mu_o[:, None, :]
+             + (n * um)[:, :, None] * mu_o[:, None, :] - um[:, :, None] * sums[:, None, :])
+        out.append(_Block(idx, np.eye(p)[miss], u, np.linalg.inv(kmm),
+                          2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1), us - n * um, y, y @ u))
+    return out
+
+
+def _pooled(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """sum_k a_k b_k for stacks a (K x p x m) and b (K x m x q), as one matrix product."""
+    return a.transpose(1, 0, 2).reshape(a.shape[1], -1) @ b.reshape(-1, b.shape[2])
 
 
 def moments_loglik(patterns: Patterns, mu: np.ndarray, sigma: np.ndarray, *,
@@ -132,20 +175,44 @@ def moments_loglik(patterns: Patterns, mu: np.ndarray, sigma: np.ndarray, *,
     """Observed-data log-likelihood at means mu and covariance sigma; with ``gradient`` also
     dlogL/dmu and dlogL/dSigma (the latter for Sigma's entries taken as unconstrained).
 
+    With K = Sigma^-1 and, per pattern, P_k = Sigma_oo^-1 (zero-padded) = K - V_k,
+    V_k = U_k W_k U_k' (:func:`_blocks`), the sums over patterns split into a part from the
+    pooled Q = sum_k Q_k and r = sum_k r_k (O(p^2), whatever the patterns) and rank-m
+    corrections: sum_k tr(P_k Q_k) = tr(K Q) - sum_k tr(W_k U_k' Q_k U_k);
+    sum_k P_k r_k = K r - sum_k V_k r_k; sum_k P_k Q_k P_k = K Q K - Z K - K Z' + sum_k V_k Q_k V_k,
+    Z = sum_k V_k Q_k.
+
     >>> x = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 3.0]])
     >>> round(moments_loglik(missing_patterns(x), np.array([1.0, 2.0]), np.eye(2))[0], 4)
-    -6.2568
+    -6.5947
     """
-    inv, logdet = _padded_inverse(patterns, sigma)
-    q, resid = _centred_crossprod(patterns, mu)
-    n = patterns.count
-    p_k = patterns.observed.sum(axis=1)
-    loglik = -0.5 * float(n @ (p_k * _LOG_2PI + logdet) + np.einsum("kij,kji->", inv, q))
+    chol = np.linalg.cholesky(sigma)
+    k = np.linalg.inv(sigma)
+    cross, sums_obs, n_obs, sums, n_item = patterns.totals
+    q_tot = cross - sums_obs * mu - (sums_obs * mu).T + n_obs * np.outer(mu, mu)
+    counts = patterns.count.astype(float)
+    n = counts.sum()
+    const = counts @ patterns.observed.sum(axis=1) * _LOG_2PI + n * 2 * np.log(np.diag(chol)).sum()
+    trace = np.sum(k * q_tot)
+    blocks = _blocks(patterns, mu, k)
+    for b in blocks:
+        const += counts[b.idx] @ b.logdet
+        trace -= np.sum(b.w * b.yu)
+    loglik = -0.5 * float(const + trace)
     if not gradient:
         return loglik, None, None
-    grad_mu = np.einsum("kij,kj->i", inv, resid)
-    grad_sigma = -0.5 * (np.einsum("k,kij->ij", n.astype(float), inv) - np.einsum("kij,kjl,klm->im", inv, q, inv))
-    return loglik, grad_mu, grad_sigma
+    grad_mu = k @ (sums - n_item * mu)
+    n_v = np.zeros_like(k)
+    z = np.zeros_like(k)
+    vqv = np.zeros_like(k)
+    for b in blocks:
+        uw = b.u @ b.w
+        grad_mu -= np.einsum("kpm,km->p", uw, b.ur)
+        n_v += _pooled(uw * counts[b.idx, None, None], b.u.transpose(0, 2, 1))
+        z += _pooled(uw, b.y)
+        vqv += _pooled(uw @ b.yu, uw.transpose(0, 2, 1))
+    ppp = k @ q_tot @ k - z @ k - k @ z.T + vqv
+    return loglik, grad_mu, -0.5 * (n * k - n_v - ppp)
 
 
 def with_intercepts(spec: Spec) -> Spec:
@@ -157,26 +224,29 @@ def with_intercepts(spec: Spec) -> Spec:
     return build_spec(slots, spec.n_items, spec.n_factors, spec.n_groups, True)
 
 
-def fiml_loglik(spec: Spec, patterns_list: Sequence[Patterns], params: np.ndarray) -> float:
-    """FIML log-likelihood of a (multi-group) model with mean structure: sum_g logL_g(mu_g, Sigma_g)."""
-    total = 0.0
+def _loglik_and_gradient(spec: Spec, patterns_list: Sequence[Patterns], params: np.ndarray,
+                         gradient: bool) -> tuple[float, np.ndarray]:
+    total, grad = 0.0, np.zeros(spec.n_free)
     for g, pat in enumerate(patterns_list):
         mats = group_matrices(spec, params, g)
-        total += moments_loglik(pat, mats.mu, mats.sigma)[0]
-    return total
+        loglik, grad_mu, grad_sigma = moments_loglik(pat, mats.mu, mats.sigma, gradient=gradient)
+        total += loglik
+        if gradient:
+            dsigma, dmu = free_derivatives(spec, g, mats)
+            grad += np.einsum("ij,qij->q", grad_sigma, dsigma) + dmu @ grad_mu
+    return total, grad
+
+
+def fiml_loglik(spec: Spec, patterns_list: Sequence[Patterns], params: np.ndarray) -> float:
+    """FIML log-likelihood of a (multi-group) model with mean structure: sum_g logL_g(mu_g, Sigma_g)."""
+    return _loglik_and_gradient(spec, patterns_list, params, False)[0]
 
 
 def fiml_gradient(spec: Spec, patterns_list: Sequence[Patterns], params: np.ndarray) -> np.ndarray:
     """Analytic gradient of the FIML log-likelihood by free parameter:
     dlogL/dtheta = sum_g [tr(G_g dSigma_g/dtheta) + g_g' dmu_g/dtheta], G and g from
     :func:`moments_loglik`."""
-    grad = np.zeros(spec.n_free)
-    for g, pat in enumerate(patterns_list):
-        mats = group_matrices(spec, params, g)
-        _, grad_mu, grad_sigma = moments_loglik(pat, mats.mu, mats.sigma, gradient=True)
-        dsigma, dmu = free_derivatives(spec, g, mats)
-        grad += np.einsum("ij,qij->q", grad_sigma, dsigma) + dmu @ grad_mu
-    return grad
+    return _loglik_and_gradient(spec, patterns_list, params, True)[1]
 
 
 def _negative_hessian(spec: Spec, patterns_list: Sequence[Patterns], params: np.ndarray,
@@ -196,35 +266,48 @@ def fiml_observed_information(spec: Spec, patterns_list: Sequence[Patterns], par
     return _negative_hessian(spec, patterns_list, params)
 
 
+def _available_case_moments(patterns: Patterns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each item's mean and ML variance over the respondents who answered it, and their number."""
+    _, _, _, sums, answered = patterns.totals
+    mean = sums / answered
+    return mean, np.einsum("kii->i", patterns.crossprod) / answered - mean**2, answered
+
+
 def em_moments(patterns: Patterns, *, tol: float = 1e-11, max_iter: int = 2000) -> tuple[np.ndarray, np.ndarray, float]:
     """Unrestricted ML means and covariance matrix of incomplete data by EM, and logL at them.
 
     E-step per pattern, with A_k = Sigma P_k (P_k = padded Sigma_oo^-1) and the pattern's
     centred sums r_k and cross-products Q_k: sum_i E[x_i] = n_k mu + A_k r_k and
     sum_i E[x_i x_i'] = n_k (Sigma - A_k Sigma) + n_k mu mu' + A_k r_k mu' + mu r_k' A_k'
-    + A_k Q_k A_k'; M-step mu = T1 / N, Sigma = T2 / N - mu mu'. Starts from each item's
-    available-case mean and variance; stops when no moment changes by more than ``tol``
+    + A_k Q_k A_k', where A_k = I - E_m W_k U_k' (E_m selects the missing items, notation of
+    :func:`moments_loglik`) and n_k (Sigma - A_k Sigma) = n_k E_m W_k E_m'; M-step mu = T1 / N,
+    Sigma = T2 / N - mu mu'. Starts from each item's available-case mean and variance; stops when no moment changes by more than ``tol``
     (Dempster, Laird & Rubin 1977; Little & Rubin 2002, Statistical Analysis with Missing Data,
     ch. 11).
 
     >>> x = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 3.0], [3.0, 2.0], [np.nan, 1.0]])
     >>> mu, sigma, ll = em_moments(missing_patterns(x))
     >>> np.round(mu, 4).tolist()
-    [1.5, 1.8107]
+    [1.344, 1.7118]
     """
     n = patterns.n
     counts = patterns.count.astype(float)
-    answered = patterns.observed.T @ counts
-    mu = patterns.sums.sum(axis=0) / answered
-    sigma = np.diag(np.einsum("kii->i", patterns.crossprod) / answered - mu**2)
+    mu, var, _ = _available_case_moments(patterns)
+    sigma = np.diag(var)
+    cross, sums_obs, n_obs, sums, n_item = patterns.totals
     for _ in range(max_iter):
-        inv, _ = _padded_inverse(patterns, sigma)
-        q, resid = _centred_crossprod(patterns, mu)
-        a = sigma @ inv  # (K, p, p): Sigma P_k
-        shift = np.einsum("kij,kj->i", a, resid)
+        q_tot = cross - sums_obs * mu - (sums_obs * mu).T + n_obs * np.outer(mu, mu)
+        shift = sums - n_item * mu
+        scatter = np.zeros_like(sigma)  # sum_k E_m (n_k W_k + W_k Y_k U_k W_k) E_m'
+        wy_sum = np.zeros_like(sigma)  # sum_k E_m W_k Y_k
+        for b in _blocks(patterns, mu, np.linalg.inv(sigma)):
+            shift -= np.einsum("kmp,km->p", b.select, np.einsum("kmn,kn->km", b.w, b.ur))
+            inner = b.w * counts[b.idx, None, None] + b.w @ b.yu @ b.w
+            scatter += _pooled(b.select.transpose(0, 2, 1) @ inner, b.select)
+            wy_sum += _pooled(b.select.transpose(0, 2, 1), b.w @ b.y)
         t1 = n * mu + shift
-        t2 = (n * (sigma + np.outer(mu, mu)) - np.einsum("k,kij,jl->il", counts, a, sigma)
-              + np.outer(shift, mu) + np.outer(mu, shift) + np.einsum("kij,kjl,kml->im", a, q, a))
+        t2 = (scatter + n * np.outer(mu, mu) + np.outer(shift, mu) + np.outer(mu, shift) + q_tot
+              - wy_sum - wy_sum.T)
         new_mu = t1 / n
         new_sigma = t2 / n - np.outer(new_mu, new_mu)
         change = max(np.abs(new_mu - mu).max(), np.abs(new_sigma - sigma).max())
@@ -238,10 +321,7 @@ def independence_loglik(patterns: Patterns) -> float:
     """FIML log-likelihood of the independence model (free means and variances, no
     covariances): per item -n_j / 2 (log 2 pi + log v_j + 1), n_j its respondents and v_j
     their ML variance."""
-    counts = patterns.count.astype(float)
-    answered = patterns.observed.T @ counts
-    mean = patterns.sums.sum(axis=0) / answered
-    var = np.einsum("kii->i", patterns.crossprod) / answered - mean**2
+    _, var, answered = _available_case_moments(patterns)
     return float(-0.5 * answered @ (_LOG_2PI + np.log(var) + 1))
 
 
@@ -250,7 +330,8 @@ def _objective_and_gradient(spec: Spec, patterns_list: Sequence[Patterns], n: in
     positive definite (the line search then steps back)."""
     def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
         try:
-            return -fiml_loglik(spec, patterns_list, x) / n, -fiml_gradient(spec, patterns_list, x) / n
+            loglik, grad = _loglik_and_gradient(spec, patterns_list, x, True)
+            return -loglik / n, -grad / n
         except np.linalg.LinAlgError:
             return 1e10, np.zeros_like(x)
     return fun
@@ -276,7 +357,9 @@ def estimate_fiml(spec: Spec, patterns_list: Sequence[Patterns], h1_moments: Seq
                                options={"maxiter": 20000, "maxfun": 40000, "ftol": 1e-15, "gtol": 1e-9})
     params = result.x
     grad = fun(params)[1]
-    if (params[variances] > 1e-6).all():
+    # Newton steps (each a Hessian, 2 q gradients) only where L-BFGS-B stopped short of the
+    # minimum; not at a variance bound (a Heywood case).
+    if np.abs(grad).max() > _NEWTON_BELOW and (params[variances] > 1e-6).all():
         for _ in range(newton_steps):
             try:
                 candidate = params - np.linalg.solve(_negative_hessian(spec, patterns_list, params) / n, -grad)
