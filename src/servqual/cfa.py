@@ -11,7 +11,7 @@ fits the instrument's three models with it and writes the tables.
 Tables (the pipeline adds ``wave`` and ``measure``):
 
 ``cfa_fit`` (:func:`compare_models`)
-    model, estimator, converged, status, reason, n, npar, chisq, df, pvalue, baseline_chisq, baseline_df,
+    model, estimator, converged, status, reason, n, missing, n_incomplete, n_patterns, npar, chisq, df, pvalue, baseline_chisq, baseline_df,
     cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr, loglik, aic, bic,
     verdict, delta_chisq, delta_df, p_difference (differences against the instrument's model).
 ``cfa_loadings`` (:func:`standardized_loadings`)
@@ -36,8 +36,10 @@ Tables (the pipeline adds ``wave`` and ``measure``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -56,6 +58,14 @@ from servqual.sem.fit import (
     srmr,
 )
 from servqual.sem.information import parameter_vcov
+from servqual.sem.missing import (
+    em_moments,
+    estimate_fiml,
+    fiml_fit,
+    fiml_observed_information,
+    missing_patterns,
+    with_intercepts,
+)
 from servqual.sem.model import (
     BETA,
     LAMBDA,
@@ -107,6 +117,7 @@ __all__ = [
     "HTMT_CUTOFF",
     "LATENT_R_LIMIT",
     "LOADING_COLUMNS",
+    "MISSING_TREATMENTS",
     "MODELS",
     "ONE_FACTOR_NAME",
     "PARAMETERS_COLUMNS",
@@ -127,6 +138,7 @@ __all__ = [
     "fit_indices",
     "fit_verdict",
     "htmt",
+    "missing_treatment",
     "model_indicators",
     "parameter_estimates",
     "residual_modification_indices",
@@ -163,7 +175,14 @@ class CFAResult:
     converged : bool
         The optimiser reported success and the gradient of F_ML is below tolerance.
     n : int
-        Respondents used (listwise complete on the model's items).
+        Respondents used: listwise complete on the model's items, or with FIML every respondent
+        who answered at least one of them.
+    missing : str
+        Treatment of missing answers: ``listwise`` or ``ml`` (FIML).
+    n_incomplete : int
+        Respondents used who skipped some of the items (0 under listwise deletion).
+    n_patterns : int
+        Missing-data patterns among the respondents used (1 under listwise deletion).
     items, factors : tuple of str
         Observed and latent variables (for ``second_order`` the last factor is the
         second-order factor).
@@ -174,7 +193,8 @@ class CFAResult:
     npar : int
         Number of free parameters.
     sample_cov, implied_cov : pd.DataFrame or None
-        ML sample covariance (divisor n) and the model-implied covariance.
+        ML sample covariance (divisor n; with FIML the EM estimate of the unrestricted model)
+        and the model-implied covariance.
     loadings : pd.DataFrame
         One row per loading: factor, item, std_loading, se, r2, estimate, estimate_se
         (:func:`standardized_loadings` adds the tests and intervals).
@@ -191,6 +211,9 @@ class CFAResult:
     n: int
     items: tuple[str, ...]
     factors: tuple[str, ...]
+    missing: str = "listwise"
+    n_incomplete: int = 0
+    n_patterns: int = 1
     indices: FitIndices | None = None
     srmr: float = np.nan
     loglik: float = np.nan
@@ -216,11 +239,33 @@ class CFAResult:
         return fit_verdict(self.indices.cfi, self.indices.tli, self.indices.rmsea, self.srmr)
 
 
+#: Treatments of missing answers: listwise deletion, full-information ML, or FIML exactly when
+#: some analysed answer is missing (the two coincide on complete data).
+MISSING_TREATMENTS = ("auto", "listwise", "ml")
+Missing = Literal["auto", "listwise", "ml"]
+
+
+def missing_treatment(data: pd.DataFrame, items: Sequence[str], missing: Missing) -> str:
+    """The treatment ``missing`` stands for on these items: ``auto`` is ``ml`` when any of
+    them has a missing answer and ``listwise`` otherwise (on complete data both give the same
+    estimates; listwise works from the covariance matrix alone and is faster).
+
+    >>> missing_treatment(pd.DataFrame({"a": [1.0, None], "b": [2.0, 3.0]}), ["a", "b"], "auto")
+    'ml'
+    """
+    if missing not in MISSING_TREATMENTS:
+        raise ValueError(f"missing must be one of {MISSING_TREATMENTS}, got {missing!r}")
+    if missing != "auto":
+        return missing
+    return "ml" if data[list(items)].isna().to_numpy().any() else "listwise"
+
+
 def fit_cfa(
     data: pd.DataFrame,
     item_dimension: Mapping[str, str],
     *,
     model: Model = "instrument",
+    missing: Missing = "listwise",
 ) -> CFAResult:
     """Fit a CFA of the items by normal-theory ML and compute lavaan's fit measures.
 
@@ -231,8 +276,13 @@ def fit_cfa(
     The model is fitted from the covariance matrix by :func:`servqual.sem.estimation.estimate_ml`
     (L-BFGS-B on the analytic gradient from principal-component starting values, variances
     bounded below by 0, then Newton steps to the minimum), so its cost does not depend on n
-    beyond computing that matrix. Missing values: listwise deletion over the model's items. Problems of
-    the data or the solution never raise: they are reported in ``status`` and ``reason``.
+    beyond computing that matrix. Missing values: listwise deletion over the model's items, or
+    with ``missing="ml"`` full-information ML (lavaan's ``missing = "ml"``,
+    :mod:`servqual.sem.missing`): every respondent who answered at least one item counts with
+    the answers he gave; the model gains free intercepts, chi2 = 2 (logL_H1 - logL_H0) against
+    the EM estimate of the unrestricted model, the baseline is fitted by FIML, SEs come from the
+    observed information and SRMR includes the means. Problems of the data or the solution
+    never raise: they are reported in ``status`` and ``reason``.
 
     Parameters
     ----------
@@ -245,6 +295,8 @@ def fit_cfa(
         ``instrument``: one factor per dimension, factors correlated; ``one_factor``: all items
         on one factor; ``second_order``: the dimensions load on one second-order factor
         (needs at least 3 dimensions).
+    missing : {"listwise", "ml", "auto"}
+        Treatment of missing answers (:func:`missing_treatment`).
 
     Returns
     -------
@@ -263,33 +315,77 @@ def fit_cfa(
     items = check_items(data, item_dimension)
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    treatment = missing_treatment(data, items, missing)
     factor_of_item, factors = measurement_layout(item_dimension, model)
     x = data[items].to_numpy(dtype=float)
-    x = x[~np.isnan(x).any(axis=1)]
-    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors))
+    x = x[~np.isnan(x).all(axis=1)] if treatment == "ml" else x[~np.isnan(x).any(axis=1)]
+    patterns = missing_patterns(x) if treatment == "ml" else None
+    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), missing=treatment,
+                n_incomplete=patterns.n_incomplete if patterns else 0, n_patterns=patterns.n_patterns if patterns else 1)
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
+    if patterns:
+        spec = with_intercepts(spec)
     problem = identification_problem(factor_of_item, factors, spec.df, second_order=model == "second_order")
     if problem:
         return CFAResult(status="not_identified", reason=problem, converged=False, **base)
     if len(x) <= len(items):
         return CFAResult(status="not_positive_definite", converged=False, reason=(
-            f"{len(x)} complete cases for {len(items)} items: the covariance matrix is singular"),
-            **base)
-    st = group_stats(x)
-    if not is_well_conditioned(st.cov):
+            f"{len(x)} {'respondents' if patterns else 'complete cases'} for {len(items)} items: "
+            "the covariance matrix is singular"), **base)
+    try:
+        h1 = em_moments(patterns) if patterns else None
+        st = GroupStats(len(x), h1[0], h1[1]) if patterns else group_stats(x)
+    except np.linalg.LinAlgError:
+        st = None
+    if st is None or not is_well_conditioned(st.cov):
         return CFAResult(status="not_positive_definite", converged=False, reason=(
             "the item covariance matrix is not positive definite (an item is constant or a "
             "linear combination of others)"), **base)
     try:
-        estimate = estimate_ml(spec, [st], nonnegative_variances=True)
+        if patterns:
+            estimate = estimate_fiml(spec, [patterns], [h1[:2]])
+            measures = partial(_fiml_measures, patterns, h1)
+        else:
+            estimate = estimate_ml(spec, [st], nonnegative_variances=True)
+            measures = partial(_listwise_measures, st)
     except (np.linalg.LinAlgError, ValueError, ArithmeticError) as err:
         return CFAResult(status="failed", reason=convergence_failure(False, str(err), np.nan),
                          converged=False, **base)
-    return _assemble_result(spec, st, estimate.params, estimate.converged, estimate.reason, base)
+    return _assemble_result(spec, st, estimate.params, estimate.converged, estimate.reason, base, measures)
+
+
+@dataclass(frozen=True)
+class _Measures:
+    """Fit measures and the covariance matrix of the estimates of one fitted model."""
+
+    indices: FitIndices
+    srmr: float
+    loglik: float
+    unrestricted_loglik: float
+    vcov: np.ndarray
+
+
+def _listwise_measures(st: GroupStats, spec: Spec, params: np.ndarray) -> _Measures:
+    """ML from the complete-case covariance matrix: chi2 = N F_ML, expected information."""
+    mats = group_matrices(spec, params, 0)
+    chisq = st.n * discrepancy(st, mats, False)
+    model_loglik, unrestricted = loglik(spec, [st], params)
+    return _Measures(fit_indices(chisq, spec.df, *baseline_chisq([st]), st.n), srmr(st.cov, mats.sigma),
+                     model_loglik, unrestricted, parameter_vcov(spec, [st], params))
+
+
+def _fiml_measures(patterns, h1, spec: Spec, params: np.ndarray) -> _Measures:
+    """FIML: chi2 = 2 (logL_H1 - logL_H0) with the EM moments as H1, SRMR with means against
+    them, observed information (lavaan's defaults for ``missing = "ml"``)."""
+    mats = group_matrices(spec, params, 0)
+    fit = fiml_fit(spec, [patterns], params, [h1])
+    vcov = np.linalg.pinv(fiml_observed_information(spec, [patterns], params))
+    return _Measures(fit.indices, srmr(h1[1], mats.sigma, h1[0], mats.mu), fit.loglik, fit.unrestricted_loglik,
+                     vcov)
 
 
 def _assemble_result(spec: Spec, st: GroupStats, params: np.ndarray, converged: bool, failure: str,
-                     base: dict) -> CFAResult:
+                     base: dict, measures: Callable[[Spec, np.ndarray], _Measures]) -> CFAResult:
     items, factors = base["items"], base["factors"]
     mats = group_matrices(spec, params, 0)
     if not is_positive_definite(mats.sigma):
@@ -302,20 +398,17 @@ def _assemble_result(spec: Spec, st: GroupStats, params: np.ndarray, converged: 
         reason = f"improper solution: {improper}"
     else:
         reason = ""
-    chisq = st.n * discrepancy(st, mats, False)
-    indices = fit_indices(chisq, spec.df, *baseline_chisq([st]), st.n)
-    model_loglik, unrestricted = loglik(spec, [st], params)
+    m = measures(spec, params)
     npar = spec.n_free
-    vcov = parameter_vcov(spec, [st], params)
-    loadings, correlations, correlation_se = _standardized_solution(spec, vcov, params, items, factors)
+    loadings, correlations, correlation_se = _standardized_solution(spec, m.vcov, params, items, factors)
     return CFAResult(
-        status=status, reason=reason, converged=bool(converged), indices=indices,
-        srmr=srmr(st.cov, mats.sigma), loglik=model_loglik, unrestricted_loglik=unrestricted,
-        aic=-2 * model_loglik + 2 * npar, bic=-2 * model_loglik + npar * np.log(st.n), npar=npar,
+        status=status, reason=reason, converged=bool(converged), indices=m.indices,
+        srmr=m.srmr, loglik=m.loglik, unrestricted_loglik=m.unrestricted_loglik,
+        aic=-2 * m.loglik + 2 * npar, bic=-2 * m.loglik + npar * np.log(st.n), npar=npar,
         sample_cov=pd.DataFrame(st.cov, index=items, columns=items),
         implied_cov=pd.DataFrame(mats.sigma, index=items, columns=items),
         loadings=loadings, factor_correlations=correlations, factor_correlation_se=correlation_se,
-        _spec=spec, _params=params, _vcov=vcov, **base)
+        _spec=spec, _params=params, _vcov=m.vcov, **base)
 
 
 def _standardized_solution(spec: Spec, vcov: np.ndarray, params: np.ndarray, items: Sequence[str],
@@ -473,7 +566,7 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
     value with its delta-method SE, z, p and interval (``standardizedSolution``; for a factor
     covariance this is the factor correlation); R^2 on residual-variance rows
     (:func:`servqual.sem.parameters.parameter_table`). The single-group models have no mean
-    structure, hence no intercept rows.
+    structure, hence no intercept rows, except under FIML (``missing="ml"``), which adds them.
 
     Parameters
     ----------
@@ -508,7 +601,8 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
 # Model comparison
 # --------------------------------------------------------------------------------------------
 
-_FIT_COLUMNS = ["model", "estimator", "converged", "status", "reason", "n", "npar", "chisq", "df", "pvalue",
+_FIT_COLUMNS = ["model", "estimator", "converged", "status", "reason", "n", "missing", "n_incomplete", "n_patterns",
+                "npar", "chisq", "df", "pvalue",
                 "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
                 "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict",
                 "delta_chisq", "delta_df", "p_difference"]
@@ -552,8 +646,9 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
 
 def _fit_row(r: CFAResult) -> dict:
     fi = r.indices
-    # Maximum likelihood from the listwise-complete covariance matrix, as lavaan's default.
+    # Maximum likelihood: from the listwise-complete covariance matrix (lavaan's default) or FIML.
     row = dict(model=r.model, estimator="ML", converged=r.converged, status=r.status, reason=r.reason, n=r.n,
+               missing=r.missing, n_incomplete=r.n_incomplete, n_patterns=r.n_patterns,
                npar=r.npar if fi else pd.NA, srmr=r.srmr, loglik=r.loglik, aic=r.aic, bic=r.bic,
                verdict=r.verdict)
     if fi is not None:
@@ -612,7 +707,9 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     (Sörbom 1989, Psychometrika 54(3); lavaan's ``modindices``), from
     :func:`servqual.sem.modification.modification_indices`, which also gives cross-loadings and
     expected parameter changes. Each row also gives the residual
-    correlation r_ij - rhat_ij (lavaan's ``residuals(type = "cor")``).
+    correlation r_ij - rhat_ij (lavaan's ``residuals(type = "cor")``). After a FIML fit S is the
+    EM estimate of the unrestricted covariance matrix, taken as if complete (an approximation:
+    lavaan's score test then uses the FIML information).
 
     Parameters
     ----------
@@ -674,6 +771,7 @@ def cfa_tables(
     hints: int = 3,
     htmt_cutoff: float = HTMT_CUTOFF,
     confidence: float = 0.95,
+    missing: Missing = "listwise",
 ) -> CFATables:
     """Fit the one-factor, the instrument's and (with >= 3 dimensions) the second-order model.
 
@@ -698,6 +796,8 @@ def cfa_tables(
         HTMT criterion.
     confidence : float
         Confidence level of the intervals of loadings and factor correlations.
+    missing : {"listwise", "ml", "auto"}
+        Treatment of missing answers (:func:`missing_treatment`), the same for every model.
 
     Returns
     -------
@@ -719,7 +819,8 @@ def cfa_tables(
     models = [m for m in MODELS if m != "second_order" or n_dims >= 3]
     if n_dims == 1:
         models = ["one_factor"]
-    results = {m: fit_cfa(data, item_dimension, model=m) for m in models}
+    treatment = missing_treatment(data, list(item_dimension), missing)
+    results = {m: fit_cfa(data, item_dimension, model=m, missing=treatment) for m in models}
     main = results.get("instrument", results["one_factor"])
     validity = (validity_table(main, data, item_dimension, htmt_cutoff=htmt_cutoff)
                 if main.model == "instrument" else pd.DataFrame(columns=VALIDITY_COLUMNS))
