@@ -54,7 +54,7 @@ def fits() -> dict[str, cfa.CFAResult]:
 def test_fit_measures_match_lavaan(fits, model):
     ref = REFERENCE[model]["fit"]
     row = cfa.compare_models([fits[model]], reference=model).iloc[0]
-    assert row["missing"] == "ml"
+    assert row["missing_policy"] == "ml"
     assert row["chisq"] == pytest.approx(ref["chisq"], abs=1e-3)
     for theirs, ours in FIT_COLUMNS.items():
         assert float(row[ours]) == pytest.approx(ref[theirs], abs=1e-4, rel=1e-6), ours
@@ -150,5 +150,5 @@ def test_missing_treatment_auto_and_listwise_keep_fewer_respondents():
     listwise = cfa.fit_cfa(HS_MISSING, DIMS, missing="listwise")
     assert (listwise.missing, listwise.n, listwise.n_incomplete) == ("listwise", 107, 0)
     tables = cfa.cfa_tables(HS_MISSING, DIMS, missing="auto")
-    assert set(tables.fit["missing"]) == {"ml"} and set(tables.fit["n"]) == {301}
+    assert set(tables.fit["missing_policy"]) == {"ml"} and set(tables.fit["n"]) == {301}
     assert set(tables.fit["n_incomplete"]) == {194}

@@ -11,7 +11,8 @@ fits the instrument's three models with it and writes the tables.
 Tables (the pipeline adds ``wave`` and ``measure``):
 
 ``cfa_fit`` (:func:`compare_models`)
-    model, estimator, converged, status, reason, n, missing, n_incomplete, n_patterns, npar, chisq, df, pvalue, baseline_chisq, baseline_df,
+    model, estimator, converged, status, reason, n, missing_policy, n_incomplete, n_patterns, npar, chisq,
+    df, pvalue, baseline_chisq, baseline_df,
     cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr, loglik, aic, bic,
     verdict, delta_chisq, delta_df, p_difference (differences against the instrument's model).
 ``cfa_loadings`` (:func:`standardized_loadings`)
@@ -601,8 +602,8 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
 # Model comparison
 # --------------------------------------------------------------------------------------------
 
-_FIT_COLUMNS = ["model", "estimator", "converged", "status", "reason", "n", "missing", "n_incomplete", "n_patterns",
-                "npar", "chisq", "df", "pvalue",
+_FIT_COLUMNS = ["model", "estimator", "converged", "status", "reason", "n", "missing_policy", "n_incomplete",
+                "n_patterns", "npar", "chisq", "df", "pvalue",
                 "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
                 "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict",
                 "delta_chisq", "delta_df", "p_difference"]
@@ -648,7 +649,7 @@ def _fit_row(r: CFAResult) -> dict:
     fi = r.indices
     # Maximum likelihood: from the listwise-complete covariance matrix (lavaan's default) or FIML.
     row = dict(model=r.model, estimator="ML", converged=r.converged, status=r.status, reason=r.reason, n=r.n,
-               missing=r.missing, n_incomplete=r.n_incomplete, n_patterns=r.n_patterns,
+               missing_policy=r.missing, n_incomplete=r.n_incomplete, n_patterns=r.n_patterns,
                npar=r.npar if fi else pd.NA, srmr=r.srmr, loglik=r.loglik, aic=r.aic, bic=r.bic,
                verdict=r.verdict)
     if fi is not None:

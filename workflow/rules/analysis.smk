@@ -95,6 +95,7 @@ rule cfa:
         instrument=instrument_structure(),
         measures=config["measures"],
         confidence=config["analysis"]["confidence"],
+        options=config["cfa"],
     script:
         "../scripts/cfa.py"
 

@@ -21,7 +21,8 @@ frames = measure_frames(responses, instrument, with_gap=False)
 per_measure = {}
 for measure in ("expectation", "perception"):
     if measure in frames:
-        result = cfa_tables(frames[measure], instrument.item_dimension, confidence=p.confidence)
+        result = cfa_tables(frames[measure], instrument.item_dimension, confidence=p.confidence,
+                            missing=p.options["missing"])
         per_measure[measure] = {
             "fit": result.fit,
             "loadings": result.loadings,
