@@ -152,3 +152,18 @@ def test_missing_treatment_auto_and_listwise_keep_fewer_respondents():
     tables = cfa.cfa_tables(HS_MISSING, DIMS, missing="auto")
     assert set(tables.fit["missing_policy"]) == {"ml"} and set(tables.fit["n"]) == {301}
     assert set(tables.fit["n_incomplete"]) == {194}
+
+
+def test_invariance_by_fiml_matches_lavaan():
+    from servqual.invariance import measurement_invariance
+
+    table = measurement_invariance(HS_MISSING, DIMS, HS_MISSING["school"], missing="auto").set_index("level")
+    assert set(table["missing_policy"]) == {"ml"} and set(table["n"]) == {301}
+    assert set(table["n_incomplete"]) == {194}
+    for level, ref in REFERENCE["invariance"].items():
+        row = table.loc[level]
+        assert row["chisq"] == pytest.approx(ref["chisq"], abs=1e-3), level
+        assert row["df"] == ref["df"]
+        for ours, theirs in (("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"), ("rmsea_ci_low", "rmsea.ci.lower"),
+                             ("rmsea_ci_high", "rmsea.ci.upper")):
+            assert row[ours] == pytest.approx(ref[theirs], abs=1e-4), (level, ours)

@@ -6,7 +6,8 @@
 # tests/data/holzinger_swineford_missing_generate.py: the Holzinger-Swineford data with ~10% of
 # x1..x9 deleted completely at random) and writes tests/data/sem_fiml_reference.json: the
 # three-factor CFA and the one-factor model by full-information ML (missing = "ml", lavaan's
-# defaults otherwise: observed information from the Hessian, intercepts free).
+# defaults otherwise: observed information from the Hessian, intercepts free), and measurement
+# invariance across the two schools by FIML.
 suppressPackageStartupMessages(library(lavaan))
 
 hs <- read.csv("tests/data/holzinger_swineford_missing.csv")
@@ -40,8 +41,20 @@ model_result <- function(fit) {
 }
 
 m3 <- "visual =~ x1+x2+x3\ntextual =~ x4+x5+x6\nspeed =~ x7+x8+x9"
+# Measurement invariance across the two schools by FIML (configural, metric, scalar).
+invariance <- lapply(list(configural = NULL, metric = "loadings", scalar = c("loadings", "intercepts")),
+  function(equal) {
+    fit <- cfa(m3, data = hs, group = "school", missing = "ml", group.equal = if (is.null(equal)) "" else equal,
+               optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
+    stopifnot(lavInspect(fit, "converged"))
+    as.list(unclass(fitMeasures(fit, c("chisq", "df", "cfi", "tli", "rmsea", "rmsea.ci.lower",
+                                        "rmsea.ci.upper", "ntotal"))))
+  })
+
 jsonlite::write_json(
   list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
        instrument = model_result(fit_tight(m3)),
-       one_factor = model_result(fit_tight("g =~ x1+x2+x3+x4+x5+x6+x7+x8+x9"))),
+       one_factor = model_result(fit_tight("g =~ x1+x2+x3+x4+x5+x6+x7+x8+x9")),
+       invariance = invariance),
   "tests/data/sem_fiml_reference.json", digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
+

@@ -40,6 +40,7 @@ rule waves:
         confidence=config["analysis"]["confidence"],
         p_adjust=config["gaps"]["p_adjust"],
         min_group_size=config["invariance"]["min_group_size"],
+        missing=config["cfa"]["missing"],
     script:
         "../scripts/waves.py"
 

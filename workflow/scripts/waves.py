@@ -34,7 +34,8 @@ invariance = []
 for measure in [m for m in ("expectation", "perception") if m in instrument.item_measures]:
     items = measure_frames(pooled, instrument, with_gap=False)[measure]
     for grouping, labels in groupings.items():
-        table = measurement_invariance(items, instrument.item_dimension, labels, min_group_size=p.min_group_size)
+        table = measurement_invariance(items, instrument.item_dimension, labels, min_group_size=p.min_group_size,
+                                       missing=p.missing)
         invariance.append(table.assign(grouping=grouping, measure=measure))
 invariance = pd.concat(invariance, ignore_index=True)
 write_table(invariance[["grouping", "measure", *invariance.columns[:-2]]], out.invariance)
