@@ -4,9 +4,12 @@ A 22-item, 5-factor model (4, 5, 4, 4, 5 items, as SERVQUAL's dimensions) is sim
 from known loadings and factor correlations, rated 1..7. The CFA (ML) is fitted at n = 400 and
 n = 100,000: the fit works on the covariance matrix, so its time should not grow with n; only the
 covariance matrix (one pass over the data) does. Then invariance runs (configural, metric,
-scalar) across 2 and 6 groups. Each case is timed for our code (best of 3) and, where Rscript with
-lavaan is installed, for lavaan's ``cfa()`` on the same data (best of 3, inside R, reading the
-data not counted); without R the lavaan column says so. Run:
+scalar) across 2 and 6 groups. Last, full-information ML (``missing="ml"``, lavaan's
+``missing = "ml"``) of the same CFA with 10% of the answers deleted at random (MCAR) at n = 400 and
+n = 100,000: its cost grows with the number of missing-data patterns (thousands at n = 100,000),
+not with n. Each case is timed for our code (best of 3; once for FIML at n = 100,000) and, where
+Rscript with lavaan is installed, for lavaan's ``cfa()`` on the same data (likewise, inside R,
+reading the data not counted); without R the lavaan column says so. Run:
 .venv/bin/python benchmarks/bench_cfa.py
 """
 
@@ -58,10 +61,12 @@ suppressPackageStartupMessages(library(lavaan))
 args <- commandArgs(trailingOnly = TRUE)
 data <- read.csv(args[1])
 model <- readLines(args[2])
-group <- if (length(args) > 2) args[3] else NULL
-best <- function(f) min(sapply(1:3, function(i) system.time(f())[["elapsed"]]))
+missing <- args[3]
+repeats <- as.integer(args[4])
+group <- if (length(args) > 4) args[5] else NULL
+best <- function(f) min(sapply(seq_len(repeats), function(i) system.time(f())[["elapsed"]]))
 if (is.null(group)) {
-  cat(best(function() cfa(model, data = data)), "\n")
+  cat(best(function() cfa(model, data = data, missing = missing)), "\n")
 } else {
   cat(best(function() {
     cfa(model, data = data, group = group)
@@ -72,8 +77,9 @@ if (is.null(group)) {
 """
 
 
-def lavaan_seconds(data: pd.DataFrame, dims: dict[str, str], group: str | None = None) -> str:
-    """lavaan's best-of-3 time for the same fit(s), or a note where R or lavaan is missing."""
+def lavaan_seconds(data: pd.DataFrame, dims: dict[str, str], group: str | None = None, *,
+                   missing: str = "listwise", repeats: int = REPEATS) -> str:
+    """lavaan's best time of ``repeats`` for the same fit(s), or a note where R or lavaan is missing."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return "no R: skipped"
@@ -84,8 +90,8 @@ def lavaan_seconds(data: pd.DataFrame, dims: dict[str, str], group: str | None =
         data.to_csv(paths[0], index=False)
         paths[1].write_text(syntax)
         paths[2].write_text(LAVAAN)
-        run = subprocess.run([rscript, str(paths[2]), str(paths[0]), str(paths[1]), *([group] if group else [])],
-                             check=False, capture_output=True, text=True)
+        run = subprocess.run([rscript, str(paths[2]), str(paths[0]), str(paths[1]), missing, str(repeats),
+                              *([group] if group else [])], check=False, capture_output=True, text=True)
     if run.returncode != 0:
         return "lavaan failed: " + run.stderr.strip().splitlines()[-1][:60]
     return f"{float(run.stdout.split()[0]):.3f}"
@@ -109,6 +115,15 @@ def main() -> None:
         print(f"{f'invariance, {groups} groups of 1,000 (3 levels)':<42} {t_inv:>8.3f} "
               f"{lavaan_seconds(data, dims, 'wave'):>9} {scalar['chisq']:>10.2f} {scalar['df']:>4} "
               f"{scalar['cfi']:>6.3f} {scalar['rmsea']:>6.3f} {scalar['status']}")
+    for n in (400, 100_000):
+        data, dims = simulate(n)
+        data = data.mask(np.random.default_rng(1).uniform(size=data.shape) < 0.10)  # MCAR, 10%
+        repeats = 1 if n > 10_000 else REPEATS
+        t_fit, res = best_of(lambda data=data, dims=dims: fit_cfa(data, dims, missing="ml"), repeats)
+        fi = res.indices
+        print(f"{f'CFA FIML n = {n:,} ({res.n_patterns:,} patterns)':<42} {t_fit:>8.3f} "
+              f"{lavaan_seconds(data, dims, missing='ml', repeats=repeats):>9} {fi.chisq:>10.2f} {fi.df:>4} "
+              f"{fi.cfi:>6.3f} {fi.rmsea:>6.3f} {res.status}")
 
 
 if __name__ == "__main__":

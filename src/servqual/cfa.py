@@ -322,7 +322,8 @@ def fit_cfa(
     x = x[~np.isnan(x).all(axis=1)] if treatment == "ml" else x[~np.isnan(x).any(axis=1)]
     patterns = missing_patterns(x) if treatment == "ml" else None
     base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), missing=treatment,
-                n_incomplete=patterns.n_incomplete if patterns else 0, n_patterns=patterns.n_patterns if patterns else 1)
+                n_incomplete=patterns.n_incomplete if patterns else 0,
+                n_patterns=patterns.n_patterns if patterns else 1)
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
     if patterns:
         spec = with_intercepts(spec)

@@ -24,7 +24,8 @@ invariance holds (``means_comparable``).
 
 Table ``invariance`` (:func:`measurement_invariance`; the pipeline adds ``grouping``): level,
 status, reason, n, missing_policy, n_incomplete, n_patterns (summed over the groups), n_groups, groups,
-chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, delta_chisq, delta_df, p, delta_cfi, delta_rmsea, decision, means_comparable.
+chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, delta_chisq, delta_df, p, delta_cfi,
+delta_rmsea, decision, means_comparable.
 """
 
 from __future__ import annotations
@@ -38,7 +39,13 @@ from scipy import stats
 from servqual.cfa import Missing, missing_treatment
 from servqual.sem.estimation import Estimate, estimate_ml
 from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices
-from servqual.sem.missing import Patterns, em_moments, estimate_fiml, fiml_fit, missing_patterns
+from servqual.sem.missing import (
+    Patterns,
+    em_moments,
+    estimate_fiml,
+    fiml_fit,
+    missing_patterns,
+)
 from servqual.sem.model import (
     Spec,
     identification_problem,
@@ -244,7 +251,8 @@ def _fit_level_fiml(level: str, factor_of_item: Sequence[int], patterns: list[Pa
     return _level_row(status, reason, note, fiml_fit(spec, patterns, estimate.params, h1).indices)
 
 
-def _level_status(spec: Spec, estimate: Estimate, names: tuple[Sequence[str], Sequence[str], Sequence]) -> tuple[str, str]:
+def _level_status(spec: Spec, estimate: Estimate,
+                  names: tuple[Sequence[str], Sequence[str], Sequence]) -> tuple[str, str]:
     items, factors, groups = names
     if not estimate.converged:
         return "not_converged", estimate.reason

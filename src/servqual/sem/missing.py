@@ -259,9 +259,9 @@ def fiml_observed_information(spec: Spec, patterns_list: Sequence[Patterns], par
                               h: float = 1e-7) -> np.ndarray:
     """Observed information -d2 logL / dtheta dtheta' (lavaan's default for ``missing = "ml"``),
     its inverse the covariance matrix of the estimates: forward differences of the analytic
-    gradient, symmetrised (error of order h, SEs within about 1e-6 of central differences; one
-    gradient per parameter,
-    half the cost of central differences, which counts where there are thousands of patterns).
+    gradient, symmetrised: one gradient per parameter, half the cost of central differences,
+    which counts where there are thousands of patterns; the error, of order h, leaves SEs
+    within about 1e-6 of central differences.
     """
     grad = fiml_gradient(spec, patterns_list, params)
     columns = [grad - fiml_gradient(spec, patterns_list, params + step) for step in np.eye(len(params)) * h]
@@ -284,9 +284,9 @@ def em_moments(patterns: Patterns, *, tol: float = 1e-11, max_iter: int = 2000) 
     sum_i E[x_i x_i'] = n_k (Sigma - A_k Sigma) + n_k mu mu' + A_k r_k mu' + mu r_k' A_k'
     + A_k Q_k A_k', where A_k = I - E_m W_k U_k' (E_m selects the missing items, notation of
     :func:`moments_loglik`) and n_k (Sigma - A_k Sigma) = n_k E_m W_k E_m'; M-step mu = T1 / N,
-    Sigma = T2 / N - mu mu'. Starts from each item's available-case mean and variance; stops when no moment changes by more than ``tol``
-    (Dempster, Laird & Rubin 1977; Little & Rubin 2002, Statistical Analysis with Missing Data,
-    ch. 11).
+    Sigma = T2 / N - mu mu'. Starts from each item's available-case mean and variance; stops
+    when no moment changes by more than ``tol`` (Dempster, Laird & Rubin 1977; Little & Rubin
+    2002, Statistical Analysis with Missing Data, ch. 11).
 
     >>> x = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 3.0], [3.0, 2.0], [np.nan, 1.0]])
     >>> mu, sigma, ll = em_moments(missing_patterns(x))
@@ -344,7 +344,8 @@ def estimate_fiml(spec: Spec, patterns_list: Sequence[Patterns], h1_moments: Seq
                   *, nonnegative_variances: bool = True, newton_steps: int = 2) -> Estimate:
     """FIML estimates of a spec with mean structure: L-BFGS-B on -logL / N from the ML estimates
     (:func:`~servqual.sem.estimation.estimate_ml`) of the EM moments ``h1_moments`` (mu, Sigma
-    per group) taken as complete-data moments, then Newton steps on the observed information while they shrink the gradient.
+    per group) taken as complete-data moments, then Newton steps on the observed information
+    while they shrink the gradient.
     ``fmin`` of the result is -logL / N.
     """
     n = sum(p.n for p in patterns_list)
