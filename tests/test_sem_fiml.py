@@ -167,3 +167,16 @@ def test_invariance_by_fiml_matches_lavaan():
         for ours, theirs in (("cfi", "cfi"), ("tli", "tli"), ("rmsea", "rmsea"), ("rmsea_ci_low", "rmsea.ci.lower"),
                              ("rmsea_ci_high", "rmsea.ci.upper")):
             assert row[ours] == pytest.approx(ref[theirs], abs=1e-4), (level, ours)
+
+
+def test_refit_script_asks_lavaan_for_the_treatment_cfa_fit_used():
+    from servqual.lavaan import lavaan_models, refit_script
+
+    fit = pd.DataFrame({"measure": ["perception"] * 2, "model": ["instrument", "one_factor"],
+                        "estimator": ["ML"] * 2, "status": ["ok"] * 2, "missing_policy": ["ml", "listwise"]})
+    models = lavaan_models(fit, {"a1": "a", "a2": "a", "b1": "b", "b2": "b"})
+    assert [m.missing for m in models] == ["ml", "listwise"]
+    script = refit_script(models, wave="w1", model_path="m.lavaan", data_path="d.sav", fit_table="cfa_fit.csv",
+                          script_path="refit.R", language="en")
+    assert 'missing <- c("perception.instrument" = "ml", "perception.one_factor" = "listwise")' in script
+    assert "missing = missing[[name]]" in script

@@ -14,6 +14,9 @@ checks live in the user-facing modules (:mod:`servqual.cfa`, :mod:`servqual.inva
   (``lav_model_information``, ``lav_model_vcov``);
 - :mod:`~servqual.sem.estimation`: starting values, L-BFGS-B, Newton finish (``lav_start``,
   ``lav_optim``);
+- :mod:`~servqual.sem.missing`: full-information ML for missing answers: missing-data patterns,
+  FIML log-likelihood and gradient, EM saturated model, FIML baseline, observed information
+  (``lav_mvnorm_missing``, lavaan's ``missing = "ml"``);
 - :mod:`~servqual.sem.fit`: chi-square based fit indices, RMSEA interval, SRMR (``lav_fit_*``);
 - :mod:`~servqual.sem.postcheck`: Heywood cases and latent correlations of 1 or more
   (``lav_object_post_check``);
@@ -30,6 +33,7 @@ Single-group and multi-group fits are the same code with G = 1.
 from servqual.sem.estimation import Estimate, estimate_ml, start_values
 from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices, rmsea_interval, srmr
 from servqual.sem.information import expected_information, observed_information, parameter_vcov
+from servqual.sem.missing import Patterns, em_moments, estimate_fiml, fiml_fit, missing_patterns
 from servqual.sem.model import Spec, measurement_spec, multigroup_spec
 from servqual.sem.modification import modification_indices
 from servqual.sem.parameters import parameter_table
@@ -38,8 +42,8 @@ from servqual.sem.standardize import std_all
 from servqual.sem.validity import average_variance_extracted, composite_reliability, htmt
 
 __all__ = [
-    "Estimate", "FitIndices", "GroupStats", "Spec", "average_variance_extracted", "baseline_chisq",
-    "composite_reliability", "estimate_ml", "expected_information", "fit_indices", "group_stats", "htmt",
-    "measurement_spec", "modification_indices", "multigroup_spec", "observed_information", "parameter_table",
+    "Estimate", "FitIndices", "GroupStats", "Patterns", "Spec", "average_variance_extracted", "baseline_chisq",
+    "composite_reliability", "em_moments", "estimate_fiml", "estimate_ml", "expected_information", "fiml_fit",
+    "fit_indices", "group_stats", "htmt", "measurement_spec", "missing_patterns", "modification_indices", "multigroup_spec", "observed_information", "parameter_table",
     "parameter_vcov", "rmsea_interval", "srmr", "start_values", "std_all",
 ]
