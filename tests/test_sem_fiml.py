@@ -180,3 +180,11 @@ def test_refit_script_asks_lavaan_for_the_treatment_cfa_fit_used():
                           script_path="refit.R", language="en")
     assert 'missing <- c("perception.instrument" = "ml", "perception.one_factor" = "listwise")' in script
     assert "missing = missing[[name]]" in script
+
+
+def test_an_item_nobody_answered_is_reported_not_raised():
+    data = HS_MISSING.assign(x1=np.nan)
+    result = cfa.fit_cfa(data, DIMS, missing="ml")
+    assert result.status == "not_positive_definite" and result.indices is None
+    with pytest.raises(ValueError, match="fewer than two answers"):
+        em_moments(missing_patterns(data[ITEMS].to_numpy(float)))

@@ -337,7 +337,7 @@ def fit_cfa(
     try:
         h1 = em_moments(patterns) if patterns else None
         st = GroupStats(len(x), h1[0], h1[1]) if patterns else group_stats(x)
-    except np.linalg.LinAlgError:
+    except (np.linalg.LinAlgError, ValueError):  # an item without answers, a singular EM iterate
         st = None
     if st is None or not is_well_conditioned(st.cov):
         return CFAResult(status="not_positive_definite", converged=False, reason=(

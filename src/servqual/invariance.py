@@ -119,9 +119,10 @@ def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int,
             continue
         rows = x[labels == label]
         try:
-            data = (missing_patterns(rows), em_moments(missing_patterns(rows))) if fiml else group_stats(rows)
+            patterns = missing_patterns(rows) if fiml else None
+            data = (patterns, em_moments(patterns)) if fiml else group_stats(rows)
             cov = data[1][1] if fiml else data.cov
-        except np.linalg.LinAlgError:
+        except (np.linalg.LinAlgError, ValueError):  # an item without answers, a singular EM iterate
             cov = None
         if n <= x.shape[1] or cov is None or not is_well_conditioned(cov):
             skipped.append(f"{label} (item covariance matrix not positive definite)")

@@ -286,13 +286,16 @@ def em_moments(patterns: Patterns, *, tol: float = 1e-11, max_iter: int = 2000) 
     :func:`moments_loglik`) and n_k (Sigma - A_k Sigma) = n_k E_m W_k E_m'; M-step mu = T1 / N,
     Sigma = T2 / N - mu mu'. Starts from each item's available-case mean and variance; stops
     when no moment changes by more than ``tol`` (Dempster, Laird & Rubin 1977; Little & Rubin
-    2002, Statistical Analysis with Missing Data, ch. 11).
+    2002, Statistical Analysis with Missing Data, ch. 11). Raises a ValueError when an item has
+    fewer than two answers, numpy's LinAlgError when an iterate is not positive definite.
 
     >>> x = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 3.0], [3.0, 2.0], [np.nan, 1.0]])
     >>> mu, sigma, ll = em_moments(missing_patterns(x))
     >>> np.round(mu, 4).tolist()
     [1.344, 1.7118]
     """
+    if (patterns.totals[4] < 2).any():
+        raise ValueError("an item has fewer than two answers: its mean and variance are not estimable")
     n = patterns.n
     counts = patterns.count.astype(float)
     mu, var, _ = _available_case_moments(patterns)
