@@ -35,7 +35,7 @@ Computed as lavaan 0.6 computes them (Rosseel 2012, J. Stat. Softw. 48(2);
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -331,7 +331,8 @@ def independence_loglik(patterns: Patterns) -> float:
     return float(-0.5 * answered @ (_LOG_2PI + np.log(var) + 1))
 
 
-def _objective_and_gradient(spec: Spec, patterns_list: Sequence[Patterns], n: int):
+def _objective_and_gradient(spec: Spec, patterns_list: Sequence[Patterns],
+                            n: int) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """-logL / N and its gradient (lavaan's FIML objective), a large value where Sigma is not
     positive definite (the line search then steps back)."""
     def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -348,8 +349,7 @@ def estimate_fiml(spec: Spec, patterns_list: Sequence[Patterns], h1_moments: Seq
     """FIML estimates of a spec with mean structure: L-BFGS-B on -logL / N from the ML estimates
     (:func:`~servqual.sem.estimation.estimate_ml`) of the EM moments ``h1_moments`` (mu, Sigma
     per group) taken as complete-data moments, then Newton steps on the observed information
-    while they shrink the gradient.
-    ``fmin`` of the result is -logL / N.
+    while they shrink the gradient. ``fmin`` of the result is -logL / N.
     """
     n = sum(p.n for p in patterns_list)
     stats_list = [GroupStats(p.n, mu, sigma) for p, (mu, sigma) in zip(patterns_list, h1_moments)]
@@ -366,7 +366,7 @@ def estimate_fiml(spec: Spec, patterns_list: Sequence[Patterns], h1_moments: Seq
                                options={"maxiter": 20000, "maxfun": 40000, "ftol": 1e-15, "gtol": 1e-9})
     params = result.x
     grad = fun(params)[1]
-    # Newton steps (each a Hessian, 2 q gradients) only where L-BFGS-B stopped short of the
+    # Newton steps (each an observed information, q + 1 gradients) only where L-BFGS-B stopped short of the
     # minimum; not at a variance bound (a Heywood case).
     if np.abs(grad).max() > _NEWTON_BELOW and (params[variances] > 1e-6).all():
         for _ in range(newton_steps):
