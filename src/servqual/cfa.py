@@ -14,14 +14,14 @@ fits the instrument's three models with it and writes the tables.
 Tables (the pipeline adds ``wave`` and ``measure``):
 
 ``cfa_fit`` (:func:`compare_models`)
-    model, estimator, estimator_rule, kurtosis_z, converged, status, reason, n, npar, chisq, df, pvalue,
-    baseline_chisq, baseline_df, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr,
-    loglik, aic, bic, verdict, then the MLR statistics (NaN under ML): scaling_factor, chisq_scaled,
-    pvalue_scaled, baseline_scaling_factor, baseline_chisq_scaled, cfi_scaled, tli_scaled,
-    rmsea_scaled, cfi_robust, tli_robust, rmsea_robust, rmsea_robust_ci_low, rmsea_robust_ci_high,
-    rmsea_robust_pclose, and delta_chisq, delta_df, p_difference, delta_chisq_scaled,
-    difference_scaling_factor (differences against the instrument's model; under MLR p_difference
-    is that of the Satorra-Bentler scaled difference).
+    model, estimator, estimator_rule, kurtosis_z, converged, status, reason, n, missing_policy,
+    n_incomplete, n_patterns, npar, chisq, df, pvalue, baseline_chisq, baseline_df, cfi, tli, rmsea,
+    rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr, loglik, aic, bic, verdict, then the MLR
+    statistics (NaN under ML): scaling_factor, chisq_scaled, pvalue_scaled, baseline_scaling_factor,
+    baseline_chisq_scaled, cfi_scaled, tli_scaled, rmsea_scaled, cfi_robust, tli_robust,
+    rmsea_robust, rmsea_robust_ci_low, rmsea_robust_ci_high, rmsea_robust_pclose, and delta_chisq,
+    delta_df, p_difference, delta_chisq_scaled, difference_scaling_factor (differences against the
+    instrument's model; under MLR p_difference is that of the Satorra-Bentler scaled difference).
 ``cfa_loadings`` (:func:`standardized_loadings`)
     model, factor, item, std_loading, se, r2, estimate, estimate_se, z, pvalue, ci_low, ci_high,
     std_ci_low, std_ci_high, confidence. For the second-order model the dimensions appear as
@@ -44,8 +44,10 @@ Tables (the pipeline adds ``wave`` and ``measure``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,14 @@ from servqual.sem.fit import (
     srmr,
 )
 from servqual.sem.information import parameter_vcov
+from servqual.sem.missing import (
+    em_moments,
+    estimate_fiml,
+    fiml_fit,
+    fiml_observed_information,
+    missing_patterns,
+    with_intercepts,
+)
 from servqual.sem.model import (
     BETA,
     LAMBDA,
@@ -127,6 +137,7 @@ __all__ = [
     "HTMT_CUTOFF",
     "LATENT_R_LIMIT",
     "LOADING_COLUMNS",
+    "MISSING_TREATMENTS",
     "MODELS",
     "ONE_FACTOR_NAME",
     "PARAMETERS_COLUMNS",
@@ -149,6 +160,7 @@ __all__ = [
     "fit_indices",
     "fit_verdict",
     "htmt",
+    "missing_treatment",
     "model_indicators",
     "modification_table",
     "parameter_estimates",
@@ -186,7 +198,14 @@ class CFAResult:
     converged : bool
         The optimiser reported success and the gradient of F_ML is below tolerance.
     n : int
-        Respondents used (listwise complete on the model's items).
+        Respondents used: listwise complete on the model's items, or with FIML every respondent
+        who answered at least one of them.
+    missing : str
+        Treatment of missing answers: ``listwise`` or ``ml`` (FIML).
+    n_incomplete : int
+        Respondents used who skipped some of the items (0 under listwise deletion).
+    n_patterns : int
+        Missing-data patterns among the respondents used (1 under listwise deletion).
     items, factors : tuple of str
         Observed and latent variables (for ``second_order`` the last factor is the
         second-order factor).
@@ -203,7 +222,8 @@ class CFAResult:
     npar : int
         Number of free parameters.
     sample_cov, implied_cov : pd.DataFrame or None
-        ML sample covariance (divisor n) and the model-implied covariance.
+        ML sample covariance (divisor n; with FIML the EM estimate of the unrestricted model)
+        and the model-implied covariance.
     loadings : pd.DataFrame
         One row per loading: factor, item, std_loading, se, r2, estimate, estimate_se
         (:func:`standardized_loadings` adds the tests and intervals).
@@ -220,6 +240,9 @@ class CFAResult:
     n: int
     items: tuple[str, ...]
     factors: tuple[str, ...]
+    missing: str = "listwise"
+    n_incomplete: int = 0
+    n_patterns: int = 1
     indices: FitIndices | None = None
     estimator: str = "ML"
     estimator_rule: str = "ML"
@@ -253,6 +276,29 @@ class CFAResult:
         return fit_verdict(self.indices.cfi, self.indices.tli, self.indices.rmsea, self.srmr)
 
 
+#: Treatments of missing answers: listwise deletion, full-information ML, or FIML exactly when
+#: some analysed answer is missing (the two coincide on complete data).
+MISSING_TREATMENTS = ("auto", "listwise", "ml")
+Missing = Literal["auto", "listwise", "ml"]
+
+
+def missing_treatment(data: pd.DataFrame, items: Sequence[str], missing: Missing, estimator: str = "ML") -> str:
+    """The treatment ``missing`` stands for on these items: ``auto`` is ``ml`` when any of
+    them has a missing answer and ``listwise`` otherwise (on complete data both give the same
+    estimates; listwise works from the covariance matrix alone and is faster). Under MLR
+    ``auto`` is ``listwise``: the robust statistics are those of complete data (robust FIML is
+    not implemented), and an explicit ``ml`` makes the fit plain ML (:func:`fit_cfa`).
+
+    >>> missing_treatment(pd.DataFrame({"a": [1.0, None], "b": [2.0, 3.0]}), ["a", "b"], "auto")
+    'ml'
+    """
+    if missing not in MISSING_TREATMENTS:
+        raise ValueError(f"missing must be one of {MISSING_TREATMENTS}, got {missing!r}")
+    if missing != "auto":
+        return missing
+    return "ml" if estimator != "MLR" and data[list(items)].isna().to_numpy().any() else "listwise"
+
+
 @single_blas_thread
 def fit_cfa(
     data: pd.DataFrame,
@@ -261,6 +307,7 @@ def fit_cfa(
     model: Model = "instrument",
     estimator: str = "ML",
     estimator_rule: str | None = None,
+    missing: Missing = "listwise",
 ) -> CFAResult:
     """Fit a CFA of the items by normal-theory ML (or robust ML) and compute lavaan's fit measures.
 
@@ -271,8 +318,13 @@ def fit_cfa(
     The model is fitted from the covariance matrix by :func:`servqual.sem.estimation.estimate_ml`
     (Fisher scoring, then Newton steps on the analytic Hessian, from principal-component starting
     values; variances bounded below by 0, where bounded L-BFGS-B takes over), so its cost does
-    not depend on n beyond computing that matrix. Missing values: listwise deletion over the model's items. Problems of
-    the data or the solution never raise: they are reported in ``status`` and ``reason``.
+    not depend on n beyond computing that matrix. Missing values: listwise deletion over the model's items, or
+    with ``missing="ml"`` full-information ML (lavaan's ``missing = "ml"``,
+    :mod:`servqual.sem.missing`): every respondent who answered at least one item counts with
+    the answers he gave; the model gains free intercepts, chi2 = 2 (logL_H1 - logL_H0) against
+    the EM estimate of the unrestricted model, the baseline is fitted by FIML, SEs come from the
+    observed information and SRMR includes the means. Problems of the data or the solution
+    never raise: they are reported in ``status`` and ``reason``.
 
     Parameters
     ----------
@@ -294,6 +346,8 @@ def fit_cfa(
     estimator_rule : str, optional
         What the study asked for, recorded as ``estimator_rule`` when a caller resolved ``auto``
         itself (:func:`choose_wave_estimator`); default ``estimator``.
+    missing : {"listwise", "ml", "auto"}
+        Treatment of missing answers (:func:`missing_treatment`; with FIML the fit is plain ML).
 
     Returns
     -------
@@ -316,34 +370,81 @@ def fit_cfa(
         raise ValueError(f"estimator must be one of {ESTIMATOR_CHOICES}, got {estimator!r}")
     factor_of_item, factors = measurement_layout(item_dimension, model)
     x = data[items].to_numpy(dtype=float)
-    complete = ~np.isnan(x).any(axis=1)
-    x = x if complete.all() else x[complete]  # no copy of complete data
-    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), estimator_rule=estimator_rule or estimator,
-                estimator="ML" if estimator == "auto" else estimator)
+    complete = x[~np.isnan(x).any(axis=1)]
+    chosen = choose_estimator([complete], estimator) if estimator != "auto" or len(complete) > len(items) else "ML"
+    treatment = missing_treatment(data, items, missing, chosen)
+    chosen = "ML" if treatment == "ml" else chosen
+    x = x[~np.isnan(x).all(axis=1)] if treatment == "ml" else complete
+    patterns = missing_patterns(x) if treatment == "ml" else None
+    base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), missing=treatment,
+                n_incomplete=patterns.n_incomplete if patterns else 0,
+                n_patterns=patterns.n_patterns if patterns else 1, estimator_rule=estimator_rule or estimator,
+                estimator=chosen)
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
+    if patterns:
+        spec = with_intercepts(spec)
     problem = identification_problem(factor_of_item, factors, spec.df, second_order=model == "second_order")
     if problem:
         return CFAResult(status="not_identified", reason=problem, converged=False, **base)
     if len(x) <= len(items):
         return CFAResult(status="not_positive_definite", converged=False, reason=(
-            f"{len(x)} complete cases for {len(items)} items: the covariance matrix is singular"),
-            **base)
-    st = group_stats(x)
-    if not is_well_conditioned(st.cov):
+            f"{len(x)} {'respondents' if patterns else 'complete cases'} for {len(items)} items: "
+            "the covariance matrix is singular"), **base)
+    try:
+        h1 = em_moments(patterns) if patterns else None
+        st = GroupStats(len(x), h1[0], h1[1]) if patterns else group_stats(x)
+    except (np.linalg.LinAlgError, ValueError):  # an item without answers, a singular EM iterate
+        st = None
+    if st is None or not is_well_conditioned(st.cov):
         return CFAResult(status="not_positive_definite", converged=False, reason=(
             "the item covariance matrix is not positive definite (an item is constant or a "
             "linear combination of others)"), **base)
-    base |= dict(estimator=choose_estimator([x], estimator), kurtosis_z=mardia_kurtosis(x)[1])
+    base |= dict(kurtosis_z=mardia_kurtosis(complete)[1] if len(complete) > len(items) else np.nan)
     try:
-        estimate = estimate_ml(spec, [st], nonnegative_variances=True)
+        if patterns:
+            estimate = estimate_fiml(spec, [patterns], [h1[:2]])
+            measures = partial(_fiml_measures, patterns, h1)
+        else:
+            estimate = estimate_ml(spec, [st], nonnegative_variances=True)
+            measures = partial(_listwise_measures, st)
     except (np.linalg.LinAlgError, ValueError, ArithmeticError) as err:
         return CFAResult(status="failed", reason=convergence_failure(False, str(err), np.nan),
                          converged=False, **base)
-    return _assemble_result(spec, x, st, estimate.params, estimate.converged, estimate.reason, base)
+    return _assemble_result(spec, x, st, estimate.params, estimate.converged, estimate.reason, base, measures)
 
 
-def _assemble_result(spec: Spec, x: np.ndarray, st: GroupStats, params: np.ndarray, converged: bool,
-                     failure: str, base: dict) -> CFAResult:
+@dataclass(frozen=True)
+class _Measures:
+    """Fit measures and the covariance matrix of the estimates of one fitted model."""
+
+    indices: FitIndices
+    srmr: float
+    loglik: float
+    unrestricted_loglik: float
+    vcov: np.ndarray
+
+
+def _listwise_measures(st: GroupStats, spec: Spec, params: np.ndarray) -> _Measures:
+    """ML from the complete-case covariance matrix: chi2 = N F_ML, expected information."""
+    mats = group_matrices(spec, params, 0)
+    chisq = st.n * discrepancy(st, mats, False)
+    model_loglik, unrestricted = loglik(spec, [st], params)
+    return _Measures(fit_indices(chisq, spec.df, *baseline_chisq([st]), st.n), srmr(st.cov, mats.sigma),
+                     model_loglik, unrestricted, parameter_vcov(spec, [st], params))
+
+
+def _fiml_measures(patterns, h1, spec: Spec, params: np.ndarray) -> _Measures:
+    """FIML: chi2 = 2 (logL_H1 - logL_H0) with the EM moments as H1, SRMR with means against
+    them, observed information (lavaan's defaults for ``missing = "ml"``)."""
+    mats = group_matrices(spec, params, 0)
+    fit = fiml_fit(spec, [patterns], params, [h1])
+    vcov = np.linalg.pinv(fiml_observed_information(spec, [patterns], params))
+    return _Measures(fit.indices, srmr(h1[1], mats.sigma, h1[0], mats.mu), fit.loglik, fit.unrestricted_loglik,
+                     vcov)
+
+
+def _assemble_result(spec: Spec, x: np.ndarray, st: GroupStats, params: np.ndarray, converged: bool, failure: str,
+                     base: dict, measures: Callable[[Spec, np.ndarray], _Measures]) -> CFAResult:
     items, factors = base["items"], base["factors"]
     mats = group_matrices(spec, params, 0)
     if not is_positive_definite(mats.sigma):
@@ -356,24 +457,20 @@ def _assemble_result(spec: Spec, x: np.ndarray, st: GroupStats, params: np.ndarr
         reason = f"improper solution: {improper}"
     else:
         reason = ""
-    chisq = st.n * discrepancy(st, mats, False)
-    indices = fit_indices(chisq, spec.df, *baseline_chisq([st]), st.n)
-    model_loglik, unrestricted = loglik(spec, [st], params)
+    m = measures(spec, params)
     npar = spec.n_free
-    robust = None
+    robust, vcov = None, m.vcov
     if base["estimator"] == "MLR":
         rf = robust_fit(spec, [x], params, [st])
         vcov = rf.vcov
         if np.isfinite(rf.scaling_factor):
-            robust = robust_fit_indices(chisq, spec.df, rf.scaling_factor, indices.baseline_chisq,
-                                        indices.baseline_df, rf.baseline_scaling_factor, st.n)
-    else:
-        vcov = parameter_vcov(spec, [st], params)
+            robust = robust_fit_indices(m.indices.chisq, spec.df, rf.scaling_factor, m.indices.baseline_chisq,
+                                        m.indices.baseline_df, rf.baseline_scaling_factor, st.n)
     loadings, correlations, correlation_se = _standardized_solution(spec, vcov, params, items, factors)
     return CFAResult(
-        status=status, reason=reason, converged=bool(converged), indices=indices, robust=robust,
-        srmr=srmr(st.cov, mats.sigma), loglik=model_loglik, unrestricted_loglik=unrestricted,
-        aic=-2 * model_loglik + 2 * npar, bic=-2 * model_loglik + npar * np.log(st.n), npar=npar,
+        status=status, reason=reason, converged=bool(converged), indices=m.indices, robust=robust,
+        srmr=m.srmr, loglik=m.loglik, unrestricted_loglik=m.unrestricted_loglik,
+        aic=-2 * m.loglik + 2 * npar, bic=-2 * m.loglik + npar * np.log(st.n), npar=npar,
         sample_cov=pd.DataFrame(st.cov, index=items, columns=items),
         implied_cov=pd.DataFrame(mats.sigma, index=items, columns=items),
         loadings=loadings, factor_correlations=correlations, factor_correlation_se=correlation_se,
@@ -537,7 +634,7 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
     value with its delta-method SE, z, p and interval (``standardizedSolution``; for a factor
     covariance this is the factor correlation); R^2 on residual-variance rows
     (:func:`servqual.sem.parameters.parameter_table`). The single-group models have no mean
-    structure, hence no intercept rows.
+    structure, hence no intercept rows, except under FIML (``missing="ml"``), which adds them.
 
     Parameters
     ----------
@@ -593,7 +690,8 @@ ROBUST_COLUMNS = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "baseline_s
                   "baseline_chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
                   "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "rmsea_robust_pclose"]
 _DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
-_FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n", "npar",
+_FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n",
+                "missing_policy", "n_incomplete", "n_patterns", "npar",
                 "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
                 "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict", *ROBUST_COLUMNS,
                 *_DELTA_COLUMNS]
@@ -646,9 +744,10 @@ def _difference(restricted: pd.Series, free: pd.Series) -> list[float]:
 
 def _fit_row(r: CFAResult) -> dict:
     fi = r.indices
-    # Maximum likelihood from the listwise-complete covariance matrix, as lavaan's default.
+    # Maximum likelihood: from the listwise-complete covariance matrix (lavaan's default) or FIML.
     row = dict(model=r.model, estimator=r.estimator, estimator_rule=r.estimator_rule, kurtosis_z=r.kurtosis_z,
                converged=r.converged, status=r.status, reason=r.reason, n=r.n,
+               missing_policy=r.missing, n_incomplete=r.n_incomplete, n_patterns=r.n_patterns,
                npar=r.npar if fi else pd.NA, srmr=r.srmr, loglik=r.loglik, aic=r.aic, bic=r.bic,
                verdict=r.verdict)
     if fi is not None:
@@ -722,7 +821,9 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     (Sörbom 1989, Psychometrika 54(3); lavaan's ``modindices``), from :func:`modification_table`,
     with the expected parameter change (EPC) and its std.all value (the residual correlation
     freeing it would add, lavaan's ``sepc.all``). Each row also gives the residual
-    correlation r_ij - rhat_ij (lavaan's ``residuals(type = "cor")``).
+    correlation r_ij - rhat_ij (lavaan's ``residuals(type = "cor")``). After a FIML fit S is the
+    EM estimate of the unrestricted covariance matrix, taken as if complete (an approximation:
+    lavaan's score test then uses the FIML information).
 
     Parameters
     ----------
@@ -787,6 +888,7 @@ def cfa_tables(
     confidence: float = 0.95,
     estimator: str = "ML",
     estimator_rule: str | None = None,
+    missing: Missing = "listwise",
 ) -> CFATables:
     """Fit the one-factor, the instrument's and (with >= 3 dimensions) the second-order model.
 
@@ -815,6 +917,8 @@ def cfa_tables(
         As in :func:`fit_cfa` (``auto`` decides once, from the items' complete cases, for all models).
     estimator_rule : str, optional
         As in :func:`fit_cfa`.
+    missing : {"listwise", "ml", "auto"}
+        Treatment of missing answers (:func:`missing_treatment`), the same for every model.
 
     Returns
     -------
@@ -836,7 +940,9 @@ def cfa_tables(
     models = [m for m in MODELS if m != "second_order" or n_dims >= 3]
     if n_dims == 1:
         models = ["one_factor"]
-    results = {m: fit_cfa(data, item_dimension, model=m, estimator=estimator, estimator_rule=estimator_rule) for m in models}
+    treatment = missing_treatment(data, list(item_dimension), missing, estimator)
+    results = {m: fit_cfa(data, item_dimension, model=m, estimator=estimator, estimator_rule=estimator_rule,
+                          missing=treatment) for m in models}
     main = results.get("instrument", results["one_factor"])
     validity = (validity_table(main, data, item_dimension, htmt_cutoff=htmt_cutoff)
                 if main.model == "instrument" else pd.DataFrame(columns=VALIDITY_COLUMNS))

@@ -27,9 +27,10 @@ decision uses the Satorra-Bentler (2001, Psychometrika 66(4)) scaled difference 
 ``lavTestLRT(..., method = "satorra.bentler.2001")``) and the changes in the robust CFI and RMSEA.
 
 Table ``invariance`` (:func:`measurement_invariance`; the pipeline adds ``grouping``): level,
-estimator, estimator_rule, status, reason, n, n_groups, groups, chisq, df, pvalue, cfi, tli, rmsea,
-rmsea_ci_low, rmsea_ci_high, scaling_factor, chisq_scaled, pvalue_scaled, cfi_robust, tli_robust,
-rmsea_robust, rmsea_robust_ci_low, rmsea_robust_ci_high (NaN under ML), delta_chisq, delta_df,
+estimator, estimator_rule, status, reason, n, missing_policy, n_incomplete, n_patterns (summed over
+the groups), n_groups, groups, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high,
+scaling_factor, chisq_scaled, pvalue_scaled, cfi_robust, tli_robust, rmsea_robust,
+rmsea_robust_ci_low, rmsea_robust_ci_high (NaN under ML), delta_chisq, delta_df,
 delta_chisq_scaled, difference_scaling_factor (NaN under ML), p, delta_cfi, delta_rmsea, decision,
 means_comparable.
 """
@@ -42,9 +43,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from servqual.cfa import Missing, missing_treatment
 from servqual.sem.blas import single_blas_thread
-from servqual.sem.estimation import estimate_ml
-from servqual.sem.fit import baseline_chisq, fit_indices
+from servqual.sem.estimation import Estimate, estimate_ml
+from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices
+from servqual.sem.missing import (
+    Patterns,
+    em_moments,
+    estimate_fiml,
+    fiml_fit,
+    missing_patterns,
+)
 from servqual.sem.model import (
     Spec,
     identification_problem,
@@ -77,10 +86,10 @@ HOLDS = ("holds", "holds_by_fit_indices")
 
 _ROBUST = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
            "rmsea_robust_ci_low", "rmsea_robust_ci_high"]
-_COLUMNS = ["level", "estimator", "estimator_rule", "status", "reason", "n", "n_groups", "groups", "chisq", "df",
-            "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", *_ROBUST, "delta_chisq", "delta_df",
-            "delta_chisq_scaled", "difference_scaling_factor", "p", "delta_cfi", "delta_rmsea", "decision",
-            "means_comparable"]
+_COLUMNS = ["level", "estimator", "estimator_rule", "status", "reason", "n", "missing_policy", "n_incomplete",
+            "n_patterns", "n_groups", "groups", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low",
+            "rmsea_ci_high", *_ROBUST, "delta_chisq", "delta_df", "delta_chisq_scaled", "difference_scaling_factor",
+            "p", "delta_cfi", "delta_rmsea", "decision", "means_comparable"]
 
 
 #: lavaan's ``group.equal`` of each level.
@@ -113,21 +122,32 @@ def _check_levels(levels: Sequence[str]) -> list[str]:
     return levels
 
 
-def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int) -> tuple[dict, list[str]]:
-    """Sample statistics of the groups with at least min_group_size complete cases and a
-    positive-definite covariance (by label, in order of appearance), and the groups skipped."""
-    kept, skipped = {}, []
+def _usable_groups(x: np.ndarray, labels: np.ndarray, min_group_size: int,
+                   fiml: bool) -> tuple[list, list[str], dict]:
+    """Groups with at least min_group_size respondents (complete ones, or with FIML all who
+    answered an item) and a positive-definite covariance matrix (with FIML its EM estimate), and
+    each kept group's sample statistics: GroupStats, or with FIML (Patterns, EM moments)."""
+    kept, skipped, group_data = [], [], {}
     for label in pd.unique(labels):
         rows = labels == label
         n = int(rows.sum())
         st = group_stats(x[rows]) if n > x.shape[1] else None
         if n < min_group_size:
             skipped.append(f"{label} (n = {n} < {min_group_size})")
-        elif st is None or not is_well_conditioned(st.cov):
+            continue
+        rows = x[labels == label]
+        try:
+            patterns = missing_patterns(rows) if fiml else None
+            data = (patterns, em_moments(patterns)) if fiml else group_stats(rows)
+            cov = data[1][1] if fiml else data.cov
+        except (np.linalg.LinAlgError, ValueError):  # an item without answers, a singular EM iterate
+            cov = None
+        if n <= x.shape[1] or cov is None or not is_well_conditioned(cov):
             skipped.append(f"{label} (item covariance matrix not positive definite)")
         else:
-            kept[label] = st
-    return kept, skipped
+            kept.append(label)
+            group_data[label] = data
+    return kept, skipped, group_data
 
 
 @single_blas_thread
@@ -140,6 +160,7 @@ def measurement_invariance(
     min_group_size: int = 50,
     estimator: str = "ML",
     estimator_rule: str | None = None,
+    missing: Missing = "listwise",
 ) -> pd.DataFrame:
     """Configural, metric and scalar invariance of the instrument's CFA across groups.
 
@@ -150,7 +171,10 @@ def measurement_invariance(
     between consecutive levels; Delta CFI >= -.01 (Cheung & Rensvold 2002, Struct. Equ.
     Modeling 9(2)); Delta RMSEA <= .015 (Chen 2007, Struct. Equ. Modeling 14(3)).
 
-    Listwise deletion over the items and the group label. Groups smaller than
+    Listwise deletion over the items and the group label, or with ``missing="ml"``
+    full-information ML per group (:mod:`servqual.sem.missing`; lavaan's ``missing = "ml"``:
+    chi2 = 2 (logL_H1 - logL_H0) against each group's EM moments, the baseline fitted by FIML);
+    ``auto`` is ``ml`` when an item has a missing answer. Groups smaller than
     ``min_group_size`` (or with a singular covariance matrix) are left out and named in
     ``reason``; with fewer than two groups left, or a failed fit, the rows carry a status
     instead of raising.
@@ -166,13 +190,15 @@ def measurement_invariance(
     levels : sequence of str
         Levels to fit, in the order configural, metric, scalar.
     min_group_size : int
-        Groups with fewer complete cases are skipped.
+        Groups with fewer complete cases (with FIML: respondents) are skipped.
     estimator : {"ML", "MLR", "auto"}
         ``MLR`` adds the scaled and robust statistics and decides on them (module docstring);
         ``auto`` uses MLR when Mardia's kurtosis test rejects normality in any group
         (:func:`servqual.sem.robust.choose_estimator`).
     estimator_rule : str, optional
         What the study asked for, recorded as ``estimator_rule`` (default ``estimator``).
+    missing : {"listwise", "ml", "auto"}
+        Treatment of missing answers (:func:`servqual.cfa.missing_treatment`).
 
     Returns
     -------
@@ -195,27 +221,39 @@ def measurement_invariance(
     group = _check_group(data, group)
     levels = _check_levels(levels)
     factor_of_item, factors = measurement_layout(item_dimension, "instrument")
+    complete = ~np.isnan(data[items].to_numpy(dtype=float)).any(axis=1) & pd.notna(group.to_numpy())
+    chosen = choose_estimator([data[items].to_numpy(dtype=float)[complete & (group.to_numpy() == g)]
+                               for g in pd.unique(group[complete])], estimator)
+    treatment = missing_treatment(data, items, missing, chosen)
+    chosen = "ML" if treatment == "ml" else chosen  # robust FIML is not implemented
     x = data[items].to_numpy(dtype=float)
     labels = group.to_numpy()
-    complete = ~np.isnan(x).any(axis=1) & pd.notna(labels)
-    x, labels = x[complete], labels[complete]
-    usable, skipped = _usable_groups(x, labels, min_group_size)
-    kept = list(usable)
+    used = (~np.isnan(x).all(axis=1) if treatment == "ml" else ~np.isnan(x).any(axis=1)) & pd.notna(labels)
+    x, labels = x[used], labels[used]
+    kept, skipped, group_data = _usable_groups(x, labels, min_group_size, treatment == "ml")
     note = f"skipped groups: {', '.join(skipped)}" if skipped else ""
-    data_list = [x[labels == label] for label in kept]
-    base = dict(n=sum(st.n for st in usable.values()), n_groups=len(kept), groups=", ".join(map(str, kept)),
-                estimator=choose_estimator(data_list, estimator), estimator_rule=estimator_rule or estimator)
+    in_kept = np.isin(labels, kept)
+    patterns = [group_data[label][0] for label in kept] if treatment == "ml" else []
+    base = dict(n=int(in_kept.sum()), missing_policy=treatment,
+                n_incomplete=int(np.isnan(x[in_kept]).any(axis=1).sum()),
+                n_patterns=sum(p.n_patterns for p in patterns) if patterns else len(kept),
+                n_groups=len(kept), groups=", ".join(map(str, kept)), estimator=chosen,
+                estimator_rule=estimator_rule or estimator)
     problem = _invariance_problem(factor_of_item, factors, kept)
     if problem:
         status = "too_few_groups" if len(kept) < 2 else "not_identified"
         rows = [dict(base, level=lv, status=status, reason="; ".join(filter(None, [problem, note])),
                      decision="not_assessed", means_comparable=False) for lv in levels]
         return pd.DataFrame(rows, columns=_COLUMNS)
-    stats_list = list(usable.values())
     names = (items, factors, kept)
-    robust = base["estimator"] == "MLR"
-    rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, (stats_list, data_list), names, note, robust))
-            for lv in levels]
+    if treatment == "ml":
+        h1 = [group_data[label][1] for label in kept]
+        rows = [dict(base, level=lv, **_fit_level_fiml(lv, factor_of_item, patterns, h1, names, note))
+                for lv in levels]
+    else:
+        groups_data = ([group_data[label] for label in kept], [x[labels == label] for label in kept])
+        rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, groups_data, names, note, chosen == "MLR"))
+                for lv in levels]
     return _add_decisions(pd.DataFrame(rows, columns=_COLUMNS))
 
 
@@ -229,20 +267,13 @@ def _fit_level(level: str, factor_of_item: Sequence[int], groups_data: tuple[lis
                names: tuple[Sequence[str], Sequence[str], Sequence], note: str, robust: bool) -> dict:
     """Fit one level (with the MLR statistics when ``robust``) from each group's statistics and
     rows; ``names`` are the item, factor and group names used in messages."""
-    items, factors, groups = names
     stats_list, data_list = groups_data
-    spec = invariance_spec(factor_of_item, len(factors), len(stats_list), level)
+    spec = invariance_spec(factor_of_item, len(names[1]), len(stats_list), level)
     estimate = estimate_ml(spec, stats_list)
-    if not estimate.converged:
-        status, reason = "not_converged", estimate.reason
-    else:
-        status, improper = improper_solution(spec, estimate.params, items, factors, [str(g) for g in groups])
-        reason = f"improper solution: {improper}" if improper else ""
+    status, reason = _level_status(spec, estimate, names)
     n = sum(st.n for st in stats_list)
     fi = fit_indices(n * estimate.fmin, spec.df, *baseline_chisq(stats_list), n, len(stats_list))
-    row = dict(status=status, reason="; ".join(filter(None, [reason, note])), chisq=fi.chisq, df=fi.df,
-               pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low,
-               rmsea_ci_high=fi.rmsea_ci_high)
+    row = _level_row(status, reason, note, fi)
     if robust:
         rf = robust_fit(spec, data_list, estimate.params, stats_list)
         if np.isfinite(rf.scaling_factor):
@@ -250,6 +281,31 @@ def _fit_level(level: str, factor_of_item: Sequence[int], groups_data: tuple[lis
                                     rf.baseline_scaling_factor, n, len(stats_list))
             row |= {k: getattr(ri, k) for k in _ROBUST}
     return row
+
+
+def _fit_level_fiml(level: str, factor_of_item: Sequence[int], patterns: list[Patterns],
+                    h1: list[tuple[np.ndarray, np.ndarray, float]],
+                    names: tuple[Sequence[str], Sequence[str], Sequence], note: str) -> dict:
+    """:func:`_fit_level` by full-information ML (unbounded variances, as the listwise fit)."""
+    spec = invariance_spec(factor_of_item, len(names[1]), len(patterns), level)
+    estimate = estimate_fiml(spec, patterns, [moments[:2] for moments in h1], nonnegative_variances=False)
+    status, reason = _level_status(spec, estimate, names)
+    return _level_row(status, reason, note, fiml_fit(spec, patterns, estimate.params, h1).indices)
+
+
+def _level_status(spec: Spec, estimate: Estimate,
+                  names: tuple[Sequence[str], Sequence[str], Sequence]) -> tuple[str, str]:
+    items, factors, groups = names
+    if not estimate.converged:
+        return "not_converged", estimate.reason
+    status, improper = improper_solution(spec, estimate.params, items, factors, [str(g) for g in groups])
+    return status, f"improper solution: {improper}" if improper else ""
+
+
+def _level_row(status: str, reason: str, note: str, fi: FitIndices) -> dict:
+    return dict(status=status, reason="; ".join(filter(None, [reason, note])), chisq=fi.chisq, df=fi.df,
+                pvalue=fi.pvalue, cfi=fi.cfi, tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low,
+                rmsea_ci_high=fi.rmsea_ci_high)
 
 
 def _add_decisions(table: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,8 @@ A reviewer refits the models in R (lavaan), JASP or jamovi and compares the fit 
 table, with the estimator it names. Our estimates are identified by marker variables (the first
 indicator of each factor loads 1), lavaan's default (``std.lv = FALSE``); ML takes the covariance
 matrix with divisor N (``likelihood = "normal"``) after listwise deletion over the model's items,
-as lavaan's ``missing = "listwise"`` does. Indicators are named as the columns of the cleaned
+as lavaan's ``missing = "listwise"`` does, or full-information ML (``missing = "ml"``) where
+``cfa_fit`` says ``missing_policy`` ml. Indicators are named as the columns of the cleaned
 data in ``responses.sav`` (``P_<item>``; ``G_<item>`` = P − E for the gap, which refit.R computes),
 so each block fits as written.
 
@@ -41,6 +42,7 @@ class LavaanModel:
     model: str
     estimator: str
     indicators: Mapping[str, Sequence[str]]
+    missing: str = "listwise"
 
     @property
     def name(self) -> str:
@@ -77,7 +79,7 @@ def lavaan_models(fit: pd.DataFrame, item_dimension: Mapping[str, str]) -> list[
         items = set(item_dimension)
         models.append(LavaanModel(row.measure, row.model, row.estimator, {
             factor: [indicator(row.measure, x) if x in items else x for x in ind] for factor, ind in factors.items()
-        }))
+        }, getattr(row, "missing_policy", "listwise")))
     return models
 
 
@@ -98,8 +100,9 @@ def refit_script(models: Sequence[LavaanModel], *, wave: str, model_path: str, d
     """``refit.R``: reads the cleaned data (``responses.sav``, with R's recommended package foreign)
     and ``model.lavaan`` (paths from the study folder, or
     the script's two arguments) and prints lavaan's fit measures of each block beside the
-    estimator it used (``cfa(..., estimator =, std.lv = FALSE, missing = "listwise")``)."""
+    estimator and missing-data treatment it used (``cfa(..., estimator =, std.lv = FALSE, missing =)``)."""
     estimators = ", ".join(f'"{m.name}" = "{m.estimator}"' for m in models)
+    missing = ", ".join(f'"{m.name}" = "{m.missing}"' for m in models)
     measures = ", ".join(f'"{x}"' for x in FIT_MEASURES)
     intro = text(language, "exports.r_intro", wave=wave, fit_table=fit_table, script=script_path)
     return f"""# {intro}
@@ -116,13 +119,14 @@ for (g in setdiff(grep("^G_", unlist(strsplit(lines, "[^A-Za-z0-9_.]+")), value 
 starts <- grep("^## ", lines)
 ends <- c(starts[-1] - 1, length(lines))
 estimators <- c({estimators})
+missing <- c({missing})
 rows <- list()
 for (i in seq_along(starts)) {{
   name <- sub("^## ", "", lines[starts[i]])
   block <- lines[(starts[i] + 1):ends[i]]
   syntax <- paste(block[!grepl("^\\\\s*#", block)], collapse = "\\n")
   fit <- cfa(syntax, data = d, estimator = estimators[[name]], std.lv = FALSE,
-             likelihood = "normal", missing = "listwise")
+             likelihood = "normal", missing = missing[[name]])
   rows[[name]] <- fitMeasures(fit, c({measures}))
 }}
 print(round(do.call(rbind, rows), 6))

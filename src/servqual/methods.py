@@ -45,6 +45,9 @@ REFERENCES = {
     "Psychometrika, 30(2), 179-185.",
     "hu_bentler": "Hu, L. & Bentler, P. M. (1999). Cutoff criteria for fit indexes in covariance structure "
     "analysis. Structural Equation Modeling, 6(1), 1-55.",
+    "arbuckle": "Arbuckle, J. L. (1996). Full information estimation in the presence of incomplete data. In "
+    "G. A. Marcoulides & R. E. Schumacker (Eds.), Advanced structural equation modeling (pp. 243-277). "
+    "Mahwah, NJ: Erlbaum.",
     "fornell_larcker": "Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation models with "
     "unobservable variables and measurement error. Journal of Marketing Research, 18(1), 39-50.",
     "htmt": "Henseler, J., Ringle, C. M. & Sarstedt, M. (2015). A new criterion for assessing discriminant "
@@ -235,10 +238,28 @@ def _cfa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str
         # the z that decided: the largest departure over the wave's measures
         z = fitted.drop_duplicates("measure")["kurtosis_z"] if "measure" in fitted else fitted["kurtosis_z"]
         z = z.iloc[z.abs().argmax()]
-        text += t("methods.sentence_separator") + t(f"methods.cfa_auto_{estimator}",
-                                                    z=f"{z:.2f}" if estimator == "MLR" else f"{abs(z):.2f}")
+        fiml = "missing_policy" in fitted and _first(fitted, "missing_policy") == "ml"
+        key = "methods.cfa_auto_fiml" if fiml else f"methods.cfa_auto_{estimator}"
+        z_text = f"{z:.2f}" if estimator == "MLR" or fiml else f"{abs(z):.2f}"
+        text += t("methods.sentence_separator") + t(key, z=z_text)
         cited.append("mardia")
-    return text, cited
+    missing, missing_cited = _cfa_missing(fitted, t)
+    return text + missing, cited + missing_cited
+
+
+def _cfa_missing(fitted: pd.DataFrame, t: Messages) -> tuple[str, list[str]]:
+    """The CFA's treatment of missing answers and, per measure, the respondents it used (with
+    FIML: how many of them had incomplete answers); nothing for tables without these columns."""
+    if "missing_policy" not in fitted:
+        return "", []
+    per_measure = fitted.drop_duplicates("measure") if "measure" in fitted else fitted.head(1)
+    policy = _first(per_measure, "missing_policy")
+    counts = t("methods.list_separator").join(
+        t(f"methods.cfa_count_{policy}", measure=_measure(t, m) if "measure" in per_measure else "",
+          n=int(n), incomplete=int(k))
+        for m, n, k in zip(per_measure.get("measure", [""] * len(per_measure)), per_measure["n"],
+                           per_measure["n_incomplete"]))
+    return t(f"methods.cfa_missing_{policy}", counts=counts), ["arbuckle"] if policy == "ml" else []
 
 
 def _ep_invariance(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:
@@ -340,5 +361,6 @@ def _complaints(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, l
 
 #: Sentence writers in the order of the paragraph.
 SENTENCES: tuple[Sentence, ...] = (
-    _reliability, _efa, _cfa, _ep_invariance, _gaps, _outcomes, _structural, _ipa, _segments, _priorities, _interviews, _complaints,
+    _reliability, _efa, _cfa, _ep_invariance, _gaps, _outcomes, _structural, _ipa, _segments, _priorities,
+    _interviews, _complaints,
 )

@@ -147,12 +147,13 @@ def stack_waves(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrument, segments: Sequence[str] = (),
-                      *, min_group_size: int = 100, estimator: str = "ML") -> pd.DataFrame:
+                      *, min_group_size: int = 100, estimator: str = "ML", missing: str = "listwise") -> pd.DataFrame:
     """Measurement invariance (:func:`servqual.invariance.measurement_invariance`) of the
     expectation and perception items across waves, and across the levels of each segment with
     all waves pooled; leading columns ``grouping`` (``wave`` or the segment) and ``measure``.
     One estimator for every model (:func:`servqual.cfa.choose_wave_estimator` over every wave's
-    items: with ``auto``, MLR when any of them departs from normality)."""
+    items: with ``auto``, MLR when any of them departs from normality); missing answers as
+    :func:`servqual.cfa.missing_treatment` says."""
     pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
     groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in segments}}
     frames = measure_frames(pooled, instrument, with_gap=False)
@@ -161,7 +162,7 @@ def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrum
                                    instrument.item_dimension, estimator)
     tables = [
         measurement_invariance(frames[measure], instrument.item_dimension, labels, min_group_size=min_group_size,
-                               estimator=chosen, estimator_rule=estimator)
+                               estimator=chosen, estimator_rule=estimator, missing=missing)
         .assign(grouping=grouping, measure=measure)
         for measure in measures
         for grouping, labels in groupings.items()
@@ -188,6 +189,7 @@ def cross_wave_tables(
     p_adjust: str = "holm",
     min_group_size: int = 100,
     estimator: str = "ML",
+    missing: str = "listwise",
 ) -> dict[str, pd.DataFrame]:
     """The cross-wave step's tables, named by their files: ``wave_gaps`` (:func:`wave_scores`),
     ``wave_changes`` (:func:`wave_changes`), ``invariance`` (:func:`pooled_invariance`),
@@ -199,7 +201,7 @@ def cross_wave_tables(
         "wave_gaps": wave_scores(targets, confidence),
         "wave_changes": wave_changes(targets, confidence, p_adjust),
         "invariance": pooled_invariance(responses, instrument, segments, min_group_size=min_group_size,
-                                        estimator=estimator),
+                                        estimator=estimator, missing=missing),
         "wave_exclusions": exclusion_flows(per_wave["cleaning_summary"]),
     }
     for name, tables_of_waves in per_wave.items():

@@ -100,7 +100,7 @@ rule cfa:
         instrument=instrument_structure(),
         measures=config["measures"],
         confidence=config["analysis"]["confidence"],
-        estimator=config["cfa"]["estimator"],
+        options=config["cfa"],
     script:
         "../scripts/cfa.py"
 

@@ -52,6 +52,7 @@ rule waves:
         p_adjust=config["gaps"]["p_adjust"],
         min_group_size=config["invariance"]["min_group_size"],
         estimator=config["cfa"]["estimator"],
+        missing=config["cfa"]["missing"],
     script:
         "../scripts/waves.py"
 

@@ -21,10 +21,10 @@ responses = pd.read_parquet(snakemake.input.responses, columns=instrument.rating
 frames = measure_frames(responses, instrument, with_gap=False)
 measures = [m for m in ("expectation", "perception") if m in frames]
 # One estimator for the wave (auto: MLR when any measure's items depart from normality).
-estimator = choose_wave_estimator([frames[m] for m in measures], instrument.item_dimension, p.estimator)
+estimator = choose_wave_estimator([frames[m] for m in measures], instrument.item_dimension, p.options["estimator"])
 per_measure = {}
 for measure in measures:
     result = cfa_tables(frames[measure], instrument.item_dimension, confidence=p.confidence,
-                        estimator=estimator, estimator_rule=p.estimator)
+                        estimator=estimator, estimator_rule=p.options["estimator"], missing=p.options["missing"])
     per_measure[measure] = {name: getattr(result, field) for name, field in FIELDS.items()}
 write_tables(stack_by_measure(per_measure, snakemake.wildcards.wave), snakemake.output)

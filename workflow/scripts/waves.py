@@ -23,7 +23,8 @@ per_wave = {name: {w: read_table(path) for w, path in zip(p.waves, i[name], stri
             for name in ("cleaning_summary", "reliability", "fit", "segments")}
 per_wave["complaints"] = {w: read_table(path) for w, path in zip(p.complaint_waves, i.complaints, strict=True)}
 tables = cross_wave_tables(responses, per_wave, instrument, segments=p.segments, confidence=p.confidence,
-                           p_adjust=p.p_adjust, min_group_size=p.min_group_size, estimator=p.estimator)
+                           p_adjust=p.p_adjust, min_group_size=p.min_group_size, estimator=p.estimator,
+                           missing=p.missing)
 tables["cautions"] = invariance_cautions(tables["invariance"], p.language, caution_labels(p.instrument, p.language))
 write_tables(tables, out)
 labels = pd.Series(dimension_labels(p.instrument, p.language))

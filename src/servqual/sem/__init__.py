@@ -15,6 +15,9 @@ checks live in the user-facing modules (:mod:`servqual.cfa`, :mod:`servqual.inva
 - :mod:`~servqual.sem.estimation`: starting values, Fisher scoring and Newton steps, L-BFGS-B
   where they fail (``lav_start``, ``lav_optim``);
 - :mod:`~servqual.sem.blas`: one BLAS thread for the engine's entry points;
+- :mod:`~servqual.sem.missing`: full-information ML for missing answers: missing-data patterns,
+  FIML log-likelihood and gradient, EM saturated model, FIML baseline, observed information
+  (``lav_mvnorm_missing``, lavaan's ``missing = "ml"``);
 - :mod:`~servqual.sem.fit`: chi-square based fit indices, RMSEA interval, SRMR (``lav_fit_*``);
 - :mod:`~servqual.sem.robust`: robust ML (MLR): casewise scores, the Huber-White sandwich, the
   Yuan-Bentler scaled test, robust CFI/TLI/RMSEA, Satorra-Bentler scaled differences
@@ -44,6 +47,7 @@ from servqual.sem.information import (
     observed_information,
     parameter_vcov,
 )
+from servqual.sem.missing import Patterns, em_moments, estimate_fiml, fiml_fit, missing_patterns
 from servqual.sem.model import Spec, measurement_spec, multigroup_spec
 from servqual.sem.modification import modification_indices
 from servqual.sem.parameters import parameter_table
@@ -57,9 +61,9 @@ from servqual.sem.validity import (
 )
 
 __all__ = [
-    "Estimate", "FitIndices", "GroupStats", "Spec", "average_variance_extracted", "baseline_chisq",
-    "casewise_scores", "composite_reliability", "estimate_ml", "expected_information", "fit_indices",
-    "group_stats", "htmt", "measurement_spec", "modification_indices", "multigroup_spec", "observed_information",
-    "parameter_table", "parameter_vcov", "rmsea_interval", "robust_fit", "robust_fit_indices", "sandwich", "srmr",
-    "start_values", "std_all",
+    "Estimate", "FitIndices", "GroupStats", "Patterns", "Spec", "average_variance_extracted", "baseline_chisq",
+    "casewise_scores", "composite_reliability", "em_moments", "estimate_fiml", "estimate_ml", "expected_information",
+    "fiml_fit", "fit_indices", "group_stats", "htmt", "measurement_spec", "missing_patterns", "modification_indices",
+    "multigroup_spec", "observed_information", "parameter_table", "parameter_vcov", "rmsea_interval", "robust_fit",
+    "robust_fit_indices", "sandwich", "srmr", "start_values", "std_all",
 ]

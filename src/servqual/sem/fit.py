@@ -133,16 +133,21 @@ def fit_indices(chisq: float, df: int, baseline_chisq: float, baseline_df: int, 
                       float(cfi), float(tli), rmsea, low, high, pclose)
 
 
-def srmr(sample_cov: np.ndarray | pd.DataFrame, implied_cov: np.ndarray | pd.DataFrame) -> float:
-    """Standardized root mean square residual (lavaan's ``srmr``, no mean structure).
+def srmr(sample_cov: np.ndarray | pd.DataFrame, implied_cov: np.ndarray | pd.DataFrame,
+         sample_mean: np.ndarray | None = None, implied_mean: np.ndarray | None = None) -> float:
+    """Standardized root mean square residual (lavaan's ``srmr``).
 
     SRMR = sqrt( sum_{i<=j} ((s_ij - sigma_ij) / sqrt(s_ii s_jj))^2 / (p (p + 1) / 2) )
-    (Bentler 1995, EQS manual; Hu & Bentler 1999, Struct. Equ. Modeling 6(1)).
+    (Bentler 1995, EQS manual; Hu & Bentler 1999, Struct. Equ. Modeling 6(1)). With a mean
+    structure (means given) the p mean residuals (m_i - mu_i) / sqrt(s_ii) join the sum and the
+    divisor becomes p (p + 1) / 2 + p (lavaan's ``srmr_bentler`` "total").
 
     Parameters
     ----------
     sample_cov, implied_cov : array (p x p)
         Sample covariance matrix and the model-implied covariance matrix.
+    sample_mean, implied_mean : array (p), optional
+        Sample and model-implied means, for a model with mean structure.
 
     Returns
     -------
@@ -158,6 +163,8 @@ def srmr(sample_cov: np.ndarray | pd.DataFrame, implied_cov: np.ndarray | pd.Dat
     sd = np.sqrt(np.diag(s))
     resid = (s - sigma) / np.outer(sd, sd)
     lower = resid[np.tril_indices_from(resid)]
+    if sample_mean is not None and implied_mean is not None:
+        lower = np.concatenate([lower, (np.asarray(sample_mean) - np.asarray(implied_mean)) / sd])
     return float(np.sqrt(np.mean(lower**2)))
 
 
