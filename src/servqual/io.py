@@ -38,6 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from servqual.study_files import check_archive
+
 #: Reader of each file extension.
 READERS = {"csv": "csv", "txt": "csv", "tsv": "tsv", "tab": "tsv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav"}
 #: Header rows of each export layout (see the module docstring).
@@ -440,6 +442,7 @@ def _utf8_error_line(data: bytes) -> int:
 # -- Excel and SPSS ------------------------------------------------------------------------------
 def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> tuple[pd.DataFrame, np.ndarray, str]:
     """One sheet as text; row ``i`` of the grid is sheet row ``i + 1`` (pandas keeps leading blanks)."""
+    check_archive(io.BytesIO(data), path)
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
     except (BadZipFile, OSError, ValueError, KeyError) as err:

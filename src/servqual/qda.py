@@ -31,16 +31,17 @@ import re
 import uuid
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from io import StringIO
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
+from xml.parsers.expat import ErrorString
 
 import numpy as np
 import pandas as pd
 
-from servqual.study_files import study_path
+from servqual.study_files import StudyFileError, check_archive, limit, over_limit, study_path
 from servqual.transcripts import decode_text, normalise_text
 
 logger = logging.getLogger(__name__)
@@ -436,6 +437,22 @@ def _validate(root: ET.Element, namespace: str, issues: list[str]) -> None:
         issues.append(f"{len(bad)} guid attribute(s) are not GUIDs (e.g. {bad[0]}).")
 
 
+def _xml_root(size: int, read: Callable[[], bytes], where: str | Path) -> tuple[ET.Element, bytes]:
+    """Read (``read()``) and parse a QDA-XML document of ``size`` bytes, at most
+    ``limit("xml_bytes")``. Python's expat reader resolves no external entity (no XXE) and stops
+    entity expansion that amplifies its input (an XML bomb); either fault, and any malformed XML,
+    is a message naming the file and line."""
+    if size > limit("xml_bytes"):
+        raise over_limit("xml_bytes", str(where), f"the XML document holds {size:,} bytes")
+    xml = read()
+    try:
+        return ET.fromstring(xml), xml
+    except ET.ParseError as err:
+        line, column = err.position
+        raise StudyFileError(f"{where}, line {line}, column {column + 1}: not readable XML "
+                             f"({ErrorString(err.code)}); export the project again from the QDA program.") from None
+
+
 def _schema_issues(xml: bytes, schema: str | Path | None) -> list[str]:
     if schema is None:
         return []
@@ -475,13 +492,13 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
     archive = zipfile.ZipFile(path) if zipfile.is_zipfile(path) else None
     try:
         if archive is not None:
+            check_archive(path, path)
             qde = next((n for n in archive.namelist() if n.lower().endswith(".qde")), None)
             if qde is None:
                 raise ValueError(f"{path.name}: no project.qde inside the archive; not a REFI-QDA project.")
-            xml = archive.read(qde)
+            root, xml = _xml_root(archive.getinfo(qde).file_size, lambda: archive.read(qde), f"{path}, {qde}")
         else:
-            xml = path.read_bytes()
-        root = ET.fromstring(xml)
+            root, xml = _xml_root(path.stat().st_size, path.read_bytes, path)
         issues = _schema_issues(xml, schema)
         _validate(root, PROJECT_NS, issues)
         users = _users_table(root)
@@ -518,7 +535,7 @@ def read_qdc(path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         The codes table of :class:`QdaProject`.
     """
-    root = ET.fromstring(Path(path).read_bytes())
+    root, _ = _xml_root(Path(path).stat().st_size, Path(path).read_bytes, path)
     issues: list[str] = []
     _validate(root, CODEBOOK_NS, issues)
     codes = _codes_table(_child(root, "Codes"), issues)

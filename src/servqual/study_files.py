@@ -24,7 +24,7 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -39,6 +39,40 @@ YTE_KEYS = ("__use_yte__",)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Bounds on what one study file may make a reader build, and what each bounds. A config of the
+#: example study expands to about 1,500 YAML nodes, its workbook members to a ratio below 10; the
+#: defaults leave legitimate files far below them and refuse a "billion laughs" YAML (9 levels of
+#: 10 aliases: 10⁹ nodes) or a zip bomb (ratios of 1000 and more) before they are built.
+LIMITS = {
+    "yaml_nodes": (1_000_000, "nodes of a YAML file with its aliases expanded"),
+    "archive_member_bytes": (1 << 30, "bytes of one member of a zip archive (xlsx, qdpx), uncompressed"),
+    "archive_ratio": (200, "ratio of a zip member's uncompressed to compressed size (members over 1 MiB)"),
+    "xml_bytes": (256 << 20, "bytes of one XML document (a REFI-QDA project.qde)"),
+    "field_bytes": (64 << 20, "bytes of one field of a text table (CSV, TSV)"),
+}
+
+
+def limit(name: str) -> int:
+    """The bound ``name`` of :data:`LIMITS`, or the value of ``SERVQUAL_LIMIT_<NAME>`` when set.
+
+    Examples
+    --------
+    >>> limit("yaml_nodes")
+    1000000
+    """
+    value = os.environ.get(f"SERVQUAL_LIMIT_{name.upper()}", "").strip()
+    return int(value) if value.isdigit() else LIMITS[name][0]
+
+
+def over_limit(name: str, where: str, found: str) -> "StudyFileError":
+    """The refusal of an input over the bound ``name``: what was found, the bound, how to raise it."""
+    return StudyFileError(
+        f"{where}: {found}, over the bound of {limit(name):,} {LIMITS[name][1]}; a file from an unknown "
+        f"source that far over it is more likely built to exhaust the machine than a real export. If the "
+        f"file is legitimate, raise the bound: set the environment variable SERVQUAL_LIMIT_{name.upper()} "
+        "and run again."
+    )
 
 
 class StudyFileError(ValueError):
@@ -84,6 +118,38 @@ def _check_nodes(root: yaml.Node | None, path: str | Path) -> None:
             todo.extend(part for pair in node.value for part in pair)
         elif isinstance(node, yaml.SequenceNode):
             todo.extend(node.value)
+
+
+def _expanded_size(root: yaml.Node | None, path: str | Path) -> None:
+    """Refuse a document whose aliases expand to more than ``limit("yaml_nodes")`` nodes.
+
+    Aliases share nodes, so the file itself is small; whoever walks the built data (a schema
+    validator, an error message printing the document) walks every copy. Sizes are summed per
+    distinct node (children before parents), so the count costs the size of the text.
+    """
+    if root is None:
+        return
+    bound, size, todo = limit("yaml_nodes"), {}, [(root, False)]
+    while todo:
+        node, done = todo.pop()
+        if id(node) in size and not done:
+            continue
+        children = ([part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode)
+                    else node.value if isinstance(node, yaml.SequenceNode) else [])
+        if not done:
+            # Nodes begun but not summed are this one and its ancestors: an alias to one of
+            # them makes the data contain itself, which no reader can walk to its end.
+            size[id(node)] = None
+            if any(id(child) in size and size[id(child)] is None for child in children):
+                raise StudyFileError(f"{_where(path, node)}: a YAML alias refers to a node that contains it "
+                                     "(recursive data); write the values out.")
+            todo.append((node, True))
+            todo.extend((child, False) for child in children if id(child) not in size)
+            continue
+        total = 1 + sum(size[id(child)] for child in children)
+        size[id(node)] = total
+        if total > bound:
+            raise over_limit("yaml_nodes", _where(path, node), f"its aliases expand to {total:,} nodes or more")
 
 
 def _compose(path: str | Path, text: str) -> tuple[Any, yaml.Node | None]:
@@ -136,6 +202,7 @@ def check_study_yaml(path: str | Path) -> None:
     loader, node = _compose(path, _text(path))
     try:
         _check_nodes(node, path)
+        _expanded_size(node, path)
     finally:
         loader.dispose()
 
@@ -160,11 +227,48 @@ def load_study_yaml(path: str | Path) -> Any:
     loader, node = _compose(path, _text(path))
     try:
         _check_nodes(node, path)
+        _expanded_size(node, path)
         return None if node is None else loader.construct_document(node)
     except yaml.YAMLError as err:
         raise StudyFileError(f"{path}: not valid YAML ({err})") from None
     finally:
         loader.dispose()
+
+
+def check_archive(source: str | Path | IO[bytes], where: str | Path) -> None:
+    """Refuse a zip archive (xlsx, docx, qdpx) with a member over ``limit("archive_member_bytes")``
+    uncompressed or, above 1 MiB, compressed more than ``limit("archive_ratio")`` times: a zip
+    bomb, refused from its directory before any member is inflated. A file that is not a zip
+    archive passes (its reader says what it is). The sizes checked are those the directory
+    declares; Python's zip reader never inflates a member beyond its declared size.
+
+    Examples
+    --------
+    >>> import io, zipfile
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    ...     archive.writestr("sheet.xml", b"0" * (8 << 20))
+    >>> try:
+    ...     check_archive(buffer, "survey.xlsx")
+    ... except StudyFileError as err:
+    ...     print(str(err).split(";")[0])  # doctest: +ELLIPSIS
+    survey.xlsx: member sheet.xml inflates 8,388,608 bytes from ... (ratio ...), over the bound of 200 ...
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    for member in members:
+        if member.file_size > limit("archive_member_bytes"):
+            raise over_limit("archive_member_bytes", str(where),
+                             f"member {member.filename} inflates to {member.file_size:,} bytes")
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1 << 20 and ratio > limit("archive_ratio"):
+            raise over_limit("archive_ratio", str(where), f"member {member.filename} inflates "
+                             f"{member.file_size:,} bytes from {member.compress_size:,} (ratio {ratio:,.0f})")
 
 
 # -- paths ---------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from servqual.privacy import digits, pseudonym
-from servqual.study_files import study_path
+from servqual.study_files import check_archive, study_path
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
 INTERVIEWER_ROLES = frozenset({"moderator", "interviewer", "facilitator", "researcher"})
@@ -90,6 +90,7 @@ def decode_text(raw: bytes) -> tuple[str, str]:
 def _docx_text(path: Path) -> str:
     import docx  # python-docx; imported here so plain-text users do not pay for it
 
+    check_archive(path, path)
     return "\n".join(paragraph.text for paragraph in docx.Document(str(path)).paragraphs)
 
 
