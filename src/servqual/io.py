@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from servqual.study_files import check_archive
+from servqual.study_files import check_archive, limit, over_limit
 
 #: Reader of each file extension.
 READERS = {"csv": "csv", "txt": "csv", "tsv": "tsv", "tab": "tsv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav"}
@@ -284,8 +284,8 @@ def _numbered_table(path: str, utf8: bytes, delimiter: str) -> tuple[pd.DataFram
     nul = utf8.find(b"\x00")
     if nul >= 0:
         raise SurveyFormatError(f"{path}: not a text table (binary content at line {_line_at(utf8, nul)})")
-    lines = _record_lines(path, utf8, delimiter)
-    grid = _parse(path, utf8, delimiter, lines).to_pandas()
+    lines, longest = _record_lines(path, utf8, delimiter)
+    grid = _parse(path, utf8, delimiter, lines, longest).to_pandas()
     if len(grid) != len(lines):
         lines = _csv_module_lines(utf8, delimiter)
     return grid, lines
@@ -347,8 +347,9 @@ def _line_at(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _record_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
-    """Raw line number at which each non-blank record starts.
+def _record_lines(path: str, utf8: bytes, delimiter: str) -> tuple[np.ndarray, int]:
+    """Raw line number at which each non-blank record starts, and the length of the longest
+    record in bytes (the parser reads blocks larger than it).
 
     A newline ends a record unless it lies inside a quoted field, i.e. after an odd number of
     quote characters (escaped quotes ``""`` come in pairs and keep the parity). Counting this way
@@ -368,14 +369,39 @@ def _record_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
     ends = np.concatenate((newlines[~inside], [buf.size]))
     starts = np.concatenate(([0], ends[:-1] + 1))
     length = ends - starts
+    _check_fields(path, utf8, buf, quotes, ends, delimiter)
     last = np.minimum(starts, max(buf.size - 1, 0))
     blank = (length == 0) | ((length == 1) & (buf[last] == 13))
-    return (1 + np.searchsorted(newlines, starts))[~blank]
+    return (1 + np.searchsorted(newlines, starts))[~blank], int(length.max(initial=0))
+
+
+def _check_fields(path: str, utf8: bytes, buf: np.ndarray, quotes: np.ndarray, ends: np.ndarray,
+                  delimiter: str) -> None:
+    """Refuse a field longer than ``limit("field_bytes")``: the gaps between the delimiters and
+    record ends that lie outside quotes, measured without building a string."""
+    bound = limit("field_bytes")
+    if buf.size <= bound:
+        return
+    delimiters = np.flatnonzero(buf == ord(delimiter))
+    delimiters = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
+    edges = np.union1d(delimiters, ends)
+    gaps = np.diff(np.concatenate(([-1], edges)))
+    if gaps.max(initial=0) - 1 > bound:
+        at = int(edges[np.argmax(gaps)] - gaps.max() + 1)
+        raise over_limit("field_bytes", f"{path}, line {_line_at(utf8, at)}",
+                         f"a field holds {int(gaps.max()) - 1:,} bytes")
+
+
+def _csv_reader(text: io.StringIO, delimiter: str) -> Any:
+    """The csv module's reader, its field limit (128 KiB by default, a process-wide setting)
+    raised to ours: a long free-text answer is read, not refused with the module's message."""
+    csv.field_size_limit(max(csv.field_size_limit(), limit("field_bytes")))
+    return csv.reader(text, delimiter=delimiter)
 
 
 def _csv_module_lines(utf8: bytes, delimiter: str) -> np.ndarray:
     """Record start lines from the csv module, for files whose quoting the parity count misreads."""
-    reader = csv.reader(io.StringIO(utf8.decode("utf-8-sig"), newline=""), delimiter=delimiter)
+    reader = _csv_reader(io.StringIO(utf8.decode("utf-8-sig"), newline=""), delimiter)
     starts, previous = [], 0
     for row in reader:
         if row:
@@ -384,9 +410,12 @@ def _csv_module_lines(utf8: bytes, delimiter: str) -> np.ndarray:
     return np.array(starts, dtype=np.int64)
 
 
-def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Table:
-    """All records as text columns; rows with more or fewer fields than the first are an error."""
-    head = csv.reader(io.StringIO(utf8[: 1 << 20].decode("utf-8-sig", "replace")), delimiter=delimiter)
+def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray, longest: int) -> pa.Table:
+    """All records as text columns; rows with more or fewer fields than the first are an error.
+
+    The parser cuts the file into blocks that must each hold whole records: blocks are made
+    larger than the longest record, so a cell of several megabytes of free text is read."""
+    head = _csv_reader(io.StringIO(utf8[: 1 << 20].decode("utf-8-sig", "replace")), delimiter)
     first = next((row for row in head if row), [])
     bad: list[tuple[int | None, int, int]] = []
 
@@ -397,7 +426,8 @@ def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Tabl
     def read(threads: bool) -> pa.Table:
         return pacsv.read_csv(
             io.BytesIO(utf8),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads,
+                                           block_size=max(1 << 20, 2 * longest + 2)),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(
                 # large_string is what pandas' str dtype holds, so to_pandas() does not copy.
