@@ -583,3 +583,13 @@ if INTERVIEW_WAVES or COMPLAINT_WAVES:
 def complaint_log(wildcards):
     """The wave's complaint log, as the waves sheet names it."""
     return WAVES[wildcards.wave]["complaints"].strip()
+
+
+def complaint_earliest(wildcards):
+    """The earliest plausible date of the wave's complaint log: complaints.earliest, else 365
+    days before the wave's start (None without a start)."""
+    given = config["complaints"]["earliest"]
+    start = WAVES[wildcards.wave]["start"].strip()
+    if given or not start:
+        return given
+    return str(datetime.date.fromisoformat(start) - datetime.timedelta(days=365))

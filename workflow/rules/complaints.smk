@@ -43,6 +43,7 @@ rule complaints:
             "complaints", "complaints", "plots", "privacy", "labels", "tables"
         ),
         options=config["complaints"],
+        earliest=complaint_earliest,
         names=names_digest(),
         pseudonym_scheme=PSEUDONYM_SCHEME,
         dimensions=instrument_words()["dimensions"],

@@ -33,6 +33,7 @@ result = analyse_complaints(
     period=o["period"],
     sigma=o["sigma"],
     baseline=o["baseline_periods"],
+    earliest=pd.Timestamp(p.earliest) if p.earliest else None,
 )
 for note in result.notes:
     logging.warning(note)
