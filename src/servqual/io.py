@@ -487,9 +487,54 @@ def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> tuple[pd.Data
     grid = pd.read_excel(book, sheet_name=name, header=None, dtype=str)
     if grid.empty:
         raise SurveyFormatError(f"{path}: sheet {name!r} is empty")
+    _refuse_uncomputed_formulas(path, data, name, grid)
     filled = grid.notna().any(axis=1).to_numpy()
     lines = np.arange(1, len(grid) + 1)[filled]
     return grid.loc[filled].fillna("").reset_index(drop=True), lines, name
+
+
+def _refuse_uncomputed_formulas(path: str, data: bytes, sheet: str, grid: pd.DataFrame) -> None:
+    """Refuse formula cells that have no saved value, naming each (up to ten).
+
+    Excel saves a formula's last result beside it, and that result is what is read. A workbook
+    written by a program that does not compute formulas (a script, some exporters) has none, and
+    the cell would read as empty: an answer lost without a word. Only workbooks that hold a
+    formula pay for the second reading that finds them.
+    """
+    if not _zipped_formulas(data):
+        return
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        cells = [cell.coordinate for row in book[sheet].iter_rows() for cell in row
+                 if isinstance(cell.value, str) and cell.value.startswith("=")
+                 and not _filled(grid, cell.row - 1, cell.column - 1)]
+    finally:
+        book.close()
+    if cells:
+        shown = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else "")
+        raise SurveyFormatError(
+            f"{path}: sheet {sheet!r}, cell(s) {shown}: a formula without a saved value (the workbook was written "
+            "by a program that does not compute formulas), which would read as an empty answer; open and save "
+            "the workbook in Excel or LibreOffice, or export the sheet as CSV"
+        )
+
+
+def _filled(grid: pd.DataFrame, row: int, column: int) -> bool:
+    return row < grid.shape[0] and column < grid.shape[1] and pd.notna(grid.iat[row, column])
+
+
+#: A formula element of a worksheet's XML (``<f>``, ``<f t="shared" .../>``, with a prefix or not).
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _zipped_formulas(data: bytes) -> bool:
+    """True when a worksheet of the workbook (a zip of XML parts) holds a formula element."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(_FORMULA.search(archive.read(n)) for n in archive.namelist() if n.startswith("xl/worksheets/"))
 
 
 def _read_sav(path: str) -> tuple[pd.DataFrame, pd.Series, dict[str, Any]]:
