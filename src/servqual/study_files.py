@@ -166,17 +166,36 @@ def _compose(path: str | Path, text: str) -> tuple[Any, yaml.Node | None]:
         raise StudyFileError(f"{path}: not valid YAML ({err})") from None
 
 
-def _text(path: str | Path) -> str:
+def study_text(path: str | Path) -> str:
+    """A study's text file (YAML, the waves sheet) as text: UTF-8, with or without a byte-order
+    mark; anything else is refused naming the file and the line of the first byte that is not
+    UTF-8, as is a NUL byte (a binary file saved under a text name).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "waves.tsv"
+    >>> _ = path.write_bytes("wave\\tnotes\\nwave1\\t春季\\n".encode("gbk"))
+    >>> try:
+    ...     study_text(path)
+    ... except StudyFileError as err:
+    ...     print(str(err).split(", ", 1)[1].split(";")[0])
+    line 2: not UTF-8 text
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as err:
         raise StudyFileError(f"{path}: cannot read the file ({err.strerror})") from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise StudyFileError(f"{path}, line {line}: not UTF-8 text; save the file as UTF-8") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise StudyFileError(f"{path}, line {line}: a NUL byte: not a text file; save it as UTF-8 text")
+    return text
 
 
 def check_study_yaml(path: str | Path) -> None:
@@ -199,7 +218,7 @@ def check_study_yaml(path: str | Path) -> None:
     ...     print(str(err).split(";")[0].split(", ", 1)[1])
     line 2: the YAML tag !!python/object/apply:os.getpid is not allowed
     """
-    loader, node = _compose(path, _text(path))
+    loader, node = _compose(path, study_text(path))
     try:
         _check_nodes(node, path)
         _expanded_size(node, path)
@@ -224,7 +243,7 @@ def load_study_yaml(path: str | Path) -> Any:
     >>> load_study_yaml(path)
     {'codes': {'queue': {'dimensions': ['responsiveness']}}}
     """
-    loader, node = _compose(path, _text(path))
+    loader, node = _compose(path, study_text(path))
     try:
         _check_nodes(node, path)
         _expanded_size(node, path)
