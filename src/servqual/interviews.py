@@ -48,7 +48,7 @@ import pandas as pd
 from servqual.agreement import coder_agreement, coder_disagreements, unit_code_presence
 from servqual.privacy import mask_names, mask_text
 from servqual.qda import QdaFormatWarning, anchor_segments, read_qdpx, read_segments_csv
-from servqual.study_files import folder_entries, load_study_yaml
+from servqual.study_files import StudyFileError, folder_entries, load_study_yaml
 from servqual.tables import neutralise_spreadsheet_cells  # noqa: F401  (part of this module's API)
 from servqual.transcripts import (
     DOCUMENT_TABLE_NAMES,
@@ -165,7 +165,14 @@ def load_codebook(source: str | Path | Mapping[str, Any]) -> Codebook:
     Errors name the code and the key (``codebook: code 'queue_wait' key 'valence': 'bad' is
     not one of problem, strength``).
     """
-    spec = load_study_yaml(source) if isinstance(source, str | Path) else source
+    if isinstance(source, str | Path):
+        try:
+            return load_codebook(load_study_yaml(source))
+        except StudyFileError:
+            raise
+        except ValueError as err:  # name the file, not "codebook"
+            raise ValueError(f"{source}: {str(err).removeprefix('codebook: ')}") from None
+    spec = source
     if not isinstance(spec, Mapping) or not isinstance(spec.get("codes"), Mapping) or not spec["codes"]:
         raise ValueError("codebook: expected a mapping with a non-empty 'codes' mapping (code -> definition).")
     unknown = set(spec) - {"codes", "keywords", "dimensions", "version", "description"}

@@ -281,13 +281,17 @@ def _to_utf8(path: str, data: bytes, encoding: str) -> tuple[bytes, str]:
 
 def _numbered_table(path: str, utf8: bytes, delimiter: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Every record as text and the raw line it starts at."""
+    if re.search(rb"\r(?!\n)", utf8):
+        # A carriage return alone ends a line (classic Mac OS; files pasted together), as editors
+        # show it; inside a quoted cell it becomes a line feed.
+        utf8 = re.sub(rb"\r(?!\n)", b"\n", utf8)
     nul = utf8.find(b"\x00")
     if nul >= 0:
         raise SurveyFormatError(f"{path}: not a text table (binary content at line {_line_at(utf8, nul)})")
     lines, longest = _record_lines(path, utf8, delimiter)
     grid = _parse(path, utf8, delimiter, lines, longest).to_pandas()
     if len(grid) != len(lines):
-        lines = _csv_module_lines(utf8, delimiter)
+        lines = _csv_module_lines(path, utf8, delimiter)
     return grid, lines
 
 
@@ -399,14 +403,18 @@ def _csv_reader(text: io.StringIO, delimiter: str) -> Any:
     return csv.reader(text, delimiter=delimiter)
 
 
-def _csv_module_lines(utf8: bytes, delimiter: str) -> np.ndarray:
+def _csv_module_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
     """Record start lines from the csv module, for files whose quoting the parity count misreads."""
     reader = _csv_reader(io.StringIO(utf8.decode("utf-8-sig"), newline=""), delimiter)
     starts, previous = [], 0
-    for row in reader:
-        if row:
-            starts.append(previous + 1)
-        previous = reader.line_num
+    try:
+        for row in reader:
+            if row:
+                starts.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error as err:
+        raise SurveyFormatError(f"{path}, line {reader.line_num}: not a readable table ({err}); check the quotes "
+                                "and line ends of that line, or export the file again") from None
     return np.array(starts, dtype=np.int64)
 
 
@@ -416,7 +424,11 @@ def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray, longest: i
     The parser cuts the file into blocks that must each hold whole records: blocks are made
     larger than the longest record, so a cell of several megabytes of free text is read."""
     head = _csv_reader(io.StringIO(utf8[: 1 << 20].decode("utf-8-sig", "replace")), delimiter)
-    first = next((row for row in head if row), [])
+    try:
+        first = next((row for row in head if row), [])
+    except csv.Error as err:
+        raise SurveyFormatError(f"{path}, line {head.line_num}: not a readable table ({err}); check the quotes "
+                                "and line ends of that line, or export the file again") from None
     bad: list[tuple[int | None, int, int]] = []
 
     def invalid(row: pacsv.InvalidRow) -> str:

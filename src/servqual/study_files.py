@@ -89,15 +89,17 @@ def _where(path: str | Path, node: yaml.Node) -> str:
     return f"{path}, line {node.start_mark.line + 1}"
 
 
-def _check_nodes(root: yaml.Node | None, path: str | Path) -> None:
-    """Refuse YTE and every tag outside :data:`PLAIN_TAGS` (each node visited once: aliases share
-    nodes, so a file of nested aliases is walked in the size of its text)."""
+def _tag_fault(root: yaml.Node | None, path: str | Path) -> StudyFileError | None:
+    """The refusal of YTE or of the first tag outside :data:`PLAIN_TAGS`, or None (each node
+    visited once: aliases share nodes, so a file of nested aliases is walked in the size of its
+    text). Faults are returned, not raised, here and in :func:`_expansion_fault`: a traceback
+    that shows the arguments of its frames would print a node, that is the expanded document."""
     if root is None:
-        return
+        return None
     if isinstance(root, yaml.MappingNode):
         for key, _ in root.value:
             if isinstance(key, yaml.ScalarNode) and key.value in YTE_KEYS:
-                raise StudyFileError(
+                return StudyFileError(
                     f"{_where(path, key)}: `{key.value}` makes Snakemake read the file as a YTE "
                     "template and run its `?` values as Python code; a study's YAML files hold "
                     "data only: remove the key (and write the values out)."
@@ -109,7 +111,7 @@ def _check_nodes(root: yaml.Node | None, path: str | Path) -> None:
             continue
         seen.add(id(node))
         if node.tag not in PLAIN_TAGS:
-            raise StudyFileError(
+            return StudyFileError(
                 f"{_where(path, node)}: the YAML tag {_shown_tag(node.tag)} is not allowed; a "
                 "study's YAML files hold plain data only (text, numbers, true/false, null, dates, "
                 "lists and mappings): remove the tag."
@@ -118,17 +120,19 @@ def _check_nodes(root: yaml.Node | None, path: str | Path) -> None:
             todo.extend(part for pair in node.value for part in pair)
         elif isinstance(node, yaml.SequenceNode):
             todo.extend(node.value)
+    return None
 
 
-def _expanded_size(root: yaml.Node | None, path: str | Path) -> None:
-    """Refuse a document whose aliases expand to more than ``limit("yaml_nodes")`` nodes.
+def _expansion_fault(root: yaml.Node | None, path: str | Path) -> StudyFileError | None:
+    """The refusal of a document whose aliases expand to more than ``limit("yaml_nodes")`` nodes
+    or that contains itself, or None.
 
     Aliases share nodes, so the file itself is small; whoever walks the built data (a schema
     validator, an error message printing the document) walks every copy. Sizes are summed per
     distinct node (children before parents), so the count costs the size of the text.
     """
     if root is None:
-        return
+        return None
     bound, size, todo = limit("yaml_nodes"), {}, [(root, False)]
     while todo:
         node, done = todo.pop()
@@ -141,7 +145,7 @@ def _expanded_size(root: yaml.Node | None, path: str | Path) -> None:
             # them makes the data contain itself, which no reader can walk to its end.
             size[id(node)] = None
             if any(id(child) in size and size[id(child)] is None for child in children):
-                raise StudyFileError(f"{_where(path, node)}: a YAML alias refers to a node that contains it "
+                return StudyFileError(f"{_where(path, node)}: a YAML alias refers to a node that contains it "
                                      "(recursive data); write the values out.")
             todo.append((node, True))
             todo.extend((child, False) for child in children if id(child) not in size)
@@ -149,7 +153,8 @@ def _expanded_size(root: yaml.Node | None, path: str | Path) -> None:
         total = 1 + sum(size[id(child)] for child in children)
         size[id(node)] = total
         if total > bound:
-            raise over_limit("yaml_nodes", _where(path, node), f"its aliases expand to {total:,} nodes or more")
+            return over_limit("yaml_nodes", _where(path, node), f"its aliases expand to {total:,} nodes or more")
+    return None
 
 
 def _compose(path: str | Path, text: str) -> tuple[Any, yaml.Node | None]:
@@ -220,10 +225,11 @@ def check_study_yaml(path: str | Path) -> None:
     """
     loader, node = _compose(path, study_text(path))
     try:
-        _check_nodes(node, path)
-        _expanded_size(node, path)
+        fault = _tag_fault(node, path) or _expansion_fault(node, path)
     finally:
         loader.dispose()
+    if fault:
+        raise fault
 
 
 def load_study_yaml(path: str | Path) -> Any:
@@ -245,13 +251,14 @@ def load_study_yaml(path: str | Path) -> Any:
     """
     loader, node = _compose(path, study_text(path))
     try:
-        _check_nodes(node, path)
-        _expanded_size(node, path)
-        return None if node is None else loader.construct_document(node)
+        fault = _tag_fault(node, path) or _expansion_fault(node, path)
+        if fault is None:
+            return None if node is None else loader.construct_document(node)
     except yaml.YAMLError as err:
         raise StudyFileError(f"{path}: not valid YAML ({err})") from None
     finally:
         loader.dispose()
+    raise fault
 
 
 def check_archive(source: str | Path | IO[bytes], where: str | Path) -> None:

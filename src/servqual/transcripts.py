@@ -24,12 +24,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 
 from servqual.privacy import digits, pseudonym
-from servqual.study_files import StudyFileError, check_archive, study_path
+from servqual.study_files import StudyFileError, check_archive, study_path, study_text
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
 INTERVIEWER_ROLES = frozenset({"moderator", "interviewer", "facilitator", "researcher"})
@@ -105,7 +106,12 @@ def _docx_text(path: Path) -> str:
     import docx  # python-docx; imported here so plain-text users do not pay for it
 
     check_archive(path, path)
-    return "\n".join(paragraph.text for paragraph in docx.Document(str(path)).paragraphs)
+    try:
+        document = docx.Document(str(path))
+    except Exception as err:  # python-docx raises its own PackageNotFoundError, zip and XML errors
+        raise StudyFileError(f"{path}: not a readable .docx document ({type(err).__name__}); save it again from "
+                             "Word or LibreOffice, or as plain text (.txt).") from None
+    return "\n".join(paragraph.text for paragraph in document.paragraphs)
 
 
 def read_transcript(path: str | Path, document: str | None = None) -> Transcript:
@@ -316,8 +322,12 @@ def read_documents_table(folder: str | Path, *, root: str | Path | None = None) 
     if not found:
         raise FileNotFoundError(f"{folder}: no documents.tsv or documents.csv sidecar table.")
     path = study_path(found[0].name, referred_by=f"folder {folder}", base=folder, root=root)
-    table = pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", dtype=str,
-                        keep_default_na=False, encoding="utf-8-sig")
+    try:
+        table = pd.read_csv(StringIO(study_text(path)), sep="\t" if path.suffix == ".tsv" else ",", dtype=str,
+                            keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise StudyFileError(f"{path}: not a readable table ({str(err).strip().splitlines()[-1]}); check the "
+                             "delimiter and quotes of that line.") from None
     table.columns = [c.strip().lower() for c in table.columns]
     missing = {"file", "type", "participants"} - set(table.columns)
     if missing:

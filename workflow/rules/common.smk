@@ -179,7 +179,11 @@ def documents_table_faults(folder):
         table = folder / name
         if not table.is_file():
             continue
-        with open(table, encoding="utf-8-sig", newline="") as handle:
+        try:
+            text = study_text(table)
+        except StudyFileError as err:
+            return [str(err)]
+        with io.StringIO(text, newline="") as handle:
             reader = csv.reader(
                 handle, delimiter="\t" if name.endswith(".tsv") else ","
             )
