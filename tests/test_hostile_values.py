@@ -24,13 +24,11 @@ for a few families, one target.
 
 from __future__ import annotations
 
-import io
 import subprocess
 import time
 import zipfile
 from pathlib import Path
 
-import docx
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -43,7 +41,13 @@ from servqual.complaints import analyse_complaints
 from servqual.instrument import instrument_from_config
 from servqual.interviews import load_codebook
 from servqual.io import SurveyFormatError, read_survey
-from servqual.qda import QdaFormatWarning, anchor_segments, read_qdc, read_qdpx, read_segments_csv
+from servqual.qda import (
+    QdaFormatWarning,
+    anchor_segments,
+    read_qdc,
+    read_qdpx,
+    read_segments_csv,
+)
 from servqual.study_files import StudyFileError, load_study_yaml
 from servqual.transcripts import read_documents_table, read_transcript
 
@@ -116,9 +120,9 @@ XML_BOMB = ('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa">'
     ("text", "message"),
     [
         (XML_BOMB, r"line 1, column \d+: not readable XML \(limit on input amplification factor"),
-        ('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY s SYSTEM "file:///etc/passwd">]>'
-         '<Project xmlns="urn:QDA-XML:project:1.0" name="&s;"/>', r"line 1, column \d+: not readable XML \(reference to "
-         r"external entity in attribute\)"),
+        (('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY s SYSTEM "file:///etc/passwd">]>'
+          '<Project xmlns="urn:QDA-XML:project:1.0" name="&s;"/>'),
+         r"line 1, column \d+: not readable XML \(reference to external entity in attribute\)"),
         ("<Project><Sources>", r"line 1, column 19: not readable XML \(no element found\)"),
     ],
     ids=["entity expansion", "external entity", "truncated"],

@@ -233,9 +233,8 @@ def validate_complaints(
         if stamp == "received":
             found.append(_problem(out, empty, names[stamp], log[stamp], "missing received timestamp"))
         found.append(_problem(out, ~empty & out[stamp].isna(), names[stamp], log[stamp], "timestamp does not parse"))
-        for bound, sign, rule in ((earliest, -1, "before {:%Y-%m-%d}, the earliest plausible date (complaints."
-                                   "earliest; default a year before the wave's start)"),
-                                  (latest, 1, "in the future (after {:%Y-%m-%d %H:%M})")):
+        before = "before {:%Y-%m-%d}, the earliest plausible date (complaints.earliest; default 365 days before the wave's start)"
+        for bound, sign, rule in ((earliest, -1, before), (latest, 1, "in the future (after {:%Y-%m-%d %H:%M})")):
             if bound is None:
                 continue
             outside = (out[stamp] - bound) * sign > pd.Timedelta(0)

@@ -403,6 +403,11 @@ def _csv_reader(text: io.StringIO, delimiter: str) -> Any:
     return csv.reader(text, delimiter=delimiter)
 
 
+def _unreadable(path: str, line: int, err: csv.Error) -> SurveyFormatError:
+    return SurveyFormatError(f"{path}, line {line}: not a readable table ({err}); check the quotes and line ends "
+                             "of that line, or export the file again")
+
+
 def _csv_module_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
     """Record start lines from the csv module, for files whose quoting the parity count misreads."""
     reader = _csv_reader(io.StringIO(utf8.decode("utf-8-sig"), newline=""), delimiter)
@@ -413,8 +418,7 @@ def _csv_module_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
                 starts.append(previous + 1)
             previous = reader.line_num
     except csv.Error as err:
-        raise SurveyFormatError(f"{path}, line {reader.line_num}: not a readable table ({err}); check the quotes "
-                                "and line ends of that line, or export the file again") from None
+        raise _unreadable(path, reader.line_num, err) from None
     return np.array(starts, dtype=np.int64)
 
 
@@ -427,8 +431,7 @@ def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray, longest: i
     try:
         first = next((row for row in head if row), [])
     except csv.Error as err:
-        raise SurveyFormatError(f"{path}, line {head.line_num}: not a readable table ({err}); check the quotes "
-                                "and line ends of that line, or export the file again") from None
+        raise _unreadable(path, head.line_num, err) from None
     bad: list[tuple[int | None, int, int]] = []
 
     def invalid(row: pacsv.InvalidRow) -> str:

@@ -32,8 +32,8 @@ import uuid
 import warnings
 import zipfile
 from collections.abc import Callable, Mapping
-from io import StringIO
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 from xml.parsers.expat import ErrorString
@@ -41,7 +41,13 @@ from xml.parsers.expat import ErrorString
 import numpy as np
 import pandas as pd
 
-from servqual.study_files import StudyFileError, check_archive, limit, over_limit, study_path
+from servqual.study_files import (
+    StudyFileError,
+    check_archive,
+    limit,
+    over_limit,
+    study_path,
+)
 from servqual.transcripts import decode_text, normalise_text
 
 logger = logging.getLogger(__name__)

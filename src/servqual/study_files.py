@@ -65,7 +65,7 @@ def limit(name: str) -> int:
     return int(value) if value.isdigit() else LIMITS[name][0]
 
 
-def over_limit(name: str, where: str, found: str) -> "StudyFileError":
+def over_limit(name: str, where: str, found: str) -> StudyFileError:
     """The refusal of an input over the bound ``name``: what was found, the bound, how to raise it."""
     return StudyFileError(
         f"{where}: {found}, over the bound of {limit(name):,} {LIMITS[name][1]}; a file from an unknown "

@@ -108,7 +108,7 @@ def _docx_text(path: Path) -> str:
     check_archive(path, path)
     try:
         document = docx.Document(str(path))
-    except Exception as err:  # python-docx raises its own PackageNotFoundError, zip and XML errors
+    except Exception as err:  # noqa: BLE001  (python-docx raises its own PackageNotFoundError, zip and XML errors)
         raise StudyFileError(f"{path}: not a readable .docx document ({type(err).__name__}); save it again from "
                              "Word or LibreOffice, or as plain text (.txt).") from None
     return "\n".join(paragraph.text for paragraph in document.paragraphs)
