@@ -764,7 +764,7 @@ def analyse_complaints(
     as_of = as_of if as_of is not None else period_end(parsed["received"], period)
     parsed = parsed.join(response_status(parsed, promises, as_of))
     listed = problems.groupby("line")["problem"].agg(lambda p: "; ".join(dict.fromkeys(p)))
-    parsed["problems"] = parsed["line"].map(listed).fillna("")
+    parsed["problems"] = parsed["line"].map(listed).astype(object).fillna("")
     if "exposure" not in parsed:
         parsed["exposure"] = np.nan
     complaints = parsed[COMPLAINT_COLUMNS].reset_index(drop=True)
