@@ -86,18 +86,16 @@ def read_waves_sheet(path):
         )
     header = text.split("\n", 1)[0]
     if "\t" not in header:
-        other = next(
-            (
-                name
-                for sign, name in ((",", "commas"), (";", "semicolons"))
-                if sign in header
-            ),
-            "",
-        )
+        found = [
+            name
+            for sign, name in ((",", "commas"), (";", "semicolons"))
+            if sign in header
+        ]
+        but = f" but {found[0]}" if found else ""
         stop(
             [
-                f"waves sheet {path}, line 1: no tab in the header{' but ' + other if other else ''}; the waves "
-                "sheet is tab-separated (save it as TSV, tab-delimited text)."
+                f"waves sheet {path}, line 1: no tab in the header{but}; the waves sheet is "
+                "tab-separated (save it as TSV, tab-delimited text)."
             ]
         )
     waves, lines, faults = {}, {}, []
