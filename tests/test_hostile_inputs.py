@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -165,13 +166,47 @@ def test_plain_yaml_is_read_as_before(tmp_path: Path) -> None:
     check_study_yaml(Path(__file__).resolve().parents[1] / "config/config.yaml")
 
 
-def test_aliases_are_walked_once(tmp_path: Path) -> None:
-    """A billion-laughs file is checked in the size of its text, not of its expansion."""
+def laughs(levels: int = 12) -> str:
+    """A "billion laughs" YAML: each level an alias of the one before, ten times (10^levels x's)."""
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 12)]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("reader", [check_study_yaml, load_study_yaml, load_codebook], ids=["check", "load", "codebook"])
+def test_billion_laughs_is_refused_quickly_naming_the_bound(tmp_path: Path, reader, monkeypatch) -> None:
+    """Aliases are counted in the size of the text (a trillion x's in well under a second), and
+    a file over the bound is refused naming it and the variable that raises it."""
     path = tmp_path / "laughs.yaml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(laughs(), encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(StudyFileError, match=rf"^{path}, line 6: its aliases expand to 1,111,111 nodes or more, over "
+                                             r"the bound of 1,000,000 nodes .* SERVQUAL_LIMIT_YAML_NODES"):
+        reader(path)
+    assert time.perf_counter() - started < 1
+    path.write_text(laughs(5), encoding="utf-8")  # 11,111 nodes: a file of anchors under the bound
     check_study_yaml(path)
+    assert load_study_yaml(path)["a1"][9][0] == "x"
+    monkeypatch.setenv("SERVQUAL_LIMIT_YAML_NODES", "10000")
+    with pytest.raises(StudyFileError, match=r"over the bound of 10,000 nodes"):
+        check_study_yaml(path)
+
+
+def test_recursive_alias_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text("codes:\n  queue: &q {related: [*q]}\n", encoding="utf-8")
+    with pytest.raises(StudyFileError, match=rf"^{path}, line 2: a YAML alias refers to a node that contains it"):
+        load_study_yaml(path)
+
+
+def test_billion_laughs_config_stops_the_run_without_printing_the_document(study: Path) -> None:
+    """The config is checked before Snakemake reads or validates it: the console holds the
+    refusal, not a schema error that prints the expanded document."""
+    config = study / "config/config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + laughs().replace("a0:", "z0:", 1), encoding="utf-8")
+    result = run(study, "-n")
+    assert_refused(result, study, "config/config.yaml, line")
+    assert "SERVQUAL_LIMIT_YAML_NODES" in result.stderr and len(result.stdout + result.stderr) < 5000
 
 
 # -- confinement to the study folder -------------------------------------------------------------

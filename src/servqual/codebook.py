@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from servqual.study_files import load_study_yaml
+from servqual.study_files import StudyFileError, load_study_yaml
 
 SERVQUAL_DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 PROVIDER_GAPS = {1: "knowledge", 2: "standards", 3: "delivery", 4: "communication"}
@@ -122,7 +122,14 @@ def load_codebook(source: str | Path | Mapping[str, Any]) -> Codebook:
     Errors name the code and the key (``codebook: code 'queue_wait' key 'valence': 'bad' is
     not one of problem, strength``).
     """
-    spec = load_study_yaml(source) if isinstance(source, str | Path) else source
+    if isinstance(source, str | Path):
+        try:
+            return load_codebook(load_study_yaml(source))
+        except StudyFileError:
+            raise
+        except ValueError as err:  # name the file, not "codebook"
+            raise ValueError(f"{source}: {str(err).removeprefix('codebook: ')}") from None
+    spec = source
     if not isinstance(spec, Mapping) or not isinstance(spec.get("codes"), Mapping) or not spec["codes"]:
         raise ValueError("codebook: expected a mapping with a non-empty 'codes' mapping (code -> definition).")
     unknown = set(spec) - {"codes", "keywords", "dimensions", "version", "description"}

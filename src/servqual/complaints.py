@@ -12,8 +12,8 @@ provider gaps (``coded_by = manual``); otherwise the codebook's bilingual keywor
 matched on its text (``keywords``, the same whole-token matching as interview suggestions); a
 complaint neither way is ``unmapped`` and stays in every count.
 
-Bad input is reported, never repaired: timestamps that do not parse, responses or resolutions
-before receipt, duplicated ids, missing ids, channels without a promise and codes outside the
+Bad input is reported, never repaired: timestamps that do not parse, lie before the study or in
+the future, events out of order, timestamps of one complaint in different time zones, duplicated ids, missing ids, channels without a promise and codes outside the
 codebook are rows of the ``problems`` table (line, column as named in the log, value, problem);
 the complaint itself is kept. Missing columns or an unreadable file raise
 :class:`servqual.io.SurveyFormatError` naming the file and the column.
@@ -137,20 +137,40 @@ def read_complaint_log(
     return log.assign(line=raw.line.to_numpy()), names
 
 
+#: A time-zone designator at the end of a timestamp: ``Z``, ``UTC``/``GMT`` or an offset
+#: (``+08:00``, ``+0800``, ``-05``).
+ZONE = re.compile(r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
+
+
 def parse_timestamps(values: pd.Series) -> pd.Series:
     """Timestamps as written in registers (``2026-03-02 09:15``, ``2026/3/2 9:15``,
-    ``2026年3月2日 9:15``, Excel's ``2026-03-02 09:15:00``); NaT where a value does not parse.
+    ``2026年3月2日 9:15``, Excel's ``2026-03-02 09:15:00``), each cell on its own; NaT where a
+    value does not parse. A time-zone designator (``Z``, ``+08:00``) is set aside
+    (:func:`timestamp_zones` returns it): the time is read as the clock showed it where it was
+    written, so a log that mixes zones, or zones and none, parses instead of stopping the job.
 
     Examples
     --------
-    >>> parse_timestamps(pd.Series(["2026/3/2 9:15", "2026年3月2日 14:00", "2026-02-30 10:00", ""])).tolist()
-    [Timestamp('2026-03-02 09:15:00'), Timestamp('2026-03-02 14:00:00'), NaT, NaT]
+    >>> parse_timestamps(pd.Series(["2026/3/2 9:15", "2026年3月2日 14:00", "2026-02-30 10:00", "",
+    ...                             "2026-03-02T09:00+08:00", "2026-03-02 09:00Z"])).tolist()
+    [Timestamp('2026-03-02 09:15:00'), Timestamp('2026-03-02 14:00:00'), NaT, NaT, Timestamp('2026-03-02 09:00:00'), Timestamp('2026-03-02 09:00:00')]
     """
     text = values.fillna("").str.strip()
     text = text.str.replace(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", regex=True).str.replace("/", "-")
     # Year first, always: a register never writes day-first dates, and "mixed" would guess per cell.
-    dated = text.where(text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}(\s|T|$)"), "")
-    return pd.to_datetime(dated, format="mixed", errors="coerce")
+    dated = text.where(text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}(\s|T|$)"), "").str.replace(ZONE, "", regex=True)
+    return pd.Series(pd.to_datetime(dated, format="mixed", errors="coerce"), index=values.index)
+
+
+def timestamp_zones(values: pd.Series) -> pd.Series:
+    """The time-zone designator each timestamp carries, as written, upper case ("" for none).
+
+    Examples
+    --------
+    >>> timestamp_zones(pd.Series(["2026-03-02T09:00+08:00", "2026-03-02 09:00", "2026-03-02 09:00z"])).tolist()
+    ['+08:00', '', 'Z']
+    """
+    return values.fillna("").str.strip().str.extract(ZONE, expand=False).fillna("").str.upper()
 
 
 # --------------------------------------------------------------------------- validation
@@ -161,15 +181,28 @@ def _problem(log: pd.DataFrame, mask: pd.Series, column: str, values: pd.Series,
                          "value": values[mask], "problem": text if isinstance(text, str) else text[mask]})
 
 
+#: Pairs of timestamps that must come in this order (a later one may equal the earlier).
+ORDER = (("received", "first_response"), ("received", "resolved"), ("first_response", "resolved"))
+
+
 def validate_complaints(
-    log: pd.DataFrame, names: Mapping[str, str], promises: Mapping[str, Mapping[str, float | None]]
+    log: pd.DataFrame, names: Mapping[str, str], promises: Mapping[str, Mapping[str, float | None]],
+    *, earliest: pd.Timestamp | None = None, latest: pd.Timestamp | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse timestamps and list every fault of the log; faulty complaints are kept as they are.
 
-    Faults: a missing or duplicated complaint id, a missing received timestamp, a timestamp that
-    does not parse (left NaT), a first response or resolution before receipt (times kept, left
-    out of response-time statistics), a channel without a promise, an exposure that is not a
+    Faults, each a row naming its rule: a missing or duplicated complaint id, a missing received
+    timestamp, a timestamp that does not parse, one before ``earliest`` (before the study) or
+    after ``latest`` (in the future), events out of order (any pair of receipt, first response
+    and resolution, :data:`ORDER`), timestamps of one complaint written in different time zones
+    (or some with a zone, some without), a channel without a promise, an exposure that is not a
     non-negative number.
+
+    Values that cannot be right are kept out of the analyses they would distort: a timestamp out
+    of the window becomes NaT (a received one takes the complaint out of the period counts); a
+    pair out of order, or zones that differ, leave the later stages out of the response times
+    (receipt before both: the stage before receipt; first response after resolution, or
+    differing zones: both stages).
 
     Returns
     -------
@@ -200,15 +233,37 @@ def validate_complaints(
         if stamp == "received":
             found.append(_problem(out, empty, names[stamp], log[stamp], "missing received timestamp"))
         found.append(_problem(out, ~empty & out[stamp].isna(), names[stamp], log[stamp], "timestamp does not parse"))
-    for stamp in STAGES.values():
-        found.append(_problem(out, out[stamp] < out["received"], names[stamp], log[stamp], f"{stamp} before receipt"))
+        before = "before {:%Y-%m-%d}, the earliest plausible date (complaints.earliest; default 365 days before the wave's start)"
+        for bound, sign, rule in ((earliest, -1, before), (latest, 1, "in the future (after {:%Y-%m-%d %H:%M})")):
+            if bound is None:
+                continue
+            outside = (out[stamp] - bound) * sign > pd.Timedelta(0)
+            found.append(_problem(out, outside, names[stamp], log[stamp],
+                                  f"{stamp} {rule.format(bound)}; left out of counts and response times"))
+            out[stamp] = out[stamp].mask(outside)
+    zones = pd.DataFrame({stamp: timestamp_zones(log[stamp]).where(out[stamp].notna()) for stamp in TIMESTAMPS})
+    mixed = zones.nunique(axis=1) > 1
+    shown = zones.apply(lambda row: ", ".join(f"{s} {z or 'without zone'}" for s, z in row.dropna().items()), axis=1)
+    for stamp in TIMESTAMPS:
+        found.append(_problem(out, mixed & zones[stamp].notna(), names[stamp], log[stamp],
+                              "timestamps of this complaint are in different time zones (" + shown + "); "
+                              "read at their clock times, left out of response times"))
+    order = pd.Series(False, index=out.index)
+    for first, then in ORDER:
+        wrong = out[then] < out[first]
+        rule = f"{then} before receipt" if first == "received" else f"{then} before {first}"
+        found.append(_problem(out, wrong, names[then], log[then], rule))
+        order |= wrong & (first != "received")
+    out.loc[order | mixed, ["first_response", "resolved"]] = pd.NaT
     no_promise = ~out["channel"].isin(list(promises))
     found.append(_problem(out, no_promise, names["channel"], log["channel"],
                           "channel has no promise in complaints.promises"))
     if "exposure" in out:
         out["exposure"] = pd.to_numeric(log["exposure"], errors="coerce")
-        bad = out["exposure"].isna() | (out["exposure"] < 0)
+        # "inf" and "nan" parse as numbers; neither is an exposure.
+        bad = ~np.isfinite(out["exposure"]) | (out["exposure"] < 0)
         found.append(_problem(out, bad, names["exposure"], log["exposure"], "exposure is not a non-negative number"))
+        out["exposure"] = out["exposure"].mask(bad)
     problems = pd.concat(found, ignore_index=True)
     return out, problems.sort_values("line", kind="stable").reset_index(drop=True)[PROBLEM_COLUMNS]
 
@@ -655,6 +710,8 @@ def analyse_complaints(
     sigma: float = 3.0,
     baseline: int | None = None,
     as_of: pd.Timestamp | None = None,
+    earliest: pd.Timestamp | str | None = None,
+    latest: pd.Timestamp | None = None,
 ) -> ComplaintResults:
     """All complaint tables of one log.
 
@@ -682,10 +739,15 @@ def analyse_complaints(
     as_of
         End of the period for open and overdue complaints; default the end of the log's last
         period (:func:`period_end`).
+    earliest, latest
+        Timestamps before ``earliest`` or after ``latest`` (default: now, in the clock of the
+        machine) cannot be right: flagged and left out (:func:`validate_complaints`).
     """
     book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     log, names_in_log = read_complaint_log(path, columns, manual_code=manual_code, exposure=exposure)
-    parsed, problems = validate_complaints(log, names_in_log, promises)
+    latest = pd.Timestamp.now().floor("min") if latest is None else latest
+    earliest = pd.Timestamp(earliest) if earliest is not None else None
+    parsed, problems = validate_complaints(log, names_in_log, promises, earliest=earliest, latest=latest)
     coding = code_complaints(log["text"], log.get("code"), book)
     unknown = coding["unknown_codes"] != ""
     if unknown.any():
@@ -703,7 +765,7 @@ def analyse_complaints(
     as_of = as_of if as_of is not None else period_end(parsed["received"], period)
     parsed = parsed.join(response_status(parsed, promises, as_of))
     listed = problems.groupby("line")["problem"].agg(lambda p: "; ".join(dict.fromkeys(p)))
-    parsed["problems"] = parsed["line"].map(listed).fillna("")
+    parsed["problems"] = parsed["line"].map(listed).astype(object).fillna("")
     if "exposure" not in parsed:
         parsed["exposure"] = np.nan
     complaints = parsed[COMPLAINT_COLUMNS].reset_index(drop=True)

@@ -38,6 +38,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from servqual.study_files import check_archive, limit, over_limit
+
 #: Reader of each file extension.
 READERS = {"csv": "csv", "txt": "csv", "tsv": "tsv", "tab": "tsv", "xlsx": "xlsx", "xlsm": "xlsx", "sav": "sav"}
 #: Header rows of each export layout (see the module docstring).
@@ -279,13 +281,17 @@ def _to_utf8(path: str, data: bytes, encoding: str) -> tuple[bytes, str]:
 
 def _numbered_table(path: str, utf8: bytes, delimiter: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Every record as text and the raw line it starts at."""
+    if re.search(rb"\r(?!\n)", utf8):
+        # A carriage return alone ends a line (classic Mac OS; files pasted together), as editors
+        # show it; inside a quoted cell it becomes a line feed.
+        utf8 = re.sub(rb"\r(?!\n)", b"\n", utf8)
     nul = utf8.find(b"\x00")
     if nul >= 0:
         raise SurveyFormatError(f"{path}: not a text table (binary content at line {_line_at(utf8, nul)})")
-    lines = _record_lines(path, utf8, delimiter)
-    grid = _parse(path, utf8, delimiter, lines).to_pandas()
+    lines, longest = _record_lines(path, utf8, delimiter)
+    grid = _parse(path, utf8, delimiter, lines, longest).to_pandas()
     if len(grid) != len(lines):
-        lines = _csv_module_lines(utf8, delimiter)
+        lines = _csv_module_lines(path, utf8, delimiter)
     return grid, lines
 
 
@@ -345,8 +351,9 @@ def _line_at(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _record_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
-    """Raw line number at which each non-blank record starts.
+def _record_lines(path: str, utf8: bytes, delimiter: str) -> tuple[np.ndarray, int]:
+    """Raw line number at which each non-blank record starts, and the length of the longest
+    record in bytes (the parser reads blocks larger than it).
 
     A newline ends a record unless it lies inside a quoted field, i.e. after an odd number of
     quote characters (escaped quotes ``""`` come in pairs and keep the parity). Counting this way
@@ -366,26 +373,65 @@ def _record_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
     ends = np.concatenate((newlines[~inside], [buf.size]))
     starts = np.concatenate(([0], ends[:-1] + 1))
     length = ends - starts
+    _check_fields(path, utf8, buf, quotes, ends, delimiter)
     last = np.minimum(starts, max(buf.size - 1, 0))
     blank = (length == 0) | ((length == 1) & (buf[last] == 13))
-    return (1 + np.searchsorted(newlines, starts))[~blank]
+    return (1 + np.searchsorted(newlines, starts))[~blank], int(length.max(initial=0))
 
 
-def _csv_module_lines(utf8: bytes, delimiter: str) -> np.ndarray:
+def _check_fields(path: str, utf8: bytes, buf: np.ndarray, quotes: np.ndarray, ends: np.ndarray,
+                  delimiter: str) -> None:
+    """Refuse a field longer than ``limit("field_bytes")``: the gaps between the delimiters and
+    record ends that lie outside quotes, measured without building a string."""
+    bound = limit("field_bytes")
+    if buf.size <= bound:
+        return
+    delimiters = np.flatnonzero(buf == ord(delimiter))
+    delimiters = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
+    edges = np.union1d(delimiters, ends)
+    gaps = np.diff(np.concatenate(([-1], edges)))
+    if gaps.max(initial=0) - 1 > bound:
+        at = int(edges[np.argmax(gaps)] - gaps.max() + 1)
+        raise over_limit("field_bytes", f"{path}, line {_line_at(utf8, at)}",
+                         f"a field holds {int(gaps.max()) - 1:,} bytes")
+
+
+def _csv_reader(text: io.StringIO, delimiter: str) -> Any:
+    """The csv module's reader, its field limit (128 KiB by default, a process-wide setting)
+    raised to ours: a long free-text answer is read, not refused with the module's message."""
+    csv.field_size_limit(max(csv.field_size_limit(), limit("field_bytes")))
+    return csv.reader(text, delimiter=delimiter)
+
+
+def _unreadable(path: str, line: int, err: csv.Error) -> SurveyFormatError:
+    return SurveyFormatError(f"{path}, line {line}: not a readable table ({err}); check the quotes and line ends "
+                             "of that line, or export the file again")
+
+
+def _csv_module_lines(path: str, utf8: bytes, delimiter: str) -> np.ndarray:
     """Record start lines from the csv module, for files whose quoting the parity count misreads."""
-    reader = csv.reader(io.StringIO(utf8.decode("utf-8-sig"), newline=""), delimiter=delimiter)
+    reader = _csv_reader(io.StringIO(utf8.decode("utf-8-sig"), newline=""), delimiter)
     starts, previous = [], 0
-    for row in reader:
-        if row:
-            starts.append(previous + 1)
-        previous = reader.line_num
+    try:
+        for row in reader:
+            if row:
+                starts.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error as err:
+        raise _unreadable(path, reader.line_num, err) from None
     return np.array(starts, dtype=np.int64)
 
 
-def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Table:
-    """All records as text columns; rows with more or fewer fields than the first are an error."""
-    head = csv.reader(io.StringIO(utf8[: 1 << 20].decode("utf-8-sig", "replace")), delimiter=delimiter)
-    first = next((row for row in head if row), [])
+def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray, longest: int) -> pa.Table:
+    """All records as text columns; rows with more or fewer fields than the first are an error.
+
+    The parser cuts the file into blocks that must each hold whole records: blocks are made
+    larger than the longest record, so a cell of several megabytes of free text is read."""
+    head = _csv_reader(io.StringIO(utf8[: 1 << 20].decode("utf-8-sig", "replace")), delimiter)
+    try:
+        first = next((row for row in head if row), [])
+    except csv.Error as err:
+        raise _unreadable(path, head.line_num, err) from None
     bad: list[tuple[int | None, int, int]] = []
 
     def invalid(row: pacsv.InvalidRow) -> str:
@@ -395,7 +441,8 @@ def _parse(path: str, utf8: bytes, delimiter: str, lines: np.ndarray) -> pa.Tabl
     def read(threads: bool) -> pa.Table:
         return pacsv.read_csv(
             io.BytesIO(utf8),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads,
+                                           block_size=max(1 << 20, 2 * longest + 2)),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(
                 # large_string is what pandas' str dtype holds, so to_pandas() does not copy.
@@ -440,6 +487,7 @@ def _utf8_error_line(data: bytes) -> int:
 # -- Excel and SPSS ------------------------------------------------------------------------------
 def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> tuple[pd.DataFrame, np.ndarray, str]:
     """One sheet as text; row ``i`` of the grid is sheet row ``i + 1`` (pandas keeps leading blanks)."""
+    check_archive(io.BytesIO(data), path)
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
     except (BadZipFile, OSError, ValueError, KeyError) as err:
@@ -454,9 +502,54 @@ def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> tuple[pd.Data
     grid = pd.read_excel(book, sheet_name=name, header=None, dtype=str)
     if grid.empty:
         raise SurveyFormatError(f"{path}: sheet {name!r} is empty")
+    _refuse_uncomputed_formulas(path, data, name, grid)
     filled = grid.notna().any(axis=1).to_numpy()
     lines = np.arange(1, len(grid) + 1)[filled]
     return grid.loc[filled].fillna("").reset_index(drop=True), lines, name
+
+
+def _refuse_uncomputed_formulas(path: str, data: bytes, sheet: str, grid: pd.DataFrame) -> None:
+    """Refuse formula cells that have no saved value, naming each (up to ten).
+
+    Excel saves a formula's last result beside it, and that result is what is read. A workbook
+    written by a program that does not compute formulas (a script, some exporters) has none, and
+    the cell would read as empty: an answer lost without a word. Only workbooks that hold a
+    formula pay for the second reading that finds them.
+    """
+    if not _zipped_formulas(data):
+        return
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        cells = [cell.coordinate for row in book[sheet].iter_rows() for cell in row
+                 if isinstance(cell.value, str) and cell.value.startswith("=")
+                 and not _filled(grid, cell.row - 1, cell.column - 1)]
+    finally:
+        book.close()
+    if cells:
+        shown = ", ".join(cells[:10]) + (f" and {len(cells) - 10} more" if len(cells) > 10 else "")
+        raise SurveyFormatError(
+            f"{path}: sheet {sheet!r}, cell(s) {shown}: a formula without a saved value (the workbook was written "
+            "by a program that does not compute formulas), which would read as an empty answer; open and save "
+            "the workbook in Excel or LibreOffice, or export the sheet as CSV"
+        )
+
+
+def _filled(grid: pd.DataFrame, row: int, column: int) -> bool:
+    return row < grid.shape[0] and column < grid.shape[1] and pd.notna(grid.iat[row, column])
+
+
+#: A formula element of a worksheet's XML (``<f>``, ``<f t="shared" .../>``, with a prefix or not).
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _zipped_formulas(data: bytes) -> bool:
+    """True when a worksheet of the workbook (a zip of XML parts) holds a formula element."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(_FORMULA.search(archive.read(n)) for n in archive.namelist() if n.startswith("xl/worksheets/"))
 
 
 def _read_sav(path: str) -> tuple[pd.DataFrame, pd.Series, dict[str, Any]]:

@@ -31,16 +31,23 @@ import re
 import uuid
 import warnings
 import zipfile
-from collections.abc import Mapping
-from io import StringIO
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
+from xml.parsers.expat import ErrorString
 
 import numpy as np
 import pandas as pd
 
-from servqual.study_files import study_path
+from servqual.study_files import (
+    StudyFileError,
+    check_archive,
+    limit,
+    over_limit,
+    study_path,
+)
 from servqual.transcripts import decode_text, normalise_text
 
 logger = logging.getLogger(__name__)
@@ -62,6 +69,8 @@ CSV_ALIASES = {
     "text": ("text", "content", "codedtext", "seltext", "quote", "selectedtext", "segment"),
 }
 
+#: Anchoring outcomes of a segment that could not be placed; it is left out of every analysis.
+NOT_PLACED = ("not found", "reversed", "outside the text")
 #: How far (code points) from the stated position a moved selection is searched for.
 REPAIR_WINDOW = 500
 
@@ -95,9 +104,15 @@ def read_segments_csv(path: str | Path, *, coder: str | None = None) -> pd.DataF
         :data:`SEGMENT_COLUMNS`; ``start``/``end`` are missing when the file has no positions.
     """
     path = Path(path)
-    raw, _ = decode_text(path.read_bytes())
+    raw, _ = decode_text(path.read_bytes(), path)
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    table = pd.read_csv(StringIO(raw), sep=sep, dtype=str, keep_default_na=False)
+    try:
+        table = pd.read_csv(StringIO(raw), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        # pandas names the line ("Expected 4 fields in line 7, saw 5"); nothing of the row itself.
+        raise StudyFileError(f"{path}: not a readable {'TSV' if sep == chr(9) else 'CSV'} table of coded segments "
+                             f"({str(err).strip().splitlines()[-1]}); export it again, or check the delimiter "
+                             "and quotes of that line.") from None
     lookup = {_canonical(c): c for c in table.columns}
     found = {
         key: next((lookup[a] for a in aliases if a in lookup), None) for key, aliases in CSV_ALIASES.items()
@@ -113,7 +128,15 @@ def read_segments_csv(path: str | Path, *, coder: str | None = None) -> pd.DataF
         return table[found[key]] if found[key] is not None else pd.Series(default, index=table.index)
 
     def position(key: str) -> pd.Series:
-        return pd.to_numeric(column(key).replace("", pd.NA), errors="coerce").astype("Int64")
+        text = column(key).fillna("").astype(str).str.strip()
+        wrong = (text != "") & ~text.str.fullmatch(r"\d{1,15}")
+        if wrong.any():
+            at = int(np.argmax(wrong.to_numpy()))
+            raise StudyFileError(
+                f"{path}, line {at + 2}, column {found[key]}: {text.iloc[at]!r} is not a character position "
+                f"(a whole number from 0); {int(wrong.sum())} row(s) so. Correct the export, or leave the cell "
+                "empty to place the segment by its quoted text.")
+        return pd.to_numeric(text.replace("", pd.NA)).astype("Int64")
 
     out = pd.DataFrame(
         {
@@ -180,15 +203,27 @@ def anchor_selection(
     -------
     (start, end, method)
         ``method`` is ``"ok"``, ``"unchecked"`` (no quote to check against), ``"crlf"``,
-        ``"utf16"``, ``"nearby"``, ``"moved"``, ``"located"`` or ``"not found"`` (positions
-        kept).
+        ``"utf16"``, ``"nearby"``, ``"moved"``, ``"located"``, or one of :data:`NOT_PLACED`
+        (positions kept): ``"not found"``, ``"reversed"`` (end before start) and ``"outside the
+        text"`` (a start before 0 or an end past the text), the last two when no quote could
+        place the segment instead.
     """
     quote = normalise_text(quote or "")
-    if start is None or pd.isna(start):
-        hit = _search(text, quote, 0, None)
-        return (None, None, "not found") if hit is None else (hit, hit + len(quote), "located")
+    unplaced = start is None or pd.isna(start) or end is None or pd.isna(end)
+    # The longest the text is in any count a tool may use (code points, CRLF as two, UTF-16 units).
+    size = max(len(text), len(raw or ""), len(text.encode("utf-16-le")) // 2)
+    fault = None if unplaced else "reversed" if end < start else "outside the text" if start < 0 or end > size else None
+    checkable = bool(quote.strip()) and not GUID.match(quote.strip())
+    if unplaced or (fault and checkable):
+        # Positions missing, reversed or beyond the text: the quote is all there is to place it by.
+        hit = _search(text, quote, 0, None) if checkable else None
+        if hit is None:
+            return (None if unplaced else int(start), None if unplaced else int(end), fault or "not found")
+        return hit, hit + len(quote), "located"
     start, end = int(start), int(end)
-    if not quote.strip() or GUID.match(quote.strip()):
+    if fault:
+        return start, end, fault
+    if not checkable:
         return start, end, "unchecked"
     candidates = [("ok", start, end)]
     if raw is not None and "\r\n" in raw:
@@ -222,7 +257,7 @@ def anchor_segments(
     (segments, repairs)
         ``segments`` with ``document`` set to the transcript id, positions repaired and
         ``text`` = the transcript's ``text[start:end]``; rows that could not be placed are
-        dropped (and listed in ``repairs`` with method ``"not found"``). ``repairs``:
+        dropped (and listed in ``repairs`` with the method of :data:`NOT_PLACED` that says why). ``repairs``:
         :data:`REPAIR_COLUMNS`, one row per segment whose position was changed or not found.
     """
     lookup = {d.lower(): d for d in texts} | {Path(d).stem.lower(): d for d in texts}
@@ -246,11 +281,13 @@ def anchor_segments(
     for row in repairs.itertuples(index=False):
         logger.info("segment %s/%s/%s at %s-%s: %s -> %s-%s", row.document, row.coder, row.code,
                     row.old_start, row.old_end, row.method, row.start, row.end)
+    dropped = method.isin(NOT_PLACED)
     kept = segments.assign(start=pd.array([p[0] for p in placed], dtype="Int64"),
-                           end=pd.array([p[1] for p in placed], dtype="Int64"))[method != "not found"]
-    if (method == "not found").any():
-        warnings.warn(f"{int((method == 'not found').sum())} coded segment(s) could not be placed on the "
-                      "transcripts and were left out (see repairs).", QdaFormatWarning, stacklevel=2)
+                           end=pd.array([p[1] for p in placed], dtype="Int64"))[~dropped]
+    if dropped.any():
+        why = ", ".join(f"{n} {m}" for m, n in method[dropped].value_counts().sort_index().items())
+        warnings.warn(f"{int(dropped.sum())} coded segment(s) could not be placed on the transcripts and were "
+                      f"left out ({why}; see repairs).", QdaFormatWarning, stacklevel=2)
     kept = kept.assign(text=[texts[d][s:e] for d, s, e in zip(kept["document"], kept["start"], kept["end"], strict=True)])
     return kept.reset_index(drop=True), repairs
 
@@ -389,13 +426,13 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path
     if target.startswith("internal://") and archive is not None:
         member = _zip_member(archive, target)
         if member is not None:
-            return decode_text(archive.read(member))[0]
+            return decode_text(archive.read(member), f"{project}, {member}")[0]
     else:
         relative = next((target[len(s):] for s in RELATIVE_SCHEMES if target.startswith(s)), target)
         path = study_path(relative, referred_by=f"{project or base}, TextSource {label}, plainTextPath", base=base,
                           root=root)
         if path.is_file():
-            return decode_text(path.read_bytes())[0]
+            return decode_text(path.read_bytes(), path)[0]
     issues.append(f"TextSource {label}: plain text {target} not found.")
     return ""
 
@@ -434,6 +471,22 @@ def _validate(root: ET.Element, namespace: str, issues: list[str]) -> None:
     bad = sorted({e.get("guid") for e in root.iter() if e.get("guid") is not None and not GUID.match(e.get("guid"))})
     if bad:
         issues.append(f"{len(bad)} guid attribute(s) are not GUIDs (e.g. {bad[0]}).")
+
+
+def _xml_root(size: int, read: Callable[[], bytes], where: str | Path) -> tuple[ET.Element, bytes]:
+    """Read (``read()``) and parse a QDA-XML document of ``size`` bytes, at most
+    ``limit("xml_bytes")``. Python's expat reader resolves no external entity (no XXE) and stops
+    entity expansion that amplifies its input (an XML bomb); either fault, and any malformed XML,
+    is a message naming the file and line."""
+    if size > limit("xml_bytes"):
+        raise over_limit("xml_bytes", str(where), f"the XML document holds {size:,} bytes")
+    xml = read()
+    try:
+        return ET.fromstring(xml), xml
+    except ET.ParseError as err:
+        line, column = err.position
+        raise StudyFileError(f"{where}, line {line}, column {column + 1}: not readable XML "
+                             f"({ErrorString(err.code)}); export the project again from the QDA program.") from None
 
 
 def _schema_issues(xml: bytes, schema: str | Path | None) -> list[str]:
@@ -475,13 +528,13 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
     archive = zipfile.ZipFile(path) if zipfile.is_zipfile(path) else None
     try:
         if archive is not None:
+            check_archive(path, path)
             qde = next((n for n in archive.namelist() if n.lower().endswith(".qde")), None)
             if qde is None:
                 raise ValueError(f"{path.name}: no project.qde inside the archive; not a REFI-QDA project.")
-            xml = archive.read(qde)
+            root, xml = _xml_root(archive.getinfo(qde).file_size, lambda: archive.read(qde), f"{path}, {qde}")
         else:
-            xml = path.read_bytes()
-        root = ET.fromstring(xml)
+            root, xml = _xml_root(path.stat().st_size, path.read_bytes, path)
         issues = _schema_issues(xml, schema)
         _validate(root, PROJECT_NS, issues)
         users = _users_table(root)
@@ -518,7 +571,7 @@ def read_qdc(path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         The codes table of :class:`QdaProject`.
     """
-    root = ET.fromstring(Path(path).read_bytes())
+    root, _ = _xml_root(Path(path).stat().st_size, Path(path).read_bytes, path)
     issues: list[str] = []
     _validate(root, CODEBOOK_NS, issues)
     codes = _codes_table(_child(root, "Codes"), issues)

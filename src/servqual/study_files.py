@@ -24,7 +24,7 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -39,6 +39,40 @@ YTE_KEYS = ("__use_yte__",)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: Bounds on what one study file may make a reader build, and what each bounds. A config of the
+#: example study expands to about 1,500 YAML nodes, its workbook members to a ratio below 10; the
+#: defaults leave legitimate files far below them and refuse a "billion laughs" YAML (9 levels of
+#: 10 aliases: 10⁹ nodes) or a zip bomb (ratios of 1000 and more) before they are built.
+LIMITS = {
+    "yaml_nodes": (1_000_000, "nodes of a YAML file with its aliases expanded"),
+    "archive_member_bytes": (1 << 30, "bytes of one member of a zip archive (xlsx, qdpx), uncompressed"),
+    "archive_ratio": (200, "ratio of a zip member's uncompressed to compressed size (members over 1 MiB)"),
+    "xml_bytes": (256 << 20, "bytes of one XML document (a REFI-QDA project.qde)"),
+    "field_bytes": (64 << 20, "bytes of one field of a text table (CSV, TSV)"),
+}
+
+
+def limit(name: str) -> int:
+    """The bound ``name`` of :data:`LIMITS`, or the value of ``SERVQUAL_LIMIT_<NAME>`` when set.
+
+    Examples
+    --------
+    >>> limit("yaml_nodes")
+    1000000
+    """
+    value = os.environ.get(f"SERVQUAL_LIMIT_{name.upper()}", "").strip()
+    return int(value) if value.isdigit() else LIMITS[name][0]
+
+
+def over_limit(name: str, where: str, found: str) -> StudyFileError:
+    """The refusal of an input over the bound ``name``: what was found, the bound, how to raise it."""
+    return StudyFileError(
+        f"{where}: {found}, over the bound of {limit(name):,} {LIMITS[name][1]}; a file from an unknown "
+        f"source that far over it is more likely built to exhaust the machine than a real export. If the "
+        f"file is legitimate, raise the bound: set the environment variable SERVQUAL_LIMIT_{name.upper()} "
+        "and run again."
+    )
 
 
 class StudyFileError(ValueError):
@@ -55,15 +89,17 @@ def _where(path: str | Path, node: yaml.Node) -> str:
     return f"{path}, line {node.start_mark.line + 1}"
 
 
-def _check_nodes(root: yaml.Node | None, path: str | Path) -> None:
-    """Refuse YTE and every tag outside :data:`PLAIN_TAGS` (each node visited once: aliases share
-    nodes, so a file of nested aliases is walked in the size of its text)."""
+def _tag_fault(root: yaml.Node | None, path: str | Path) -> StudyFileError | None:
+    """The refusal of YTE or of the first tag outside :data:`PLAIN_TAGS`, or None (each node
+    visited once: aliases share nodes, so a file of nested aliases is walked in the size of its
+    text). Faults are returned, not raised, here and in :func:`_expansion_fault`: a traceback
+    that shows the arguments of its frames would print a node, that is the expanded document."""
     if root is None:
-        return
+        return None
     if isinstance(root, yaml.MappingNode):
         for key, _ in root.value:
             if isinstance(key, yaml.ScalarNode) and key.value in YTE_KEYS:
-                raise StudyFileError(
+                return StudyFileError(
                     f"{_where(path, key)}: `{key.value}` makes Snakemake read the file as a YTE "
                     "template and run its `?` values as Python code; a study's YAML files hold "
                     "data only: remove the key (and write the values out)."
@@ -75,7 +111,7 @@ def _check_nodes(root: yaml.Node | None, path: str | Path) -> None:
             continue
         seen.add(id(node))
         if node.tag not in PLAIN_TAGS:
-            raise StudyFileError(
+            return StudyFileError(
                 f"{_where(path, node)}: the YAML tag {_shown_tag(node.tag)} is not allowed; a "
                 "study's YAML files hold plain data only (text, numbers, true/false, null, dates, "
                 "lists and mappings): remove the tag."
@@ -84,6 +120,41 @@ def _check_nodes(root: yaml.Node | None, path: str | Path) -> None:
             todo.extend(part for pair in node.value for part in pair)
         elif isinstance(node, yaml.SequenceNode):
             todo.extend(node.value)
+    return None
+
+
+def _expansion_fault(root: yaml.Node | None, path: str | Path) -> StudyFileError | None:
+    """The refusal of a document whose aliases expand to more than ``limit("yaml_nodes")`` nodes
+    or that contains itself, or None.
+
+    Aliases share nodes, so the file itself is small; whoever walks the built data (a schema
+    validator, an error message printing the document) walks every copy. Sizes are summed per
+    distinct node (children before parents), so the count costs the size of the text.
+    """
+    if root is None:
+        return None
+    bound, size, todo = limit("yaml_nodes"), {}, [(root, False)]
+    while todo:
+        node, done = todo.pop()
+        if id(node) in size and not done:
+            continue
+        children = ([part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode)
+                    else node.value if isinstance(node, yaml.SequenceNode) else [])
+        if not done:
+            # Nodes begun but not summed are this one and its ancestors: an alias to one of
+            # them makes the data contain itself, which no reader can walk to its end.
+            size[id(node)] = None
+            if any(id(child) in size and size[id(child)] is None for child in children):
+                return StudyFileError(f"{_where(path, node)}: a YAML alias refers to a node that contains it "
+                                     "(recursive data); write the values out.")
+            todo.append((node, True))
+            todo.extend((child, False) for child in children if id(child) not in size)
+            continue
+        total = 1 + sum(size[id(child)] for child in children)
+        size[id(node)] = total
+        if total > bound:
+            return over_limit("yaml_nodes", _where(path, node), f"its aliases expand to {total:,} nodes or more")
+    return None
 
 
 def _compose(path: str | Path, text: str) -> tuple[Any, yaml.Node | None]:
@@ -100,17 +171,36 @@ def _compose(path: str | Path, text: str) -> tuple[Any, yaml.Node | None]:
         raise StudyFileError(f"{path}: not valid YAML ({err})") from None
 
 
-def _text(path: str | Path) -> str:
+def study_text(path: str | Path) -> str:
+    """A study's text file (YAML, the waves sheet) as text: UTF-8, with or without a byte-order
+    mark; anything else is refused naming the file and the line of the first byte that is not
+    UTF-8, as is a NUL byte (a binary file saved under a text name).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "waves.tsv"
+    >>> _ = path.write_bytes("wave\\tnotes\\nwave1\\t春季\\n".encode("gbk"))
+    >>> try:
+    ...     study_text(path)
+    ... except StudyFileError as err:
+    ...     print(str(err).split(", ", 1)[1].split(";")[0])
+    line 2: not UTF-8 text
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as err:
         raise StudyFileError(f"{path}: cannot read the file ({err.strerror})") from None
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise StudyFileError(f"{path}, line {line}: not UTF-8 text; save the file as UTF-8") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise StudyFileError(f"{path}, line {line}: a NUL byte: not a text file; save it as UTF-8 text")
+    return text
 
 
 def check_study_yaml(path: str | Path) -> None:
@@ -133,11 +223,13 @@ def check_study_yaml(path: str | Path) -> None:
     ...     print(str(err).split(";")[0].split(", ", 1)[1])
     line 2: the YAML tag !!python/object/apply:os.getpid is not allowed
     """
-    loader, node = _compose(path, _text(path))
+    loader, node = _compose(path, study_text(path))
     try:
-        _check_nodes(node, path)
+        fault = _tag_fault(node, path) or _expansion_fault(node, path)
     finally:
         loader.dispose()
+    if fault:
+        raise fault
 
 
 def load_study_yaml(path: str | Path) -> Any:
@@ -157,14 +249,52 @@ def load_study_yaml(path: str | Path) -> Any:
     >>> load_study_yaml(path)
     {'codes': {'queue': {'dimensions': ['responsiveness']}}}
     """
-    loader, node = _compose(path, _text(path))
+    loader, node = _compose(path, study_text(path))
     try:
-        _check_nodes(node, path)
-        return None if node is None else loader.construct_document(node)
+        fault = _tag_fault(node, path) or _expansion_fault(node, path)
+        if fault is None:
+            return None if node is None else loader.construct_document(node)
     except yaml.YAMLError as err:
         raise StudyFileError(f"{path}: not valid YAML ({err})") from None
     finally:
         loader.dispose()
+    raise fault
+
+
+def check_archive(source: str | Path | IO[bytes], where: str | Path) -> None:
+    """Refuse a zip archive (xlsx, docx, qdpx) with a member over ``limit("archive_member_bytes")``
+    uncompressed or, above 1 MiB, compressed more than ``limit("archive_ratio")`` times: a zip
+    bomb, refused from its directory before any member is inflated. A file that is not a zip
+    archive passes (its reader says what it is). The sizes checked are those the directory
+    declares; Python's zip reader never inflates a member beyond its declared size.
+
+    Examples
+    --------
+    >>> import io, zipfile
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    ...     archive.writestr("sheet.xml", b"0" * (8 << 20))
+    >>> try:
+    ...     check_archive(buffer, "survey.xlsx")
+    ... except StudyFileError as err:
+    ...     print(str(err).split(";")[0])  # doctest: +ELLIPSIS
+    survey.xlsx: member sheet.xml inflates 8,388,608 bytes from ... (ratio ...), over the bound of 200 ...
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    for member in members:
+        if member.file_size > limit("archive_member_bytes"):
+            raise over_limit("archive_member_bytes", str(where),
+                             f"member {member.filename} inflates to {member.file_size:,} bytes")
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1 << 20 and ratio > limit("archive_ratio"):
+            raise over_limit("archive_ratio", str(where), f"member {member.filename} inflates "
+                             f"{member.file_size:,} bytes from {member.compress_size:,} (ratio {ratio:,.0f})")
 
 
 # -- paths ---------------------------------------------------------------------------------------

@@ -24,12 +24,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 
 from servqual.privacy import digits, pseudonym
-from servqual.study_files import study_path
+from servqual.study_files import StudyFileError, check_archive, study_path, study_text
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
 INTERVIEWER_ROLES = frozenset({"moderator", "interviewer", "facilitator", "researcher"})
@@ -65,7 +66,7 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def decode_text(raw: bytes) -> tuple[str, str]:
+def decode_text(raw: bytes, where: str | Path = "text") -> tuple[str, str]:
     """Decode transcript bytes: UTF-8 (with or without BOM) first, then GB18030 (superset of GBK).
 
     Returns
@@ -76,21 +77,41 @@ def decode_text(raw: bytes) -> tuple[str, str]:
 
     Raises
     ------
-    UnicodeDecodeError
-        When the bytes are neither UTF-8 nor GB18030.
+    StudyFileError
+        When the bytes are neither UTF-8 nor GB18030, naming ``where`` (the file) and the line
+        GB18030 fails at.
+
+    Examples
+    --------
+    >>> try:
+    ...     decode_text(b"line one\\nline \\x80two\\n", "notes.txt")
+    ... except StudyFileError as err:
+    ...     print(str(err).split(";")[0])
+    notes.txt, line 2: neither UTF-8 nor GB18030 text
     """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
+    bom = raw.startswith(b"\xef\xbb\xbf")
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return raw[3 if bom else 0:].decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
+        pass
+    try:
         return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise StudyFileError(f"{where}, line {line}: neither UTF-8 nor GB18030 text; save the file as UTF-8 "
+                             "(in a text editor: Save as, encoding UTF-8).") from None
 
 
 def _docx_text(path: Path) -> str:
     import docx  # python-docx; imported here so plain-text users do not pay for it
 
-    return "\n".join(paragraph.text for paragraph in docx.Document(str(path)).paragraphs)
+    check_archive(path, path)
+    try:
+        document = docx.Document(str(path))
+    except Exception as err:  # noqa: BLE001  (python-docx raises its own PackageNotFoundError, zip and XML errors)
+        raise StudyFileError(f"{path}: not a readable .docx document ({type(err).__name__}); save it again from "
+                             "Word or LibreOffice, or as plain text (.txt).") from None
+    return "\n".join(paragraph.text for paragraph in document.paragraphs)
 
 
 def read_transcript(path: str | Path, document: str | None = None) -> Transcript:
@@ -108,7 +129,7 @@ def read_transcript(path: str | Path, document: str | None = None) -> Transcript
     if path.suffix.lower() == ".docx":
         text, encoding = _docx_text(path), "docx"
     elif path.suffix.lower() in {".txt", ".md", ".text", ".markdown"}:
-        text, encoding = decode_text(path.read_bytes())
+        text, encoding = decode_text(path.read_bytes(), path)
     else:
         raise ValueError(f"{path.name}: transcripts must be .txt, .md or .docx files.")
     return Transcript(document or path.name, normalise_text(text), encoding)
@@ -301,8 +322,12 @@ def read_documents_table(folder: str | Path, *, root: str | Path | None = None) 
     if not found:
         raise FileNotFoundError(f"{folder}: no documents.tsv or documents.csv sidecar table.")
     path = study_path(found[0].name, referred_by=f"folder {folder}", base=folder, root=root)
-    table = pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",", dtype=str,
-                        keep_default_na=False, encoding="utf-8-sig")
+    try:
+        table = pd.read_csv(StringIO(study_text(path)), sep="\t" if path.suffix == ".tsv" else ",", dtype=str,
+                            keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise StudyFileError(f"{path}: not a readable table ({str(err).strip().splitlines()[-1]}); check the "
+                             "delimiter and quotes of that line.") from None
     table.columns = [c.strip().lower() for c in table.columns]
     missing = {"file", "type", "participants"} - set(table.columns)
     if missing:

@@ -115,8 +115,12 @@ def _to_float(text: pa.Array | pa.ChunkedArray, codes: pa.Array) -> np.ndarray:
     encoded = pc.dictionary_encode(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)
     distinct = encoded.dictionary
     kept = pc.if_else(pc.is_in(distinct, value_set=codes), pa.scalar(None, distinct.type), distinct)
+    parsed = pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
+    # "nan", "inf" and "Infinity" parse as floats, yet no survey answers so: text, as any other.
+    if not np.isfinite(parsed[pc.is_valid(kept).to_numpy(zero_copy_only=False)]).all():
+        raise pa.ArrowInvalid("not a finite number")
     # Index len(distinct), past the end, is the NaN appended for rows that were null already.
-    numbers = np.append(pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False), np.nan)
+    numbers = np.append(parsed, np.nan)
     return numbers[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
 
 
@@ -124,9 +128,12 @@ def _not_numeric(raw: RawSurvey, column: str, text: pa.Array, codes: pa.Array) -
     # Error path only: pandas' slower parse tells which cells failed.
     values = pd.Series(text.to_pandas(), index=raw.frame.index)
     values = values.mask(values.isin(codes.to_pylist()))
-    bad = (pd.to_numeric(values, errors="coerce").isna() & values.notna()).to_numpy()
+    bad = (~np.isfinite(pd.to_numeric(values, errors="coerce")) & values.notna()).to_numpy()
     examples = ", ".join(repr(v[:20]) for v in pd.unique(values[bad])[:3])
-    return f"  column {column!r}: {where(raw.line.to_numpy()[bad])}, e.g. {examples}"
+    accidental = pd.to_numeric(values[bad], errors="coerce").notna().any() or values[bad].str.lower().eq("nan").any()
+    hint = (" (nan and inf read as numbers only by accident; if they mean no answer, add them to "
+            "cleaning.missing_codes)") if accidental else ""
+    return f"  column {column!r}: {where(raw.line.to_numpy()[bad])}, e.g. {examples}{hint}"
 
 
 def bounds(instrument: Instrument) -> dict[str, Scale]:

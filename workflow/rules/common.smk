@@ -2,6 +2,7 @@ import csv
 import datetime
 import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from servqual.study_files import (
     load_study_yaml,
     reserved_wave_id,
     study_path,
+    study_text,
 )
 
 
@@ -72,44 +74,71 @@ def read_waves_sheet(path):
         stop([str(err)])
     if not os.path.isfile(path):
         stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
+    try:
+        text = study_text(path)
+    except StudyFileError as err:
+        stop([f"waves sheet {err}"])
+    if not text.strip():
+        stop(
+            [
+                f"waves sheet {path}: the file is empty; it needs a header and a row per wave."
+            ]
+        )
+    header = text.split("\n", 1)[0]
+    if "\t" not in header:
+        found = [
+            name
+            for sign, name in ((",", "commas"), (";", "semicolons"))
+            if sign in header
+        ]
+        but = f" but {found[0]}" if found else ""
+        stop(
+            [
+                f"waves sheet {path}, line 1: no tab in the header{but}; the waves sheet is "
+                "tab-separated (save it as TSV, tab-delimited text)."
+            ]
+        )
     waves, lines, faults = {}, {}, []
     schema = None
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", restval="")
-        for row in reader:
-            where = f"waves sheet {path}, line {reader.line_num}"
-            if None in row:
-                faults.append(f"{where}: more fields than the header has columns.")
-                continue
-            try:
-                validate(row, schema="../schemas/waves.schema.json")
-            except WorkflowError:
-                schema = schema or json.loads(
-                    (SCHEMAS / "waves.schema.json").read_text(encoding="utf-8")
-                )
-                # A row is flat: a fault is in one column, or of the row (an unknown column).
-                for fault in schema_faults(row, schema, key_word="column"):
-                    column = f", column {fault.where}" if fault.path else ""
-                    faults.append(f"{where}{column}: {fault.text}")
-                continue
-            if row["wave"] in waves:
-                faults.append(f"{where}: wave {row['wave']} appears twice.")
-                continue
-            # macOS and Windows ignore letter case: Wave1 and wave1 would share folders.
-            same = [w for w in waves if w.casefold() == row["wave"].casefold()]
-            if same:
-                faults.append(
-                    f"{where}: wave {row['wave']} differs from wave {same[0]} (line "
-                    f"{lines[same[0]]}) only in letter case; their folders would be one on "
-                    "macOS and Windows."
-                )
-                continue
-            reserved = reserved_wave_id(row["wave"])
-            if reserved:
-                faults.append(f"{where}, column wave: {reserved}")
-                continue
-            faults += study_file_faults(row, where)
-            waves[row["wave"]], lines[row["wave"]] = row, reader.line_num
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t", restval="")
+    for row in reader:
+        where = f"waves sheet {path}, line {reader.line_num}"
+        if None in row:
+            faults.append(f"{where}: more fields than the header has columns.")
+            continue
+        try:
+            validate(row, schema="../schemas/waves.schema.json")
+        except WorkflowError:
+            schema = schema or json.loads(
+                (SCHEMAS / "waves.schema.json").read_text(encoding="utf-8")
+            )
+            # A row is flat: a fault is in one column, or of the row (an unknown column).
+            for fault in schema_faults(row, schema, key_word="column"):
+                column = f", column {fault.where}" if fault.path else ""
+                faults.append(f"{where}{column}: {fault.text}")
+            continue
+        if row["wave"] in waves:
+            faults.append(f"{where}: wave {row['wave']} appears twice.")
+            continue
+        # macOS and Windows ignore letter case: Wave1 and wave1 would share folders.
+        same = [w for w in waves if w.casefold() == row["wave"].casefold()]
+        if same:
+            faults.append(
+                f"{where}: wave {row['wave']} differs from wave {same[0]} (line "
+                f"{lines[same[0]]}) only in letter case; their folders would be one on "
+                "macOS and Windows."
+            )
+            continue
+        reserved = reserved_wave_id(row["wave"])
+        if reserved:
+            faults.append(f"{where}, column wave: {reserved}")
+            continue
+        faults += study_file_faults(row, where)
+        waves[row["wave"]], lines[row["wave"]] = row, reader.line_num
+    if not waves and not faults:
+        faults.append(
+            f"waves sheet {path}: no wave (a header and no rows); add a row per wave."
+        )
     if faults:
         stop(faults)
     check_wave_dates(path, waves, lines)
@@ -148,7 +177,11 @@ def documents_table_faults(folder):
         table = folder / name
         if not table.is_file():
             continue
-        with open(table, encoding="utf-8-sig", newline="") as handle:
+        try:
+            text = study_text(table)
+        except StudyFileError as err:
+            return [str(err)]
+        with io.StringIO(text, newline="") as handle:
             reader = csv.reader(
                 handle, delimiter="\t" if name.endswith(".tsv") else ","
             )
@@ -612,3 +645,13 @@ if INTERVIEW_WAVES or COMPLAINT_WAVES:
 def complaint_log(wildcards):
     """The wave's complaint log, as the waves sheet names it."""
     return WAVES[wildcards.wave]["complaints"].strip()
+
+
+def complaint_earliest(wildcards):
+    """The earliest plausible date of the wave's complaint log: complaints.earliest, else 365
+    days before the wave's start (None without a start)."""
+    given = config["complaints"]["earliest"]
+    start = WAVES[wildcards.wave]["start"].strip()
+    if given or not start:
+        return given
+    return str(datetime.date.fromisoformat(start) - datetime.timedelta(days=365))

@@ -49,6 +49,7 @@ rule complaints:
             "tables",
         ),
         options=config["complaints"],
+        earliest=complaint_earliest,
         names=names_digest(),
         pseudonym_scheme=PSEUDONYM_SCHEME,
         dimensions=instrument_words()["dimensions"],

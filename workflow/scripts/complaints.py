@@ -25,6 +25,7 @@ result = analyse_complaints(
     i.register, i.codebook, o["promises"], columns=o["columns"], salt=load_salt(".", scheme=p.pseudonym_scheme),
     names=snakemake.config["privacy"]["names"], manual_code=o["manual_code"], exposure=o["exposure"],
     period=o["period"], sigma=o["sigma"], baseline=o["baseline_periods"],
+    earliest=p.earliest or None,
 )
 for note in result.notes:
     logging.warning(note)
