@@ -355,9 +355,7 @@ def fit_cfa(
 
     Examples
     --------
-    >>> import importlib.resources
-    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(path, index_col=0)
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
     >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
     >>> fit = fit_cfa(hs, dims)
     >>> round(fit.indices.chisq, 2), fit.indices.df, round(fit.indices.rmsea, 3)
@@ -550,9 +548,7 @@ def standardized_loadings(result: CFAResult, confidence: float = 0.95) -> pd.Dat
 
     Examples
     --------
-    >>> import importlib.resources
-    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(path, index_col=0)
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
     >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
     >>> x2 = standardized_loadings(fit_cfa(hs, dims)).set_index("item").loc["x2"]
     >>> [round(float(x2[c]), 3) for c in ("estimate", "estimate_se", "ci_low", "ci_high")]
@@ -592,9 +588,7 @@ def factor_correlation_table(result: CFAResult, confidence: float = 0.95) -> pd.
 
     Examples
     --------
-    >>> import importlib.resources
-    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(path, index_col=0)
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
     >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
     >>> row = factor_correlation_table(fit_cfa(hs, dims)).iloc[0]
     >>> row["factor_a"], row["factor_b"], round(float(row["r"]), 3), round(float(row["ci_low"]), 3)
@@ -926,9 +920,7 @@ def cfa_tables(
 
     Examples
     --------
-    >>> import importlib.resources
-    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(path, index_col=0)
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
     >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
     >>> tables = cfa_tables(hs, dims)
     >>> top = tables.hints.iloc[0]

@@ -208,9 +208,7 @@ def measurement_invariance(
 
     Examples
     --------
-    >>> import importlib.resources
-    >>> path = importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(path, index_col=0)
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
     >>> dims = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
     >>> table = measurement_invariance(hs, dims, hs["school"])
     >>> table[["level", "chisq", "df", "decision"]].round(3).values.tolist()  # doctest: +NORMALIZE_WHITESPACE

@@ -13,7 +13,7 @@ from typing import Any
 from servqual.io import sha256
 
 #: Packages whose versions the methods and provenance name.
-SOFTWARE = ("servqual", "numpy", "pandas", "scipy", "semopy", "snakemake", "matplotlib", "jieba")
+SOFTWARE = ("servqual", "numpy", "pandas", "scipy", "threadpoolctl", "snakemake", "matplotlib", "jieba")
 
 
 def software_versions(packages: Iterable[str] = SOFTWARE) -> dict[str, str]:

@@ -282,8 +282,7 @@ def cronbach_alpha(items: pd.DataFrame, *, missing: str = "listwise") -> float:
     The speed items of Holzinger & Swineford (1939); R gives the same with
     ``psych::alpha(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")])$total$raw_alpha``:
 
-    >>> import importlib.resources
-    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")
     >>> round(cronbach_alpha(hs[["x4", "x5", "x6"]]), 4)
     0.8827
     """
@@ -317,8 +316,7 @@ def guttman_lambda6(items: pd.DataFrame, *, missing: str = "listwise") -> float:
     --------
     R: ``psych::alpha(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")])$total$"G6(smc)"``:
 
-    >>> import importlib.resources
-    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")
     >>> round(guttman_lambda6(hs[["x4", "x5", "x6"]]), 4)
     0.837
     """
@@ -353,8 +351,7 @@ def omega_total(items: pd.DataFrame, *, missing: str = "listwise") -> float:
     --------
     R: ``psych::omega(lavaan::HolzingerSwineford1939[, c("x4", "x5", "x6")], 1, flip = FALSE)$omega.tot``:
 
-    >>> import importlib.resources
-    >>> hs = pd.read_csv(importlib.resources.files("semopy") / "examples/holzinger_swineford39_data.csv")
+    >>> hs = pd.read_csv("tests/data/holzinger_swineford.csv")
     >>> round(omega_total(hs[["x4", "x5", "x6"]]), 3)
     0.885
     """

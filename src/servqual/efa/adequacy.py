@@ -63,9 +63,9 @@ def sampling_adequacy(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
     Examples
     --------
     >>> from pathlib import Path
-    >>> import pandas as pd, semopy
-    >>> csv = Path(semopy.__file__).parent / "examples" / "holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(csv, index_col=0)[[f"x{i}" for i in range(1, 10)]]
+    >>> import pandas as pd
+    >>> csv = Path("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
+    >>> hs = pd.read_csv(csv)[[f"x{i}" for i in range(1, 10)]]
     >>> adequacy = sampling_adequacy(hs)
     >>> round(adequacy.kmo, 3), round(adequacy.bartlett_chisq, 2), adequacy.bartlett_df
     (0.752, 904.1, 36)

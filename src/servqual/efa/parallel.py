@@ -107,9 +107,9 @@ def parallel_analysis(
     On Holzinger-Swineford x1..x9 (psych::fa.parallel also suggests 3 and 3):
 
     >>> from pathlib import Path
-    >>> import pandas as pd, semopy
-    >>> csv = Path(semopy.__file__).parent / "examples" / "holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(csv, index_col=0)[[f"x{i}" for i in range(1, 10)]]
+    >>> import pandas as pd
+    >>> csv = Path("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
+    >>> hs = pd.read_csv(csv)[[f"x{i}" for i in range(1, 10)]]
     >>> analysis = parallel_analysis(hs, seed=1)
     >>> analysis.n_factors, analysis.n_components, analysis.kaiser
     (3, 3, 3)

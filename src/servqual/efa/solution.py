@@ -129,9 +129,9 @@ def factor_analysis(
     Holzinger-Swineford x1..x9, 3 factors (psych::fa gives the same numbers):
 
     >>> from pathlib import Path
-    >>> import pandas as pd, semopy
-    >>> csv = Path(semopy.__file__).parent / "examples" / "holzinger_swineford39_data.csv"
-    >>> hs = pd.read_csv(csv, index_col=0)[[f"x{i}" for i in range(1, 10)]]
+    >>> import pandas as pd
+    >>> csv = Path("tests/data/holzinger_swineford.csv")  # lavaan::HolzingerSwineford1939
+    >>> hs = pd.read_csv(csv)[[f"x{i}" for i in range(1, 10)]]
     >>> solution = factor_analysis(hs, 3)
     >>> round(solution.fit.chisq, 2), solution.fit.df, round(solution.fit.rmsea, 3)
     (22.56, 12, 0.054)
