@@ -9,8 +9,8 @@ Then it prints, per rule (summed over waves):
 - start-up: the interpreter's start, every import (Snakemake's unpickling of the job's parameters
   included) and, for the reports, the notebook kernel's start and imports, as traced;
 - work: wall minus start-up, and start-up's share of the wall;
-- CPU: user + system seconds of the job's processes (on a shared machine wall time also counts
-  waiting for a core; CPU time does not);
+- CPU: user + system seconds of the job's processes, and the share of it spent starting up (on a
+  shared machine wall time also counts waiting for a core; CPU time does not);
 - peak memory: the largest ``max_rss`` of the rule's jobs (benchmark files);
 - the heaviest imports of the rule's jobs.
 
@@ -118,6 +118,7 @@ def job_traces(records: list[dict]) -> pd.DataFrame:
             "start_up": sum(start_up(member) for member in family),
             "kernel": sum(start_up(member) for member in family[1:]),
             "cpu": sum(member["cpu_seconds"] for member in family),
+            "start_up_cpu": sum(member["start_up_cpu_seconds"] for member in family),
             "imports": dict(imports),
         })
     return pd.DataFrame(rows)
@@ -140,6 +141,7 @@ def rule_table(jobs: pd.DataFrame, traces: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "rule": stem, "jobs": len(group), "wall": wall, "start_up": startup,
             "kernel": group["kernel"].sum(), "work": wall - startup, "cpu": group["cpu"].sum(),
+            "start_up_cpu": group["start_up_cpu"].sum(),
             "max_rss": group["max_rss"].max(),
             "heaviest imports": ", ".join(f"{name} {seconds:.1f}" for name, seconds in heaviest),
         })
@@ -181,19 +183,20 @@ def main() -> None:
     print(f"example study from a clean state, --cores {args.cores}: wall {wall:.1f} s = {wall / trivial:.1f} times "
           f"Snakemake's own start-up ({trivial:.1f} s for a workflow of one job whose script does nothing; "
           f"the study's no-op dry run {no_op:.1f} s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    shown = table.assign(share=table["start_up"] / table["wall"])
+    shown = table.assign(share=table["start_up"] / table["wall"], cpu_share=table["start_up_cpu"] / table["cpu"])
     formats = {"wall": "{:.1f}", "start_up": "{:.1f}", "kernel": "{:.1f}", "work": "{:.1f}", "cpu": "{:.1f}",
-               "share": "{:.0%}", "max_rss": "{:.0f}"}
+               "share": "{:.0%}", "cpu_share": "{:.0%}", "max_rss": "{:.0f}"}
     for column, form in formats.items():
         shown[column] = shown[column].map(lambda v, f=form: "" if pd.isna(v) else f.format(v))
     shown = shown.rename(columns={"wall": "wall s", "start_up": "start-up s", "kernel": "of it kernel s",
                                   "work": "work s", "share": "start-up share", "cpu": "CPU s",
-                                  "max_rss": "peak MB"})
+                                  "cpu_share": "start-up share of CPU", "max_rss": "peak MB"})
     print(shown[["rule", "jobs", "wall s", "start-up s", "of it kernel s", "work s", "start-up share", "CPU s",
-                 "peak MB", "heaviest imports"]].to_string(index=False))
+                 "start-up share of CPU", "peak MB", "heaviest imports"]].to_string(index=False))
     total, startup = table["wall"].sum(), table["start_up"].sum()
+    cpu, startup_cpu = table["cpu"].sum(), table["start_up_cpu"].sum()
     print(f"all jobs: {total:.1f} s, of it start-up {startup:.1f} s ({startup / total:.0%}); "
-          f"CPU {table['cpu'].sum():.1f} s")
+          f"CPU {cpu:.1f} s, of it start-up {startup_cpu:.1f} s ({startup_cpu / cpu:.0%})")
     own = [r for r in records if not r["rule"] and "snakemake" in " ".join(r["argv"])]
     if own:
         main_process = min(own, key=lambda r: r["process_start"])

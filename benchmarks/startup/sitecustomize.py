@@ -4,8 +4,8 @@ Python imports ``sitecustomize`` once its interpreter is up; the benchmark puts 
 ``PYTHONPATH`` and names a trace folder in ``SERVQUAL_STARTUP_TRACE``, so Snakemake, each job's
 script and each notebook kernel write one JSON record when they exit: when the process started
 (from ``/proc``), when the interpreter was ready, the seconds spent in imports (each outermost
-``import`` statement timed, Snakemake's unpickling of the job's parameters included), the
-heaviest imports, and the process's CPU time and peak memory. With ``SERVQUAL_STARTUP_PROFILE``
+``import`` statement timed, Snakemake's unpickling of the job's parameters included) in wall
+and CPU seconds, the heaviest imports, and the process's CPU time and peak memory. With ``SERVQUAL_STARTUP_PROFILE``
 naming a rule, that rule's jobs also run under cProfile from their first line.
 
 Without ``SERVQUAL_STARTUP_TRACE`` this file does nothing.
@@ -22,6 +22,7 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
     import time
 
     _site = time.time()
+    _site_cpu = time.process_time()  # the interpreter's own start
     _ticks = os.sysconf("SC_CLK_TCK")
 
     def _process_start() -> float:
@@ -33,19 +34,21 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
         return btime + start / _ticks
 
     _imports: dict[str, float] = {}
+    _import_cpu = 0.0
     _depth = 0
     _original_import = builtins.__import__
 
     def _timed_import(name, globals=None, locals=None, fromlist=(), level=0):
-        global _depth
+        global _depth, _import_cpu
         if _depth:
             return _original_import(name, globals, locals, fromlist, level)
         _depth = 1
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         try:
             return _original_import(name, globals, locals, fromlist, level)
         finally:
             _depth = 0
+            _import_cpu += time.process_time() - start_cpu
             key = f"{'.' * level}{name}"
             # "from servqual import plots" is named servqual.plots (its first submodule).
             if fromlist and f"{name}.{fromlist[0]}" in sys.modules:
@@ -80,6 +83,7 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
             "interpreter_ready": _site,
             "end": end,
             "import_seconds": sum(_imports.values()),
+            "start_up_cpu_seconds": _site_cpu + _import_cpu,
             "imports": dict(sorted(_imports.items(), key=lambda kv: -kv[1])[:8]),
             "cpu_seconds": times.user + times.system,
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
