@@ -154,7 +154,7 @@ def rule_table(jobs: pd.DataFrame, traces: pd.DataFrame) -> pd.DataFrame:
 
 def print_profile(trace: Path, rule: str, lines: int = 30) -> None:
     for path in sorted(trace.glob("*.prof")):
-        print(f"\ncProfile of a {rule} job (cumulative seconds, largest first):")
+        print(f"\ncProfile of a {rule} job (cumulative CPU seconds, largest first):")
         stats = pstats.Stats(str(path))
         stats.strip_dirs().sort_stats("cumulative").print_stats(lines)
 

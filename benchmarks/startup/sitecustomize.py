@@ -6,7 +6,7 @@ script and each notebook kernel write one JSON record when they exit: when the p
 (from ``/proc``), when the interpreter was ready, the seconds spent in imports (each outermost
 ``import`` statement timed, Snakemake's unpickling of the job's parameters included) in wall
 and CPU seconds, the heaviest imports, and the process's CPU time and peak memory. With ``SERVQUAL_STARTUP_PROFILE``
-naming a rule, that rule's jobs also run under cProfile from their first line.
+naming a rule, that rule's jobs also run under cProfile (CPU time) from their first line.
 
 Without ``SERVQUAL_STARTUP_TRACE`` this file does nothing.
 """
@@ -63,7 +63,7 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
     if _profile_rule and _script.endswith(f".{_profile_rule}.py"):
         import cProfile
 
-        _profiler = cProfile.Profile()
+        _profiler = cProfile.Profile(time.process_time)  # CPU seconds: other work shares the machine
         _profiler.enable()
 
     def _write_record() -> None:
