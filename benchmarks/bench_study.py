@@ -17,7 +17,8 @@ Then it prints, per rule (summed over waves):
 
 Snakemake's own start-up is measured in the same run: a workflow of one rule whose script does
 nothing, from a clean state, and the no-op dry run of the finished study. ``--profile RULE`` runs
-that rule's jobs under cProfile and prints the functions with the largest cumulative time.
+that rule's jobs under cProfile and prints the functions with the largest cumulative CPU time
+(that rule's times in the table then include cProfile's overhead, two to four times its own).
 
 Run: ``python benchmarks/bench_study.py [--cores 2] [--keep DIR] [--profile figures]``.
 """
@@ -154,7 +155,8 @@ def rule_table(jobs: pd.DataFrame, traces: pd.DataFrame) -> pd.DataFrame:
 
 def print_profile(trace: Path, rule: str, lines: int = 30) -> None:
     for path in sorted(trace.glob("*.prof")):
-        print(f"\ncProfile of a {rule} job (cumulative CPU seconds, largest first):")
+        print(f"\ncProfile of a {rule} job (cumulative CPU seconds, largest first; the table's {rule} row "
+              "includes the profiler's overhead):")
         stats = pstats.Stats(str(path))
         stats.strip_dirs().sort_stats("cumulative").print_stats(lines)
 
