@@ -68,21 +68,26 @@ def _add_table(document, table: ApaTable, number: int, messages: Messages) -> No
     heads = _head_rows(body.columns)
     numeric = [c.kind != "text" for c in table.columns]
     grid = document.add_table(rows=len(heads) + len(body), cols=len(body.columns))
+    # Cells are reached row by row: Table.cell(r, c) walks the whole table at each call, which
+    # made a table of n cells cost n^2 (seconds for the report's tables).
+    rows = grid.rows
     for r, row in enumerate(heads):
+        cells = rows[r].cells
         for c, text in enumerate(row):
             first_of_group = r < len(heads) - 1 and (c == 0 or row[c - 1] != text)
             if r < len(heads) - 1 and not first_of_group:
                 continue
-            _write_cell(grid.cell(r, c), text.strip(), bold=True, right=numeric[c] and r == len(heads) - 1)
+            _write_cell(cells[c], text.strip(), bold=True, right=numeric[c] and r == len(heads) - 1)
         if r < len(heads) - 1:
-            _merge_groups(grid, r, row)
+            _merge_groups(cells, row)
     for r, values in enumerate(body.itertuples(index=False), start=len(heads)):
+        cells = rows[r].cells
         for c, text in enumerate(values):
-            _write_cell(grid.cell(r, c), str(text), right=numeric[c])
-    for c in range(len(body.columns)):
-        _rule(grid.cell(0, c), "top")
-        _rule(grid.cell(len(heads) - 1, c), "bottom")
-        _rule(grid.cell(len(heads) + len(body) - 1, c), "bottom")
+            _write_cell(cells[c], str(text), right=numeric[c])
+    # A group head merged over c columns is one cell, ruled once per column it spans.
+    for r, edge in ((0, "top"), (len(heads) - 1, "bottom"), (len(heads) + len(body) - 1, "bottom")):
+        for cell in rows[r].cells:
+            _rule(cell, edge)
     if table.note:
         note = document.add_paragraph()
         text = _plain(table.note)
@@ -92,13 +97,13 @@ def _add_table(document, table: ApaTable, number: int, messages: Messages) -> No
     document.add_paragraph()
 
 
-def _merge_groups(grid, row: int, groups: Sequence[str]) -> None:
-    """Merge the cells of a group head over the columns it spans."""
+def _merge_groups(cells: Sequence, groups: Sequence[str]) -> None:
+    """Merge the cells of a group head (one row's ``cells``) over the columns it spans."""
     start = 0
     for c in range(1, len(groups) + 1):
         if c == len(groups) or groups[c] != groups[start]:
             if c - 1 > start and groups[start].strip():
-                grid.cell(row, start).merge(grid.cell(row, c - 1))
+                cells[start].merge(cells[c - 1])
             start = c
 
 

@@ -111,7 +111,8 @@ def uncovered(texts: Iterable[object], families: Sequence[str]) -> set[str]:
     """
     wanted = characters(texts)
     for family in families:
-        wanted = {c for c in wanted if ord(c) not in covered(family)}
+        have = covered(family)  # once per family: finding it scans matplotlib's font list
+        wanted = {c for c in wanted if ord(c) not in have}
         if not wanted:
             break
     return wanted

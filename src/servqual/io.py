@@ -107,15 +107,6 @@ def read_wave_export(path: str | Path, reader: str = "", encoding: str = "", she
                        export_format=export_format or "plain")
 
 
-def sha256(path: str | Path) -> str:
-    """SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_survey(
     path: str | Path,
     *,

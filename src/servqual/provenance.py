@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from servqual.io import sha256
+from servqual.checksums import sha256
 
 #: Packages whose versions the methods and provenance name.
 SOFTWARE = ("servqual", "numpy", "pandas", "scipy", "threadpoolctl", "snakemake", "matplotlib", "jieba")

@@ -1,0 +1,97 @@
+"""Start-up trace of every Python process of a benchmark run (used by ``bench_study.py`` only).
+
+Python imports ``sitecustomize`` once its interpreter is up; the benchmark puts this folder on
+``PYTHONPATH`` and names a trace folder in ``SERVQUAL_STARTUP_TRACE``, so Snakemake, each job's
+script and each notebook kernel write one JSON record when they exit: when the process started
+(from ``/proc``), when the interpreter was ready, the seconds spent in imports (each outermost
+``import`` statement timed, Snakemake's unpickling of the job's parameters included) in wall
+and CPU seconds, the heaviest imports, and the process's CPU time and peak memory. With ``SERVQUAL_STARTUP_PROFILE``
+naming a rule, that rule's jobs also run under cProfile (CPU time) from their first line.
+
+Without ``SERVQUAL_STARTUP_TRACE`` this file does nothing.
+"""
+
+import os
+
+if os.environ.get("SERVQUAL_STARTUP_TRACE"):
+    import atexit
+    import builtins
+    import json
+    import resource
+    import sys
+    import time
+
+    _site = time.time()
+    _site_cpu = time.process_time()  # the interpreter's own start
+    _ticks = os.sysconf("SC_CLK_TCK")
+
+    def _process_start() -> float:
+        """Epoch seconds at which this process started (kernel's record, 1/CLK_TCK resolution)."""
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            start = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat", encoding="ascii") as boot:
+            btime = next(int(line.split()[1]) for line in boot if line.startswith("btime"))
+        return btime + start / _ticks
+
+    _imports: dict[str, float] = {}
+    _import_cpu = 0.0
+    _depth = 0
+    _original_import = builtins.__import__
+
+    def _timed_import(name, globals=None, locals=None, fromlist=(), level=0):
+        global _depth, _import_cpu
+        if _depth:
+            return _original_import(name, globals, locals, fromlist, level)
+        _depth = 1
+        start, start_cpu = time.perf_counter(), time.process_time()
+        try:
+            return _original_import(name, globals, locals, fromlist, level)
+        finally:
+            _depth = 0
+            _import_cpu += time.process_time() - start_cpu
+            key = f"{'.' * level}{name}"
+            # "from servqual import plots" is named servqual.plots (its first submodule).
+            if fromlist and f"{name}.{fromlist[0]}" in sys.modules:
+                key = f"{key}.{fromlist[0]}"
+            _imports[key] = _imports.get(key, 0.0) + time.perf_counter() - start
+
+    builtins.__import__ = _timed_import
+
+    _script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python"
+    _profile_rule = os.environ.get("SERVQUAL_STARTUP_PROFILE")
+    _profiler = None
+    if _profile_rule and _script.endswith(f".{_profile_rule}.py"):
+        import cProfile
+
+        _profiler = cProfile.Profile(time.process_time)  # CPU seconds: other work shares the machine
+        _profiler.enable()
+
+    def _write_record() -> None:
+        end = time.time()
+        if _profiler is not None:
+            _profiler.disable()
+        main = sys.modules.get("__main__")
+        job = getattr(main, "snakemake", None)
+        times = os.times()
+        record = {
+            "pid": os.getpid(),
+            "ppid": os.getppid(),
+            "argv": sys.argv[:3],
+            "rule": getattr(job, "rule", None),
+            "wildcards": dict(getattr(job, "wildcards", {}) or {}),
+            "process_start": _process_start(),
+            "interpreter_ready": _site,
+            "end": end,
+            "import_seconds": sum(_imports.values()),
+            "start_up_cpu_seconds": _site_cpu + _import_cpu,
+            "imports": dict(sorted(_imports.items(), key=lambda kv: -kv[1])[:8]),
+            "cpu_seconds": times.user + times.system,
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+        folder = os.environ["SERVQUAL_STARTUP_TRACE"]
+        with open(os.path.join(folder, f"{os.getpid()}.json"), "w", encoding="utf-8") as out:
+            json.dump(record, out)
+        if _profiler is not None:
+            _profiler.dump_stats(os.path.join(folder, f"{os.getpid()}.prof"))
+
+    atexit.register(_write_record)
