@@ -134,7 +134,7 @@ def complaint_log(counts: dict[str, int], months: int = 6, north_share: float = 
 def test_complaints_about_the_target_fall_against_the_others():
     before, after = complaint_log({"res": 120, "emp": 60}), complaint_log({"res": 60, "emp": 60})
     (row,) = complaint_checks(before, after, ["res"], periods_before=6, periods_after=6)
-    assert (row["before"], row["after"]) == (20.0, 10.0)
+    assert (row["before"], row["after"], row["unit"]) == (20.0, 10.0, "per_month")
     assert row["change"] == pytest.approx(0.5) and row["other_change"] == pytest.approx(1.0)
     # se(log ratio of ratios) = sqrt(1/120 + 1/60 + 1/60 + 1/60)
     half = 1.959963984540054 * np.sqrt(1 / 120 + 3 / 60)

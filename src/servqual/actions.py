@@ -37,7 +37,7 @@ from servqual.waves import welch_comparison
 
 ACTION_COLUMNS = [
     "action", "title", "evidence", "comparison", "wave_before", "wave_after", "targets", "provider_gap", "owner",
-    "segments", "effect", "n_before", "n_after", "before", "after", "change", "change_ci_low", "change_ci_high",
+    "segments", "effect", "unit", "n_before", "n_after", "before", "after", "change", "change_ci_low", "change_ci_high",
     "other_change", "other_ci_low", "other_ci_high", "difference", "difference_ci_low", "difference_ci_high",
     "invariance", "verdict", "confidence",
 ]
@@ -152,7 +152,7 @@ def survey_checks(before: pd.DataFrame, after: pd.DataFrame, targeted: Sequence[
         comparisons["without_rollout"] = None
     rows = []
     for comparison in comparisons:
-        row = {"comparison": comparison, "effect": "mean_difference", "invariance": invariance}
+        row = {"comparison": comparison, "effect": "mean_difference", "unit": "points", "invariance": invariance}
         if invariance == "rejected":
             rows.append(row | {"verdict": "not_comparable"})
             continue
@@ -189,7 +189,7 @@ def _rate_ratio(k_before: int, t_before: int, k_after: int, t_after: int, confid
 
 def complaint_checks(before: pd.DataFrame, after: pd.DataFrame, categories: Sequence[str], *,
                      periods_before: int, periods_after: int, rollout: Sequence[tuple[str, str]] = (),
-                     confidence: float = 0.95) -> list[dict]:
+                     period: str = "month", confidence: float = 0.95) -> list[dict]:
     """The complaint checks of one action: its complaints' rate ratio against the other complaints'
     (``untargeted``) and, rolled out in some branches or departments, against the same complaints
     where it did not run (``without_rollout``).
@@ -202,7 +202,7 @@ def complaint_checks(before: pd.DataFrame, after: pd.DataFrame, categories: Sequ
         Dimension ids the complaints are coded to, or categories as recorded
         (:func:`servqual.kpi.complaints_about`); a complaint matching any is targeted.
     periods_before, periods_after
-        Periods each log covers (the rates' denominators).
+        Periods each log covers (the rates' denominators), of kind ``period`` (month or week).
     rollout
         (field, level) pairs where the action ran; fields other than the log's branch,
         department and channel are left out (the log cannot tell them).
@@ -245,7 +245,8 @@ def complaint_checks(before: pd.DataFrame, after: pd.DataFrame, categories: Sequ
         low, high = ratio * np.exp(-half), ratio * np.exp(half)
         verdict = "no_data" if np.isnan(ratio) else "improved" if high < 1 else "worsened" if low > 1 else "no_change"
         rows.append({
-            "comparison": comparison, "effect": "rate_ratio", "invariance": "", "n_before": k[0], "n_after": k[1],
+            "comparison": comparison, "effect": "rate_ratio", "unit": f"per_{period}", "invariance": "",
+            "n_before": k[0], "n_after": k[1],
             "before": k[0] / periods_before if periods_before else np.nan,
             "after": k[1] / periods_after if periods_after else np.nan,
             "change": target["ratio"], "change_ci_low": target["low"], "change_ci_high": target["high"],
@@ -312,6 +313,6 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
             {instrument.item_dimension[i] for i in targeted})
         periods = [len(all_periods(w.complaints["received"], period)) for w in (first, second)]
         for row in complaint_checks(first.complaints, second.complaints, categories, periods_before=periods[0],
-                                    periods_after=periods[1], rollout=rollout, confidence=confidence):
+                                    periods_after=periods[1], rollout=rollout, period=period, confidence=confidence):
             rows.append(base | {"evidence": "complaints", "wave_after": later} | row)
     return pd.DataFrame(rows, columns=ACTION_COLUMNS)

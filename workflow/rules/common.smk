@@ -61,6 +61,32 @@ def validate_config(config):
 validate_config(config)
 
 
+def sheet_rows(path, schema_name, label, faults):
+    """(line, row) of each row of a tab-separated study sheet that passes its schema (which fills
+    in the optional columns); each fault of the others is appended to ``faults`` as one line
+    naming the sheet, its line and, for a fault of one cell, its column."""
+    schema = None
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", restval="")
+        for row in reader:
+            where = f"{label} {path}, line {reader.line_num}"
+            if None in row:
+                faults.append(f"{where}: more fields than the header has columns.")
+                continue
+            try:
+                validate(row, schema=f"../schemas/{schema_name}")
+            except WorkflowError:
+                schema = schema or json.loads(
+                    (SCHEMAS / schema_name).read_text(encoding="utf-8")
+                )
+                # A row is flat: a fault is in one column, or of the row (an unknown column).
+                for fault in schema_faults(row, schema, key_word="column"):
+                    column = f", column {fault.where}" if fault.path else ""
+                    faults.append(f"{where}{column}: {fault.text}")
+                continue
+            yield reader.line_num, row
+
+
 def read_waves_sheet(path):
     """The waves sheet as {wave: row}, in the sheet's order, which is the waves' order in time
     (every comparison between waves and every cross-wave table follows it). Each row is validated
@@ -73,43 +99,26 @@ def read_waves_sheet(path):
     if not os.path.isfile(path):
         stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
     waves, lines, faults = {}, {}, []
-    schema = None
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", restval="")
-        for row in reader:
-            where = f"waves sheet {path}, line {reader.line_num}"
-            if None in row:
-                faults.append(f"{where}: more fields than the header has columns.")
-                continue
-            try:
-                validate(row, schema="../schemas/waves.schema.json")
-            except WorkflowError:
-                schema = schema or json.loads(
-                    (SCHEMAS / "waves.schema.json").read_text(encoding="utf-8")
-                )
-                # A row is flat: a fault is in one column, or of the row (an unknown column).
-                for fault in schema_faults(row, schema, key_word="column"):
-                    column = f", column {fault.where}" if fault.path else ""
-                    faults.append(f"{where}{column}: {fault.text}")
-                continue
-            if row["wave"] in waves:
-                faults.append(f"{where}: wave {row['wave']} appears twice.")
-                continue
-            # macOS and Windows ignore letter case: Wave1 and wave1 would share folders.
-            same = [w for w in waves if w.casefold() == row["wave"].casefold()]
-            if same:
-                faults.append(
-                    f"{where}: wave {row['wave']} differs from wave {same[0]} (line "
-                    f"{lines[same[0]]}) only in letter case; their folders would be one on "
-                    "macOS and Windows."
-                )
-                continue
-            reserved = reserved_wave_id(row["wave"])
-            if reserved:
-                faults.append(f"{where}, column wave: {reserved}")
-                continue
-            faults += study_file_faults(row, where)
-            waves[row["wave"]], lines[row["wave"]] = row, reader.line_num
+    for line, row in sheet_rows(path, "waves.schema.json", "waves sheet", faults):
+        where = f"waves sheet {path}, line {line}"
+        if row["wave"] in waves:
+            faults.append(f"{where}: wave {row['wave']} appears twice.")
+            continue
+        # macOS and Windows ignore letter case: Wave1 and wave1 would share folders.
+        same = [w for w in waves if w.casefold() == row["wave"].casefold()]
+        if same:
+            faults.append(
+                f"{where}: wave {row['wave']} differs from wave {same[0]} (line "
+                f"{lines[same[0]]}) only in letter case; their folders would be one on "
+                "macOS and Windows."
+            )
+            continue
+        reserved = reserved_wave_id(row["wave"])
+        if reserved:
+            faults.append(f"{where}, column wave: {reserved}")
+            continue
+        faults += study_file_faults(row, where)
+        waves[row["wave"]], lines[row["wave"]] = row, line
     if faults:
         stop(faults)
     check_wave_dates(path, waves, lines)
@@ -583,3 +592,77 @@ if INTERVIEW_WAVES or COMPLAINT_WAVES:
 def complaint_log(wildcards):
     """The wave's complaint log, as the waves sheet names it."""
     return WAVES[wildcards.wave]["complaints"].strip()
+
+
+from servqual.loop_config import action_faults, target_faults
+
+
+def read_actions_sheet(path):
+    """The action register as a list of rows, in the sheet's order, or [] where the config names
+    none. Each row is validated against the actions schema (filling in the optional columns), then
+    against the study (servqual.loop_config.action_faults): every fault is one line naming the
+    sheet's line and column, and the run stops before any job."""
+    if not path:
+        return []
+    try:
+        study_path(path, referred_by=f"{config_source()}, key actions")
+    except StudyFileError as err:
+        stop([str(err)])
+    if not os.path.isfile(path):
+        stop([f"actions sheet {path}: no such file (the config's `actions` names it)."])
+    faults = []
+    rows = list(sheet_rows(path, "actions.schema.json", "actions sheet", faults))
+    faults += action_faults(
+        rows,
+        where=f"actions sheet {path}",
+        dimensions=INSTRUMENT.dimension_ids,
+        items=INSTRUMENT.item_ids,
+        waves=list(WAVES),
+        segments=segment_names(),
+    )
+    if faults:
+        stop(faults)
+    return [row for _, row in rows]
+
+
+def check_targets():
+    """The config's targets name dimensions, outcomes and segments the study has."""
+    outcomes = ["overall"] + [entry["id"] for entry in config["outcomes"]]
+    faults = target_faults(
+        config["targets"],
+        where=config_source(),
+        dimensions=INSTRUMENT.dimension_ids,
+        segments=segment_names(),
+        outcomes=outcomes,
+    )
+    if faults:
+        stop(faults)
+
+
+check_targets()
+ACTIONS = read_actions_sheet(config["actions"])
+
+
+def kpi_inputs(wildcards):
+    """The files a wave's scorecard is measured from: its cleaned responses and coded complaints,
+    and those of the wave before it in the waves sheet (for the change since then)."""
+    order = list(WAVES)
+    position = order.index(wildcards.wave)
+    files = {"responses": f"data/processed/{wildcards.wave}/responses.parquet"}
+    if wildcards.wave in COMPLAINT_WAVES:
+        files["complaints"] = f"data/processed/{wildcards.wave}/complaints.parquet"
+    if position:
+        previous = order[position - 1]
+        files["previous_responses"] = f"data/processed/{previous}/responses.parquet"
+        if previous in COMPLAINT_WAVES:
+            files["previous_complaints"] = (
+                f"data/processed/{previous}/complaints.parquet"
+            )
+    return files
+
+
+def previous_wave(wildcards):
+    """The wave before this one in the waves sheet, or "" for the first."""
+    order = list(WAVES)
+    position = order.index(wildcards.wave)
+    return order[position - 1] if position else ""

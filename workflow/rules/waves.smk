@@ -48,6 +48,7 @@ rule report_waves:
     input:
         tables=rules.waves.output,
         trend=rules.waves.output.trend,
+        loop=rules.actions.output,
     output:
         notebook="reports/waves/report.ipynb",
         html=report(
@@ -79,6 +80,7 @@ rule report_waves:
             "language": config["study"]["language"],
             "instrument": instrument_words(),
             "segments": config["columns"]["segments"],
+            "outcomes": config["outcomes"],
         },
     script:
         "../scripts/report.py"

@@ -18,7 +18,7 @@ from servqual.tables import read_table  # noqa: E402
 p, out, wave = snakemake.params, snakemake.output, snakemake.wildcards.wave  # noqa: F821
 instrument = instrument_from_config(p.instrument, p.measures, p.outcomes)
 i = snakemake.input  # noqa: F821
-paths = [*i.cleaning, *i.analyses, *i.evidence, i.cautions]
+paths = [*i.cleaning, *i.analyses, *i.evidence, i.kpi, i.cautions]
 tables = {Path(path).stem: read_table(path, keep_default_na=False, na_values=[""]) for path in paths}
 write_workbook(tables, out.workbook, p.language)
 responses = pd.read_parquet(i.responses)
