@@ -147,9 +147,7 @@ def survey_checks(before: pd.DataFrame, after: pd.DataFrame, targeted: Sequence[
 
     inside_before = before if rolled_before is None else before[rolled_before]
     inside_after = after if rolled_after is None else after[rolled_after]
-    comparisons = {"untargeted": None}
-    if rolled_before is not None:
-        comparisons["without_rollout"] = None
+    comparisons = ["untargeted"] if rolled_before is None else ["untargeted", "without_rollout"]
     rows = []
     for comparison in comparisons:
         row = {"comparison": comparison, "effect": "mean_difference", "unit": "points", "invariance": invariance}

@@ -40,7 +40,8 @@ def rollout_segments(cell: str) -> list[tuple[str, str]]:
 
 
 def _known(kind: str, names: Iterable[str]) -> str:
-    return f"({kind}: {', '.join(names) or 'none'})"
+    """What the study has of one kind, for a message: ``waves: w1, w2``."""
+    return f"{kind}: {', '.join(names) or 'none'}"
 
 
 def action_faults(
@@ -90,15 +91,15 @@ def action_faults(
         for target in split_list(row["targets"]):
             if target not in dimensions and target not in items:
                 faults.append(f"{at} targets: {target!r} is not a dimension or item of the instrument "
-                              f"({_known('dimensions', dimensions)[1:-1]}; {_known('items', items)[1:-1]}).")
+                              f"({_known('dimensions', dimensions)}; {_known('items', items)}).")
         if row["after_wave"] not in waves:
             faults.append(f"{at} after_wave: {row['after_wave']!r} is not a wave of the waves sheet "
-                          f"{_known('waves', waves)}.")
+                          f"({_known('waves', waves)}).")
         for segment, level in rollout_segments(row.get("segments", "")):
             if segment not in segments or not level:
                 shown = f"{segment}={level}" if segment else level
                 faults.append(f"{at} segments: {shown!r} does not name a segment column as segment=level "
-                              f"{_known('segments', segments)}.")
+                              f"({_known('segments', segments)}).")
     return faults
 
 
