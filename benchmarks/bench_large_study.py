@@ -42,6 +42,9 @@ RSS_TARGET_MIB = 6 * 1024.0
 def make_study(folder: Path, n: int) -> None:
     """Study folder: the example's config, a waves sheet of one wave, the simulated survey."""
     shutil.copytree(ROOT / "config", folder / "config")
+    # The example's actions started after its own wave1, which this study does not have.
+    register = folder / "config/actions.tsv"
+    register.write_text(register.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     survey = Path("data/raw") / WAVE / "survey.csv"
     (folder / survey).parent.mkdir(parents=True)
     simulate = Path(sys.executable).with_name("servqual-simulate")

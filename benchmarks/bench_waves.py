@@ -92,6 +92,9 @@ def main() -> None:
     header = "wave\tsurvey\tinterviews\tstart\tend\tnotes\tcomplaints\n"
     rows = [write_wave(folder, i, args.n) for i in range(1, args.waves + 1)]
     sheet.write_text(header + "".join(rows), encoding="utf-8")
+    # The example's actions started after its own wave1; these waves are w01, w02, ...
+    register = folder / "config/actions.tsv"
+    register.write_text(register.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
 
     (folder / "one_rule.smk").write_text('rule one:\n    output: "one.txt"\n    shell: "echo 1 > {output}"\n')
     snakemake(folder, snakefile="one_rule.smk")

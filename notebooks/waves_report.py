@@ -23,6 +23,7 @@ title = "Service-quality study"
 language = "en"
 instrument: dict = {}
 segments: list = []
+outcomes: list = []
 
 # %%
 from pathlib import Path
@@ -31,7 +32,7 @@ from IPython.display import HTML, display
 
 from servqual import waves_report as section
 from servqual.i18n import Messages
-from servqual.labels import dimension_labels, item_labels, segment_labels
+from servqual.labels import dimension_labels, item_labels, outcome_labels, segment_labels
 from servqual.report_context import ReportContext
 from servqual.report_page import page_header
 from servqual.tables import read_tables
@@ -43,6 +44,7 @@ context = ReportContext(
     items=item_labels(instrument, language),
     figures=Path(figures),
     segments=segment_labels(segments, language),
+    outcomes=outcome_labels(outcomes, language),
 )
 display(page_header(title, context.t("report.waves_title")), raw=True)
 

@@ -337,3 +337,22 @@ def test_three_source_convergence(survey, interviews, share, expected):
     out = triangulate_three(tri, complaints)
     assert out.loc[0, "convergence_all"] == expected
     assert out.loc[0, "readings"].startswith("survey: ")
+
+
+def test_first_contact_answers_are_read_and_an_unknown_one_is_a_problem(tmp_path):
+    log = SMALL_LOG.replace(",code,phone\n", ",code,phone,fcr\n")
+    lines = log.splitlines()
+    answers = ["是", "no", "", "maybe"]
+    log = "\n".join([lines[0], *[f"{line},{a}" for line, a in zip(lines[1:], answers)]]) + "\n"
+    result = analyse_complaints(write(tmp_path, log), CODEBOOK, PROMISES, columns={**COLUMNS, "first_contact": "fcr"},
+                                salt=b"salt", manual_code="code")
+    assert result.complaints["first_contact"].tolist() == [True, False, pd.NA, pd.NA]
+    (problem,) = result.problems[result.problems["column"] == "fcr"].to_dict("records")
+    assert problem["line"] == 5 and problem["value"] == "maybe" and problem["problem"].startswith("first-contact answer")
+    # A log without the column, unmapped as by default, records nothing.
+    assert analyse(write(tmp_path, SMALL_LOG, "plain.csv")).complaints["first_contact"].isna().all()
+
+
+def test_the_example_logs_record_first_contact_resolution():
+    settled = analyse_example(2).complaints["first_contact"]
+    assert settled.notna().all() and 0.3 < settled.mean() < 0.5

@@ -27,11 +27,13 @@ def config_of(folder: Path) -> dict:
 
 def names_in(folder: Path) -> list[str]:
     """What a report may show in the language it was written in: the study's title, its wave
-    ids, and the raw column names and values of its complaint log (as recorded)."""
+    ids, the raw column names and values of its complaint log (as recorded) and the titles of
+    its improvement actions (as the action register gives them)."""
     config = config_of(folder)
     waves = pd.read_csv(folder / "config/waves.tsv", sep="\t")["wave"].tolist()
     complaint_columns = list((config.get("complaints") or {}).get("columns", {}).values())
-    return [config["study"]["title"], *waves, *[c for c in complaint_columns if c]]
+    actions = pd.read_csv(folder / config["actions"], sep="\t")["title"].tolist() if config.get("actions") else []
+    return [config["study"]["title"], *waves, *[c for c in complaint_columns if c], *actions]
 
 
 def assert_report_passes(page: Path, language: str, allow: list[str], browser, shots: Path) -> None:
@@ -76,6 +78,9 @@ def korean_study(tmp_path_factory) -> Path:
     (folder / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
                                                encoding="utf-8")
     (folder / "config/waves.tsv").write_text("wave\tsurvey\nw1\tdata/raw/survey.csv\n", encoding="utf-8")
+    # One action, started after the only wave: the cross-wave report says the next wave checks it.
+    (folder / "config/actions.tsv").write_text(
+        "id\ttitle\ttargets\tafter_wave\nqueue\t대기열 관리 프로그램\tresponsiveness\tw1\n", encoding="utf-8")
     instrument = instrument_from_config(config["instrument"], config["measures"])
     (folder / "data/raw").mkdir(parents=True)
     simulate_survey(instrument, 240, seed=11).to_csv(folder / "data/raw/survey.csv", index=False)

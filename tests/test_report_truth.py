@@ -38,7 +38,8 @@ def example_config() -> dict:
 def write_study(folder: Path, config: dict, surveys: dict[str, pd.DataFrame], starts: dict[str, str]) -> None:
     copy_tree(WORKFLOW, folder)
     (folder / "config").mkdir()
-    config = {**config, "waves": "config/waves.tsv"}
+    # The example's action register names its waves; these studies have others.
+    config = {**config, "waves": "config/waves.tsv", "actions": None}
     (folder / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     (folder / "data/raw").mkdir(parents=True)
     rows = ["wave\tsurvey\tstart"]

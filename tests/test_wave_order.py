@@ -24,6 +24,7 @@ SHEET = [("spring", "2025-03-03"), ("autumn", "2025-09-01"), ("wave2", "2026-03-
 def write_study(folder: Path, sheet: list[tuple[str, str]]) -> None:
     """The example's instrument and cleaning, one simulated survey per wave."""
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
+    config["actions"] = None  # the example's action register names its waves; this study has others
     (folder / "config").mkdir(parents=True)
     (folder / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     instrument = instrument_from_config(config["instrument"], config["measures"])

@@ -107,11 +107,12 @@ def test_editing_a_library_module_reruns_only_the_jobs_that_import_it(example):
     finally:
         module.write_text(original, encoding="utf-8")
     # gaps.py is imported by the gap rule (descriptives, gaps, importance, segments), the
-    # priorities and the cross-wave step; the rest rerun only because those tables feed them.
+    # priorities, the cross-wave step and, through servqual.waves, the KPI scorecards and the
+    # action checks; the rest rerun only because those tables feed them.
     # Cleaning, reliability, EFA and CFA do not import it and stay as they are.
     downstream = {"figures": 2, "interviews": 2, "sources": 2, "narrative": 2, "report_wave": 2, "report_waves": 1,
                   "exports": 2, "apa_tables": 2, "all": 1}
-    assert jobs == {"gaps": 2, "priorities": 2, "waves": 1, **downstream}
+    assert jobs == {"gaps": 2, "priorities": 2, "waves": 1, "kpi": 2, "actions": 1, **downstream}
 
 
 def planned_after_config_edit(example: Path, old: str, new: str) -> dict[str, int]:
@@ -160,9 +161,9 @@ def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(ex
         config.write_text(original, encoding="utf-8")
     per_wave = [
         "clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "sources", "figures", "provenance",
-        "narrative", "report_wave", "exports", "apa_tables",
+        "narrative", "report_wave", "exports", "apa_tables", "kpi",
     ]
-    assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "report_waves": 1, "all": 1}
+    assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "actions": 1, "report_waves": 1, "all": 1}
 
 
 def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
@@ -179,8 +180,8 @@ def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
         sheet.write_text(original, encoding="utf-8")
         shutil.rmtree(survey.parent)
     per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "figures", "provenance", "narrative",
-                "report_wave", "exports", "apa_tables"]
-    assert planned_jobs(result) == {**dict.fromkeys(per_wave, 1), "waves": 1, "report_waves": 1, "all": 1}
+                "report_wave", "exports", "apa_tables", "kpi"]
+    assert planned_jobs(result) == {**dict.fromkeys(per_wave, 1), "waves": 1, "actions": 1, "report_waves": 1, "all": 1}
     assert "wave=wave1" not in result.stdout and "wave=wave2" not in result.stdout
 
 
@@ -240,7 +241,7 @@ def test_removing_a_wave_reruns_only_the_cross_wave_jobs(example):
         result = snakemake("-n", cwd=example)
     finally:
         sheet.write_text(original, encoding="utf-8")
-    assert planned_jobs(result) == {"waves": 1, "report_waves": 1, "all": 1}
+    assert planned_jobs(result) == {"waves": 1, "actions": 1, "report_waves": 1, "all": 1}
     assert "wave=wave2" not in result.stdout
 
 

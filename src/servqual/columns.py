@@ -27,6 +27,7 @@ TABLE_ALIASES = {
     "wave_reliability": "reliability",
     "wave_segments": "segments",
     "wave_complaints": "complaints_by_dimension",
+    "kpi_trend": "kpi_scorecard",
 }
 
 #: Column names that stand for a family (one column per scale point): catalogue key and fields.

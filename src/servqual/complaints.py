@@ -51,9 +51,15 @@ FIELDS = {
     "resolved": "resolution timestamp",
     "outcome": "outcome",
     "staff": "staff id (pseudonymised)",
+    "first_contact": "resolved at first contact (yes or no)",
 }
 #: Fields that may be mapped to null (the log lacks them).
-OPTIONAL_FIELDS = ("staff",)
+OPTIONAL_FIELDS = ("staff", "first_contact")
+#: Optional fields a log is taken not to have unless ``complaints.columns`` names their column.
+UNMAPPED_BY_DEFAULT = ("first_contact",)
+#: Answers of the first-contact column (compared lower-case, trimmed); empty = not recorded.
+FIRST_CONTACT = {**dict.fromkeys(("yes", "y", "true", "1", "是", "예"), True),
+                 **dict.fromkeys(("no", "n", "false", "0", "否", "아니오", "아니요"), False)}
 TIMESTAMPS = ("received", "first_response", "resolved")
 #: The two time-to-X measures and the timestamp each one ends at.
 STAGES = {"response": "first_response", "resolution": "resolved"}
@@ -63,7 +69,7 @@ LEVELS = ("all", "dimension", "provider_gap", "category", "channel", "branch", "
 
 COMPLAINT_COLUMNS = [
     "complaint", "line", "received", "period", "channel", "branch", "department", "category", "text",
-    "first_response", "resolved", "outcome", "staff", "codes", "dimensions", "provider_gaps", "coded_by",
+    "first_response", "resolved", "outcome", "staff", "first_contact", "codes", "dimensions", "provider_gaps", "coded_by",
     "keywords", "exposure", "response_hours", "response_status", "resolution_hours", "resolution_status",
     "open_at_end", "overdue_open", "problems",
 ]
@@ -123,7 +129,7 @@ def read_complaint_log(
     unknown = set(columns) - set(FIELDS)
     if unknown:
         raise ValueError(f"complaints.columns: unknown field(s) {', '.join(sorted(unknown))}; use {', '.join(FIELDS)}.")
-    names = {f: columns.get(f, f) for f in FIELDS}
+    names = {f: columns.get(f, None if f in UNMAPPED_BY_DEFAULT else f) for f in FIELDS}
     names = {f: c for f, c in names.items() if c is not None or f not in OPTIONAL_FIELDS}
     names |= {k: c for k, c in (("code", manual_code), ("exposure", exposure)) if c}
     raw = read_survey(path, encoding=encoding)
@@ -196,7 +202,7 @@ def validate_complaints(
     after ``latest`` (in the future), events out of order (any pair of receipt, first response
     and resolution, :data:`ORDER`), timestamps of one complaint written in different time zones
     (or some with a zone, some without), a channel without a promise, an exposure that is not a
-    non-negative number.
+    non-negative number, a first-contact answer that is not yes or no (:data:`FIRST_CONTACT`).
 
     Values that cannot be right are kept out of the analyses they would distort: a timestamp out
     of the window becomes NaT (a received one takes the complaint out of the period counts); a
@@ -258,6 +264,12 @@ def validate_complaints(
     no_promise = ~out["channel"].isin(list(promises))
     found.append(_problem(out, no_promise, names["channel"], log["channel"],
                           "channel has no promise in complaints.promises"))
+    if "first_contact" in out:
+        answer = log["first_contact"].str.lower().map(FIRST_CONTACT)
+        unknown = answer.isna() & (log["first_contact"] != "")
+        found.append(_problem(out, unknown, names["first_contact"], log["first_contact"],
+                              "first-contact answer is not yes or no (left unrecorded)"))
+        out["first_contact"] = answer.astype("boolean")
     if "exposure" in out:
         out["exposure"] = pd.to_numeric(log["exposure"], errors="coerce")
         # "inf" and "nan" parse as numbers; neither is an exposure.
@@ -768,6 +780,8 @@ def analyse_complaints(
     parsed["problems"] = parsed["line"].map(listed).astype(object).fillna("")
     if "exposure" not in parsed:
         parsed["exposure"] = np.nan
+    if "first_contact" not in parsed:
+        parsed["first_contact"] = pd.array([pd.NA] * len(parsed), dtype="boolean")
     complaints = parsed[COMPLAINT_COLUMNS].reset_index(drop=True)
     monthly = period_counts(parsed if exposure else parsed.drop(columns="exposure"),
                             all_periods(parsed["received"], period), sigma=sigma, baseline=baseline)

@@ -13,7 +13,8 @@ tangibles, as the survey's segment effects do.
 The log is written as a Chinese register export: Chinese column names, channel values in
 English, timestamps mostly ``2025-10-03 09:15`` and partly ``2025/10/3 9:15``, a customer phone
 column (personal data the pipeline must not read through), staff ids, a manual code column
-filled for about 45% of complaints, and texts in Chinese (80%) or English. Planted faults, one
+filled for about 45% of complaints, whether a resolved complaint was settled at first contact
+(是/否; about 40%), and texts in Chinese (80%) or English. Planted faults, one
 each: a timestamp that does not parse, a first response before receipt, a duplicated id, a code
 outside the codebook, a phone number and a staff id inside texts.
 
@@ -102,7 +103,9 @@ CHANNELS = {"counter": 0.35, "phone": 0.25, "online": 0.2, "box": 0.12, "written
 PROMISES = {"counter": (12, 72), "phone": (72, 168), "online": (24, 168), "box": (168, 336), "written": (168, 336)}
 OUTCOMES = np.array(["已解决", "已解释", "已补偿"])
 COLUMNS = ["投诉编号", "受理时间", "渠道", "营业厅", "部门", "类别", "投诉内容", "首次响应时间", "办结时间",
-           "处理结果", "受理工号", "人工编码", "客户电话"]
+           "处理结果", "受理工号", "人工编码", "客户电话", "首次解决"]
+#: Share of resolved complaints settled at first contact, by channel (a counter can settle on the spot).
+FIRST_CONTACT = {"counter": 0.6, "phone": 0.4, "online": 0.35, "box": 0.2, "written": 0.2}
 #: Values planted in the texts (tests check that no output holds them).
 PLANTED_PHONE = "13912345678"
 MONTHS = 6
@@ -202,6 +205,9 @@ def simulate_complaints(wave: int, *, seed: int = 20260302) -> pd.DataFrame:
         "人工编码": codes,
         "客户电话": [f"1{rng.integers(3, 10)}{rng.integers(0, 10**9):09d}" for _ in range(n)],
     })
+    # Drawn last, so that the columns above are those of the logs simulated before it was added.
+    settled = rng.random(n) < np.array([FIRST_CONTACT[c] for c in channel])
+    frame["首次解决"] = np.where(done.notna() & settled, "是", "否")
     return _plant(frame, log["received"], wave)
 
 

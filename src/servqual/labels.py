@@ -3,7 +3,7 @@ the tables the analysis steps wrote, for report notebooks and figure steps alike
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +72,39 @@ def code_labels(codebook: str | Path | None, language: str) -> dict[str, str]:
         return {}
     spec = load_study_yaml(codebook) or {}
     return {code: _in_language((entry or {}).get("label"), language, code) for code, entry in (spec.get("codes") or {}).items()}
+
+
+def kpi_target_name(
+    t: Callable[..., str],
+    row: Mapping[str, Any],
+    *,
+    dimensions: Mapping[str, str],
+    segments: Mapping[str, str],
+    outcomes: Mapping[str, str],
+) -> str:
+    """A target of the scorecard in plain words, from its row (``measure``, ``of``, ``segment``,
+    ``level``, ``unit``): what is measured, of what, and in which segment level.
+
+    >>> from servqual.i18n import Messages
+    >>> kpi_target_name(Messages("en"), {"measure": "gap", "of": "res", "segment": "branch", "level": "North"},
+    ...                 dimensions={"res": "Responsiveness"}, segments={"branch": "Branch"}, outcomes={})
+    'Gap (P − E): Responsiveness — Branch: North'
+    """
+    of = _cell(row.get("of"))
+    if row["measure"] == "outcome":
+        shown = outcomes.get(of or "overall", of)
+    elif of in ("", "overall"):
+        shown = t(f"report.kpi_of_all.{row['measure']}")
+    else:
+        shown = dimensions.get(of, of)
+    name = t(f"report.kpi_name.{row['measure']}", of=shown)
+    segment = _cell(row.get("segment"))
+    if segment:
+        where = t("report.kpi_segment", segment=segments.get(segment, segment), level=_cell(row.get("level")))
+        name = t("report.kpi_within", name=name, where=where)
+    return name
+
+
+def _cell(value: object) -> str:
+    """A table cell as text; a missing cell (NaN as read from CSV) is empty."""
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

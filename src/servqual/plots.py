@@ -659,3 +659,41 @@ def control_chart(monthly: pd.DataFrame, labels: pd.Series, title: str, *, langu
         ax.set_visible(False)
     _title(fig, title)
     return fig
+
+
+#: Marker of each scorecard verdict in :func:`kpi_trend`: shape, colour, filled.
+VERDICT_MARKERS = {"met": ("o", OKABE_ITO[2], True), "not_met": ("X", OKABE_ITO[3], True),
+                   "cannot_tell": ("s", OKABE_ITO[1], False)}
+
+
+def kpi_trend(trend: pd.DataFrame, names: Mapping[str, str], title: str, *, language: str = "en") -> plt.Figure:
+    """Each target over the waves, one panel per target: the estimate with its CI, the target
+    value as a dashed line, the marker's shape the verdict (:data:`VERDICT_MARKERS`); ``trend``
+    as ``kpi_trend.csv`` (wave, target_id, target_value, estimate, ci_low, ci_high, verdict),
+    ``names`` target id -> its name."""
+    t = Messages(language)
+    targets = list(dict.fromkeys(trend["target_id"]))
+    order = list(dict.fromkeys(trend["wave"]))
+    columns = min(3, max(1, len(targets)))
+    rows = -(-len(targets) // columns) if targets else 1
+    fig, axes = _figure(rows, columns, figsize=(4.2 * columns, 3.4 * rows + 0.8), squeeze=False)
+    for ax in axes.flat[len(targets):]:
+        ax.set_visible(False)
+    for ax, target in zip(axes.flat, targets):
+        part = trend[trend["target_id"] == target]
+        x = part["wave"].map({w: i for i, w in enumerate(order)})
+        ax.plot(x, part["estimate"], color="grey", lw=1)
+        for verdict, (marker, colour, filled) in VERDICT_MARKERS.items():
+            shown = part["verdict"] == verdict
+            err = [part.loc[shown, "estimate"] - part.loc[shown, "ci_low"], part.loc[shown, "ci_high"] - part.loc[shown, "estimate"]]
+            ax.errorbar(x[shown], part.loc[shown, "estimate"], yerr=err, fmt=marker, color=colour, capsize=3,
+                        mfc=colour if filled else "white", label=t(f"report.kpi_verdict.{verdict}"))
+        ax.axhline(part["target_value"].iloc[0], color="black", lw=1, ls="--", label=t("figures.kpi_target"))
+        ax.set_xticks(range(len(order)), [wrap(w, 12) for w in order])
+        ax.set_xlim(-0.5, len(order) - 0.5)
+        ax.set_title(wrap(names.get(target, target), 40), fontsize=9)
+    handles, texts = axes.flat[0].get_legend_handles_labels()
+    if texts:  # a study without targets gets the titled empty figure
+        fig.legend(handles, texts, loc="outside lower center", ncol=len(texts), fontsize=8, frameon=False)
+    _title(fig, title)
+    return fig

@@ -22,6 +22,7 @@ import pandas as pd
 from servqual.apa import Column, format_value, interval, p_statement
 from servqual.cautions import released_constraints
 from servqual.i18n import Messages
+from servqual.loop_report import kpi_lead, scorecard_table
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, segment_labels
 from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names, show_robust
 from servqual.tables import read_table, read_tables
@@ -163,8 +164,17 @@ def fix_first_html(ctx: WaveContext) -> str:
     return "".join(blocks)
 
 
+def kpi_html(ctx: WaveContext) -> str:
+    """The scorecard of the study's targets in this wave, with how many are met (none without targets)."""
+    scorecard = ctx.table("kpi_scorecard")
+    if scorecard.empty:
+        return ""
+    heading = f"<h3>{html.escape(ctx.t('report.summary.kpi_heading'))}</h3>"
+    return heading + kpi_lead(ctx, scorecard, "summary.kpi_lead") + scorecard_table(ctx, scorecard)
+
+
 def summary_section(ctx: WaveContext, cautions: pd.DataFrame) -> str:
-    """The one-screen summary for a manager: no test statistic."""
+    """The one-screen summary for a manager, opening with the scorecard: no test statistic."""
     heading = ctx.outline.section("summary", ctx.t("report.section.summary"))
     kept = _flow_count(ctx.flow, "kept")
     read = _flow_count(ctx.flow, "read")
@@ -172,7 +182,7 @@ def summary_section(ctx: WaveContext, cautions: pd.DataFrame) -> str:
     caution_heading = f"<h3>{html.escape(ctx.t('report.section.cautions'))}</h3>"
     lead = ctx.p("cautions.count", n=len(cautions)) if len(cautions) else ""
     return (
-        f'<section class="summary">{heading}{overall_score_html(ctx)}{sample}{fix_first_html(ctx)}'
+        f'<section class="summary">{heading}{kpi_html(ctx)}{overall_score_html(ctx)}{sample}{fix_first_html(ctx)}'
         f"{caution_heading}{lead}{cautions_list(ctx, cautions)}</section>"
     )
 

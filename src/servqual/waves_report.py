@@ -13,6 +13,7 @@ import html
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval
+from servqual.loop_report import loop_html
 from servqual.report_context import ReportContext, cautions_list, confidence, show_robust
 
 #: Waves side by side up to this many; beyond it a table shows means only, to fit the page.
@@ -55,10 +56,11 @@ def _overall_change_sentence(ctx: ReportContext) -> str:
 
 
 def summary_section(ctx: ReportContext) -> str:
-    """For a manager: did the overall score change, which scores moved, can the waves be compared."""
+    """For a manager: which waves, the targets and whether the actions worked, then did the overall
+    score change, which scores moved, can the waves be compared."""
     heading = ctx.outline.section("summary", ctx.t("report.section.summary"))
-    lines = [ctx.t("report.waves.waves", n=len(_waves(ctx)), waves=ctx.t("report.list_separator").join(_waves(ctx))),
-             _overall_change_sentence(ctx)]
+    waves = ctx.p("waves.waves", n=len(_waves(ctx)), waves=ctx.t("report.list_separator").join(_waves(ctx)))
+    lines = [_overall_change_sentence(ctx)]
     changes = ctx.table("wave_changes")
     if not changes.empty:
         moved = changes[changes["p_adj"] < 0.05]
@@ -74,7 +76,7 @@ def summary_section(ctx: ReportContext) -> str:
     cautions = ctx.table("cautions")
     caution_heading = f"<h3>{html.escape(ctx.t('report.section.cautions'))}</h3>"
     listed = cautions_list(ctx, cautions, none="cautions.none_waves")
-    return f'<section class="summary">{heading}{paragraphs}{caution_heading}{listed}</section>'
+    return f'<section class="summary">{heading}{waves}{loop_html(ctx)}{paragraphs}{caution_heading}{listed}</section>'
 
 
 def invariance_section(ctx: ReportContext) -> str:

@@ -63,25 +63,18 @@ def validate_config(config):
 validate_config(config)
 
 
-def read_waves_sheet(path):
-    """The waves sheet as {wave: row}, in the sheet's order, which is the waves' order in time
-    (every comparison between waves and every cross-wave table follows it). Each row is validated
-    against the waves schema, which fills in the optional columns; a fault names the sheet's line.
+def sheet_text(path, label, row_noun):
+    """The text of a tab-separated study sheet, read as UTF-8 (a byte-order mark allowed); a
+    sheet that is not, is empty or is not tab-separated stops the run with its file and line.
     """
-    try:
-        study_path(path, referred_by=f"{config_source()}, key waves")
-    except StudyFileError as err:
-        stop([str(err)])
-    if not os.path.isfile(path):
-        stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
     try:
         text = study_text(path)
     except StudyFileError as err:
-        stop([f"waves sheet {err}"])
+        stop([f"{label} {err}"])
     if not text.strip():
         stop(
             [
-                f"waves sheet {path}: the file is empty; it needs a header and a row per wave."
+                f"{label} {path}: the file is empty; it needs a header and a row per {row_noun}."
             ]
         )
     header = text.split("\n", 1)[0]
@@ -94,29 +87,56 @@ def read_waves_sheet(path):
         but = f" but {found[0]}" if found else ""
         stop(
             [
-                f"waves sheet {path}, line 1: no tab in the header{but}; the waves sheet is "
+                f"{label} {path}, line 1: no tab in the header{but}; the {label} is "
                 "tab-separated (save it as TSV, tab-delimited text)."
             ]
         )
-    waves, lines, faults = {}, {}, []
+    return text
+
+
+def sheet_rows(path, schema_name, label, faults, row_noun):
+    """(line, row) of each row of a tab-separated study sheet (:func:`sheet_text`) that passes
+    its schema (which fills in the optional columns); each fault of the others is appended to
+    ``faults`` as one line naming the sheet, its line and, for a fault of one cell, its column.
+    """
     schema = None
+    text = sheet_text(path, label, row_noun)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t", restval="")
     for row in reader:
-        where = f"waves sheet {path}, line {reader.line_num}"
+        where = f"{label} {path}, line {reader.line_num}"
         if None in row:
             faults.append(f"{where}: more fields than the header has columns.")
             continue
         try:
-            validate(row, schema="../schemas/waves.schema.json")
+            validate(row, schema=f"../schemas/{schema_name}")
         except WorkflowError:
             schema = schema or json.loads(
-                (SCHEMAS / "waves.schema.json").read_text(encoding="utf-8")
+                (SCHEMAS / schema_name).read_text(encoding="utf-8")
             )
             # A row is flat: a fault is in one column, or of the row (an unknown column).
             for fault in schema_faults(row, schema, key_word="column"):
                 column = f", column {fault.where}" if fault.path else ""
                 faults.append(f"{where}{column}: {fault.text}")
             continue
+        yield reader.line_num, row
+
+
+def read_waves_sheet(path):
+    """The waves sheet as {wave: row}, in the sheet's order, which is the waves' order in time
+    (every comparison between waves and every cross-wave table follows it). Each row is validated
+    against the waves schema, which fills in the optional columns; a fault names the sheet's line.
+    """
+    try:
+        study_path(path, referred_by=f"{config_source()}, key waves")
+    except StudyFileError as err:
+        stop([str(err)])
+    if not os.path.isfile(path):
+        stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
+    waves, lines, faults = {}, {}, []
+    for line, row in sheet_rows(
+        path, "waves.schema.json", "waves sheet", faults, "wave"
+    ):
+        where = f"waves sheet {path}, line {line}"
         if row["wave"] in waves:
             faults.append(f"{where}: wave {row['wave']} appears twice.")
             continue
@@ -134,7 +154,7 @@ def read_waves_sheet(path):
             faults.append(f"{where}, column wave: {reserved}")
             continue
         faults += study_file_faults(row, where)
-        waves[row["wave"]], lines[row["wave"]] = row, reader.line_num
+        waves[row["wave"]], lines[row["wave"]] = row, line
     if not waves and not faults:
         faults.append(
             f"waves sheet {path}: no wave (a header and no rows); add a row per wave."
@@ -655,3 +675,79 @@ def complaint_earliest(wildcards):
     if given or not start:
         return given
     return str(datetime.date.fromisoformat(start) - datetime.timedelta(days=365))
+
+
+from servqual.loop_config import action_faults, target_faults
+
+
+def read_actions_sheet(path):
+    """The action register as a list of rows, in the sheet's order, or [] where the config names
+    none. Each row is validated against the actions schema (filling in the optional columns), then
+    against the study (servqual.loop_config.action_faults): every fault is one line naming the
+    sheet's line and column, and the run stops before any job."""
+    if not path:
+        return []
+    try:
+        study_path(path, referred_by=f"{config_source()}, key actions")
+    except StudyFileError as err:
+        stop([str(err)])
+    if not os.path.isfile(path):
+        stop([f"actions sheet {path}: no such file (the config's `actions` names it)."])
+    faults = []
+    rows = list(
+        sheet_rows(path, "actions.schema.json", "actions sheet", faults, "action")
+    )
+    faults += action_faults(
+        rows,
+        where=f"actions sheet {path}",
+        dimensions=INSTRUMENT.dimension_ids,
+        items=INSTRUMENT.item_ids,
+        waves=list(WAVES),
+        segments=segment_names(),
+    )
+    if faults:
+        stop(faults)
+    return [row for _, row in rows]
+
+
+def check_targets():
+    """The config's targets name dimensions, outcomes and segments the study has."""
+    outcomes = ["overall"] + [entry["id"] for entry in config["outcomes"]]
+    faults = target_faults(
+        config["targets"],
+        where=config_source(),
+        dimensions=INSTRUMENT.dimension_ids,
+        segments=segment_names(),
+        outcomes=outcomes,
+    )
+    if faults:
+        stop(faults)
+
+
+check_targets()
+ACTIONS = read_actions_sheet(config["actions"])
+
+
+def kpi_inputs(wildcards):
+    """The files a wave's scorecard is measured from: its cleaned responses and coded complaints,
+    and those of the wave before it in the waves sheet (for the change since then)."""
+    order = list(WAVES)
+    position = order.index(wildcards.wave)
+    files = {"responses": f"data/processed/{wildcards.wave}/responses.parquet"}
+    if wildcards.wave in COMPLAINT_WAVES:
+        files["complaints"] = f"data/processed/{wildcards.wave}/complaints.parquet"
+    if position:
+        previous = order[position - 1]
+        files["previous_responses"] = f"data/processed/{previous}/responses.parquet"
+        if previous in COMPLAINT_WAVES:
+            files["previous_complaints"] = (
+                f"data/processed/{previous}/complaints.parquet"
+            )
+    return files
+
+
+def previous_wave(wildcards):
+    """The wave before this one in the waves sheet, or "" for the first."""
+    order = list(WAVES)
+    position = order.index(wildcards.wave)
+    return order[position - 1] if position else ""

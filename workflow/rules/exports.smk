@@ -6,6 +6,7 @@ rule exports:
         analyses=lambda wc: wave_tables(wc.wave),
         evidence=lambda wc: [p for p in evidence_outputs(wc) if p.endswith(".csv")],
         cautions=rules.narrative.output.cautions,
+        kpi=rules.kpi.output.kpi_scorecard,
         responses=rules.clean.output.responses,
         cfa_fit=rules.cfa.output.cfa_fit,
     output:

@@ -72,6 +72,7 @@ rule report_wave:
         cautions=rules.narrative.output.cautions,
         methods=rules.narrative.output.methods,
         previous=previous_scores,
+        kpi=rules.kpi.output.kpi_scorecard,
     output:
         notebook="reports/{wave}/report.ipynb",
         html=report(
@@ -129,6 +130,7 @@ rule apa_tables:
         evidence=evidence_outputs,
         cautions=rules.narrative.output.cautions,
         previous=previous_scores,
+        kpi=rules.kpi.output.kpi_scorecard,
     output:
         docx=report(
             "reports/{wave}/tables.docx",

@@ -61,6 +61,7 @@ rule report_waves:
     input:
         tables=rules.waves.output,
         trend=rules.waves.output.trend,
+        loop=rules.actions.output,
     output:
         notebook="reports/waves/report.ipynb",
         html=report(
@@ -92,6 +93,7 @@ rule report_waves:
             "language": config["study"]["language"],
             "instrument": instrument_words(),
             "segments": config["columns"]["segments"],
+            "outcomes": config["outcomes"],
         },
     script:
         "../scripts/report.py"

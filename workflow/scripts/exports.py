@@ -16,7 +16,7 @@ from servqual.tables import read_tables
 
 p, i, out, wave = snakemake.params, snakemake.input, snakemake.output, snakemake.wildcards.wave
 instrument = instrument_from_config(p.instrument, p.measures, p.outcomes)
-tables = read_tables([*i.cleaning, *i.analyses, *i.evidence, i.cautions])
+tables = read_tables([*i.cleaning, *i.analyses, *i.evidence, i.kpi, i.cautions])
 write_workbook(tables, out.workbook, p.language)
 responses = pd.read_parquet(i.responses)
 write_sav(responses, out.sav, instrument, p.segments, p.language)

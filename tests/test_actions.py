@@ -1,0 +1,171 @@
+"""Checks of improvement actions (servqual.actions): targeted against untargeted change, roll-outs
+in some segments only, waves that are not invariant, complaint rates before and after."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from servqual.actions import (
+    check_actions,
+    complaint_checks,
+    invariance_state,
+    pair_invariance,
+    survey_checks,
+    targeted_items,
+)
+from servqual.instrument import instrument_from_config
+from servqual.kpi import WaveData
+
+DIMENSIONS = ("res", "emp", "tan")
+
+
+def instrument():
+    return instrument_from_config(
+        {"scale": {"min": 1, "max": 7}, "dimensions": [{"id": d} for d in DIMENSIONS],
+         "items": [{"id": f"{d}{k}", "dimension": d} for d in DIMENSIONS for k in (1, 2, 3)]},
+        {"perception": {"pattern": "P{index}"}},
+    )
+
+
+def wave(n: int, seed: int, shift: dict[str, float] | None = None, *, where: str | None = None,
+         intercept: dict[str, float] | None = None) -> pd.DataFrame:
+    """Cleaned responses of one wave: one factor per dimension (loadings .8), item means 5, plus
+    ``shift`` on a dimension's items (only in branch ``where`` when given) and ``intercept`` on
+    single items (what breaks scalar invariance)."""
+    rng = np.random.default_rng(seed)
+    branch = np.where(np.arange(n) % 2, "North", "East")
+    frame = {"branch": branch}
+    for d in DIMENSIONS:
+        factor = rng.normal(0, 1, n)
+        moved = (shift or {}).get(d, 0.0) * (branch == where if where else 1)
+        for k in (1, 2, 3):
+            item = f"{d}{k}"
+            frame[f"P_{item}"] = 5 + 0.8 * factor + rng.normal(0, 0.6, n) + moved + (intercept or {}).get(item, 0.0)
+    return pd.DataFrame(frame)
+
+
+def perception(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.filter(like="P_").rename(columns=lambda c: c[2:])
+
+
+def test_targeted_items_and_the_comparison():
+    dims = instrument().item_dimension
+    assert targeted_items(["res"], dims) == (["res1", "res2", "res3"], ["emp1", "emp2", "emp3", "tan1", "tan2", "tan3"])
+    # An item stands alone, and its dimension's other items belong to neither side.
+    assert targeted_items(["res2", "emp"], dims) == (["res2", "emp1", "emp2", "emp3"], ["tan1", "tan2", "tan3"])
+
+
+def test_a_targeted_rise_is_an_improvement_against_the_untargeted_dimensions():
+    before, after = wave(400, 1), wave(400, 2, {"res": 0.4})
+    targeted, other = targeted_items(["res"], instrument().item_dimension)
+    (row,) = survey_checks(perception(before), perception(after), targeted, other)
+    assert row["comparison"] == "untargeted" and row["verdict"] == "improved"
+    assert row["change"] == pytest.approx(0.4, abs=0.15) and row["other_ci_low"] < 0 < row["other_ci_high"]
+    assert row["difference_ci_low"] > 0
+
+
+def test_a_general_rise_is_no_effect_of_the_action():
+    # Everything rose by 0.4: the targeted change is clear, but not relative to the others.
+    before, after = wave(400, 1), wave(400, 2, {d: 0.4 for d in DIMENSIONS})
+    targeted, other = targeted_items(["res"], instrument().item_dimension)
+    (row,) = survey_checks(perception(before), perception(after), targeted, other)
+    assert row["change_ci_low"] > 0 and row["verdict"] == "no_change"
+
+
+def test_roll_out_in_some_segments_compares_with_the_segments_without_it():
+    before, after = wave(600, 3), wave(600, 4, {"res": 0.5}, where="North")
+    targeted, other = targeted_items(["res"], instrument().item_dimension)
+    rows = survey_checks(perception(before), perception(after), targeted, other,
+                         rolled_before=before["branch"] == "North", rolled_after=after["branch"] == "North")
+    by = {r["comparison"]: r for r in rows}
+    assert set(by) == {"untargeted", "without_rollout"}
+    # Within the roll-out the action's dimension rose against the others; against the branch
+    # without it, the same rise shows as the difference.
+    assert by["untargeted"]["n_after"] == 300 and by["untargeted"]["verdict"] == "improved"
+    assert by["without_rollout"]["other_ci_low"] < 0 < by["without_rollout"]["other_ci_high"]
+    assert by["without_rollout"]["difference"] == pytest.approx(0.5, abs=0.2)
+    assert by["without_rollout"]["verdict"] == "improved"
+
+
+def test_a_rise_everywhere_is_not_credited_to_a_roll_out_in_one_segment():
+    before, after = wave(600, 3), wave(600, 4, {"res": 0.5})
+    targeted, other = targeted_items(["res"], instrument().item_dimension)
+    rows = survey_checks(perception(before), perception(after), targeted, other,
+                         rolled_before=before["branch"] == "North", rolled_after=after["branch"] == "North")
+    by = {r["comparison"]: r for r in rows}
+    assert by["untargeted"]["verdict"] == "improved" and by["without_rollout"]["verdict"] == "no_change"
+
+
+def test_waves_that_are_not_invariant_are_not_compared():
+    # Two items read differently in the second wave (intercept shifts): scalar invariance fails.
+    inst = instrument()
+    before, after = wave(500, 5), wave(500, 6, {"res": 0.4}, intercept={"res1": 1.2, "emp2": -1.0})
+    assert pair_invariance(before, after, inst) == "rejected"
+    assert pair_invariance(before, wave(500, 7, {"res": 0.4}), inst) == "holds"
+    register = [{"id": "queue", "title": "Queue", "targets": "res", "after_wave": "w1"}]
+    data = {"w1": WaveData("w1", before), "w2": WaveData("w2", after)}
+    table = check_actions(register, data, inst, invariance={("w1", "w2"): "rejected"})
+    assert table["verdict"].tolist() == ["not_comparable"]
+    assert table[["change", "other_change", "difference"]].isna().all(axis=None)
+
+
+def test_invariance_state_from_the_table():
+    def table(decisions, comparable=False):
+        return pd.DataFrame({"level": ["configural", "metric", "scalar"], "decision": decisions,
+                             "means_comparable": comparable})
+    assert invariance_state(table(["reference", "holds", "holds"], True)) == "holds"
+    assert invariance_state(table(["reference", "holds", "rejected"])) == "rejected"
+    assert invariance_state(table(["not_assessed"] * 3)) == "not_assessed"
+
+
+def complaint_log(counts: dict[str, int], months: int = 6, north_share: float = 0.5) -> pd.DataFrame:
+    rows = []
+    for dimension, n in counts.items():
+        days = np.linspace(0, months * 30 - 1, n)
+        north = np.arange(n) < round(n * north_share)
+        rows.append(pd.DataFrame({"received": pd.Timestamp("2026-01-01") + pd.to_timedelta(days, unit="D"),
+                                  "dimensions": dimension, "category": "service",
+                                  "branch": np.where(north, "North", "East")}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_complaints_about_the_target_fall_against_the_others():
+    before, after = complaint_log({"res": 120, "emp": 60}), complaint_log({"res": 60, "emp": 60})
+    (row,) = complaint_checks(before, after, ["res"], periods_before=6, periods_after=6)
+    assert (row["before"], row["after"], row["unit"]) == (20.0, 10.0, "per_month")
+    assert row["change"] == pytest.approx(0.5) and row["other_change"] == pytest.approx(1.0)
+    # se(log ratio of ratios) = sqrt(1/120 + 1/60 + 1/60 + 1/60)
+    half = 1.959963984540054 * np.sqrt(1 / 120 + 3 / 60)
+    assert [row["difference_ci_low"], row["difference_ci_high"]] == pytest.approx([0.5 * np.exp(-half), 0.5 * np.exp(half)])
+    assert row["verdict"] == "improved"
+
+
+def test_complaints_of_a_roll_out_compare_with_branches_without_it():
+    before = complaint_log({"res": 120, "emp": 60})
+    after = complaint_log({"res": 80, "emp": 60}, north_share=0.25)  # North: 20 of 80, East: 60
+    rows = complaint_checks(before, after, ["res"], periods_before=6, periods_after=6, rollout=[("branch", "North")])
+    by = {r["comparison"]: r for r in rows}
+    assert by["without_rollout"]["change"] == pytest.approx(20 / 60)
+    assert by["without_rollout"]["other_change"] == pytest.approx(60 / 60)
+    assert by["without_rollout"]["verdict"] == "improved"
+
+
+def test_no_complaints_is_no_data():
+    (row,) = complaint_checks(complaint_log({"emp": 30}), complaint_log({"emp": 30}), ["res"], periods_before=6,
+                              periods_after=6)
+    assert row["verdict"] == "no_data"
+
+
+def test_an_action_after_the_last_wave_is_not_yet_checked_and_survey_and_complaints_are_both_checked():
+    inst = instrument()
+    register = [{"id": "queue", "title": "Queue", "targets": "res", "complaint_categories": "", "after_wave": "w1",
+                 "segments": ""},
+                {"id": "later", "title": "Later", "targets": "tan1", "after_wave": "w2"}]
+    data = {"w1": WaveData("w1", wave(300, 1), complaint_log({"res": 120, "emp": 60})),
+            "w2": WaveData("w2", wave(300, 2, {"res": 0.5}), complaint_log({"res": 60, "emp": 60}))}
+    table = check_actions(register, data, inst, invariance={("w1", "w2"): "holds"})
+    assert table[["action", "evidence", "verdict"]].values.tolist() == [
+        ["queue", "survey", "improved"], ["queue", "complaints", "improved"], ["later", "survey", "not_yet"]]
+    assert table.loc[0, "wave_after"] == "w2" and table.loc[2, "wave_after"] == ""
