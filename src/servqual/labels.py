@@ -3,6 +3,8 @@ the tables the analysis steps wrote, for report notebooks and figure steps alike
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -107,4 +109,4 @@ def kpi_target_name(
 
 def _cell(value: object) -> str:
     """A table cell as text; a missing cell (NaN as read from CSV) is empty."""
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
