@@ -220,13 +220,17 @@ NAN_CELL = {"None", "null", "NA", "N/A", "undefined"}
 def nan_cells(html: str | BeautifulSoup) -> list[str]:
     """Table cells that show a missing or infinite value as the software printed it (``NaN``,
     ``nan``, ``NaT``, ``<NA>``, ``inf``, ``None``, ``null``, ``NA``, ``undefined``), as
-    ``"table <i>, row <r>: <cell>"``. A report shows a missing value as empty, a dash or words.
+    ``"table <i>, row <r>: <cell>"``, and captions that do (``"table <i>, caption: ..."``). A
+    report shows a missing value as empty, a dash or words.
 
     >>> nan_cells('<table><tr><td>0.81</td><td>NaN</td><td>Nan Yang</td></tr></table>')
     ['table 1, row 1: NaN']
     """
     found = []
     for t, table in enumerate(soup(html).find_all("table"), 1):
+        caption = table.find("caption")
+        if caption is not None and NAN_WORD.search(caption.get_text(" ", strip=True)):
+            found.append(f"table {t}, caption: {caption.get_text(' ', strip=True)}")
         for r, row in enumerate(table.find_all("tr"), 1):
             for cell in row.find_all(["td", "th"]):
                 text = cell_text(cell)

@@ -295,3 +295,8 @@ def test_ensure_browser_says_why_it_cannot_install(monkeypatch):
     monkeypatch.undo()
     monkeypatch.setenv("CHROMIUM", "/nowhere/chromium")
     assert rc.chromium_path() is None
+
+
+def test_nan_cells_finds_a_missing_value_in_a_caption():
+    assert rc.nan_cells("<table><caption>Effects through nan</caption><tr><td>1</td></tr></table>") == [
+        "table 1, caption: Effects through nan"]

@@ -651,7 +651,8 @@ def _structural_part(ctx: WaveContext) -> str:
                Column("pvalue", "p", "p"), Column("std_all", "β", "coef"), Column("r2", "R²", "coef")]
     parts.append(ctx.apa(rows, columns, caption=ctx.caption("sem_paths"), note=ctx.note("sem_paths", level=level)))
     mediated = effects[effects["effect"] != "direct"]
-    if row["mediator"] and not mediated.empty:
+    # an empty mediator cell reads back as NaN, which is truthy
+    if isinstance(row["mediator"], str) and row["mediator"] and not mediated.empty:
         rows = mediated.assign(outcome_label=lambda d: d["outcome"].map(lambda k: _factor_name(ctx, k)),
                                predictor_label=lambda d: d["predictor"].map(lambda k: _factor_name(ctx, k)),
                                effect_label=lambda d: d["effect"].map(lambda v: ctx.value("effect", v)),
