@@ -171,3 +171,11 @@ def test_a_mediator_that_is_not_an_outcome_is_refused():
 def test_too_few_respondents_is_a_status(mediated):
     few = fit_structural(pd.read_csv(DATA / "structural_sim.csv").head(8), DIMENSIONS, OUTCOMES, mediator="sat")
     assert few.fit["status"].iloc[0] == "not_identified" and few.paths.empty and few.effects.empty
+
+
+def test_no_draws_without_a_mediator():
+    result = fit_structural(pd.read_csv(DATA / "structural_sim.csv"), DIMENSIONS, OUTCOMES)
+    fit = result.fit.iloc[0]
+    assert fit["interval"] == "" and fit["n_draws"] == 0 and fit["mediator"] == ""
+    assert set(result.effects["effect"]) == {"direct", "total"}
+    assert set(result.effects["interval"]) == {"wald"}

@@ -11,7 +11,8 @@ Zhao, Lynch & Chen 2010, J. Consum. Res. 37(2)). Fitted by ML from the covarianc
 with Monte Carlo or bias-corrected bootstrap intervals (:mod:`servqual.sem.effects`).
 
 Tables (:func:`fit_structural`): ``sem_fit`` (status, reason, n, npar, chisq, df, pvalue, cfi,
-tli, rmsea, rmsea_ci_low, rmsea_ci_high, srmr, verdict, mediator, interval, n_draws),
+tli, rmsea, rmsea_ci_low, rmsea_ci_high, srmr, verdict, mediator, interval, n_draws: empty and 0
+without a mediator or a proper solution, as no indirect effect is then drawn),
 ``sem_paths`` (outcome, predictor, estimate, se, z, pvalue, ci_low, ci_high, std_all, std_se,
 r2 of the outcome, confidence), ``sem_effects`` (outcome, predictor, effect, estimate, se, z,
 pvalue, ci_low, ci_high, interval, std_all, std_se, confidence: direct and total effects with
@@ -146,13 +147,18 @@ def fit_structural(data: pd.DataFrame, item_dimension: Mapping[str, str], outcom
         status, improper = improper_solution(spec, estimate.params, columns, factors)
         reason = f"improper solution: {improper}" if improper else ""
     vcov = parameter_vcov(spec, [st], estimate.params)
-    fit = _fit_row(spec, st, estimate, base, status, reason)
     paths = _paths(spec, estimate.params, vcov, columns, factors, confidence)
     effects = effect_table(spec, estimate.params, vcov, factors, confidence).assign(interval="wald")
-    draws = (_bootstrap(spec, x, estimate.params, n_draws, seed) if interval == "bootstrap" else
-             monte_carlo_draws(lambda p: effect_values(spec, p, effect_pairs(spec)), estimate.params, vcov,
-                               n_draws, np.random.default_rng(seed)))
-    effects = _indirect_intervals(spec, estimate.params, effects, draws, factors, interval, confidence)
+    # Only indirect effects get draws, and only from a proper solution: without a mediator there
+    # are none, and refits of an improper model spend minutes on numbers nobody should read.
+    if mediator is None or status != "ok":
+        base |= dict(interval="", n_draws=0)
+    else:
+        draws = (_bootstrap(spec, x, estimate.params, n_draws, seed) if interval == "bootstrap" else
+                 monte_carlo_draws(lambda p: effect_values(spec, p, effect_pairs(spec)), estimate.params, vcov,
+                                   n_draws, np.random.default_rng(seed)))
+        effects = _indirect_intervals(spec, estimate.params, effects, draws, factors, interval, confidence)
+    fit = _fit_row(spec, st, estimate, base, status, reason)
     return StructuralResult(pd.DataFrame([fit], columns=FIT_COLUMNS), paths, effects[STRUCTURAL_EFFECT_COLUMNS])
 
 
