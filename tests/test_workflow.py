@@ -161,7 +161,7 @@ def test_changing_a_cleaning_option_reruns_cleaning_and_everything_downstream(ex
         config.write_text(original, encoding="utf-8")
     per_wave = [
         "clean", "reliability", "efa", "cfa", "gaps", "priorities", "interviews", "sources", "figures", "provenance",
-        "narrative", "report_wave", "exports", "apa_tables", "kpi",
+        "narrative", "report_wave", "exports", "apa_tables", "kpi", "ep_invariance", "structural",
     ]
     assert jobs == {**dict.fromkeys(per_wave, 2), "waves": 1, "actions": 1, "report_waves": 1, "all": 1}
 
@@ -180,7 +180,7 @@ def test_adding_a_wave_runs_only_that_wave_and_the_cross_wave_jobs(example):
         sheet.write_text(original, encoding="utf-8")
         shutil.rmtree(survey.parent)
     per_wave = ["clean", "reliability", "efa", "cfa", "gaps", "priorities", "figures", "provenance", "narrative",
-                "report_wave", "exports", "apa_tables", "kpi"]
+                "report_wave", "exports", "apa_tables", "kpi", "ep_invariance", "structural"]
     assert planned_jobs(result) == {**dict.fromkeys(per_wave, 1), "waves": 1, "actions": 1, "report_waves": 1, "all": 1}
     assert "wave=wave1" not in result.stdout and "wave=wave2" not in result.stdout
 
