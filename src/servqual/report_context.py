@@ -119,6 +119,19 @@ def show_robust(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     return shown, bool(mlr.any())
 
 
+def ladder_columns(ctx: ReportContext, first: Sequence[Column]) -> list[Column]:
+    """The columns of an invariance ladder after the ``first`` ones that name its rows: each
+    level's chi-square, df, CFI and RMSEA, the changes from the level before, and the decision."""
+    blank, delta = " ", ctx.t("report.col.delta_group")
+    return [*first,
+            Column("chisq", "χ²", "mean", group=blank), Column("df", "df", "int", group=blank),
+            Column("cfi", "CFI", "coef", group=blank), Column("rmsea", "RMSEA", "coef", group=blank),
+            Column("delta_chisq", "Δχ²", "mean", group=delta), Column("delta_df", "Δdf", "int", group=delta),
+            Column("p", "p", "p", group=delta), Column("delta_cfi", "ΔCFI", "coef", group=delta),
+            Column("delta_rmsea", "ΔRMSEA", "coef", group=delta),
+            Column("decision_label", ctx.t("report.col.decision"), group=blank)]
+
+
 def confidence(frame: pd.DataFrame) -> float:
     """The confidence level a table's intervals were computed at (its ``confidence`` column)."""
     return float(frame["confidence"].iloc[0]) if "confidence" in frame and len(frame) else 0.95

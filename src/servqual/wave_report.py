@@ -24,7 +24,14 @@ from servqual.cautions import released_constraints
 from servqual.i18n import Messages
 from servqual.loop_report import kpi_lead, scorecard_table
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, segment_labels
-from servqual.report_context import ReportContext, cautions_list, confidence, provider_gap_names, show_robust
+from servqual.report_context import (
+    ReportContext,
+    cautions_list,
+    confidence,
+    ladder_columns,
+    provider_gap_names,
+    show_robust,
+)
 from servqual.tables import read_table, read_tables
 
 #: A path or effect is named in the text when its test reaches this level.
@@ -489,15 +496,8 @@ def _ep_table(ctx: WaveContext, levels: pd.DataFrame) -> str:
         released_label=lambda d: [released_constraints(r, ctx.t, ctx.items) for r in d["released"]],
         decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
     )
-    blank, delta = " ", ctx.t("report.col.delta_group")
-    columns = [Column("level_label", ctx.t("report.col.invariance_level"), group=blank),
-               Column("released_label", ctx.t("report.col.released_label"), group=blank),
-               Column("chisq", "χ²", "mean", group=blank), Column("df", "df", "int", group=blank),
-               Column("cfi", "CFI", "coef", group=blank), Column("rmsea", "RMSEA", "coef", group=blank),
-               Column("delta_chisq", "Δχ²", "mean", group=delta), Column("delta_df", "Δdf", "int", group=delta),
-               Column("p", "p", "p", group=delta), Column("delta_cfi", "ΔCFI", "coef", group=delta),
-               Column("delta_rmsea", "ΔRMSEA", "coef", group=delta),
-               Column("decision_label", ctx.t("report.col.decision"), group=blank)]
+    columns = ladder_columns(ctx, [Column("level_label", ctx.t("report.col.invariance_level"), group=" "),
+                                   Column("released_label", ctx.t("report.col.released_label"), group=" ")])
     return ctx.apa(rows, columns, caption=ctx.caption("ep_invariance"),
                    note=ctx.note("ep_invariance", "ep_invariance_mlr") if mlr else ctx.note("ep_invariance"))
 

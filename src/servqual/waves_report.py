@@ -14,7 +14,7 @@ import pandas as pd
 
 from servqual.apa import Column, format_value, interval
 from servqual.loop_report import loop_html
-from servqual.report_context import ReportContext, cautions_list, confidence, show_robust
+from servqual.report_context import ReportContext, cautions_list, confidence, ladder_columns, show_robust
 
 #: Waves side by side up to this many; beyond it a table shows means only, to fit the page.
 WAVES_WITH_INTERVALS = 4
@@ -92,16 +92,9 @@ def invariance_section(ctx: ReportContext) -> str:
         level_label=lambda d: d["level"].map(lambda v: ctx.value("invariance_level", v)),
         decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
     )
-    blank, delta = " ", ctx.t("report.col.delta_group")
-    columns = [Column("grouping_label", ctx.t("report.col.grouping"), group=blank),
-               Column("measure_label", ctx.t("report.col.measure_label"), group=blank),
-               Column("level_label", ctx.t("report.col.invariance_level"), group=blank),
-               Column("chisq", "χ²", "mean", group=blank), Column("df", "df", "int", group=blank),
-               Column("cfi", "CFI", "coef", group=blank), Column("rmsea", "RMSEA", "coef", group=blank),
-               Column("delta_chisq", "Δχ²", "mean", group=delta), Column("delta_df", "Δdf", "int", group=delta),
-               Column("p", "p", "p", group=delta), Column("delta_cfi", "ΔCFI", "coef", group=delta),
-               Column("delta_rmsea", "ΔRMSEA", "coef", group=delta),
-               Column("decision_label", ctx.t("report.col.decision"), group=blank)]
+    columns = ladder_columns(ctx, [Column("grouping_label", ctx.t("report.col.grouping"), group=" "),
+                                   Column("measure_label", ctx.t("report.col.measure_label"), group=" "),
+                                   Column("level_label", ctx.t("report.col.invariance_level"), group=" ")])
     lead = ctx.p("waves.invariance_lead")
     return heading + lead + ctx.apa(rows, columns, caption=ctx.caption("invariance"),
                                      note=ctx.note("invariance_mlr" if mlr else "invariance"))

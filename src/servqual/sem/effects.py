@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from servqual.sem.model import BETA, Spec, group_matrices
+from servqual.sem.samplestats import is_positive_definite
 from servqual.sem.standardize import central_difference_jacobian, delta_method_se
 
 __all__ = ["EFFECT_COLUMNS", "bias_corrected_interval", "effect_pairs", "effect_table", "effect_values",
@@ -96,16 +97,9 @@ def monte_carlo_draws(func: Callable[[np.ndarray], np.ndarray], params: np.ndarr
                       draws: int, rng: np.random.Generator) -> np.ndarray:
     """``func`` of parameter vectors drawn from N(params, vcov): draws x len(func(params)), the
     Monte Carlo distribution of a function of the estimates (Preacher & Selig 2012)."""
-    sample = rng.multivariate_normal(params, vcov, size=draws, method="cholesky" if _is_pd(vcov) else "eigh")
+    method = "cholesky" if is_positive_definite(vcov) else "eigh"
+    sample = rng.multivariate_normal(params, vcov, size=draws, method=method)
     return np.array([func(p) for p in sample])
-
-
-def _is_pd(mat: np.ndarray) -> bool:
-    try:
-        np.linalg.cholesky(mat)
-    except np.linalg.LinAlgError:
-        return False
-    return True
 
 
 def bias_corrected_interval(estimate: np.ndarray, replicates: np.ndarray, confidence: float = 0.95
