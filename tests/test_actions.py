@@ -169,3 +169,15 @@ def test_an_action_after_the_last_wave_is_not_yet_checked_and_survey_and_complai
     assert table[["action", "evidence", "verdict"]].values.tolist() == [
         ["queue", "survey", "improved"], ["queue", "complaints", "improved"], ["later", "survey", "not_yet"]]
     assert table.loc[0, "wave_after"] == "w2" and table.loc[2, "wave_after"] == ""
+
+
+def test_the_checks_name_each_action_in_the_report_language():
+    inst = instrument()
+    register = [{"id": "queue", "title": "Queue management", "title_zh": "排队管理", "title_ko": "", "targets": "res",
+                 "after_wave": "w1"}]
+    data = {"w1": WaveData("w1", wave(100, 1)), "w2": WaveData("w2", wave(100, 2))}
+    titles = {language: check_actions(register, data, inst, invariance={("w1", "w2"): "rejected"},
+                                      language=language)["title"].tolist()
+              for language in ("en", "zh", "ko")}
+    # No Korean title in the register: the title as written.
+    assert titles == {"en": ["Queue management"], "zh": ["排队管理"], "ko": ["Queue management"]}

@@ -55,6 +55,17 @@ def wave_after(waves: Sequence[str], after: str) -> str | None:
     return waves[position + 1] if position + 1 < len(waves) else None
 
 
+def action_title(action: Mapping[str, str], language: str) -> str:
+    """An action's title in the report's ``language``: the register's ``title_<language>`` where
+    given, else its ``title`` as written (the instrument's labels fall back the same way).
+
+    >>> action = {"title": "Queue management", "title_zh": "排队管理", "title_ko": ""}
+    >>> action_title(action, "zh"), action_title(action, "ko")
+    ('排队管理', 'Queue management')
+    """
+    return action.get(f"title_{language}") or action["title"]
+
+
 def targeted_items(targets: Sequence[str], item_dimension: Mapping[str, str]) -> tuple[list[str], list[str]]:
     """The items an action targets (a dimension stands for all its items) and the items of the
     dimensions it does not touch at all (the comparison).
@@ -264,15 +275,16 @@ def _rolled(responses: pd.DataFrame, rollout: Sequence[tuple[str, str]]) -> pd.S
 
 
 def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, WaveData], instrument: Instrument, *,
-                  invariance: Mapping[tuple[str, str], str], period: str = "month",
+                  invariance: Mapping[tuple[str, str], str], period: str = "month", language: str = "en",
                   confidence: float = 0.95) -> pd.DataFrame:
     """Every action of the register checked by the wave after it.
 
     Parameters
     ----------
     register
-        The action register's rows (``id``, ``title``, ``targets``, ``complaint_categories``,
-        ``provider_gap``, ``owner``, ``after_wave``, ``segments``), validated.
+        The action register's rows (``id``, ``title``, optionally ``title_<language>``,
+        ``targets``, ``complaint_categories``, ``provider_gap``, ``owner``, ``after_wave``,
+        ``segments``), validated.
     data
         Wave id -> :class:`servqual.kpi.WaveData`, in the waves sheet's order.
     invariance
@@ -280,6 +292,8 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
         action is checked on.
     period
         The complaint logs' period (``month`` or ``week``): the unit of the rates.
+    language
+        The report's language: ``title`` is the action's title in it (:func:`action_title`).
 
     Returns
     -------
@@ -290,7 +304,7 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
     """
     rows = []
     for action in register:
-        base = {"action": action["id"], "title": action["title"], "wave_before": action["after_wave"],
+        base = {"action": action["id"], "title": action_title(action, language), "wave_before": action["after_wave"],
                 "targets": action["targets"], "provider_gap": action.get("provider_gap", ""),
                 "owner": action.get("owner", ""), "segments": action.get("segments", ""), "confidence": confidence}
         later = wave_after(list(data), action["after_wave"])
