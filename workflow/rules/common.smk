@@ -734,20 +734,18 @@ def check_loop(path):
     (servqual.loop_config). Every fault is one line naming the config key, or the sheet's line
     and column, and the run stops before any job; returns the register's rows, in its order.
     """
-    faults = []
-    rows = register_rows(path, faults)
+    sheet_faults = []
+    rows = register_rows(path, sheet_faults)
     categories = recorded_categories(named_categories(config["targets"], rows))
-    faults = (
-        target_faults(
-            config["targets"],
-            where=config_source(),
-            dimensions=INSTRUMENT.dimension_ids,
-            segments=segment_names(),
-            outcomes=["overall"] + [entry["id"] for entry in config["outcomes"]],
-            categories=categories,
-        )
-        + faults
+    faults = target_faults(
+        config["targets"],
+        where=config_source(),
+        dimensions=INSTRUMENT.dimension_ids,
+        segments=segment_names(),
+        outcomes=["overall"] + [entry["id"] for entry in config["outcomes"]],
+        categories=categories,
     )
+    faults += sheet_faults
     faults += action_faults(
         rows,
         where=f"actions sheet {path}",
