@@ -36,7 +36,8 @@ from servqual.loop_config import COMPLAINT_SEGMENTS, rollout_segments, split_lis
 from servqual.waves import welch_comparison
 
 ACTION_COLUMNS = [
-    "action", "title", "evidence", "comparison", "wave_before", "wave_after", "targets", "provider_gap", "owner",
+    "action", "title", "evidence", "comparison", "wave_before", "wave_after", "targets", "complaint_categories",
+    "provider_gap", "owner",
     "segments", "effect", "unit", "n_before", "n_after", "before", "after", "change", "change_ci_low", "change_ci_high",
     "other_change", "other_ci_low", "other_ci_high", "difference", "difference_ci_low", "difference_ci_high",
     "invariance", "verdict", "confidence",
@@ -299,8 +300,9 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
     -------
     pandas.DataFrame
         :data:`ACTION_COLUMNS`: per action, its survey checks (:func:`survey_checks`), and its
-        complaint checks (:func:`complaint_checks`) where both waves have a complaint log; an
-        action started after the last wave has one ``not_yet`` row.
+        complaint checks (:func:`complaint_checks`) where both waves have a complaint log, with
+        the complaint categories they count (``complaint_categories``: the register's, else the
+        targeted dimensions); an action started after the last wave has one ``not_yet`` row.
     """
     rows = []
     for action in register:
@@ -326,5 +328,6 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
         periods = [len(all_periods(w.complaints["received"], period)) for w in (first, second)]
         for row in complaint_checks(first.complaints, second.complaints, categories, periods_before=periods[0],
                                     periods_after=periods[1], rollout=rollout, period=period, confidence=confidence):
-            rows.append(base | {"evidence": "complaints", "wave_after": later} | row)
+            rows.append(base | {"evidence": "complaints", "wave_after": later,
+                                "complaint_categories": "; ".join(categories)} | row)
     return pd.DataFrame(rows, columns=ACTION_COLUMNS)
