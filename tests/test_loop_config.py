@@ -50,10 +50,10 @@ def test_a_duplicated_id_names_both_lines():
 def test_complaint_categories_of_the_register_must_be_coded_dimensions_or_recorded_categories():
     assert faults(row(complaint_categories="responsiveness; service"), categories=["billing", "service"]) == []
     assert faults(row(complaint_categories="empathy; servce; queueing"), categories=["billing", "service"]) == [
-        "actions, line 2, column complaint_categories: 'servce' is neither a dimension id nor a category of the "
-        "complaint logs (dimensions: responsiveness, empathy; categories: billing, service); did you mean 'service'?",
-        "actions, line 2, column complaint_categories: 'queueing' is neither a dimension id nor a category of the "
-        "complaint logs (dimensions: responsiveness, empathy; categories: billing, service).",
+        ("actions, line 2, column complaint_categories: 'servce' is neither a dimension id nor a category of the "
+         "complaint logs (dimensions: responsiveness, empathy; categories: billing, service); did you mean 'service'?"),
+        ("actions, line 2, column complaint_categories: 'queueing' is neither a dimension id nor a category of the "
+         "complaint logs (dimensions: responsiveness, empathy; categories: billing, service)."),
     ]
 
 
@@ -65,12 +65,12 @@ def test_complaint_categories_of_the_targets_must_be_coded_dimensions_or_recorde
                            target("responsiveness", "first_contact_resolution"), target("")],
                           where="config.yaml", dimensions=["responsiveness"], segments=[], categories=["billing"])
     assert found == [
-        "config.yaml: targets[0].of: 'responsivenes' is neither a dimension id nor a category of the complaint logs "
-        "(dimensions: responsiveness; categories: billing); did you mean 'responsiveness'?"]
+        ("config.yaml: targets[0].of: 'responsivenes' is neither a dimension id nor a category of the complaint logs "
+         "(dimensions: responsiveness; categories: billing); did you mean 'responsiveness'?")]
     # Without complaint logs a category as recorded cannot exist: only dimension ids pick complaints.
     assert target_faults([target("billing")], where="c", dimensions=["res"], segments=[]) == [
-        "c: targets[0].of: 'billing' is neither a dimension id nor a category of the complaint logs "
-        "(dimensions: res; categories: none)."]
+        ("c: targets[0].of: 'billing' is neither a dimension id nor a category of the complaint logs "
+         "(dimensions: res; categories: none).")]
 
 
 def test_the_categories_named_are_collected_from_targets_and_register():
