@@ -181,3 +181,13 @@ def test_recorded_complaint_categories_pass(study):
                                  encoding="utf-8")
     result = snakemake("-n", "reports/waves/tables/action_checks.csv", cwd=study, cores=1, timeout=300)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def test_a_complaint_log_the_categories_cannot_be_read_from_is_named(study):
+    (study / ACTIONS).write_text(HEADER + GOOD + "bill\tBilling\tempathy\tbilling\t3\tBilling\twave1\t\t\n",
+                                 encoding="utf-8")
+    (study / "data/raw/wave2/complaints.csv").write_text("id,text\n1,slow\n", encoding="utf-8")
+    console = refused(study)
+    assert ("complaint log data/raw/wave2/complaints.csv (waves sheet, wave wave2): its categories are needed to "
+            "check the complaint categories the targets and the action register name (billing)") in console
+    assert "lacks column(s)" in console

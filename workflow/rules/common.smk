@@ -701,7 +701,8 @@ def recorded_categories(names):
     """The complaint categories the waves' complaint logs record (complaints.columns.category),
     sorted, for the check of the categories a target or the register names. The logs are read
     only where one of ``names`` is not a dimension id (or `all`); [] otherwise."""
-    if all(name == "all" or name in INSTRUMENT.dimension_ids for name in names):
+    recorded = [n for n in names if n != "all" and n not in INSTRUMENT.dimension_ids]
+    if not recorded:
         return []
     # Imported here: only a study that names recorded categories pays for the log reader.
     from servqual.complaints import read_complaint_log
@@ -721,7 +722,7 @@ def recorded_categories(names):
                 [
                     f"complaint log {path} (waves sheet, wave {wave}): its categories are needed "
                     f"to check the complaint categories the targets and the action register "
-                    f"name ({', '.join(names)}), and it cannot be read: {err}"
+                    f"name ({', '.join(recorded)}), and it cannot be read: {err}"
                 ]
             )
         found.update(log["category"].dropna())
