@@ -181,3 +181,11 @@ def test_the_checks_name_each_action_in_the_report_language():
               for language in ("en", "zh", "ko")}
     # No Korean title in the register: the title as written.
     assert titles == {"en": ["Queue management"], "zh": ["排队管理"], "ko": ["Queue management"]}
+
+
+def test_a_roll_out_level_no_respondent_has_is_an_error_naming_it():
+    register = [{"id": "pilot", "title": "Pilot", "targets": "res", "after_wave": "w1", "segments": "branch=Nort"}]
+    data = {"w1": WaveData("w1", wave(100, 1)), "w2": WaveData("w2", wave(100, 2))}
+    with pytest.raises(ValueError, match=r"action pilot, column segments: branch=Nort matches no respondent of w1 or "
+                                         r"w2 \(levels of branch: East, North\)"):
+        check_actions(register, data, instrument(), invariance={("w1", "w2"): "holds"})

@@ -275,6 +275,25 @@ def _rolled(responses: pd.DataFrame, rollout: Sequence[tuple[str, str]]) -> pd.S
     return inside
 
 
+def check_rollout(action: str, rollout: Sequence[tuple[str, str]], before: WaveData, after: WaveData) -> None:
+    """Each segment level an action was rolled out in must occur among the respondents of the
+    two waves that check it; a level found in neither (a misspelt ``North``) would otherwise
+    leave the action with no respondents and no check.
+
+    Raises
+    ------
+    ValueError
+        Naming the action, the register's ``segments`` entry and the levels the waves have.
+    """
+    for segment, level in rollout:
+        present = sorted({str(v) for w in (before, after) for v in w.responses[segment].dropna().unique()})
+        if level not in present:
+            raise ValueError(
+                f"action register, action {action}, column segments: {segment}={level} matches no respondent of "
+                f"{before.wave} or {after.wave} (levels of {segment}: {', '.join(present) or 'none'}); "
+                f"write the level as the cleaned data name it.")
+
+
 def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, WaveData], instrument: Instrument, *,
                   invariance: Mapping[tuple[str, str], str], period: str = "month", language: str = "en",
                   confidence: float = 0.95) -> pd.DataFrame:
@@ -303,6 +322,11 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
         complaint checks (:func:`complaint_checks`) where both waves have a complaint log, with
         the complaint categories they count (``complaint_categories``: the register's, else the
         targeted dimensions); an action started after the last wave has one ``not_yet`` row.
+
+    Raises
+    ------
+    ValueError
+        A roll-out level no respondent of the two waves has (:func:`check_rollout`).
     """
     rows = []
     for action in register:
@@ -315,6 +339,7 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
             continue
         first, second = data[action["after_wave"]], data[later]
         rollout = rollout_segments(action.get("segments", ""))
+        check_rollout(action["id"], rollout, first, second)
         targeted, other = targeted_items(split_list(action["targets"]), instrument.item_dimension)
         frames = [measure_frames(w.responses, instrument, with_gap=False)["perception"] for w in (first, second)]
         for row in survey_checks(*frames, targeted, other, rolled_before=_rolled(first.responses, rollout),
