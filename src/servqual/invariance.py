@@ -3,8 +3,9 @@
 The multi-group ML CFA with mean structure is fitted by :mod:`servqual.sem`: groups are stacked in
 one parameter vector, equality constraints are shared parameters, and the multi-group discrepancy
 F = sum_g (n_g / N) F_g is minimised by Fisher scoring and Newton steps on its analytic derivatives
-(the same engine as the single-group CFA of :mod:`servqual.cfa`). The identification and the constraints are lavaan's for ``cfa(model, data, group = ,
-group.equal = , group.partial = )`` (Rosseel 2012, J. Stat. Softw. 48(2)): the first item of every dimension is its
+(the same engine as the single-group CFA of :mod:`servqual.cfa`). The identification and the
+constraints are lavaan's for ``cfa(model, data, group = , group.equal = , group.partial = )``
+(Rosseel 2012, J. Stat. Softw. 48(2)): the first item of every dimension is its
 marker (loading 1 in every group), factor variances and covariances are free in every group, and
 
 - configural: loadings and intercepts free per group, latent means 0;
@@ -73,7 +74,6 @@ from servqual.sem.estimation import Estimate, estimate_ml
 from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices
 from servqual.sem.information import parameter_vcov
 from servqual.sem.missing import (
-    Patterns,
     em_moments,
     estimate_fiml,
     fiml_fit,
@@ -100,7 +100,6 @@ from servqual.sem.robust import (
     scaled_difference,
 )
 from servqual.sem.samplestats import (
-    GroupStats,
     check_items,
     group_stats,
     is_well_conditioned,
@@ -478,7 +477,8 @@ def invariance_ladder(
     >>> result = invariance_ladder(hs, dims, hs["school"])
     >>> result.levels[["level", "released", "decision"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
     [['configural', '', 'reference'], ['metric', '', 'holds'], ['scalar', '', 'rejected'],
-     ['scalar', 'intercepts:x3;intercepts:x7', 'holds'], ['strict', 'intercepts:x3;intercepts:x7', 'holds_by_fit_indices']]
+     ['scalar', 'intercepts:x3;intercepts:x7', 'holds'],
+     ['strict', 'intercepts:x3;intercepts:x7', 'holds_by_fit_indices']]
     >>> result.latent_means[["factor", "diff"]].round(3).values.tolist()
     [['visual', 0.051], ['textual', 0.576], ['speed', -0.071]]
     """
@@ -587,8 +587,9 @@ def latent_mean_differences(spec: Spec, params: np.ndarray, vcov: np.ndarray, fa
     >>> spec = multigroup_spec([0, 0, 0], 1, 2, equal=("loadings", "intercepts"))
     >>> params = np.zeros(spec.n_free); params[spec.free[(spec.kind == ALPHA)][0]] = 0.5
     >>> params[spec.free[(spec.kind == PSI) & (spec.group == 0)][0]] = 4.0
-    >>> latent_mean_differences(spec, params, np.eye(spec.n_free) * 0.01, ["f"], ["a", "b"])[["diff", "std_diff"]].values.tolist()
-    [[0.5, 0.25]]
+    >>> table = latent_mean_differences(spec, params, np.eye(spec.n_free) * 0.01, ["f"], ["a", "b"])
+    >>> table[["group", "diff", "std_diff"]].values.tolist()
+    [['b', 0.5, 0.25]]
     """
     se_all = np.sqrt(np.clip(np.diag(vcov), 0, None))
     alpha = np.flatnonzero((spec.kind == ALPHA) & (spec.free >= 0))
