@@ -106,9 +106,10 @@ from servqual.sem.samplestats import (
 )
 from servqual.sem.score import equality_slots, release_score_tests
 
-__all__ = ["ADDED", "EQUAL", "HOLDS", "LATENT_DIFFERENCE_COLUMNS", "LEVELS", "MIN_BOUND_ITEMS", "RELEASED_COLUMNS",
-           "FittedLevel", "Invariance", "LadderModel", "compare_levels", "constraint_decision", "invariance_ladder",
-           "invariance_spec", "latent_mean_differences", "measurement_invariance", "search_ladder"]
+__all__ = ["ADDED", "EQUAL", "HOLDS", "INVARIANCE_COLUMNS", "LATENT_DIFFERENCE_COLUMNS", "LEVELS", "MIN_BOUND_ITEMS",
+           "RELEASED_COLUMNS", "FittedLevel", "Invariance", "LadderModel", "compare_levels", "constraint_decision",
+           "invariance_ladder", "invariance_spec", "latent_mean_differences", "measurement_invariance", "releasable",
+           "search_ladder"]
 
 LEVELS: tuple[str, ...] = ("configural", "metric", "scalar", "strict")
 #: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
@@ -123,8 +124,9 @@ MIN_BOUND_ITEMS = 2
 
 _ROBUST = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
            "rmsea_robust_ci_low", "rmsea_robust_ci_high"]
-_COLUMNS = ["level", "partial", "released", "estimator", "estimator_rule", "status", "reason", "n", "missing_policy",
-            "n_incomplete", "n_patterns", "n_groups", "groups", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+INVARIANCE_COLUMNS = [
+    "level", "partial", "released", "estimator", "estimator_rule", "status", "reason", "n", "missing_policy",
+    "n_incomplete", "n_patterns", "n_groups", "groups", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
             "rmsea_ci_low", "rmsea_ci_high", *_ROBUST, "compared_with", "delta_chisq", "delta_df",
             "delta_chisq_scaled", "difference_scaling_factor", "p", "delta_cfi", "delta_rmsea", "decision",
             "means_comparable"]
@@ -508,13 +510,13 @@ def invariance_ladder(
         rows = [dict(base, level=lv, partial=False, released="", status=status,
                      reason="; ".join(filter(None, [problem, note])), decision="not_assessed", means_comparable=False)
                 for lv in levels]
-        return Invariance(pd.DataFrame(rows, columns=_COLUMNS).astype({"df": "Int64", "delta_df": "Int64"}),
+        return Invariance(pd.DataFrame(rows, columns=INVARIANCE_COLUMNS).astype({"df": "Int64", "delta_df": "Int64"}),
                           pd.DataFrame(columns=RELEASED_COLUMNS), pd.DataFrame(columns=LATENT_DIFFERENCE_COLUMNS))
     names = ([str(i) for i in items], factors, [str(g) for g in kept])
     model = _GroupLadder(factor_of_item, names, [group_data[label] for label in kept],
                          [x[labels == label] for label in kept], base, note)
     fits, steps = search_ladder(model, levels, tuple(ADDED))
-    table = pd.DataFrame([f.row for f in fits], columns=_COLUMNS)
+    table = pd.DataFrame([f.row for f in fits], columns=INVARIANCE_COLUMNS)
     scalar = [f for f in fits if f.row["level"] == "scalar" and f.row["decision"] in HOLDS]
     table["means_comparable"] = bool(scalar)
     means = latent_mean_differences(scalar[-1].spec, scalar[-1].estimate.params, model.vcov(scalar[-1]), factors,
