@@ -258,3 +258,14 @@ def test_latent_means_not_comparable_without_scalar_invariance(hs):
     assert result.latent_means["comparable"].all()
     metric_only = invariance.invariance_ladder(hs, HS_DIMS, hs["school"], levels=("configural", "metric"))
     assert metric_only.latent_means.empty and metric_only.released.empty
+
+
+def test_fiml_ladder_does_not_search_partial_invariance_and_says_so():
+    data = pd.read_csv(Path(__file__).parent / "data" / "holzinger_swineford_missing.csv")
+    result = invariance.invariance_ladder(data, HS_DIMS, data["school"], missing="ml")
+    levels = result.levels
+    assert (levels["missing_policy"] == "ml").all() and not levels["partial"].any()
+    rejected = levels[levels["decision"] == "rejected"]
+    assert len(rejected) == 1 and "partial invariance not searched under FIML" in rejected["reason"].iloc[0]
+    assert result.released.empty
+    assert not result.latent_means["comparable"].any() and result.latent_means["diff"].isna().all()

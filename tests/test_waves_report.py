@@ -51,3 +51,15 @@ def test_means_not_compared_where_scalar_invariance_fails(tables):
     text = section_text({**tables, "invariance": levels, "latent_means": means}, "en")
     assert "scalar invariance is rejected even with constraints released, so the means cannot be compared" in text
     assert "Latent mean differences between groups" not in text
+
+
+def test_other_groups_with_a_significant_test_are_named(tables):
+    released = tables["invariance_released"].assign(groups="Grant-White;Third")
+    text = section_text({**tables, "invariance_released": released}, "en")
+    assert "the intercept of Item 3 (largest difference in Grant-White; also different in Third)" in text
+
+
+def test_fiml_rejection_says_no_constraint_was_released(tables):
+    levels = tables["invariance"].assign(means_comparable=False, missing_policy="ml")
+    text = section_text({**tables, "invariance": levels, "latent_means": tables["latent_means"].iloc[:0]}, "en")
+    assert "no constraint was released (the score tests need complete data)" in text

@@ -121,16 +121,26 @@ def _ladder_words(ctx: ReportContext, grouping: str, measure: str, levels: pd.Da
     if scalar.empty or (levels["status"] != "ok").any():
         return ctx.p("waves.means_not_assessed", **names)
     if not levels["means_comparable"].astype(str).eq("True").any():
-        return ctx.p("waves.means_no", **names)
+        fiml = levels["missing_policy"].eq("ml").any() if "missing_policy" in levels else False
+        return ctx.p("waves.means_no_fiml" if fiml else "waves.means_no", **names)
     last = scalar.iloc[-1]
     if not str(last["partial"]) == "True":
         return ctx.p("waves.means_full", **names) + _latent_words(ctx, grouping, measure, names)
     released = ctx.table("invariance_released")
     released = released[(released["grouping"] == grouping) & (released["measure"] == measure)]
-    where = ctx.t("report.list_separator").join(
-        ctx.t("report.waves.released_where", what=released_constraints(f"{r.constraint}:{r.item}", ctx.t, ctx.items),
-              group=r.group) for r in released.itertuples())
+    where = ctx.t("report.list_separator").join(_released_where(ctx, r) for r in released.itertuples())
     return ctx.p("waves.means_partial", where=where, **names) + _latent_words(ctx, grouping, measure, names)
+
+
+def _released_where(ctx: ReportContext, released: object) -> str:
+    """One released constraint in words: the item, the group whose difference from the first
+    group was largest, and any other group whose score test was significant."""
+    what = released_constraints(f"{released.constraint}:{released.item}", ctx.t, ctx.items)
+    others = [g for g in str(released.groups or "").split(";") if g and g != str(released.group)]
+    if not others:
+        return ctx.t("report.waves.released_where", what=what, group=released.group)
+    return ctx.t("report.waves.released_where_more", what=what, group=released.group,
+                 others=ctx.t("report.list_separator").join(others))
 
 
 def _latent_words(ctx: ReportContext, grouping: str, measure: str, names: dict) -> str:
