@@ -220,7 +220,8 @@ def test_score_tests_of_every_constraint_match_lavaan(hs):
     kind = {0: "=~", 4: "~1"}
     ours = {(f"x{spec.row[s] + 1}", kind[spec.kind[s]]): chi for s, chi in zip(tests["slot"], tests["chisq"])}
     ref = PARTIAL["ML"]["score_scalar"]
-    theirs = {(rhs if op == "=~" else lhs, op): x2 for lhs, op, rhs, x2 in zip(ref["lhs"], ref["op"], ref["rhs"], ref["x2"])}
+    theirs = {(rhs if op == "=~" else lhs, op): x2
+              for lhs, op, rhs, x2 in zip(ref["lhs"], ref["op"], ref["rhs"], ref["x2"])}
     assert ours.keys() == theirs.keys()
     for key, value in theirs.items():
         assert ours[key] == pytest.approx(value, rel=1e-5, abs=1e-7), key

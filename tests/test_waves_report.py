@@ -32,8 +32,9 @@ def section_text(tables: dict[str, pd.DataFrame], language: str) -> str:
 
 def test_partial_invariance_names_the_items_and_compares_latent_means(tables):
     text = section_text(tables, "en")
-    assert ("Perception, School: scalar invariance holds only with the intercept of Item 3 (largest difference in "
-            "Grant-White), the intercept of Item 7 (largest difference in Grant-White) free (partial invariance)") in text
+    assert ("Perception, School: scalar invariance holds only with the intercept of Item 3 (largest difference "
+            "in Grant-White), the intercept of Item 7 (largest difference in Grant-White) free (partial "
+            "invariance)") in text
     assert "Latent means that differ from Pasteur (95% CI): Textual in Grant-White 0.58 [0.35, 0.81]." in text
     assert "Latent mean differences between groups where means can be compared" in text
     assert "scalar (equal intercepts) (partial)" in text

@@ -241,7 +241,8 @@ def _ladder_cautions(w: _Writer, part: pd.DataFrame, concerns: str, subject: str
         last, name = tried.iloc[-1], _name(t, "level", level)
         if last["decision"] == "rejected":
             key = "invariance_strict_rejected" if level == "strict" else "invariance_rejected"
-            rows.append(("invariance", concerns, key, t(f"cautions.{key}", subject=subject, level=name, grouping=across)))
+            text = t(f"cautions.{key}", subject=subject, level=name, grouping=across)
+            rows.append(("invariance", concerns, key, text))
             break
         released = released_constraints(last["released"], t, w.labels)
         rows.append(("invariance", concerns, "invariance_partial",
