@@ -74,7 +74,7 @@ from servqual.sem.samplestats import (
     is_well_conditioned,
 )
 
-__all__ = ["EQUAL", "HOLDS", "LEVELS", "constraint_decision", "invariance_spec", "measurement_invariance"]
+__all__ = ["EQUAL", "HOLDS", "INVARIANCE_COLUMNS", "LEVELS", "constraint_decision", "invariance_spec", "measurement_invariance"]
 
 LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
 #: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
@@ -86,8 +86,9 @@ HOLDS = ("holds", "holds_by_fit_indices")
 
 _ROBUST = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
            "rmsea_robust_ci_low", "rmsea_robust_ci_high"]
-_COLUMNS = ["level", "estimator", "estimator_rule", "status", "reason", "n", "missing_policy", "n_incomplete",
-            "n_patterns", "n_groups", "groups", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low",
+#: The columns of an invariance ladder (one row per level), as :func:`measurement_invariance` returns it.
+INVARIANCE_COLUMNS = ["level", "estimator", "estimator_rule", "status", "reason", "n", "missing_policy",
+                      "n_incomplete", "n_patterns", "n_groups", "groups", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low",
             "rmsea_ci_high", *_ROBUST, "delta_chisq", "delta_df", "delta_chisq_scaled", "difference_scaling_factor",
             "p", "delta_cfi", "delta_rmsea", "decision", "means_comparable"]
 
@@ -242,7 +243,7 @@ def measurement_invariance(
         status = "too_few_groups" if len(kept) < 2 else "not_identified"
         rows = [dict(base, level=lv, status=status, reason="; ".join(filter(None, [problem, note])),
                      decision="not_assessed", means_comparable=False) for lv in levels]
-        return pd.DataFrame(rows, columns=_COLUMNS)
+        return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS)
     names = (items, factors, kept)
     if treatment == "ml":
         h1 = [group_data[label][1] for label in kept]
@@ -252,7 +253,7 @@ def measurement_invariance(
         groups_data = ([group_data[label] for label in kept], [x[labels == label] for label in kept])
         rows = [dict(base, level=lv, **_fit_level(lv, factor_of_item, groups_data, names, note, chosen == "MLR"))
                 for lv in levels]
-    return _add_decisions(pd.DataFrame(rows, columns=_COLUMNS))
+    return _add_decisions(pd.DataFrame(rows, columns=INVARIANCE_COLUMNS))
 
 
 def _invariance_problem(factor_of_item: Sequence[int], factors: Sequence[str], kept: list) -> str:
