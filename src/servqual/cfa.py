@@ -136,6 +136,7 @@ __all__ = [
     "DELTA_COLUMNS",
     "ESTIMATOR_CHOICES",
     "FIT_COLUMNS",
+    "HINT_COLUMNS",
     "HTMT_CUTOFF",
     "LATENT_R_LIMIT",
     "LOADING_COLUMNS",
@@ -685,6 +686,8 @@ def choose_wave_estimator(frames: Sequence[pd.DataFrame], item_dimension: Mappin
 ROBUST_COLUMNS = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "baseline_scaling_factor",
                   "baseline_chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
                   "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "rmsea_robust_pclose"]
+#: The columns of the modification hints (:func:`modification_hints`).
+HINT_COLUMNS = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
 #: The chi-square difference test of each model against the reference (:func:`compare_models`).
 DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
 #: The columns of the fit table (``cfa_fit.csv`` after its ``wave`` and ``measure``).
@@ -835,9 +838,8 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     pd.DataFrame
         Columns item_a, item_b, mi, epc, sepc_all, residual_r, rank (1 = largest MI).
     """
-    columns = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
     if result._spec is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=HINT_COLUMNS)
     s = result.sample_cov.to_numpy()
     sigma = result.implied_cov.to_numpy()
     table = modification_table(result, kinds=("residual_covariances",))

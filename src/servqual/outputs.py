@@ -42,6 +42,7 @@ from servqual import (
     waves,
 )
 from servqual.columns import description
+from servqual.efa.tables import EFA_COLUMNS
 from servqual.sem import validity
 
 __all__ = ["BEGIN", "END", "TABLES", "Table", "column_pattern", "reference", "update_reference"]
@@ -84,80 +85,27 @@ TABLES: tuple[Table, ...] = (
     Table(
         "reports/{wave}/tables/efa_adequacy.csv",
         "measure × (overall, item)",
-        ("wave", "measure", "item", "kmo", "bartlett_chisq", "bartlett_df", "bartlett_pvalue", "n", "missing_policy"),
+        ("wave", "measure", *EFA_COLUMNS["efa_adequacy"]),
     ),
     Table(
         "reports/{wave}/tables/parallel_analysis.csv",
         "measure × eigenvalue position",
-        (
-            "wave",
-            "measure",
-            "position",
-            "observed_pc",
-            "simulated_pc",
-            "observed_fa",
-            "simulated_fa",
-            "rule",
-            "retained_pc",
-            "retained_fa",
-            "kaiser",
-            "n",
-            "n_iter",
-            "seed",
-            "missing_policy",
-        ),
+        ("wave", "measure", *EFA_COLUMNS["parallel_analysis"]),
     ),
     Table(
         "reports/{wave}/tables/efa_loadings.csv",
         "measure × item × factor",
-        (
-            "wave",
-            "measure",
-            "item",
-            "factor",
-            "loading",
-            "structure",
-            "h2",
-            "u2",
-            "complexity",
-            "heywood",
-            "factor_ss_loadings",
-            "factor_proportion_var",
-            "factor_cumulative_var",
-            "dimension",
-            "factor_label",
-            "own_factor",
-            "flag",
-        ),
+        ("wave", "measure", *EFA_COLUMNS["efa_loadings"]),
     ),
     Table(
         "reports/{wave}/tables/efa_factor_correlations.csv",
         "measure × factor pair",
-        ("wave", "measure", "factor_a", "factor_b", "r", "label_a", "label_b"),
+        ("wave", "measure", *EFA_COLUMNS["efa_factor_correlations"]),
     ),
     Table(
         "reports/{wave}/tables/efa_fit.csv",
         "measure",
-        (
-            "wave",
-            "measure",
-            "n",
-            "n_factors",
-            "method",
-            "rotation",
-            "missing_policy",
-            "objective",
-            "chisq",
-            "df",
-            "pvalue",
-            "rmsea",
-            "rmsea_ci_low",
-            "rmsea_ci_high",
-            "tli",
-            "bic",
-            "heywood",
-            "status",
-        ),
+        ("wave", "measure", *EFA_COLUMNS["efa_fit"]),
     ),
     Table("reports/{wave}/tables/cfa_fit.csv", "measure × model", ("wave", "measure", *cfa.FIT_COLUMNS)),
     Table(
@@ -181,7 +129,7 @@ TABLES: tuple[Table, ...] = (
     Table(
         "reports/{wave}/tables/cfa_hints.csv",
         "measure × suggested residual covariance",
-        ("wave", "measure", "item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"),
+        ("wave", "measure", *cfa.HINT_COLUMNS),
     ),
     Table(
         "reports/{wave}/tables/ep_invariance.csv",
