@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
-
 import report_checks
+from references import data
 from studies import CONSOLE, STUDY, WORKFLOW, copy_tree, snakemake
+
+
+@pytest.fixture(scope="session")
+def hs() -> pd.DataFrame:
+    """The Holzinger-Swineford data (lavaan's copy), which the reliability, CFA and SEM tests fit."""
+    return data("holzinger_swineford")
 
 
 @pytest.fixture(scope="session")
