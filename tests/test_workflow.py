@@ -345,6 +345,21 @@ def test_another_study_folder_runs_with_the_same_workflow(example, tmp_path):
     assert planned_jobs(snakemake("-n", "--directory", str(study), cwd=example)) == {}
 
 
+@pytest.mark.parametrize(("column", "table"), [("complaints", "complaints_by_dimension"), ("interviews", "triangulation")])
+def test_a_wave_without_a_complaint_log_or_interviews_gets_no_job_for_them(tmp_path, column, table):
+    """Where the waves sheet names no complaint log (no interview folder) for wave 2, only wave 1
+    gets a complaints (interviews) job, and asking for wave 2's table fails naming it."""
+    copy_tree(WORKFLOW + STUDY, tmp_path)
+    assert planned_jobs(snakemake("-n", cwd=tmp_path))[column] == 2
+    waves = pd.read_csv(tmp_path / "config/waves.tsv", sep="\t", dtype=str, keep_default_na=False)
+    waves.loc[waves["wave"] == "wave2", column] = ""
+    waves.to_csv(tmp_path / "config/waves.tsv", sep="\t", index=False)
+    assert planned_jobs(snakemake("-n", cwd=tmp_path))[column] == 1
+    missing = snakemake("-n", f"reports/wave2/tables/{table}.csv", cwd=tmp_path)
+    assert missing.returncode != 0
+    assert f"reports/wave2/tables/{table}.csv" in missing.stdout + missing.stderr
+
+
 def test_the_outputs_registry_lists_every_table_of_a_run_with_its_columns(example):
     """Every CSV table a run writes is in servqual.outputs.TABLES (whence docs/outputs.md) with
     exactly its columns; tests/test_outputs.py checks the same against the snapshot of the tables."""

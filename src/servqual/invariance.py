@@ -61,18 +61,8 @@ from servqual.sem.model import (
     multigroup_spec,
 )
 from servqual.sem.postcheck import improper_solution
-from servqual.sem.robust import (
-    choose_estimator,
-    robust_fit,
-    robust_fit_indices,
-    scaled_difference,
-)
-from servqual.sem.samplestats import (
-    GroupStats,
-    check_items,
-    group_stats,
-    is_well_conditioned,
-)
+from servqual.sem.robust import choose_estimator, robust_fit, robust_fit_indices, scaled_difference
+from servqual.sem.samplestats import GroupStats, check_items, group_stats, is_well_conditioned
 
 __all__ = ["EQUAL", "HOLDS", "INVARIANCE_COLUMNS", "LEVELS", "constraint_decision", "invariance_spec", "measurement_invariance"]
 

@@ -20,7 +20,27 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from servqual import actions, agreement, cautions, cfa, cleaning, complaints, descriptives, ep_invariance, gaps, interviews, invariance, kpi, outcomes, priorities, reliability, segments, structural, triangulation, waves
+from servqual import (
+    actions,
+    agreement,
+    cautions,
+    cfa,
+    cleaning,
+    complaints,
+    descriptives,
+    ep_invariance,
+    gaps,
+    interviews,
+    invariance,
+    kpi,
+    outcomes,
+    priorities,
+    reliability,
+    segments,
+    structural,
+    triangulation,
+    waves,
+)
 from servqual.columns import description
 from servqual.efa.tables import EFA_COLUMNS
 from servqual.sem import validity
