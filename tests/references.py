@@ -23,6 +23,6 @@ def reference(name: str) -> dict:
     return json.loads((DATA / f"{name}.json").read_text())
 
 
-def data(name: str) -> pd.DataFrame:
+def read_data(name: str) -> pd.DataFrame:
     """The data set ``tests/data/<name>.csv``."""
     return pd.read_csv(DATA / f"{name}.csv")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from references import HS_DIMS, SIM_DIMS, data, reference
+from references import HS_DIMS, SIM_DIMS, reference
 
 from servqual import cfa
 
@@ -70,8 +70,8 @@ def hs_tables(hs) -> cfa.CFATables:
 
 
 @pytest.fixture(scope="module")
-def sim_tables() -> cfa.CFATables:
-    return cfa.cfa_tables(data("cfa_sim4"), SIM_DIMS)
+def sim_tables(sim) -> cfa.CFATables:
+    return cfa.cfa_tables(sim, SIM_DIMS)
 
 
 def fit_row(tables: cfa.CFATables, model: str) -> pd.Series:

@@ -17,7 +17,7 @@ import pingouin
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from references import data, reference
+from references import read_data, reference
 
 from servqual.reliability import (
     ITEM_COLUMNS,
@@ -41,12 +41,12 @@ def nine(hs) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def political_democracy() -> pd.DataFrame:
-    return data("reliability_political_democracy")
+    return read_data("reliability_political_democracy")
 
 
 @pytest.fixture(scope="module")
 def agreeableness() -> pd.DataFrame:
-    return data("reliability_bfi_agreeableness")
+    return read_data("reliability_bfi_agreeableness")
 
 
 # --- Holzinger-Swineford (psych) --------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from references import HS_DIMS, data, reference
+from references import HS_DIMS, read_data, reference
 
 from servqual import cfa
 from servqual.sem.missing import (
@@ -29,8 +29,8 @@ from servqual.sem.model import measurement_spec
 from servqual.sem.samplestats import group_stats
 
 REFERENCE = reference("sem_fiml_reference")
-HS_MISSING = data("holzinger_swineford_missing")
-HS_COMPLETE = data("holzinger_swineford")
+HS_MISSING = read_data("holzinger_swineford_missing")
+HS_COMPLETE = read_data("holzinger_swineford")
 DIMS = HS_DIMS
 ITEMS = list(DIMS)
 #: lavaan's fitMeasures names -> our cfa_fit columns (all but the chi-square: 1e-4).

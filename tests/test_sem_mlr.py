@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from references import HS_DIMS, SIM_DIMS, data, reference
+from references import HS_DIMS, SIM_DIMS, reference
 
 from servqual import cfa
 from servqual.invariance import measurement_invariance
@@ -88,11 +88,6 @@ def hs_mlr(hs) -> cfa.CFATables:
 @pytest.fixture(scope="module")
 def hs_ml(hs) -> cfa.CFATables:
     return cfa.cfa_tables(hs, HS_DIMS, estimator="ML")
-
-
-@pytest.fixture(scope="module")
-def sim() -> pd.DataFrame:
-    return data("cfa_sim4")
 
 
 def test_lavaan_chose_the_options_we_follow():
