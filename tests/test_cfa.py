@@ -292,7 +292,7 @@ def test_listwise_deletion(hs):
 
 
 def test_bad_input_raises_a_clear_error(hs):
-    with pytest.raises(ValueError, match="not found in the data"):
+    with pytest.raises(ValueError, match="lacks items of the dimension mapping"):
         cfa.fit_cfa(hs, dict(HS_DIMS, x99="speed"))
     with pytest.raises(ValueError, match="model must be one of"):
         cfa.fit_cfa(hs, HS_DIMS, model="bifactor")
