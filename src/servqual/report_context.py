@@ -140,7 +140,9 @@ class ReportContext:
         return self.apa(frame, columns, caption=caption, note=note, marked=marked)
 
 
-def section(key: str, table: str, *, none: str) -> Callable[[Callable[[Context, pd.DataFrame], str]], Callable[[Context], str]]:
+def section(
+    key: str, table: str, *, none: str
+) -> Callable[[Callable[[Context, pd.DataFrame], str]], Callable[[Context], str]]:
     """A report section written from one table: the decorated ``body(ctx, frame)`` follows the
     section's numbered heading (message ``report.section.<key>``); where the run wrote no rows of
     ``table``, the paragraph ``report.<none>`` stands in its place. The section is called with the
