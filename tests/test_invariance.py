@@ -18,8 +18,10 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-# the data fixtures, mappings and reference fit are those of the CFA tests
-from test_cfa import HEY_DIMS, HS_DIMS, HS_FIT, SIM_DIMS, heywood_data, hs, sim  # noqa: E402,F401
+# the Heywood data and the reference fit are those of the CFA tests; hs and sim are conftest fixtures
+from test_cfa import HEY_DIMS, HS_FIT, heywood_data  # noqa: E402
+
+from references import HS_DIMS, SIM_DIMS  # noqa: E402
 
 from servqual import invariance
 from servqual.sem.estimation import minimize_ml, start_values

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_cfa import HS_DIMS, hs  # noqa: F401
+from references import HS_DIMS
 
 from servqual.i18n import Messages
 from servqual.invariance import invariance_ladder

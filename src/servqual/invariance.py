@@ -124,12 +124,12 @@ MIN_BOUND_ITEMS = 2
 
 _ROBUST = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "cfi_robust", "tli_robust", "rmsea_robust",
            "rmsea_robust_ci_low", "rmsea_robust_ci_high"]
+#: The columns of an invariance ladder (one row per level), as :func:`measurement_invariance` returns it.
 INVARIANCE_COLUMNS = [
     "level", "partial", "released", "estimator", "estimator_rule", "status", "reason", "n", "missing_policy",
     "n_incomplete", "n_patterns", "n_groups", "groups", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
-            "rmsea_ci_low", "rmsea_ci_high", *_ROBUST, "compared_with", "delta_chisq", "delta_df",
-            "delta_chisq_scaled", "difference_scaling_factor", "p", "delta_cfi", "delta_rmsea", "decision",
-            "means_comparable"]
+    "rmsea_ci_low", "rmsea_ci_high", *_ROBUST, "compared_with", "delta_chisq", "delta_df", "delta_chisq_scaled",
+    "difference_scaling_factor", "p", "delta_cfi", "delta_rmsea", "decision", "means_comparable"]
 RELEASED_COLUMNS = ["level", "order", "constraint", "item", "group", "groups", "chisq", "df", "pvalue", "estimator"]
 LATENT_DIFFERENCE_COLUMNS = ["factor", "group", "reference", "diff", "se", "z", "pvalue", "ci_low", "ci_high",
                              "std_diff", "confidence", "comparable"]

@@ -9,13 +9,15 @@ waves be compared at all), then gives a reviewer the tests and the per-wave psyc
 from __future__ import annotations
 
 import html
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval
 from servqual.cautions import released_constraints
 from servqual.loop_report import loop_html
-from servqual.report_context import ReportContext, cautions_list, confidence, ladder_columns, show_robust
+from servqual.report_context import ReportContext, cautions_list, confidence, ladder_columns, section, show_robust
 
 #: Waves side by side up to this many; beyond it a table shows means only, to fit the page.
 WAVES_WITH_INTERVALS = 4
@@ -80,13 +82,10 @@ def summary_section(ctx: ReportContext) -> str:
     return f'<section class="summary">{heading}{waves}{loop_html(ctx)}{paragraphs}{caution_heading}{listed}</section>'
 
 
-def invariance_section(ctx: ReportContext) -> str:
+@section("invariance", "invariance", none="waves.no_invariance")
+def invariance_section(ctx: ReportContext, invariance: pd.DataFrame) -> str:
     """Measurement invariance across waves and segments: can means be compared, which items
     work differently where, and the latent mean differences where they can."""
-    heading = ctx.outline.section("invariance", ctx.t("report.section.invariance"))
-    invariance = ctx.table("invariance")
-    if invariance.empty:
-        return heading + ctx.p("waves.no_invariance")
     invariance, mlr = show_robust(invariance)
     rows = invariance.assign(
         grouping_label=lambda d: d["grouping"].map(lambda g: _grouping(ctx, g)),
@@ -106,7 +105,7 @@ def invariance_section(ctx: ReportContext) -> str:
                        for (g, m), part in invariance.groupby(["grouping", "measure"], sort=False))
     table = ctx.apa(rows, columns, caption=ctx.caption("invariance"),
                     note=ctx.note("invariance_mlr" if mlr else "invariance"))
-    return heading + lead + verdicts + table + _latent_means_table(ctx)
+    return lead + verdicts + table + _latent_means_table(ctx)
 
 
 def _grouping(ctx: ReportContext, grouping: str) -> str:
@@ -205,12 +204,9 @@ def scores_section(ctx: ReportContext) -> str:
     return heading + ctx.figure("trend") + table
 
 
-def changes_section(ctx: ReportContext) -> str:
+@section("changes", "wave_changes", none="waves.one_wave")
+def changes_section(ctx: ReportContext, changes: pd.DataFrame) -> str:
     """Welch's tests of each score between waves, with the invariance caveat."""
-    heading = ctx.outline.section("changes", ctx.t("report.section.changes"))
-    changes = ctx.table("wave_changes")
-    if changes.empty:
-        return heading + ctx.p("waves.one_wave")
     level = f"{confidence(changes):.0%}"
     comparable = _comparable(ctx)
     observed_only = [m for m, ok in comparable.items() if not ok]
@@ -229,7 +225,7 @@ def changes_section(ctx: ReportContext) -> str:
                Column("df", "df", "mean"), Column("p_adj", "p", "p"), Column("hedges_g", "g", "mean")]
     table = ctx.apa(rows, columns, caption=ctx.caption("wave_changes"),
                        note=ctx.note("wave_changes", adjust=ctx.value("adjust", changes["p_adjust"].iloc[0])))
-    return heading + lead + caveat + table
+    return lead + caveat + table
 
 
 def psychometrics_section(ctx: ReportContext) -> str:
@@ -269,12 +265,9 @@ def psychometrics_section(ctx: ReportContext) -> str:
     return "".join(parts)
 
 
-def segments_section(ctx: ReportContext) -> str:
+@section("segments", "wave_segments", none="segments.none")
+def segments_section(ctx: ReportContext, segments: pd.DataFrame) -> str:
     """The overall score of each segment level per wave."""
-    heading = ctx.outline.section("segments", ctx.t("report.section.segments"))
-    segments = ctx.table("wave_segments")
-    if segments.empty:
-        return heading + ctx.p("segments.none")
     overall = segments[~segments["target"].isin(list(ctx.dimensions))]
     shown = overall if len(overall) else segments
     wide = shown.pivot_table(index=["segment", "level_value", "target"], columns="wave", values="mean", sort=False).reset_index()
@@ -282,16 +275,13 @@ def segments_section(ctx: ReportContext) -> str:
                        target_label=lambda d: d["target"].map(ctx.target))
     columns = [ctx.col("segment_label"), ctx.col("level_value"), ctx.col("target_label")]
     columns += [Column(w, w, "mean") for w in _waves(ctx) if w in wide.columns]
-    return heading + ctx.p("waves.segments_lead") + ctx.apa(
+    return ctx.p("waves.segments_lead") + ctx.apa(
         wide, columns, caption=ctx.caption("wave_segments"), note=ctx.note("wave_segments"))
 
 
-def complaints_section(ctx: ReportContext) -> str:
+@section("complaints", "wave_complaints", none="waves.no_complaints")
+def complaints_section(ctx: ReportContext, complaints: pd.DataFrame) -> str:
     """Complaints per dimension in each wave with a complaint log."""
-    heading = ctx.outline.section("complaints", ctx.t("report.section.complaints"))
-    complaints = ctx.table("wave_complaints")
-    if complaints.empty:
-        return heading + ctx.p("waves.no_complaints")
     waves = list(dict.fromkeys(complaints["wave"]))
     frame = pd.DataFrame({"dimension": list(dict.fromkeys(complaints["dimension"]))})
     frame["label"] = frame["dimension"].map(ctx.dimension)
@@ -303,4 +293,22 @@ def complaints_section(ctx: ReportContext) -> str:
                                   else None for d in frame["dimension"]]
         columns += [Column(f"{wave}_n", ctx.t("report.col.n_complaints"), "int", group=wave),
                     Column(f"{wave}_trend", ctx.t("report.col.trend_label"), group=wave)]
-    return heading + ctx.apa(frame, columns, caption=ctx.caption("wave_complaints"), note=ctx.note("wave_complaints"))
+    return ctx.apa(frame, columns, caption=ctx.caption("wave_complaints"), note=ctx.note("wave_complaints"))
+
+
+def waves_context(tables: str | Path, figures: str | Path, **study: Any) -> ReportContext:
+    """The context of the cross-wave report: what every report reads
+    (:meth:`~servqual.report_context.ReportContext.read`, with the ``study``'s language,
+    instrument, segments and outcomes) from the cross-wave step's tables and figures."""
+    return ReportContext.read(tables, figures, **study)
+
+
+#: The sections after the summary, in the report's order; each takes the context.
+BODY = (
+    invariance_section,
+    scores_section,
+    changes_section,
+    psychometrics_section,
+    segments_section,
+    complaints_section,
+)
