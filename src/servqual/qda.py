@@ -47,6 +47,7 @@ from servqual.study_files import (
     limit,
     over_limit,
     study_path,
+    unreadable_table,
 )
 from servqual.transcripts import decode_text, normalise_text
 
@@ -109,10 +110,8 @@ def read_segments_csv(path: str | Path, *, coder: str | None = None) -> pd.DataF
     try:
         table = pd.read_csv(StringIO(raw), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        # pandas names the line ("Expected 4 fields in line 7, saw 5"); nothing of the row itself.
-        raise StudyFileError(f"{path}: not a readable {'TSV' if sep == chr(9) else 'CSV'} table of coded segments "
-                             f"({str(err).strip().splitlines()[-1]}); export it again, or check the delimiter "
-                             "and quotes of that line.") from None
+        # The line pandas names, nothing of the row itself.
+        raise unreadable_table(path, err, "table of coded segments") from None
     lookup = {_canonical(c): c for c in table.columns}
     found = {
         key: next((lookup[a] for a in aliases if a in lookup), None) for key, aliases in CSV_ALIASES.items()

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from servqual.privacy import digits, pseudonym
-from servqual.study_files import StudyFileError, check_archive, study_path, study_text
+from servqual.study_files import StudyFileError, check_archive, study_path, study_text, unreadable_table
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
 INTERVIEWER_ROLES = frozenset({"moderator", "interviewer", "facilitator", "researcher"})
@@ -326,8 +326,7 @@ def read_documents_table(folder: str | Path, *, root: str | Path | None = None) 
         table = pd.read_csv(StringIO(study_text(path)), sep="\t" if path.suffix == ".tsv" else ",", dtype=str,
                             keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise StudyFileError(f"{path}: not a readable table ({str(err).strip().splitlines()[-1]}); check the "
-                             "delimiter and quotes of that line.") from None
+        raise unreadable_table(path, err, "documents table") from None
     table.columns = [c.strip().lower() for c in table.columns]
     missing = {"file", "type", "participants"} - set(table.columns)
     if missing:
