@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 import report_checks
 from studies import CONSOLE, STUDY, WORKFLOW, copy_tree, snakemake
 

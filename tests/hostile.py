@@ -137,17 +137,23 @@ def assert_nowhere(study: Path, values, texts: dict[str, str] | None = None) -> 
 
 # -- row conservation ---------------------------------------------------------------------------------
 def raw_rows(path: Path) -> int:
-    """Data rows of a raw CSV or XLSX table, counted by pandas (not the pipeline's reader)."""
+    """Data rows of a raw CSV (UTF-8 or, as the example's second complaint log, GB18030) or XLSX
+    table, counted by pandas (not the pipeline's reader)."""
     if path.suffix.lower() == ".xlsx":
         return len(pd.read_excel(path, dtype=str))
-    return len(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")
+    return len(pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
 
 
 def raw_segments(folder: Path) -> int:
     """Coded segments in an interview folder: rows of the coder tables, codings of the projects."""
     count = 0
     for path in folder.iterdir():
-        if path.suffix.lower() in (".csv", ".tsv") and not path.stem.lower() == "documents":
+        if path.suffix.lower() in (".csv", ".tsv") and path.stem.lower() != "documents":
             count += raw_rows(path)
         elif path.suffix.lower() == ".qdpx":
             with zipfile.ZipFile(path) as archive:

@@ -29,6 +29,7 @@ def snakemake(*args: str, cwd: Path, cores: int = 2, timeout: float | None = Non
         text=True,
         env={name: value for name, value in variables.items() if value is not None},
         timeout=timeout,
+        check=False,
     )
 
 

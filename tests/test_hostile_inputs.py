@@ -24,7 +24,18 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile import INTERVIEWS, PROJECT, SECRET, SOURCE, WAVES, edit_project, new_study, refused, run, set_cell
+from hostile import (
+    INTERVIEWS,
+    PROJECT,
+    SECRET,
+    SOURCE,
+    WAVES,
+    edit_project,
+    new_study,
+    refused,
+    run,
+    set_cell,
+)
 
 from servqual.codebook import load_codebook
 from servqual.interviews import read_coded_segments

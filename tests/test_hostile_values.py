@@ -26,7 +26,6 @@ step (marked ``slow``); inputs the pipeline accepts and flags share one run per 
 
 from __future__ import annotations
 
-import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -35,7 +34,18 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from hostile import INTERVIEWS, PROJECT, SECRET, WAVES, Accepted, accepted, edit_config, new_study, refused, survey
+from hostile import (
+    INTERVIEWS,
+    PROJECT,
+    SECRET,
+    WAVES,
+    Accepted,
+    accepted,
+    edit_config,
+    new_study,
+    refused,
+    survey,
+)
 from test_complaints import CODEBOOK, COLUMNS, HEADER, PROMISES
 
 from servqual.cleaning import clean_survey
@@ -395,20 +405,20 @@ def nan_in_survey(value: str):
 
 #: Survey exports the clean step refuses: (plant, message, environment).
 SURVEYS = {
-    "nan": (nan_in_survey("nan"), "column 'P3': 1 row (line 6), e.g. 'nan' (nan and inf read as numbers only by "
-                                  "accident; if they mean no answer, add them to cleaning.missing_codes)", None),
+    "nan": (nan_in_survey("nan"), ("column 'P3': 1 row (line 6), e.g. 'nan' (nan and inf read as numbers only by "
+                                  "accident; if they mean no answer, add them to cleaning.missing_codes)"), None),
     "-Infinity": (nan_in_survey("-Infinity"), "column 'P3': 1 row (line 6), e.g. '-Infinity' (nan and inf", None),
     "formula without a saved value": (
         lambda study: formula_workbook(use_survey(study, "survey.xlsx")),
         "data/raw/wave1/survey.xlsx: sheet 'Sheet', cell(s) AB3, AC7: a formula without a saved value", None),
     "field over the bound": (
         lambda study: survey_with(study / "data/raw/wave1", comment={5: SECRET * 100_000}),
-        "data/raw/wave1/survey.csv, line 7: a field holds 2,300,000 bytes, over the bound of 1,048,576 bytes of one "
-        "field", {"SERVQUAL_LIMIT_FIELD_BYTES": str(1 << 20)}),
+        ("data/raw/wave1/survey.csv, line 7: a field holds 2,300,000 bytes, over the bound of 1,048,576 bytes of one "
+        "field"), {"SERVQUAL_LIMIT_FIELD_BYTES": str(1 << 20)}),
     "semicolons": (
         lambda study: pd.read_csv(SURVEY, dtype=str).to_csv(study / "data/raw/wave1/survey.csv", sep=";", index=False),
-        "data/raw/wave1/survey.csv: not a table: line 1 has a single column that contains semicolons (wrong "
-        "delimiter? set `reader`)", None),
+        ("data/raw/wave1/survey.csv: not a table: line 1 has a single column that contains semicolons (wrong "
+        "delimiter? set `reader`)"), None),
     "zip bomb": (lambda study: bomb(use_survey(study, "survey.xlsx"), "xl/worksheets/sheet1.xml"),
                  "data/raw/wave1/survey.xlsx: member xl/worksheets/sheet1.xml inflates 67,108,864 bytes", None),
 }
@@ -431,6 +441,11 @@ def replace_transcript(study: Path, data: bytes) -> None:
                      encoding="utf-8")
 
 
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def project_of(text: str):
     def plant(study: Path) -> None:
         with zipfile.ZipFile(study / PROJECT, "w") as archive:
@@ -450,8 +465,8 @@ INTERVIEW_FOLDERS = {
                       f"{INTERVIEWS}/staff_interview.docx: member word/document.xml inflates 67,108,864 bytes", None),
     "qdpx zip bomb": (lambda study: bomb(study / PROJECT, "project.qde"),
                       f"{PROJECT}: member project.qde inflates 67,108,864 bytes", None),
-    "entity expansion": (project_of(XML_BOMB), f"{PROJECT}, project.qde, line 1, column 457: not readable XML "
-                                               "(limit on input amplification factor", None),
+    "entity expansion": (project_of(XML_BOMB), (f"{PROJECT}, project.qde, line 1, column 457: not readable XML "
+                                               "(limit on input amplification factor"), None),
     "external entity": (project_of(
         '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY s SYSTEM "file:///etc/passwd">]>'
         '<Project xmlns="urn:QDA-XML:project:1.0" name="&s;"/>'),
@@ -467,9 +482,9 @@ INTERVIEW_FOLDERS = {
                      f"{INTERVIEWS}/staff_interview.docx: not a readable .docx document", None),
     "unclosed quote": (coder_table(f'document,code,start,end,text\n"staff_interview.txt,q,1,2,{SECRET}\n'.encode()),
                        f"{INTERVIEWS}/coder_c.csv, line 2: a quoted field opens here and is never closed", None),
-    "documents table fields": (lambda study: (study / INTERVIEWS / "documents.tsv").open("a", encoding="utf-8").write(
-        f"notes.txt\tstaff interview\t2026-03-18\t{SECRET}=staff\textra\n"),
-        f"{INTERVIEWS}/documents.tsv, line 4: 5 fields where the header has 4", None),
+    "documents table fields": (lambda study: append(study / INTERVIEWS / "documents.tsv",
+                                                    f"notes.txt\tstaff interview\t2026-03-18\t{SECRET}=staff\textra\n"),
+                               f"{INTERVIEWS}/documents.tsv, line 4: 5 fields where the header has 4", None),
     "segment bytes": (coder_table(b"document,code,start,end\n\xff\xfe\xff,q,1,2\n"),
                       f"{INTERVIEWS}/coder_c.csv, line 2: neither UTF-8", None),
     "offset not a number": (coder_table(f"document,code,start,end,text\nstaff_interview.txt,q,11x,20,{SECRET}\n".encode()),

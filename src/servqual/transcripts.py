@@ -30,7 +30,13 @@ from pathlib import Path
 import pandas as pd
 
 from servqual.privacy import digits, pseudonym
-from servqual.study_files import StudyFileError, check_archive, study_path, study_text, unreadable_table
+from servqual.study_files import (
+    StudyFileError,
+    check_archive,
+    study_path,
+    study_text,
+    unreadable_table,
+)
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
 INTERVIEWER_ROLES = frozenset({"moderator", "interviewer", "facilitator", "researcher"})
