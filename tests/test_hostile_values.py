@@ -66,6 +66,8 @@ from servqual.transcripts import read_documents_table, read_transcript
 ROOT = Path(__file__).resolve().parents[1]
 SURVEY = ROOT / "data/raw/wave1/survey.csv"
 PHONE = "13912345678"
+#: A respondent's name (planted in the survey's personal-data column `name`).
+NAME = "欧阳娜娜"
 
 
 def bomb(path: Path, member: str = "content.xml", size: int = 64 << 20) -> Path:
@@ -419,6 +421,9 @@ SURVEYS = {
         lambda study: pd.read_csv(SURVEY, dtype=str).to_csv(study / "data/raw/wave1/survey.csv", sep=";", index=False),
         ("data/raw/wave1/survey.csv: not a table: line 1 has a single column that contains semicolons (wrong "
         "delimiter? set `reader`)"), None),
+    "personal data in a measure column": (
+        lambda study: survey_with(study / "data/raw/wave1", P3={4: f"call {PHONE}", 5: NAME}, name={9: NAME}),
+        "column 'P3': 2 rows (lines 6, 7), e.g. 'call [phone]', '[name]'", None),
     "zip bomb": (lambda study: bomb(use_survey(study, "survey.xlsx"), "xl/worksheets/sheet1.xml"),
                  "data/raw/wave1/survey.xlsx: member xl/worksheets/sheet1.xml inflates 67,108,864 bytes", None),
 }
@@ -427,9 +432,11 @@ SURVEYS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SURVEYS)
 def test_survey_the_clean_step_refuses(study: Path, case: str) -> None:
+    """The message quotes the cells it refuses masked: a phone number or a respondent's name typed
+    into an answer reaches neither the log nor the console."""
     plant, message, env = SURVEYS[case]
     plant(study)
-    refused(study, [RESPONSES], message, env=env)
+    refused(study, [RESPONSES], message, PHONE, NAME, env=env)
 
 
 def replace_transcript(study: Path, data: bytes) -> None:
