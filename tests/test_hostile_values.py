@@ -68,6 +68,8 @@ SURVEY = ROOT / "data/raw/wave1/survey.csv"
 PHONE = "13912345678"
 #: A respondent's name (planted in the survey's personal-data column `name`).
 NAME = "欧阳娜娜"
+#: A participant of wave 1's focus group (named in its documents table and transcript).
+PARTICIPANT = "李建国"
 
 
 def bomb(path: Path, member: str = "content.xml", size: int = 64 << 20) -> Path:
@@ -448,6 +450,12 @@ def replace_transcript(study: Path, data: bytes) -> None:
                      encoding="utf-8")
 
 
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def append(path: Path, text: str) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write(text)
@@ -492,6 +500,10 @@ INTERVIEW_FOLDERS = {
     "documents table fields": (lambda study: append(study / INTERVIEWS / "documents.tsv",
                                                     f"notes.txt\tstaff interview\t2026-03-18\t{SECRET}=staff\textra\n"),
                                f"{INTERVIEWS}/documents.tsv, line 4: 5 fields where the header has 4", None),
+    "participant entry without a role": (
+        lambda study: replace_in(study / INTERVIEWS / "documents.tsv", f"{PARTICIPANT}=customer=C02", f"{PARTICIPANT} C02"),
+        (f"{INTERVIEWS}/documents.tsv, line 2, column participants: documents table, document "
+        "'customers_focus_group.txt': participant entry 3 of 6 must be name=role"), None),
     "segment bytes": (coder_table(b"document,code,start,end\n\xff\xfe\xff,q,1,2\n"),
                       f"{INTERVIEWS}/coder_c.csv, line 2: neither UTF-8", None),
     "offset not a number": (coder_table(f"document,code,start,end,text\nstaff_interview.txt,q,11x,20,{SECRET}\n".encode()),
@@ -502,11 +514,12 @@ INTERVIEW_FOLDERS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("case", INTERVIEW_FOLDERS)
 def test_interview_folder_the_interview_step_refuses(prepared: Path, tmp_path: Path, case: str) -> None:
-    """Each case runs the interview step alone, in a copy of a study whose survey step has run."""
+    """Each case runs the interview step alone, in a copy of a study whose survey step has run. A
+    message never quotes a participant's name."""
     study = new_study(tmp_path, prepared)
     plant, message, env = INTERVIEW_FOLDERS[case]
     plant(study)
-    refused(study, [SEGMENTS], message, env=env)
+    refused(study, [SEGMENTS], message, PARTICIPANT, env=env)
 
 
 #: Codebooks and complaint logs the complaints step refuses: (file, content, message).

@@ -38,7 +38,13 @@ from servqual.instrument import Instrument, canonical
 from servqual.io import RawSurvey, SurveyFormatError, as_text
 from servqual.privacy import mask_column, pseudonymise, quoted_examples
 from servqual.tables import write_table
-from servqual.validation import bounds, invalid_cells, parse_numeric, require_columns, where
+from servqual.validation import (
+    bounds,
+    invalid_cells,
+    parse_numeric,
+    require_columns,
+    where,
+)
 
 RULE_ORDER = (
     "filter",

@@ -41,6 +41,7 @@ from xml.parsers.expat import ErrorString
 import numpy as np
 import pandas as pd
 
+from servqual.privacy import quoted_examples
 from servqual.study_files import (
     StudyFileError,
     check_archive,
@@ -132,7 +133,7 @@ def read_segments_csv(path: str | Path, *, coder: str | None = None) -> pd.DataF
         if wrong.any():
             at = int(np.argmax(wrong.to_numpy()))
             raise StudyFileError(
-                f"{path}, line {at + 2}, column {found[key]}: {text.iloc[at]!r} is not a character position "
+                f"{path}, line {at + 2}, column {found[key]}: {quoted_examples([text.iloc[at]])} is not a character position "
                 f"(a whole number from 0); {int(wrong.sum())} row(s) so. Correct the export, or leave the cell "
                 "empty to place the segment by its quoted text.")
         return pd.to_numeric(text.replace("", pd.NA)).astype("Int64")
