@@ -79,9 +79,12 @@ def plant(study: Path) -> None:
     log.loc[1, "投诉内容"] = f"{STAFF}经理态度很差，邮箱 {PLANTED['email']}"
     log.loc[2, "类别"] = "=1+1"
     log.to_csv(complaints, index=False, encoding="utf-8-sig")
-    transcript = study / "data/raw/wave1/interviews/customers_focus_group.txt"
-    transcript.write_text(transcript.read_text(encoding="utf-8")
-                          + f"王芳：柜台的{STAFF}经理态度很差，窗口太少，他电话 {PLANTED['phone']}。\n", encoding="utf-8")
+    interviews = study / "data/raw/wave1/interviews"
+    said = f"柜台的{STAFF}经理态度很差，窗口太少，他电话 {PLANTED['phone']}"
+    transcript = interviews / "customers_focus_group.txt"
+    transcript.write_text(transcript.read_text(encoding="utf-8") + f"王芳：{said}。\n", encoding="utf-8")
+    with (interviews / "coder_a.csv").open("a", encoding="utf-8") as handle:  # coded, placed by its quote
+        handle.write(f"customers_focus_group.txt,Coder A,counters_understaffed,,,{said}\n")
 
     def change(config: dict) -> None:
         config["columns"]["free_text"] = ["comment"]
@@ -206,11 +209,11 @@ PLANTED_CASES = {
     "phone in a complaint timestamp": (lambda s: [PLANTED["phone"]], "logs/wave1/complaints.log", "[phone]"),
     "staff and e-mail in a complaint": (lambda s: [STAFF, PLANTED["email"]], "data/processed/wave1/complaints.parquet",
                                         "[name]经理态度很差，邮箱 [email]"),
-    "phone in a transcript": (lambda s: [PLANTED["phone"]], "reports/wave1/tables/quotes.csv", "他电话 [phone]"),
+    "phone in a transcript": (lambda s: [PLANTED["phone"]], "data/processed/wave1/segments.parquet", "他电话 [phone]"),
     "unmapped phone column of a complaint log": (
         lambda s: list(pd.read_csv(s / "data/raw/wave1/complaints.csv", dtype=str, encoding="utf-8-sig")["客户电话"]),
         "data/processed/wave1/complaints.parquet", "text"),
-    "formula segment level (=)": (lambda s: [], "reports/wave2/tables/segments.csv", "'" + FORMULA_LEVELS["business"]),
+    "formula segment level (=)": (lambda s: [], "reports/wave1/tables/segments.csv", "'=HYPERLINK(\"\"http://evil"),
     "formula segment level (@)": (lambda s: [], "reports/wave1/tables/segments_posthoc.csv", "'@SUM"),
     "formula branch (-)": (lambda s: [], "reports/waves/tables/invariance.csv", "'-2+3"),
     "formula complaint category": (lambda s: [], "reports/wave1/tables/complaints_pareto.csv", "'=1+1"),
