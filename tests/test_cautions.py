@@ -125,6 +125,24 @@ def test_invariance_not_assessed_and_rejected():
     assert "scalar invariance is rejected" in table["text"].iloc[1]
 
 
+def test_partial_and_strict_invariance_are_cautioned():
+    """A scalar level that holds only partially names the items left free; strict rejected says
+    the observed scores are not equally reliable (latent means stay comparable)."""
+    invariance = pd.DataFrame({
+        "grouping": "branch", "measure": "perception",
+        "level": ["configural", "metric", "scalar", "scalar", "strict"],
+        "status": "ok", "reason": "", "partial": [False, False, False, True, True],
+        "released": ["", "", "", "intercepts:r2;intercepts:t3", "intercepts:r2;intercepts:t3"],
+        "decision": ["reference", "holds", "rejected", "holds", "rejected"]})
+    table = invariance_cautions(invariance, "en", {"r2": "Item R2", "t3": "Item T3"})
+    assert table["kind"].tolist() == ["invariance_partial", "invariance_strict_rejected"]
+    assert ("scalar invariance holds only once the intercept of Item R2, the intercept of Item T3 may differ"
+            in table["text"].iloc[0])
+    assert "not equally reliable" in table["text"].iloc[1]
+    for language in ("zh", "ko"):
+        assert len(invariance_cautions(invariance, language, {})) == 2
+
+
 def test_pooled_segment_levels_are_named():
     segments = pd.DataFrame({"segment": "hall", "level_value": ["North", "other"], "target": "tan", "n": [80, 31],
                              "tested": [True, True], "min_cell": 30, "small_levels": "pool",

@@ -46,12 +46,13 @@ from hostile import (
     refused,
     survey,
 )
+from studies import ROOT
 from test_complaints import CODEBOOK, COLUMNS, HEADER, PROMISES
 
 from servqual.cleaning import clean_survey
+from servqual.codebook import load_codebook
 from servqual.complaints import analyse_complaints
 from servqual.instrument import instrument_from_config
-from servqual.interviews import load_codebook
 from servqual.io import SurveyFormatError, read_survey
 from servqual.qda import (
     QdaFormatWarning,
@@ -63,7 +64,6 @@ from servqual.qda import (
 from servqual.study_files import StudyFileError, load_study_yaml
 from servqual.transcripts import read_documents_table, read_transcript
 
-ROOT = Path(__file__).resolve().parents[1]
 SURVEY = ROOT / "data/raw/wave1/survey.csv"
 PHONE = "13912345678"
 #: A respondent's name (planted in the survey's personal-data column `name`).

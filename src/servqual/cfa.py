@@ -133,7 +133,10 @@ __all__ = [
     "CFI_CUTOFFS",
     "CORRELATION_COLUMNS",
     "CR_CUTOFF",
+    "DELTA_COLUMNS",
     "ESTIMATOR_CHOICES",
+    "FIT_COLUMNS",
+    "HINT_COLUMNS",
     "HTMT_CUTOFF",
     "LATENT_R_LIMIT",
     "LOADING_COLUMNS",
@@ -683,12 +686,16 @@ def choose_wave_estimator(frames: Sequence[pd.DataFrame], item_dimension: Mappin
 ROBUST_COLUMNS = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "baseline_scaling_factor",
                   "baseline_chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
                   "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "rmsea_robust_pclose"]
-_DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
-_FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n",
-                "missing_policy", "n_incomplete", "n_patterns", "npar",
-                "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
-                "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict", *ROBUST_COLUMNS,
-                *_DELTA_COLUMNS]
+#: The columns of the modification hints (:func:`modification_hints`).
+HINT_COLUMNS = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
+#: The chi-square difference test of each model against the reference (:func:`compare_models`).
+DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
+#: The columns of the fit table (``cfa_fit.csv`` after its ``wave`` and ``measure``).
+FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n",
+               "missing_policy", "n_incomplete", "n_patterns", "npar",
+               "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
+               "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict", *ROBUST_COLUMNS,
+               *DELTA_COLUMNS]
 
 
 def compare_models(results: Sequence[CFAResult], reference: str = "instrument") -> pd.DataFrame:
@@ -715,14 +722,14 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
         The ``cfa_fit`` table, one row per model (columns in the module docstring).
     """
     rows = [_fit_row(r) for r in results]
-    table = pd.DataFrame(rows, columns=_FIT_COLUMNS[:-len(_DELTA_COLUMNS)])
-    table[_DELTA_COLUMNS] = np.nan
+    table = pd.DataFrame(rows, columns=FIT_COLUMNS[:-len(DELTA_COLUMNS)])
+    table[DELTA_COLUMNS] = np.nan
     ref = table[table["model"] == reference]
     if len(ref) == 1 and ref["status"].iloc[0] in ("ok", "heywood", "latent_correlation"):
         ref = ref.iloc[0]
         for i, row in table.iterrows():
             if row["model"] != reference and pd.notna(row["df"]) and row["df"] > ref["df"]:
-                table.loc[i, _DELTA_COLUMNS] = _difference(row, ref)
+                table.loc[i, DELTA_COLUMNS] = _difference(row, ref)
     return table.astype({"df": "Int64", "baseline_df": "Int64", "delta_df": "Int64"})
 
 
@@ -831,9 +838,8 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     pd.DataFrame
         Columns item_a, item_b, mi, epc, sepc_all, residual_r, rank (1 = largest MI).
     """
-    columns = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
     if result._spec is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=HINT_COLUMNS)
     s = result.sample_cov.to_numpy()
     sigma = result.implied_cov.to_numpy()
     table = modification_table(result, kinds=("residual_covariances",))
