@@ -50,3 +50,14 @@ def browser(request):
         reporter.write_line(f"\nbrowser tests: {message}")
     with report_checks.Chromium(path) as chromium:
         yield chromium
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory) -> Path:
+    """The example study with wave 1's survey cleaned and its gaps computed, once for the session:
+    the hostile-input cases of the interview step copy it and run that step alone."""
+    root = tmp_path_factory.mktemp("prepared")
+    copy_tree(WORKFLOW + STUDY, root)
+    result = snakemake("reports/wave1/tables/gaps_dimensions.csv", cwd=root, cores=1)
+    assert result.returncode == 0, result.stderr[-5000:]
+    return root

@@ -17,15 +17,19 @@ PERSONAL = ["resp_id", "name", "phone", "email", "id_number"]
 CONSOLE: dict[Path, str] = {}
 
 
-def snakemake(*args: str, cwd: Path, cores: int = 2, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Snakemake in ``cwd`` as a user runs it (the workflow profile included), with a fixed salt."""
+def snakemake(*args: str, cwd: Path, cores: int = 2, timeout: float | None = None,
+              env: dict[str, str | None] | None = None) -> subprocess.CompletedProcess:
+    """Snakemake in ``cwd`` as a user runs it (the workflow profile included), with a fixed salt;
+    ``env`` sets further variables, or with None removes one (``{"SERVQUAL_SALT": None}``)."""
+    variables = {**os.environ, "SERVQUAL_SALT": "test-salt", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", str(cores), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={**os.environ, "SERVQUAL_SALT": "test-salt"},
+        env={name: value for name, value in variables.items() if value is not None},
         timeout=timeout,
+        check=False,
     )
 
 

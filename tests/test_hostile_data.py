@@ -3,28 +3,35 @@
 A survey, complaint log and transcript as a careless or hostile party might send them: segment
 levels and free text that a spreadsheet would run as formulas, phone numbers, e-mail addresses and
 names where no column declares them, a staff member's name in texts, a phone column renamed by the
-survey tool. Each test asserts the message or the neutralised or masked output, and that no planted
-personal value appears in any file the pipeline writes (data/processed, reports, logs, .snakemake).
+survey tool. The planted values share one run to the reports (``run_of_hostile``); each case
+asserts that the run completed with every row accounted for (``hostile.rows_conserved``), the
+masked or neutralised text where the value would have been, and that the value appears in no file
+the pipeline writes (data/processed, reports, logs, .snakemake). Every case that runs the workflow
+is marked ``slow``.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import os
 import stat
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-import yaml
-from studies import STUDY, WORKFLOW, copy_tree, snakemake
+from hostile import (
+    Accepted,
+    accepted,
+    assert_nowhere,
+    edit_config,
+    new_study,
+    refused,
+    rows_conserved,
+    run,
+    survey,
+)
 
-from servqual.privacy import pseudonym
+from servqual.privacy import pseudonym, read_salt_file
 from servqual.tables import FORMULA_STARTS, is_formula_like, read_table, write_table
 
 #: Segment levels a spreadsheet would run (OWASP's examples) replacing the example's levels.
@@ -41,68 +48,18 @@ PLANTED = {
     "email": "leak.me@example.org",
     "undeclared": "undeclared.secret@example.net",
 }
-OUTPUT_DIRS = ("data/processed", "reports", "logs", ".snakemake")
 TARGETS = [
     "reports/waves/tables/invariance.csv",
     "reports/wave1/report.html",
     "reports/wave1/results.xlsx",
 ]
+PERSONAL = ("resp_id", "name", "phone", "email", "id_number")
 
 
-def output_texts(study: Path) -> dict[str, str]:
-    """Every file the pipeline wrote, as searchable text: parquet files as CSV, zip containers
-    (xlsx, docx, zip) member by member, other files decoded as UTF-8 (binary bytes dropped)."""
-    texts = {}
-    for folder in OUTPUT_DIRS:
-        for path in (study / folder).rglob("*"):
-            if not path.is_file() or path.suffix == ".png":
-                continue
-            data = path.read_bytes()
-            if path.suffix == ".parquet":
-                text = pd.read_parquet(path).to_csv()
-            elif data[:2] == b"PK":
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    text = "".join(archive.read(n).decode("utf-8", "ignore") for n in archive.namelist())
-            else:
-                text = data.decode("utf-8", "ignore")
-            texts[str(path.relative_to(study))] = text
-    return texts
-
-
-def assert_nowhere(study: Path, values: list[str]) -> None:
-    for name, text in output_texts(study).items():
-        for value in values:
-            assert value not in text, f"{name} contains {value!r}"
-
-
-def run(study: Path, *args: str, salt: bool = True) -> subprocess.CompletedProcess:
-    """Snakemake in the study, with the tests' salt in the environment or (salt=False) none."""
-    if salt:
-        return snakemake(*args, cwd=study)
-    env = {k: v for k, v in os.environ.items() if k != "SERVQUAL_SALT"}
-    return subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=study,
-                          capture_output=True, text=True, env=env)
-
-
-def edit_config(study: Path, change) -> None:
-    path = study / "config/config.yaml"
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(config)
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
-def survey(study: Path, wave: str) -> tuple[Path, pd.DataFrame]:
-    path = study / f"data/raw/{wave}/survey.csv"
-    return path, pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> Path:
-    """The example study with formula segment levels, a declared comment box holding the
-    respondents' own names, phones and e-mails and a staff name, an undeclared column, and a
-    complaint log and transcript naming the staff member."""
-    study = tmp_path_factory.mktemp("hostile")
-    copy_tree(WORKFLOW + STUDY, study)
+def plant(study: Path) -> None:
+    """Formula segment levels, a declared comment box holding the respondents' own names, phones
+    and e-mails and a staff name, an undeclared column, and a complaint log and transcript naming
+    the staff member."""
     for wave in ("wave1", "wave2"):
         path, frame = survey(study, wave)
         frame["customer_type"] = frame["customer_type"].replace(FORMULA_LEVELS)
@@ -122,9 +79,12 @@ def hostile(tmp_path_factory) -> Path:
     log.loc[1, "投诉内容"] = f"{STAFF}经理态度很差，邮箱 {PLANTED['email']}"
     log.loc[2, "类别"] = "=1+1"
     log.to_csv(complaints, index=False, encoding="utf-8-sig")
-    transcript = study / "data/raw/wave1/interviews/customers_focus_group.txt"
-    transcript.write_text(transcript.read_text(encoding="utf-8")
-                          + f"王芳：柜台的{STAFF}经理态度很差，窗口太少，他电话 {PLANTED['phone']}。\n", encoding="utf-8")
+    interviews = study / "data/raw/wave1/interviews"
+    said = f"柜台的{STAFF}经理态度很差，窗口太少，他电话 {PLANTED['phone']}"
+    transcript = interviews / "customers_focus_group.txt"
+    transcript.write_text(transcript.read_text(encoding="utf-8") + f"王芳：{said}。\n", encoding="utf-8")
+    with (interviews / "coder_a.csv").open("a", encoding="utf-8") as handle:  # coded, placed by its quote
+        handle.write(f"customers_focus_group.txt,Coder A,counters_understaffed,,,{said}\n")
 
     def change(config: dict) -> None:
         config["columns"]["free_text"] = ["comment"]
@@ -132,9 +92,18 @@ def hostile(tmp_path_factory) -> Path:
         config["reliability"]["n_boot"] = 200
 
     edit_config(study, change)
-    result = run(study, *TARGETS)
-    assert result.returncode == 0, result.stderr[-5000:]
-    return study
+
+
+@pytest.fixture(scope="module")
+def run_of_hostile(tmp_path_factory) -> Accepted:
+    """The example study with every value of :func:`plant`, run once to the reports."""
+    return accepted(tmp_path_factory, "hostile", plant, *TARGETS)
+
+
+@pytest.fixture(scope="module")
+def hostile(run_of_hostile: Accepted) -> Path:
+    assert run_of_hostile.result.returncode == 0, run_of_hostile.result.stderr[-5000:]
+    return run_of_hostile.study
 
 
 def personal_values(study: Path) -> list[str]:
@@ -142,13 +111,14 @@ def personal_values(study: Path) -> list[str]:
     values = []
     for wave in ("wave1", "wave2"):
         _, frame = survey(study, wave)
-        values += [v for c in ("resp_id", "name", "phone", "email", "id_number") for v in frame[c]]
+        values += [v for c in PERSONAL for v in frame[c]]
     return values
 
 
 # --- spreadsheet formulas -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_csv_cell_that_would_run_as_a_formula_is_neutralised(hostile):
     checked = 0
     for folder in ("reports", "data/processed"):
@@ -167,6 +137,7 @@ def test_every_csv_cell_that_would_run_as_a_formula_is_neutralised(hostile):
         assert neutralised in (hostile / "reports" / name).read_text(encoding="utf-8"), name
 
 
+@pytest.mark.slow
 def test_the_pipeline_reads_its_tables_back_as_they_were(hostile):
     levels = set(read_table(hostile / "reports/wave1/tables/segments.csv")["level_value"])
     assert set(FORMULA_LEVELS.values()) <= levels
@@ -175,6 +146,7 @@ def test_the_pipeline_reads_its_tables_back_as_they_were(hostile):
     assert pd.api.types.is_float_dtype(gaps["gap"]) and (gaps["gap"] < 0).any()
 
 
+@pytest.mark.slow
 def test_the_workbook_keeps_formula_text_as_quoted_text(hostile):
     book = openpyxl.load_workbook(hostile / "reports/wave1/results.xlsx")
     found = 0
@@ -190,6 +162,7 @@ def test_the_workbook_keeps_formula_text_as_quoted_text(hostile):
     assert FORMULA_LEVELS["business"] in values  # shown as it was, without the quote
 
 
+@pytest.mark.slow
 def test_the_report_shows_the_levels_without_the_quote(hostile):
     html = (hostile / "reports/wave1/report.html").read_text(encoding="utf-8")
     assert "@SUM(1+1)*cmd|&#x27; /C calc&#x27;!A0" in html or "@SUM(1+1)*cmd|' /C calc'!A0" in html
@@ -210,12 +183,59 @@ def test_write_and_read_table_round_trip(tmp_path, value):
 
 
 # --- personal data ----------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_no_planted_personal_value_reaches_any_output(run_of_hostile):
+    run_of_hostile.check(*personal_values(run_of_hostile.study), *PLANTED.values(), STAFF, STAFF_LATIN)
 
 
-def test_no_planted_personal_value_reaches_any_output(hostile):
-    assert_nowhere(hostile, [*personal_values(hostile), *PLANTED.values(), STAFF, STAFF_LATIN])
+def respondents(study: Path, wave: str, column: str) -> list[str]:
+    return list(survey(study, wave)[1][column])
 
 
+#: Each planted value, case by case: (the values that must appear nowhere, the file and the
+#: masked or neutralised text it must hold instead).
+PLANTED_CASES = {
+    "respondent's name in free text": (lambda s: respondents(s, "wave1", "name"),
+                                       "data/processed/wave1/responses.parquet", "我是[name], call me"),
+    "respondent's phone in free text": (lambda s: respondents(s, "wave1", "phone"),
+                                        "data/processed/wave1/responses.parquet", "call me on [phone]"),
+    "e-mail in free text": (lambda s: [PLANTED["email"], *respondents(s, "wave2", "email")],
+                            "data/processed/wave2/responses.parquet", "or [email]; [name] was rude"),
+    "ID number in free text": (lambda s: respondents(s, "wave1", "id_number"),
+                               "data/processed/wave1/responses.parquet", "ask [name], ID [id]"),
+    "staff name": (lambda s: [STAFF], "data/processed/wave1/segments.parquet", "柜台的[name]经理态度很差"),
+    "staff name in Latin letters": (lambda s: [STAFF_LATIN], "data/processed/wave2/responses.parquet", "ask [name]"),
+    "undeclared column": (lambda s: [PLANTED["undeclared"]], "data/processed/wave1/responses.parquet", "comment"),
+    "phone in a complaint timestamp": (lambda s: [PLANTED["phone"]], "logs/wave1/complaints.log", "[phone]"),
+    "staff and e-mail in a complaint": (lambda s: [STAFF, PLANTED["email"]], "data/processed/wave1/complaints.parquet",
+                                        "[name]经理态度很差，邮箱 [email]"),
+    "phone in a transcript": (lambda s: [PLANTED["phone"]], "data/processed/wave1/segments.parquet", "他电话 [phone]"),
+    "unmapped phone column of a complaint log": (
+        lambda s: list(pd.read_csv(s / "data/raw/wave1/complaints.csv", dtype=str, encoding="utf-8-sig")["客户电话"]),
+        "data/processed/wave1/complaints.parquet", "text"),
+    "formula segment level (=)": (lambda s: [], "reports/wave1/tables/segments.csv", "'=HYPERLINK(\"\"http://evil"),
+    "formula segment level (@)": (lambda s: [], "reports/wave1/tables/segments_posthoc.csv", "'@SUM"),
+    "formula branch (-)": (lambda s: [], "reports/waves/tables/invariance.csv", "'-2+3"),
+    "formula complaint category": (lambda s: [], "reports/wave1/tables/complaints_pareto.csv", "'=1+1"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", PLANTED_CASES)
+def test_planted_value_is_masked_or_neutralised_everywhere(run_of_hostile, case):
+    """The run completes with every row accounted for; the planted value appears in no file it
+    wrote, and the file that carries it holds the mask or the neutralised formula instead."""
+    values, name, shown = PLANTED_CASES[case]
+    study = run_of_hostile.study
+    run_of_hostile.check(*values(study))
+    assert shown in run_of_hostile.texts[name], name
+    if name.endswith(".csv"):
+        for path in (study / "reports").rglob("*.csv"):
+            for line, row in enumerate(csv.reader(path.open(encoding="utf-8", newline="")), start=1):
+                assert not any(is_formula_like(cell) for cell in row), f"{path} line {line}"
+
+
+@pytest.mark.slow
 def test_declared_free_text_is_kept_masked_and_undeclared_columns_are_left_out(hostile):
     responses = pd.read_parquet(hostile / "data/processed/wave1/responses.parquet")
     assert "comment" in responses and "hobby_notes" not in responses and "attention" not in responses
@@ -224,6 +244,7 @@ def test_declared_free_text_is_kept_masked_and_undeclared_columns_are_left_out(h
         assert mask in text, mask
 
 
+@pytest.mark.slow
 def test_complaint_problems_echo_masked_values(hostile):
     problems = read_table(hostile / "reports/wave1/tables/complaint_problems.csv")
     assert "[phone]" in set(problems["value"])
@@ -233,44 +254,48 @@ def test_complaint_problems_echo_masked_values(hostile):
     assert "[phone]" in log and PLANTED["phone"] not in log
 
 
-def test_a_renamed_personal_data_column_is_an_error(tmp_path):
+@pytest.mark.slow
+@pytest.mark.parametrize("wave", ["wave1", "wave2"])
+def test_a_renamed_personal_data_column_is_an_error(tmp_path, wave):
     """An export that renamed `phone` to `mobile` used to put every phone number into
     responses.parquet."""
-    copy_tree(WORKFLOW + STUDY, tmp_path)
-    path, frame = survey(tmp_path, "wave1")
+    study = new_study(tmp_path)
+    path, frame = survey(study, wave)
     frame.rename(columns={"phone": "mobile"}).to_csv(path, index=False)
-    result = run(tmp_path, "data/processed/wave1/responses.parquet")
-    assert result.returncode != 0
-    log = (tmp_path / "logs/wave1/clean.log").read_text(encoding="utf-8")
-    assert ("data/raw/wave1/survey.csv: personal-data column(s) ['phone'] (config columns.personal_data) "
-            "are not in the export") in log
-    assert not (tmp_path / "data/processed/wave1/responses.parquet").exists()
-    assert_nowhere(tmp_path, list(frame["phone"]))
+    refused(study, [f"data/processed/{wave}/responses.parquet"],
+            f"data/raw/{wave}/survey.csv: personal-data column(s) ['phone'] (config columns.personal_data) are not in "
+            "the export", *frame["phone"])
 
 
+@pytest.mark.slow
 def test_a_dry_run_writes_nothing_and_a_run_makes_an_owner_only_64_bit_salt(tmp_path):
-    copy_tree(WORKFLOW + STUDY, tmp_path)
-    before = {p for p in tmp_path.rglob("*") if ".snakemake" not in p.parts}
-    result = run(tmp_path, "-n", salt=False)
+    study = new_study(tmp_path)
+    before = {p for p in study.rglob("*") if ".snakemake" not in p.parts}
+    result = run(study, "-n", env={"SERVQUAL_SALT": None})
     assert result.returncode == 0, result.stderr[-3000:]
-    assert {p for p in tmp_path.rglob("*") if ".snakemake" not in p.parts} == before
-    result = run(tmp_path, "data/processed/wave1/responses.parquet", salt=False)
+    assert {p for p in study.rglob("*") if ".snakemake" not in p.parts} == before
+    result = run(study, "data/processed/wave1/responses.parquet", env={"SERVQUAL_SALT": None})
     assert result.returncode == 0, result.stderr[-3000:]
-    salt = tmp_path / ".servqual_salt"
+    salt = study / ".servqual_salt"
     assert stat.S_IMODE(salt.stat().st_mode) == 0o600
     assert "scheme 2" in salt.read_text(encoding="utf-8").splitlines()[0]
-    responses = pd.read_parquet(tmp_path / "data/processed/wave1/responses.parquet")
+    responses = pd.read_parquet(study / "data/processed/wave1/responses.parquet")
     assert responses["respondent"].str.fullmatch(r"R[0-9a-f]{16}").all()
+    rows_conserved(study)
+    assert_nowhere(study, [*personal_values(study)[:405], read_salt_file(salt)[0].decode()])
 
 
+@pytest.mark.slow
 def test_a_study_begun_with_48_bit_pseudonyms_keeps_them(tmp_path):
-    copy_tree(WORKFLOW + STUDY, tmp_path)
-    (tmp_path / ".servqual_salt").write_text("0123456789abcdef-earlier-study\n", encoding="utf-8")
-    result = run(tmp_path, "data/processed/wave1/responses.parquet", salt=False)
+    study = new_study(tmp_path)
+    (study / ".servqual_salt").write_text("0123456789abcdef-earlier-study\n", encoding="utf-8")
+    result = run(study, "data/processed/wave1/responses.parquet", env={"SERVQUAL_SALT": None})
     assert result.returncode == 0, result.stderr[-3000:]
-    responses = pd.read_parquet(tmp_path / "data/processed/wave1/responses.parquet")
-    _, frame = survey(tmp_path, "wave1")
+    responses = pd.read_parquet(study / "data/processed/wave1/responses.parquet")
+    _, frame = survey(study, "wave1")
     first = frame.set_index("resp_id").index[0]
     expected = pseudonym(first, b"0123456789abcdef-earlier-study", length=12)
     assert responses["respondent"].str.fullmatch(r"R[0-9a-f]{12}").all()
     assert expected in set(responses["respondent"])
+    rows_conserved(study)
+    assert_nowhere(study, [*personal_values(study)[:405], "0123456789abcdef-earlier-study"])

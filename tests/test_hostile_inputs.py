@@ -1,30 +1,41 @@
 """Study files from strangers: nothing in them runs as code, nothing outside the study is read.
 
-Each case takes the example study (copied into ``tmp_path/study``) and plants one hostile or
-careless input: a config that is a YTE template, a YAML tag that builds Python objects, a path
-that leaves the study folder (absolute, ``..``, a URL, a symbolic link), a FIFO where a file is
-expected, a wave id the workflow's own folders take. Beside the study, ``tmp_path/outside`` holds
-a secret. Every case asserts the message (the file and line that referred to the input), that no
-output was written, and that the secret appears in no file under ``data/processed/``,
-``reports/``, ``logs/`` or ``.snakemake/``.
+Each case takes the example study and plants one hostile or careless input: a config or codebook
+that is a YTE template, a YAML tag that builds Python objects, aliases that expand without end, a
+path that leaves the study folder (absolute, ``..``, a URL, a symbolic link) in the config, the
+waves sheet, a documents table or a REFI-QDA project, a FIFO or device where a file is expected, a
+wave id the workflow's own folders take. Beside the study, ``outside/`` holds a secret. Every case
+runs the workflow and checks, through ``hostile.refused``, the message (the file and line that
+referred to the input), that no output was written, that rows are conserved, and that the secret
+appears in no file under ``data/processed/``, ``reports/``, ``logs/`` or ``.snakemake/``.
 
-The workflow refuses these inputs while it parses its rules, before any job: the cases run
-``snakemake -n`` (and, where the input is read as the workflow starts, a normal run of one target,
-``reports/wave1/provenance.json``, whose job would hash every raw file of the wave). Readers the
-library offers on their own (documents tables, REFI-QDA projects, codebooks) are tested directly.
+The workflow refuses most of these inputs while it parses its rules, before any job: those cases
+run ``snakemake -n`` (and, where the input is read as the workflow starts, a normal run of one
+target, ``reports/wave1/provenance.json``, whose job would hash every raw file of the wave). A
+REFI-QDA project is read by the interview step: those cases run it (marked ``slow``). The library's
+readers are also tested on their own, for callers without the workflow.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from studies import STUDY, WORKFLOW, copy_tree, snakemake
+from hostile import (
+    INTERVIEWS,
+    PROJECT,
+    SECRET,
+    SOURCE,
+    WAVES,
+    edit_project,
+    new_study,
+    refused,
+    run,
+    set_cell,
+)
 
 from servqual.codebook import load_codebook
 from servqual.interviews import read_coded_segments
@@ -37,61 +48,19 @@ from servqual.study_files import (
 )
 from servqual.transcripts import read_documents_table
 
-SECRET = "SECRET-b7e1-do-not-copy"
-#: Where the example study keeps what these cases change.
-WAVES = "config/waves.tsv"
-INTERVIEWS = "data/raw/wave1/interviews"
 #: A quick target whose job would read (hash) every raw file of wave 1.
 PROVENANCE = "reports/wave1/provenance.json"
-#: Folders a run writes into; none may hold an output, or the secret, after a refused run.
-WRITTEN = ("data/processed", "reports", "logs", ".snakemake")
+#: The interview step's first output: its job reads the interview folder.
+SEGMENTS = "data/processed/wave1/segments.parquet"
+CODEBOOK = "config/codebook.yaml"
 #: A YTE expression that leaves a file behind when it runs.
 YTE = '__use_yte__: true\nplanted: ?__import__("pathlib").Path("PWNED").touch()\n'
-
-
-def run(study: Path, *args: str) -> subprocess.CompletedProcess:
-    """Snakemake in the study folder, the workflow profile included (as a user runs it)."""
-    return snakemake(*args, cwd=study, cores=1, timeout=300)
 
 
 @pytest.fixture
 def study(tmp_path: Path) -> Path:
     """The example study in tmp_path/study, and a secret beside it in tmp_path/outside."""
-    root = tmp_path / "study"
-    copy_tree(WORKFLOW + STUDY, root)
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "secret.txt").write_text(f"Speaker: {SECRET}\n", encoding="utf-8")
-    (outside / "secret.csv").write_text(f"id,P1\n1,{SECRET}\n", encoding="utf-8")
-    return root
-
-
-def set_cell(study: Path, wave: str, column: str, value: str) -> None:
-    """Set one cell of the waves sheet (the header names the columns)."""
-    path = study / WAVES
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
-    position = rows[0].index(column)
-    for row in rows[1:]:
-        if row[0] == wave:
-            row[position] = value
-    path.write_text("\n".join("\t".join(row) for row in rows) + "\n", encoding="utf-8")
-
-
-def assert_refused(result: subprocess.CompletedProcess, study: Path, message: str, *secrets: str) -> None:
-    """The run failed with the message, wrote no output, and no file it wrote holds a secret."""
-    console = result.stdout + result.stderr
-    assert result.returncode != 0, console[-3000:]
-    assert message in console, console[-3000:]
-    assert "Traceback" not in console, console[-3000:]
-    for folder in ("data/processed", "reports", "logs"):
-        assert not [p for p in (study / folder).rglob("*") if p.is_file()], f"partial outputs in {folder}"
-    for folder in WRITTEN:
-        for path in (study / folder).rglob("*"):
-            if path.is_file() and not path.is_symlink():
-                data = path.read_bytes()
-                for secret in (SECRET, *secrets):
-                    assert secret.encode() not in data, f"{secret} in {path}"
-    assert not (study / "PWNED").exists()
+    return new_study(tmp_path)
 
 
 # -- code execution ------------------------------------------------------------------------------
@@ -99,19 +68,24 @@ def assert_refused(result: subprocess.CompletedProcess, study: Path, message: st
 def test_yte_config_does_not_run(study: Path, dry: bool) -> None:
     config = study / "config/config.yaml"
     config.write_text(YTE + config.read_text(encoding="utf-8"), encoding="utf-8")
-    result = run(study, *(["-n"] if dry else [PROVENANCE]))
-    assert_refused(result, study, "config/config.yaml, line 1: `__use_yte__` makes Snakemake read the file as a YTE")
+    refused(study, ["-n"] if dry else [PROVENANCE],
+            "config/config.yaml, line 1: `__use_yte__` makes Snakemake read the file as a YTE")
 
 
+@pytest.mark.parametrize(
+    ("planted", "message"),
+    [(YTE, "`__use_yte__`"), ('planted: !!python/object/apply:os.system ["touch PWNED"]\n',
+                              "the YAML tag !!python/object/apply:os.system is not allowed")],
+    ids=["YTE", "python tag"],
+)
 @pytest.mark.parametrize("dry", [True, False], ids=["dry-run", "run"])
-def test_yte_configfile_on_the_command_line_does_not_run(study: Path, dry: bool) -> None:
+def test_unsafe_configfile_on_the_command_line_does_not_run(study: Path, dry: bool, planted: str, message: str) -> None:
     """Snakemake reads --configfile while it parses its command line, before the workflow's
     code: the workflow profile refuses the file first."""
     other = study / "other.yaml"
-    other.write_text((study / "config/config.yaml").read_text(encoding="utf-8") + YTE, encoding="utf-8")
-    result = run(study, "--configfile", "other.yaml", *(["-n"] if dry else [PROVENANCE]))
+    other.write_text((study / "config/config.yaml").read_text(encoding="utf-8") + planted, encoding="utf-8")
     line = (study / "config/config.yaml").read_text(encoding="utf-8").count("\n") + 1
-    assert_refused(result, study, f"other.yaml, line {line}: `__use_yte__`")
+    refused(study, ["--configfile", "other.yaml", *(["-n"] if dry else [PROVENANCE])], f"other.yaml, line {line}: {message}")
 
 
 def test_python_tag_in_config_is_refused(study: Path) -> None:
@@ -121,42 +95,37 @@ def test_python_tag_in_config_is_refused(study: Path) -> None:
     )
     config.write_text(text, encoding="utf-8")
     line = text.splitlines().index('waves: !!python/object/apply:os.system ["touch PWNED"]') + 1
-    result = run(study, "-n")
-    assert_refused(result, study, f"config/config.yaml, line {line}: the YAML tag !!python/object/apply:os.system is not allowed")
+    refused(study, ["-n"], f"config/config.yaml, line {line}: the YAML tag !!python/object/apply:os.system is not allowed")
 
 
 def test_python_tag_in_codebook_is_refused_as_the_run_starts(study: Path) -> None:
-    codebook = study / "config/codebook.yaml"
+    codebook = study / CODEBOOK
     lines = codebook.read_text(encoding="utf-8").splitlines()
     lines.insert(1, "description: !!python/object:servqual.interviews.Codebook {}")
     codebook.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run(study, PROVENANCE)
-    assert_refused(result, study, "config/codebook.yaml, line 2: the YAML tag !!python/object:servqual.interviews.Codebook is not allowed")
+    refused(study, [PROVENANCE], "config/codebook.yaml, line 2: the YAML tag !!python/object:servqual.interviews.Codebook is not allowed")
 
 
-#: YAML a study file may not hold -> (reader, text, the refusal after "<file>, ").
-REFUSED_YAML = {
-    "python object": (load_codebook, "codes:\n  queue: !!python/object/new:os.system [echo]\n",
-                      "line 2: the YAML tag !!python/object/new:os.system is not allowed"),
-    "binary": (load_codebook, "codes:\n  queue:\n    label: !!binary aGVsbG8=\n",
-               "line 3: the YAML tag !!binary is not allowed"),
-    "set": (load_codebook, "codes: !!set {queue}\n", "line 1: the YAML tag !!set is not allowed"),
-    "local tag": (load_codebook, "codes:\n  queue: !env HOME\n", "line 2: the YAML tag !env is not allowed"),
-    "ordered map": (load_codebook, "codes: !!omap [{queue: 1}]\n", "line 1: the YAML tag !!omap is not allowed"),
-    "yte switch": (load_study_yaml, "codes: {queue: {}}\n__use_yte__: true\n", "line 2: `__use_yte__`"),
-    "recursive alias": (load_study_yaml, "codes:\n  queue: &q {related: [*q]}\n",
-                        "line 2: a YAML alias refers to a node that contains it"),
-}
-
-
-@pytest.mark.parametrize(("reader", "text", "refusal"), REFUSED_YAML.values(), ids=list(REFUSED_YAML))
-def test_yaml_that_is_not_plain_data_is_refused_naming_file_and_line(tmp_path: Path, reader, text: str,
-                                                                     refusal: str) -> None:
-    """Tags that build objects, Snakemake's YTE switch and aliases that contain themselves."""
-    path = tmp_path / "codebook.yaml"
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("codes:\n  queue: !!python/object/new:os.system [echo]\n", "line 2: the YAML tag !!python/object/new:os.system is not allowed"),
+        ("codes:\n  queue:\n    label: !!binary aGVsbG8=\n", "line 3: the YAML tag !!binary is not allowed"),
+        ("codes: !!set {queue}\n", "line 1: the YAML tag !!set is not allowed"),
+        ("codes:\n  queue: !env HOME\n", "line 2: the YAML tag !env is not allowed"),
+        ("codes: !!omap [{queue: 1}]\n", "line 1: the YAML tag !!omap is not allowed"),
+        ("codes: {queue: {}}\n__use_yte__: true\n", "line 2: `__use_yte__` makes Snakemake read the file as a YTE"),
+        ("codes:\n  queue: &q {related: [*q]}\n", "line 2: a YAML alias refers to a node that contains it"),
+    ],
+    ids=["python object", "binary", "set", "local tag", "ordered map", "YTE", "recursive alias"],
+)
+def test_codebook_that_is_not_plain_data_is_refused(study: Path, text: str, message: str) -> None:
+    """The workflow refuses the codebook as it starts; the library's reader refuses it too."""
+    path = study / CODEBOOK
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(StudyFileError, match="^" + re.escape(f"{path}, {refusal}")):
-        reader(path)
+    refused(study, ["-n"], f"{CODEBOOK}, {message}")
+    with pytest.raises(StudyFileError, match=f"^{path}, {message.split(' (')[0]}"):
+        load_codebook(path)
 
 
 def test_plain_yaml_is_read_as_before(tmp_path: Path) -> None:
@@ -193,13 +162,14 @@ def test_billion_laughs_is_refused_quickly_naming_the_bound(tmp_path: Path, read
         check_study_yaml(path)
 
 
-def test_billion_laughs_config_stops_the_run_without_printing_the_document(study: Path) -> None:
+@pytest.mark.parametrize("name", ["config/config.yaml", CODEBOOK])
+def test_billion_laughs_stops_the_run_without_printing_the_document(study: Path, name: str) -> None:
     """The config is checked before Snakemake reads or validates it: the console holds the
     refusal, not a schema error that prints the expanded document."""
-    config = study / "config/config.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + laughs().replace("a0:", "z0:", 1), encoding="utf-8")
-    result = run(study, "-n")
-    assert_refused(result, study, "config/config.yaml, line")
+    path = study / name
+    line = path.read_text(encoding="utf-8").count("\n") + 6
+    path.write_text(path.read_text(encoding="utf-8") + laughs().replace("a0:", "z0:", 1), encoding="utf-8")
+    result = refused(study, ["-n"], f"{name}, line {line}: its aliases expand to 1,111,111 nodes or more")
     assert "SERVQUAL_LIMIT_YAML_NODES" in result.stderr and len(result.stdout + result.stderr) < 5000
 
 
@@ -218,31 +188,28 @@ def test_billion_laughs_config_stops_the_run_without_printing_the_document(study
 )
 def test_waves_sheet_path_out_of_the_study_is_refused(study: Path, column: str, value: str, why: str) -> None:
     set_cell(study, "wave1", column, value)
-    result = run(study, PROVENANCE)
-    assert_refused(result, study, f"waves sheet {WAVES}, line 2, column {column}: {value!r} {why}", "shadow")
+    refused(study, [PROVENANCE], f"waves sheet {WAVES}, line 2, column {column}: {value!r} {why}", "shadow")
 
 
-def test_survey_symlink_out_of_the_study_is_refused(study: Path) -> None:
-    survey = study / "data/raw/wave1/survey.csv"
-    survey.unlink()
-    survey.symlink_to(study.parent / "outside/secret.csv")
-    result = run(study, "-n")
-    assert_refused(result, study, f"waves sheet {WAVES}, line 2, column survey: 'data/raw/wave1/survey.csv' is, or passes "
-                                  "through, a symbolic link that leads out of the study folder")
+@pytest.mark.parametrize("column", ["survey", "complaints"])
+def test_raw_file_symlink_out_of_the_study_is_refused(study: Path, column: str) -> None:
+    raw = study / f"data/raw/wave1/{column}.csv"
+    raw.unlink()
+    raw.symlink_to(study.parent / "outside/secret.csv")
+    refused(study, ["-n"], f"waves sheet {WAVES}, line 2, column {column}: 'data/raw/wave1/{column}.csv' is, or "
+                           "passes through, a symbolic link that leads out of the study folder")
 
 
 def test_folder_symlink_out_of_the_study_is_refused(study: Path) -> None:
     (study / "data/raw/elsewhere").symlink_to(study.parent / "outside")
     set_cell(study, "wave1", "survey", "data/raw/elsewhere/secret.csv")
-    result = run(study, PROVENANCE)
-    assert_refused(result, study, "column survey: 'data/raw/elsewhere/secret.csv' is, or passes through, a symbolic link")
+    refused(study, [PROVENANCE], "column survey: 'data/raw/elsewhere/secret.csv' is, or passes through, a symbolic link")
 
 
 def test_symlink_in_the_interview_folder_is_refused(study: Path) -> None:
     (study / INTERVIEWS / "notes.txt").symlink_to(study.parent / "outside/secret.txt")
-    result = run(study, PROVENANCE)
-    assert_refused(result, study, f"waves sheet {WAVES}, line 2, column interviews ({INTERVIEWS}): in folder {INTERVIEWS}: "
-                                  "'notes.txt' is, or passes through, a symbolic link that leads out of the study folder")
+    refused(study, [PROVENANCE], f"waves sheet {WAVES}, line 2, column interviews ({INTERVIEWS}): in folder {INTERVIEWS}: "
+                                 "'notes.txt' is, or passes through, a symbolic link that leads out of the study folder")
 
 
 def test_symlink_inside_the_study_is_read(study: Path) -> None:
@@ -252,43 +219,65 @@ def test_symlink_inside_the_study_is_read(study: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def test_fifo_in_the_interview_folder_is_refused(study: Path) -> None:
+@pytest.mark.parametrize(
+    ("fifo", "message"),
+    [
+        (f"{INTERVIEWS}/coder_c.csv", f"in folder {INTERVIEWS}: 'coder_c.csv' is a FIFO (named pipe), not a regular file"),
+        ("data/raw/wave1/survey.csv", "column survey: 'data/raw/wave1/survey.csv' is a FIFO (named pipe)"),
+        ("data/raw/wave1/complaints.csv", "column complaints: 'data/raw/wave1/complaints.csv' is a FIFO (named pipe)"),
+    ],
+    ids=["in the interview folder", "survey", "complaint log"],
+)
+def test_fifo_is_refused(study: Path, fifo: str, message: str) -> None:
     """A named pipe would block the job that opens it for ever."""
-    os.mkfifo(study / INTERVIEWS / "coder_c.csv")
-    result = run(study, "-n")
-    assert_refused(result, study, f"in folder {INTERVIEWS}: 'coder_c.csv' is a FIFO (named pipe), not a regular file")
+    (study / fifo).unlink(missing_ok=True)
+    os.mkfifo(study / fifo)
+    refused(study, ["-n"], message)
 
 
 def test_device_as_survey_is_refused(study: Path) -> None:
     survey = study / "data/raw/wave1/survey.csv"
     survey.unlink()
     survey.symlink_to("/dev/zero")
-    result = run(study, "-n")
-    assert_refused(result, study, "column survey: 'data/raw/wave1/survey.csv' is, or passes through, a symbolic link")
+    refused(study, ["-n"], "column survey: 'data/raw/wave1/survey.csv' is, or passes through, a symbolic link")
     # Inside the study a device is refused as what it is.
     with pytest.raises(StudyFileError, match=r"'zero' is a device, not a regular file"):
         study_path("zero", referred_by="waves sheet", base="/dev")
 
 
-def test_documents_table_line_out_of_the_study_is_refused(study: Path) -> None:
+#: File names a documents table may not give, and why.
+OUT_OF_FOLDER = [("../../../../../outside/secret.txt", "leads out of the study folder (..)"),
+                 ("/etc/passwd", "is an absolute path"), ("file:///etc/passwd", "is a URL")]
+
+
+@pytest.mark.parametrize(("value", "why"), OUT_OF_FOLDER, ids=["dot-dot", "absolute", "file URL"])
+def test_documents_table_line_out_of_the_study_is_refused(study: Path, value: str, why: str) -> None:
     table = study / INTERVIEWS / "documents.tsv"
     lines = table.read_text(encoding="utf-8").splitlines()
-    lines.append("../../../../../outside/secret.txt\tstaff interview\t2026-03-18\tSpeaker=staff")
+    lines.append(f"{value}\tstaff interview\t2026-03-18\tSpeaker=staff")
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run(study, "-n")
-    assert_refused(result, study, f"{INTERVIEWS}/documents.tsv, line {len(lines)}, column file: "
-                                  "'../../../../../outside/secret.txt' leads out of the study folder (..)")
+    refused(study, ["-n"], f"{INTERVIEWS}/documents.tsv, line {len(lines)}, column file: {value!r} {why}", "root:x:0")
 
 
-def test_config_paths_out_of_the_study_are_refused(study: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("codebook: config/codebook.yaml", "codebook: /etc/passwd", "key interviews.codebook: '/etc/passwd' is an absolute path"),
+        ("waves: config/waves.tsv", "waves: ../outside/waves.tsv", "key waves: '../outside/waves.tsv' leads out of the study"),
+        ("actions: config/actions.tsv", "actions: ../outside/secret.csv", "key actions: '../outside/secret.csv' leads out"),
+        ("codebook: config/codebook.yaml", "codebook: config/linked.yaml",
+         "key interviews.codebook: 'config/linked.yaml' is, or passes through, a symbolic link that leads out"),
+    ],
+    ids=["codebook absolute", "waves sheet dot-dot", "action register dot-dot", "codebook symlink"],
+)
+def test_config_path_out_of_the_study_is_refused(study: Path, old: str, new: str, message: str) -> None:
+    shutil.copy(study / WAVES, study.parent / "outside/waves.tsv")
+    (study / "config/linked.yaml").symlink_to(study.parent / "outside/secret.txt")
     config = study / "config/config.yaml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("codebook: config/codebook.yaml", "codebook: /etc/passwd"), encoding="utf-8")
-    assert_refused(run(study, "-n"), study, "config/config.yaml, key interviews.codebook: '/etc/passwd' is an absolute path",
-                   "root:x:0")
-    shutil.copy(study / WAVES, study.parent / "outside/waves.tsv")
-    config.write_text(text.replace("waves: config/waves.tsv", "waves: ../outside/waves.tsv"), encoding="utf-8")
-    assert_refused(run(study, "-n"), study, "config/config.yaml, key waves: '../outside/waves.tsv' leads out of the study")
+    assert old in text
+    config.write_text(text.replace(old, new), encoding="utf-8")
+    refused(study, ["-n"], f"config/config.yaml, {message}", "root:x:0")
 
 
 # The library's readers check the paths a file names where they read it, for callers without the workflow.
@@ -300,8 +289,8 @@ def interview_folder(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("value", ["../../outside/secret.txt", "/etc/passwd", "file:///etc/passwd"])
-def test_documents_table_reader_refuses_a_file_out_of_the_folder(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize(("value", "why"), OUT_OF_FOLDER, ids=["dot-dot", "absolute", "file URL"])
+def test_documents_table_reader_refuses_a_file_out_of_the_folder(tmp_path: Path, value: str, why: str) -> None:
     folder = interview_folder(tmp_path)
     with (folder / "documents.tsv").open("a", encoding="utf-8") as handle:
         handle.write(f"{value}\tstaff interview\t2026-03-18\tSpeaker=staff\n")
@@ -325,26 +314,39 @@ QDE = """<?xml version="1.0" encoding="utf-8"?>
   </Sources>
 </Project>
 """
+#: plainTextPath values that lead to the secret beside the study (``{outside}``: its folder;
+#: ``{up}``: as many ``../`` as lead from the project's folder to it), and why they are refused.
+QDA_OUT = [
+    ("file://{outside}/secret.txt", "is a URL"),
+    ("absolute://{outside}/secret.txt", "is a URL"),
+    ("{outside}/secret.txt", "is an absolute path"),
+    ("relative://{up}outside/secret.txt", "leads out of the study folder"),
+    ("{up}outside/secret.txt", "leads out of the study folder"),
+]
+QDA_IDS = ["file URL", "REFI absolute", "absolute path", "REFI relative out", "dot-dot"]
 
 
-@pytest.mark.parametrize(
-    ("target", "why"),
-    [
-        ("file://{outside}/secret.txt", "is a URL"),
-        ("absolute://{outside}/secret.txt", "is a URL"),
-        ("{outside}/secret.txt", "is an absolute path"),
-        ("relative://../outside/secret.txt", "leads out of the study folder"),
-        ("../outside/secret.txt", "leads out of the study folder"),
-    ],
-    ids=["file URL", "REFI absolute", "absolute path", "REFI relative out", "dot-dot"],
-)
+@pytest.mark.parametrize(("target", "why"), QDA_OUT, ids=QDA_IDS)
 def test_qda_project_source_out_of_the_project_is_refused(tmp_path: Path, target: str, why: str) -> None:
     folder = interview_folder(tmp_path)
-    target = target.format(outside=tmp_path / "outside")
+    target = target.format(outside=tmp_path / "outside", up="../../")
     project = folder / "project.qde"
     project.write_text(QDE.format(target=target), encoding="utf-8")
     with pytest.raises(StudyFileError, match=rf"^{project}, TextSource hall\.txt, plainTextPath: .*{why}"):
         read_qdpx(project)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("target", "why"), QDA_OUT, ids=QDA_IDS)
+def test_qda_project_source_out_of_the_study_stops_the_interview_step(
+        prepared: Path, tmp_path: Path, target: str, why: str) -> None:
+    """The interview step reads the wave's REFI-QDA project and refuses a source outside the
+    study: the secret, which the source names, reaches no output."""
+    study = new_study(tmp_path, prepared)
+    target = target.format(outside=tmp_path / "outside", up="../" * len(Path(INTERVIEWS).parts) + "../")
+    edit_project(study / PROJECT, SOURCE, target)
+    shown = target.removeprefix("relative://")  # the path the scheme names
+    refused(study, [SEGMENTS], f"{PROJECT}, TextSource customers_focus_group.txt, plainTextPath: {shown!r} {why}")
 
 
 def test_qda_project_source_beside_it_is_read(tmp_path: Path) -> None:
@@ -362,10 +364,13 @@ def test_qda_project_source_beside_it_is_read(tmp_path: Path) -> None:
         ("waves", ", column wave: wave id 'waves' is reserved: reports/waves/ and logs/waves/ hold the cross-wave report"),
         ("Waves", ", column wave: wave id 'Waves' is reserved"),
         ("CON", ", column wave: wave id 'CON' is reserved: Windows names a device so"),
+        ("nul", ", column wave: wave id 'nul' is reserved: Windows names a device so"),
+        ("com1", ", column wave: wave id 'com1' is reserved: Windows names a device so"),
         ("Wave1", ": wave Wave1 differs from wave wave1 (line 2) only in letter case"),
     ],
+    ids=["waves", "Waves", "CON", "nul", "com1", "Wave1"],
 )
 def test_reserved_wave_id_is_refused(study: Path, wave: str, message: str) -> None:
     with (study / WAVES).open("a", encoding="utf-8") as handle:
         handle.write(f"{wave}\tdata/raw/wave2/survey.csv\t\t2026-11-02\t2026-11-20\tthird\t\n")
-    assert_refused(run(study, "-n"), study, f"waves sheet {WAVES}, line 4{message}")
+    refused(study, ["-n"], f"waves sheet {WAVES}, line 4{message}")

@@ -36,9 +36,15 @@ import pandas as pd
 
 from servqual.instrument import Instrument, canonical
 from servqual.io import RawSurvey, SurveyFormatError, as_text
-from servqual.privacy import mask_column, pseudonymise
+from servqual.privacy import mask_column, pseudonymise, quoted_examples
 from servqual.tables import write_table
-from servqual.validation import bounds, invalid_cells, parse_numeric, require_columns, where
+from servqual.validation import (
+    bounds,
+    invalid_cells,
+    parse_numeric,
+    require_columns,
+    where,
+)
 
 RULE_ORDER = (
     "filter",
@@ -190,14 +196,15 @@ def clean_survey(
         },
     )
     codes = missing_codes(options)
-    given = parse_numeric(raw, mapping, codes)
+    known = _known_names(raw, columns, names)
+    given = parse_numeric(raw, mapping, codes, known)
     _check_answered(raw, given, mapping)
     invalid = invalid_cells(given, instrument)
     values = given.mask(invalid)
     # Text codes ("N/A") mean no answer anywhere; numeric ones (99) only in measures, where a
     # duration of 99 s would otherwise vanish.
     text_codes = [c for c in codes if pd.isna(pd.to_numeric(c, errors="coerce"))]
-    parsed = _Parsed(raw, given, invalid, values, _auxiliary_numbers(raw, auxiliary, text_codes))
+    parsed = _Parsed(raw, given, invalid, values, _auxiliary_numbers(raw, auxiliary, text_codes, known))
     rules = _rules(parsed, instrument, columns, options)
     ids = _respondent_ids(raw, columns, salt)
     kept, exclusions = _assign(raw, ids, rules)
@@ -207,7 +214,7 @@ def clean_survey(
     if not kept.any():
         everyone = _set_missing(given, invalid, np.ones(len(kept), bool), instrument)
         raise CleaningError(f"{raw.path}: no respondent left after exclusions ({_flow_text(summary, everyone)})")
-    responses = _assemble(parsed, ids, scored, kept, columns, salt, codes, names)
+    responses = _assemble(parsed, ids, scored, kept, columns, salt, codes, known)
     return CleaningResult(responses, exclusions, summary, _warnings(raw, responses, mapping, options, columns))
 
 
@@ -288,17 +295,27 @@ def _auxiliary_columns(columns: Mapping[str, Any], options: Mapping[str, Any]) -
     return out
 
 
-def _auxiliary_numbers(raw: RawSurvey, auxiliary: Mapping[str, str], codes: list[str]) -> pd.DataFrame:
+def _known_names(raw: RawSurvey, columns: Mapping[str, Any], names: Iterable[str]) -> list[str]:
+    """The names masked in kept free text and in the values a fault quotes: ``names`` (the config's
+    ``privacy.names``) and every value of the export's personal-data columns (longer than one
+    character: a one-letter value would mask that letter everywhere)."""
+    return [*names, *(v for c in columns["personal_data"] if c in raw.frame
+                      for v in raw.frame[c].dropna().str.strip().unique() if len(v) > 1)]
+
+
+def _auxiliary_numbers(raw: RawSurvey, auxiliary: Mapping[str, str], codes: list[str],
+                       names: Iterable[str]) -> pd.DataFrame:
     """Attention checks as numbers, and the duration in seconds as survey tools write it
-    (:func:`duration_seconds`); text that is neither is an error naming the column and lines."""
+    (:func:`duration_seconds`); text that is neither is an error naming the column and lines
+    (the values it quotes masked, ``names`` too)."""
     plain = {raw_name: name for raw_name, name in auxiliary.items() if name != "duration"}
-    numbers = parse_numeric(raw, plain, codes)
+    numbers = parse_numeric(raw, plain, codes, names)
     for raw_name in set(auxiliary) - set(plain):
         text = raw.frame[raw_name].str.strip()
         seconds = duration_seconds(text.mask(text.isin(codes), ""))
         bad = seconds.isna() & ~text.isin([*codes, ""])
         if bad.any():
-            examples = ", ".join(repr(v[:20]) for v in pd.unique(text[bad])[:3])
+            examples = quoted_examples(pd.unique(text[bad]), names)
             raise SurveyFormatError(
                 f"{raw.path}: text where a duration is expected (seconds, '309秒', '5分9秒' or '00:05:09'):\n"
                 f"  column {raw_name!r}: {where(raw.line.to_numpy()[bad.to_numpy()])}, e.g. {examples}"
@@ -675,10 +692,11 @@ def _score(
 
 
 def _assemble(parsed: _Parsed, ids: pd.Series, scored: pd.DataFrame, kept: np.ndarray, columns: Mapping[str, Any],
-              salt: bytes, codes: list[str], names: Iterable[str] = ()) -> pd.DataFrame:
+              salt: bytes, codes: list[str], known: Iterable[str] = ()) -> pd.DataFrame:
     """Kept rows: pseudonym, line, segments (missing codes made missing, so "NA" is no level),
-    duration, pseudonyms of personal data, the declared free-text columns masked, measures.
-    Other raw columns are not carried (they may hold personal data nobody declared)."""
+    duration, pseudonyms of personal data, the declared free-text columns masked (``known``:
+    :func:`_known_names`), measures. Other raw columns are not carried (they may hold personal
+    data nobody declared)."""
     raw, numbers = parsed.raw, parsed.numbers
     front = {"respondent": ids, "line": raw.line}
     for spec in segment_specs(columns):
@@ -693,8 +711,6 @@ def _assemble(parsed: _Parsed, ids: pd.Series, scored: pd.DataFrame, kept: np.nd
     free_text = list(dict.fromkeys(columns.get("free_text") or []))
     if free_text:
         # Masked before the rows are cut: the names of every row's personal data, in every row.
-        known = [*names, *(v for c in columns["personal_data"] for v in raw.frame[c].dropna().str.strip().unique()
-                            if len(v) > 1)]
         texts = pd.DataFrame({c: mask_column(raw.frame[c], known) for c in free_text})
     else:
         texts = pd.DataFrame(index=raw.frame.index)

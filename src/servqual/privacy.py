@@ -252,6 +252,18 @@ def mask_all(text: object, names: Iterable[str] = ()) -> object:
     return mask_names(mask_text(text), names)
 
 
+def quoted_examples(values: Iterable[object], names: Iterable[str] = (), *, most: int = 3, width: int = 20) -> str:
+    """Up to ``most`` distinct raw values as an error message quotes them: masked as every output
+    masks text (:func:`mask_all`), then cut to ``width`` characters, so that a phone number or a
+    name typed into the wrong column reaches neither a log nor the console.
+
+    >>> print(quoted_examples(["call 13912345678", "Zhang Wei", "x", "x"], ["Zhang Wei"]))
+    'call [phone]', '[name]', 'x'
+    """
+    shown = dict.fromkeys(str(mask_all(str(value), names))[:width] for value in values)
+    return ", ".join(repr(text) for text in list(shown)[:most])
+
+
 def mask_column(values: pd.Series, names: Iterable[str] = ()) -> pd.Series:
     """:func:`mask_all` of every distinct text of a column (missing stays missing); the names are
     matched by one compiled pattern, longest first, so thousands of names cost one scan per text.

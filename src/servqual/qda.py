@@ -41,12 +41,14 @@ from xml.parsers.expat import ErrorString
 import numpy as np
 import pandas as pd
 
+from servqual.privacy import quoted_examples
 from servqual.study_files import (
     StudyFileError,
     check_archive,
     limit,
     over_limit,
     study_path,
+    unreadable_table,
 )
 from servqual.transcripts import decode_text, normalise_text
 
@@ -109,10 +111,8 @@ def read_segments_csv(path: str | Path, *, coder: str | None = None) -> pd.DataF
     try:
         table = pd.read_csv(StringIO(raw), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        # pandas names the line ("Expected 4 fields in line 7, saw 5"); nothing of the row itself.
-        raise StudyFileError(f"{path}: not a readable {'TSV' if sep == chr(9) else 'CSV'} table of coded segments "
-                             f"({str(err).strip().splitlines()[-1]}); export it again, or check the delimiter "
-                             "and quotes of that line.") from None
+        # The line pandas names, nothing of the row itself.
+        raise unreadable_table(path, err, "table of coded segments") from None
     lookup = {_canonical(c): c for c in table.columns}
     found = {
         key: next((lookup[a] for a in aliases if a in lookup), None) for key, aliases in CSV_ALIASES.items()
@@ -133,7 +133,7 @@ def read_segments_csv(path: str | Path, *, coder: str | None = None) -> pd.DataF
         if wrong.any():
             at = int(np.argmax(wrong.to_numpy()))
             raise StudyFileError(
-                f"{path}, line {at + 2}, column {found[key]}: {text.iloc[at]!r} is not a character position "
+                f"{path}, line {at + 2}, column {found[key]}: {quoted_examples([text.iloc[at]])} is not a character position "
                 f"(a whole number from 0); {int(wrong.sum())} row(s) so. Correct the export, or leave the cell "
                 "empty to place the segment by its quoted text.")
         return pd.to_numeric(text.replace("", pd.NA)).astype("Int64")

@@ -297,6 +297,32 @@ def check_archive(source: str | Path | IO[bytes], where: str | Path) -> None:
                              f"{member.file_size:,} bytes from {member.compress_size:,} (ratio {ratio:,.0f})")
 
 
+def unreadable_table(path: str | Path, error: Exception, what: str) -> StudyFileError:
+    """The refusal of a text table that the CSV parser could not read, naming the file's line.
+
+    pandas names a line in "Expected 4 fields in line 7, saw 5" (counted from 1, the header
+    included) and a row in "EOF inside string starting at row 3" (counted from 0): both become
+    ``<path>, line <n>``, with what to do.
+
+    Examples
+    --------
+    >>> print(unreadable_table("a.csv", ValueError("C error: EOF inside string starting at row 3"), "table"))
+    a.csv, line 4: a quoted field opens here and is never closed; close the quote (") or remove it, or export the table again.
+    >>> print(unreadable_table("a.csv", ValueError("C error: Expected 4 fields in line 7, saw 5"), "table"))
+    a.csv, line 7: 5 fields where the header has 4; check the delimiter and quotes of that line, or export the table again.
+    """
+    detail = (str(error).strip().splitlines() or [type(error).__name__])[-1]
+    opened = re.search(r"EOF inside string starting at row (\d+)", detail)
+    if opened:
+        return StudyFileError(f"{path}, line {int(opened.group(1)) + 1}: a quoted field opens here and is never "
+                              f'closed; close the quote (") or remove it, or export the {what} again.')
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+    if fields:
+        return StudyFileError(f"{path}, line {fields.group(2)}: {fields.group(3)} fields where the header has "
+                              f"{fields.group(1)}; check the delimiter and quotes of that line, or export the {what} again.")
+    return StudyFileError(f"{path}: not a readable {what} ({detail}); check its delimiter and quotes, or export it again.")
+
+
 # -- paths ---------------------------------------------------------------------------------------
 def _refuse(referred_by: str, value: str, why: str) -> StudyFileError:
     return StudyFileError(

@@ -30,7 +30,13 @@ from pathlib import Path
 import pandas as pd
 
 from servqual.privacy import digits, pseudonym
-from servqual.study_files import StudyFileError, check_archive, study_path, study_text
+from servqual.study_files import (
+    StudyFileError,
+    check_archive,
+    study_path,
+    study_text,
+    unreadable_table,
+)
 
 #: Roles whose turns are questions, not evidence (excluded from evidence counts and agreement).
 INTERVIEWER_ROLES = frozenset({"moderator", "interviewer", "facilitator", "researcher"})
@@ -278,14 +284,14 @@ def parse_participants(entry: str, document: str = "") -> pd.DataFrame:
         ``document``, ``speaker``, ``role`` (lower case), ``pseudonym`` (missing when not given).
     """
     rows = []
-    for item in re.split(r"[;；]", entry or ""):
-        if not item.strip():
-            continue
+    items = [item for item in re.split(r"[;；]", entry or "") if item.strip()]
+    for position, item in enumerate(items, start=1):
         parts = [p.strip() for p in re.split(r"[=＝]", item)]
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+            # The entry is not quoted: it holds a participant's name.
             raise ValueError(
-                f"documents table, document {document!r}: participant entry {item.strip()!r} "
-                "must be name=role or name=role=pseudonym."
+                f"documents table, document {document!r}: participant entry {position} of {len(items)} "
+                "must be name=role or name=role=pseudonym (separate entries with ;)."
             )
         rows.append(
             {
@@ -326,8 +332,7 @@ def read_documents_table(folder: str | Path, *, root: str | Path | None = None) 
         table = pd.read_csv(StringIO(study_text(path)), sep="\t" if path.suffix == ".tsv" else ",", dtype=str,
                             keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise StudyFileError(f"{path}: not a readable table ({str(err).strip().splitlines()[-1]}); check the "
-                             "delimiter and quotes of that line.") from None
+        raise unreadable_table(path, err, "documents table") from None
     table.columns = [c.strip().lower() for c in table.columns]
     missing = {"file", "type", "participants"} - set(table.columns)
     if missing:
@@ -344,11 +349,13 @@ def read_documents_table(folder: str | Path, *, root: str | Path | None = None) 
             "date": table.get("date", pd.Series("", index=table.index)).str.strip(),
         }
     )
-    participants = pd.concat(
-        [parse_participants(p, d) for p, d in zip(table["participants"], documents["document"], strict=True)],
-        ignore_index=True,
-    )
-    return documents, participants
+    parsed = []
+    for line, (cell, document) in enumerate(zip(table["participants"], documents["document"], strict=True), start=2):
+        try:
+            parsed.append(parse_participants(cell, document))
+        except ValueError as err:
+            raise StudyFileError(f"{path}, line {line}, column participants: {err}") from None
+    return documents, pd.concat(parsed, ignore_index=True)
 
 
 def assign_pseudonyms(participants: pd.DataFrame, salt: bytes | None = None) -> pd.DataFrame:

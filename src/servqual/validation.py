@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from servqual.instrument import OVERALL, Instrument, Scale
 from servqual.io import RawSurvey, SurveyFormatError
+from servqual.privacy import quoted_examples
 
 #: Rows named in a message before "...".
 SHOWN = 5
@@ -56,7 +57,8 @@ def require_columns(raw: RawSurvey, needed: Mapping[str, Iterable[str]]) -> None
         )
 
 
-def parse_numeric(raw: RawSurvey, columns: Mapping[str, str], missing_codes: Iterable[object]) -> pd.DataFrame:
+def parse_numeric(raw: RawSurvey, columns: Mapping[str, str], missing_codes: Iterable[object],
+                  names: Iterable[str] = ()) -> pd.DataFrame:
     """Numeric columns as float64 after blanking missing codes; text left over is an error.
 
     Parameters
@@ -68,6 +70,9 @@ def parse_numeric(raw: RawSurvey, columns: Mapping[str, str], missing_codes: Ite
     missing_codes
         Values meaning "no answer", matched on the trimmed raw text (``99`` matches ``"99"`` but not
         ``"99.0"``, so that 99 importance points stay a valid answer when 99 is a missing code).
+    names
+        Names masked in the values a fault quotes (the respondents' and ``privacy.names``), besides
+        phone numbers, e-mail addresses and ID numbers (:func:`servqual.privacy.quoted_examples`).
 
     Returns
     -------
@@ -93,7 +98,7 @@ def parse_numeric(raw: RawSurvey, columns: Mapping[str, str], missing_codes: Ite
             try:
                 out[:, j] = _to_float(text, codes)
             except pa.ArrowInvalid:
-                return _not_numeric(raw, raw_name, text, codes)
+                return _not_numeric(raw, raw_name, text, codes, names)
         return None
 
     # Arrow's kernels release the GIL, so columns are parsed on as many threads as Arrow itself
@@ -124,12 +129,12 @@ def _to_float(text: pa.Array | pa.ChunkedArray, codes: pa.Array) -> np.ndarray:
     return numbers[encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)]
 
 
-def _not_numeric(raw: RawSurvey, column: str, text: pa.Array, codes: pa.Array) -> str:
+def _not_numeric(raw: RawSurvey, column: str, text: pa.Array, codes: pa.Array, names: Iterable[str]) -> str:
     # Error path only: pandas' slower parse tells which cells failed.
     values = pd.Series(text.to_pandas(), index=raw.frame.index)
     values = values.mask(values.isin(codes.to_pylist()))
     bad = (~np.isfinite(pd.to_numeric(values, errors="coerce")) & values.notna()).to_numpy()
-    examples = ", ".join(repr(v[:20]) for v in pd.unique(values[bad])[:3])
+    examples = quoted_examples(pd.unique(values[bad]), names)
     accidental = pd.to_numeric(values[bad], errors="coerce").notna().any() or values[bad].str.lower().eq("nan").any()
     hint = (" (nan and inf read as numbers only by accident; if they mean no answer, add them to "
             "cleaning.missing_codes)") if accidental else ""
