@@ -7,7 +7,7 @@ them collapsed to five points; thresholds, polychoric correlations and Gamma (la
 lavInspect(fit, "gamma"): whole for the five-point items, its diagonal for the six-point ones);
 and the WLSMV fits of cfa(..., ordered = TRUE): the five-factor model of the six-point items and
 a two-factor model of the five-point ones (fit measures, scaled test, parameterEstimates and
-standardizedSolution).
+standardizedSolution); and the second-order model of the six-point items (five factors on one).
 """
 
 from __future__ import annotations
@@ -119,3 +119,22 @@ def test_wlsmv_parameters_match_lavaan(wlsmv):
     for mine, theirs in (("estimate", "est"), ("se", "se"), ("std_all", "std"), ("std_se", "std_se")):
         assert ours.loc[common, mine].fillna(0).to_numpy() == pytest.approx(
             lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
+
+
+def test_second_order_wlsmv_matches_lavaan():
+    """Second-order loadings and disturbance variances, standardized through the implied latent
+    covariance, and the fit."""
+    ref = REFERENCE["second_order"]
+    st = ordinal_stats(ratings("six_point"))
+    letters = list(dict.fromkeys(i[0] for i in ref["items"]))
+    fit = fit_wlsmv(measurement_spec([letters.index(i[0]) for i in ref["items"]], len(letters), second_order=True),
+                    st)
+    table = wlsmv_parameter_table(fit, st, ref["items"], [*letters, "Q"]).set_index(["lhs", "op", "rhs"])
+    lavaan = pd.DataFrame(ref["parameters"]).set_index(["lhs", "op", "rhs"])
+    assert len(lavaan.index.intersection(table.index)) == len(table) == \
+        lavaan.index.get_level_values("op").isin(["=~", "~~", "|"]).sum()
+    common = table.index
+    for mine, theirs in (("estimate", "est"), ("se", "se"), ("std_all", "std"), ("std_se", "std_se")):
+        assert table.loc[common, mine].fillna(0).to_numpy() == pytest.approx(
+            lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
+    assert our_fit_measures(st, fit)["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)

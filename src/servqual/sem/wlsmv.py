@@ -30,7 +30,7 @@ from scipy import optimize, stats
 
 from servqual.sem.estimation import start_values
 from servqual.sem.gradient import free_derivatives
-from servqual.sem.model import LAMBDA, THETA, Spec, build_spec, group_matrices, slot_values
+from servqual.sem.model import BETA, LAMBDA, THETA, Spec, build_spec, group_matrices, slot_values
 from servqual.sem.ordinal import OrdinalStats
 from servqual.sem.parameters import PARAMETER_COLUMNS, wald
 from servqual.sem.samplestats import GroupStats
@@ -149,17 +149,37 @@ def wlsmv_srmr(fit: WLSMVFit, p: int) -> float:
 
 
 def _standardized(spec: Spec, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """std.all of each slot (loadings times sd(eta), factor correlations; y* has unit variance)
-    and the residual variances 1 - communality with their std.all (the same)."""
+    """std.all of each slot (y* has unit variance, sd(eta) from the implied latent covariance
+    A Psi A'): a loading times sd(eta), a second-order loading b_kl sd(eta_l) / sd(eta_k), a
+    latent (co)variance over sd(eta_k) sd(eta_l); then the residual variances 1 - communality
+    with their std.all (the same)."""
     mats = group_matrices(spec, params, 0)
-    sd_eta = np.sqrt(np.abs(np.diag(mats.psi)))
+    sd_eta = np.sqrt(np.abs(np.diag(mats.eta_cov)))
     values = slot_values(spec, params)
-    loading = spec.kind == LAMBDA
+    loading, beta = spec.kind == LAMBDA, spec.kind == BETA
+    other = ~(loading | beta)
     std = np.empty(len(values))
     std[loading] = values[loading] * sd_eta[spec.col[loading]]
-    std[~loading] = values[~loading] / (sd_eta[spec.row[~loading]] * sd_eta[spec.col[~loading]])
+    std[beta] = values[beta] * sd_eta[spec.col[beta]] / sd_eta[spec.row[beta]]
+    std[other] = values[other] / (sd_eta[spec.row[other]] * sd_eta[spec.col[other]])
     residual = 1 - np.diag(mats.sigma)
     return std, residual, np.concatenate([std, residual])
+
+
+def _slot_rows(spec: Spec, items: Sequence[str], factors: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """lhs, op, rhs and the parameter's name of each slot, as lavaan names them."""
+    endogenous = set(spec.row[spec.kind == BETA])
+    rows = []
+    for k, r, c in zip(spec.kind, spec.row, spec.col):
+        if k == LAMBDA:
+            rows.append((factors[c], "=~", items[r], "loading"))
+        elif k == BETA:
+            rows.append((factors[c], "=~", factors[r], "second_order_loading"))
+        else:
+            a, b = min(r, c), max(r, c)
+            name = ("disturbance_variance" if a in endogenous else "factor_variance") if a == b else "factor_covariance"
+            rows.append((factors[a], "~~", factors[b], name))
+    return rows
 
 
 def wlsmv_parameter_table(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[str], factors: Sequence[str],
@@ -174,18 +194,10 @@ def wlsmv_parameter_table(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[s
     values = slot_values(spec, params)
     free = spec.free >= 0
     se = np.where(free, np.sqrt(np.diag(fit.vcov))[np.maximum(spec.free, 0)], 0.0)
-    _, residual, _ = _standardized(spec, params)
+    std, residual, _ = _standardized(spec, params)
     std_se = delta_method_se(central_difference_jacobian(lambda t: _standardized(spec, t)[2], params), fit.vcov)
-    std, _, _ = _standardized(spec, params)
     n_slots = len(values)
-    rows = []
-    for s in range(n_slots):
-        k, r, c = spec.kind[s], spec.row[s], spec.col[s]
-        if k == LAMBDA:
-            rows.append((factors[c], "=~", items[r], "loading"))
-        else:
-            a, b = min(r, c), max(r, c)
-            rows.append((factors[a], "~~", factors[b], "factor_variance" if a == b else "factor_covariance"))
+    rows = _slot_rows(spec, items, factors)
     table = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "parameter"]).assign(
         free=free, estimate=values, se=np.where(free, se, np.nan), std_all=std, std_se=std_se[:n_slots])
     # a factor's own standardized variance is 1 by construction
@@ -206,5 +218,6 @@ def wlsmv_parameter_table(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[s
         group="", z=tests["z"], pvalue=tests["pvalue"], ci_low=np.where(table["free"], tests["low"], np.nan),
         ci_high=np.where(table["free"], tests["high"], np.nan), std_z=std_tests["z"], std_pvalue=std_tests["pvalue"],
         std_ci_low=std_tests["low"], std_ci_high=std_tests["high"],
-        r2=np.where(table["parameter"] == "residual_variance", 1 - table["std_all"], np.nan),
+        r2=np.where(table["parameter"].isin(["residual_variance", "disturbance_variance"]), 1 - table["std_all"],
+                    np.nan),
         confidence=float(confidence))[PARAMETER_COLUMNS]
