@@ -138,3 +138,45 @@ def test_second_order_wlsmv_matches_lavaan():
         assert table.loc[common, mine].fillna(0).to_numpy() == pytest.approx(
             lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
     assert our_fit_measures(st, fit)["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)
+
+
+# -- the pipeline's CFA tables under WLSMV ---------------------------------------------------
+CFA_FIT_NAMES = {"npar": "npar", "chisq": "chisq", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
+                 "chisq_scaled": "chisq.scaled", "scaling_factor": "chisq.scaling.factor",
+                 "baseline_chisq": "baseline.chisq", "baseline_chisq_scaled": "baseline.chisq.scaled",
+                 "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
+                 "rmsea_scaled_ci_low": "rmsea.ci.lower.scaled", "rmsea_scaled_ci_high": "rmsea.ci.upper.scaled",
+                 "srmr": "srmr", "n": "ntotal"}
+
+
+def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
+    """cfa.estimator: WLSMV: the cfa_fit row of the instrument's model, its loadings and
+    thresholds as lavaan's cfa(..., ordered = TRUE) on the five-point items; listwise deletion
+    counted; no p for the difference of DWLS statistics; no modification hints."""
+    from servqual.cfa import cfa_tables
+
+    ref = REFERENCE["five_point"]
+    complete = pd.read_csv(DATA / "efa_bfi.csv").dropna()[ref["items"]]
+    complete = complete.where(complete != 1, 2) - 1
+    gap = complete.iloc[:3].assign(A1=np.nan)  # three respondents who skipped an item
+    tables = cfa_tables(pd.concat([complete, gap]), {i: i[0] for i in ref["items"]}, estimator="WLSMV")
+    fit = tables.fit.set_index("model")
+    row = fit.loc["instrument"]
+    assert (row["estimator"], row["missing_policy"], row["n_excluded"], row["status"]) == ("WLSMV", "listwise", 3, "ok")
+    for ours, theirs in CFA_FIT_NAMES.items():
+        tol = 1e-3 if "chisq" in ours else 1e-4
+        assert row[ours] == pytest.approx(ref["fit"][theirs], abs=tol), ours
+    assert row["shift_parameter"] == pytest.approx(ref["test"]["shift"], abs=1e-3)
+    assert np.isnan(fit.loc["one_factor", "p_difference"]) and fit.loc["one_factor", "delta_df"] == 1
+    assert tables.hints.empty
+    lavaan = pd.DataFrame(ref["parameters"])
+    loadings = tables.loadings.query("model == 'instrument'").merge(
+        lavaan[lavaan["op"] == "=~"], left_on=["factor", "item"], right_on=["lhs", "rhs"], suffixes=("", "_lavaan"))
+    assert len(loadings) == 10
+    assert loadings["std_loading"].to_numpy() == pytest.approx(loadings["std"].to_numpy(), abs=1e-4)
+    assert loadings["se"].to_numpy() == pytest.approx(loadings["std_se"].to_numpy(), abs=1e-4)
+    thresholds = tables.parameters.query("model == 'instrument' and op == '|'")
+    assert thresholds["estimate"].to_numpy() == pytest.approx(ref["thresholds"], abs=1e-10)
+    r = tables.factor_correlations.query("model == 'instrument'").iloc[0]
+    theirs = lavaan[(lavaan["lhs"] == "A") & (lavaan["op"] == "~~") & (lavaan["rhs"] == "N")].iloc[0]
+    assert (r["r"], r["se"]) == pytest.approx((theirs["std"], theirs["std_se"]), abs=1e-4)

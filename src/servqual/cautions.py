@@ -333,8 +333,9 @@ def _cfa(w: _Writer, fit: pd.DataFrame) -> list[tuple]:
             rows.append(("factor_structure", row.measure, "small_sample",
                          t("cautions.small_sample", measure=w.measure(row.measure), n=int(row.n),
                            npar=int(row.npar), needed=needed)))
-        # the TLI the report shows: the robust one under MLR
-        tli = row.tli_robust if getattr(row, "estimator", "ML") == "MLR" else row.tli
+        # the TLI the report shows: the robust one under MLR, the scaled one under WLSMV
+        estimator = getattr(row, "estimator", "ML")
+        tli = row.tli_robust if estimator == "MLR" else row.tli_scaled if estimator == "WLSMV" else row.tli
         if pd.notna(tli) and tli > 1:
             rows.append(("factor_structure", row.measure, "tli_above_1",
                          t("cautions.tli_above_1", measure=w.measure(row.measure), tli=f"{tli:.3f}")))

@@ -14,7 +14,7 @@ import pandas as pd
 
 from servqual.apa import Column, format_value, interval
 from servqual.loop_report import loop_html
-from servqual.report_context import ReportContext, cautions_list, confidence, ladder_columns, show_robust
+from servqual.report_context import ReportContext, cautions_list, confidence, fit_note, ladder_columns, show_robust
 
 #: Waves side by side up to this many; beyond it a table shows means only, to fit the page.
 WAVES_WITH_INTERVALS = 4
@@ -170,7 +170,8 @@ def psychometrics_section(ctx: ReportContext) -> str:
         parts.append(ctx.apa(frame, columns, caption=ctx.caption("wave_reliability"), note=ctx.note("wave_reliability")))
     fit = ctx.table("wave_fit")
     if not fit.empty:
-        fit, mlr = show_robust(fit[fit["model"] == "instrument"])
+        note = ctx.note(fit_note(fit))
+        fit, _ = show_robust(fit[fit["model"] == "instrument"])
         own = fit.assign(
             measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
             verdict_label=lambda d: [ctx.value("verdict", v) if s == "ok" else ctx.value("status", s)
@@ -178,7 +179,7 @@ def psychometrics_section(ctx: ReportContext) -> str:
         parts.append(ctx.apa(own, [ctx.col("wave"), ctx.col("measure_label"), Column("chisq", "χ²", "mean"),
                                       Column("df", "df", "int"), Column("cfi", "CFI", "coef"), Column("tli", "TLI", "coef"),
                                       Column("rmsea", "RMSEA", "coef"), Column("srmr", "SRMR", "coef"), ctx.col("verdict_label")],
-                                caption=ctx.caption("wave_fit"), note=ctx.note("cfa_fit_mlr" if mlr else "cfa_fit")))
+                                caption=ctx.caption("wave_fit"), note=note))
     flows = ctx.table("wave_exclusions")
     if not flows.empty:
         steps = flows[flows["step"].isin(["read", "excluded", "kept"])].assign(
