@@ -118,7 +118,7 @@ def item_distribution(responses: pd.DataFrame, instrument: Instrument,
             share_low, share_high = (frame == low).sum() / n, (frame == high).sum() / n
         rows.append(pd.DataFrame({
             "measure": measure, "dimension": [instrument.item_dimension[i] for i in frame.columns],
-            "item": frame.columns, "n": n.to_numpy(), "points_declared": int(round(high - low)) + 1,
+            "item": frame.columns, "n": n.to_numpy(), "points_declared": round(high - low) + 1,
             "points_used": frame.nunique().to_numpy(), "share_lowest": share_low.to_numpy(float),
             "share_highest": share_high.to_numpy(float), "end_share_limit": float(end_share_limit),
             "floor": (share_low > end_share_limit).to_numpy(), "ceiling": (share_high > end_share_limit).to_numpy()}))
