@@ -155,6 +155,14 @@ def test_invariance_not_assessed_and_rejected():
     assert "scalar invariance is rejected" in table["text"].iloc[1]
 
 
+def test_categories_merged_by_an_ordinal_ladder_are_a_caution():
+    table = invariance_cautions(INVARIANCE)
+    merged = table[table["kind"] == "categories_merged"]
+    assert merged["text"].tolist() == [
+        "Measurement invariance of perception across branch: the WLSMV model needs every answer category in every "
+        "group, so for t1, t2 a category some group never used was merged with its neighbour."]
+
+
 def test_pooled_segment_levels_are_named():
     segments = pd.DataFrame({"segment": "hall", "level_value": ["North", "other"], "target": "tan", "n": [80, 31],
                              "tested": [True, True], "min_cell": 30, "small_levels": "pool",
@@ -224,7 +232,8 @@ EVERY_FLOW = pd.DataFrame({
 INVARIANCE = pd.DataFrame({
     "grouping": ["wave"] * 3 + ["branch"] * 3, "measure": "perception", "level": ["configural", "metric", "scalar"] * 2,
     "status": ["too_few_groups"] * 3 + ["ok"] * 3,
-    "reason": ["1 group(s) large enough to compare; invariance needs at least 2"] * 3 + [""] * 3,
+    "reason": ["1 group(s) large enough to compare; invariance needs at least 2"] * 3
+    + ["categories not answered in every group merged with a neighbour: ['t1', 't2']"] * 3,
     "decision": ["not_assessed"] * 3 + ["reference", "holds", "rejected"]})
 LABELS = {"zh": {"tan": "有形性", "rel": "可靠性", "res": "响应性", "t1": "T1“设备现代化”", "t2": "T2“设施美观”"},
           "ko": {"tan": "유형성", "rel": "신뢰성", "res": "대응성", "t1": "T1 '현대적 장비'", "t2": "T2 '시설 외관'"}}
@@ -244,7 +253,7 @@ def test_cautions_in_chinese_and_korean_are_complete_and_hold_no_english_sentenc
                                   "tli_above_1", "ave", "cr", "fornell_larcker", "htmt", "segment_levels_pool",
                                   "segment_levels_not_tested", "coder_agreement", "complaint_log_faults",
                                   "too_few_groups", "invariance_rejected", "ordinal_few_points",
-                                  "ordinal_floor_ceiling"}
+                                  "ordinal_floor_ceiling", "categories_merged"}
     for text in table["text"]:
         assert "{" not in text and "}" not in text, text
         assert latin_runs(text) == [], text

@@ -91,3 +91,45 @@ def test_difference_tests_match_lavtestlrt(fits):
         assert test.pvalue == pytest.approx(lrt["pvalue"][k], abs=1e-4)
     with pytest.raises(ValueError, match="more degrees of freedom"):
         wlsmv_difference(fits["configural"], fits["metric"])
+
+
+def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
+    """measurement_invariance(..., estimator="WLSMV"): the table's scaled statistics, the
+    satorra.2000 differences as p, and decisions on the scaled CFI and RMSEA."""
+    from servqual.invariance import COLUMNS, measurement_invariance
+    from servqual.ordinal_invariance import ORDINAL_COLUMNS
+
+    data = pd.read_csv(DATA / "efa_bfi.csv").dropna()[REFERENCE["items"]]
+    data = data.where(data != 1, 2) - 1
+    group = pd.Series(np.where(np.arange(len(data)) < REFERENCE["n_first"], "first", "second"), index=data.index)
+    table = measurement_invariance(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV",
+                                   min_group_size=50)
+    assert list(table.columns) == [*COLUMNS, *ORDINAL_COLUMNS]
+    assert (table["estimator"] == "WLSMV").all() and (table["status"] == "ok").all()
+    for k, level in enumerate(LEVELS):
+        ref = REFERENCE["levels"][level]["fit"]
+        row = table.iloc[k]
+        assert (row["chisq_scaled"], row["cfi_scaled"], row["rmsea_scaled"]) == pytest.approx(
+            (ref["chisq.scaled"], ref["cfi.scaled"], ref["rmsea.scaled"]), abs=1e-4)
+    assert table["delta_chisq_scaled"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["delta_chisq"][1:], abs=1e-3)
+    assert table["p"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["pvalue"][1:], abs=1e-4)
+    assert table["decision"].tolist() == ["reference", "holds", "holds"] and table["means_comparable"].all()
+
+
+def test_categories_not_used_in_every_group_are_merged_and_named():
+    """A category one group never used is merged with its neighbour in every group, so that the
+    thresholds can be equal; the reason names the item. A small group is left out and named."""
+    from servqual.invariance import measurement_invariance
+
+    rng = np.random.default_rng(3)
+    eta = rng.standard_normal((900, 2))
+    latent = np.hstack([0.7 * eta[:, [0]].repeat(3, 1), 0.7 * eta[:, [1]].repeat(3, 1)])
+    x = pd.DataFrame(np.digitize(latent + 0.7 * rng.standard_normal((900, 6)), [-1.5, -0.5, 0.5, 1.5]) + 1,
+                     columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    group = pd.Series(np.repeat(["one", "two", "tiny"], [440, 440, 20]), index=x.index)
+    x.loc[(group == "two") & (x["a2"] == 5), "a2"] = 4  # group two never uses the top point of a2
+    table = measurement_invariance(x, dict(zip(x.columns, "aaabbb")), group, estimator="WLSMV", min_group_size=50)
+    assert (table["status"] == "ok").all() and (table["n_groups"] == 2).all()
+    reason = table["reason"].iloc[0]
+    assert "categories not answered in every group merged with a neighbour: ['a2']" in reason
+    assert "skipped groups: tiny (n = 20 < 50)" in reason

@@ -54,6 +54,9 @@ EXCLUSION_SHARE_LIMIT = 0.20
 CFA_MIN_N = 200
 CFA_N_PER_PARAMETER = 5
 
+#: The note of an ordinal invariance ladder that merged categories (its items as a Python list).
+MERGED_CATEGORIES = r"categories not answered in every group merged with a neighbour: (\[[^\]]*\])"
+
 #: Scale points at or below which ratings are best treated as ordered categories (WLSMV).
 ORDINAL_MAX_POINTS = 5
 
@@ -234,6 +237,11 @@ def invariance_cautions(
             key = "cautions.invariance_levels_one" if len(same) == 1 else "cautions.invariance_levels_many"
             rows.append(w.status_row("invariance", f"{measure}, {grouping}", status,
                                      t(key, subject=subject, levels=levels), reason))
+        merged = part["reason"].astype("string").str.extract(MERGED_CATEGORIES, expand=False).dropna()
+        if len(merged):
+            rows.append(("invariance", f"{measure}, {grouping}", "categories_merged",
+                         t("cautions.invariance_categories_merged", subject=subject,
+                           items=w.join(map(w.name, ast.literal_eval(merged.iloc[0]))))))
         rejected = part[part["decision"] == "rejected"]
         if len(rejected):
             level = _name(t, "level", rejected["level"].iloc[0])

@@ -812,10 +812,10 @@ def choose_wave_estimator(frames: Sequence[pd.DataFrame], item_dimension: Mappin
 
 
 def continuous_estimator(requested: str) -> str:
-    """The estimator of the models that have no ordinal version yet (the invariance ladders, the
-    expectations-versus-perceptions model): MLR where the study asked for WLSMV (its ratings'
-    departure from normality is what WLSMV answers, and MLR's robust statistics allow for it),
-    ``requested`` otherwise.
+    """The estimator of the models that have no ordinal version yet (the expectations-versus-
+    perceptions model): MLR where the study asked for WLSMV (its ratings' departure from
+    normality is what WLSMV answers, and MLR's robust statistics allow for it), ``requested``
+    otherwise.
 
     >>> continuous_estimator("WLSMV"), continuous_estimator("auto")
     ('MLR', 'auto')

@@ -25,6 +25,8 @@ With ``estimator = "MLR"`` (lavaan's ``cfa(..., estimator = "MLR")``, :mod:`serv
 each level also carries its Yuan-Bentler scaled chi-square and robust CFI/TLI/RMSEA, and the
 decision uses the Satorra-Bentler (2001, Psychometrika 66(4)) scaled difference test (lavaan's
 ``lavTestLRT(..., method = "satorra.bentler.2001")``) and the changes in the robust CFI and RMSEA.
+With ``estimator = "WLSMV"`` the ratings are ordinal and the ladder is that of
+:mod:`servqual.ordinal_invariance` (thresholds instead of intercepts).
 
 Table ``invariance`` (:func:`measurement_invariance`; the pipeline adds ``grouping``): level,
 estimator, estimator_rule, status, reason, n, missing_policy, n_incomplete, n_patterns (summed over
@@ -74,7 +76,7 @@ from servqual.sem.samplestats import (
     is_well_conditioned,
 )
 
-__all__ = ["EQUAL", "HOLDS", "LEVELS", "constraint_decision", "invariance_spec", "measurement_invariance"]
+__all__ = ["COLUMNS", "EQUAL", "HOLDS", "LEVELS", "constraint_decision", "invariance_spec", "measurement_invariance"]
 
 LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
 #: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
@@ -90,6 +92,8 @@ _COLUMNS = ["level", "estimator", "estimator_rule", "status", "reason", "n", "mi
             "n_patterns", "n_groups", "groups", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low",
             "rmsea_ci_high", *_ROBUST, "delta_chisq", "delta_df", "delta_chisq_scaled", "difference_scaling_factor",
             "p", "delta_cfi", "delta_rmsea", "decision", "means_comparable"]
+#: Columns of the ``invariance`` table.
+COLUMNS = _COLUMNS
 
 
 #: lavaan's ``group.equal`` of each level.
@@ -191,8 +195,9 @@ def measurement_invariance(
         Levels to fit, in the order configural, metric, scalar.
     min_group_size : int
         Groups with fewer complete cases (with FIML: respondents) are skipped.
-    estimator : {"ML", "MLR", "auto"}
+    estimator : {"ML", "MLR", "WLSMV", "auto"}
         ``MLR`` adds the scaled and robust statistics and decides on them (module docstring);
+        ``WLSMV`` fits the ordinal ladder of :func:`servqual.ordinal_invariance.ordinal_invariance`;
         ``auto`` uses MLR when Mardia's kurtosis test rejects normality in any group
         (:func:`servqual.sem.robust.choose_estimator`).
     estimator_rule : str, optional
@@ -218,6 +223,10 @@ def measurement_invariance(
     items = check_items(data, item_dimension)
     group = _check_group(data, group)
     levels = _check_levels(levels)
+    if estimator == "WLSMV":  # ordinal ratings (that module imports this one)
+        from servqual.ordinal_invariance import ordinal_invariance
+        return ordinal_invariance(data, item_dimension, group, levels=levels, min_group_size=min_group_size,
+                                  estimator_rule=estimator_rule)
     factor_of_item, factors = measurement_layout(item_dimension, "instrument")
     complete = ~np.isnan(data[items].to_numpy(dtype=float)).any(axis=1) & pd.notna(group.to_numpy())
     chosen = choose_estimator([data[items].to_numpy(dtype=float)[complete & (group.to_numpy() == g)]

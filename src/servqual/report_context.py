@@ -110,7 +110,7 @@ ROBUST_SHOWN = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_
 #: (lavaan's *.scaled; the robust ones are not computed under WLSMV).
 SCALED_SHOWN = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_scaled", "tli": "tli_scaled",
                 "rmsea": "rmsea_scaled", "rmsea_ci_low": "rmsea_scaled_ci_low",
-                "rmsea_ci_high": "rmsea_scaled_ci_high"}
+                "rmsea_ci_high": "rmsea_scaled_ci_high", "delta_chisq": "delta_chisq_scaled"}
 
 
 def show_robust(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:

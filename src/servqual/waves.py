@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from servqual.cfa import choose_wave_estimator, continuous_estimator
+from servqual.cfa import choose_wave_estimator
 from servqual.gaps import dimension_scores, mean_confidence_intervals, respondent_scores
 from servqual.instrument import Instrument, measure_frames
 from servqual.invariance import measurement_invariance
@@ -152,15 +152,15 @@ def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrum
     expectation and perception items across waves, and across the levels of each segment with
     all waves pooled; leading columns ``grouping`` (``wave`` or the segment) and ``measure``.
     One estimator for every model (:func:`servqual.cfa.choose_wave_estimator` over every wave's
-    items: with ``auto``, MLR when any of them departs from normality; MLR for WLSMV,
-    :func:`servqual.cfa.continuous_estimator`); missing answers as
+    items: with ``auto``, MLR when any of them departs from normality; WLSMV fits the ordinal
+    ladder of :mod:`servqual.ordinal_invariance`); missing answers as
     :func:`servqual.cfa.missing_treatment` says."""
     pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
     groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in segments}}
     frames = measure_frames(pooled, instrument, with_gap=False)
     measures = [m for m in ("expectation", "perception") if m in instrument.item_measures]
     chosen = choose_wave_estimator([frames[m][(pooled["wave"] == w).to_numpy()] for m in measures for w in responses],
-                                   instrument.item_dimension, continuous_estimator(estimator))
+                                   instrument.item_dimension, estimator)
     tables = [
         measurement_invariance(frames[measure], instrument.item_dimension, labels, min_group_size=min_group_size,
                                estimator=chosen, estimator_rule=estimator, missing=missing)

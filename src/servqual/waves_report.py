@@ -85,6 +85,7 @@ def invariance_section(ctx: ReportContext) -> str:
     invariance = ctx.table("invariance")
     if invariance.empty:
         return heading + ctx.p("waves.no_invariance")
+    wlsmv = bool(invariance["estimator"].eq("WLSMV").any()) if "estimator" in invariance else False
     invariance, mlr = show_robust(invariance)
     rows = invariance.assign(
         grouping_label=lambda d: d["grouping"].map(lambda g: ctx.t("report.waves.by_wave") if g == "wave" else ctx.segments.get(g, g)),
@@ -95,9 +96,9 @@ def invariance_section(ctx: ReportContext) -> str:
     columns = ladder_columns(ctx, [Column("grouping_label", ctx.t("report.col.grouping"), group=" "),
                                    Column("measure_label", ctx.t("report.col.measure_label"), group=" "),
                                    Column("level_label", ctx.t("report.col.invariance_level"), group=" ")])
-    lead = ctx.p("waves.invariance_lead")
-    return heading + lead + ctx.apa(rows, columns, caption=ctx.caption("invariance"),
-                                     note=ctx.note("invariance_mlr" if mlr else "invariance"))
+    lead = ctx.p("waves.invariance_lead_wlsmv" if wlsmv else "waves.invariance_lead")
+    note = "invariance_wlsmv" if wlsmv else "invariance_mlr" if mlr else "invariance"
+    return heading + lead + ctx.apa(rows, columns, caption=ctx.caption("invariance"), note=ctx.note(note))
 
 
 def scores_section(ctx: ReportContext) -> str:
