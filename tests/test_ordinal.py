@@ -7,7 +7,8 @@ them collapsed to five points; thresholds, polychoric correlations and Gamma (la
 lavInspect(fit, "gamma"): whole for the five-point items, its diagonal for the six-point ones);
 and the WLSMV fits of cfa(..., ordered = TRUE): the five-factor model of the six-point items and
 a two-factor model of the five-point ones (fit measures, scaled test, parameterEstimates and
-standardizedSolution); and the second-order model of the six-point items (five factors on one).
+standardizedSolution); the second-order model of the six-point items (five factors on one); and
+lavTestLRT of a one-factor model of the five-point items against their two-factor model.
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ CFA_FIT_NAMES = {"npar": "npar", "chisq": "chisq", "cfi": "cfi", "tli": "tli", "
 def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
     """cfa.estimator: WLSMV: the cfa_fit row of the instrument's model, its loadings and
     thresholds as lavaan's cfa(..., ordered = TRUE) on the five-point items; listwise deletion
-    counted; no p for the difference of DWLS statistics; no modification hints."""
+    counted; the one-factor model against it by lavTestLRT's scaled-and-shifted difference; no
+    modification hints."""
     from servqual.cfa import cfa_tables
 
     ref = REFERENCE["five_point"]
@@ -167,7 +169,10 @@ def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
         tol = 1e-3 if "chisq" in ours else 1e-4
         assert row[ours] == pytest.approx(ref["fit"][theirs], abs=tol), ours
     assert row["shift_parameter"] == pytest.approx(ref["test"]["shift"], abs=1e-3)
-    assert np.isnan(fit.loc["one_factor", "p_difference"]) and fit.loc["one_factor", "delta_df"] == 1
+    lrt = REFERENCE["five_point_lrt"]
+    assert "satorra.2000" in lrt["method"] and fit.loc["one_factor", "delta_df"] == lrt["delta_df"] == 1
+    assert fit.loc["one_factor", "delta_chisq_scaled"] == pytest.approx(lrt["delta_chisq"], abs=1e-3)
+    assert fit.loc["one_factor", "p_difference"] == pytest.approx(lrt["pvalue"], abs=1e-4)
     assert tables.hints.empty
     lavaan = pd.DataFrame(ref["parameters"])
     loadings = tables.loadings.query("model == 'instrument'").merge(

@@ -33,9 +33,8 @@ Tables (the pipeline adds ``wave`` and ``measure``):
     one, cfi/tli/rmsea those of chisq and *_scaled those of chisq_scaled (both with N - 1, as
     lavaan); the robust CFI/TLI/RMSEA (lavaan's catML-based *.robust, Savalei 2021) are not
     computed (NaN); loglik, aic and bic do not exist (NaN); npar counts the thresholds, as
-    lavaan's; the differences have no p (lavaan's lavTestLRT uses the Satorra 2000 difference of
-    the scaled-and-shifted statistics, not implemented here), and missing_policy is always
-    listwise.
+    lavaan's; delta_chisq_scaled and p_difference are those of the scaled-and-shifted difference
+    test (Satorra 2000, lavaan's lavTestLRT), and missing_policy is always listwise.
 ``cfa_loadings`` (:func:`standardized_loadings`)
     model, factor, item, std_loading, se, r2, estimate, estimate_se, z, pvalue, ci_low, ci_high,
     std_ci_low, std_ci_high, confidence. For the second-order model the dimensions appear as
@@ -148,6 +147,7 @@ from servqual.sem.validity import (
 from servqual.sem.validity import validity_table as _validity_rows
 from servqual.sem.wlsmv import GRADIENT_TOL as DWLS_GRADIENT_TOL
 from servqual.sem.wlsmv import WLSMVFit, fit_wlsmv, wlsmv_parameter_table, wlsmv_srmr
+from servqual.sem.wlsmv_groups import as_group_fit, wlsmv_difference
 
 __all__ = [
     "AVE_CUTOFF",
@@ -849,9 +849,9 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
     (likelihood-ratio test of nested models; Bollen 1989). Under MLR ``p_difference`` is that of
     the Satorra-Bentler (2001, Psychometrika 66(4)) scaled difference ``delta_chisq_scaled`` =
     delta chi2 / c_d, c_d = (df_alt c_alt - df_ref c_ref) / delta df (``difference_scaling_factor``;
-    :func:`servqual.sem.robust.scaled_difference`, lavaan's ``lavTestLRT``); under WLSMV the
-    difference of the DWLS statistics has no p (lavaan's Satorra 2000 difference is not
-    implemented). The one-factor and the
+    :func:`servqual.sem.robust.scaled_difference`, lavaan's ``lavTestLRT``); under WLSMV that of
+    the scaled-and-shifted difference ``delta_chisq_scaled`` (Satorra 2000, lavaan's
+    ``lavTestLRT`` default, :func:`servqual.sem.wlsmv_groups.wlsmv_difference`). The one-factor and the
     second-order models are both nested in the instrument's correlated-factor model. AIC and BIC
     compare the models without nesting (smaller is better).
 
@@ -874,17 +874,23 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
     ref = table[table["model"] == reference]
     if len(ref) == 1 and ref["status"].iloc[0] in ("ok", "heywood", "latent_correlation"):
         ref = ref.iloc[0]
+        fitted = {r.model: r for r in results}
         for i, row in table.iterrows():
             if row["model"] != reference and pd.notna(row["df"]) and row["df"] > ref["df"]:
-                table.loc[i, _DELTA_COLUMNS] = _difference(row, ref)
+                table.loc[i, _DELTA_COLUMNS] = _difference(row, ref, fitted[row["model"]], fitted[reference])
     return table.astype({"df": "Int64", "baseline_df": "Int64", "delta_df": "Int64"})
 
 
-def _difference(restricted: pd.Series, free: pd.Series) -> list[float]:
-    """delta chi2, delta df, p, and under MLR the scaled difference and its scaling factor."""
+def _difference(restricted: pd.Series, free: pd.Series, restricted_fit: CFAResult, free_fit: CFAResult) -> list[float]:
+    """delta chi2, delta df, p, and under MLR the scaled difference and its scaling factor (under
+    WLSMV the scaled-and-shifted difference, without a scaling factor)."""
     delta, ddf = restricted["chisq"] - free["chisq"], int(restricted["df"] - free["df"])
-    if restricted["estimator"] == "WLSMV":  # not chi-square distributed; Satorra (2000) not implemented
-        return [delta, ddf, np.nan, np.nan, np.nan]
+    if restricted["estimator"] == "WLSMV":
+        if restricted_fit._wlsmv is None or free_fit._wlsmv is None:
+            return [delta, ddf, np.nan, np.nan, np.nan]
+        d = wlsmv_difference(as_group_fit(restricted_fit._wlsmv, restricted_fit._ordinal),
+                             as_group_fit(free_fit._wlsmv, free_fit._ordinal))
+        return [delta, ddf, d.pvalue, d.chisq, np.nan]
     if restricted["estimator"] != "MLR":
         return [delta, ddf, float(stats.chi2.sf(max(delta, 0.0), ddf)), np.nan, np.nan]
     d = scaled_difference(restricted["chisq"], int(restricted["df"]), restricted["scaling_factor"], free["chisq"],

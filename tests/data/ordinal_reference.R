@@ -11,7 +11,8 @@
 # asymptotic covariance matrix (lavInspect "gamma"; NACOV = N times the covariance of the
 # estimates; whole for the five-point model, its diagonal for the six-point one). And the
 # second-order model of the six-point items (the five factors on one factor Q), for the
-# standardized second-order loadings and disturbance variances.
+# standardized second-order loadings and disturbance variances; and lavTestLRT of a one-factor
+# model of the five-point items against their two-factor model.
 suppressPackageStartupMessages(library(lavaan))
 
 bfi <- na.omit(read.csv("tests/data/efa_bfi.csv"))
@@ -57,8 +58,19 @@ result <- function(model, data, full_gamma, gradient_tol = 1e-7) {
        items = colnames(stats$cov))
 }
 
+# The one-factor model of the five-point items against the two-factor one: lavTestLRT's default
+# for WLSMV, the scaled-and-shifted difference (method "satorra.2000").
+fit_ordered <- function(model, data) {
+  cfa(model, data = data, ordered = TRUE, estimator = "WLSMV", optim.method = "BFGS",
+      control = list(reltol = 1e-16, maxit = 10000))
+}
+one <- "G =~ A1 + A2 + A3 + A4 + A5 + N1 + N2 + N3 + N4 + N5"
+lrt <- lavTestLRT(fit_ordered(two, small), fit_ordered(one, small))
+
 jsonlite::write_json(
   list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
        six_point = result(five, bfi, FALSE), five_point = result(two, small, TRUE),
-       second_order = result(second, bfi, FALSE, 1e-6)),
+       second_order = result(second, bfi, FALSE, 1e-6),
+       five_point_lrt = list(delta_chisq = lrt$`Chisq diff`[2], delta_df = lrt$`Df diff`[2],
+                             pvalue = lrt$`Pr(>Chisq)`[2], method = attr(lrt, "heading"))),
   "tests/data/ordinal_reference.json", digits = NA, auto_unbox = TRUE, pretty = FALSE)

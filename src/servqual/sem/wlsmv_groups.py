@@ -44,9 +44,10 @@ from scipy import linalg, optimize, stats
 from servqual.sem.model import group_matrices, measurement_spec
 from servqual.sem.ordinal import OrdinalStats
 from servqual.sem.standardize import central_difference_jacobian
-from servqual.sem.wlsmv import ScaledTest, fit_wlsmv, scaled_shifted
+from servqual.sem.wlsmv import ScaledTest, WLSMVFit, fit_wlsmv, scaled_shifted
 
-__all__ = ["GROUP_EQUALITIES", "DifferenceTest", "WLSMVGroupFit", "fit_wlsmv_groups", "wlsmv_difference"]
+__all__ = ["GROUP_EQUALITIES", "DifferenceTest", "WLSMVGroupFit", "as_group_fit", "fit_wlsmv_groups",
+           "wlsmv_difference"]
 
 #: Constraints across groups :func:`fit_wlsmv_groups` accepts (lavaan's ``group.equal``).
 GROUP_EQUALITIES = ("loadings", "thresholds")
@@ -225,6 +226,19 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
     converged = bool(result.success and np.abs(grad).max() < 1e-6 * max(1.0, float(weights.max())))
     return WLSMVGroupFit(theta, vcov, test, baseline, converged, values, jac, unit_weights, nacov, group_n,
                          tuple(st.n for st in stats))
+
+
+def as_group_fit(fit: WLSMVFit, ostats: OrdinalStats) -> WLSMVGroupFit:
+    """A single-group fit of :func:`servqual.sem.wlsmv.fit_wlsmv` as one group, for
+    :func:`wlsmv_difference` (its thresholds are saturated, so the correlations suffice: with a
+    diagonal weight matrix their directions separate from the thresholds')."""
+    p = ostats.correlations.shape[0]
+    cols, rows = np.triu_indices(p, 1)
+    n_th = len(ostats.gamma) - len(rows)
+    gamma = ostats.gamma[n_th:, n_th:]
+    jac = central_difference_jacobian(lambda t: group_matrices(fit.spec, t, 0).sigma[rows, cols], fit.params)
+    return WLSMVGroupFit(fit.params, fit.vcov, fit.test, fit.baseline, fit.converged, {}, jac, 1 / np.diag(gamma),
+                         gamma, np.full(len(rows), ostats.n), (ostats.n,))
 
 
 @dataclass(frozen=True)
