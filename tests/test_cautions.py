@@ -207,6 +207,9 @@ EVERY_PROBLEM = {
         cfa_row(model="one_factor", status="heywood", reason="improper solution: residual variance of t1 = -0.02"),
         cfa_row(model="second_order", status="not_converged",
                 reason="the optimiser stopped without converging: ABNORMAL_TERMINATION_IN_LNSRCH"),
+        cfa_row(measure="expectation", status="failed", estimator="WLSMV", tli_scaled=np.nan,
+                reason="WLSMV treats answers as ordered categories, but these items have more than 15 distinct "
+                       "values (scores, not ratings; use ML or MLR): ['t1', 't2']"),
     ]),
     "item_distribution": pd.DataFrame({
         "measure": "perception", "dimension": "tan", "item": ["t1", "t2"], "n": 500, "points_declared": 5,

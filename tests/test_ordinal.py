@@ -185,3 +185,16 @@ def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
     r = tables.factor_correlations.query("model == 'instrument'").iloc[0]
     theirs = lavaan[(lavaan["lhs"] == "A") & (lavaan["op"] == "~~") & (lavaan["rhs"] == "N")].iloc[0]
     assert (r["r"], r["se"]) == pytest.approx((theirs["std"], theirs["std_se"]), abs=1e-4)
+
+
+def test_wlsmv_refuses_scores_that_are_not_rating_categories():
+    """Continuous scores under WLSMV: every model reports it in status and reason, nothing raises."""
+    from servqual.cfa import WLSMV_MAX_CATEGORIES, cfa_tables
+
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.standard_normal((300, 6)), columns=list("abcdef"))
+    fit = cfa_tables(x, dict(zip(x.columns, "aaabbb")), estimator="WLSMV").fit
+    assert (fit["status"] == "failed").all()
+    assert fit["reason"].iloc[0] == (f"WLSMV treats answers as ordered categories, but these items have more than "
+                                     f"{WLSMV_MAX_CATEGORIES} distinct values (scores, not ratings; use ML or MLR): "
+                                     "['a', 'b', 'c', 'd', 'e', 'f']")

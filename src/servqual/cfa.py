@@ -167,6 +167,7 @@ __all__ = [
     "SCALED_COLUMNS",
     "SECOND_ORDER_NAME",
     "SRMR_CUTOFF",
+    "WLSMV_MAX_CATEGORIES",
     "TLI_CUTOFFS",
     "CFAResult",
     "CFATables",
@@ -318,6 +319,8 @@ class CFAResult:
 #: Treatments of missing answers: listwise deletion, full-information ML, or FIML exactly when
 #: some analysed answer is missing (the two coincide on complete data).
 MISSING_TREATMENTS = ("auto", "listwise", "ml")
+#: Most distinct answers an item may have under WLSMV: more are scores, not rating categories.
+WLSMV_MAX_CATEGORIES = 15
 #: Estimators :func:`fit_cfa` accepts: those of :mod:`servqual.sem.robust` and WLSMV.
 ESTIMATOR_CHOICES = (*CONTINUOUS_ESTIMATOR_CHOICES, "WLSMV")
 Missing = Literal["auto", "listwise", "ml"]
@@ -540,6 +543,11 @@ def _wlsmv_result(spec: Spec, x: np.ndarray, base: dict) -> CFAResult:
         return CFAResult(status="not_positive_definite", converged=False, reason=(
             f"items answered with a single scale point have no thresholds or polychoric correlations: {single}"),
             **base)
+    many = [item for item, column in zip(items, x.T) if len(np.unique(column)) > WLSMV_MAX_CATEGORIES]
+    if many:
+        return CFAResult(status="failed", converged=False, reason=(
+            f"WLSMV treats answers as ordered categories, but these items have more than "
+            f"{WLSMV_MAX_CATEGORIES} distinct values (scores, not ratings; use ML or MLR): {many}"), **base)
     try:
         ostats = ordinal_stats(x)
         fit = fit_wlsmv(spec, ostats) if is_well_conditioned(ostats.correlations) else None
