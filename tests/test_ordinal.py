@@ -24,7 +24,7 @@ from scipy import stats
 from servqual.sem.fit import fit_indices
 from servqual.sem.model import measurement_spec
 from servqual.sem.ordinal import bivariate_normal_cdf, ordinal_stats
-from servqual.sem.wlsmv import fit_wlsmv, wlsmv_parameter_table, wlsmv_srmr
+from servqual.sem.wlsmv import fit_wlsmv, wlsmv_parameter_table, wlsmv_robust_indices, wlsmv_srmr
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = json.loads((DATA / "ordinal_reference.json").read_text())
@@ -74,7 +74,9 @@ FIT_NAMES = {"chisq": "chisq", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "ch
              "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
              "rmsea_ci_low_scaled": "rmsea.ci.lower.scaled", "rmsea_ci_high_scaled": "rmsea.ci.upper.scaled",
              "srmr": "srmr", "baseline_chisq": "baseline.chisq", "baseline_chisq_scaled": "baseline.chisq.scaled",
-             "scaling_factor": "chisq.scaling.factor"}
+             "scaling_factor": "chisq.scaling.factor", "cfi_robust": "cfi.robust", "tli_robust": "tli.robust",
+             "rmsea_robust": "rmsea.robust", "rmsea_robust_ci_low": "rmsea.ci.lower.robust",
+             "rmsea_robust_ci_high": "rmsea.ci.upper.robust", "rmsea_robust_pclose": "rmsea.pvalue.robust"}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,10 @@ def wlsmv(case):
 def our_fit_measures(st, fit) -> dict[str, float]:
     plain = fit_indices(fit.test.chisq, fit.test.df, fit.baseline.chisq, fit.baseline.df, st.n - 1)
     scaled = fit_indices(fit.test.chisq_scaled, fit.test.df, fit.baseline.chisq_scaled, fit.baseline.df, st.n - 1)
-    return {"chisq": fit.test.chisq, "cfi": plain.cfi, "tli": plain.tli, "rmsea": plain.rmsea,
+    robust = wlsmv_robust_indices(fit, st)
+    return {"cfi_robust": robust.cfi, "tli_robust": robust.tli, "rmsea_robust": robust.rmsea,
+            "rmsea_robust_ci_low": robust.rmsea_ci_low, "rmsea_robust_ci_high": robust.rmsea_ci_high,
+            "rmsea_robust_pclose": robust.rmsea_pclose,"chisq": fit.test.chisq, "cfi": plain.cfi, "tli": plain.tli, "rmsea": plain.rmsea,
             "chisq_scaled": fit.test.chisq_scaled, "cfi_scaled": scaled.cfi, "tli_scaled": scaled.tli,
             "rmsea_scaled": scaled.rmsea, "rmsea_ci_low_scaled": scaled.rmsea_ci_low,
             "rmsea_ci_high_scaled": scaled.rmsea_ci_high, "srmr": wlsmv_srmr(fit, st.correlations.shape[0]),
@@ -138,7 +143,10 @@ def test_second_order_wlsmv_matches_lavaan():
     for mine, theirs in (("estimate", "est"), ("se", "se"), ("std_all", "std"), ("std_se", "std_se")):
         assert table.loc[common, mine].fillna(0).to_numpy() == pytest.approx(
             lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
-    assert our_fit_measures(st, fit)["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)
+    ours = our_fit_measures(st, fit)
+    assert ours["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)
+    for key in ("cfi_robust", "tli_robust", "rmsea_robust"):
+        assert ours[key] == pytest.approx(ref["fit"][FIT_NAMES[key]], abs=1e-4), key
 
 
 # -- the pipeline's CFA tables under WLSMV ---------------------------------------------------
@@ -147,7 +155,9 @@ CFA_FIT_NAMES = {"npar": "npar", "chisq": "chisq", "cfi": "cfi", "tli": "tli", "
                  "baseline_chisq": "baseline.chisq", "baseline_chisq_scaled": "baseline.chisq.scaled",
                  "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
                  "rmsea_scaled_ci_low": "rmsea.ci.lower.scaled", "rmsea_scaled_ci_high": "rmsea.ci.upper.scaled",
-                 "srmr": "srmr", "n": "ntotal"}
+                 "srmr": "srmr", "n": "ntotal", "cfi_robust": "cfi.robust", "tli_robust": "tli.robust",
+                 "rmsea_robust": "rmsea.robust", "rmsea_robust_ci_low": "rmsea.ci.lower.robust",
+                 "rmsea_robust_ci_high": "rmsea.ci.upper.robust"}
 
 
 def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():

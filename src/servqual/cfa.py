@@ -31,8 +31,9 @@ Tables (the pipeline adds ``wave`` and ``measure``):
     and baseline_shift_parameter (WLSMV's shift b of T* = T / scaling_factor + b, NaN otherwise).
     Under WLSMV chisq is the DWLS statistic (N - 1) F_DWLS, chisq_scaled the scaled-and-shifted
     one, cfi/tli/rmsea those of chisq and *_scaled those of chisq_scaled (both with N - 1, as
-    lavaan); the robust CFI/TLI/RMSEA (lavaan's catML-based *.robust, Savalei 2021) are not
-    computed (NaN); loglik, aic and bic do not exist (NaN); npar counts the thresholds, as
+    lavaan), the robust CFI/TLI/RMSEA Savalei's (2021) catML-based ones (lavaan's *.robust,
+    :func:`servqual.sem.wlsmv.wlsmv_robust_indices`), and the verdict is on the scaled ones (as
+    the report shows them); loglik, aic and bic do not exist (NaN); npar counts the thresholds, as
     lavaan's; delta_chisq_scaled and p_difference are those of the scaled-and-shifted difference
     test (Satorra 2000, lavaan's lavTestLRT), and missing_policy is always listwise.
 ``cfa_loadings`` (:func:`standardized_loadings`)
@@ -146,7 +147,7 @@ from servqual.sem.validity import (
 )
 from servqual.sem.validity import validity_table as _validity_rows
 from servqual.sem.wlsmv import GRADIENT_TOL as DWLS_GRADIENT_TOL
-from servqual.sem.wlsmv import WLSMVFit, fit_wlsmv, wlsmv_parameter_table, wlsmv_srmr
+from servqual.sem.wlsmv import WLSMVFit, fit_wlsmv, wlsmv_parameter_table, wlsmv_robust_indices, wlsmv_srmr
 from servqual.sem.wlsmv_groups import as_group_fit, wlsmv_difference
 
 __all__ = [
@@ -243,7 +244,7 @@ class CFAResult:
         kurtosis z of the data fitted.
     robust : RobustFitIndices or None
         Under MLR, the Yuan-Bentler scaled test with the scaled and robust fit indices; under
-        WLSMV the scaled-and-shifted test with the scaled indices (the robust ones NaN) (None
+        WLSMV the scaled-and-shifted test with the scaled and Savalei's (2021) robust indices (None
         under ML, when nothing was fitted, or at df 0).
     shift, baseline_shift : float
         Under WLSMV the shift b of the model's and the baseline's scaled-and-shifted test (NaN
@@ -574,10 +575,12 @@ def _wlsmv_result(spec: Spec, x: np.ndarray, base: dict) -> CFAResult:
     robust = None
     if test.df > 0:
         sc = fit_indices(test.chisq_scaled, test.df, baseline.chisq_scaled, baseline.df, n - 1)
+        ri = wlsmv_robust_indices(fit, ostats)
         robust = RobustFitIndices(
             test.scaling_factor, test.chisq_scaled, test.pvalue_scaled, baseline.scaling_factor,
             baseline.chisq_scaled, baseline.pvalue_scaled, sc.cfi, sc.tli, sc.rmsea, sc.rmsea_ci_low,
-            sc.rmsea_ci_high, sc.rmsea_pclose, *[np.nan] * 6)
+            sc.rmsea_ci_high, sc.rmsea_pclose, ri.cfi, ri.tli, ri.rmsea, ri.rmsea_ci_low, ri.rmsea_ci_high,
+            ri.rmsea_pclose)
     table = wlsmv_parameter_table(fit, ostats, items, factors)
     loadings = table[table["op"] == "=~"]
     r2 = table.loc[table["r2"].notna()].set_index("lhs")["r2"]

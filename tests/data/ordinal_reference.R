@@ -36,7 +36,9 @@ N =~ N1 + N2 + N3 + N4 + N5
 fit_names <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
                "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
                "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
-               "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal")
+               "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal", "cfi.robust",
+               "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+               "rmsea.pvalue.robust")
 
 # BFGS settles the second-order model's gradient within about 4e-7 (estimates to well below 1e-4)
 result <- function(model, data, full_gamma, gradient_tol = 1e-7) {

@@ -16,7 +16,16 @@ J = d sigma / d theta:
   scaling factor and b as the shift;
 - the baseline model: all correlations 0 (U = W);
 - RMSEA with N - 1: lavaan's (D)WLS statistics all count N - 1 (Gamma being N times the
-  covariance of the sample statistics).
+  covariance of the sample statistics);
+- the robust CFI, TLI and RMSEA of Savalei (2021, Multivariate Behav. Res. 56(3)), as lavaan
+  0.6-13 and later (:func:`wlsmv_robust_indices`): the normal-theory ML statistic of the model's
+  correlations at the DWLS estimates against the polychoric ones, T3 = N F_ML(R, Sigma), with
+  c3 = tr(U' V U Gamma) / df, U = I - J (J'WJ)^-1 J'W and V the ML weight of correlations at
+  Sigma (V_ij,kl = s^ik s^jl + s^il s^jk, s^ = Sigma^-1); the baseline T3_0 = -N log|R| with
+  c3_0 = tr(Gamma) / (p(p - 1)/2); then CFI = 1 - max(T3 - c3 df, 0) / max(T3 - c3 df,
+  T3_0 - c3_0 df_0, 0), TLI = 1 - (T3 - c3 df) df_0 / ((T3_0 - c3_0 df_0) df), RMSEA =
+  sqrt(max(T3 / ((N - 1) df) - c3 / (N - 1), 0)), its interval and p-close those of T3 / c3 on
+  df times sqrt(c3).
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from servqual.sem.estimation import start_values
+from servqual.sem.fit import rmsea_interval
 from servqual.sem.gradient import free_derivatives
 from servqual.sem.model import BETA, LAMBDA, THETA, Spec, build_spec, group_matrices, slot_values
 from servqual.sem.ordinal import OrdinalStats
@@ -36,8 +46,8 @@ from servqual.sem.parameters import PARAMETER_COLUMNS, wald
 from servqual.sem.samplestats import GroupStats
 from servqual.sem.standardize import central_difference_jacobian, delta_method_se
 
-__all__ = ["GRADIENT_TOL", "ScaledTest", "WLSMVFit", "delta_spec", "fit_wlsmv", "scaled_shifted",
-           "wlsmv_parameter_table", "wlsmv_srmr"]
+__all__ = ["GRADIENT_TOL", "RobustIndices", "ScaledTest", "WLSMVFit", "delta_spec", "fit_wlsmv", "scaled_shifted",
+           "wlsmv_parameter_table", "wlsmv_robust_indices", "wlsmv_srmr"]
 
 #: Largest component of the gradient of F accepted as converged.
 GRADIENT_TOL = 1e-7
@@ -146,6 +156,48 @@ def wlsmv_srmr(fit: WLSMVFit, p: int) -> float:
     (the diagonal's are 0)."""
     return float(np.sqrt(np.sum(fit.residuals ** 2) / (p * (p + 1) / 2)))
 
+
+
+@dataclass(frozen=True)
+class RobustIndices:
+    """Savalei's (2021) robust CFI, TLI and RMSEA with the RMSEA's interval and p-close."""
+
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci_low: float
+    rmsea_ci_high: float
+    rmsea_pclose: float
+
+
+def wlsmv_robust_indices(fit: WLSMVFit, ostats: OrdinalStats, *, level: float = 0.90,
+                         close_fit: float = 0.05) -> RobustIndices:
+    """lavaan's cfi.robust, tli.robust and rmsea.robust of a single-group WLSMV fit (module
+    docstring); NaN where the polychoric matrix is not positive definite, as lavaan."""
+    p, n, df = ostats.correlations.shape[0], ostats.n, fit.test.df
+    r = ostats.correlations
+    if df <= 0 or np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
+        return RobustIndices(*[np.nan] * 6)
+    rows, cols = _lower(p)
+    sigma = group_matrices(fit.spec, fit.params, 0).sigma.copy()
+    np.fill_diagonal(sigma, 1.0)
+    inv = np.linalg.inv(sigma)
+    t3 = n * (np.linalg.slogdet(sigma)[1] + np.trace(r @ inv) - np.linalg.slogdet(r)[1] - p)
+    t3_null, df_null = -n * np.linalg.slogdet(r)[1], len(rows)
+    v = inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]
+    gamma = ostats.gamma[len(ostats.gamma) - len(rows):, len(ostats.gamma) - len(rows):]
+    w = 1 / np.diag(gamma)
+    jac = _jacobian(fit.spec, fit.params, rows, cols)
+    u = np.eye(len(rows)) - jac @ np.linalg.inv(jac.T @ (w[:, None] * jac)) @ (jac.T * w)
+    c3, c3_null = np.trace(u.T @ v @ u @ gamma) / df, np.trace(gamma) / df_null
+    excess, excess_null = t3 - c3 * df, t3_null - c3_null * df_null
+    top = max(excess, excess_null, 0.0)
+    cfi = 1.0 if np.isclose(max(excess, 0.0), 0) and np.isclose(top, 0) else 1 - max(excess, 0.0) / top
+    tli = 1 - excess * df_null / (excess_null * df)
+    rmsea = float(np.sqrt(max(t3 / ((n - 1) * df) - c3 / (n - 1), 0.0)))
+    low, high = rmsea_interval(t3 / c3, df, n - 1, 1, level)
+    pclose = float(stats.ncx2.sf(t3 / c3, df, (n - 1) * df * close_fit ** 2 / c3))
+    return RobustIndices(float(cfi), float(tli), rmsea, float(low * np.sqrt(c3)), float(high * np.sqrt(c3)), pclose)
 
 
 def _standardized(spec: Spec, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
