@@ -45,8 +45,8 @@ from servqual.report_page import page_header
 from servqual.tables import read_tables
 
 context = section.wave_context(
-    tables, figures, cleaning_summary, language=language, instrument=instrument, segments=segments,
-    outcomes=outcomes, codebook=codebook, previous_scores=previous_scores,
+    tables, figures, cleaning_summary, previous_scores=previous_scores, language=language, instrument=instrument,
+    segments=segments, outcomes=outcomes, codebook=codebook,
 )
 display(page_header(title, context.t("report.wave", wave=wave)), raw=True)
 

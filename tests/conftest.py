@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
-
 import report_checks
+from references import read_data
 from studies import CONSOLE, STUDY, WORKFLOW, copy_tree, snakemake
+
+
+@pytest.fixture(scope="session")
+def hs() -> pd.DataFrame:
+    """The Holzinger-Swineford data (lavaan's copy), which the reliability, CFA and SEM tests fit."""
+    return read_data("holzinger_swineford")
+
+
+@pytest.fixture(scope="session")
+def sim() -> pd.DataFrame:
+    """400 simulated respondents to 16 items in four dimensions, with planted misfit
+    (tests/data/cfa_sim4_generate.py), which the CFA and invariance tests fit."""
+    return read_data("cfa_sim4")
 
 
 @pytest.fixture(scope="session")

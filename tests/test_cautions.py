@@ -161,6 +161,22 @@ def test_categories_merged_by_an_ordinal_ladder_are_a_caution():
     assert merged["text"].tolist() == [
         "Measurement invariance of perception across branch: the WLSMV model needs every answer category in every "
         "group, so for t1, t2 a category some group never used was merged with its neighbour."]
+def test_partial_and_strict_invariance_are_cautioned():
+    """A scalar level that holds only partially names the items left free; strict rejected says
+    the observed scores are not equally reliable (latent means stay comparable)."""
+    invariance = pd.DataFrame({
+        "grouping": "branch", "measure": "perception",
+        "level": ["configural", "metric", "scalar", "scalar", "strict"],
+        "status": "ok", "reason": "", "partial": [False, False, False, True, True],
+        "released": ["", "", "", "intercepts:r2;intercepts:t3", "intercepts:r2;intercepts:t3"],
+        "decision": ["reference", "holds", "rejected", "holds", "rejected"]})
+    table = invariance_cautions(invariance, "en", {"r2": "Item R2", "t3": "Item T3"})
+    assert table["kind"].tolist() == ["invariance_partial", "invariance_strict_rejected"]
+    assert ("scalar invariance holds only once the intercept of Item R2, the intercept of Item T3 may differ"
+            in table["text"].iloc[0])
+    assert "not equally reliable" in table["text"].iloc[1]
+    for language in ("zh", "ko"):
+        assert len(invariance_cautions(invariance, language, {})) == 2
 
 
 def test_pooled_segment_levels_are_named():

@@ -14,25 +14,20 @@ call.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from references import HS_DIMS, SIM_DIMS, reference
 
 from servqual import cfa
 
-DATA = Path(__file__).parent / "data"
 TOL = 1e-3
 #: Parameter estimates, SEs, z and intervals against lavaan's (relative); p values (absolute).
 REL, P_ABS = 1e-6, 1e-6
-REFERENCE = json.loads((DATA / "cfa_reference.json").read_text())
+REFERENCE = reference("cfa_reference")
 HS_REF = REFERENCE["holzinger_swineford"]
 SIM_REF = REFERENCE["simulated"]
 
-HS_DIMS = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
-SIM_DIMS = {f"y{i}": f"F{(i - 1) // 4 + 1}" for i in range(1, 17)}
 
 #: Our fit-table columns by lavaan's fitMeasures names.
 FIT_COLUMNS = {"npar": "npar", "chisq": "chisq", "df": "df", "pvalue": "pvalue",
@@ -70,18 +65,8 @@ def lavaan_hints(model: dict, top: int = 3) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def hs() -> pd.DataFrame:
-    return pd.read_csv(DATA / "holzinger_swineford.csv")
-
-
-@pytest.fixture(scope="module")
 def hs_tables(hs) -> cfa.CFATables:
     return cfa.cfa_tables(hs, HS_DIMS)
-
-
-@pytest.fixture(scope="module")
-def sim() -> pd.DataFrame:
-    return pd.read_csv(DATA / "cfa_sim4.csv")
 
 
 @pytest.fixture(scope="module")
@@ -307,7 +292,7 @@ def test_listwise_deletion(hs):
 
 
 def test_bad_input_raises_a_clear_error(hs):
-    with pytest.raises(ValueError, match="not found in the data"):
+    with pytest.raises(ValueError, match="lacks items of the dimension mapping"):
         cfa.fit_cfa(hs, dict(HS_DIMS, x99="speed"))
     with pytest.raises(ValueError, match="model must be one of"):
         cfa.fit_cfa(hs, HS_DIMS, model="bifactor")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from studies import ROOT
 
 from servqual.complaints import (
     COMPLAINT_COLUMNS,
@@ -31,7 +32,6 @@ from servqual.codebook import load_codebook
 from servqual.io import SurveyFormatError
 from servqual.privacy import pseudonym
 
-ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "config/codebook.yaml"
 COLUMNS = {f: f for f in ("id", "received", "channel", "branch", "department", "category", "text",
                           "first_response", "resolved", "outcome", "staff")}

@@ -127,14 +127,3 @@ def test_nothing_to_do_after_the_run_and_a_library_edit_reruns_only_complaints(s
         assert planned_jobs(snakemake("-n", *TARGETS, cwd=study)) == {"complaints": 2}
     finally:
         module.write_text(original, encoding="utf-8")
-
-
-def test_a_wave_without_a_complaint_log_gets_no_complaints_job(tmp_path):
-    copy_tree(WORKFLOW + STUDY, tmp_path)
-    assert planned_jobs(snakemake("-n", cwd=tmp_path))["complaints"] == 2
-    waves = pd.read_csv(tmp_path / "config/waves.tsv", sep="\t", dtype=str, keep_default_na=False)
-    waves.loc[waves["wave"] == "wave2", "complaints"] = ""
-    waves.to_csv(tmp_path / "config/waves.tsv", sep="\t", index=False)
-    assert planned_jobs(snakemake("-n", cwd=tmp_path))["complaints"] == 1
-    missing = snakemake("-n", "reports/wave2/tables/complaints_by_dimension.csv", cwd=tmp_path)
-    assert missing.returncode != 0

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
-from test_workflow import STUDY, WORKFLOW, copy_tree, documented_columns, snakemake
+from test_workflow import STUDY, WORKFLOW, copy_tree, snakemake
 
 from servqual.columns import description, header, undocumented
 from servqual.exports import (
@@ -22,7 +22,6 @@ from servqual.exports import (
     write_sav,
     write_workbook,
 )
-from servqual.i18n import LANGUAGES
 from servqual.instrument import instrument_from_config
 from servqual.lavaan import lavaan_models, model_file, syntax_problems
 from servqual.tables import read_table
@@ -112,15 +111,6 @@ def test_lavaan_models_follow_the_fit_table():
     columns = [f"{m}_{i}" for m in "EP" for i in small_instrument().item_ids]
     assert syntax_problems(text, columns) == []
     assert syntax_problems(text, columns[:-1]) == ["line 6: P_b2 is neither a factor nor a column of the data"]
-
-
-def test_every_documented_column_has_a_header_and_a_description_in_every_language():
-    """The outputs reference (docs/outputs.md) lists every column of every table (test_workflow
-    checks it against a run); `freq_<point>` stands for the scale points."""
-    tables = {Path(p).stem: [c.replace("<point>", "1") for c in cols] for p, cols in documented_columns().items()}
-    assert len(tables) > 40
-    assert undocumented(tables) == []
-    assert all(header(lang, "freq_7") != header(lang, "freq_1") for lang in LANGUAGES)
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ library offers on their own (documents tables, REFI-QDA projects, codebooks) are
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -133,29 +134,29 @@ def test_python_tag_in_codebook_is_refused_as_the_run_starts(study: Path) -> Non
     assert_refused(result, study, "config/codebook.yaml, line 2: the YAML tag !!python/object:servqual.interviews.Codebook is not allowed")
 
 
-@pytest.mark.parametrize(
-    ("text", "line", "tag"),
-    [
-        ("codes:\n  queue: !!python/object/new:os.system [echo]\n", 2, "!!python/object/new:os.system"),
-        ("codes:\n  queue:\n    label: !!binary aGVsbG8=\n", 3, "!!binary"),
-        ("codes: !!set {queue}\n", 1, "!!set"),
-        ("codes:\n  queue: !env HOME\n", 2, "!env"),
-        ("codes: !!omap [{queue: 1}]\n", 1, "!!omap"),
-    ],
-    ids=["python object", "binary", "set", "local tag", "ordered map"],
-)
-def test_codebook_with_a_tag_that_is_not_plain_data_is_refused(tmp_path: Path, text: str, line: int, tag: str) -> None:
+#: YAML a study file may not hold -> (reader, text, the refusal after "<file>, ").
+REFUSED_YAML = {
+    "python object": (load_codebook, "codes:\n  queue: !!python/object/new:os.system [echo]\n",
+                      "line 2: the YAML tag !!python/object/new:os.system is not allowed"),
+    "binary": (load_codebook, "codes:\n  queue:\n    label: !!binary aGVsbG8=\n",
+               "line 3: the YAML tag !!binary is not allowed"),
+    "set": (load_codebook, "codes: !!set {queue}\n", "line 1: the YAML tag !!set is not allowed"),
+    "local tag": (load_codebook, "codes:\n  queue: !env HOME\n", "line 2: the YAML tag !env is not allowed"),
+    "ordered map": (load_codebook, "codes: !!omap [{queue: 1}]\n", "line 1: the YAML tag !!omap is not allowed"),
+    "yte switch": (load_study_yaml, "codes: {queue: {}}\n__use_yte__: true\n", "line 2: `__use_yte__`"),
+    "recursive alias": (load_study_yaml, "codes:\n  queue: &q {related: [*q]}\n",
+                        "line 2: a YAML alias refers to a node that contains it"),
+}
+
+
+@pytest.mark.parametrize(("reader", "text", "refusal"), REFUSED_YAML.values(), ids=list(REFUSED_YAML))
+def test_yaml_that_is_not_plain_data_is_refused_naming_file_and_line(tmp_path: Path, reader, text: str,
+                                                                     refusal: str) -> None:
+    """Tags that build objects, Snakemake's YTE switch and aliases that contain themselves."""
     path = tmp_path / "codebook.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(StudyFileError, match=rf"^{path}, line {line}: the YAML tag {tag} is not allowed"):
-        load_codebook(path)
-
-
-def test_yte_switch_in_any_yaml_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "codebook.yaml"
-    path.write_text("codes: {queue: {}}\n__use_yte__: true\n", encoding="utf-8")
-    with pytest.raises(StudyFileError, match=rf"^{path}, line 2: `__use_yte__`"):
-        load_study_yaml(path)
+    with pytest.raises(StudyFileError, match="^" + re.escape(f"{path}, {refusal}")):
+        reader(path)
 
 
 def test_plain_yaml_is_read_as_before(tmp_path: Path) -> None:
@@ -190,13 +191,6 @@ def test_billion_laughs_is_refused_quickly_naming_the_bound(tmp_path: Path, read
     monkeypatch.setenv("SERVQUAL_LIMIT_YAML_NODES", "10000")
     with pytest.raises(StudyFileError, match=r"over the bound of 10,000 nodes"):
         check_study_yaml(path)
-
-
-def test_recursive_alias_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "loop.yaml"
-    path.write_text("codes:\n  queue: &q {related: [*q]}\n", encoding="utf-8")
-    with pytest.raises(StudyFileError, match=rf"^{path}, line 2: a YAML alias refers to a node that contains it"):
-        load_study_yaml(path)
 
 
 def test_billion_laughs_config_stops_the_run_without_printing_the_document(study: Path) -> None:

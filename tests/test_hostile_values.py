@@ -33,25 +33,18 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from studies import STUDY, WORKFLOW, copy_tree, snakemake
+from studies import ROOT, STUDY, WORKFLOW, copy_tree, snakemake
 from test_complaints import CODEBOOK, COLUMNS, HEADER, PROMISES
 
 from servqual.cleaning import clean_survey
+from servqual.codebook import load_codebook
 from servqual.complaints import analyse_complaints
 from servqual.instrument import instrument_from_config
-from servqual.interviews import load_codebook
 from servqual.io import SurveyFormatError, read_survey
-from servqual.qda import (
-    QdaFormatWarning,
-    anchor_segments,
-    read_qdc,
-    read_qdpx,
-    read_segments_csv,
-)
+from servqual.qda import QdaFormatWarning, anchor_segments, read_qdc, read_qdpx, read_segments_csv
 from servqual.study_files import StudyFileError, load_study_yaml
 from servqual.transcripts import read_documents_table, read_transcript
 
-ROOT = Path(__file__).resolve().parents[1]
 SURVEY = ROOT / "data/raw/wave1/survey.csv"
 SECRET = "SECRET-4c1d-do-not-copy"
 PHONE = "13912345678"

@@ -91,23 +91,19 @@ def test_keyword_hits_whole_tokens() -> None:
 # --------------------------------------------------------------------------- rules
 
 
-@pytest.mark.parametrize(
-    ("survey", "interview", "code"),
-    [
-        ("negative", "problems dominate", "agreement"),
-        ("not significant", "strengths dominate", "agreement"),
-        ("positive", "strengths dominate", "agreement"),
-        ("negative", "strengths dominate", "dissonance"),
-        ("not significant", "problems dominate", "dissonance"),
-        ("positive", "problems dominate", "dissonance"),
-        ("negative", "mixed", "partial agreement"),
-        ("positive", "mixed", "partial agreement"),
-        ("negative", "none", "silence"),
-        ("missing", "problems dominate", "silence"),
-    ],
-)
-def test_convergence_rule(survey: str, interview: str, code: str) -> None:
-    assert convergence(survey, interview) == code
+#: Survey signal -> interview signal -> the convergence code of the joint display.
+CONVERGENCE = {
+    "negative": {"problems dominate": "agreement", "strengths dominate": "dissonance", "mixed": "partial agreement",
+                 "none": "silence"},
+    "not significant": {"strengths dominate": "agreement", "problems dominate": "dissonance"},
+    "positive": {"strengths dominate": "agreement", "problems dominate": "dissonance", "mixed": "partial agreement"},
+    "missing": {"problems dominate": "silence"},
+}
+
+
+def test_convergence_rule() -> None:
+    assert {survey: {interview: convergence(survey, interview) for interview in row}
+            for survey, row in CONVERGENCE.items()} == CONVERGENCE
 
 
 def test_signals() -> None:

@@ -161,14 +161,3 @@ def test_nothing_to_do_after_the_run_and_a_library_edit_reruns_only_interviews(s
         assert planned_jobs(snakemake("-n", TARGET, cwd=study)) == {"interviews": 1}
     finally:
         module.write_text(original, encoding="utf-8")
-
-
-def test_a_wave_without_interviews_gets_no_interview_job(tmp_path):
-    copy_tree(WORKFLOW + STUDY, tmp_path)
-    waves = pd.read_csv(tmp_path / "config/waves.tsv", sep="\t", dtype=str, keep_default_na=False)
-    waves.loc[waves["wave"] == "wave2", "interviews"] = ""
-    waves.to_csv(tmp_path / "config/waves.tsv", sep="\t", index=False)
-    assert planned_jobs(snakemake("-n", cwd=tmp_path))["interviews"] == 1
-    missing = snakemake("-n", "reports/wave2/tables/triangulation.csv", cwd=tmp_path)
-    assert missing.returncode != 0
-    assert "reports/wave2/tables/triangulation.csv" in missing.stdout + missing.stderr

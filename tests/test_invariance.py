@@ -18,8 +18,10 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-# the data fixtures, mappings and reference fit are those of the CFA tests
-from test_cfa import HEY_DIMS, HS_DIMS, HS_FIT, SIM_DIMS, heywood_data, hs, sim  # noqa: E402,F401
+# the Heywood data and the reference fit are those of the CFA tests; hs and sim are conftest fixtures
+from test_cfa import HEY_DIMS, HS_FIT, heywood_data  # noqa: E402
+
+from references import HS_DIMS, SIM_DIMS  # noqa: E402
 
 from servqual import invariance
 from servqual.sem.estimation import minimize_ml, start_values
@@ -39,7 +41,7 @@ FIT_COLUMNS = {"chisq": "chisq", "df": "df", "pvalue": "pvalue", "cfi": "cfi", "
 def lavaan_fits(data: str) -> dict[str, dict[str, float]]:
     """lavaan's fit measures of each invariance level under our column names."""
     return {level: {ours: REFERENCE[data][level]["fit"][theirs] for theirs, ours in FIT_COLUMNS.items()}
-            for level in invariance.LEVELS}
+            for level in ("configural", "metric", "scalar")}
 
 
 HS_LAVAAN = lavaan_fits("holzinger_swineford")
@@ -48,7 +50,8 @@ SIM_LAVAAN = lavaan_fits("simulated")
 
 @pytest.fixture(scope="module")
 def hs_table(hs) -> pd.DataFrame:
-    return invariance.measurement_invariance(hs, HS_DIMS, hs["school"]).set_index("level")
+    table = invariance.measurement_invariance(hs, HS_DIMS, hs["school"])
+    return table[~table["partial"]].set_index("level")
 
 
 def test_holzinger_swineford_by_school_difference_tests(hs_table):
@@ -72,12 +75,13 @@ def test_holzinger_swineford_decisions(hs_table):
     assert hs_table.loc["metric", "delta_cfi"] == pytest.approx(metric["cfi"] - configural["cfi"], abs=1e-4)
     assert hs_table.loc["metric", "delta_rmsea"] == pytest.approx(metric["rmsea"] - configural["rmsea"], abs=1e-4)
     assert hs_table.loc["scalar", "delta_cfi"] < -0.01
-    assert not hs_table["means_comparable"].any()
+    assert hs_table["means_comparable"].all()  # under partial scalar invariance
     assert (hs_table["status"] == "ok").all() and (hs_table["n"] == 301).all()
 
 
 def test_simulated_two_groups(sim):
-    table = invariance.measurement_invariance(sim, SIM_DIMS, sim["group"]).set_index("level")
+    table = invariance.measurement_invariance(sim, SIM_DIMS, sim["group"])
+    table = table[~table["partial"]].set_index("level")
     for level, values in SIM_LAVAAN.items():
         for key, value in values.items():
             tol = 1e-2 if key == "chisq" else 1e-3
@@ -139,7 +143,7 @@ def test_too_few_groups_returns_a_status(hs):
 
 def test_levels_subset_and_checks(hs):
     table = invariance.measurement_invariance(hs, HS_DIMS, hs["school"], levels=("configural", "scalar"))
-    assert table["level"].tolist() == ["configural", "scalar"]
+    assert table["level"].tolist()[:2] == ["configural", "scalar"]
     assert table["delta_df"].iloc[1] == 12
     with pytest.raises(ValueError, match="in the order"):
         invariance.measurement_invariance(hs, HS_DIMS, hs["school"], levels=("scalar", "metric"))
@@ -154,3 +158,117 @@ def test_heywood_case_reports_status_per_group():
     assert table["status"].eq("heywood").all()
     assert "residual variance of a in group odd" in table["reason"].iloc[0]
     assert table["decision"].eq("not_assessed").all() and np.isfinite(table["chisq"]).all()
+
+
+# --- strict and partial invariance, latent means: tests/data/invariance_partial_reference.json,
+# written by ``Rscript tests/data/invariance_partial_reference.R`` (lavaan 0.6-14)
+
+PARTIAL = json.loads((Path(__file__).parent / "data" / "invariance_partial_reference.json").read_text())
+LADDER_FIT = {"chisq": "chisq", "df": "df", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea"}
+ROBUST_FIT = {"chisq.scaled": "chisq_scaled", "chisq.scaling.factor": "scaling_factor", "cfi.robust": "cfi_robust",
+              "tli.robust": "tli_robust", "rmsea.robust": "rmsea_robust"}
+
+
+@pytest.fixture(scope="module", params=["ML", "MLR"])
+def ladder(request, hs):
+    return request.param, invariance.invariance_ladder(hs, HS_DIMS, hs["school"], estimator=request.param)
+
+
+def _assert_fit(row: pd.Series, expected: dict, estimator: str) -> None:
+    names = LADDER_FIT | (ROBUST_FIT if estimator == "MLR" else {})
+    for theirs, ours in names.items():
+        assert row[ours] == pytest.approx(expected[theirs], rel=1e-6, abs=1e-8), ours
+
+
+def test_strict_and_partial_levels_match_lavaan(ladder):
+    estimator, result = ladder
+    levels, expected = result.levels, PARTIAL[estimator]
+    assert levels["level"].tolist() == ["configural", "metric", "scalar", "scalar", "strict"]
+    for i, level in enumerate(("configural", "metric", "scalar")):
+        _assert_fit(levels.iloc[i], expected["fit"][level], estimator)
+    _assert_fit(levels.iloc[3], expected["scalar_partial"]["x3_x7"], estimator)
+    _assert_fit(levels.iloc[4], expected["strict_partial"], estimator)
+    assert levels["released"].tolist()[3:] == ["intercepts:x3;intercepts:x7"] * 2
+    assert levels["compared_with"].tolist() == ["", "configural", "metric", "metric", "scalar (partial)"]
+    assert levels["means_comparable"].all()
+
+
+def test_full_strict_model_matches_lavaan(hs):
+    table = invariance.measurement_invariance(hs, HS_DIMS, hs["school"].where(hs["school"] == "Pasteur", "GW"),
+                                              levels=("configural", "strict"))
+    _assert_fit(table.iloc[1], PARTIAL["ML"]["fit"]["strict"], "ML")
+
+
+def test_released_constraints_follow_lavtestscore(ladder):
+    estimator, result = ladder
+    released = result.released
+    assert released[["level", "order", "constraint", "item", "group", "groups"]].values.tolist() == [
+        ["scalar", 1, "intercepts", "x3", "Grant-White", "Grant-White"],
+        ["scalar", 2, "intercepts", "x7", "Grant-White", "Grant-White"]]
+    for row, score in zip(released.itertuples(), ("score_scalar", "score_scalar_x3")):
+        assert row.chisq == pytest.approx(max(PARTIAL[estimator][score]["x2"]), rel=1e-6)
+    assert (released["estimator"] == estimator).all()
+
+
+def test_score_tests_of_every_constraint_match_lavaan(hs):
+    """lavTestScore(scalar)$uni: one univariate test per equality constraint (group 2 vs 1)."""
+    from servqual.sem.estimation import estimate_ml
+    from servqual.sem.score import release_score_tests
+
+    factor_of_item, factors = measurement_layout(HS_DIMS, "instrument")
+    stats = [group_stats(hs.loc[hs["school"] == g, list(HS_DIMS)].to_numpy()) for g in ("Pasteur", "Grant-White")]
+    spec = invariance.invariance_spec(factor_of_item, len(factors), 2, "scalar")
+    tests = release_score_tests(spec, stats, estimate_ml(spec, stats).params)
+    kind = {0: "=~", 4: "~1"}
+    ours = {(f"x{spec.row[s] + 1}", kind[spec.kind[s]]): chi for s, chi in zip(tests["slot"], tests["chisq"])}
+    ref = PARTIAL["ML"]["score_scalar"]
+    theirs = {(rhs if op == "=~" else lhs, op): x2
+              for lhs, op, rhs, x2 in zip(ref["lhs"], ref["op"], ref["rhs"], ref["x2"])}
+    assert ours.keys() == theirs.keys()
+    for key, value in theirs.items():
+        assert ours[key] == pytest.approx(value, rel=1e-5, abs=1e-7), key
+
+
+def test_latent_mean_differences_match_lavaan(ladder):
+    estimator, result = ladder
+    means, expected = result.latent_means, PARTIAL[estimator]["latent_means"]
+    assert means["factor"].tolist() == expected["factor"]
+    assert (means["group"] == "Grant-White").all() and (means["reference"] == "Pasteur").all()
+    for ours, theirs in {"diff": "est", "se": "se", "z": "z", "pvalue": "pvalue", "ci_low": "ci_lower",
+                         "ci_high": "ci_upper"}.items():
+        assert means[ours].to_numpy() == pytest.approx(expected[theirs], rel=1e-6, abs=1e-9), ours
+    variances = PARTIAL[estimator]["factor_variances"]
+    reference_sd = np.sqrt([v for v, g in zip(variances["est"], variances["group"]) if g == 1])
+    assert means["std_diff"].to_numpy() == pytest.approx(np.array(expected["est"]) / reference_sd, rel=1e-6)
+    assert means["comparable"].all()
+
+
+def test_released_parameter_is_free_in_every_group(hs):
+    """group.partial semantics: with G groups a released intercept adds G - 1 parameters."""
+    factor_of_item, factors = measurement_layout(HS_DIMS, "instrument")
+    full = invariance.invariance_spec(factor_of_item, len(factors), 3, "scalar")
+    partial = invariance.invariance_spec(factor_of_item, len(factors), 3, "scalar", frozenset({("intercepts", 2)}))
+    assert full.df - partial.df == 2
+    three = hs["school"].where(hs.index % 3 > 0, "third")
+    result = invariance.invariance_ladder(hs, HS_DIMS, three, min_group_size=50)
+    groups = result.levels["groups"].iloc[0].split(", ")
+    means = result.latent_means
+    assert len(means) == 6 and set(means["group"]) == set(groups[1:]) and (means["reference"] == groups[0]).all()
+
+
+def test_latent_means_not_comparable_without_scalar_invariance(hs):
+    result = invariance.invariance_ladder(hs, HS_DIMS, hs["school"], levels=("configural", "metric", "scalar"))
+    assert result.latent_means["comparable"].all()
+    metric_only = invariance.invariance_ladder(hs, HS_DIMS, hs["school"], levels=("configural", "metric"))
+    assert metric_only.latent_means.empty and metric_only.released.empty
+
+
+def test_fiml_ladder_does_not_search_partial_invariance_and_says_so():
+    data = pd.read_csv(Path(__file__).parent / "data" / "holzinger_swineford_missing.csv")
+    result = invariance.invariance_ladder(data, HS_DIMS, data["school"], missing="ml")
+    levels = result.levels
+    assert (levels["missing_policy"] == "ml").all() and not levels["partial"].any()
+    rejected = levels[levels["decision"] == "rejected"]
+    assert len(rejected) == 1 and "partial invariance not searched under FIML" in rejected["reason"].iloc[0]
+    assert result.released.empty
+    assert not result.latent_means["comparable"].any() and result.latent_means["diff"].isna().all()

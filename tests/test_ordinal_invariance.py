@@ -96,7 +96,7 @@ def test_difference_tests_match_lavtestlrt(fits):
 def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
     """measurement_invariance(..., estimator="WLSMV"): the table's scaled statistics, the
     satorra.2000 differences as p, and decisions on the scaled CFI and RMSEA."""
-    from servqual.invariance import COLUMNS, measurement_invariance
+    from servqual.invariance import INVARIANCE_COLUMNS, invariance_ladder, measurement_invariance
     from servqual.ordinal_invariance import ORDINAL_COLUMNS
 
     data = pd.read_csv(DATA / "efa_bfi.csv").dropna()[REFERENCE["items"]]
@@ -104,7 +104,7 @@ def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
     group = pd.Series(np.where(np.arange(len(data)) < REFERENCE["n_first"], "first", "second"), index=data.index)
     table = measurement_invariance(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV",
                                    min_group_size=50)
-    assert list(table.columns) == [*COLUMNS, *ORDINAL_COLUMNS]
+    assert list(table.columns) == [*INVARIANCE_COLUMNS, *ORDINAL_COLUMNS]
     assert (table["estimator"] == "WLSMV").all() and (table["status"] == "ok").all()
     for k, level in enumerate(LEVELS):
         ref = REFERENCE["levels"][level]["fit"]
@@ -114,6 +114,14 @@ def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
     assert table["delta_chisq_scaled"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["delta_chisq"][1:], abs=1e-3)
     assert table["p"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["pvalue"][1:], abs=1e-4)
     assert table["decision"].tolist() == ["reference", "holds", "holds"] and table["means_comparable"].all()
+    assert table["level"].tolist() == list(LEVELS)  # no strict level under WLSMV
+    means = invariance_ladder(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV",
+                              min_group_size=50).latent_means
+    lavaan = pd.DataFrame(REFERENCE["levels"]["scalar"]["parameters"])
+    alpha = lavaan[(lavaan["group"] == 2) & (lavaan["op"] == "~1") & lavaan["lhs"].isin(["A", "N"])]
+    assert means["comparable"].all() and means["factor"].tolist() == ["A", "N"]
+    assert means["diff"].to_numpy() == pytest.approx(alpha["est"].to_numpy(), abs=1e-4)
+    assert means["se"].to_numpy() == pytest.approx(alpha["se"].to_numpy(), abs=1e-4)
 
 
 def test_categories_not_used_in_every_group_are_merged_and_named():

@@ -11,15 +11,13 @@ same script.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pingouin
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from references import read_data, reference
 
 from servqual.reliability import (
     ITEM_COLUMNS,
@@ -32,14 +30,8 @@ from servqual.reliability import (
     scale_reliability,
 )
 
-DATA = Path(__file__).parent / "data"
-REFERENCE = json.loads((DATA / "reliability_reference.json").read_text())
+REFERENCE = reference("reliability_reference")
 HS_REFERENCE = REFERENCE["holzinger_swineford"]
-
-
-@pytest.fixture(scope="module")
-def hs() -> pd.DataFrame:
-    return pd.read_csv(DATA / "holzinger_swineford.csv")
 
 
 @pytest.fixture(scope="module")
@@ -49,29 +41,41 @@ def nine(hs) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def political_democracy() -> pd.DataFrame:
-    return pd.read_csv(DATA / "reliability_political_democracy.csv")
+    return read_data("reliability_political_democracy")
 
 
 @pytest.fixture(scope="module")
 def agreeableness() -> pd.DataFrame:
-    return pd.read_csv(DATA / "reliability_bfi_agreeableness.csv")
+    return read_data("reliability_bfi_agreeableness")
 
 
 # --- Holzinger-Swineford (psych) --------------------------------------------------------------
 
 
+def assert_matches_psych(r, ref: dict, tolerances: dict[str, float], interval_tol: float = 1e-9) -> None:
+    """The scale statistics of ``r`` against psych's (``ref``): those named in ``tolerances`` to
+    their absolute tolerance, omega total to 1e-6 (psych's fa stops there), and Feldt's and
+    Duhachek's intervals of alpha to ``interval_tol``."""
+    for name, tol in tolerances.items():
+        assert getattr(r, name) == pytest.approx(ref[name], abs=tol), name
+    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
+    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(ref["feldt"], abs=interval_tol)
+    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(ref["duhachek"], abs=1e-9)
+
+
+def assert_items_match_psych(items: pd.DataFrame, ref: dict, drop_tol: float) -> None:
+    """Item-rest r and alpha if dropped to ``drop_tol``, omega if dropped to 1e-6."""
+    np.testing.assert_allclose(items["item_rest_r"], ref["rest_r"], atol=drop_tol)
+    np.testing.assert_allclose(items["alpha_if_dropped"], ref["alpha_drop"], atol=drop_tol)
+    np.testing.assert_allclose(items["omega_if_dropped"], ref["omega_drop"], atol=1e-6)
+
+
 def test_holzinger_swineford_scale_matches_reference(nine):
     r = scale_reliability(nine, n_boot=0)
     ref = HS_REFERENCE["all"]
-    assert r.alpha_std == pytest.approx(ref["alpha_std"], abs=1e-3)
-    assert r.lambda6 == pytest.approx(ref["lambda6"], abs=1e-3)
-    assert r.average_r == pytest.approx(ref["average_r"], abs=1e-3)
-    assert r.alpha == pytest.approx(ref["alpha"], abs=1e-9)
-    assert r.median_r == pytest.approx(ref["median_r"], abs=1e-6)
-    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(ref["feldt"], abs=1e-6)
+    assert_matches_psych(r, ref, {"alpha_std": 1e-3, "lambda6": 1e-3, "average_r": 1e-3, "alpha": 1e-9,
+                                  "median_r": 1e-6}, interval_tol=1e-6)
     # Duhachek bounds alpha -+ z ase with the exact normal quantile; psych prints them with 1.96.
-    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(ref["duhachek"], abs=1e-9)
     assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(
         ref["duhachek_printed"], abs=2e-6
     )
@@ -82,9 +86,7 @@ def test_holzinger_swineford_items_match_reference(nine):
     items = item_reliability(nine)
     ref = HS_REFERENCE["all"]
     assert list(items.columns) == list(ITEM_COLUMNS)
-    np.testing.assert_allclose(items["item_rest_r"], ref["rest_r"], atol=1e-3)
-    np.testing.assert_allclose(items["alpha_if_dropped"], ref["alpha_drop"], atol=1e-3)
-    np.testing.assert_allclose(items["omega_if_dropped"], ref["omega_drop"], atol=1e-6)
+    assert_items_match_psych(items, ref, drop_tol=1e-3)
     np.testing.assert_allclose(items["mean"], nine.mean(), rtol=1e-12)
     np.testing.assert_allclose(items["sd"], nine.std(), rtol=1e-12)
     assert (items["n"] == 301).all()
@@ -101,22 +103,16 @@ def test_holzinger_swineford_factor_alphas(hs, factor):
 # --- Political democracy (lavaan data, psych output) --------------------------------------------
 
 PD_REFERENCE = REFERENCE["political_democracy"]
+#: The statistics psych's alpha() reports for a scale, as scale_reliability names them.
+SCALE_STATISTICS = ("alpha", "alpha_std", "lambda6", "average_r", "median_r")
 
 
 @pytest.mark.parametrize("scale", list(PD_REFERENCE))
 def test_political_democracy_matches_psych(political_democracy, scale):
     ref = PD_REFERENCE[scale]
     x = political_democracy[ref["items"]]
-    r = scale_reliability(x, n_boot=0)
-    for name in ("alpha", "alpha_std", "lambda6", "average_r", "median_r"):
-        assert getattr(r, name) == pytest.approx(ref[name], abs=1e-9), name
-    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(ref["feldt"], abs=1e-9)
-    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(ref["duhachek"], abs=1e-9)
-    items = item_reliability(x)
-    np.testing.assert_allclose(items["item_rest_r"], ref["rest_r"], atol=1e-9)
-    np.testing.assert_allclose(items["alpha_if_dropped"], ref["alpha_drop"], atol=1e-9)
-    np.testing.assert_allclose(items["omega_if_dropped"], ref["omega_drop"], atol=1e-6)
+    assert_matches_psych(scale_reliability(x, n_boot=0), ref, dict.fromkeys(SCALE_STATISTICS, 1e-9))
+    assert_items_match_psych(item_reliability(x), ref, drop_tol=1e-9)
 
 
 # --- bfi agreeableness: missing data, an unreversed item ----------------------------------------
@@ -126,12 +122,7 @@ def test_bfi_listwise_matches_psych_on_complete_rows(agreeableness):
     ref = REFERENCE["bfi_agreeableness"]["listwise"]
     r = scale_reliability(agreeableness, n_boot=0)
     assert r.n == ref["n"] == 2709
-    assert r.alpha == pytest.approx(ref["alpha"], abs=1e-9)
-    assert r.alpha_std == pytest.approx(ref["alpha_std"], abs=1e-9)
-    assert r.lambda6 == pytest.approx(ref["lambda6"], abs=1e-9)
-    assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
-    assert (r.alpha_feldt_low, r.alpha_feldt_high) == pytest.approx(ref["feldt"], abs=1e-9)
-    assert (r.alpha_duhachek_low, r.alpha_duhachek_high) == pytest.approx(ref["duhachek"], abs=1e-9)
+    assert_matches_psych(r, ref, dict.fromkeys(SCALE_STATISTICS[:3], 1e-9))
     items = item_reliability(agreeableness)
     np.testing.assert_allclose(items["item_rest_r"], ref["rest_r"], atol=1e-9)
     np.testing.assert_allclose(items["omega_if_dropped"], ref["omega_drop"], atol=1e-6)
@@ -141,7 +132,7 @@ def test_bfi_pairwise_matches_psych_default(agreeableness):
     ref = REFERENCE["bfi_agreeableness"]["pairwise"]
     r = scale_reliability(agreeableness, missing="pairwise", n_boot=0)
     assert r.missing_policy == "pairwise"
-    for name in ("alpha", "alpha_std", "lambda6", "average_r"):
+    for name in SCALE_STATISTICS[:4]:
         assert getattr(r, name) == pytest.approx(ref[name], abs=1e-9), name
     assert r.omega_total == pytest.approx(ref["omega"], abs=1e-6)
     # n is the smallest pairwise count, which the intervals use (psych uses all 2800 rows)

@@ -25,7 +25,7 @@ from servqual.segments import (
     dunn_test,
     games_howell,
     kruskal_wallis,
-    segment_gap_comparisons,
+    segment_targets,
     welch_anova,
 )
 
@@ -118,13 +118,13 @@ def test_categorical_order_is_kept_and_missing_labels_dropped():
     assert result.table["n"].tolist() == [20, 20]
 
 
-def test_segment_gap_comparisons_targets_dimensions_and_servqual():
+def test_segment_targets_are_the_dimension_gaps_and_servqual():
     rng = np.random.default_rng(7)
     n = 80
     e = pd.DataFrame(rng.integers(4, 8, (n, 3)), columns=["q1", "q2", "q3"]).astype(float)
     p = pd.DataFrame(rng.integers(3, 8, (n, 3)), columns=["q1", "q2", "q3"]).astype(float)
     segments = pd.DataFrame({"branch": np.repeat(["x", "y"], n // 2)})
-    result = segment_gap_comparisons(e, p, {"q1": "A", "q2": "A", "q3": "B"}, segments)
+    result = compare_segments(segment_targets(e, p, {"q1": "A", "q2": "A", "q3": "B"}), segments)
     assert result.table["target"].unique().tolist() == ["A", "B", "servqual"]
     gaps = (p - e).assign(A=lambda d: (d.q1 + d.q2) / 2)
     expected = gaps.loc[segments["branch"] == "x", "A"].mean()
@@ -152,7 +152,7 @@ def test_perception_only_studies_compare_perception_scores():
     perceptions = pd.DataFrame(rng.integers(1, 8, (90, 4)).astype(float), columns=["a1", "a2", "b1", "b2"])
     labels = pd.DataFrame({"branch": np.repeat(["x", "y", "z"], 30)})
     dims = {"a1": "a", "a2": "a", "b1": "b", "b2": "b"}
-    table = segment_gap_comparisons(None, perceptions, dims, labels).table
+    table = compare_segments(segment_targets(None, perceptions, dims), labels).table
     assert list(dict.fromkeys(table["target"])) == ["a", "b", "servperf"]
     x = table[(table["target"] == "a") & (table["level_value"] == "x")]
     assert x["mean"].iloc[0] == pytest.approx(perceptions[["a1", "a2"]].mean(axis=1)[:30].mean())

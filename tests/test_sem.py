@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_cfa import DATA, HEY_DIMS, HS_DIMS, SIM_DIMS, heywood_data
+from references import DATA, HS_DIMS, SIM_DIMS
+from test_cfa import HEY_DIMS, heywood_data
 from threadpoolctl import threadpool_info
 
 from servqual import invariance

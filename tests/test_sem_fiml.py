@@ -10,12 +10,10 @@ the number of missing-data patterns, parameterEstimates, standardizedSolution an
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from references import HS_DIMS, read_data, reference
 
 from servqual import cfa
 from servqual.sem.missing import (
@@ -30,11 +28,10 @@ from servqual.sem.missing import (
 from servqual.sem.model import measurement_spec
 from servqual.sem.samplestats import group_stats
 
-DATA = Path(__file__).parent / "data"
-REFERENCE = json.loads((DATA / "sem_fiml_reference.json").read_text())
-HS_MISSING = pd.read_csv(DATA / "holzinger_swineford_missing.csv")
-HS_COMPLETE = pd.read_csv(DATA / "holzinger_swineford.csv")
-DIMS = {f"x{i}": ["visual", "textual", "speed"][(i - 1) // 3] for i in range(1, 10)}
+REFERENCE = reference("sem_fiml_reference")
+HS_MISSING = read_data("holzinger_swineford_missing")
+HS_COMPLETE = read_data("holzinger_swineford")
+DIMS = HS_DIMS
 ITEMS = list(DIMS)
 #: lavaan's fitMeasures names -> our cfa_fit columns (all but the chi-square: 1e-4).
 FIT_COLUMNS = {"npar": "npar", "df": "df", "pvalue": "pvalue", "baseline.chisq": "baseline_chisq",

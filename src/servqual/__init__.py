@@ -32,6 +32,7 @@ API = {
     # Confirmatory factor analysis and measurement invariance
     "fit_cfa": "cfa",
     "measurement_invariance": "invariance",
+    "invariance_ladder": "invariance",
     # Gaps and segments
     "paired_gap_tests": "gaps",
     "wilcoxon_signed_rank": "gaps",

@@ -71,7 +71,8 @@ def targeted_items(targets: Sequence[str], item_dimension: Mapping[str, str]) ->
 
 def invariance_state(table: pd.DataFrame) -> str:
     """``holds``, ``rejected`` or ``not_assessed`` from a two-wave invariance table
-    (:func:`servqual.invariance.measurement_invariance`): holds where scalar invariance holds,
+    (:func:`servqual.invariance.measurement_invariance`): holds where scalar invariance holds (fully, or
+    partially with constraints released by score test),
     not assessed where no model level could be judged."""
     if bool(table["means_comparable"].any()):
         return "holds"
@@ -85,7 +86,8 @@ def pair_invariance(before: pd.DataFrame, after: pd.DataFrame, instrument: Instr
     (:func:`invariance_state`)."""
     pooled = pd.concat([before, after], keys=["before", "after"], names=["wave", "row"]).reset_index("wave")
     items = measure_frames(pooled, instrument, with_gap=False)["perception"]
-    table = measurement_invariance(items, instrument.item_dimension, pooled["wave"], min_group_size=min_group_size)
+    table = measurement_invariance(items, instrument.item_dimension, pooled["wave"], min_group_size=min_group_size,
+                                   levels=("configural", "metric", "scalar"))
     return invariance_state(table)
 
 

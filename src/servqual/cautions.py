@@ -242,12 +242,29 @@ def invariance_cautions(
             rows.append(("invariance", f"{measure}, {grouping}", "categories_merged",
                          t("cautions.invariance_categories_merged", subject=subject,
                            items=w.join(map(w.name, ast.literal_eval(merged.iloc[0]))))))
-        rejected = part[part["decision"] == "rejected"]
-        if len(rejected):
-            level = _name(t, "level", rejected["level"].iloc[0])
-            rows.append(("invariance", f"{measure}, {grouping}", "invariance_rejected",
-                         t("cautions.invariance_rejected", subject=subject, level=level, grouping=across)))
+        rows += _ladder_cautions(w, part, f"{measure}, {grouping}", subject, across)
     return pd.DataFrame(rows, columns=CAUTION_COLUMNS)
+
+
+def _ladder_cautions(w: _Writer, part: pd.DataFrame, concerns: str, subject: str, across: str) -> list[tuple]:
+    """The first level whose invariance is rejected even after releasing constraints (strict:
+    observed scores differ in reliability, latent means stay comparable), and each level that
+    holds only partially, with the items allowed to differ."""
+    t, rows = w.t, []
+    for level in ("metric", "scalar", "strict"):
+        tried = part[part["level"] == level]
+        if tried.empty or tried["decision"].iloc[0] != "rejected":
+            continue
+        last, name = tried.iloc[-1], _name(t, "level", level)
+        if last["decision"] == "rejected":
+            key = "invariance_strict_rejected" if level == "strict" else "invariance_rejected"
+            text = t(f"cautions.{key}", subject=subject, level=name, grouping=across)
+            rows.append(("invariance", concerns, key, text))
+            break
+        released = released_constraints(last["released"], t, w.labels)
+        rows.append(("invariance", concerns, "invariance_partial",
+                     t("cautions.invariance_partial", subject=subject, level=name, released=released, grouping=across)))
+    return rows
 
 
 class _Writer:

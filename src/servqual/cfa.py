@@ -155,7 +155,10 @@ __all__ = [
     "CFI_CUTOFFS",
     "CORRELATION_COLUMNS",
     "CR_CUTOFF",
+    "DELTA_COLUMNS",
     "ESTIMATOR_CHOICES",
+    "FIT_COLUMNS",
+    "HINT_COLUMNS",
     "HTMT_CUTOFF",
     "LATENT_R_LIMIT",
     "LOADING_COLUMNS",
@@ -845,12 +848,16 @@ ROBUST_COLUMNS = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "baseline_s
                   "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "rmsea_robust_pclose"]
 #: The interval of the scaled RMSEA (MLR and WLSMV) and WLSMV's shifts (NaN otherwise).
 SCALED_COLUMNS = ["rmsea_scaled_ci_low", "rmsea_scaled_ci_high", "shift_parameter", "baseline_shift_parameter"]
-_DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
-_FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n",
-                "missing_policy", "n_incomplete", "n_patterns", "n_excluded", "npar",
-                "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
-                "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict", *ROBUST_COLUMNS,
-                *_DELTA_COLUMNS, *SCALED_COLUMNS]
+#: The columns of the modification hints (:func:`modification_hints`).
+HINT_COLUMNS = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
+#: The chi-square difference test of each model against the reference (:func:`compare_models`).
+DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
+#: The columns of the fit table (``cfa_fit.csv`` after its ``wave`` and ``measure``).
+FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n",
+               "missing_policy", "n_incomplete", "n_patterns", "n_excluded", "npar",
+               "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
+               "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict", *ROBUST_COLUMNS,
+               *DELTA_COLUMNS, *SCALED_COLUMNS]
 
 
 def compare_models(results: Sequence[CFAResult], reference: str = "instrument") -> pd.DataFrame:
@@ -879,16 +886,16 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
         The ``cfa_fit`` table, one row per model (columns in the module docstring).
     """
     rows = [_fit_row(r) for r in results]
-    table = pd.DataFrame(rows, columns=[c for c in _FIT_COLUMNS if c not in _DELTA_COLUMNS])
-    table[_DELTA_COLUMNS] = np.nan
-    table = table[_FIT_COLUMNS]
+    table = pd.DataFrame(rows, columns=[c for c in FIT_COLUMNS if c not in DELTA_COLUMNS])
+    table[DELTA_COLUMNS] = np.nan
+    table = table[FIT_COLUMNS]
     ref = table[table["model"] == reference]
     if len(ref) == 1 and ref["status"].iloc[0] in ("ok", "heywood", "latent_correlation"):
         ref = ref.iloc[0]
         fitted = {r.model: r for r in results}
         for i, row in table.iterrows():
             if row["model"] != reference and pd.notna(row["df"]) and row["df"] > ref["df"]:
-                table.loc[i, _DELTA_COLUMNS] = _difference(row, ref, fitted[row["model"]], fitted[reference])
+                table.loc[i, DELTA_COLUMNS] = _difference(row, ref, fitted[row["model"]], fitted[reference])
     return table.astype({"df": "Int64", "baseline_df": "Int64", "delta_df": "Int64"})
 
 
@@ -1008,9 +1015,8 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
         Columns item_a, item_b, mi, epc, sepc_all, residual_r, rank (1 = largest MI); no rows
         when nothing was fitted or under WLSMV (:func:`modification_table`).
     """
-    columns = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
     if result._spec is None or result._wlsmv is not None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=HINT_COLUMNS)
     s = result.sample_cov.to_numpy()
     sigma = result.implied_cov.to_numpy()
     table = modification_table(result, kinds=("residual_covariances",))

@@ -76,6 +76,19 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class _Parsed:
+    """A raw survey as the rules and the assembly read it: the measure cells as given (parsed,
+    missing codes missing), the cells off the scale, the values (off-scale cells missing) and
+    the auxiliary numbers (duration, attention checks)."""
+
+    raw: RawSurvey
+    given: pd.DataFrame
+    invalid: pd.DataFrame
+    values: pd.DataFrame
+    numbers: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class CleaningResult:
     """Kept respondents (canonical columns), the exclusion log, the flow table and warnings.
 
@@ -184,8 +197,8 @@ def clean_survey(
     # Text codes ("N/A") mean no answer anywhere; numeric ones (99) only in measures, where a
     # duration of 99 s would otherwise vanish.
     text_codes = [c for c in codes if pd.isna(pd.to_numeric(c, errors="coerce"))]
-    numbers = _auxiliary_numbers(raw, auxiliary, text_codes)
-    rules = _rules(raw, instrument, given, values, invalid, numbers, columns, options)
+    parsed = _Parsed(raw, given, invalid, values, _auxiliary_numbers(raw, auxiliary, text_codes))
+    rules = _rules(parsed, instrument, columns, options)
     ids = _respondent_ids(raw, columns, salt)
     kept, exclusions = _assign(raw, ids, rules)
     scored, changes = _score(values, kept, instrument, options)
@@ -194,7 +207,7 @@ def clean_survey(
     if not kept.any():
         everyone = _set_missing(given, invalid, np.ones(len(kept), bool), instrument)
         raise CleaningError(f"{raw.path}: no respondent left after exclusions ({_flow_text(summary, everyone)})")
-    responses = _assemble(raw, ids, scored, numbers, kept, mapping, columns, salt, codes, names)
+    responses = _assemble(parsed, ids, scored, kept, columns, salt, codes, names)
     return CleaningResult(responses, exclusions, summary, _warnings(raw, responses, mapping, options, columns))
 
 
@@ -323,17 +336,10 @@ def _check_answered(raw: RawSurvey, values: pd.DataFrame, mapping: Mapping[str, 
 
 
 # -- rules ---------------------------------------------------------------------------------------
-def _rules(
-    raw: RawSurvey,
-    instrument: Instrument,
-    given: pd.DataFrame,
-    values: pd.DataFrame,
-    invalid: pd.DataFrame,
-    numbers: pd.DataFrame,
-    columns: Mapping[str, Any],
-    options: Mapping[str, Any],
-) -> dict[str, Rule]:
+def _rules(parsed: _Parsed, instrument: Instrument, columns: Mapping[str, Any], options: Mapping[str, Any]
+           ) -> dict[str, Rule]:
     """The rules switched on in ``options``, by name."""
+    raw, given, values, numbers = parsed.raw, parsed.given, parsed.values, parsed.numbers
     line = raw.line.to_numpy()
     rules: dict[str, Rule] = {}
     if options["filters"]:
@@ -350,7 +356,7 @@ def _rules(
     if speeders["enabled"] and columns.get("duration"):
         rules["speeder"] = speeding(numbers["duration"], speeders["min_seconds"], speeders["min_median_fraction"])
     if options["out_of_range"] == "exclude":
-        rules["out_of_range"] = out_of_range(given, invalid)
+        rules["out_of_range"] = out_of_range(given, parsed.invalid)
     if options["max_missing_share"] is not None:
         rules["too_many_missing"] = too_many_missing(values, instrument, options["max_missing_share"])
     straight, long_string = options["straightlining"], options["long_string"]
@@ -668,21 +674,12 @@ def _score(
     return values.assign(**updates), changes
 
 
-def _assemble(
-    raw: RawSurvey,
-    ids: pd.Series,
-    scored: pd.DataFrame,
-    numbers: pd.DataFrame,
-    kept: np.ndarray,
-    mapping: Mapping[str, str],
-    columns: Mapping[str, Any],
-    salt: bytes,
-    codes: list[str],
-    names: Iterable[str] = (),
-) -> pd.DataFrame:
+def _assemble(parsed: _Parsed, ids: pd.Series, scored: pd.DataFrame, kept: np.ndarray, columns: Mapping[str, Any],
+              salt: bytes, codes: list[str], names: Iterable[str] = ()) -> pd.DataFrame:
     """Kept rows: pseudonym, line, segments (missing codes made missing, so "NA" is no level),
     duration, pseudonyms of personal data, the declared free-text columns masked, measures.
     Other raw columns are not carried (they may hold personal data nobody declared)."""
+    raw, numbers = parsed.raw, parsed.numbers
     front = {"respondent": ids, "line": raw.line}
     for spec in segment_specs(columns):
         front[spec["name"]] = segment_levels(raw.frame[spec["column"]], spec, codes)

@@ -5,7 +5,8 @@ the data dictionary (domain ``dictionary``): its ``meaning``, its ``unit`` and t
 behind it, in every language of :data:`servqual.i18n.LANGUAGES`. Where one name means different
 things in different tables (``n`` counts respondents in ``descriptives``, rows in
 ``cleaning_summary``), a key ``<table>.<column>`` overrides the column's entry for that table.
-Columns named after a scale point (``freq_<point>``) share one entry with a ``{point}`` field.
+Columns named after a scale point (``freq_<point>``) share one entry with a ``{point}`` field
+(the name ``freq_<point>`` itself, as the outputs reference lists it, reads ``<point>`` there).
 
 The cross-wave tables that stack a wave table (``wave_fit`` holds the rows of ``cfa_fit``) read
 that table's overrides (:data:`TABLE_ALIASES`).
@@ -31,7 +32,7 @@ TABLE_ALIASES = {
 }
 
 #: Column names that stand for a family (one column per scale point): catalogue key and fields.
-_FAMILIES = ((re.compile(r"freq_(?P<point>-?\d+(?:\.\d+)?)"), "freq_point"),)
+_FAMILIES = ((re.compile(r"freq_(?P<point>-?\d+(?:\.\d+)?|<point>)"), "freq_point"),)
 
 
 def _key(column: str) -> tuple[str, dict[str, str]]:

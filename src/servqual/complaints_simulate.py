@@ -26,69 +26,36 @@ Command (see ``data/raw/README.md``)::
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 
 @dataclass(frozen=True)
 class Theme:
     """A kind of complaint: its expected count per month, where it is recorded, its code and
-    the texts customers write (each text holds the codebook's keywords of its dimension, or
-    none for unmapped themes)."""
+    the texts customers write, by language."""
 
     rate: float
     category: str
     department: str
     code: str
-    zh: tuple[str, ...]
-    en: tuple[str, ...]
+    texts: Mapping[str, tuple[str, ...]]
 
 
-THEMES: dict[str, Theme] = {
-    "queue_wait": Theme(12, "service", "front desk", "queue_wait",
-                        ("排队等了{n}分钟才轮到我，只开了两个窗口。", "取号后等了一个多小时，叫号太慢。"),
-                        ("Waited {n} minutes in the queue before reaching a counter.",)),
-    "counters_understaffed": Theme(8, "service", "front desk", "counters_understaffed",
-                                   ("中午只有一个窗口办理业务，人手明显不够，等待太久。",),
-                                   ("Only one counter open at lunchtime; the hall is understaffed and the wait is long.",)),
-    "unclear_timeline": Theme(6, "service", "hotline", "unclear_timeline",
-                              ("报修后没人告诉我什么时候处理，答应的回电也没有。",),
-                              ("Nobody could tell me when my request would be done, and no call back came.",)),
-    "billing_error": Theme(9, "billing", "billing", "billing_error",
-                           ("本月账单多扣了{n}元，要求退款。", "账单上出现没有办理过的增值业务扣费。"),
-                           ("I was overcharged {n} yuan on this month's bill and want a refund.",)),
-    "broken_promise": Theme(7, "product", "field service", "broken_promise",
-                            ("说好三天内修好宽带，一周了还没修好。",),
-                            ("The broadband was promised to be fixed within three days; a week later it is not.",)),
-    "system_limitations": Theme(4, "billing", "billing", "system_limitations",
-                                ("系统出错，套餐变更没有生效，账单还是旧的。",),
-                                ("The system made an error: my plan change never took effect.",)),
-    "waiting_area": Theme(5, "environment", "facilities", "waiting_area",
-                          ("等候区座位太少，老人只能站着。",),
-                          ("Too few seats in the waiting area; older customers have to stand.",)),
-    "equipment_faults": Theme(4, "environment", "facilities", "equipment_faults",
-                              ("自助机又坏了，屏幕一直黑着。",), ("The self-service machines are out of order again.",)),
-    "hall_condition": Theme(2, "environment", "facilities", "waiting_area",
-                            ("营业厅地面不干净，装修味道很重。",), ("The hall is not clean and smells of the renovation.",)),
-    "staff_knowledge_gap": Theme(2, "service", "front desk", "staff_knowledge_gap",
-                                 ("营业员对新套餐一问三不知，很不专业。",),
-                                 ("The clerk had no knowledge of the new plans and could not answer.",)),
-    "rude_staff": Theme(2, "service", "front desk", "",
-                        ("工作人员态度很差，不耐烦。",), ("The staff member at the counter was rude.",)),
-    "sales_pressure": Theme(3, "service", "front desk", "sales_pressure",
-                            ("只是来交费，营业员却一直推销新手机。",),
-                            ("I came to pay and the clerk kept trying to sell me a new phone.",)),
-    "opening_hours": Theme(3, "service", "front desk", "opening_hours",
-                           ("营业时间太短，下班后赶过来已经关门了。",),
-                           ("The opening hours are too short; the hall is shut when I finish work.",)),
-    "price": Theme(4, "price", "product", "",
-                   ("套餐资费太贵，比别家高很多。",), ("The monthly plan is too expensive compared with other operators.",)),
-    "signal": Theme(3, "product", "product", "",
-                    ("家里手机信号很差，经常断线。",), ("Mobile signal at home is very weak and calls drop.",)),
-}
+def _themes() -> dict[str, Theme]:
+    listed = yaml.safe_load((resources.files("servqual") / "assets" / "complaint_themes.yaml").read_text("utf-8"))
+    return {name: Theme(**{**fields, "texts": {lang: tuple(t) for lang, t in fields["texts"].items()}})
+            for name, fields in listed.items()}
+
+
+#: The kinds of complaint, by name (``servqual/assets/complaint_themes.yaml``).
+THEMES: dict[str, Theme] = _themes()
 #: Themes of the responsiveness dimension (cut by the wave-2 programme).
 RESPONSIVENESS = ("queue_wait", "counters_understaffed", "unclear_timeline")
 #: Wave 2: the queue-management programme leaves this share of responsiveness complaints from
@@ -152,7 +119,7 @@ def _texts(rng: np.random.Generator, themes: pd.Series) -> list[str]:
     out = []
     for name in themes:
         theme = THEMES[name]
-        pool = theme.zh if rng.random() < 0.8 else theme.en
+        pool = theme.texts["zh" if rng.random() < 0.8 else "en"]
         out.append(pool[rng.integers(len(pool))].format(n=int(rng.integers(2, 12)) * 10))
     return out
 

@@ -41,49 +41,30 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.cfa import continuous_estimator
-from servqual.invariance import HOLDS, constraint_decision
-from servqual.sem.estimation import Estimate, estimate_ml
+from servqual.invariance import ADDED, EQUAL, HOLDS, FittedLevel, compare_levels, search_ladder
+from servqual.sem.estimation import estimate_ml
 from servqual.sem.fit import baseline_chisq, fit_indices
 from servqual.sem.information import parameter_vcov
-from servqual.sem.model import LAMBDA, NU, THETA, Spec, identification_problem, measurement_layout, two_occasion_spec
+from servqual.sem.model import Spec, identification_problem, measurement_layout, two_occasion_spec
 from servqual.sem.parameters import parameter_table
 from servqual.sem.postcheck import improper_solution
-from servqual.sem.robust import choose_estimator, robust_fit, robust_fit_indices, scaled_difference
+from servqual.sem.robust import choose_estimator, robust_fit, robust_fit_indices
 from servqual.sem.samplestats import GroupStats, check_items, group_stats, is_well_conditioned
-from servqual.sem.score import equality_slots, release_score_tests
+from servqual.sem.score import release_score_tests
 
 __all__ = ["EP_COLUMNS", "EP_LEVELS", "LATENT_MEAN_COLUMNS", "EPInvariance", "ep_invariance", "ep_latent_means"]
 
 EP_LEVELS: tuple[str, ...] = ("configural", "metric", "scalar", "strict")
-#: The equality constraints of each level (:func:`servqual.sem.model.two_occasion_spec`).
-EQUAL: dict[str, tuple[str, ...]] = {"configural": (), "metric": ("loadings",),
-                                     "scalar": ("loadings", "intercepts"),
-                                     "strict": ("loadings", "intercepts", "residuals")}
-#: The constraint a level adds, the one partial invariance may release.
-ADDED = {"metric": "loadings", "scalar": "intercepts", "strict": "residuals"}
 #: Levels whose rejection is followed by a search for partial invariance.
 PARTIAL_LEVELS = ("metric", "scalar")
-#: Fewest items of a dimension bound on both occasions for partial invariance.
-MIN_BOUND_ITEMS = 2
 
 EP_COLUMNS = ["level", "partial", "released", "estimator", "status", "reason", "n", "chisq", "df", "pvalue", "cfi",
               "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high", "scaling_factor", "chisq_scaled", "cfi_robust",
               "rmsea_robust", "compared_with", "delta_chisq", "delta_df", "delta_chisq_scaled", "p", "delta_cfi",
               "delta_rmsea", "decision", "means_comparable"]
 LATENT_MEAN_COLUMNS = ["dimension", "estimate", "se", "z", "pvalue", "ci_low", "ci_high", "std_all", "confidence"]
-
-
-@dataclass(frozen=True)
-class _Fitted:
-    """One fitted level: its spec, estimates and row of the table."""
-
-    spec: Spec
-    estimate: Estimate
-    released: frozenset[tuple[str, int]]
-    row: dict
 
 
 @dataclass(frozen=True)
@@ -147,7 +128,7 @@ def ep_invariance(expectation: pd.DataFrame, perception: pd.DataFrame, item_dime
                      else ("ML" if estimator == "auto" else estimator), status="not_identified", reason=problem, n=len(x), decision="not_assessed", means_comparable=False) for lv in EP_LEVELS]
         return EPInvariance(pd.DataFrame(rows, columns=EP_COLUMNS), pd.DataFrame(columns=LATENT_MEAN_COLUMNS))
     search = _Search(factor_of_item, x, items, dims, choose_estimator([x], estimator))
-    fits = search.levels()
+    fits, _ = search_ladder(search, EP_LEVELS, PARTIAL_LEVELS)
     levels = pd.DataFrame([f.row for f in fits], columns=EP_COLUMNS)
     comparable = any(f.row["level"] == "scalar" and f.row["decision"] in HOLDS for f in fits)
     levels["means_comparable"] = comparable
@@ -167,8 +148,8 @@ def _data_problem(x: np.ndarray) -> str:
 
 
 class _Search:
-    """Fits the levels in order, each against the model accepted before it, releasing
-    constraints by score test where metric or scalar equality is rejected."""
+    """The two-occasion models of one set of respondents
+    (:class:`servqual.invariance.LadderModel`)."""
 
     def __init__(self, factor_of_item: Sequence[int], x: np.ndarray, items: Sequence[str], dims: Sequence[str],
                  estimator: str) -> None:
@@ -178,29 +159,8 @@ class _Search:
         self.names = ([f"E_{i}" for i in items] + [f"P_{i}" for i in items],
                       [f"E_{d}" for d in dims] + [f"P_{d}" for d in dims])
 
-    def levels(self) -> list[_Fitted]:
-        fits = [self.fit("configural", frozenset(), None)]
-        accepted = fits[0]
-        for level in EP_LEVELS[1:]:
-            if accepted.row["decision"] not in ("reference", *HOLDS):
-                fits.append(self.fit(level, accepted.released, accepted, assessed=False))
-                continue
-            fitted = self.fit(level, self.carried(accepted.released, level), accepted)
-            fits.append(fitted)
-            if fitted.row["decision"] == "rejected" and level in PARTIAL_LEVELS:
-                fitted = self.partial(level, fitted, accepted)
-                fits.append(fitted)
-            accepted = fitted
-        return fits
-
-    def carried(self, released: frozenset, level: str) -> frozenset:
-        """Released constraints carried to the next level: an item with a free loading also gets
-        a free intercept."""
-        if level != "scalar":
-            return released
-        return released | {("intercepts", i) for c, i in released if c == "loadings"}
-
-    def fit(self, level: str, released: frozenset, reference: _Fitted | None, *, assessed: bool = True) -> _Fitted:
+    def fit(self, level: str, released: frozenset, reference: FittedLevel | None, *,
+            assessed: bool = True) -> FittedLevel:
         spec = two_occasion_spec(self.factor_of_item, len(self.dims), equal=EQUAL[level], released=released)
         estimate = estimate_ml(spec, self.stats)
         status, reason = "not_converged", estimate.reason
@@ -214,8 +174,8 @@ class _Search:
                    tli=fi.tli, rmsea=fi.rmsea, rmsea_ci_low=fi.rmsea_ci_low, rmsea_ci_high=fi.rmsea_ci_high)
         if self.estimator == "MLR":
             row |= self.robust(spec, estimate.params, fi)
-        row.update(_compare(row, reference.row if reference else None, assessed))
-        return _Fitted(spec, estimate, released, row)
+        row.update(compare_levels(row, reference.row if reference else None, assessed))
+        return FittedLevel(spec, estimate, released, row)
 
     def robust(self, spec: Spec, params: np.ndarray, fi) -> dict:
         """The Yuan-Bentler scaled chi-square and the robust CFI and RMSEA of one level."""
@@ -225,52 +185,12 @@ class _Search:
         return dict(scaling_factor=ri.scaling_factor, chisq_scaled=ri.chisq_scaled, cfi_robust=ri.cfi_robust,
                     rmsea_robust=ri.rmsea_robust)
 
-    def partial(self, level: str, rejected: _Fitted, reference: _Fitted) -> _Fitted:
-        """Release the level's constraints one at a time, largest score test first."""
-        fitted = rejected
-        while fitted.row["decision"] == "rejected":
-            candidates = self.releasable(fitted, ADDED[level])
-            if not candidates:
-                break
-            tests = release_score_tests(fitted.spec, self.stats, fitted.estimate.params, slots=list(candidates))
-            slot = int(tests.loc[tests["chisq"].idxmax(), "slot"])
-            fitted = self.fit(level, fitted.released | {candidates[slot]}, reference)
-        return fitted
+    def slot_item(self, spec: Spec, slot: int) -> int:
+        """The item of a second-occasion slot."""
+        return int(spec.row[slot]) - len(self.items)
 
-    def releasable(self, fitted: _Fitted, constraint: str) -> dict[int, tuple[str, int]]:
-        """Equality slots of ``constraint`` whose release leaves each dimension at least
-        :data:`MIN_BOUND_ITEMS` items bound on both occasions (its marker counts as bound)."""
-        kind = {"loadings": LAMBDA, "intercepts": NU, "residuals": THETA}[constraint]
-        p = len(self.items)
-        sizes = np.bincount(self.factor_of_item)
-        freed_items = {i for c, i in fitted.released if c in ("loadings", constraint)}
-        freed = np.bincount([self.factor_of_item[i] for i in freed_items], minlength=len(sizes))
-        out = {}
-        for slot in equality_slots(fitted.spec):
-            if fitted.spec.kind[slot] == kind and (kind != THETA or fitted.spec.row[slot] == fitted.spec.col[slot]):
-                item = int(fitted.spec.row[slot]) - p
-                if sizes[self.factor_of_item[item]] - freed[self.factor_of_item[item]] - 1 >= MIN_BOUND_ITEMS:
-                    out[int(slot)] = (constraint, item)
-        return out
-
-
-def _compare(row: dict, reference: dict | None, assessed: bool) -> dict:
-    """The differences to the model accepted before and the decision."""
-    if reference is None:
-        return dict(compared_with="", decision="reference" if row["status"] == "ok" else "not_assessed")
-    label = reference["level"] + (" (partial)" if reference["partial"] else "")
-    delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
-    p = float(stats.chi2.sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
-    cfi, rmsea = ("cfi", "rmsea") if row["estimator"] == "ML" else ("cfi_robust", "rmsea_robust")
-    out = dict(compared_with=label, delta_chisq=delta_chisq, delta_df=delta_df, p=p,
-               delta_cfi=row[cfi] - reference[cfi], delta_rmsea=row[rmsea] - reference[rmsea])
-    if row["estimator"] == "MLR" and delta_df > 0:
-        d = scaled_difference(row["chisq"], row["df"], row["scaling_factor"], reference["chisq"], reference["df"],
-                              reference["scaling_factor"])
-        out |= dict(delta_chisq_scaled=d.chisq, p=d.pvalue)
-    ok = assessed and row["status"] == "ok" and reference["status"] == "ok"
-    out["decision"] = constraint_decision(out["delta_cfi"], out["delta_rmsea"], p) if ok else "not_assessed"
-    return out
+    def score_tests(self, fitted: FittedLevel, slots: Sequence[int]) -> pd.DataFrame:
+        return release_score_tests(fitted.spec, self.stats, fitted.estimate.params, slots=slots)
 
 
 def ep_latent_means(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, dims: Sequence[str],

@@ -264,6 +264,13 @@ def _paired_complete(
             pd.DataFrame(p, index=perceptions.index, columns=items))
 
 
+def _estimate(name: str, summary: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Columns ``name``, ``name_ci_low`` and ``name_ci_high`` from a
+    :func:`mean_confidence_intervals` summary."""
+    return {name: summary["mean"].to_numpy(), f"{name}_ci_low": summary["ci_low"].to_numpy(),
+            f"{name}_ci_high": summary["ci_high"].to_numpy()}
+
+
 def _labels(columns: pd.Index, dimensions: Mapping[str, str], level: str) -> pd.DataFrame:
     if level == "item":
         return pd.DataFrame({"dimension": [dimensions[c] for c in columns], "item": list(columns)})
@@ -367,10 +374,8 @@ def paired_gap_tests(
         n=summary["n"].to_numpy(),
         mean_e=c_summary["mean"].to_numpy(),
         mean_p=p_summary["mean"].to_numpy(),
-        gap=summary["mean"].to_numpy(),
+        **_estimate("gap", summary),
         gap_sd=summary["sd"].to_numpy(),
-        gap_ci_low=summary["ci_low"].to_numpy(),
-        gap_ci_high=summary["ci_high"].to_numpy(),
         t=t.to_numpy(),
         p_t=np.asarray(p_t),
         w=[r.r_plus for r in ranks],
@@ -557,8 +562,6 @@ def _zone_rows(
     level: str,
     confidence: float,
 ) -> pd.DataFrame:
-    msa = mean_confidence_intervals(p - a, confidence)
-    mss = mean_confidence_intervals(p - d, confidence)
     observed = p.notna()
     n = observed.sum()
     below = p < a
@@ -569,12 +572,8 @@ def _zone_rows(
         mean_adequate=a.mean().to_numpy(),
         mean_desired=d.mean().to_numpy(),
         mean_p=p.mean().to_numpy(),
-        msa=msa["mean"].to_numpy(),
-        msa_ci_low=msa["ci_low"].to_numpy(),
-        msa_ci_high=msa["ci_high"].to_numpy(),
-        mss=mss["mean"].to_numpy(),
-        mss_ci_low=mss["ci_low"].to_numpy(),
-        mss_ci_high=mss["ci_high"].to_numpy(),
+        **_estimate("msa", mean_confidence_intervals(p - a, confidence)),
+        **_estimate("mss", mean_confidence_intervals(p - d, confidence)),
         share_below=(below.sum() / n).to_numpy(),
         share_inside=((observed & ~below & ~above).sum() / n).to_numpy(),
         share_above=(above.sum() / n).to_numpy(),

@@ -14,7 +14,11 @@ answered categories in every group: a category some group never used is merged, 
 with the next lower category all groups used (the lowest with the next higher), and ``reason``
 names the items merged.
 
-The table has the columns of :data:`servqual.invariance.COLUMNS` (chisq, cfi, tli and rmsea
+Strict invariance is not fitted: under the delta parameterization the residual variances of the
+latent responses are not parameters. Where scalar invariance holds, the latent mean differences
+come with robust SEs and intervals (std_diff in the first group's latent standard deviations).
+
+The table has the columns of :data:`servqual.invariance.INVARIANCE_COLUMNS` (chisq, cfi, tli and rmsea
 those of the DWLS statistic; scaling_factor, chisq_scaled, pvalue_scaled of the
 scaled-and-shifted one; delta_chisq_scaled the scaled-and-shifted difference, whose p is ``p``),
 then :data:`ORDINAL_COLUMNS`: cfi_scaled, tli_scaled, rmsea_scaled, rmsea_scaled_ci_low,
@@ -28,10 +32,18 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from servqual.invariance import COLUMNS, HOLDS, constraint_decision
+from servqual.invariance import (
+    HOLDS,
+    INVARIANCE_COLUMNS,
+    LATENT_DIFFERENCE_COLUMNS,
+    RELEASED_COLUMNS,
+    Invariance,
+    constraint_decision,
+)
 from servqual.sem.fit import fit_indices
 from servqual.sem.model import identification_problem, measurement_layout
 from servqual.sem.ordinal import ordinal_stats
+from servqual.sem.parameters import wald
 from servqual.sem.postcheck import HEYWOOD_TOL, latent_dependence
 from servqual.sem.samplestats import check_items
 from servqual.sem.wlsmv_groups import WLSMVGroupFit, fit_wlsmv_groups, wlsmv_difference
@@ -47,7 +59,8 @@ ORDINAL_COLUMNS = ["cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_scaled_ci_
 
 
 def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], group: pd.Series, *,
-                       levels: Sequence[str], min_group_size: int, estimator_rule: str | None = None) -> pd.DataFrame:
+                       levels: Sequence[str], min_group_size: int, estimator_rule: str | None = None,
+                       confidence: float = 0.95) -> Invariance:
     """The invariance ladder of ordinal ratings by WLSMV (module docstring).
 
     Parameters
@@ -55,17 +68,23 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
     data, item_dimension, group
         As :func:`servqual.invariance.measurement_invariance` (group checked there).
     levels : sequence of str
-        Levels to fit, in the order configural, metric, scalar.
+        Levels to fit, in the order configural, metric, scalar (strict is left out).
     min_group_size : int
         Groups with fewer complete respondents are left out and named in ``reason``.
     estimator_rule : str, optional
         What the study asked for (default WLSMV).
+    confidence : float
+        Level of the latent mean differences' intervals.
 
     Returns
     -------
-    pd.DataFrame
-        One row per level, columns :data:`servqual.invariance.COLUMNS` then :data:`ORDINAL_COLUMNS`.
+    Invariance
+        ``levels``: one row per level, columns :data:`servqual.invariance.INVARIANCE_COLUMNS`
+        then :data:`ORDINAL_COLUMNS`; ``released``: empty (no partial search under WLSMV);
+        ``latent_means``: as :func:`servqual.invariance.latent_mean_differences`.
     """
+    levels = [lv for lv in levels if lv in ORDINAL_EQUAL]
+    columns = [*INVARIANCE_COLUMNS, *ORDINAL_COLUMNS]
     items = check_items(data, item_dimension)
     factor_of_item, factors = measurement_layout(item_dimension, "instrument")
     x = data[items].to_numpy(dtype=float)
@@ -82,7 +101,7 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
     x, merged = _common_categories(x, labels, kept)
     if merged:
         notes.append(f"categories not answered in every group merged with a neighbour: {[items[i] for i in merged]}")
-    base = dict(estimator="WLSMV", estimator_rule=estimator_rule or "WLSMV", n=len(x), missing_policy="listwise",
+    base = dict(partial=False, released="", estimator="WLSMV", estimator_rule=estimator_rule or "WLSMV", n=len(x), missing_policy="listwise",
                 n_incomplete=0, n_patterns=len(kept), n_groups=len(kept), groups=", ".join(map(str, kept)))
     note = "; ".join(filter(None, notes))
     problem = (f"{len(kept)} group(s) large enough to compare; invariance needs at least 2" if len(kept) < 2
@@ -94,7 +113,8 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
         status = "too_few_groups" if len(kept) < 2 else "not_identified"
         rows = [dict(base, level=lv, status=status, reason="; ".join(filter(None, [problem, note])),
                      decision="not_assessed", means_comparable=False) for lv in levels]
-        return pd.DataFrame(rows).reindex(columns=[*COLUMNS, *ORDINAL_COLUMNS])
+        return Invariance(pd.DataFrame(rows).reindex(columns=columns).astype({"df": "Int64", "delta_df": "Int64"}),
+                          pd.DataFrame(columns=RELEASED_COLUMNS), pd.DataFrame(columns=LATENT_DIFFERENCE_COLUMNS))
     stats = [ordinal_stats(x[labels == g]) for g in kept]
     fits: dict[str, WLSMVGroupFit | None] = {}
     rows = []
@@ -106,7 +126,33 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
             rows.append(dict(base, level=level, status="failed", reason=f"the WLSMV estimation failed: {err}"))
             continue
         rows.append(dict(base, level=level, **_level_row(fits[level], items, factors, kept, note, len(x))))
-    return _ladder(pd.DataFrame(rows).reindex(columns=[*COLUMNS, *ORDINAL_COLUMNS]), fits)
+    table = _ladder(pd.DataFrame(rows).reindex(columns=columns), fits)
+    scalar = fits.get("scalar")
+    if scalar is None or "scalar" not in set(table["level"]):
+        means = pd.DataFrame(columns=LATENT_DIFFERENCE_COLUMNS)
+    else:
+        means = _latent_means(scalar, factors, [str(g) for g in kept], confidence,
+                              bool(table["means_comparable"].iloc[0]))
+    return Invariance(table, pd.DataFrame(columns=RELEASED_COLUMNS), means)
+
+
+def _latent_means(fit: WLSMVGroupFit, factors: Sequence[str], groups: Sequence[str], confidence: float,
+                  comparable: bool) -> pd.DataFrame:
+    """Latent means of groups 2..G (the first group's are 0) with robust SEs, or the rows without
+    estimates where scalar invariance does not hold."""
+    if not comparable:
+        rows = [dict(factor=f, group=g, reference=groups[0], comparable=False) for g in groups[1:] for f in factors]
+        return pd.DataFrame(rows, columns=LATENT_DIFFERENCE_COLUMNS)
+    se_all = np.sqrt(np.clip(np.diag(fit.vcov), 0, None))
+    index = np.concatenate(fit.alpha_index[1:])
+    est, se = fit.params[index], se_all[index]
+    sd = np.tile(np.sqrt(np.clip(np.diag(fit.values["psi"][0]), 0, None)), len(groups) - 1)
+    w = wald(est, se, confidence)
+    return pd.DataFrame({
+        "factor": list(factors) * (len(groups) - 1), "group": np.repeat(groups[1:], len(factors)),
+        "reference": groups[0], "diff": est, "se": se, "z": w["z"], "pvalue": w["pvalue"], "ci_low": w["low"],
+        "ci_high": w["high"], "std_diff": np.where(sd > 0, est / np.where(sd > 0, sd, 1), np.nan),
+        "confidence": float(confidence), "comparable": True}, columns=LATENT_DIFFERENCE_COLUMNS)
 
 
 def _common_categories(x: np.ndarray, labels: np.ndarray, kept: Sequence) -> tuple[np.ndarray, list[int]]:
@@ -158,12 +204,14 @@ def _ladder(table: pd.DataFrame, fits: Mapping[str, WLSMVGroupFit | None]) -> pd
     """Differences to the level before (the scaled-and-shifted difference test, the changes in
     the scaled CFI and RMSEA) and the decision, cumulative as in the ML ladder."""
     decisions: list[str] = []
+    table["compared_with"] = ""
     for i, row in table.iterrows():
         previous = table.iloc[i - 1] if i > 0 else None
         if previous is not None and fits.get(row["level"]) is not None and fits.get(previous["level"]) is not None:
             test = wlsmv_difference(fits[row["level"]], fits[previous["level"]])
             table.loc[i, ["delta_chisq", "delta_df", "delta_chisq_scaled", "p"]] = [
                 test.delta_chisq, test.df, test.chisq, test.pvalue]
+            table.loc[i, "compared_with"] = previous["level"]
             table.loc[i, "delta_cfi"] = row["cfi_scaled"] - previous["cfi_scaled"]
             table.loc[i, "delta_rmsea"] = row["rmsea_scaled"] - previous["rmsea_scaled"]
         if row["status"] != "ok":

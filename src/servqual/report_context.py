@@ -10,17 +10,29 @@ heads, caption, note) from the ``report`` catalogue.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self, TypeVar
 
 import pandas as pd
 
 from servqual.apa import ApaTable, Column, matrix_table
 from servqual.i18n import Messages
+from servqual.labels import (
+    code_labels,
+    dimension_labels,
+    item_labels,
+    outcome_labels,
+    segment_labels,
+)
 from servqual.report_page import Outline, figure_html
+from servqual.tables import read_tables
+
+Context = TypeVar("Context", bound="ReportContext")
 
 
 @dataclass
@@ -38,6 +50,35 @@ class ReportContext:
     outline: Outline = field(default_factory=Outline)
     #: Every table the report printed, in order (for the Word export of the same tables).
     printed: list[ApaTable] = field(default_factory=list)
+
+    @classmethod
+    def read(
+        cls,
+        tables: str | Path,
+        figures: str | Path,
+        *,
+        language: str,
+        instrument: Mapping[str, Any],
+        segments: Sequence[str | Mapping[str, Any]] | None = None,
+        outcomes: list[Mapping[str, Any]] | None = None,
+        codebook: str | Path | None = None,
+        **more: Any,
+    ) -> Self:
+        """The context of a report as both report notebooks open it: every table of the folder
+        ``tables``, the study's labels in ``language`` (an outcome named ``overall`` is overall
+        satisfaction), the figures folder, and the fields ``more`` of a subclass."""
+        t = Messages(language)
+        return cls(
+            t=t,
+            tables=read_tables(sorted(Path(tables).glob("*.csv"))),
+            dimensions=dimension_labels(instrument, language),
+            items=item_labels(instrument, language),
+            figures=Path(figures),
+            segments=segment_labels(segments or [], language),
+            outcomes={"overall": t("report.outcome_overall"), **outcome_labels(outcomes or [], language)},
+            codes=code_labels(codebook, language),
+            **more,
+        )
 
     def table(self, name: str) -> pd.DataFrame:
         """A table of the report; an empty frame where the run wrote none."""
@@ -97,6 +138,26 @@ class ReportContext:
         """A dimension-by-dimension matrix as an APA table (:func:`servqual.apa.matrix_table`)."""
         frame, columns, marked = matrix_table(matrix, kind, marked)
         return self.apa(frame, columns, caption=caption, note=note, marked=marked)
+
+
+def section(
+    key: str, table: str, *, none: str
+) -> Callable[[Callable[[Context, pd.DataFrame], str]], Callable[[Context], str]]:
+    """A report section written from one table: the decorated ``body(ctx, frame)`` follows the
+    section's numbered heading (message ``report.section.<key>``); where the run wrote no rows of
+    ``table``, the paragraph ``report.<none>`` stands in its place. The section is called with the
+    context alone."""
+
+    def decorate(body: Callable[[Context, pd.DataFrame], str]) -> Callable[[Context], str]:
+        @functools.wraps(body)
+        def write(ctx: Context) -> str:
+            heading = ctx.outline.section(key, ctx.t(f"report.section.{key}"))
+            frame = ctx.table(table)
+            return heading + (ctx.p(none) if frame.empty else body(ctx, frame))
+
+        return write
+
+    return decorate
 
 
 #: Fit columns a report table shows -> the robust statistic shown in their place on a row

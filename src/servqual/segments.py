@@ -340,28 +340,16 @@ def _small_levels(labels: pd.Series, min_cell: int, policy: str) -> tuple[pd.Ser
     return text.mask(text.isin(small), None if policy == "drop" else POOLED_LEVEL), handled
 
 
-def segment_gap_comparisons(
-    expectations: pd.DataFrame | None,
-    perceptions: pd.DataFrame,
-    dimensions: Mapping[str, str],
-    segments: pd.DataFrame,
-    *,
-    min_cell: int = DEFAULT_MIN_CELL,
-    p_adjust: str = "holm",
-    confidence: float = 0.95,
-    small_levels: Mapping[str, str] | None = None,
-) -> SegmentComparison:
-    """The dimension gaps and the unweighted SERVQUAL score compared across segments.
-
-    Targets are the respondent dimension gaps (mean item P - E) named by dimension id and
-    'servqual' (their mean). Without expectations (SERVPERF; Cronin & Taylor 1992, J. Marketing
-    56(3)) they are the dimension perception scores and 'servperf'. See :func:`compare_segments`
-    for the tests and the tables.
+def segment_targets(
+    expectations: pd.DataFrame | None, perceptions: pd.DataFrame, dimensions: Mapping[str, str]
+) -> pd.DataFrame:
+    """The scores a SERVQUAL study compares across segments (:func:`compare_segments`), one row
+    per respondent: the dimension gaps (mean item P - E) named by dimension id and ``servqual``
+    (their mean); without expectations (SERVPERF; Cronin & Taylor 1992, J. Marketing 56(3)) the
+    dimension perception scores and ``servperf``.
     """
     scores = respondent_scores(perceptions, dimensions, expectations)
     overall = "servperf" if expectations is None else "servqual"
     if expectations is None:
         scores[dimension_ids(dimensions)] = dimension_scores(perceptions[list(dimensions)], dimensions)
-    targets = scores[[*dimension_ids(dimensions), overall]]
-    return compare_segments(targets, segments, min_cell=min_cell, p_adjust=p_adjust, confidence=confidence,
-                            small_levels=small_levels)
+    return scores[[*dimension_ids(dimensions), overall]]

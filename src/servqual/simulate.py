@@ -31,6 +31,20 @@ from servqual.instrument import Instrument, Scale, instrument_from_config
 from servqual.study_files import load_study_yaml
 
 
+#: The example's dimensions -> mean expectation, wave-1 gap and mean importance points.
+_DIMENSIONS = {
+    "tangibles": (5.3, 0.0, 12.0),
+    "reliability": (6.3, -1.0, 31.0),
+    "responsiveness": (6.0, -0.9, 22.0),
+    "assurance": (6.0, -0.3, 19.0),
+    "empathy": (5.6, -0.5, 16.0),
+}
+
+
+def _by_dimension(position: int) -> dict[str, float]:
+    return {dimension: values[position] for dimension, values in _DIMENSIONS.items()}
+
+
 @dataclass(frozen=True)
 class Population:
     """Population values of the simulated study (documented; tests recover them).
@@ -55,24 +69,8 @@ class Population:
         Mean importance points per dimension (sum 100).
     """
 
-    expectation: dict[str, float] = field(
-        default_factory=lambda: {
-            "tangibles": 5.3,
-            "reliability": 6.3,
-            "responsiveness": 6.0,
-            "assurance": 6.0,
-            "empathy": 5.6,
-        }
-    )
-    gap: dict[str, float] = field(
-        default_factory=lambda: {
-            "tangibles": 0.0,
-            "reliability": -1.0,
-            "responsiveness": -0.9,
-            "assurance": -0.3,
-            "empathy": -0.5,
-        }
-    )
+    expectation: dict[str, float] = field(default_factory=lambda: _by_dimension(0))
+    gap: dict[str, float] = field(default_factory=lambda: _by_dimension(1))
     gap_change: dict[str, float] = field(default_factory=lambda: {"responsiveness": 0.4})
     loadings: tuple[float, float] = (0.65, 0.85)
     factor_r: float = 0.5
@@ -85,15 +83,7 @@ class Population:
             "customer_type=business": {"responsiveness": 0.2},
         }
     )
-    importance: dict[str, float] = field(
-        default_factory=lambda: {
-            "tangibles": 12.0,
-            "reliability": 31.0,
-            "responsiveness": 22.0,
-            "assurance": 19.0,
-            "empathy": 16.0,
-        }
-    )
+    importance: dict[str, float] = field(default_factory=lambda: _by_dimension(2))
     default_expectation: float = 5.8
     default_gap: float = -0.3
     #: Offsets of the adequate and desired levels from expectation (three-column format).

@@ -19,7 +19,7 @@ from servqual.gaps import ZONE_COLUMNS, paired_gap_tests, servqual_scores, zone_
 from servqual.instrument import OVERALL, Instrument, measure_frames
 from servqual.outcomes import outcome_scores, outcome_table
 from servqual.priorities import IPA_COLUMNS, importance_performance, importance_table
-from servqual.segments import POSTHOC_COLUMNS, SEGMENT_COLUMNS, segment_gap_comparisons
+from servqual.segments import POSTHOC_COLUMNS, SEGMENT_COLUMNS, compare_segments, segment_targets
 
 #: The tables :func:`survey_tables` returns, in order.
 SURVEY_TABLES = (
@@ -88,8 +88,8 @@ def survey_tables(
     tables["segments"] = pd.DataFrame(columns=SEGMENT_COLUMNS)
     tables["segments_posthoc"] = pd.DataFrame(columns=POSTHOC_COLUMNS)
     if segments:
-        comparison = segment_gap_comparisons(
-            expected, perceived, dims, responses[list(segments)], min_cell=options["min_cell"],
+        comparison = compare_segments(
+            segment_targets(expected, perceived, dims), responses[list(segments)], min_cell=options["min_cell"],
             p_adjust=options["p_adjust"], confidence=confidence, small_levels=small_levels,
         )
         tables["segments"], tables["segments_posthoc"] = comparison.table, comparison.posthoc

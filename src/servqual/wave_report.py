@@ -16,14 +16,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval, p_statement
 from servqual.cautions import released_constraints
-from servqual.i18n import Messages
 from servqual.loop_report import kpi_lead, scorecard_table
-from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, segment_labels
 from servqual.report_context import (
     ReportContext,
     cautions_list,
@@ -31,9 +30,10 @@ from servqual.report_context import (
     ladder_columns,
     provider_gap_names,
     fit_note,
+    section,
     show_robust,
 )
-from servqual.tables import read_table, read_tables
+from servqual.tables import read_table
 
 #: A path or effect is named in the text when its test reaches this level.
 ALPHA = 0.05
@@ -54,24 +54,15 @@ def wave_context(
     figures: str | Path,
     cleaning_summary: str | Path,
     *,
-    language: str,
-    instrument: Mapping,
-    segments: list | None = None,
-    outcomes: list | None = None,
-    codebook: str | Path | None = None,
     previous_scores: str | Path | None = None,
+    **study: Any,
 ) -> WaveContext:
-    """The context of one wave's report, read from the files the analysis steps wrote."""
-    tables = Path(tables)
-    return WaveContext(
-        t=Messages(language),
-        tables=read_tables(sorted(tables.glob("*.csv"))),
-        dimensions=dimension_labels(instrument, language),
-        items=item_labels(instrument, language),
-        figures=Path(figures),
-        segments=segment_labels(segments or [], language),
-        outcomes={"overall": Messages(language)("report.outcome_overall"), **outcome_labels(outcomes or [], language)},
-        codes=code_labels(codebook, language),
+    """The context of one wave's report, read from the files the analysis steps wrote: what every
+    report reads (:meth:`~servqual.report_context.ReportContext.read`, with the ``study``'s
+    language, instrument, segments, outcomes and codebook), the wave's cleaning flow and the
+    overall scores of the wave before it."""
+    return WaveContext.read(
+        tables, figures, **study,
         flow=read_table(cleaning_summary, keep_default_na=False, na_values=[""]),
         previous_wave=Path(previous_scores).parts[-3] if previous_scores else None,
         previous_scores=read_table(previous_scores) if previous_scores else None,
@@ -245,11 +236,8 @@ def _wide_means(ctx: WaveContext, rows: pd.DataFrame, key: str, labels: Mapping[
     return wide.dropna(how="all", subset=[c.name for c in columns[1:]]), columns
 
 
-def descriptives_section(ctx: WaveContext) -> str:
-    descriptives = ctx.table("descriptives")
-    heading = ctx.outline.section("descriptives", ctx.t("report.section.descriptives"))
-    if descriptives.empty:
-        return heading + ctx.p("descriptives.none")
+@section("descriptives", "descriptives", none="descriptives.none")
+def descriptives_section(ctx: WaveContext, descriptives: pd.DataFrame) -> str:
     dims = descriptives[descriptives["level"] == "dimension"]
     items = descriptives[descriptives["level"] == "item"]
     perception = dims[dims["measure"] == "perception"].sort_values("mean")
@@ -260,18 +248,15 @@ def descriptives_section(ctx: WaveContext) -> str:
     by_dimension = ctx.apa(wide, columns, caption=ctx.caption("dimension_means"), note=ctx.note("means"))
     wide, columns = _wide_means(ctx, items, "item", ctx.items)
     by_item = ctx.apa(wide, columns, caption=ctx.caption("item_means"), note=ctx.note("means"))
-    return (heading + lead + ctx.figure("dimension_means") + by_dimension + ctx.figure("radar")
+    return (lead + ctx.figure("dimension_means") + by_dimension + ctx.figure("radar")
             + ctx.figure("snake_plot") + by_item)
 
 
 # --- Reliability ---------------------------------------------------------------------------
 
 
-def reliability_section(ctx: WaveContext) -> str:
-    reliability = ctx.table("reliability")
-    heading = ctx.outline.section("reliability", ctx.t("report.section.reliability"))
-    if reliability.empty:
-        return heading + ctx.p("reliability.none")
+@section("reliability", "reliability", none="reliability.none")
+def reliability_section(ctx: WaveContext, reliability: pd.DataFrame) -> str:
     dims = reliability[reliability["dimension"] != "all"]
     weakest = dims.loc[dims["alpha"].idxmin()] if dims["alpha"].notna().any() else None
     lead = ""
@@ -314,7 +299,7 @@ def reliability_section(ctx: WaveContext) -> str:
             flagged, [ctx.col("measure_label"), ctx.col("item_label"), ctx.col("item_rest_r", "coef"),
                       ctx.col("alpha_if_dropped", "coef")],
             caption=ctx.caption("item_flags"), note=ctx.note("item_flags"))
-    return heading + lead + table + item_table + ctx.figure("item_rest")
+    return lead + table + item_table + ctx.figure("item_rest")
 
 
 # --- Factor structure ----------------------------------------------------------------------
@@ -702,11 +687,8 @@ def _outcomes_table(ctx: WaveContext, outcomes: pd.DataFrame) -> str:
 # --- Segments --------------------------------------------------------------------------------
 
 
-def segments_section(ctx: WaveContext) -> str:
-    heading = ctx.outline.section("segments", ctx.t("report.section.segments"))
-    segments = ctx.table("segments")
-    if segments.empty:
-        return heading + ctx.p("segments.none")
+@section("segments", "segments", none="segments.none")
+def segments_section(ctx: WaveContext, segments: pd.DataFrame) -> str:
     tests = segments.drop_duplicates(["segment", "target"])
     differing = tests[tests["welch_p"] < 0.05]
     lead = ctx.p("segments.lead", tested=len(tests), differing=len(differing))
@@ -734,20 +716,17 @@ def segments_section(ctx: WaveContext) -> str:
     level_table = ctx.apa(wide, [ctx.col("segment_label"), ctx.col("level_value")]
                              + [Column(c, c, "mean") for c in targets],
                              caption=ctx.caption("segment_means"), note=ctx.note("segment_means"))
-    return heading + lead + ctx.figure("segments") + table + level_table
+    return lead + ctx.figure("segments") + table + level_table
 
 
 # --- Interviews ------------------------------------------------------------------------------
 
 
-def interviews_section(ctx: WaveContext) -> str:
-    heading = ctx.outline.section("interviews", ctx.t("report.section.interviews"))
-    triangulation = ctx.table("triangulation")
-    if triangulation.empty:
-        return heading + ctx.p("interviews.none")
+@section("interviews", "triangulation", none="interviews.none")
+def interviews_section(ctx: WaveContext, triangulation: pd.DataFrame) -> str:
     agreement = ctx.table("coder_agreement")
     overall = agreement[agreement["scope"] == "overall"] if not agreement.empty else agreement
-    parts = [heading]
+    parts = []
     if not overall.empty:
         row = overall.iloc[0]
         parts.append(ctx.p("interviews.lead", alpha=_c(row["krippendorff_alpha"]),
@@ -792,13 +771,10 @@ def interviews_section(ctx: WaveContext) -> str:
 # --- Complaints ------------------------------------------------------------------------------
 
 
-def complaints_section(ctx: WaveContext) -> str:
-    heading = ctx.outline.section("complaints", ctx.t("report.section.complaints"))
-    complaints = ctx.table("complaints_by_dimension")
-    if complaints.empty:
-        return heading + ctx.p("complaints.none")
+@section("complaints", "complaints_by_dimension", none="complaints.none")
+def complaints_section(ctx: WaveContext, complaints: pd.DataFrame) -> str:
     top = complaints.sort_values("n_complaints", ascending=False).iloc[0]
-    parts = [heading, ctx.p("complaints.lead", n=_n(complaints["n_complaints"].sum()),
+    parts = [ctx.p("complaints.lead", n=_n(complaints["n_complaints"].sum()),
                             top=ctx.dimension(top["dimension"]), share=format_value(top["share"], "percent"))]
     rows = complaints.assign(label=lambda d: d["dimension"].map(ctx.dimension),
                              gaps_label=lambda d: d["top_provider_gaps"].map(lambda g: provider_gap_names(ctx, g, short=True)),
@@ -829,11 +805,8 @@ def complaints_section(ctx: WaveContext) -> str:
 # --- Priorities ------------------------------------------------------------------------------
 
 
-def priorities_section(ctx: WaveContext) -> str:
-    heading = ctx.outline.section("priorities", ctx.t("report.section.priorities"))
-    priorities = ctx.table("priorities")
-    if priorities.empty:
-        return heading + ctx.p("priorities.none")
+@section("priorities", "priorities", none="priorities.none")
+def priorities_section(ctx: WaveContext, priorities: pd.DataFrame) -> str:
     dims = priorities[priorities["level"] == "dimension"]
     level = f"{confidence(ctx.table('gaps_dimensions')):.0%}"
     rows = dims.assign(
@@ -856,7 +829,7 @@ def priorities_section(ctx: WaveContext) -> str:
     lead = (ctx.p("priorities.lead", first=ctx.dimension(short["dimension"].iloc[0]), gap=_m(short["gap"].iloc[0]),
                   importance=_m(short["importance"].iloc[0]), short=len(short), total=len(dims))
             if len(short) else ctx.p("summary.nothing_short"))
-    return (heading + lead
+    return (lead
             + ctx.apa(rows, columns, caption=ctx.caption("priorities"), note=ctx.note("priorities"))
             + (ctx.apa(item_rows, item_columns, caption=ctx.caption("priority_items"), note=ctx.note("priorities"))
                if len(items) else ""))

@@ -18,7 +18,12 @@ from scipy import stats
 from servqual.cfa import choose_wave_estimator
 from servqual.gaps import dimension_scores, mean_confidence_intervals, respondent_scores
 from servqual.instrument import Instrument, measure_frames
-from servqual.invariance import measurement_invariance
+from servqual.invariance import (
+    INVARIANCE_COLUMNS,
+    LATENT_DIFFERENCE_COLUMNS,
+    RELEASED_COLUMNS,
+    invariance_ladder,
+)
 from servqual.multiple_comparisons import adjust_pvalues
 
 #: Columns of :func:`wave_scores`.
@@ -147,10 +152,12 @@ def stack_waves(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrument, segments: Sequence[str] = (),
-                      *, min_group_size: int = 100, estimator: str = "ML", missing: str = "listwise") -> pd.DataFrame:
-    """Measurement invariance (:func:`servqual.invariance.measurement_invariance`) of the
+                      *, min_group_size: int = 100, estimator: str = "ML", missing: str = "listwise",
+                      confidence: float = 0.95) -> dict[str, pd.DataFrame]:
+    """Measurement invariance (:func:`servqual.invariance.invariance_ladder`) of the
     expectation and perception items across waves, and across the levels of each segment with
-    all waves pooled; leading columns ``grouping`` (``wave`` or the segment) and ``measure``.
+    all waves pooled: the tables ``invariance``, ``invariance_released`` and ``latent_means``,
+    each with leading columns ``grouping`` (``wave`` or the segment) and ``measure``.
     One estimator for every model (:func:`servqual.cfa.choose_wave_estimator` over every wave's
     items: with ``auto``, MLR when any of them departs from normality; WLSMV fits the ordinal
     ladder of :mod:`servqual.ordinal_invariance`); missing answers as
@@ -161,15 +168,19 @@ def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrum
     measures = [m for m in ("expectation", "perception") if m in instrument.item_measures]
     chosen = choose_wave_estimator([frames[m][(pooled["wave"] == w).to_numpy()] for m in measures for w in responses],
                                    instrument.item_dimension, estimator)
-    tables = [
-        measurement_invariance(frames[measure], instrument.item_dimension, labels, min_group_size=min_group_size,
-                               estimator=chosen, estimator_rule=estimator, missing=missing)
-        .assign(grouping=grouping, measure=measure)
-        for measure in measures
-        for grouping, labels in groupings.items()
-    ]
-    table = pd.concat(tables, ignore_index=True)
-    return table[["grouping", "measure", *table.columns[:-2]]]
+    results = {(grouping, measure): invariance_ladder(frames[measure], instrument.item_dimension, labels,
+                                                      min_group_size=min_group_size, estimator=chosen,
+                                                      estimator_rule=estimator, missing=missing, confidence=confidence)
+               for measure in measures for grouping, labels in groupings.items()}
+    columns = {"invariance": INVARIANCE_COLUMNS, "invariance_released": RELEASED_COLUMNS,
+               "latent_means": LATENT_DIFFERENCE_COLUMNS}
+    attribute = {"invariance": "levels", "invariance_released": "released", "latent_means": "latent_means"}
+    tables = {}
+    for name, cols in columns.items():
+        parts = [getattr(r, attribute[name]).assign(grouping=g, measure=m) for (g, m), r in results.items()]
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["grouping", "measure", *cols])
+        tables[name] = table[["grouping", "measure", *cols]]
+    return tables
 
 
 def exclusion_flows(summaries: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -193,7 +204,8 @@ def cross_wave_tables(
     missing: str = "listwise",
 ) -> dict[str, pd.DataFrame]:
     """The cross-wave step's tables, named by their files: ``wave_gaps`` (:func:`wave_scores`),
-    ``wave_changes`` (:func:`wave_changes`), ``invariance`` (:func:`pooled_invariance`),
+    ``wave_changes`` (:func:`wave_changes`), ``invariance``, ``invariance_released`` and
+    ``latent_means`` (:func:`pooled_invariance`),
     ``wave_exclusions`` (:func:`exclusion_flows` of ``per_wave["cleaning_summary"]``) and
     ``wave_<name>`` for each other table of ``per_wave`` (``{name: {wave: table}}``), stacked.
     """
@@ -201,8 +213,8 @@ def cross_wave_tables(
     tables = {
         "wave_gaps": wave_scores(targets, confidence),
         "wave_changes": wave_changes(targets, confidence, p_adjust),
-        "invariance": pooled_invariance(responses, instrument, segments, min_group_size=min_group_size,
-                                        estimator=estimator, missing=missing),
+        **pooled_invariance(responses, instrument, segments, min_group_size=min_group_size, estimator=estimator,
+                            missing=missing, confidence=confidence),
         "wave_exclusions": exclusion_flows(per_wave["cleaning_summary"]),
     }
     for name, tables_of_waves in per_wave.items():

@@ -9,12 +9,23 @@ waves be compared at all), then gives a reviewer the tests and the per-wave psyc
 from __future__ import annotations
 
 import html
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval
+from servqual.cautions import released_constraints
 from servqual.loop_report import loop_html
-from servqual.report_context import ReportContext, cautions_list, confidence, fit_note, ladder_columns, show_robust
+from servqual.report_context import (
+    ReportContext,
+    cautions_list,
+    confidence,
+    fit_note,
+    ladder_columns,
+    section,
+    show_robust,
+)
 
 #: Waves side by side up to this many; beyond it a table shows means only, to fit the page.
 WAVES_WITH_INTERVALS = 4
@@ -79,26 +90,102 @@ def summary_section(ctx: ReportContext) -> str:
     return f'<section class="summary">{heading}{waves}{loop_html(ctx)}{paragraphs}{caution_heading}{listed}</section>'
 
 
-def invariance_section(ctx: ReportContext) -> str:
-    """Measurement invariance across waves and segments: can means be compared?"""
-    heading = ctx.outline.section("invariance", ctx.t("report.section.invariance"))
-    invariance = ctx.table("invariance")
-    if invariance.empty:
-        return heading + ctx.p("waves.no_invariance")
+@section("invariance", "invariance", none="waves.no_invariance")
+def invariance_section(ctx: ReportContext, invariance: pd.DataFrame) -> str:
+    """Measurement invariance across waves and segments: can means be compared, which items
+    work differently where, and the latent mean differences where they can."""
     wlsmv = bool(invariance["estimator"].eq("WLSMV").any()) if "estimator" in invariance else False
     invariance, mlr = show_robust(invariance)
     rows = invariance.assign(
-        grouping_label=lambda d: d["grouping"].map(lambda g: ctx.t("report.waves.by_wave") if g == "wave" else ctx.segments.get(g, g)),
+        grouping_label=lambda d: d["grouping"].map(lambda g: _grouping(ctx, g)),
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
-        level_label=lambda d: d["level"].map(lambda v: ctx.value("invariance_level", v)),
+        level_label=lambda d: [ctx.value("invariance_level", lv) + (ctx.t("report.ep.partial") if partial else "")
+                               for lv, partial in zip(d["level"], d["partial"].astype(str).eq("True"))],
+        released_label=lambda d: [released_constraints(r, ctx.t, ctx.items) for r in d["released"]],
         decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
     )
     columns = ladder_columns(ctx, [Column("grouping_label", ctx.t("report.col.grouping"), group=" "),
                                    Column("measure_label", ctx.t("report.col.measure_label"), group=" "),
-                                   Column("level_label", ctx.t("report.col.invariance_level"), group=" ")])
-    lead = ctx.p("waves.invariance_lead_wlsmv" if wlsmv else "waves.invariance_lead")
+                                   Column("level_label", ctx.t("report.col.invariance_level"), group=" "),
+                                   Column("released_label", ctx.t("report.col.released_label"), group=" ")])
+    estimator = ctx.value("estimator", invariance["estimator"].iloc[0])
+    lead = ctx.p("waves.invariance_lead_wlsmv") if wlsmv else ctx.p("waves.invariance_lead", estimator=estimator)
+    verdicts = "".join(_ladder_words(ctx, g, m, part)
+                       for (g, m), part in invariance.groupby(["grouping", "measure"], sort=False))
     note = "invariance_wlsmv" if wlsmv else "invariance_mlr" if mlr else "invariance"
-    return heading + lead + ctx.apa(rows, columns, caption=ctx.caption("invariance"), note=ctx.note(note))
+    table = ctx.apa(rows, columns, caption=ctx.caption("invariance"), note=ctx.note(note))
+    return lead + verdicts + table + _latent_means_table(ctx)
+
+
+def _grouping(ctx: ReportContext, grouping: str) -> str:
+    return ctx.t("report.waves.by_wave") if grouping == "wave" else ctx.segments.get(grouping, grouping)
+
+
+def _ladder_words(ctx: ReportContext, grouping: str, measure: str, levels: pd.DataFrame) -> str:
+    """Whether the latent means of one grouping and measure can be compared, the items that work
+    differently and where (``invariance_released``), and the latent means that differ."""
+    names = dict(measure=ctx.value("measure", measure), grouping=_grouping(ctx, grouping))
+    scalar = levels[levels["level"] == "scalar"]
+    if scalar.empty or (levels["status"] != "ok").any():
+        return ctx.p("waves.means_not_assessed", **names)
+    if not levels["means_comparable"].astype(str).eq("True").any():
+        fiml = levels["missing_policy"].eq("ml").any() if "missing_policy" in levels else False
+        return ctx.p("waves.means_no_fiml" if fiml else "waves.means_no", **names)
+    last = scalar.iloc[-1]
+    if not str(last["partial"]) == "True":
+        return ctx.p("waves.means_full", **names) + _latent_words(ctx, grouping, measure, names)
+    released = ctx.table("invariance_released")
+    released = released[(released["grouping"] == grouping) & (released["measure"] == measure)]
+    where = ctx.t("report.list_separator").join(_released_where(ctx, r) for r in released.itertuples())
+    return ctx.p("waves.means_partial", where=where, **names) + _latent_words(ctx, grouping, measure, names)
+
+
+def _released_where(ctx: ReportContext, released: object) -> str:
+    """One released constraint in words: the item, the group whose difference from the first
+    group was largest, and any other group whose score test was significant."""
+    what = released_constraints(f"{released.constraint}:{released.item}", ctx.t, ctx.items)
+    others = [g for g in str(released.groups or "").split(";") if g and g != str(released.group)]
+    if not others:
+        return ctx.t("report.waves.released_where", what=what, group=released.group)
+    return ctx.t("report.waves.released_where_more", what=what, group=released.group,
+                 others=ctx.t("report.list_separator").join(others))
+
+
+def _latent_words(ctx: ReportContext, grouping: str, measure: str, names: dict) -> str:
+    """The latent means whose interval excludes 0, or that none does."""
+    means = ctx.table("latent_means")
+    means = means[(means["grouping"] == grouping) & (means["measure"] == measure)]
+    level = f"{confidence(means):.0%}"
+    clear = means[(means["ci_low"] > 0) | (means["ci_high"] < 0)]
+    if clear.empty:
+        return ctx.p("waves.latent_none", level=level, reference=means["reference"].iloc[0], **names)
+    listed = ctx.t("report.list_separator").join(
+        ctx.t("report.waves.latent_one", dimension=ctx.dimension(r.factor), group=r.group,
+              diff=format_value(r.diff, "mean"), ci=interval(r.ci_low, r.ci_high, "mean"))
+        for r in clear.itertuples())
+    return ctx.p("waves.latent_differ", level=level, reference=means["reference"].iloc[0], listed=listed, **names)
+
+
+def _latent_means_table(ctx: ReportContext) -> str:
+    """Latent mean differences of every group from the first, where means can be compared."""
+    means = ctx.table("latent_means")
+    if means.empty or not means["comparable"].astype(str).eq("True").any():
+        return ""
+    means = means[means["comparable"].astype(str).eq("True")]
+    level = f"{confidence(means):.0%}"
+    rows = means.assign(
+        grouping_label=lambda d: d["grouping"].map(lambda g: _grouping(ctx, g)),
+        measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
+        label=lambda d: d["factor"].map(ctx.dimension),
+        ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])])
+    columns = [Column("grouping_label", ctx.t("report.col.grouping")),
+               Column("measure_label", ctx.t("report.col.measure_label")),
+               Column("label", ctx.t("report.col.dimension")), Column("group", ctx.t("report.col.group_label")),
+               Column("reference", ctx.t("report.col.reference_group")),
+               Column("diff", ctx.t("report.col.estimate"), "mean"), Column("se", "SE", "mean"),
+               Column("ci", ctx.t("report.col.ci", level=level)), Column("pvalue", "p", "p"),
+               Column("std_diff", ctx.t("report.col.std_difference"), "mean")]
+    return ctx.apa(rows, columns, caption=ctx.caption("latent_means"), note=ctx.note("latent_means", level=level))
 
 
 def scores_section(ctx: ReportContext) -> str:
@@ -126,12 +213,9 @@ def scores_section(ctx: ReportContext) -> str:
     return heading + ctx.figure("trend") + table
 
 
-def changes_section(ctx: ReportContext) -> str:
+@section("changes", "wave_changes", none="waves.one_wave")
+def changes_section(ctx: ReportContext, changes: pd.DataFrame) -> str:
     """Welch's tests of each score between waves, with the invariance caveat."""
-    heading = ctx.outline.section("changes", ctx.t("report.section.changes"))
-    changes = ctx.table("wave_changes")
-    if changes.empty:
-        return heading + ctx.p("waves.one_wave")
     level = f"{confidence(changes):.0%}"
     comparable = _comparable(ctx)
     observed_only = [m for m, ok in comparable.items() if not ok]
@@ -150,7 +234,7 @@ def changes_section(ctx: ReportContext) -> str:
                Column("df", "df", "mean"), Column("p_adj", "p", "p"), Column("hedges_g", "g", "mean")]
     table = ctx.apa(rows, columns, caption=ctx.caption("wave_changes"),
                        note=ctx.note("wave_changes", adjust=ctx.value("adjust", changes["p_adjust"].iloc[0])))
-    return heading + lead + caveat + table
+    return lead + caveat + table
 
 
 def psychometrics_section(ctx: ReportContext) -> str:
@@ -191,12 +275,9 @@ def psychometrics_section(ctx: ReportContext) -> str:
     return "".join(parts)
 
 
-def segments_section(ctx: ReportContext) -> str:
+@section("segments", "wave_segments", none="segments.none")
+def segments_section(ctx: ReportContext, segments: pd.DataFrame) -> str:
     """The overall score of each segment level per wave."""
-    heading = ctx.outline.section("segments", ctx.t("report.section.segments"))
-    segments = ctx.table("wave_segments")
-    if segments.empty:
-        return heading + ctx.p("segments.none")
     overall = segments[~segments["target"].isin(list(ctx.dimensions))]
     shown = overall if len(overall) else segments
     wide = shown.pivot_table(index=["segment", "level_value", "target"], columns="wave", values="mean", sort=False).reset_index()
@@ -204,16 +285,13 @@ def segments_section(ctx: ReportContext) -> str:
                        target_label=lambda d: d["target"].map(ctx.target))
     columns = [ctx.col("segment_label"), ctx.col("level_value"), ctx.col("target_label")]
     columns += [Column(w, w, "mean") for w in _waves(ctx) if w in wide.columns]
-    return heading + ctx.p("waves.segments_lead") + ctx.apa(
+    return ctx.p("waves.segments_lead") + ctx.apa(
         wide, columns, caption=ctx.caption("wave_segments"), note=ctx.note("wave_segments"))
 
 
-def complaints_section(ctx: ReportContext) -> str:
+@section("complaints", "wave_complaints", none="waves.no_complaints")
+def complaints_section(ctx: ReportContext, complaints: pd.DataFrame) -> str:
     """Complaints per dimension in each wave with a complaint log."""
-    heading = ctx.outline.section("complaints", ctx.t("report.section.complaints"))
-    complaints = ctx.table("wave_complaints")
-    if complaints.empty:
-        return heading + ctx.p("waves.no_complaints")
     waves = list(dict.fromkeys(complaints["wave"]))
     frame = pd.DataFrame({"dimension": list(dict.fromkeys(complaints["dimension"]))})
     frame["label"] = frame["dimension"].map(ctx.dimension)
@@ -225,4 +303,22 @@ def complaints_section(ctx: ReportContext) -> str:
                                   else None for d in frame["dimension"]]
         columns += [Column(f"{wave}_n", ctx.t("report.col.n_complaints"), "int", group=wave),
                     Column(f"{wave}_trend", ctx.t("report.col.trend_label"), group=wave)]
-    return heading + ctx.apa(frame, columns, caption=ctx.caption("wave_complaints"), note=ctx.note("wave_complaints"))
+    return ctx.apa(frame, columns, caption=ctx.caption("wave_complaints"), note=ctx.note("wave_complaints"))
+
+
+def waves_context(tables: str | Path, figures: str | Path, **study: Any) -> ReportContext:
+    """The context of the cross-wave report: what every report reads
+    (:meth:`~servqual.report_context.ReportContext.read`, with the ``study``'s language,
+    instrument, segments and outcomes) from the cross-wave step's tables and figures."""
+    return ReportContext.read(tables, figures, **study)
+
+
+#: The sections after the summary, in the report's order; each takes the context.
+BODY = (
+    invariance_section,
+    scores_section,
+    changes_section,
+    psychometrics_section,
+    segments_section,
+    complaints_section,
+)

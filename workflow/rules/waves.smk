@@ -12,6 +12,8 @@ rule waves:
         wave_gaps="reports/waves/tables/wave_gaps.csv",
         wave_changes="reports/waves/tables/wave_changes.csv",
         invariance="reports/waves/tables/invariance.csv",
+        invariance_released="reports/waves/tables/invariance_released.csv",
+        latent_means="reports/waves/tables/latent_means.csv",
         wave_reliability="reports/waves/tables/wave_reliability.csv",
         wave_fit="reports/waves/tables/wave_fit.csv",
         wave_exclusions="reports/waves/tables/wave_exclusions.csv",

@@ -16,6 +16,20 @@ from servqual.efa.parallel import ParallelAnalysis, parallel_analysis, parallel_
 from servqual.efa.solution import DimensionMatch, FactorSolution, factor_analysis, match_dimensions, own_factor_mask
 
 
+#: The columns of each EFA table, in file order (the step puts ``wave`` and ``measure`` first).
+EFA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "efa_adequacy": ("item", "kmo", "bartlett_chisq", "bartlett_df", "bartlett_pvalue", "n", "missing_policy"),
+    "parallel_analysis": ("position", "observed_pc", "simulated_pc", "observed_fa", "simulated_fa", "rule",
+                          "retained_pc", "retained_fa", "kaiser", "n", "n_iter", "seed", "missing_policy"),
+    "efa_loadings": ("item", "factor", "loading", "structure", "h2", "u2", "complexity", "heywood",
+                     "factor_ss_loadings", "factor_proportion_var", "factor_cumulative_var", "dimension",
+                     "factor_label", "own_factor", "flag"),
+    "efa_factor_correlations": ("factor_a", "factor_b", "r", "label_a", "label_b"),
+    "efa_fit": ("n", "n_factors", "method", "rotation", "missing_policy", "objective", "chisq", "df", "pvalue",
+                "rmsea", "rmsea_ci_low", "rmsea_ci_high", "tli", "bic", "heywood", "status"),
+}
+
+
 def loadings_table(solution: FactorSolution, match: DimensionMatch | None = None) -> pd.DataFrame:
     """Tidy loadings: one row per item and factor.
 
@@ -125,8 +139,8 @@ class EFATables:
     efa_fit: pd.DataFrame
 
     def as_dict(self) -> dict[str, pd.DataFrame]:
-        """Table name -> table."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """Table name -> table, its columns in the order of :data:`EFA_COLUMNS`."""
+        return {name: getattr(self, name)[list(EFA_COLUMNS[name])] for name in self.__dataclass_fields__}
 
 
 def efa_tables(

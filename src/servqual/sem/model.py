@@ -164,25 +164,37 @@ def measurement_spec(factor_of_item: Sequence[int], n_factors: int, *, second_or
 
 
 def multigroup_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int, *,
-                    equal: Sequence[str] = ()) -> Spec:
+                    equal: Sequence[str] = (), released: Iterable[tuple[str, int]] = ()) -> Spec:
     """Multi-group spec with mean structure and lavaan's ``group.equal`` constraints.
 
-    ``equal`` may hold ``"loadings"`` and ``"intercepts"``. Latent means are 0 in every group,
-    except that with equal intercepts they are free in groups 2..G (lavaan's identification of
-    ``cfa(model, group = , group.equal = )``).
+    ``equal`` may hold ``"loadings"``, ``"intercepts"`` and ``"residuals"`` (residual variances).
+    Latent means are 0 in every group, except that with equal intercepts they are free in groups
+    2..G (lavaan's identification of ``cfa(model, group = , group.equal = )``). ``released``
+    lists (constraint, item) pairs left out of those equalities, the parameter then free in every
+    group (lavaan's ``group.partial``).
 
     Examples
     --------
     >>> multigroup_spec([0, 0, 0, 1, 1, 1, 2, 2, 2], 3, 2, equal=("loadings",)).df
     54
+    >>> multigroup_spec([0, 0, 0, 1, 1, 1, 2, 2, 2], 3, 2, equal=OCCASION_EQUALITIES, released=[("intercepts", 2)]).df
+    68
     """
-    equal_loadings, equal_intercepts = "loadings" in equal, "intercepts" in equal
-    p = len(factor_of_item)
+    p, released = len(factor_of_item), set(released)
+
+    def shared(constraint: str, i: int) -> bool:
+        return constraint in equal and (constraint, i) not in released
+
     slots: list[Slot] = []
     for g in range(n_groups):
-        slots += cfa_slots(factor_of_item, n_factors, g, key_prefix=g, shared_loadings=equal_loadings)
-        slots += [(NU, g, i, 0, ("nu", i) if equal_intercepts else (g, "nu", i), 0.0) for i in range(p)]
-        if equal_intercepts and g > 0:
+        for kind, group, row, col, key, value in cfa_slots(factor_of_item, n_factors, g, key_prefix=g):
+            if key is not None and kind == LAMBDA and shared("loadings", row):
+                key = ("lambda", row)
+            elif kind == THETA and row == col and shared("residuals", row):
+                key = ("theta", row)
+            slots.append((kind, group, row, col, key, value))
+        slots += [(NU, g, i, 0, ("nu", i) if shared("intercepts", i) else (g, "nu", i), 0.0) for i in range(p)]
+        if "intercepts" in equal and g > 0:
             slots += [(ALPHA, g, k, 0, (g, "alpha", k), 0.0) for k in range(n_factors)]
     return build_spec(slots, p, n_factors, n_groups, True)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from servqual import checks
+
 __all__ = ["GroupStats", "check_items", "group_stats", "is_positive_definite", "is_well_conditioned"]
 
 
@@ -60,19 +62,10 @@ def is_well_conditioned(cov: np.ndarray, tol: float = 1e-10) -> bool:
 
 
 def check_items(data: pd.DataFrame, item_dimension: Mapping[str, str]) -> list[str]:
-    """The items of ``item_dimension``, after checking that ``data`` holds them as numbers.
-
-    Raises a TypeError or ValueError a researcher understands otherwise.
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError("data must be a pandas DataFrame with one column per item")
+    """The items of ``item_dimension``, after checking that ``data`` holds them as numeric
+    ratings (:func:`servqual.checks.check_items`: the library's one check of an item frame)."""
     if not item_dimension:
         raise ValueError("item_dimension is empty: give a mapping item id -> dimension id")
     items = list(item_dimension)
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise ValueError(f"items of the mapping not found in the data: {missing}")
-    not_numeric = [i for i in items if not pd.api.types.is_numeric_dtype(data[i])]
-    if not_numeric:
-        raise ValueError(f"items must be numeric ratings; not numeric: {not_numeric}")
+    checks.check_items(data, items, name="data")
     return items

@@ -58,7 +58,8 @@ class WLSMVGroupFit:
     """Estimates (``values``: name -> per-group arrays), their robust covariance, the model's and
     the baseline's scaled tests, and what the difference test needs: the Jacobian of the stacked
     sample statistics, the DWLS weights 1 / diag(Gamma_g), the block-diagonal Gamma and each
-    statistic's group size, and the groups' sizes."""
+    statistic's group size, the groups' sizes, and where each group's latent means sit in
+    ``params`` (-1: fixed to 0)."""
 
     params: np.ndarray
     vcov: np.ndarray
@@ -71,6 +72,7 @@ class WLSMVGroupFit:
     nacov: np.ndarray
     group_n: np.ndarray
     group_sizes: tuple[int, ...]
+    alpha_index: tuple[np.ndarray, ...] = ()
 
 
 class _Layout:
@@ -225,7 +227,7 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
               for k in ("lam", "psi", "tau", "alpha", "delta")}
     converged = bool(result.success and np.abs(grad).max() < 1e-6 * max(1.0, float(weights.max())))
     return WLSMVGroupFit(theta, vcov, test, baseline, converged, values, jac, unit_weights, nacov, group_n,
-                         tuple(st.n for st in stats))
+                         tuple(st.n for st in stats), tuple(layout.alpha))
 
 
 def as_group_fit(fit: WLSMVFit, ostats: OrdinalStats) -> WLSMVGroupFit:
