@@ -141,3 +141,30 @@ def test_categories_not_used_in_every_group_are_merged_and_named():
     reason = table["reason"].iloc[0]
     assert "categories not answered in every group merged with a neighbour: ['a2']" in reason
     assert "skipped groups: tiny (n = 20 < 50)" in reason
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+def test_the_waves_report_words_a_wlsmv_ladder(language):
+    """The cross-wave report's invariance section under WLSMV: its lead, the scalar level named by
+    its thresholds, the WLSMV note, and the latent means compared."""
+    import html
+    import re
+
+    from servqual.i18n import Messages
+    from servqual.invariance import invariance_ladder
+    from servqual.report_context import ReportContext
+    from servqual.waves_report import invariance_section
+
+    data = pd.read_csv(DATA / "efa_bfi.csv").dropna()[REFERENCE["items"]]
+    data = data.where(data != 1, 2) - 1
+    group = pd.Series(np.where(np.arange(len(data)) < REFERENCE["n_first"], "first", "second"), index=data.index)
+    result = invariance_ladder(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV", min_group_size=50)
+    named = {"invariance": result.levels, "invariance_released": result.released, "latent_means": result.latent_means}
+    tables = {name: t.assign(grouping="half", measure="perception") for name, t in named.items()}
+    ctx = ReportContext(Messages(language), tables, {"A": "Agreeableness"}, {}, Path("."), segments={"half": "Half"})
+    text = html.unescape(re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", invariance_section(ctx))))
+    t = Messages(language)
+    for key in ("report.waves.invariance_lead_wlsmv", "report.invariance_level.scalar_thresholds"):
+        assert t(key) in text, key
+    assert t("report.note.invariance_wlsmv") in text
+    assert "Agreeableness" in text and "first" in text

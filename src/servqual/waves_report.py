@@ -99,8 +99,9 @@ def invariance_section(ctx: ReportContext, invariance: pd.DataFrame) -> str:
     rows = invariance.assign(
         grouping_label=lambda d: d["grouping"].map(lambda g: _grouping(ctx, g)),
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
-        level_label=lambda d: [ctx.value("invariance_level", lv) + (ctx.t("report.ep.partial") if partial else "")
-                               for lv, partial in zip(d["level"], d["partial"].astype(str).eq("True"))],
+        level_label=lambda d: [ctx.value("invariance_level", "scalar_thresholds" if lv == "scalar" and e == "WLSMV" else lv)
+                               + (ctx.t("report.ep.partial") if partial else "")
+                               for lv, e, partial in zip(d["level"], d["estimator"], d["partial"].astype(str).eq("True"))],
         released_label=lambda d: [released_constraints(r, ctx.t, ctx.items) for r in d["released"]],
         decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
     )
