@@ -169,3 +169,23 @@ def test_an_action_after_the_last_wave_is_not_yet_checked_and_survey_and_complai
     assert table[["action", "evidence", "verdict"]].values.tolist() == [
         ["queue", "survey", "improved"], ["queue", "complaints", "improved"], ["later", "survey", "not_yet"]]
     assert table.loc[0, "wave_after"] == "w2" and table.loc[2, "wave_after"] == ""
+
+
+def test_the_checks_name_each_action_in_the_report_language():
+    inst = instrument()
+    register = [{"id": "queue", "title": "Queue management", "title_zh": "排队管理", "title_ko": "", "targets": "res",
+                 "after_wave": "w1"}]
+    data = {"w1": WaveData("w1", wave(100, 1)), "w2": WaveData("w2", wave(100, 2))}
+    titles = {language: check_actions(register, data, inst, invariance={("w1", "w2"): "rejected"},
+                                      language=language)["title"].tolist()
+              for language in ("en", "zh", "ko")}
+    # No Korean title in the register: the title as written.
+    assert titles == {"en": ["Queue management"], "zh": ["排队管理"], "ko": ["Queue management"]}
+
+
+def test_a_roll_out_level_no_respondent_has_is_an_error_naming_it():
+    register = [{"id": "pilot", "title": "Pilot", "targets": "res", "after_wave": "w1", "segments": "branch=Nort"}]
+    data = {"w1": WaveData("w1", wave(100, 1)), "w2": WaveData("w2", wave(100, 2))}
+    with pytest.raises(ValueError, match=r"action pilot, column segments: branch=Nort matches no respondent of w1 or "
+                                         r"w2 \(levels of branch: East, North\)"):
+        check_actions(register, data, instrument(), invariance={("w1", "w2"): "holds"})

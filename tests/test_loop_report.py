@@ -38,9 +38,10 @@ RATIOS = {**NUMBERS, "change": 0.5, "change_ci_low": 0.4, "change_ci_high": 0.7,
 CHECKS = pd.DataFrame([
     check(**NUMBERS, verdict="improved"),
     check(**NUMBERS, comparison="without_rollout", segments="branch=North", verdict="improved", invariance="not_assessed"),
-    check(**RATIOS, evidence="complaints", effect="rate_ratio", unit="per_month", invariance="", verdict="improved"),
-    check(**RATIOS, evidence="complaints", effect="rate_ratio", unit="per_month", invariance="", verdict="no_change",
-          comparison="without_rollout"),
+    check(**RATIOS, evidence="complaints", complaint_categories="res; billing", effect="rate_ratio", unit="per_month",
+          invariance="", verdict="improved"),
+    check(**RATIOS, evidence="complaints", complaint_categories="res; billing", effect="rate_ratio", unit="per_month",
+          invariance="", verdict="no_change", comparison="without_rollout"),
     check(action="b", title="U", verdict="not_comparable", invariance="rejected"),
     check(action="c", title="V", wave_after="", verdict="not_yet"),
     check(action="d", title="W", targets="res1", verdict="no_data"),
@@ -61,9 +62,10 @@ def test_every_kind_of_check_is_written(language):
 def test_the_english_sentences_say_what_happened():
     text = action_paragraphs(context("en"), CHECKS)
     assert "mean perception of R rose by 0.30 (95% CI [0.10, 0.50]), while the other dimensions did not change" in text
-    assert "Where it was rolled out (branch=North), R rose by 0.30" in text
+    assert "Where it was rolled out (B: North), R rose by 0.30" in text
     assert "could not be assessed" in text
-    assert "Complaints about R went from 4.80 to 5.10 per month (rate ratio 0.50" in text
+    # The complaints counted: a dimension by its label, a category as the logs record it.
+    assert "Complaints about R, billing went from 4.80 to 5.10 per month (rate ratio 0.50" in text
     assert "customers did not read the items the same way in both waves" in text
     assert "V started after w1, the last wave so far" in text and "W: there are too few" in text
 

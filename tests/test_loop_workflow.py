@@ -43,6 +43,8 @@ def test_the_queue_management_programme_worked_and_the_coaching_did_not_show(exa
     assert queue["invariance"] == "holds" and queue["verdict"] == "improved"
     assert queue["change"] == pytest.approx(0.32, abs=0.01) and queue["other_ci_low"] < 0 < queue["other_ci_high"]
     assert by.loc[("queue_management", "complaints"), "verdict"] == "improved"
+    # No categories in the register: the complaints coded to the targeted dimension are counted.
+    assert by.loc[("queue_management", "complaints"), "complaint_categories"] == "responsiveness"
     assert by.loc[("courtesy_coaching", "survey"), "verdict"] == "no_change"
 
 

@@ -36,7 +36,8 @@ from servqual.loop_config import COMPLAINT_SEGMENTS, rollout_segments, split_lis
 from servqual.waves import welch_comparison
 
 ACTION_COLUMNS = [
-    "action", "title", "evidence", "comparison", "wave_before", "wave_after", "targets", "provider_gap", "owner",
+    "action", "title", "evidence", "comparison", "wave_before", "wave_after", "targets", "complaint_categories",
+    "provider_gap", "owner",
     "segments", "effect", "unit", "n_before", "n_after", "before", "after", "change", "change_ci_low", "change_ci_high",
     "other_change", "other_ci_low", "other_ci_high", "difference", "difference_ci_low", "difference_ci_high",
     "invariance", "verdict", "confidence",
@@ -53,6 +54,17 @@ def wave_after(waves: Sequence[str], after: str) -> str | None:
     """
     position = list(waves).index(after)
     return waves[position + 1] if position + 1 < len(waves) else None
+
+
+def action_title(action: Mapping[str, str], language: str) -> str:
+    """An action's title in the report's ``language``: the register's ``title_<language>`` where
+    given, else its ``title`` as written (the instrument's labels fall back the same way).
+
+    >>> action = {"title": "Queue management", "title_zh": "排队管理", "title_ko": ""}
+    >>> action_title(action, "zh"), action_title(action, "ko")
+    ('排队管理', 'Queue management')
+    """
+    return action.get(f"title_{language}") or action["title"]
 
 
 def targeted_items(targets: Sequence[str], item_dimension: Mapping[str, str]) -> tuple[list[str], list[str]]:
@@ -265,16 +277,36 @@ def _rolled(responses: pd.DataFrame, rollout: Sequence[tuple[str, str]]) -> pd.S
     return inside
 
 
+def check_rollout(action: str, rollout: Sequence[tuple[str, str]], before: WaveData, after: WaveData) -> None:
+    """Each segment level an action was rolled out in must occur among the respondents of the
+    two waves that check it; a level found in neither (a misspelt ``North``) would otherwise
+    leave the action with no respondents and no check.
+
+    Raises
+    ------
+    ValueError
+        Naming the action, the register's ``segments`` entry and the levels the waves have.
+    """
+    for segment, level in rollout:
+        present = sorted({str(v) for w in (before, after) for v in w.responses[segment].dropna().unique()})
+        if level not in present:
+            raise ValueError(
+                f"action register, action {action}, column segments: {segment}={level} matches no respondent of "
+                f"{before.wave} or {after.wave} (levels of {segment}: {', '.join(present) or 'none'}); "
+                f"write the level as the cleaned data name it.")
+
+
 def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, WaveData], instrument: Instrument, *,
-                  invariance: Mapping[tuple[str, str], str], period: str = "month",
+                  invariance: Mapping[tuple[str, str], str], period: str = "month", language: str = "en",
                   confidence: float = 0.95) -> pd.DataFrame:
     """Every action of the register checked by the wave after it.
 
     Parameters
     ----------
     register
-        The action register's rows (``id``, ``title``, ``targets``, ``complaint_categories``,
-        ``provider_gap``, ``owner``, ``after_wave``, ``segments``), validated.
+        The action register's rows (``id``, ``title``, optionally ``title_<language>``,
+        ``targets``, ``complaint_categories``, ``provider_gap``, ``owner``, ``after_wave``,
+        ``segments``), validated.
     data
         Wave id -> :class:`servqual.kpi.WaveData`, in the waves sheet's order.
     invariance
@@ -282,17 +314,25 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
         action is checked on.
     period
         The complaint logs' period (``month`` or ``week``): the unit of the rates.
+    language
+        The report's language: ``title`` is the action's title in it (:func:`action_title`).
 
     Returns
     -------
     pandas.DataFrame
         :data:`ACTION_COLUMNS`: per action, its survey checks (:func:`survey_checks`), and its
-        complaint checks (:func:`complaint_checks`) where both waves have a complaint log; an
-        action started after the last wave has one ``not_yet`` row.
+        complaint checks (:func:`complaint_checks`) where both waves have a complaint log, with
+        the complaint categories they count (``complaint_categories``: the register's, else the
+        targeted dimensions); an action started after the last wave has one ``not_yet`` row.
+
+    Raises
+    ------
+    ValueError
+        A roll-out level no respondent of the two waves has (:func:`check_rollout`).
     """
     rows = []
     for action in register:
-        base = {"action": action["id"], "title": action["title"], "wave_before": action["after_wave"],
+        base = {"action": action["id"], "title": action_title(action, language), "wave_before": action["after_wave"],
                 "targets": action["targets"], "provider_gap": action.get("provider_gap", ""),
                 "owner": action.get("owner", ""), "segments": action.get("segments", ""), "confidence": confidence}
         later = wave_after(list(data), action["after_wave"])
@@ -301,6 +341,7 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
             continue
         first, second = data[action["after_wave"]], data[later]
         rollout = rollout_segments(action.get("segments", ""))
+        check_rollout(action["id"], rollout, first, second)
         targeted, other = targeted_items(split_list(action["targets"]), instrument.item_dimension)
         frames = [measure_frames(w.responses, instrument, with_gap=False)["perception"] for w in (first, second)]
         for row in survey_checks(*frames, targeted, other, rolled_before=_rolled(first.responses, rollout),
@@ -314,5 +355,6 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
         periods = [len(all_periods(w.complaints["received"], period)) for w in (first, second)]
         for row in complaint_checks(first.complaints, second.complaints, categories, periods_before=periods[0],
                                     periods_after=periods[1], rollout=rollout, period=period, confidence=confidence):
-            rows.append(base | {"evidence": "complaints", "wave_after": later} | row)
+            rows.append(base | {"evidence": "complaints", "wave_after": later,
+                                "complaint_categories": "; ".join(categories)} | row)
     return pd.DataFrame(rows, columns=ACTION_COLUMNS)

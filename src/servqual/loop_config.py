@@ -3,12 +3,14 @@ the rows of the action register, each fault one line naming where it is and what
 
 The schemas (``workflow/schemas/config.schema.json``, ``workflow/schemas/actions.schema.json``)
 check each value's form; these functions check what a schema cannot: that a target or an action
-names a dimension, item, segment or wave the study has, and that action ids are unique. Plain
-Python without pandas, as the workflow runs them at every start, a dry run included.
+names a dimension, item, segment, wave or complaint category the study has, and that action ids
+are unique. Plain Python without pandas, as the workflow runs them at every start, a dry run
+included.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 
 #: Measures read from the survey; the others are read from the complaint log.
@@ -44,6 +46,36 @@ def _known(kind: str, names: Iterable[str]) -> str:
     return f"{kind}: {', '.join(names) or 'none'}"
 
 
+def named_categories(targets: Sequence[Mapping], rows: Sequence[tuple[int, Mapping[str, str]]]) -> list[str]:
+    """Every complaint category the targets (``of`` of a complaint measure) and the register's
+    rows (column ``complaint_categories``) name, each once, in order of appearance.
+
+    >>> named_categories([{"measure": "complaint_rate", "of": "billing"}, {"measure": "gap", "of": "res"}],
+    ...                  [(2, {"complaint_categories": "res; billing"})])
+    ['billing', 'res']
+    """
+    names = [t.get("of") or "" for t in targets if t["measure"] not in SURVEY_MEASURES]
+    names += [name for _, row in rows for name in split_list(row.get("complaint_categories", ""))]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def category_fault(name: str, *, dimensions: Sequence[str], categories: Sequence[str]) -> str | None:
+    """Why ``name`` cannot pick complaints, or None: complaints are picked by the dimension ids
+    they are coded to, or by a category as the complaint logs record it (``all``: every one).
+
+    >>> category_fault("servce", dimensions=["res"], categories=["billing", "service"])
+    "'servce' is neither a dimension id nor a category of the complaint logs (dimensions: res; categories: billing, service); did you mean 'service'?"
+    >>> category_fault("res", dimensions=["res"], categories=[]) is None
+    True
+    """
+    if name == "all" or name in dimensions or name in categories:
+        return None
+    close = difflib.get_close_matches(name, [*dimensions, *categories], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else "."
+    return (f"{name!r} is neither a dimension id nor a category of the complaint logs "
+            f"({_known('dimensions', dimensions)}; {_known('categories', categories)}){hint}")
+
+
 def action_faults(
     rows: Sequence[tuple[int, Mapping[str, str]]],
     *,
@@ -52,6 +84,7 @@ def action_faults(
     items: Sequence[str],
     waves: Sequence[str],
     segments: Sequence[str],
+    categories: Sequence[str] = (),
 ) -> list[str]:
     """The faults of an action register's rows that its schema cannot see.
 
@@ -64,6 +97,9 @@ def action_faults(
     dimensions, items, waves, segments
         The ids the study has: the instrument's dimensions and items, the waves sheet's waves
         and the segment columns (config ``columns.segments``).
+    categories
+        The categories the waves' complaint logs record (:func:`category_fault`); a register's
+        ``complaint_categories`` may name these or dimension ids.
 
     Returns
     -------
@@ -100,15 +136,21 @@ def action_faults(
                 shown = f"{segment}={level}" if segment else level
                 faults.append(f"{at} segments: {shown!r} does not name a segment column as segment=level "
                               f"({_known('segments', segments)}).")
+        for name in split_list(row.get("complaint_categories", "")):
+            fault = category_fault(name, dimensions=dimensions, categories=categories)
+            if fault:
+                faults.append(f"{at} complaint_categories: {fault}")
     return faults
 
 
 def target_faults(
     targets: Sequence[Mapping], *, where: str, dimensions: Sequence[str], segments: Sequence[str],
-    outcomes: Sequence[str] = ("overall",),
+    outcomes: Sequence[str] = ("overall",), categories: Sequence[str] = (),
 ) -> list[str]:
     """The faults of the config's ``targets`` that the schema cannot see: what a target is ``of``
-    and the segment it names must exist in the study.
+    (a dimension, an outcome, or for a complaint measure a dimension id or a category the waves'
+    complaint logs record, ``categories``; :func:`category_fault`) and the segment it names must
+    exist in the study.
 
     >>> target_faults([{"id": "t", "measure": "gap", "of": "speed", "direction": "at_least", "value": 0}],
     ...               where="config.yaml", dimensions=["res"], segments=[])
@@ -125,6 +167,10 @@ def target_faults(
             faults.append(f"{at}.of: {of!r} is not a dimension id or overall (allowed: {', '.join([*dimensions, 'overall'])}).")
         if measure == "outcome" and of and of not in outcomes:
             faults.append(f"{at}.of: {of!r} is not an outcome of the study (allowed: {', '.join(outcomes)}).")
+        if measure not in SURVEY_MEASURES and of:
+            fault = category_fault(of, dimensions=dimensions, categories=categories)
+            if fault:
+                faults.append(f"{at}.of: {fault}")
         segment = (target.get("segment") or {}).get("column")
         allowed = segments if measure in SURVEY_MEASURES else COMPLAINT_SEGMENTS
         if segment and segment not in allowed:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from servqual.apa import Column, format_value, interval
 from servqual.labels import kpi_target_name
+from servqual.loop_config import rollout_segments, split_list
 from servqual.report_context import ReportContext, confidence
 
 
@@ -77,10 +78,29 @@ def _moved(ctx: ReportContext, change: float) -> str:
     return ctx.t(f"report.actions.moved_{'up' if change > 0 else 'down'}", amount=shown)
 
 
+def _names(cell: object) -> list[str]:
+    """The ``;``-separated names of a table cell (none where it is empty, read as NaN)."""
+    return [] if pd.isna(cell) else split_list(str(cell))
+
+
 def _targets(ctx: ReportContext, cell: object) -> str:
-    names = [ctx.dimension(t.strip()) if t.strip() in ctx.dimensions else ctx.item(t.strip())
-             for t in str(cell).split(";") if t.strip()]
+    names = [ctx.dimension(t) if t in ctx.dimensions else ctx.item(t) for t in _names(cell)]
     return ctx.t("report.list_separator").join(names)
+
+
+def _categories(ctx: ReportContext, cell: object) -> str:
+    """The complaint categories a check counts: a dimension by its label, ``all`` as all topics,
+    any other as the complaint logs record it."""
+    names = [ctx.t("report.kpi_of_all.complaint_rate") if name == "all" else ctx.dimension(name)
+             for name in _names(cell)]
+    return ctx.t("report.list_separator").join(names)
+
+
+def _rollout(ctx: ReportContext, cell: object) -> str:
+    """Where an action was rolled out, each segment by its name in the report: ``Branch: North``."""
+    return ctx.t("report.list_separator").join(
+        ctx.t("report.kpi_segment", segment=ctx.segments.get(segment, segment), level=level) if segment else level
+        for segment, level in rollout_segments("" if pd.isna(cell) else str(cell)))
 
 
 def _check_sentences(ctx: ReportContext, row: pd.Series) -> list[str]:
@@ -96,7 +116,7 @@ def _check_sentences(ctx: ReportContext, row: pd.Series) -> list[str]:
         ratio = dict(level=level, difference=format_value(row["difference"], "mean"), **difference)
         if row["comparison"] == "without_rollout":
             return [ctx.t("report.actions.complaints_rollout", **ratio)]
-        return [ctx.t("report.actions.complaints", targets=_targets(ctx, row["targets"]), level=level,
+        return [ctx.t("report.actions.complaints", targets=_categories(ctx, row["complaint_categories"]), level=level,
                       before=format_value(row["before"], "mean"), after=format_value(row["after"], "mean"),
                       unit=ctx.value("kpi_unit", row["unit"]),
                       change=format_value(row["change"], "mean"),
@@ -108,7 +128,7 @@ def _check_sentences(ctx: ReportContext, row: pd.Series) -> list[str]:
                  "other_moved": _moved(ctx, row["other_change"]),
                  "other_ci": interval(row["other_ci_low"], row["other_ci_high"], "mean")}
     key = "survey" if row["comparison"] == "untargeted" else "rollout"
-    said = [ctx.t(f"report.actions.{key}", segments=row["segments"], **common, **moved),
+    said = [ctx.t(f"report.actions.{key}", segments=_rollout(ctx, row["segments"]), **common, **moved),
             ctx.t("report.actions.difference", level=level, difference=format_value(row["difference"], "mean"),
                   **difference)]
     if row["invariance"] == "not_assessed":

@@ -677,14 +677,13 @@ def complaint_earliest(wildcards):
     return str(datetime.date.fromisoformat(start) - datetime.timedelta(days=365))
 
 
-from servqual.loop_config import action_faults, target_faults
+from servqual.loop_config import action_faults, named_categories, target_faults
 
 
-def read_actions_sheet(path):
-    """The action register as a list of rows, in the sheet's order, or [] where the config names
-    none. Each row is validated against the actions schema (filling in the optional columns), then
-    against the study (servqual.loop_config.action_faults): every fault is one line naming the
-    sheet's line and column, and the run stops before any job."""
+def register_rows(path, faults):
+    """(line, row) of each row of the action register that passes its schema (which fills in the
+    optional columns), [] where the config names none; each schema fault is appended to
+    ``faults`` as one line naming the sheet's line and column."""
     if not path:
         return []
     try:
@@ -693,10 +692,61 @@ def read_actions_sheet(path):
         stop([str(err)])
     if not os.path.isfile(path):
         stop([f"actions sheet {path}: no such file (the config's `actions` names it)."])
-    faults = []
-    rows = list(
+    return list(
         sheet_rows(path, "actions.schema.json", "actions sheet", faults, "action")
     )
+
+
+def recorded_categories(names):
+    """The complaint categories the waves' complaint logs record (complaints.columns.category),
+    sorted, for the check of the categories a target or the register names. The logs are read
+    only where one of ``names`` is not a dimension id (or `all`); [] otherwise."""
+    recorded = [n for n in names if n != "all" and n not in INSTRUMENT.dimension_ids]
+    if not recorded:
+        return []
+    # Imported here: only a study that names recorded categories pays for the log reader.
+    from servqual.complaints import read_complaint_log
+
+    options, found = config["complaints"], set()
+    for wave in COMPLAINT_WAVES:
+        path = WAVES[wave]["complaints"].strip()
+        try:
+            log, _ = read_complaint_log(
+                path,
+                options["columns"],
+                manual_code=options["manual_code"],
+                exposure=options["exposure"],
+            )
+        except (OSError, ValueError) as err:
+            stop(
+                [
+                    f"complaint log {path} (waves sheet, wave {wave}): its categories are needed "
+                    f"to check the complaint categories the targets and the action register "
+                    f"name ({', '.join(recorded)}), and it cannot be read: {err}"
+                ]
+            )
+        found.update(log["category"].dropna())
+    return sorted(found - {""})
+
+
+def check_loop(path):
+    """The config's targets and the action register (the rows of ``path``) checked against the
+    study: the dimensions, items, outcomes, waves, segments and complaint categories they name
+    (servqual.loop_config). Every fault is one line naming the config key, or the sheet's line
+    and column, and the run stops before any job; returns the register's rows, in its order.
+    """
+    sheet_faults = []
+    rows = register_rows(path, sheet_faults)
+    categories = recorded_categories(named_categories(config["targets"], rows))
+    faults = target_faults(
+        config["targets"],
+        where=config_source(),
+        dimensions=INSTRUMENT.dimension_ids,
+        segments=segment_names(),
+        outcomes=["overall"] + [entry["id"] for entry in config["outcomes"]],
+        categories=categories,
+    )
+    faults += sheet_faults
     faults += action_faults(
         rows,
         where=f"actions sheet {path}",
@@ -704,28 +754,14 @@ def read_actions_sheet(path):
         items=INSTRUMENT.item_ids,
         waves=list(WAVES),
         segments=segment_names(),
+        categories=categories,
     )
     if faults:
         stop(faults)
     return [row for _, row in rows]
 
 
-def check_targets():
-    """The config's targets name dimensions, outcomes and segments the study has."""
-    outcomes = ["overall"] + [entry["id"] for entry in config["outcomes"]]
-    faults = target_faults(
-        config["targets"],
-        where=config_source(),
-        dimensions=INSTRUMENT.dimension_ids,
-        segments=segment_names(),
-        outcomes=outcomes,
-    )
-    if faults:
-        stop(faults)
-
-
-check_targets()
-ACTIONS = read_actions_sheet(config["actions"])
+ACTIONS = check_loop(config["actions"])
 
 
 def kpi_inputs(wildcards):

@@ -26,7 +26,8 @@ data = {w: WaveData(w, pd.read_parquet(r), pd.read_parquet(logs[w]) if w in logs
 pairs = sorted({(a["after_wave"], wave_after(p.waves, a["after_wave"])) for a in p.register} - {(w, None) for w in p.waves})
 invariance = {(a, b): pair_invariance(data[a].responses, data[b].responses, instrument, min_group_size=p.min_group_size)
               for a, b in pairs}
-checks = check_actions(p.register, data, instrument, invariance=invariance, period=p.period, confidence=p.confidence)
+checks = check_actions(p.register, data, instrument, invariance=invariance, period=p.period, language=p.language,
+                       confidence=p.confidence)
 trend = stack_waves({w: read_table(path) for w, path in zip(p.waves, i.scorecards)})
 write_tables({"action_checks": checks, "kpi_trend": trend}, out)
 t = Messages(p.language)
