@@ -48,7 +48,8 @@ def test_cleaning_problems_are_cautions():
 
 
 def cfa_row(**values) -> dict:
-    row = dict(measure="perception", model="instrument", status="ok", reason="", n=500, npar=30, tli=0.97)
+    row = dict(measure="perception", model="instrument", status="ok", reason="", n=500, npar=30, tli=0.97,
+               estimator="ML")
     return row | values
 
 
@@ -77,6 +78,35 @@ def test_tli_above_one_is_the_robust_tli_under_mlr():
     table = wave_cautions({"cfa_fit": fit}, QUIET)
     assert table["kind"].tolist() == ["tli_above_1"]
     assert "TLI of the CFA of perception is 1.012, above 1" in table["text"].iloc[0]
+
+
+def distribution(points: int, lowest: list[float], highest: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"measure": "perception", "dimension": "tan", "item": [f"t{i + 1}" for i in range(len(lowest))],
+                         "n": 400, "points_declared": points, "points_used": points, "share_lowest": lowest,
+                         "share_highest": highest, "end_share_limit": 0.15,
+                         "floor": [x > 0.15 for x in lowest], "ceiling": [x > 0.15 for x in highest]})
+
+
+def test_wlsmv_is_suggested_for_few_scale_points_or_answers_piled_at_an_end():
+    """Five points or fewer, or items with more than 15% of their answers at an end (Terwee et al.
+    2007), under a CFA that took the ratings as continuous: WLSMV is suggested, once per measure."""
+    ml = pd.DataFrame([cfa_row(estimator="MLR", tli_robust=0.97), cfa_row(estimator="MLR", model="one_factor")])
+    few = wave_cautions({"cfa_fit": ml, "item_distribution": distribution(5, [0.05, 0.1], [0.1, 0.1])}, QUIET)
+    assert few["kind"].tolist() == ["ordinal_few_points"]
+    assert few["text"].iloc[0] == (
+        "The perception ratings use only 5 scale points, yet its CFA treated them as continuous (MLR). On five points "
+        "or fewer that understates the loadings and distorts the chi-square (Rhemtulla, Brosseau-Liard & Savalei "
+        "2012); setting cfa.estimator to WLSMV treats the ratings as ordered categories.")
+    ends = wave_cautions({"cfa_fit": ml, "item_distribution": distribution(7, [0.2, 0.05, 0.01], [0.02, 0.4, 0.1])},
+                         QUIET)
+    assert ends[["concerns", "kind"]].values.tolist() == [["perception, t1, t2", "ordinal_floor_ceiling"]]
+    assert ends["text"].iloc[0].startswith("In the perception ratings, 2 of 3 items have more than 15% of their answers "
+                                           "at the lowest or highest scale point, a floor or ceiling effect (Terwee et "
+                                           "al. 2007): t1, t2.")
+    # Already WLSMV, or seven points without piled-up answers: nothing to suggest.
+    wlsmv = ml.assign(estimator="WLSMV", tli_scaled=0.97)
+    assert wave_cautions({"cfa_fit": wlsmv, "item_distribution": distribution(5, [0.3], [0.3])}, QUIET).empty
+    assert wave_cautions({"cfa_fit": ml, "item_distribution": distribution(7, [0.1], [0.15])}, QUIET).empty
 
 
 def test_failed_validity_criteria_name_the_dimensions():
@@ -125,6 +155,12 @@ def test_invariance_not_assessed_and_rejected():
     assert "scalar invariance is rejected" in table["text"].iloc[1]
 
 
+def test_categories_merged_by_an_ordinal_ladder_are_a_caution():
+    table = invariance_cautions(INVARIANCE)
+    merged = table[table["kind"] == "categories_merged"]
+    assert merged["text"].tolist() == [
+        "Measurement invariance of perception across branch: the WLSMV model needs every answer category in every "
+        "group, so for t1, t2 a category some group never used was merged with its neighbour."]
 def test_partial_and_strict_invariance_are_cautioned():
     """A scalar level that holds only partially names the items left free; strict rejected says
     the observed scores are not equally reliable (latent means stay comparable)."""
@@ -187,7 +223,14 @@ EVERY_PROBLEM = {
         cfa_row(model="one_factor", status="heywood", reason="improper solution: residual variance of t1 = -0.02"),
         cfa_row(model="second_order", status="not_converged",
                 reason="the optimiser stopped without converging: ABNORMAL_TERMINATION_IN_LNSRCH"),
+        cfa_row(measure="expectation", status="failed", estimator="WLSMV", tli_scaled=np.nan,
+                reason="WLSMV treats answers as ordered categories, but these items have more than 15 distinct "
+                       "values (scores, not ratings; use ML or MLR): ['t1', 't2']"),
     ]),
+    "item_distribution": pd.DataFrame({
+        "measure": "perception", "dimension": "tan", "item": ["t1", "t2"], "n": 500, "points_declared": 5,
+        "points_used": 5, "share_lowest": [0.02, 0.01], "share_highest": [0.31, 0.1], "end_share_limit": 0.15,
+        "floor": False, "ceiling": [True, False]}),
     "cfa_validity": pd.DataFrame({
         "measure": "perception", "kind": ["ave", "cr", "fornell_larcker", "htmt"],
         "dimension_a": ["tan", "tan", "rel", "rel"], "dimension_b": [None, None, "res", "res"],
@@ -208,7 +251,8 @@ EVERY_FLOW = pd.DataFrame({
 INVARIANCE = pd.DataFrame({
     "grouping": ["wave"] * 3 + ["branch"] * 3, "measure": "perception", "level": ["configural", "metric", "scalar"] * 2,
     "status": ["too_few_groups"] * 3 + ["ok"] * 3,
-    "reason": ["1 group(s) large enough to compare; invariance needs at least 2"] * 3 + [""] * 3,
+    "reason": ["1 group(s) large enough to compare; invariance needs at least 2"] * 3
+    + ["categories not answered in every group merged with a neighbour: ['t1', 't2']"] * 3,
     "decision": ["not_assessed"] * 3 + ["reference", "holds", "rejected"]})
 LABELS = {"zh": {"tan": "有形性", "rel": "可靠性", "res": "响应性", "t1": "T1“设备现代化”", "t2": "T2“设施美观”"},
           "ko": {"tan": "유형성", "rel": "신뢰성", "res": "대응성", "t1": "T1 '현대적 장비'", "t2": "T2 '시설 외관'"}}
@@ -227,7 +271,8 @@ def test_cautions_in_chinese_and_korean_are_complete_and_hold_no_english_sentenc
                                   "item_flag", "latent_correlation", "heywood", "not_converged", "small_sample",
                                   "tli_above_1", "ave", "cr", "fornell_larcker", "htmt", "segment_levels_pool",
                                   "segment_levels_not_tested", "coder_agreement", "complaint_log_faults",
-                                  "too_few_groups", "invariance_rejected"}
+                                  "too_few_groups", "invariance_rejected", "ordinal_few_points",
+                                  "ordinal_floor_ceiling", "categories_merged"}
     for text in table["text"]:
         assert "{" not in text and "}" not in text, text
         assert latin_runs(text) == [], text

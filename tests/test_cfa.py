@@ -421,3 +421,21 @@ def test_every_parameter_matches_lavaan(both_tables, data, model):
     explained = variances[variances["lhs"].isin(list(r2))]
     assert explained["r2"].tolist() == pytest.approx([r2[v] for v in explained["lhs"]], rel=REL)
     assert explained.shape[0] == len(r2)
+
+
+def test_report_shows_the_scaled_statistics_of_a_wlsmv_row():
+    """A WLSMV row of cfa_fit shows the scaled-and-shifted chi-square and its indices (lavaan's
+    *.scaled) where the report's columns stand, with the WLSMV note; ML and MLR rows as before."""
+    from servqual.report_context import fit_note, show_robust
+
+    fit = pd.DataFrame({"estimator": ["WLSMV"], "chisq": [250.0], "pvalue": [0.0], "cfi": [0.97], "tli": [0.96],
+                        "rmsea": [0.08], "rmsea_ci_low": [0.07], "rmsea_ci_high": [0.09], "chisq_scaled": [290.0],
+                        "pvalue_scaled": [0.001], "cfi_scaled": [0.95], "tli_scaled": [0.93], "rmsea_scaled": [0.09],
+                        "rmsea_scaled_ci_low": [0.08], "rmsea_scaled_ci_high": [0.10], "cfi_robust": [np.nan],
+                        "tli_robust": [np.nan], "rmsea_robust": [np.nan], "rmsea_robust_ci_low": [np.nan],
+                        "rmsea_robust_ci_high": [np.nan]})
+    shown, mlr = show_robust(fit)
+    assert not mlr and fit_note(fit) == "cfa_fit_wlsmv"
+    assert shown[["chisq", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low", "rmsea_ci_high"]].iloc[0].tolist() == \
+        [290.0, 0.001, 0.95, 0.93, 0.09, 0.08, 0.10]
+    assert fit_note(fit.assign(estimator="MLR")) == "cfa_fit_mlr" and fit_note(fit.assign(estimator="ML")) == "cfa_fit"

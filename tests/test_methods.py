@@ -102,3 +102,25 @@ def test_chinese_and_korean_paragraphs_are_complete_and_hold_no_english_sentence
     assert references.split("\n", 1)[1] == english.split("\n\n", 1)[1].split("\n", 1)[1]
     for kept in ("90%", "Benjamini–Hochberg", "Holm", "1234", "95", "500", "overall_sat", "branch", "9.9", "numpy 2.0"):
         assert (kept in paragraph) == (kept in english.split("\n\n")[0]), kept
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+def test_a_wlsmv_cfa_names_its_estimator_and_the_respondents_it_left_out(language):
+    """Under WLSMV: ordinal ratings, polychoric correlations, DWLS, the mean- and variance-adjusted
+    test with their references, and the respondents listwise deletion left out."""
+    from latin import latin_runs
+
+    fit = pd.DataFrame({"measure": ["perception"] * 2, "model": ["instrument", "one_factor"], "chisq": [300.0, 900.0],
+                        "estimator": "WLSMV", "estimator_rule": "WLSMV", "kurtosis_z": float("nan"),
+                        "missing_policy": "listwise", "n": 480, "n_incomplete": 0, "n_excluded": 20})
+    text = methods_paragraph(config(), {"cfa_fit": fit}, FLOW, {}, language)
+    paragraph = text.split("\n\n", 1)[0]
+    for reference in ("Olsson, U. (1979)", "Muthén, B., du Toit", "Asparouhov, T. & Muthén, B. (2010)"):
+        assert reference in text
+    assert "Mardia" not in text and "480" in paragraph and "20" in paragraph
+    assert "WLSMV" in paragraph and "DWLS" in paragraph
+    if language == "en":
+        assert "polychoric correlations" in paragraph and "mean- and variance-adjusted chi-square" in paragraph
+        assert "480 respondents analysed, 20 left out because they skipped an item" in paragraph
+    else:
+        assert latin_runs(paragraph) == [], latin_runs(paragraph)

@@ -7,7 +7,8 @@ them collapsed to five points; thresholds, polychoric correlations and Gamma (la
 lavInspect(fit, "gamma"): whole for the five-point items, its diagonal for the six-point ones);
 and the WLSMV fits of cfa(..., ordered = TRUE): the five-factor model of the six-point items and
 a two-factor model of the five-point ones (fit measures, scaled test, parameterEstimates and
-standardizedSolution).
+standardizedSolution); the second-order model of the six-point items (five factors on one); and
+lavTestLRT of a one-factor model of the five-point items against their two-factor model.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from scipy import stats
 from servqual.sem.fit import fit_indices
 from servqual.sem.model import measurement_spec
 from servqual.sem.ordinal import bivariate_normal_cdf, ordinal_stats
-from servqual.sem.wlsmv import fit_wlsmv, wlsmv_parameter_table, wlsmv_srmr
+from servqual.sem.wlsmv import fit_wlsmv, wlsmv_parameter_table, wlsmv_robust_indices, wlsmv_srmr
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = json.loads((DATA / "ordinal_reference.json").read_text())
@@ -73,7 +74,9 @@ FIT_NAMES = {"chisq": "chisq", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "ch
              "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
              "rmsea_ci_low_scaled": "rmsea.ci.lower.scaled", "rmsea_ci_high_scaled": "rmsea.ci.upper.scaled",
              "srmr": "srmr", "baseline_chisq": "baseline.chisq", "baseline_chisq_scaled": "baseline.chisq.scaled",
-             "scaling_factor": "chisq.scaling.factor"}
+             "scaling_factor": "chisq.scaling.factor", "cfi_robust": "cfi.robust", "tli_robust": "tli.robust",
+             "rmsea_robust": "rmsea.robust", "rmsea_robust_ci_low": "rmsea.ci.lower.robust",
+             "rmsea_robust_ci_high": "rmsea.ci.upper.robust", "rmsea_robust_pclose": "rmsea.pvalue.robust"}
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +92,10 @@ def wlsmv(case):
 def our_fit_measures(st, fit) -> dict[str, float]:
     plain = fit_indices(fit.test.chisq, fit.test.df, fit.baseline.chisq, fit.baseline.df, st.n - 1)
     scaled = fit_indices(fit.test.chisq_scaled, fit.test.df, fit.baseline.chisq_scaled, fit.baseline.df, st.n - 1)
-    return {"chisq": fit.test.chisq, "cfi": plain.cfi, "tli": plain.tli, "rmsea": plain.rmsea,
+    robust = wlsmv_robust_indices(fit, st)
+    return {"cfi_robust": robust.cfi, "tli_robust": robust.tli, "rmsea_robust": robust.rmsea,
+            "rmsea_robust_ci_low": robust.rmsea_ci_low, "rmsea_robust_ci_high": robust.rmsea_ci_high,
+            "rmsea_robust_pclose": robust.rmsea_pclose,"chisq": fit.test.chisq, "cfi": plain.cfi, "tli": plain.tli, "rmsea": plain.rmsea,
             "chisq_scaled": fit.test.chisq_scaled, "cfi_scaled": scaled.cfi, "tli_scaled": scaled.tli,
             "rmsea_scaled": scaled.rmsea, "rmsea_ci_low_scaled": scaled.rmsea_ci_low,
             "rmsea_ci_high_scaled": scaled.rmsea_ci_high, "srmr": wlsmv_srmr(fit, st.correlations.shape[0]),
@@ -119,3 +125,86 @@ def test_wlsmv_parameters_match_lavaan(wlsmv):
     for mine, theirs in (("estimate", "est"), ("se", "se"), ("std_all", "std"), ("std_se", "std_se")):
         assert ours.loc[common, mine].fillna(0).to_numpy() == pytest.approx(
             lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
+
+
+def test_second_order_wlsmv_matches_lavaan():
+    """Second-order loadings and disturbance variances, standardized through the implied latent
+    covariance, and the fit."""
+    ref = REFERENCE["second_order"]
+    st = ordinal_stats(ratings("six_point"))
+    letters = list(dict.fromkeys(i[0] for i in ref["items"]))
+    fit = fit_wlsmv(measurement_spec([letters.index(i[0]) for i in ref["items"]], len(letters), second_order=True),
+                    st)
+    table = wlsmv_parameter_table(fit, st, ref["items"], [*letters, "Q"]).set_index(["lhs", "op", "rhs"])
+    lavaan = pd.DataFrame(ref["parameters"]).set_index(["lhs", "op", "rhs"])
+    assert len(lavaan.index.intersection(table.index)) == len(table) == \
+        lavaan.index.get_level_values("op").isin(["=~", "~~", "|"]).sum()
+    common = table.index
+    for mine, theirs in (("estimate", "est"), ("se", "se"), ("std_all", "std"), ("std_se", "std_se")):
+        assert table.loc[common, mine].fillna(0).to_numpy() == pytest.approx(
+            lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
+    ours = our_fit_measures(st, fit)
+    assert ours["chisq_scaled"] == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)
+    for key in ("cfi_robust", "tli_robust", "rmsea_robust"):
+        assert ours[key] == pytest.approx(ref["fit"][FIT_NAMES[key]], abs=1e-4), key
+
+
+# -- the pipeline's CFA tables under WLSMV ---------------------------------------------------
+CFA_FIT_NAMES = {"npar": "npar", "chisq": "chisq", "cfi": "cfi", "tli": "tli", "rmsea": "rmsea",
+                 "chisq_scaled": "chisq.scaled", "scaling_factor": "chisq.scaling.factor",
+                 "baseline_chisq": "baseline.chisq", "baseline_chisq_scaled": "baseline.chisq.scaled",
+                 "cfi_scaled": "cfi.scaled", "tli_scaled": "tli.scaled", "rmsea_scaled": "rmsea.scaled",
+                 "rmsea_scaled_ci_low": "rmsea.ci.lower.scaled", "rmsea_scaled_ci_high": "rmsea.ci.upper.scaled",
+                 "srmr": "srmr", "n": "ntotal", "cfi_robust": "cfi.robust", "tli_robust": "tli.robust",
+                 "rmsea_robust": "rmsea.robust", "rmsea_robust_ci_low": "rmsea.ci.lower.robust",
+                 "rmsea_robust_ci_high": "rmsea.ci.upper.robust"}
+
+
+def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
+    """cfa.estimator: WLSMV: the cfa_fit row of the instrument's model, its loadings and
+    thresholds as lavaan's cfa(..., ordered = TRUE) on the five-point items; listwise deletion
+    counted; the one-factor model against it by lavTestLRT's scaled-and-shifted difference; no
+    modification hints."""
+    from servqual.cfa import cfa_tables
+
+    ref = REFERENCE["five_point"]
+    complete = pd.read_csv(DATA / "efa_bfi.csv").dropna()[ref["items"]]
+    complete = complete.where(complete != 1, 2) - 1
+    gap = complete.iloc[:3].assign(A1=np.nan)  # three respondents who skipped an item
+    tables = cfa_tables(pd.concat([complete, gap]), {i: i[0] for i in ref["items"]}, estimator="WLSMV")
+    fit = tables.fit.set_index("model")
+    row = fit.loc["instrument"]
+    assert (row["estimator"], row["missing_policy"], row["n_excluded"], row["status"]) == ("WLSMV", "listwise", 3, "ok")
+    for ours, theirs in CFA_FIT_NAMES.items():
+        tol = 1e-3 if "chisq" in ours else 1e-4
+        assert row[ours] == pytest.approx(ref["fit"][theirs], abs=tol), ours
+    assert row["shift_parameter"] == pytest.approx(ref["test"]["shift"], abs=1e-3)
+    lrt = REFERENCE["five_point_lrt"]
+    assert "satorra.2000" in lrt["method"] and fit.loc["one_factor", "delta_df"] == lrt["delta_df"] == 1
+    assert fit.loc["one_factor", "delta_chisq_scaled"] == pytest.approx(lrt["delta_chisq"], abs=1e-3)
+    assert fit.loc["one_factor", "p_difference"] == pytest.approx(lrt["pvalue"], abs=1e-4)
+    assert tables.hints.empty
+    lavaan = pd.DataFrame(ref["parameters"])
+    loadings = tables.loadings.query("model == 'instrument'").merge(
+        lavaan[lavaan["op"] == "=~"], left_on=["factor", "item"], right_on=["lhs", "rhs"], suffixes=("", "_lavaan"))
+    assert len(loadings) == 10
+    assert loadings["std_loading"].to_numpy() == pytest.approx(loadings["std"].to_numpy(), abs=1e-4)
+    assert loadings["se"].to_numpy() == pytest.approx(loadings["std_se"].to_numpy(), abs=1e-4)
+    thresholds = tables.parameters.query("model == 'instrument' and op == '|'")
+    assert thresholds["estimate"].to_numpy() == pytest.approx(ref["thresholds"], abs=1e-10)
+    r = tables.factor_correlations.query("model == 'instrument'").iloc[0]
+    theirs = lavaan[(lavaan["lhs"] == "A") & (lavaan["op"] == "~~") & (lavaan["rhs"] == "N")].iloc[0]
+    assert (r["r"], r["se"]) == pytest.approx((theirs["std"], theirs["std_se"]), abs=1e-4)
+
+
+def test_wlsmv_refuses_scores_that_are_not_rating_categories():
+    """Continuous scores under WLSMV: every model reports it in status and reason, nothing raises."""
+    from servqual.cfa import WLSMV_MAX_CATEGORIES, cfa_tables
+
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.standard_normal((300, 6)), columns=list("abcdef"))
+    fit = cfa_tables(x, dict(zip(x.columns, "aaabbb")), estimator="WLSMV").fit
+    assert (fit["status"] == "failed").all()
+    assert fit["reason"].iloc[0] == (f"WLSMV treats answers as ordered categories, but these items have more than "
+                                     f"{WLSMV_MAX_CATEGORIES} distinct values (scores, not ratings; use ML or MLR): "
+                                     "['a', 'b', 'c', 'd', 'e', 'f']")

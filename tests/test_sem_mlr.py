@@ -206,7 +206,7 @@ def test_auto_picks_mlr_where_kurtosis_departs_from_normality(hs, sim):
 
 def test_an_unknown_estimator_is_refused(hs):
     with pytest.raises(ValueError, match="estimator must be one of"):
-        cfa.fit_cfa(hs, HS_DIMS, estimator="WLSMV")
+        cfa.fit_cfa(hs, HS_DIMS, estimator="DWLS")
     with pytest.raises(ValueError, match="estimator must be one of"):
         measurement_invariance(hs, HS_DIMS, hs["school"], estimator="mlr")
 

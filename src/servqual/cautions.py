@@ -19,6 +19,11 @@ Rules of thumb used (each named in the text it produces):
 - CFA sample size: at least 200 respondents (Kline 2016) and 5 per estimated parameter (Bentler
   & Chou 1987, Sociological Methods & Research 16(1));
 - TLI above 1: the index is not bounded and overshoots in small samples (Hu & Bentler 1999);
+- ratings as ordered categories (``cfa.estimator: WLSMV``) suggested where a CFA treated them as
+  continuous although they use :data:`ORDINAL_MAX_POINTS` scale points or fewer (Rhemtulla,
+  Brosseau-Liard & Savalei 2012, Psychol. Methods 17(3)), or items have more than 15% of their
+  answers at the lowest or highest point (floor or ceiling effect, Terwee et al. 2007, J. Clin.
+  Epidemiol. 60(1); ``item_distribution``'s ``floor`` and ``ceiling``);
 - AVE >= .50, CR >= .70, Fornell–Larcker and HTMT as ``cfa_validity`` records them.
 """
 
@@ -48,6 +53,12 @@ EXCLUSION_SHARE_LIMIT = 0.20
 #: Smallest CFA sample, and respondents per estimated parameter, before a caution.
 CFA_MIN_N = 200
 CFA_N_PER_PARAMETER = 5
+
+#: The note of an ordinal invariance ladder that merged categories (its items as a Python list).
+MERGED_CATEGORIES = r"categories not answered in every group merged with a neighbour: (\[[^\]]*\])"
+
+#: Scale points at or below which ratings are best treated as ordered categories (WLSMV).
+ORDINAL_MAX_POINTS = 5
 
 #: Every status other than ``ok`` that ``cfa_fit`` or ``invariance`` can hold -> its message, in
 #: which ``{subject}`` is the model and ``{reason}`` the table's reason column.
@@ -199,6 +210,7 @@ def wave_cautions(
         *_reliability(w, get("reliability"), get("item_reliability")),
         *_efa(w, get("efa_fit")),
         *_cfa(w, get("cfa_fit")),
+        *_ordinal(w, get("item_distribution"), get("cfa_fit")),
         *_validity(w, get("cfa_validity")),
         *_ep_invariance(w, get("ep_invariance")),
         *_structural(w, get("sem_fit")),
@@ -225,6 +237,11 @@ def invariance_cautions(
             key = "cautions.invariance_levels_one" if len(same) == 1 else "cautions.invariance_levels_many"
             rows.append(w.status_row("invariance", f"{measure}, {grouping}", status,
                                      t(key, subject=subject, levels=levels), reason))
+        merged = part["reason"].astype("string").str.extract(MERGED_CATEGORIES, expand=False).dropna()
+        if len(merged):
+            rows.append(("invariance", f"{measure}, {grouping}", "categories_merged",
+                         t("cautions.invariance_categories_merged", subject=subject,
+                           items=w.join(map(w.name, ast.literal_eval(merged.iloc[0]))))))
         rows += _ladder_cautions(w, part, f"{measure}, {grouping}", subject, across)
     return pd.DataFrame(rows, columns=CAUTION_COLUMNS)
 
@@ -350,11 +367,37 @@ def _cfa(w: _Writer, fit: pd.DataFrame) -> list[tuple]:
             rows.append(("factor_structure", row.measure, "small_sample",
                          t("cautions.small_sample", measure=w.measure(row.measure), n=int(row.n),
                            npar=int(row.npar), needed=needed)))
-        # the TLI the report shows: the robust one under MLR
-        tli = row.tli_robust if getattr(row, "estimator", "ML") == "MLR" else row.tli
+        # the TLI the report shows: the robust one under MLR, the scaled one under WLSMV
+        estimator = getattr(row, "estimator", "ML")
+        tli = row.tli_robust if estimator == "MLR" else row.tli_scaled if estimator == "WLSMV" else row.tli
         if pd.notna(tli) and tli > 1:
             rows.append(("factor_structure", row.measure, "tli_above_1",
                          t("cautions.tli_above_1", measure=w.measure(row.measure), tli=f"{tli:.3f}")))
+    return rows
+
+
+def _ordinal(w: _Writer, distribution: pd.DataFrame, fit: pd.DataFrame) -> list[tuple]:
+    """WLSMV suggested for each measure whose CFA treated the ratings as continuous although they
+    have few scale points, or items with a floor or ceiling effect."""
+    if distribution.empty or fit.empty or "estimator" not in fit:
+        return []
+    rows, t = [], w.t
+    continuous = fit[fit["estimator"] != "WLSMV"].drop_duplicates("measure")
+    for measure, estimator in zip(continuous["measure"], continuous["estimator"]):
+        items = distribution[distribution["measure"] == measure]
+        if items.empty:
+            continue
+        points = int(min(items["points_declared"].max(), items["points_used"].max()))
+        if points <= ORDINAL_MAX_POINTS:
+            rows.append(("factor_structure", measure, "ordinal_few_points",
+                         t("cautions.ordinal_few_points", measure=w.measure(measure), points=points,
+                           estimator=estimator)))
+        ends = items[items["floor"].astype(bool) | items["ceiling"].astype(bool)]
+        if len(ends):
+            rows.append(("factor_structure", f"{measure}, {', '.join(ends['item'].astype(str))}", "ordinal_floor_ceiling",
+                         t("cautions.ordinal_floor_ceiling", measure=w.measure(measure), count=len(ends),
+                           total=len(items), limit=f"{float(items['end_share_limit'].iloc[0]):.0%}",
+                           items=w.join(ends["item"].astype(str)), estimator=estimator)))
     return rows
 
 

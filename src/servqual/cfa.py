@@ -6,7 +6,11 @@ by normal-theory maximum likelihood (ML) from the covariance matrix (listwise de
 n as lavaan's default ``likelihood = "normal"``), or by robust ML (MLR, as lavaan's ``estimator =
 "MLR"``: the ML estimates with Huber-White sandwich standard errors, the Yuan-Bentler scaled
 chi-square and the robust CFI/TLI/RMSEA of :mod:`servqual.sem.robust`); ``auto`` picks MLR when
-Mardia's multivariate kurtosis departs from normality (:func:`servqual.sem.robust.choose_estimator`). Estimation, fit indices, standardization,
+Mardia's multivariate kurtosis departs from normality (:func:`servqual.sem.robust.choose_estimator`). With ``WLSMV`` the
+ratings are taken as ordinal (lavaan's ``cfa(..., ordered = TRUE, estimator = "WLSMV")``): the
+model is fitted by diagonally weighted least squares to the polychoric correlations, with robust
+standard errors and the mean- and variance-adjusted (scaled-and-shifted) test of
+:mod:`servqual.sem.wlsmv`, on the complete cases. Estimation, fit indices, standardization,
 modification indices and validity are those of the structural-equation engine
 :mod:`servqual.sem`, which follows lavaan 0.6 (Rosseel 2012, J. Stat. Softw. 48(2)); this module
 fits the instrument's three models with it and writes the tables.
@@ -15,13 +19,23 @@ Tables (the pipeline adds ``wave`` and ``measure``):
 
 ``cfa_fit`` (:func:`compare_models`)
     model, estimator, estimator_rule, kurtosis_z, converged, status, reason, n, missing_policy,
-    n_incomplete, n_patterns, npar, chisq, df, pvalue, baseline_chisq, baseline_df, cfi, tli, rmsea,
+    n_incomplete, n_patterns, n_excluded (respondents left out: under listwise deletion those who
+    skipped an item of the model, under FIML those who answered none), npar, chisq, df, pvalue, baseline_chisq, baseline_df, cfi, tli, rmsea,
     rmsea_ci_low, rmsea_ci_high, rmsea_pclose, srmr, loglik, aic, bic, verdict, then the MLR
     statistics (NaN under ML): scaling_factor, chisq_scaled, pvalue_scaled, baseline_scaling_factor,
     baseline_chisq_scaled, cfi_scaled, tli_scaled, rmsea_scaled, cfi_robust, tli_robust,
     rmsea_robust, rmsea_robust_ci_low, rmsea_robust_ci_high, rmsea_robust_pclose, and delta_chisq,
     delta_df, p_difference, delta_chisq_scaled, difference_scaling_factor (differences against the
-    instrument's model; under MLR p_difference is that of the Satorra-Bentler scaled difference).
+    instrument's model; under MLR p_difference is that of the Satorra-Bentler scaled difference),
+    then rmsea_scaled_ci_low, rmsea_scaled_ci_high (the interval of rmsea_scaled), shift_parameter
+    and baseline_shift_parameter (WLSMV's shift b of T* = T / scaling_factor + b, NaN otherwise).
+    Under WLSMV chisq is the DWLS statistic (N - 1) F_DWLS, chisq_scaled the scaled-and-shifted
+    one, cfi/tli/rmsea those of chisq and *_scaled those of chisq_scaled (both with N - 1, as
+    lavaan), the robust CFI/TLI/RMSEA Savalei's (2021) catML-based ones (lavaan's *.robust,
+    :func:`servqual.sem.wlsmv.wlsmv_robust_indices`), and the verdict is on the scaled ones (as
+    the report shows them); loglik, aic and bic do not exist (NaN); npar counts the thresholds, as
+    lavaan's; delta_chisq_scaled and p_difference are those of the scaled-and-shifted difference
+    test (Satorra 2000, lavaan's lavTestLRT), and missing_policy is always listwise.
 ``cfa_loadings`` (:func:`standardized_loadings`)
     model, factor, item, std_loading, se, r2, estimate, estimate_se, z, pvalue, ci_low, ci_high,
     std_ci_low, std_ci_high, confidence. For the second-order model the dimensions appear as
@@ -29,7 +43,9 @@ Tables (the pipeline adds ``wave`` and ``measure``):
 ``cfa_parameters`` (:func:`parameter_estimates`)
     model, lhs, op, rhs, parameter, free, estimate, se, z, pvalue, ci_low, ci_high, std_all,
     std_se, std_z, std_pvalue, std_ci_low, std_ci_high, r2, confidence: every parameter of every
-    model (:func:`servqual.sem.parameters.parameter_table`).
+    model (:func:`servqual.sem.parameters.parameter_table`); under WLSMV also the thresholds
+    (op ``|``, rhs t1, t2, ...) and the latent responses' residual variances, 1 - communality, not
+    free (:func:`servqual.sem.wlsmv.wlsmv_parameter_table`).
 ``cfa_factor_correlations`` (:func:`factor_correlation_table`)
     model, factor_a, factor_b, r, se, z, pvalue, ci_low, ci_high, confidence: the factor
     covariances that are free parameters (the instrument's model), standardized.
@@ -39,7 +55,8 @@ Tables (the pipeline adds ``wave`` and ``measure``):
     and pairs hold |factor correlation| with criterion min(sqrt AVE_a, sqrt AVE_b);
     ``htmt``: one row per pair. Pivot ``fornell_larcker`` rows on (a, b) for the usual table.
 ``cfa_hints`` (:func:`residual_modification_indices`)
-    item_a, item_b, mi, epc, sepc_all, residual_r, rank.
+    item_a, item_b, mi, epc, sepc_all, residual_r, rank (no rows under WLSMV: its score tests
+    would use the DWLS information, not implemented).
 """
 
 from __future__ import annotations
@@ -94,9 +111,10 @@ from servqual.sem.model import (
 from servqual.sem.modification import MODIFICATION_COLUMNS, modification_indices
 from servqual.sem.objective import discrepancy, loglik
 from servqual.sem.parameters import PARAMETER_COLUMNS, parameter_table, wald
-from servqual.sem.postcheck import LATENT_R_LIMIT, improper_solution
+from servqual.sem.postcheck import HEYWOOD_TOL, LATENT_R_LIMIT, improper_solution
+from servqual.sem.ordinal import OrdinalStats, ordinal_stats
 from servqual.sem.robust import (
-    ESTIMATOR_CHOICES,
+    ESTIMATOR_CHOICES as CONTINUOUS_ESTIMATOR_CHOICES,
     RobustFitIndices,
     choose_estimator,
     mardia_kurtosis,
@@ -112,6 +130,7 @@ from servqual.sem.samplestats import (
     is_well_conditioned,
 )
 from servqual.sem.standardize import (
+    central_difference_jacobian,
     delta_method_se,
     r_squared,
     standardized_loading_jacobian,
@@ -127,6 +146,9 @@ from servqual.sem.validity import (
     htmt,
 )
 from servqual.sem.validity import validity_table as _validity_rows
+from servqual.sem.wlsmv import GRADIENT_TOL as DWLS_GRADIENT_TOL
+from servqual.sem.wlsmv import WLSMVFit, fit_wlsmv, wlsmv_parameter_table, wlsmv_robust_indices, wlsmv_srmr
+from servqual.sem.wlsmv_groups import as_group_fit, wlsmv_difference
 
 __all__ = [
     "AVE_CUTOFF",
@@ -146,8 +168,10 @@ __all__ = [
     "PARAMETERS_COLUMNS",
     "RMSEA_CUTOFFS",
     "ROBUST_COLUMNS",
+    "SCALED_COLUMNS",
     "SECOND_ORDER_NAME",
     "SRMR_CUTOFF",
+    "WLSMV_MAX_CATEGORIES",
     "TLI_CUTOFFS",
     "CFAResult",
     "CFATables",
@@ -157,6 +181,7 @@ __all__ = [
     "compare_models",
     "composite_reliability",
     "choose_wave_estimator",
+    "continuous_estimator",
     "convergence_failure",
     "factor_correlation_table",
     "fit_cfa",
@@ -214,19 +239,27 @@ class CFAResult:
         second-order factor).
     indices : FitIndices or None
         Chi-square based fit indices (None when nothing was fitted).
+    n_excluded : int
+        Respondents left out (listwise: who skipped an item; FIML: who answered none).
     estimator : str
-        ``ML`` or ``MLR`` (the one used); ``estimator_rule`` what was asked for (``auto``, ``ML``
-        or ``MLR``) and ``kurtosis_z`` Mardia's multivariate kurtosis z of the data fitted.
+        ``ML``, ``MLR`` or ``WLSMV`` (the one used); ``estimator_rule`` what was asked for
+        (``auto``, ``ML``, ``MLR`` or ``WLSMV``) and ``kurtosis_z`` Mardia's multivariate
+        kurtosis z of the data fitted.
     robust : RobustFitIndices or None
-        Under MLR, the Yuan-Bentler scaled test with the scaled and robust fit indices (None under
-        ML, when nothing was fitted, or at df 0).
+        Under MLR, the Yuan-Bentler scaled test with the scaled and robust fit indices; under
+        WLSMV the scaled-and-shifted test with the scaled and Savalei's (2021) robust indices (None
+        under ML, when nothing was fitted, or at df 0).
+    shift, baseline_shift : float
+        Under WLSMV the shift b of the model's and the baseline's scaled-and-shifted test (NaN
+        otherwise).
     srmr, loglik, unrestricted_loglik, aic, bic : float
         Further fit measures (NaN when nothing was fitted).
     npar : int
         Number of free parameters.
     sample_cov, implied_cov : pd.DataFrame or None
         ML sample covariance (divisor n; with FIML the EM estimate of the unrestricted model)
-        and the model-implied covariance.
+        and the model-implied covariance; under WLSMV the polychoric and the model-implied
+        correlations of the latent responses.
     loadings : pd.DataFrame
         One row per loading: factor, item, std_loading, se, r2, estimate, estimate_se
         (:func:`standardized_loadings` adds the tests and intervals).
@@ -246,11 +279,14 @@ class CFAResult:
     missing: str = "listwise"
     n_incomplete: int = 0
     n_patterns: int = 1
+    n_excluded: int = 0
     indices: FitIndices | None = None
     estimator: str = "ML"
     estimator_rule: str = "ML"
     kurtosis_z: float = np.nan
     robust: RobustFitIndices | None = None
+    shift: float = np.nan
+    baseline_shift: float = np.nan
     srmr: float = np.nan
     loglik: float = np.nan
     unrestricted_loglik: float = np.nan
@@ -266,13 +302,18 @@ class CFAResult:
     _spec: Spec | None = field(default=None, repr=False)
     _params: np.ndarray | None = field(default=None, repr=False)
     _vcov: np.ndarray | None = field(default=None, repr=False)
+    _wlsmv: WLSMVFit | None = field(default=None, repr=False)
+    _ordinal: OrdinalStats | None = field(default=None, repr=False)
 
     @property
     def verdict(self) -> str:
-        """:func:`fit_verdict` of this fit (on the robust CFI, TLI and RMSEA under MLR);
-        ``not assessed`` unless the status is ``ok``."""
+        """:func:`fit_verdict` of this fit (on the robust CFI, TLI and RMSEA under MLR, the scaled
+        ones under WLSMV); ``not assessed`` unless the status is ``ok``."""
         if self.status != "ok" or self.indices is None:
             return "not assessed"
+        if self.robust is not None and self.estimator == "WLSMV":
+            r = self.robust
+            return fit_verdict(r.cfi_scaled, r.tli_scaled, r.rmsea_scaled, self.srmr)
         if self.robust is not None:
             r = self.robust
             return fit_verdict(r.cfi_robust, r.tli_robust, r.rmsea_robust, self.srmr)
@@ -282,6 +323,10 @@ class CFAResult:
 #: Treatments of missing answers: listwise deletion, full-information ML, or FIML exactly when
 #: some analysed answer is missing (the two coincide on complete data).
 MISSING_TREATMENTS = ("auto", "listwise", "ml")
+#: Most distinct answers an item may have under WLSMV: more are scores, not rating categories.
+WLSMV_MAX_CATEGORIES = 15
+#: Estimators :func:`fit_cfa` accepts: those of :mod:`servqual.sem.robust` and WLSMV.
+ESTIMATOR_CHOICES = (*CONTINUOUS_ESTIMATOR_CHOICES, "WLSMV")
 Missing = Literal["auto", "listwise", "ml"]
 
 
@@ -290,13 +335,18 @@ def missing_treatment(data: pd.DataFrame, items: Sequence[str], missing: Missing
     them has a missing answer and ``listwise`` otherwise (on complete data both give the same
     estimates; listwise works from the covariance matrix alone and is faster). Under MLR
     ``auto`` is ``listwise``: the robust statistics are those of complete data (robust FIML is
-    not implemented), and an explicit ``ml`` makes the fit plain ML (:func:`fit_cfa`).
+    not implemented), and an explicit ``ml`` makes the fit plain ML (:func:`fit_cfa`). Under
+    WLSMV it is always ``listwise``: the thresholds and polychoric correlations are those of the
+    complete cases (lavaan computes each pair's from the respondents who answered both,
+    ``missing = "pairwise"``; not implemented).
 
     >>> missing_treatment(pd.DataFrame({"a": [1.0, None], "b": [2.0, 3.0]}), ["a", "b"], "auto")
     'ml'
     """
     if missing not in MISSING_TREATMENTS:
         raise ValueError(f"missing must be one of {MISSING_TREATMENTS}, got {missing!r}")
+    if estimator == "WLSMV":
+        return "listwise"
     if missing != "auto":
         return missing
     return "ml" if estimator != "MLR" and data[list(items)].isna().to_numpy().any() else "listwise"
@@ -340,12 +390,15 @@ def fit_cfa(
         ``instrument``: one factor per dimension, factors correlated; ``one_factor``: all items
         on one factor; ``second_order``: the dimensions load on one second-order factor
         (needs at least 3 dimensions).
-    estimator : {"ML", "MLR", "auto"}
+    estimator : {"ML", "MLR", "WLSMV", "auto"}
         ``ML``: standard errors from the expected information, the ML chi-square (lavaan's
         default); ``MLR``: the same estimates with Huber-White sandwich standard errors and the
         Yuan-Bentler scaled chi-square with robust CFI/TLI/RMSEA (lavaan's ``estimator = "MLR"``,
-        :mod:`servqual.sem.robust`); ``auto``: MLR when Mardia's test of multivariate kurtosis
-        rejects normality at .05, ML otherwise (:func:`servqual.sem.robust.choose_estimator`).
+        :mod:`servqual.sem.robust`); ``WLSMV``: the ratings as ordinal, DWLS on the polychoric
+        correlations of the complete cases with robust SEs and the scaled-and-shifted test
+        (lavaan's ``cfa(..., ordered = TRUE)``, :mod:`servqual.sem.wlsmv`); ``auto``: MLR when
+        Mardia's test of multivariate kurtosis rejects normality at .05, ML otherwise
+        (:func:`servqual.sem.robust.choose_estimator`).
     estimator_rule : str, optional
         What the study asked for, recorded as ``estimator_rule`` when a caller resolved ``auto``
         itself (:func:`choose_wave_estimator`); default ``estimator``.
@@ -372,13 +425,17 @@ def fit_cfa(
     factor_of_item, factors = measurement_layout(item_dimension, model)
     x = data[items].to_numpy(dtype=float)
     complete = x[~np.isnan(x).any(axis=1)]
-    chosen = choose_estimator([complete], estimator) if estimator != "auto" or len(complete) > len(items) else "ML"
+    if estimator == "WLSMV":
+        chosen = estimator
+    else:
+        chosen = choose_estimator([complete], estimator) if estimator != "auto" or len(complete) > len(items) else "ML"
     treatment = missing_treatment(data, items, missing, chosen)
     chosen = "ML" if treatment == "ml" else chosen
+    excluded = len(x)
     x = x[~np.isnan(x).all(axis=1)] if treatment == "ml" else complete
     patterns = missing_patterns(x) if treatment == "ml" else None
     base = dict(model=model, n=len(x), items=tuple(items), factors=tuple(factors), missing=treatment,
-                n_incomplete=patterns.n_incomplete if patterns else 0,
+                n_excluded=excluded - len(x), n_incomplete=patterns.n_incomplete if patterns else 0,
                 n_patterns=patterns.n_patterns if patterns else 1, estimator_rule=estimator_rule or estimator,
                 estimator=chosen)
     spec = measurement_spec(factor_of_item, len(set(factor_of_item)), second_order=model == "second_order")
@@ -391,6 +448,8 @@ def fit_cfa(
         return CFAResult(status="not_positive_definite", converged=False, reason=(
             f"{len(x)} {'respondents' if patterns else 'complete cases'} for {len(items)} items: "
             "the covariance matrix is singular"), **base)
+    if chosen == "WLSMV":
+        return _wlsmv_result(spec, x, base)
     try:
         h1 = em_moments(patterns) if patterns else None
         st = GroupStats(len(x), h1[0], h1[1]) if patterns else group_stats(x)
@@ -476,6 +535,88 @@ def _assemble_result(spec: Spec, x: np.ndarray, st: GroupStats, params: np.ndarr
         implied_cov=pd.DataFrame(mats.sigma, index=items, columns=items),
         loadings=loadings, factor_correlations=correlations, factor_correlation_se=correlation_se,
         _spec=spec, _params=params, _vcov=vcov, **base)
+
+
+def _wlsmv_result(spec: Spec, x: np.ndarray, base: dict) -> CFAResult:
+    """WLSMV fit of complete ordinal ratings (:func:`servqual.sem.wlsmv.fit_wlsmv`) as a CFAResult:
+    the DWLS statistic with its fit indices, and the scaled-and-shifted one with the scaled
+    indices (both with N - 1, as lavaan)."""
+    items, factors = base["items"], base["factors"]
+    single = [item for item, column in zip(items, x.T) if len(np.unique(column)) < 2]
+    if single:
+        return CFAResult(status="not_positive_definite", converged=False, reason=(
+            f"items answered with a single scale point have no thresholds or polychoric correlations: {single}"),
+            **base)
+    many = [item for item, column in zip(items, x.T) if len(np.unique(column)) > WLSMV_MAX_CATEGORIES]
+    if many:
+        return CFAResult(status="failed", converged=False, reason=(
+            f"WLSMV treats answers as ordered categories, but these items have more than "
+            f"{WLSMV_MAX_CATEGORIES} distinct values (scores, not ratings; use ML or MLR): {many}"), **base)
+    try:
+        ostats = ordinal_stats(x)
+        fit = fit_wlsmv(spec, ostats) if is_well_conditioned(ostats.correlations) else None
+    except (np.linalg.LinAlgError, ValueError, ArithmeticError) as err:
+        return CFAResult(status="failed", converged=False, reason=f"the WLSMV estimation failed: {err}", **base)
+    if fit is None:
+        return CFAResult(status="not_positive_definite", converged=False, reason=(
+            "the polychoric correlation matrix is not positive definite (an item is a linear "
+            "combination of others, or too few respondents for the number of items)"), **base)
+    dspec, params, n = fit.spec, fit.params, ostats.n
+    mats = group_matrices(dspec, params, 0)
+    status, improper = improper_solution(dspec, params, items, factors)
+    residual = 1 - np.diag(mats.sigma)
+    heywood = [f"residual variance of {items[i]} = {residual[i]:.4g}" for i in np.flatnonzero(residual <= HEYWOOD_TOL)]
+    if heywood:
+        status, improper = "heywood", "; ".join(heywood + ([improper] if improper else []))
+    if not fit.converged:
+        status, reason = "not_converged", (f"the DWLS minimiser stopped where the gradient of the fit "
+                                           f"function is above {DWLS_GRADIENT_TOL:g}: not a minimum")
+    else:
+        reason = f"improper solution: {improper}" if improper else ""
+    test, baseline = fit.test, fit.baseline
+    indices = fit_indices(test.chisq, test.df, baseline.chisq, baseline.df, n - 1)
+    robust = None
+    if test.df > 0:
+        sc = fit_indices(test.chisq_scaled, test.df, baseline.chisq_scaled, baseline.df, n - 1)
+        ri = wlsmv_robust_indices(fit, ostats)
+        robust = RobustFitIndices(
+            test.scaling_factor, test.chisq_scaled, test.pvalue_scaled, baseline.scaling_factor,
+            baseline.chisq_scaled, baseline.pvalue_scaled, sc.cfi, sc.tli, sc.rmsea, sc.rmsea_ci_low,
+            sc.rmsea_ci_high, sc.rmsea_pclose, ri.cfi, ri.tli, ri.rmsea, ri.rmsea_ci_low, ri.rmsea_ci_high,
+            ri.rmsea_pclose)
+    table = wlsmv_parameter_table(fit, ostats, items, factors)
+    loadings = table[table["op"] == "=~"]
+    r2 = table.loc[table["r2"].notna()].set_index("lhs")["r2"]
+    first_order = list(factors[:-1] if (dspec.kind == BETA).any() else factors)
+    iu = np.triu_indices(len(first_order), 1)
+
+    def correlations(t: np.ndarray) -> np.ndarray:
+        cov = group_matrices(dspec, t, 0).eta_cov[: len(first_order), : len(first_order)]
+        sd = np.sqrt(np.abs(np.diag(cov)))
+        return (cov / np.outer(sd, sd))[iu]
+
+    r_se = delta_method_se(central_difference_jacobian(correlations, params), fit.vcov)
+    square = []
+    for values, diagonal in ((correlations(params), 1.0), (r_se, 0.0)):
+        mat = np.full((len(first_order), len(first_order)), diagonal)
+        mat[iu] = values
+        mat.T[iu] = values
+        square.append(pd.DataFrame(mat, index=first_order, columns=first_order))
+    implied = mats.sigma.copy()
+    np.fill_diagonal(implied, 1.0)
+    return CFAResult(
+        status=status, reason=reason, converged=fit.converged, indices=indices, robust=robust,
+        shift=test.shift if robust else np.nan, baseline_shift=baseline.shift,
+        srmr=wlsmv_srmr(fit, len(items)), npar=dspec.n_free + sum(len(t) for t in ostats.thresholds),
+        sample_cov=pd.DataFrame(ostats.correlations, index=items, columns=items),
+        implied_cov=pd.DataFrame(implied, index=items, columns=items),
+        loadings=pd.DataFrame({
+            "factor": loadings["lhs"].to_numpy(), "item": loadings["rhs"].to_numpy(),
+            "std_loading": loadings["std_all"].to_numpy(float), "se": loadings["std_se"].to_numpy(float),
+            "r2": loadings["rhs"].map(r2).to_numpy(float), "estimate": loadings["estimate"].to_numpy(float),
+            "estimate_se": loadings["se"].to_numpy(float)}),
+        factor_correlations=square[0], factor_correlation_se=square[1],
+        _spec=dspec, _params=params, _vcov=fit.vcov, _wlsmv=fit, _ordinal=ostats, **base)
 
 
 def _standardized_solution(spec: Spec, vcov: np.ndarray, params: np.ndarray, items: Sequence[str],
@@ -632,6 +773,8 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
     covariance this is the factor correlation); R^2 on residual-variance rows
     (:func:`servqual.sem.parameters.parameter_table`). The single-group models have no mean
     structure, hence no intercept rows, except under FIML (``missing="ml"``), which adds them.
+    Under WLSMV: robust SEs, the thresholds and the latent responses' residual variances
+    (:func:`servqual.sem.wlsmv.wlsmv_parameter_table`).
 
     Parameters
     ----------
@@ -657,6 +800,9 @@ def parameter_estimates(result: CFAResult, confidence: float = 0.95) -> pd.DataF
     _check_confidence(confidence)
     if result._spec is None:
         return pd.DataFrame(columns=PARAMETERS_COLUMNS)
+    if result._wlsmv is not None:
+        table = wlsmv_parameter_table(result._wlsmv, result._ordinal, result.items, result.factors, confidence)
+        return table.assign(model=result.model)[PARAMETERS_COLUMNS]
     table = parameter_table(result._spec, result._params, result._vcov, result.items, result.factors,
                             confidence=confidence)
     return table.assign(model=result.model)[PARAMETERS_COLUMNS]
@@ -673,8 +819,22 @@ def choose_wave_estimator(frames: Sequence[pd.DataFrame], item_dimension: Mappin
     >>> choose_wave_estimator([frame], dict(zip("abcd", "AABB")), "auto")
     'MLR'
     """
+    if requested == "WLSMV":
+        return requested
     items = list(item_dimension)
     return choose_estimator([f[items].dropna().to_numpy(dtype=float) for f in frames], requested)
+
+
+def continuous_estimator(requested: str) -> str:
+    """The estimator of the models that have no ordinal version yet (the expectations-versus-
+    perceptions model): MLR where the study asked for WLSMV (its ratings' departure from
+    normality is what WLSMV answers, and MLR's robust statistics allow for it), ``requested``
+    otherwise.
+
+    >>> continuous_estimator("WLSMV"), continuous_estimator("auto")
+    ('MLR', 'auto')
+    """
+    return "MLR" if requested == "WLSMV" else requested
 
 
 # --------------------------------------------------------------------------------------------
@@ -686,16 +846,18 @@ def choose_wave_estimator(frames: Sequence[pd.DataFrame], item_dimension: Mappin
 ROBUST_COLUMNS = ["scaling_factor", "chisq_scaled", "pvalue_scaled", "baseline_scaling_factor",
                   "baseline_chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled", "cfi_robust", "tli_robust",
                   "rmsea_robust", "rmsea_robust_ci_low", "rmsea_robust_ci_high", "rmsea_robust_pclose"]
+#: The interval of the scaled RMSEA (MLR and WLSMV) and WLSMV's shifts (NaN otherwise).
+SCALED_COLUMNS = ["rmsea_scaled_ci_low", "rmsea_scaled_ci_high", "shift_parameter", "baseline_shift_parameter"]
 #: The columns of the modification hints (:func:`modification_hints`).
 HINT_COLUMNS = ["item_a", "item_b", "mi", "epc", "sepc_all", "residual_r", "rank"]
 #: The chi-square difference test of each model against the reference (:func:`compare_models`).
 DELTA_COLUMNS = ["delta_chisq", "delta_df", "p_difference", "delta_chisq_scaled", "difference_scaling_factor"]
 #: The columns of the fit table (``cfa_fit.csv`` after its ``wave`` and ``measure``).
 FIT_COLUMNS = ["model", "estimator", "estimator_rule", "kurtosis_z", "converged", "status", "reason", "n",
-               "missing_policy", "n_incomplete", "n_patterns", "npar",
+               "missing_policy", "n_incomplete", "n_patterns", "n_excluded", "npar",
                "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli", "rmsea", "rmsea_ci_low",
                "rmsea_ci_high", "rmsea_pclose", "srmr", "loglik", "aic", "bic", "verdict", *ROBUST_COLUMNS,
-               *DELTA_COLUMNS]
+               *DELTA_COLUMNS, *SCALED_COLUMNS]
 
 
 def compare_models(results: Sequence[CFAResult], reference: str = "instrument") -> pd.DataFrame:
@@ -705,7 +867,9 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
     (likelihood-ratio test of nested models; Bollen 1989). Under MLR ``p_difference`` is that of
     the Satorra-Bentler (2001, Psychometrika 66(4)) scaled difference ``delta_chisq_scaled`` =
     delta chi2 / c_d, c_d = (df_alt c_alt - df_ref c_ref) / delta df (``difference_scaling_factor``;
-    :func:`servqual.sem.robust.scaled_difference`, lavaan's ``lavTestLRT``). The one-factor and the
+    :func:`servqual.sem.robust.scaled_difference`, lavaan's ``lavTestLRT``); under WLSMV that of
+    the scaled-and-shifted difference ``delta_chisq_scaled`` (Satorra 2000, lavaan's
+    ``lavTestLRT`` default, :func:`servqual.sem.wlsmv_groups.wlsmv_difference`). The one-factor and the
     second-order models are both nested in the instrument's correlated-factor model. AIC and BIC
     compare the models without nesting (smaller is better).
 
@@ -722,20 +886,29 @@ def compare_models(results: Sequence[CFAResult], reference: str = "instrument") 
         The ``cfa_fit`` table, one row per model (columns in the module docstring).
     """
     rows = [_fit_row(r) for r in results]
-    table = pd.DataFrame(rows, columns=FIT_COLUMNS[:-len(DELTA_COLUMNS)])
+    table = pd.DataFrame(rows, columns=[c for c in FIT_COLUMNS if c not in DELTA_COLUMNS])
     table[DELTA_COLUMNS] = np.nan
+    table = table[FIT_COLUMNS]
     ref = table[table["model"] == reference]
     if len(ref) == 1 and ref["status"].iloc[0] in ("ok", "heywood", "latent_correlation"):
         ref = ref.iloc[0]
+        fitted = {r.model: r for r in results}
         for i, row in table.iterrows():
             if row["model"] != reference and pd.notna(row["df"]) and row["df"] > ref["df"]:
-                table.loc[i, DELTA_COLUMNS] = _difference(row, ref)
+                table.loc[i, DELTA_COLUMNS] = _difference(row, ref, fitted[row["model"]], fitted[reference])
     return table.astype({"df": "Int64", "baseline_df": "Int64", "delta_df": "Int64"})
 
 
-def _difference(restricted: pd.Series, free: pd.Series) -> list[float]:
-    """delta chi2, delta df, p, and under MLR the scaled difference and its scaling factor."""
+def _difference(restricted: pd.Series, free: pd.Series, restricted_fit: CFAResult, free_fit: CFAResult) -> list[float]:
+    """delta chi2, delta df, p, and under MLR the scaled difference and its scaling factor (under
+    WLSMV the scaled-and-shifted difference, without a scaling factor)."""
     delta, ddf = restricted["chisq"] - free["chisq"], int(restricted["df"] - free["df"])
+    if restricted["estimator"] == "WLSMV":
+        if restricted_fit._wlsmv is None or free_fit._wlsmv is None:
+            return [delta, ddf, np.nan, np.nan, np.nan]
+        d = wlsmv_difference(as_group_fit(restricted_fit._wlsmv, restricted_fit._ordinal),
+                             as_group_fit(free_fit._wlsmv, free_fit._ordinal))
+        return [delta, ddf, d.pvalue, d.chisq, np.nan]
     if restricted["estimator"] != "MLR":
         return [delta, ddf, float(stats.chi2.sf(max(delta, 0.0), ddf)), np.nan, np.nan]
     d = scaled_difference(restricted["chisq"], int(restricted["df"]), restricted["scaling_factor"], free["chisq"],
@@ -749,6 +922,7 @@ def _fit_row(r: CFAResult) -> dict:
     row = dict(model=r.model, estimator=r.estimator, estimator_rule=r.estimator_rule, kurtosis_z=r.kurtosis_z,
                converged=r.converged, status=r.status, reason=r.reason, n=r.n,
                missing_policy=r.missing, n_incomplete=r.n_incomplete, n_patterns=r.n_patterns,
+               n_excluded=r.n_excluded, shift_parameter=r.shift, baseline_shift_parameter=r.baseline_shift,
                npar=r.npar if fi else pd.NA, srmr=r.srmr, loglik=r.loglik, aic=r.aic, bic=r.bic,
                verdict=r.verdict)
     if fi is not None:
@@ -757,6 +931,7 @@ def _fit_row(r: CFAResult) -> dict:
                                              "rmsea_pclose")}
     if r.robust is not None:
         row |= {k: getattr(r.robust, k) for k in ROBUST_COLUMNS}
+        row |= dict(rmsea_scaled_ci_low=r.robust.rmsea_scaled_ci_low, rmsea_scaled_ci_high=r.robust.rmsea_scaled_ci_high)
     return row
 
 
@@ -806,9 +981,10 @@ def modification_table(result: CFAResult,
     """Modification index, expected parameter change and standardized EPC of every residual
     covariance and cross-loading the fitted model leaves out, as lavaan's
     ``modindices(fit, sort. = FALSE)`` (columns lhs, op, rhs, mi, epc, sepc_all; formulas in
-    :mod:`servqual.sem.modification`). Empty when nothing was fitted.
+    :mod:`servqual.sem.modification`). Empty when nothing was fitted, and under WLSMV (whose
+    score tests use the DWLS information).
     """
-    if result._spec is None:
+    if result._spec is None or result._wlsmv is not None:
         return pd.DataFrame(columns=MODIFICATION_COLUMNS)
     st = GroupStats(result.n, np.zeros(len(result.items)), result.sample_cov.to_numpy())
     return modification_indices(result._spec, st, result._params, result.items, result.factors, kinds=kinds)
@@ -836,9 +1012,10 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     Returns
     -------
     pd.DataFrame
-        Columns item_a, item_b, mi, epc, sepc_all, residual_r, rank (1 = largest MI).
+        Columns item_a, item_b, mi, epc, sepc_all, residual_r, rank (1 = largest MI); no rows
+        when nothing was fitted or under WLSMV (:func:`modification_table`).
     """
-    if result._spec is None:
+    if result._spec is None or result._wlsmv is not None:
         return pd.DataFrame(columns=HINT_COLUMNS)
     s = result.sample_cov.to_numpy()
     sigma = result.implied_cov.to_numpy()
@@ -913,7 +1090,7 @@ def cfa_tables(
         HTMT criterion.
     confidence : float
         Confidence level of the intervals of loadings and factor correlations.
-    estimator : {"ML", "MLR", "auto"}
+    estimator : {"ML", "MLR", "WLSMV", "auto"}
         As in :func:`fit_cfa` (``auto`` decides once, from the items' complete cases, for all models).
     estimator_rule : str, optional
         As in :func:`fit_cfa`.

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from servqual.cfa import continuous_estimator
 from servqual.invariance import ADDED, EQUAL, HOLDS, FittedLevel, compare_levels, search_ladder
 from servqual.sem.estimation import estimate_ml
 from servqual.sem.fit import baseline_chisq, fit_indices
@@ -91,9 +92,10 @@ def ep_invariance(expectation: pd.DataFrame, perception: pd.DataFrame, item_dime
         Item id -> dimension id in the instrument's order (first item = marker of its dimension).
     confidence : float
         Level of the latent means' intervals.
-    estimator : {"ML", "MLR", "auto"}
+    estimator : {"ML", "MLR", "WLSMV", "auto"}
         ``MLR`` adds the scaled and robust statistics and decides on them; ``auto`` uses MLR when
-        Mardia's kurtosis test rejects normality (:func:`servqual.sem.robust.choose_estimator`).
+        Mardia's kurtosis test rejects normality (:func:`servqual.sem.robust.choose_estimator`);
+        ``WLSMV`` (the study's CFA estimator) means MLR here (:func:`servqual.cfa.continuous_estimator`).
 
     Returns
     -------
@@ -116,6 +118,7 @@ def ep_invariance(expectation: pd.DataFrame, perception: pd.DataFrame, item_dime
     """
     items = check_items(expectation, item_dimension)
     check_items(perception, item_dimension)
+    estimator = continuous_estimator(estimator)
     factor_of_item, dims = measurement_layout(item_dimension, "instrument")
     x = np.hstack([expectation[items].to_numpy(float), perception.loc[expectation.index, items].to_numpy(float)])
     x = x[~np.isnan(x).any(axis=1)]

@@ -42,7 +42,8 @@ decision uses the Satorra-Bentler (2001, Psychometrika 66(4)) scaled difference 
 the latent means have Huber-White sandwich SEs. The score tests are the ordinary (ML, expected
 information) ones under both estimators, as lavaan 0.6-14's ``lavTestScore`` falls back to for
 MLR. With full-information ML (missing answers) the partial search is not run (no score tests),
-and a rejected level says so in ``reason``.
+and a rejected level says so in ``reason``. With ``estimator = "WLSMV"`` the ratings are ordinal
+and the ladder is that of :mod:`servqual.ordinal_invariance` (thresholds instead of intercepts).
 
 Table ``invariance`` (:func:`measurement_invariance`; the pipeline adds ``grouping`` and
 ``measure``): level, partial, released (``constraint:item`` separated by ``;``), estimator,
@@ -452,8 +453,9 @@ def invariance_ladder(
         Levels to fit, in the order configural, metric, scalar, strict.
     min_group_size : int
         Groups with fewer complete cases (with FIML: respondents) are skipped.
-    estimator : {"ML", "MLR", "auto"}
+    estimator : {"ML", "MLR", "WLSMV", "auto"}
         ``MLR`` adds the scaled and robust statistics and decides on them (module docstring);
+        ``WLSMV`` fits the ordinal ladder of :func:`servqual.ordinal_invariance.ordinal_invariance`;
         ``auto`` uses MLR when Mardia's kurtosis test rejects normality in any group
         (:func:`servqual.sem.robust.choose_estimator`).
     estimator_rule : str, optional
@@ -487,6 +489,10 @@ def invariance_ladder(
     items = check_items(data, item_dimension)
     group = _check_group(data, group)
     levels = _check_levels(levels)
+    if estimator == "WLSMV":  # ordinal ratings (that module imports this one)
+        from servqual.ordinal_invariance import ordinal_invariance
+        return ordinal_invariance(data, item_dimension, group, levels=levels, min_group_size=min_group_size,
+                                  estimator_rule=estimator_rule, confidence=confidence)
     factor_of_item, factors = measurement_layout(item_dimension, "instrument")
     x, labels = data[items].to_numpy(dtype=float), group.to_numpy()
     complete = ~np.isnan(x).any(axis=1) & pd.notna(labels)

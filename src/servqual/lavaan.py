@@ -100,7 +100,8 @@ def refit_script(models: Sequence[LavaanModel], *, wave: str, model_path: str, d
     """``refit.R``: reads the cleaned data (``responses.sav``, with R's recommended package foreign)
     and ``model.lavaan`` (paths from the study folder, or
     the script's two arguments) and prints lavaan's fit measures of each block beside the
-    estimator and missing-data treatment it used (``cfa(..., estimator =, std.lv = FALSE, missing =)``)."""
+    estimator and missing-data treatment it used (``cfa(..., estimator =, std.lv = FALSE, missing =)``;
+    under WLSMV with ``ordered = TRUE``: the items as ordinal)."""
     estimators = ", ".join(f'"{m.name}" = "{m.estimator}"' for m in models)
     missing = ", ".join(f'"{m.name}" = "{m.missing}"' for m in models)
     measures = ", ".join(f'"{x}"' for x in FIT_MEASURES)
@@ -125,8 +126,9 @@ for (i in seq_along(starts)) {{
   name <- sub("^## ", "", lines[starts[i]])
   block <- lines[(starts[i] + 1):ends[i]]
   syntax <- paste(block[!grepl("^\\\\s*#", block)], collapse = "\\n")
-  fit <- cfa(syntax, data = d, estimator = estimators[[name]], std.lv = FALSE,
-             likelihood = "normal", missing = missing[[name]])
+  ordinal <- estimators[[name]] == "WLSMV"
+  fit <- cfa(syntax, data = d, estimator = estimators[[name]], std.lv = FALSE, ordered = ordinal,
+             likelihood = if (ordinal) "default" else "normal", missing = missing[[name]])
   rows[[name]] <- fitMeasures(fit, c({measures}))
 }}
 print(round(do.call(rbind, rows), 6))

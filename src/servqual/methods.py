@@ -79,6 +79,13 @@ REFERENCES = {
     "structure analysis with nonnormal missing data. Sociological Methodology, 30(1), 165-200.",
     "brosseau_liard": "Brosseau-Liard, P. E. & Savalei, V. (2014). Adjusting incremental fit indices for "
     "nonnormality. Multivariate Behavioral Research, 49(5), 460-470.",
+    "olsson": "Olsson, U. (1979). Maximum likelihood estimation of the polychoric correlation coefficient. "
+    "Psychometrika, 44(4), 443-460.",
+    "muthen_wlsmv": "Muthén, B., du Toit, S. H. C. & Spisic, D. (1997). Robust inference using weighted least "
+    "squares and quadratic estimating equations in latent variable modeling with categorical and continuous "
+    "outcomes. Unpublished technical report.",
+    "asparouhov_muthen": "Asparouhov, T. & Muthén, B. (2010). Simple second order chi-square correction. "
+    "Mplus technical appendix.",
     "mardia": "Mardia, K. V. (1970). Measures of multivariate skewness and kurtosis with applications. "
     "Biometrika, 57(3), 519-530.",
 }
@@ -234,6 +241,8 @@ def _cfa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str
     cited = ["hu_bentler"] + (["fornell_larcker", "htmt"] if len(validity) else [])
     if estimator == "MLR":
         cited += ["yuan_bentler", "brosseau_liard"]
+    if estimator == "WLSMV":
+        cited += ["olsson", "muthen_wlsmv", "asparouhov_muthen"]
     if "estimator_rule" in fitted and fitted["estimator_rule"].iloc[0] == "auto":
         # the z that decided: the largest departure over the wave's measures
         z = fitted.drop_duplicates("measure")["kurtosis_z"] if "measure" in fitted else fitted["kurtosis_z"]
@@ -249,16 +258,18 @@ def _cfa(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str
 
 def _cfa_missing(fitted: pd.DataFrame, t: Messages) -> tuple[str, list[str]]:
     """The CFA's treatment of missing answers and, per measure, the respondents it used (with
-    FIML: how many of them had incomplete answers); nothing for tables without these columns."""
+    FIML: how many of them had incomplete answers; listwise: how many were left out for a
+    skipped item); nothing for tables without these columns."""
     if "missing_policy" not in fitted:
         return "", []
     per_measure = fitted.drop_duplicates("measure") if "measure" in fitted else fitted.head(1)
     policy = _first(per_measure, "missing_policy")
+    excluded = per_measure["n_excluded"] if "n_excluded" in per_measure else [0] * len(per_measure)
     counts = t("methods.list_separator").join(
-        t(f"methods.cfa_count_{policy}", measure=_measure(t, m) if "measure" in per_measure else "",
-          n=int(n), incomplete=int(k))
-        for m, n, k in zip(per_measure.get("measure", [""] * len(per_measure)), per_measure["n"],
-                           per_measure["n_incomplete"]))
+        t(f"methods.cfa_count_{policy}{'_excluded' if policy == 'listwise' and e > 0 else ''}",
+          measure=_measure(t, m) if "measure" in per_measure else "", n=int(n), incomplete=int(k), excluded=int(e))
+        for m, n, k, e in zip(per_measure.get("measure", [""] * len(per_measure)), per_measure["n"],
+                              per_measure["n_incomplete"], excluded))
     return t(f"methods.cfa_missing_{policy}", counts=counts), ["arbuckle"] if policy == "ml" else []
 
 

@@ -167,17 +167,33 @@ ROBUST_SHOWN = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_
                 "rmsea_ci_high": "rmsea_robust_ci_high", "delta_chisq": "delta_chisq_scaled"}
 
 
+#: The same for a row estimated by WLSMV: the scaled-and-shifted chi-square and the indices of it
+#: (lavaan's *.scaled; the robust ones are not computed under WLSMV).
+SCALED_SHOWN = {"chisq": "chisq_scaled", "pvalue": "pvalue_scaled", "cfi": "cfi_scaled", "tli": "tli_scaled",
+                "rmsea": "rmsea_scaled", "rmsea_ci_low": "rmsea_scaled_ci_low",
+                "rmsea_ci_high": "rmsea_scaled_ci_high", "delta_chisq": "delta_chisq_scaled"}
+
+
 def show_robust(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """A fit table (``cfa_fit``, ``wave_fit``, ``invariance``) with, on rows estimated by MLR,
-    the robust statistics in the columns of :data:`ROBUST_SHOWN`, and whether any row was."""
+    the robust statistics in the columns of :data:`ROBUST_SHOWN` (by WLSMV, the scaled ones of
+    :data:`SCALED_SHOWN`), and whether any row was estimated by MLR."""
     if "estimator" not in table:
         return table, False
-    mlr = table["estimator"].eq("MLR")
     shown = table.copy()
-    for column, robust in ROBUST_SHOWN.items():
-        if column in shown and robust in shown:
-            shown[column] = shown[robust].where(mlr, shown[column])
-    return shown, bool(mlr.any())
+    for estimator, columns in (("MLR", ROBUST_SHOWN), ("WLSMV", SCALED_SHOWN)):
+        rows = table["estimator"].eq(estimator)
+        for column, robust in columns.items():
+            if column in shown and robust in shown:
+                shown[column] = shown[robust].where(rows, shown[column])
+    return shown, bool(table["estimator"].eq("MLR").any())
+
+
+def fit_note(table: pd.DataFrame) -> str:
+    """The note key of a CFA fit table (``cfa_fit``, ``wave_fit``): ``cfa_fit_wlsmv`` or
+    ``cfa_fit_mlr`` when a row was estimated by WLSMV or MLR, ``cfa_fit`` otherwise."""
+    estimators = set(table["estimator"]) if "estimator" in table else set()
+    return "cfa_fit_wlsmv" if "WLSMV" in estimators else "cfa_fit_mlr" if "MLR" in estimators else "cfa_fit"
 
 
 def ladder_columns(ctx: ReportContext, first: Sequence[Column]) -> list[Column]:

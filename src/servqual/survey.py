@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from servqual.descriptives import describe_measures
+from servqual.descriptives import describe_measures, item_distribution
 from servqual.gaps import ZONE_COLUMNS, paired_gap_tests, servqual_scores, zone_of_tolerance
 from servqual.instrument import OVERALL, Instrument, measure_frames
 from servqual.outcomes import outcome_scores, outcome_table
@@ -23,7 +23,7 @@ from servqual.segments import POSTHOC_COLUMNS, SEGMENT_COLUMNS, compare_segments
 
 #: The tables :func:`survey_tables` returns, in order.
 SURVEY_TABLES = (
-    "descriptives", "gaps_items", "gaps_dimensions", "servqual_scores", "importance", "outcomes", "ipa",
+    "descriptives", "item_distribution", "gaps_items", "gaps_dimensions", "servqual_scores", "importance", "outcomes", "ipa",
     "segments", "segments_posthoc", "zone_of_tolerance",
 )
 
@@ -69,6 +69,7 @@ def survey_tables(
     tests = {"zero_method": options["zero_method"], "p_adjust": options["p_adjust"], "confidence": confidence}
     tables = {
         "descriptives": describe_measures(responses, instrument, confidence),
+        "item_distribution": item_distribution(responses, instrument),
         "gaps_items": paired_gap_tests(expected, perceived, dims, level="item", **tests),
         "gaps_dimensions": paired_gap_tests(expected, perceived, dims, level="dimension", **tests),
         "servqual_scores": servqual_scores(perceived, dims, expected, importance, overall, confidence),

@@ -29,6 +29,7 @@ from servqual.report_context import (
     confidence,
     ladder_columns,
     provider_gap_names,
+    fit_note,
     section,
     show_robust,
 )
@@ -324,8 +325,10 @@ def _validity_matrix(ctx: WaveContext, validity: pd.DataFrame, kind: str) -> tup
 
 
 def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
-    """The models' fit; rows estimated by MLR show the scaled chi-square and the robust indices."""
-    fit, mlr = show_robust(fit)
+    """The models' fit; rows estimated by MLR show the scaled chi-square and the robust indices,
+    by WLSMV the scaled-and-shifted chi-square and its indices."""
+    note = ctx.note(fit_note(fit))
+    fit, _ = show_robust(fit)
     rows = fit.assign(
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
         model_label=lambda d: d["model"].map(lambda m: ctx.value("model", m)),
@@ -336,17 +339,16 @@ def _fit_table(ctx: WaveContext, fit: pd.DataFrame) -> str:
     columns = [ctx.col("measure_label"), ctx.col("model_label"), ctx.col("chisq", "mean"),
                ctx.col("df", "int"), ctx.col("pvalue", "p"), ctx.col("cfi", "coef"), ctx.col("tli", "coef"),
                ctx.col("rmsea", "coef"), ctx.col("rmsea_ci"), ctx.col("srmr", "coef"), ctx.col("verdict_label")]
-    note = ctx.note("cfa_fit_mlr" if mlr else "cfa_fit")
     return ctx.apa(rows, columns, caption=ctx.caption("cfa_fit"), note=note)
 
 
 def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
     """The instrument model's loadings of each measure as lavaan prints them: the estimate with
     its SE, z, p and CI, then the standardized loading with its CI and the item's R² (robust SEs
-    where the measure's CFA was estimated by MLR)."""
+    where the measure's CFA was estimated by MLR or WLSMV)."""
     own = loadings[loadings["model"] == "instrument"]
     fit = ctx.table("cfa_fit")
-    robust_measures = set(fit.loc[fit["estimator"] == "MLR", "measure"]) if "estimator" in fit else set()
+    estimators = fit.drop_duplicates("measure").set_index("measure")["estimator"] if "estimator" in fit else {}
     level = f"{confidence(own):.0%}"
     raw, std = ctx.t("report.col.unstandardized"), ctx.t("report.col.standardized")
     columns = [Column("dimension_label", ctx.t("report.col.dimension"), group=" "),
@@ -364,8 +366,8 @@ def _loadings_tables(ctx: WaveContext, loadings: pd.DataFrame) -> str:
             std_ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["std_ci_low"], d["std_ci_high"])],
         )
         tables.append(ctx.apa(rows, columns, caption=ctx.caption("loadings", measure=ctx.value("measure", measure)),
-                              note=ctx.note("loadings_mlr" if measure in robust_measures else "loadings",
-                                            level=level)))
+                              note=ctx.note({"MLR": "loadings_mlr", "WLSMV": "loadings_wlsmv"}.get(
+                                  estimators.get(measure, "ML"), "loadings"), level=level)))
     return "".join(tables)
 
 

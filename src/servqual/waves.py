@@ -159,7 +159,8 @@ def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrum
     all waves pooled: the tables ``invariance``, ``invariance_released`` and ``latent_means``,
     each with leading columns ``grouping`` (``wave`` or the segment) and ``measure``.
     One estimator for every model (:func:`servqual.cfa.choose_wave_estimator` over every wave's
-    items: with ``auto``, MLR when any of them departs from normality); missing answers as
+    items: with ``auto``, MLR when any of them departs from normality; WLSMV fits the ordinal
+    ladder of :mod:`servqual.ordinal_invariance`); missing answers as
     :func:`servqual.cfa.missing_treatment` says."""
     pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
     groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in segments}}

@@ -17,7 +17,15 @@ import pandas as pd
 from servqual.apa import Column, format_value, interval
 from servqual.cautions import released_constraints
 from servqual.loop_report import loop_html
-from servqual.report_context import ReportContext, cautions_list, confidence, ladder_columns, section, show_robust
+from servqual.report_context import (
+    ReportContext,
+    cautions_list,
+    confidence,
+    fit_note,
+    ladder_columns,
+    section,
+    show_robust,
+)
 
 #: Waves side by side up to this many; beyond it a table shows means only, to fit the page.
 WAVES_WITH_INTERVALS = 4
@@ -86,12 +94,14 @@ def summary_section(ctx: ReportContext) -> str:
 def invariance_section(ctx: ReportContext, invariance: pd.DataFrame) -> str:
     """Measurement invariance across waves and segments: can means be compared, which items
     work differently where, and the latent mean differences where they can."""
+    wlsmv = bool(invariance["estimator"].eq("WLSMV").any()) if "estimator" in invariance else False
     invariance, mlr = show_robust(invariance)
     rows = invariance.assign(
         grouping_label=lambda d: d["grouping"].map(lambda g: _grouping(ctx, g)),
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
-        level_label=lambda d: [ctx.value("invariance_level", lv) + (ctx.t("report.ep.partial") if partial else "")
-                               for lv, partial in zip(d["level"], d["partial"].astype(str).eq("True"))],
+        level_label=lambda d: [ctx.value("invariance_level", "scalar_thresholds" if lv == "scalar" and e == "WLSMV" else lv)
+                               + (ctx.t("report.ep.partial") if partial else "")
+                               for lv, e, partial in zip(d["level"], d["estimator"], d["partial"].astype(str).eq("True"))],
         released_label=lambda d: [released_constraints(r, ctx.t, ctx.items) for r in d["released"]],
         decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
     )
@@ -100,11 +110,11 @@ def invariance_section(ctx: ReportContext, invariance: pd.DataFrame) -> str:
                                    Column("level_label", ctx.t("report.col.invariance_level"), group=" "),
                                    Column("released_label", ctx.t("report.col.released_label"), group=" ")])
     estimator = ctx.value("estimator", invariance["estimator"].iloc[0])
-    lead = ctx.p("waves.invariance_lead", estimator=estimator)
+    lead = ctx.p("waves.invariance_lead_wlsmv") if wlsmv else ctx.p("waves.invariance_lead", estimator=estimator)
     verdicts = "".join(_ladder_words(ctx, g, m, part)
                        for (g, m), part in invariance.groupby(["grouping", "measure"], sort=False))
-    table = ctx.apa(rows, columns, caption=ctx.caption("invariance"),
-                    note=ctx.note("invariance_mlr" if mlr else "invariance"))
+    note = "invariance_wlsmv" if wlsmv else "invariance_mlr" if mlr else "invariance"
+    table = ctx.apa(rows, columns, caption=ctx.caption("invariance"), note=ctx.note(note))
     return lead + verdicts + table + _latent_means_table(ctx)
 
 
@@ -246,7 +256,8 @@ def psychometrics_section(ctx: ReportContext) -> str:
         parts.append(ctx.apa(frame, columns, caption=ctx.caption("wave_reliability"), note=ctx.note("wave_reliability")))
     fit = ctx.table("wave_fit")
     if not fit.empty:
-        fit, mlr = show_robust(fit[fit["model"] == "instrument"])
+        note = ctx.note(fit_note(fit))
+        fit, _ = show_robust(fit[fit["model"] == "instrument"])
         own = fit.assign(
             measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
             verdict_label=lambda d: [ctx.value("verdict", v) if s == "ok" else ctx.value("status", s)
@@ -254,7 +265,7 @@ def psychometrics_section(ctx: ReportContext) -> str:
         parts.append(ctx.apa(own, [ctx.col("wave"), ctx.col("measure_label"), Column("chisq", "χ²", "mean"),
                                       Column("df", "df", "int"), Column("cfi", "CFI", "coef"), Column("tli", "TLI", "coef"),
                                       Column("rmsea", "RMSEA", "coef"), Column("srmr", "SRMR", "coef"), ctx.col("verdict_label")],
-                                caption=ctx.caption("wave_fit"), note=ctx.note("cfa_fit_mlr" if mlr else "cfa_fit")))
+                                caption=ctx.caption("wave_fit"), note=note))
     flows = ctx.table("wave_exclusions")
     if not flows.empty:
         steps = flows[flows["step"].isin(["read", "excluded", "kept"])].assign(

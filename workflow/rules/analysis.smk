@@ -1,5 +1,6 @@
 TABLES = [
     "descriptives",
+    "item_distribution",
     "reliability",
     "item_reliability",
     "efa_adequacy",
@@ -159,6 +160,7 @@ rule gaps:
         responses=rules.clean.output.responses,
     output:
         descriptives="reports/{wave}/tables/descriptives.csv",
+        item_distribution="reports/{wave}/tables/item_distribution.csv",
         gaps_items="reports/{wave}/tables/gaps_items.csv",
         gaps_dimensions="reports/{wave}/tables/gaps_dimensions.csv",
         servqual_scores="reports/{wave}/tables/servqual_scores.csv",

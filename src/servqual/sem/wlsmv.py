@@ -16,7 +16,16 @@ J = d sigma / d theta:
   scaling factor and b as the shift;
 - the baseline model: all correlations 0 (U = W);
 - RMSEA with N - 1: lavaan's (D)WLS statistics all count N - 1 (Gamma being N times the
-  covariance of the sample statistics).
+  covariance of the sample statistics);
+- the robust CFI, TLI and RMSEA of Savalei (2021, Multivariate Behav. Res. 56(3)), as lavaan
+  0.6-13 and later (:func:`wlsmv_robust_indices`): the normal-theory ML statistic of the model's
+  correlations at the DWLS estimates against the polychoric ones, T3 = N F_ML(R, Sigma), with
+  c3 = tr(U' V U Gamma) / df, U = I - J (J'WJ)^-1 J'W and V the ML weight of correlations at
+  Sigma (V_ij,kl = s^ik s^jl + s^il s^jk, s^ = Sigma^-1); the baseline T3_0 = -N log|R| with
+  c3_0 = tr(Gamma) / (p(p - 1)/2); then CFI = 1 - max(T3 - c3 df, 0) / max(T3 - c3 df,
+  T3_0 - c3_0 df_0, 0), TLI = 1 - (T3 - c3 df) df_0 / ((T3_0 - c3_0 df_0) df), RMSEA =
+  sqrt(max(T3 / ((N - 1) df) - c3 / (N - 1), 0)), its interval and p-close those of T3 / c3 on
+  df times sqrt(c3).
 """
 
 from __future__ import annotations
@@ -29,15 +38,16 @@ import pandas as pd
 from scipy import optimize, stats
 
 from servqual.sem.estimation import start_values
+from servqual.sem.fit import rmsea_interval
 from servqual.sem.gradient import free_derivatives
-from servqual.sem.model import LAMBDA, THETA, Spec, build_spec, group_matrices, slot_values
+from servqual.sem.model import BETA, LAMBDA, THETA, Spec, build_spec, group_matrices, slot_values
 from servqual.sem.ordinal import OrdinalStats
 from servqual.sem.parameters import PARAMETER_COLUMNS, wald
 from servqual.sem.samplestats import GroupStats
 from servqual.sem.standardize import central_difference_jacobian, delta_method_se
 
-__all__ = ["GRADIENT_TOL", "ScaledTest", "WLSMVFit", "delta_spec", "fit_wlsmv", "scaled_shifted",
-           "wlsmv_parameter_table", "wlsmv_srmr"]
+__all__ = ["GRADIENT_TOL", "RobustIndices", "ScaledTest", "WLSMVFit", "delta_spec", "fit_wlsmv", "scaled_shifted",
+           "wlsmv_parameter_table", "wlsmv_robust_indices", "wlsmv_srmr"]
 
 #: Largest component of the gradient of F accepted as converged.
 GRADIENT_TOL = 1e-7
@@ -148,18 +158,80 @@ def wlsmv_srmr(fit: WLSMVFit, p: int) -> float:
 
 
 
+@dataclass(frozen=True)
+class RobustIndices:
+    """Savalei's (2021) robust CFI, TLI and RMSEA with the RMSEA's interval and p-close."""
+
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci_low: float
+    rmsea_ci_high: float
+    rmsea_pclose: float
+
+
+def wlsmv_robust_indices(fit: WLSMVFit, ostats: OrdinalStats, *, level: float = 0.90,
+                         close_fit: float = 0.05) -> RobustIndices:
+    """lavaan's cfi.robust, tli.robust and rmsea.robust of a single-group WLSMV fit (module
+    docstring); NaN where the polychoric matrix is not positive definite, as lavaan."""
+    p, n, df = ostats.correlations.shape[0], ostats.n, fit.test.df
+    r = ostats.correlations
+    if df <= 0 or np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
+        return RobustIndices(*[np.nan] * 6)
+    rows, cols = _lower(p)
+    sigma = group_matrices(fit.spec, fit.params, 0).sigma.copy()
+    np.fill_diagonal(sigma, 1.0)
+    inv = np.linalg.inv(sigma)
+    t3 = n * (np.linalg.slogdet(sigma)[1] + np.trace(r @ inv) - np.linalg.slogdet(r)[1] - p)
+    t3_null, df_null = -n * np.linalg.slogdet(r)[1], len(rows)
+    v = inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]
+    gamma = ostats.gamma[len(ostats.gamma) - len(rows):, len(ostats.gamma) - len(rows):]
+    w = 1 / np.diag(gamma)
+    jac = _jacobian(fit.spec, fit.params, rows, cols)
+    u = np.eye(len(rows)) - jac @ np.linalg.inv(jac.T @ (w[:, None] * jac)) @ (jac.T * w)
+    c3, c3_null = np.trace(u.T @ v @ u @ gamma) / df, np.trace(gamma) / df_null
+    excess, excess_null = t3 - c3 * df, t3_null - c3_null * df_null
+    top = max(excess, excess_null, 0.0)
+    cfi = 1.0 if np.isclose(max(excess, 0.0), 0) and np.isclose(top, 0) else 1 - max(excess, 0.0) / top
+    tli = 1 - excess * df_null / (excess_null * df)
+    rmsea = float(np.sqrt(max(t3 / ((n - 1) * df) - c3 / (n - 1), 0.0)))
+    low, high = rmsea_interval(t3 / c3, df, n - 1, 1, level)
+    pclose = float(stats.ncx2.sf(t3 / c3, df, (n - 1) * df * close_fit ** 2 / c3))
+    return RobustIndices(float(cfi), float(tli), rmsea, float(low * np.sqrt(c3)), float(high * np.sqrt(c3)), pclose)
+
+
 def _standardized(spec: Spec, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """std.all of each slot (loadings times sd(eta), factor correlations; y* has unit variance)
-    and the residual variances 1 - communality with their std.all (the same)."""
+    """std.all of each slot (y* has unit variance, sd(eta) from the implied latent covariance
+    A Psi A'): a loading times sd(eta), a second-order loading b_kl sd(eta_l) / sd(eta_k), a
+    latent (co)variance over sd(eta_k) sd(eta_l); then the residual variances 1 - communality
+    with their std.all (the same)."""
     mats = group_matrices(spec, params, 0)
-    sd_eta = np.sqrt(np.abs(np.diag(mats.psi)))
+    sd_eta = np.sqrt(np.abs(np.diag(mats.eta_cov)))
     values = slot_values(spec, params)
-    loading = spec.kind == LAMBDA
+    loading, beta = spec.kind == LAMBDA, spec.kind == BETA
+    other = ~(loading | beta)
     std = np.empty(len(values))
     std[loading] = values[loading] * sd_eta[spec.col[loading]]
-    std[~loading] = values[~loading] / (sd_eta[spec.row[~loading]] * sd_eta[spec.col[~loading]])
+    std[beta] = values[beta] * sd_eta[spec.col[beta]] / sd_eta[spec.row[beta]]
+    std[other] = values[other] / (sd_eta[spec.row[other]] * sd_eta[spec.col[other]])
     residual = 1 - np.diag(mats.sigma)
     return std, residual, np.concatenate([std, residual])
+
+
+def _slot_rows(spec: Spec, items: Sequence[str], factors: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """lhs, op, rhs and the parameter's name of each slot, as lavaan names them."""
+    endogenous = set(spec.row[spec.kind == BETA])
+    rows = []
+    for k, r, c in zip(spec.kind, spec.row, spec.col):
+        if k == LAMBDA:
+            rows.append((factors[c], "=~", items[r], "loading"))
+        elif k == BETA:
+            rows.append((factors[c], "=~", factors[r], "second_order_loading"))
+        else:
+            a, b = min(r, c), max(r, c)
+            name = ("disturbance_variance" if a in endogenous else "factor_variance") if a == b else "factor_covariance"
+            rows.append((factors[a], "~~", factors[b], name))
+    return rows
 
 
 def wlsmv_parameter_table(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[str], factors: Sequence[str],
@@ -174,18 +246,10 @@ def wlsmv_parameter_table(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[s
     values = slot_values(spec, params)
     free = spec.free >= 0
     se = np.where(free, np.sqrt(np.diag(fit.vcov))[np.maximum(spec.free, 0)], 0.0)
-    _, residual, _ = _standardized(spec, params)
+    std, residual, _ = _standardized(spec, params)
     std_se = delta_method_se(central_difference_jacobian(lambda t: _standardized(spec, t)[2], params), fit.vcov)
-    std, _, _ = _standardized(spec, params)
     n_slots = len(values)
-    rows = []
-    for s in range(n_slots):
-        k, r, c = spec.kind[s], spec.row[s], spec.col[s]
-        if k == LAMBDA:
-            rows.append((factors[c], "=~", items[r], "loading"))
-        else:
-            a, b = min(r, c), max(r, c)
-            rows.append((factors[a], "~~", factors[b], "factor_variance" if a == b else "factor_covariance"))
+    rows = _slot_rows(spec, items, factors)
     table = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "parameter"]).assign(
         free=free, estimate=values, se=np.where(free, se, np.nan), std_all=std, std_se=std_se[:n_slots])
     # a factor's own standardized variance is 1 by construction
@@ -206,5 +270,6 @@ def wlsmv_parameter_table(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[s
         group="", z=tests["z"], pvalue=tests["pvalue"], ci_low=np.where(table["free"], tests["low"], np.nan),
         ci_high=np.where(table["free"], tests["high"], np.nan), std_z=std_tests["z"], std_pvalue=std_tests["pvalue"],
         std_ci_low=std_tests["low"], std_ci_high=std_tests["high"],
-        r2=np.where(table["parameter"] == "residual_variance", 1 - table["std_all"], np.nan),
+        r2=np.where(table["parameter"].isin(["residual_variance", "disturbance_variance"]), 1 - table["std_all"],
+                    np.nan),
         confidence=float(confidence))[PARAMETER_COLUMNS]

@@ -1,0 +1,55 @@
+# Reference numbers for WLSMV measurement invariance (ordinal items), produced with R 4.2.2 and
+# lavaan 0.6-14 (Debian packages r-base-core, r-cran-lavaan, r-cran-jsonlite).
+# Regenerate from the repository root with:
+#   Rscript tests/data/ordinal_invariance_reference.R
+# Data: the complete cases of tests/data/efa_bfi.csv (the first 1000 rows of psych::bfi), the
+# ten A and N items collapsed to five points (categories 1 and 2 merged, as in
+# ordinal_reference.R), in two groups: the first half of the complete rows and the second.
+# Models: lavaan's cfa(..., ordered = TRUE, group = "g") (WLSMV, delta parameterization) at the
+# configural level, with group.equal = "loadings" (metric) and with
+# group.equal = c("thresholds", "loadings") (scalar: lavaan then frees the latent means and the
+# scaling factors of the second group), optimised to the minimum; fit measures, the scaled test's
+# shift and scale, parameterEstimates (with the group), and lavTestLRT of the three (its default
+# for WLSMV: the scaled-and-shifted difference test, method "satorra.2000").
+suppressPackageStartupMessages(library(lavaan))
+
+bfi <- na.omit(read.csv("tests/data/efa_bfi.csv"))
+items <- c("A1", "A2", "A3", "A4", "A5", "N1", "N2", "N3", "N4", "N5")
+d <- bfi[, items]
+d[d == 1] <- 2
+d <- d - 1
+d$g <- ifelse(seq_len(nrow(d)) <= nrow(d) %/% 2, "first", "second")
+model <- "
+A =~ A1 + A2 + A3 + A4 + A5
+N =~ N1 + N2 + N3 + N4 + N5
+"
+fit_names <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
+               "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
+               "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
+               "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal")
+
+fit_level <- function(equal) {
+  fit <- cfa(model, data = d, ordered = TRUE, group = "g", group.equal = equal, estimator = "WLSMV",
+             optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
+  stopifnot(lavInspect(fit, "converged"))
+  fit
+}
+levels <- list(configural = fit_level(""), metric = fit_level("loadings"),
+               scalar = fit_level(c("thresholds", "loadings")))
+result <- function(fit) {
+  est <- parameterEstimates(fit, level = 0.95)
+  test <- lavInspect(fit, "test")
+  list(fit = as.list(unclass(fitMeasures(fit, fit_names))),
+       gradient = max(abs(lavInspect(fit, "optim.gradient"))),
+       test = list(shift = test[[2]]$shift.parameter, scale = test[[2]]$scaling.factor),
+       parameters = list(group = est$group, lhs = est$lhs, op = est$op, rhs = est$rhs, est = est$est,
+                         se = est$se))
+}
+lrt <- lavTestLRT(levels$configural, levels$metric, levels$scalar)
+jsonlite::write_json(
+  list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
+       items = items, n_first = sum(d$g == "first"), n_second = sum(d$g == "second"),
+       levels = lapply(levels, result),
+       lrt = list(model = rownames(lrt), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt$`Chisq diff`,
+                  delta_df = lrt$`Df diff`, pvalue = lrt$`Pr(>Chisq)`, method = attr(lrt, "heading"))),
+  "tests/data/ordinal_invariance_reference.json", digits = NA, auto_unbox = TRUE, pretty = FALSE)

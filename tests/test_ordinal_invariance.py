@@ -1,0 +1,170 @@
+"""Multi-group WLSMV (servqual.sem.wlsmv_groups) against lavaan.
+
+Reference numbers from tests/data/ordinal_invariance_reference.json, written by
+``Rscript tests/data/ordinal_invariance_reference.R`` (lavaan 0.6-14): the ten A and N items of
+the complete cases of tests/data/efa_bfi.csv collapsed to five points, in two groups (the first
+and the second half of the rows); cfa(..., ordered = TRUE, group =) at the configural level, with
+group.equal = "loadings" and with c("thresholds", "loadings"); lavTestLRT of the three.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from servqual.sem.fit import fit_indices
+from servqual.sem.ordinal import ordinal_stats
+from servqual.sem.wlsmv_groups import fit_wlsmv_groups, wlsmv_difference
+
+DATA = Path(__file__).parent / "data"
+REFERENCE = json.loads((DATA / "ordinal_invariance_reference.json").read_text())
+LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "thresholds")}
+FACTOR_OF_ITEM = [0] * 5 + [1] * 5
+
+
+@pytest.fixture(scope="module")
+def fits():
+    data = pd.read_csv(DATA / "efa_bfi.csv").dropna()[REFERENCE["items"]]
+    data = data.where(data != 1, 2) - 1
+    half = len(data) // 2
+    assert (half, len(data) - half) == (REFERENCE["n_first"], REFERENCE["n_second"])
+    stats = [ordinal_stats(part.to_numpy(float)) for part in (data.iloc[:half], data.iloc[half:])]
+    return {level: fit_wlsmv_groups(FACTOR_OF_ITEM, 2, stats, equal) for level, equal in LEVELS.items()}
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_fit_of_each_level_matches_lavaan(fits, level):
+    """The issue's tolerances: chi-square to 1e-3, fit indices to 1e-4 (RMSEA with N - G and
+    sqrt(G), as lavaan's categorical multi-group RMSEA)."""
+    fit, ref = fits[level], REFERENCE["levels"][level]
+    n = ref["fit"]["ntotal"]
+    assert fit.converged and fit.test.df == ref["fit"]["df"]
+    scaled = fit_indices(fit.test.chisq_scaled, fit.test.df, fit.baseline.chisq_scaled, fit.baseline.df, n - 2, 2)
+    plain = fit_indices(fit.test.chisq, fit.test.df, fit.baseline.chisq, fit.baseline.df, n - 2, 2)
+    ours = {"chisq": fit.test.chisq, "chisq.scaled": fit.test.chisq_scaled, "baseline.chisq": fit.baseline.chisq,
+            "baseline.chisq.scaled": fit.baseline.chisq_scaled, "chisq.scaling.factor": fit.test.scaling_factor,
+            "cfi": plain.cfi, "tli": plain.tli, "rmsea": plain.rmsea, "cfi.scaled": scaled.cfi,
+            "tli.scaled": scaled.tli, "rmsea.scaled": scaled.rmsea, "rmsea.ci.lower.scaled": scaled.rmsea_ci_low,
+            "rmsea.ci.upper.scaled": scaled.rmsea_ci_high}
+    for key, value in ours.items():
+        assert value == pytest.approx(ref["fit"][key], abs=1e-3 if "chisq" in key else 1e-4), key
+    assert fit.test.shift == pytest.approx(ref["test"]["shift"], abs=1e-3)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_estimates_and_robust_ses_match_lavaan(fits, level):
+    """Loadings, thresholds, factor (co)variances, and under scalar invariance the second group's
+    latent means and scaling factors, with their robust SEs, to 1e-4."""
+    fit = fits[level]
+    table = pd.DataFrame(REFERENCE["levels"][level]["parameters"])
+    se = np.sqrt(np.diag(fit.vcov))
+    for g in range(2):
+        rows = table[table["group"] == g + 1]
+        lam = fit.values["lam"][g][np.arange(10), FACTOR_OF_ITEM]
+        assert lam == pytest.approx(rows.loc[rows["op"] == "=~", "est"].to_numpy(), abs=1e-4)
+        assert fit.values["tau"][g] == pytest.approx(rows.loc[rows["op"] == "|", "est"].to_numpy(), abs=1e-4)
+        psi = fit.values["psi"][g]
+        factors = rows[(rows["op"] == "~~") & rows["lhs"].isin(["A", "N"])].set_index(["lhs", "rhs"])
+        assert [psi[0, 0], psi[1, 1], psi[0, 1]] == pytest.approx(
+            factors.loc[[("A", "A"), ("N", "N"), ("A", "N")], "est"].to_numpy(), abs=1e-4)
+        assert fit.values["delta"][g] == pytest.approx(rows.loc[rows["op"] == "~*~", "est"].to_numpy(), abs=1e-4)
+        assert fit.values["alpha"][g] == pytest.approx(
+            rows.loc[(rows["op"] == "~1") & rows["lhs"].isin(["A", "N"]), "est"].to_numpy(), abs=1e-4)
+    # every free parameter's SE is among lavaan's (equal parameters once per group there)
+    theirs = np.sort(table.loc[table["se"] > 0, "se"].round(4).unique())
+    assert np.isin(np.round(se, 4), theirs).all()
+
+
+def test_difference_tests_match_lavtestlrt(fits):
+    """lavTestLRT's default for WLSMV (satorra.2000, scaled and shifted): metric against
+    configural and scalar against metric."""
+    lrt = REFERENCE["lrt"]
+    assert "satorra.2000" in lrt["method"]
+    for k, (restricted, free) in enumerate((("metric", "configural"), ("scalar", "metric")), start=1):
+        test = wlsmv_difference(fits[restricted], fits[free])
+        assert test.df == lrt["delta_df"][k]
+        assert test.chisq == pytest.approx(lrt["delta_chisq"][k], abs=1e-3)
+        assert test.pvalue == pytest.approx(lrt["pvalue"][k], abs=1e-4)
+    with pytest.raises(ValueError, match="more degrees of freedom"):
+        wlsmv_difference(fits["configural"], fits["metric"])
+
+
+def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
+    """measurement_invariance(..., estimator="WLSMV"): the table's scaled statistics, the
+    satorra.2000 differences as p, and decisions on the scaled CFI and RMSEA."""
+    from servqual.invariance import INVARIANCE_COLUMNS, invariance_ladder, measurement_invariance
+    from servqual.ordinal_invariance import ORDINAL_COLUMNS
+
+    data = pd.read_csv(DATA / "efa_bfi.csv").dropna()[REFERENCE["items"]]
+    data = data.where(data != 1, 2) - 1
+    group = pd.Series(np.where(np.arange(len(data)) < REFERENCE["n_first"], "first", "second"), index=data.index)
+    table = measurement_invariance(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV",
+                                   min_group_size=50)
+    assert list(table.columns) == [*INVARIANCE_COLUMNS, *ORDINAL_COLUMNS]
+    assert (table["estimator"] == "WLSMV").all() and (table["status"] == "ok").all()
+    for k, level in enumerate(LEVELS):
+        ref = REFERENCE["levels"][level]["fit"]
+        row = table.iloc[k]
+        assert (row["chisq_scaled"], row["cfi_scaled"], row["rmsea_scaled"]) == pytest.approx(
+            (ref["chisq.scaled"], ref["cfi.scaled"], ref["rmsea.scaled"]), abs=1e-4)
+    assert table["delta_chisq_scaled"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["delta_chisq"][1:], abs=1e-3)
+    assert table["p"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["pvalue"][1:], abs=1e-4)
+    assert table["decision"].tolist() == ["reference", "holds", "holds"] and table["means_comparable"].all()
+    assert table["level"].tolist() == list(LEVELS)  # no strict level under WLSMV
+    means = invariance_ladder(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV",
+                              min_group_size=50).latent_means
+    lavaan = pd.DataFrame(REFERENCE["levels"]["scalar"]["parameters"])
+    alpha = lavaan[(lavaan["group"] == 2) & (lavaan["op"] == "~1") & lavaan["lhs"].isin(["A", "N"])]
+    assert means["comparable"].all() and means["factor"].tolist() == ["A", "N"]
+    assert means["diff"].to_numpy() == pytest.approx(alpha["est"].to_numpy(), abs=1e-4)
+    assert means["se"].to_numpy() == pytest.approx(alpha["se"].to_numpy(), abs=1e-4)
+
+
+def test_categories_not_used_in_every_group_are_merged_and_named():
+    """A category one group never used is merged with its neighbour in every group, so that the
+    thresholds can be equal; the reason names the item. A small group is left out and named."""
+    from servqual.invariance import measurement_invariance
+
+    rng = np.random.default_rng(3)
+    eta = rng.standard_normal((900, 2))
+    latent = np.hstack([0.7 * eta[:, [0]].repeat(3, 1), 0.7 * eta[:, [1]].repeat(3, 1)])
+    x = pd.DataFrame(np.digitize(latent + 0.7 * rng.standard_normal((900, 6)), [-1.5, -0.5, 0.5, 1.5]) + 1,
+                     columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    group = pd.Series(np.repeat(["one", "two", "tiny"], [440, 440, 20]), index=x.index)
+    x.loc[(group == "two") & (x["a2"] == 5), "a2"] = 4  # group two never uses the top point of a2
+    table = measurement_invariance(x, dict(zip(x.columns, "aaabbb")), group, estimator="WLSMV", min_group_size=50)
+    assert (table["status"] == "ok").all() and (table["n_groups"] == 2).all()
+    reason = table["reason"].iloc[0]
+    assert "categories not answered in every group merged with a neighbour: ['a2']" in reason
+    assert "skipped groups: tiny (n = 20 < 50)" in reason
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+def test_the_waves_report_words_a_wlsmv_ladder(language):
+    """The cross-wave report's invariance section under WLSMV: its lead, the scalar level named by
+    its thresholds, the WLSMV note, and the latent means compared."""
+    import html
+    import re
+
+    from servqual.i18n import Messages
+    from servqual.invariance import invariance_ladder
+    from servqual.report_context import ReportContext
+    from servqual.waves_report import invariance_section
+
+    data = pd.read_csv(DATA / "efa_bfi.csv").dropna()[REFERENCE["items"]]
+    data = data.where(data != 1, 2) - 1
+    group = pd.Series(np.where(np.arange(len(data)) < REFERENCE["n_first"], "first", "second"), index=data.index)
+    result = invariance_ladder(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV", min_group_size=50)
+    named = {"invariance": result.levels, "invariance_released": result.released, "latent_means": result.latent_means}
+    tables = {name: t.assign(grouping="half", measure="perception") for name, t in named.items()}
+    ctx = ReportContext(Messages(language), tables, {"A": "Agreeableness"}, {}, Path("."), segments={"half": "Half"})
+    text = html.unescape(re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", invariance_section(ctx))))
+    t = Messages(language)
+    for key in ("report.waves.invariance_lead_wlsmv", "report.invariance_level.scalar_thresholds"):
+        assert t(key) in text, key
+    assert t("report.note.invariance_wlsmv") in text
+    assert "Agreeableness" in text and "first" in text
