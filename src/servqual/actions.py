@@ -261,6 +261,13 @@ def _rate_ratio(k_before: int, t_before: int, k_after: int, t_after: int, confid
     return {"ratio": ratio, "low": ratio * np.exp(-half), "high": ratio * np.exp(half), "var": var}
 
 
+def _coded(complaints: pd.DataFrame) -> list[str]:
+    """What complaints are about: the dimensions they are coded to, else their category as recorded."""
+    found = [split_list(str(d)) if pd.notna(d) and split_list(str(d)) else [str(c)]
+             for d, c in zip(complaints["dimensions"], complaints["category"])]
+    return sorted({name for names in found for name in names})
+
+
 def complaint_checks(before: pd.DataFrame, after: pd.DataFrame, categories: Sequence[str], *,
                      periods_before: int, periods_after: int, excluded: Sequence[str] = (),
                      rollout: Sequence[tuple[str, str]] = (), period: str = "month",
@@ -292,7 +299,8 @@ def complaint_checks(before: pd.DataFrame, after: pd.DataFrame, categories: Sequ
         ``other_change``: the comparison's rate ratio; ``difference``: the ratio of the two.
         ``improved`` when the ratio's interval lies below 1; ``no_comparison`` when no complaint
         of either log is left to compare with. ``compared_with``: the dimensions the compared
-        complaints are coded to (untargeted), or ``categories`` (without roll-out).
+        complaints are coded to, or for uncoded ones their category (untargeted), or
+        ``categories`` (without roll-out).
     """
     def about(frame: pd.DataFrame, names: Sequence[str]) -> pd.Series:
         found = pd.Series(False, index=frame.index)
@@ -316,9 +324,8 @@ def complaint_checks(before: pd.DataFrame, after: pd.DataFrame, categories: Sequ
     if rollout:
         pairs["without_rollout"] = ((hit_before & inside_before, hit_after & inside_after),
                                     (hit_before & ~inside_before, hit_after & ~inside_after))
-    coded = pd.concat([before.loc[rest_before & inside_before, "dimensions"],
-                       after.loc[rest_after & inside_after, "dimensions"]]).fillna("")
-    compared = {"untargeted": "; ".join(sorted({d for cell in coded for d in split_list(cell)})),
+    compared = {"untargeted": "; ".join(_coded(pd.concat([before[rest_before & inside_before],
+                                                          after[rest_after & inside_after]]))),
                 "without_rollout": "; ".join(categories)}
     rows = []
     for comparison, ((target_b, target_a), (other_b, other_a)) in pairs.items():
