@@ -378,6 +378,11 @@ def check_rollout(action: str, rollout: Sequence[tuple[str, str]], before: WaveD
                 f"write the level as the cleaned data name it.")
 
 
+def _in_order(cell: str, dimensions: Sequence[str]) -> str:
+    """A ``;``-list of complaint categories with the dimensions first, in the instrument's order."""
+    return "; ".join(sorted(split_list(cell), key=lambda n: (dimensions.index(n) if n in dimensions else len(dimensions), n)))
+
+
 def _categories(action: Mapping[str, str], instrument: Instrument) -> list[str]:
     """The complaint categories an action targets: the register's, else its targeted dimensions."""
     targeted, _ = targeted_items(split_list(action["targets"]), instrument.item_dimension)
@@ -413,7 +418,8 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
         the complaint categories they count (``complaint_categories``: the register's, else the
         targeted dimensions); an action started after the last wave has one ``not_yet`` row.
         ``compared_with``: the dimensions of the untargeted comparison (those no action started
-        after the same wave targets), the complaint dimensions it counts, or for ``without_rollout``
+        after the same wave targets), the complaint dimensions (instrument order) and recorded
+        categories it counts, or for ``without_rollout``
         the action's own targets; ``items_left_out``: non-invariant items (partial invariance)
         left out of the survey checks.
 
@@ -456,5 +462,6 @@ def check_actions(register: Sequence[Mapping[str, str]], data: Mapping[str, Wave
                                     periods_after=periods[1], rollout=rollout, period=period, confidence=confidence,
                                     excluded=[c for a in concurrent for c in _categories(a, instrument)]):
             rows.append(base | {"evidence": "complaints", "wave_after": later,
-                                "complaint_categories": "; ".join(categories)} | row)
+                                "complaint_categories": "; ".join(categories)} | row
+                        | {"compared_with": _in_order(row["compared_with"], instrument.dimension_ids)})
     return pd.DataFrame(rows, columns=ACTION_COLUMNS)
