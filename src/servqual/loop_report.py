@@ -120,9 +120,9 @@ def _check_sentences(ctx: ReportContext, row: pd.Series) -> list[str]:
         if row["comparison"] == "without_rollout":
             return [ctx.t("report.actions.complaints_rollout", **ratio)]
         change = {"targets": _categories(ctx, row["complaint_categories"]), "level": level,
-                      "before": format_value(row["before"], "mean"), "after": format_value(row["after"], "mean"),
-                      "unit": ctx.value("kpi_unit", row["unit"]), "change": format_value(row["change"], "mean"),
-                      "ci": interval(row["change_ci_low"], row["change_ci_high"], "mean")}
+                  "before": format_value(row["before"], "mean"), "after": format_value(row["after"], "mean"),
+                  "unit": ctx.value("kpi_unit", row["unit"]), "change": format_value(row["change"], "mean"),
+                  "ci": interval(row["change_ci_low"], row["change_ci_high"], "mean")}
         if row["verdict"] == "no_comparison":
             return [ctx.t("report.actions.complaints_no_comparison", **change)]
         return [ctx.t("report.actions.complaints", **change, compared=_categories(ctx, row["compared_with"]),
