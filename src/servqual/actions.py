@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.complaints import all_periods
+from servqual.distributions import norm_ppf
 from servqual.instrument import Instrument, measure_frames
 from servqual.invariance import HOLDS, measurement_invariance
 from servqual.kpi import WaveData, complaints_about
@@ -90,7 +90,7 @@ def pair_invariance(before: pd.DataFrame, after: pd.DataFrame, instrument: Instr
 
 
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf((1 + confidence) / 2))
+    return float(norm_ppf((1 + confidence) / 2))
 
 
 def _welch(a: pd.Series, b: pd.Series, confidence: float) -> dict[str, float]:

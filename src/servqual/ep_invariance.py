@@ -41,8 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import chi2_sf
 from servqual.invariance import HOLDS, constraint_decision
 from servqual.sem.estimation import Estimate, estimate_ml
 from servqual.sem.fit import baseline_chisq, fit_indices
@@ -257,7 +257,7 @@ def _compare(row: dict, reference: dict | None, assessed: bool) -> dict:
         return dict(compared_with="", decision="reference" if row["status"] == "ok" else "not_assessed")
     label = reference["level"] + (" (partial)" if reference["partial"] else "")
     delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
-    p = float(stats.chi2.sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
+    p = float(chi2_sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
     cfi, rmsea = ("cfi", "rmsea") if row["estimator"] == "ML" else ("cfi_robust", "rmsea_robust")
     out = dict(compared_with=label, delta_chisq=delta_chisq, delta_df=delta_df, p=p,
                delta_cfi=row[cfi] - reference[cfi], delta_rmsea=row[rmsea] - reference[rmsea])

@@ -41,9 +41,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.cfa import Missing, missing_treatment
+from servqual.distributions import chi2_sf
 from servqual.sem.blas import single_blas_thread
 from servqual.sem.estimation import Estimate, estimate_ml
 from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices
@@ -313,7 +313,7 @@ def _add_decisions(table: pd.DataFrame) -> pd.DataFrame:
     table["delta_chisq"] = table["chisq"] - previous["chisq"]
     table["delta_df"] = (table["df"] - previous["df"]).astype("Int64")
     valid = table["delta_df"].fillna(0).to_numpy() > 0
-    table["p"] = np.where(valid, stats.chi2.sf(table["delta_chisq"].clip(lower=0).fillna(0),
+    table["p"] = np.where(valid, chi2_sf(table["delta_chisq"].clip(lower=0).fillna(0),
                                                table["delta_df"].fillna(1).astype(float)), np.nan)
     robust = (table["estimator"] == "MLR").all()
     if robust:

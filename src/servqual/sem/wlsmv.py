@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from servqual.distributions import chi2_sf
 from servqual.sem.estimation import start_values
 from servqual.sem.gradient import free_derivatives
 from servqual.sem.model import LAMBDA, THETA, Spec, build_spec, group_matrices, slot_values
@@ -68,11 +69,11 @@ class ScaledTest:
 
     @property
     def pvalue(self) -> float:
-        return float(stats.chi2.sf(self.chisq, self.df)) if self.df > 0 else np.nan
+        return float(chi2_sf(self.chisq, self.df)) if self.df > 0 else np.nan
 
     @property
     def pvalue_scaled(self) -> float:
-        return float(stats.chi2.sf(self.chisq_scaled, self.df)) if self.df > 0 else np.nan
+        return float(chi2_sf(self.chisq_scaled, self.df)) if self.df > 0 else np.nan
 
 
 def scaled_shifted(chisq: float, df: int, u_gamma: np.ndarray) -> ScaledTest:
