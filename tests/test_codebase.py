@@ -95,10 +95,10 @@ def test_importing_the_package_or_the_log_helper_loads_no_heavy_library():
     assert out.stdout.strip() == "[]"
 
 
-#: Library modules and the heavy libraries a step importing them does not need: the distribution
+#: Library modules and the heavy modules a step importing them does not need: the distribution
 #: functions come from scipy.special (servqual.distributions); scipy.stats (0.3 to 0.5 s) is
 #: imported only inside the few functions that need it (noncentral chi-square upper tail, Games-
-#: Howell, exact binomial test).
+#: Howell, exact binomial test); the KPI and export steps do not load the SEM engine.
 LIGHT_IMPORTS = {
     "servqual.sem": ("scipy",),
     "servqual.sem.fit": ("scipy.stats", "servqual.sem.missing", "servqual.sem.robust"),
@@ -114,6 +114,7 @@ LIGHT_IMPORTS = {
     "servqual.kpi": ("scipy.stats", "servqual.sem"),
     "servqual.actions": ("scipy.stats",),
     "servqual.waves": ("scipy.stats", "servqual.sem"),
+    "servqual.lavaan": ("scipy", "servqual.cfa"),
 }
 
 
