@@ -93,3 +93,34 @@ def test_importing_the_package_or_the_log_helper_loads_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(LIBRARY.parent)})
     assert out.stdout.strip() == "[]"
+
+
+#: Library modules and the heavy modules a step importing them does not need: the distribution
+#: functions come from scipy.special (servqual.distributions); scipy.stats (0.3 to 0.5 s) is
+#: imported only inside the few functions that need it (noncentral chi-square upper tail, Games-
+#: Howell, exact binomial test); the KPI and export steps do not load the SEM engine.
+LIGHT_IMPORTS = {
+    "servqual.sem": ("scipy",),
+    "servqual.sem.fit": ("scipy.stats", "servqual.sem.missing", "servqual.sem.robust"),
+    "servqual.cfa": ("scipy.stats",),
+    "servqual.invariance": ("scipy.stats",),
+    "servqual.ep_invariance": ("scipy.stats",),
+    "servqual.structural": ("scipy.stats",),
+    "servqual.efa": ("scipy.stats",),
+    "servqual.reliability": ("scipy.stats", "scipy.optimize"),
+    "servqual.survey": ("scipy.stats", "scipy.optimize"),
+    "servqual.complaints": ("scipy",),
+    "servqual.priorities": ("scipy.stats",),
+    "servqual.kpi": ("scipy.stats", "servqual.sem"),
+    "servqual.actions": ("scipy.stats",),
+    "servqual.waves": ("scipy.stats", "servqual.sem"),
+    "servqual.lavaan": ("scipy", "servqual.cfa"),
+}
+
+
+@pytest.mark.parametrize("module", LIGHT_IMPORTS)
+def test_importing_a_module_loads_only_what_its_steps_need(module):
+    code = f"import sys, {module}; print(sorted(m for m in {LIGHT_IMPORTS[module]!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(LIBRARY.parent)})
+    assert out.stdout.strip() == "[]"

@@ -93,8 +93,7 @@ def test_every_output_is_written_with_its_columns(study):
         table = pd.read_csv(study / f"reports/wave1/tables/{name}.csv")
         assert table.columns.tolist() == columns, name
         assert len(table) and table["wave"].eq("wave1").all()
-    for suffix in ("png", "svg"):
-        assert (study / f"reports/wave1/figures/interview_codes.{suffix}").stat().st_size > 10_000
+    assert (study / "reports/wave1/figures/interview_codes.png").stat().st_size > 10_000
     assert not (study / "reports/wave2").exists()  # only the requested wave ran
 
 

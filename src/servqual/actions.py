@@ -46,9 +46,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.complaints import all_periods
+from servqual.distributions import norm_ppf
 from servqual.instrument import Instrument, measure_frames
 from servqual.invariance import HOLDS, invariance_ladder
 from servqual.kpi import WaveData, complaints_about
@@ -157,7 +157,7 @@ def pair_invariance(before: pd.DataFrame, after: pd.DataFrame, instrument: Instr
 
 
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf((1 + confidence) / 2))
+    return float(norm_ppf((1 + confidence) / 2))
 
 
 def _welch(a: pd.Series, b: pd.Series, confidence: float) -> dict[str, float]:

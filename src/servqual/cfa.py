@@ -68,8 +68,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import chi2_sf
 from servqual.sem.blas import single_blas_thread
 from servqual.sem.estimation import convergence_failure, estimate_ml
 from servqual.sem.fit import (
@@ -910,7 +910,7 @@ def _difference(restricted: pd.Series, free: pd.Series, restricted_fit: CFAResul
                              as_group_fit(free_fit._wlsmv, free_fit._ordinal))
         return [delta, ddf, d.pvalue, d.chisq, np.nan]
     if restricted["estimator"] != "MLR":
-        return [delta, ddf, float(stats.chi2.sf(max(delta, 0.0), ddf)), np.nan, np.nan]
+        return [delta, ddf, float(chi2_sf(max(delta, 0.0), ddf)), np.nan, np.nan]
     d = scaled_difference(restricted["chisq"], int(restricted["df"]), restricted["scaling_factor"], free["chisq"],
                           int(free["df"]), free["scaling_factor"])
     return [delta, ddf, d.pvalue, d.chisq, d.scaling_factor]

@@ -143,12 +143,16 @@ def load_codebook(source: str | Path | Mapping[str, Any]) -> Codebook:
 
 
 @functools.lru_cache(maxsize=1)
-def _tokenizer() -> Any:
-    """A private jieba tokenizer (the global one is left alone); keywords are added to it."""
+def _tokenizer() -> tuple[Any, set[str]]:
+    """A private jieba tokenizer (the global one is left alone) and the keywords added to it.
+
+    Each keyword is added once: jieba's ``add_word`` re-segments the word and raises its count
+    and the dictionary's total on every call, so adding the same keywords for every text cost
+    time and let the dictionary drift with the number of texts coded before."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba.Tokenizer()
+    return jieba.Tokenizer(), set()
 
 
 def keyword_hits(text: str, keywords: Iterable[str]) -> list[str]:
@@ -168,9 +172,11 @@ def keyword_hits(text: str, keywords: Iterable[str]) -> list[str]:
     cjk = tuple(k for k in keywords if re.search(r"[\u3400-\u9fff]", k))
     hits = [k for k in keywords if k not in cjk and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", text, re.IGNORECASE)]
     if cjk and re.search(r"[\u3400-\u9fff]", text):
-        tokenizer = _tokenizer()
+        tokenizer, added = _tokenizer()
         for word in cjk:
-            tokenizer.add_word(word)
+            if word not in added:
+                tokenizer.add_word(word)
+                added.add(word)
         tokens = list(tokenizer.tokenize(text))
         starts, ends = {t[1] for t in tokens}, {t[2] for t in tokens}
         hits += [k for k in cjk if any(m.start() in starts and m.end() in ends for m in re.finditer(re.escape(k), text))]

@@ -21,7 +21,7 @@ ALWAYS = ["cleaning_flow", "dimension_means", "snake_plot", "radar", "item_rest"
 
 
 def figure_names(instrument: Instrument, *, segments: bool, ipa: bool) -> list[str]:
-    """Names of the figures of one wave (files ``<name>.png`` and ``<name>.svg``).
+    """Names of the figures of one wave (files ``<name>.png``).
 
     Parameters
     ----------

@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.checks import check_choice, check_confidence, check_items
+from servqual.distributions import norm_ppf, norm_sf, t_ppf, t_sf
 from servqual.multiple_comparisons import P_ADJUST_METHODS, adjust_pvalues
 
 ZERO_METHODS = ("pratt", "wilcox", "zsplit")
@@ -118,7 +118,7 @@ def mean_confidence_intervals(frame: pd.DataFrame, confidence: float = 0.95) -> 
         mean[j] = values.mean() if values.size else np.nan
         sd[j] = values.std(ddof=1) if values.size > 1 else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
+        half = t_ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
     return pd.DataFrame(
         {"n": n.astype(int), "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half},
         index=frame.columns,
@@ -201,7 +201,7 @@ def wilcoxon_signed_rank(
         z = p = rank_biserial = np.nan
     else:
         z = (r_plus - mean) / np.sqrt(variance)
-        p = 2 * stats.norm.sf(abs(z))
+        p = 2 * norm_sf(abs(z))
         rank_biserial = (r_plus - r_minus) / (r_plus + r_minus)
     return SignedRankResult(
         n, n_zero, float(r_plus), float(r_minus), float(z), float(p), float(rank_biserial),
@@ -234,7 +234,7 @@ def pearson_r_ci(x: pd.Series, y: pd.Series, confidence: float = 0.95) -> Correl
     n = int(complete.sum())
     if n < 4:
         return CorrelationResult(n, *(np.nan,) * 6)
-    half = stats.norm.ppf((1 + confidence) / 2) / np.sqrt(n - 3)
+    half = norm_ppf((1 + confidence) / 2) / np.sqrt(n - 3)
     # A constant variable gives r = NaN and a perfect fit r = +-1; neither needs a warning.
     with np.errstate(invalid="ignore", divide="ignore"):
         r = float(np.corrcoef(x[complete], y[complete])[0, 1])
@@ -365,7 +365,7 @@ def paired_gap_tests(
     ranks = [wilcoxon_signed_rank(d[col].to_numpy(), zero_method) for col in d.columns]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = summary["mean"] / (summary["sd"] / np.sqrt(summary["n"]))
-        p_t = 2 * stats.t.sf(np.abs(t), summary["n"] - 1)
+        p_t = 2 * t_sf(np.abs(t), summary["n"] - 1)
         d_av = summary["mean"] / ((c_summary["sd"] + p_summary["sd"]) / 2)
     p_w = np.array([r.p for r in ranks])
     table = _labels(d.columns, dimensions, level).assign(

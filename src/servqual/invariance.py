@@ -67,9 +67,9 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.cfa import Missing, missing_treatment
+from servqual.distributions import chi2_sf
 from servqual.sem.blas import single_blas_thread
 from servqual.sem.estimation import Estimate, estimate_ml
 from servqual.sem.fit import FitIndices, baseline_chisq, fit_indices
@@ -257,7 +257,7 @@ def compare_levels(row: dict, reference: dict | None, assessed: bool = True) -> 
         return dict(compared_with="", decision="reference" if row["status"] == "ok" else "not_assessed")
     label = reference["level"] + (" (partial)" if reference["partial"] else "")
     delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
-    p = float(stats.chi2.sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
+    p = float(chi2_sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
     cfi, rmsea = ("cfi", "rmsea") if row["estimator"] != "MLR" else ("cfi_robust", "rmsea_robust")
     out = dict(compared_with=label, delta_chisq=delta_chisq, delta_df=delta_df, p=p,
                delta_cfi=row.get(cfi, np.nan) - reference.get(cfi, np.nan),

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.complaints import all_periods
+from servqual.distributions import chi2_ppf, norm_ppf
 from servqual.gaps import mean_confidence_intervals
 from servqual.instrument import Instrument
 from servqual.loop_config import SURVEY_MEASURES
@@ -87,7 +87,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Estimat
     """
     if n == 0:
         return Estimate(0)
-    z = stats.norm.ppf((1 + confidence) / 2)
+    z = norm_ppf((1 + confidence) / 2)
     p = successes / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
@@ -106,8 +106,8 @@ def poisson_rate(count: int, periods: int, confidence: float = 0.95) -> Estimate
     if periods == 0:
         return Estimate(0)
     alpha = 1 - confidence
-    low = stats.chi2.ppf(alpha / 2, 2 * count) / 2 if count else 0.0
-    high = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
+    low = chi2_ppf(alpha / 2, 2 * count) / 2 if count else 0.0
+    high = chi2_ppf(1 - alpha / 2, 2 * count + 2) / 2
     return Estimate(periods, count / periods, float(low / periods), float(high / periods))
 
 
@@ -192,7 +192,7 @@ def change_interval(now: Estimate, before: Estimate, confidence: float = 0.95) -
     >>> [round(v, 3) for v in change_interval(Estimate(100, 5.3, 5.1, 5.5), Estimate(100, 5.0, 4.8, 5.2))]
     [0.3, 0.017, 0.583]
     """
-    z = stats.norm.ppf((1 + confidence) / 2)
+    z = norm_ppf((1 + confidence) / 2)
     se = np.hypot((now.ci_high - now.ci_low) / (2 * z), (before.ci_high - before.ci_low) / (2 * z))
     change = now.estimate - before.estimate
     return float(change), float(change - z * se), float(change + z * se)

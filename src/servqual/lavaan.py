@@ -2,7 +2,7 @@
 
 A reviewer refits the models in R (lavaan), JASP or jamovi and compares the fit with
 ``cfa_fit.csv``. The models are written from the definitions :func:`servqual.cfa.fit_cfa` fits
-(:func:`servqual.cfa.model_indicators`) for every measure and model of the run's ``cfa_fit``
+(:func:`servqual.sem.model.model_indicators`) for every measure and model of the run's ``cfa_fit``
 table, with the estimator it names. Our estimates are identified by marker variables (the first
 indicator of each factor loads 1), lavaan's default (``std.lv = FALSE``); ML takes the covariance
 matrix with divisor N (``likelihood = "normal"``) after listwise deletion over the model's items,
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from servqual.cfa import model_indicators
 from servqual.i18n import text
 from servqual.instrument import ITEM_MEASURES
+from servqual.sem.model import model_indicators
 
 #: Statuses of cfa_fit whose model was estimated (the others fitted nothing to compare with).
 FITTED = ("ok", "heywood", "latent_correlation", "not_converged")

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import t_ppf
 from servqual.i18n import Messages
 from servqual.gaps import (
     check_aligned,
@@ -140,7 +140,7 @@ def standardized_regression_weights(
     xtx_inv = np.linalg.pinv(x.T @ x)
     beta = xtx_inv @ x.T @ y
     residual_variance = np.sum((y - x @ beta) ** 2) / (n - k - 1)
-    half = stats.t.ppf((1 + confidence) / 2, n - k - 1) * np.sqrt(
+    half = t_ppf((1 + confidence) / 2, n - k - 1) * np.sqrt(
         np.diag(xtx_inv) * residual_variance
     )
     return pd.DataFrame(

@@ -39,9 +39,9 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from servqual.checks import check_choice, check_confidence, check_items
+from servqual.distributions import f_ppf, norm_ppf
 from servqual.resampling import (
     BLB_MIN_N,
     interval_levels,
@@ -551,8 +551,8 @@ def feldt_interval(alpha: float, n: int, k: int, *, ci: float = 0.95) -> tuple[f
     tail = (1 - ci) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
     return (
-        float(1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)),
-        float(1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)),
+        float(1 - (1 - alpha) * f_ppf(1 - tail, df1, df2)),
+        float(1 - (1 - alpha) * f_ppf(tail, df1, df2)),
     )
 
 
@@ -595,7 +595,7 @@ def duhachek_interval(cov: np.ndarray, n: int, *, ci: float = 0.95) -> tuple[flo
     q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (
         total * (np.trace(square) + trace**2) - 2 * trace * square.sum()
     )
-    half = stats.norm.ppf(1 - (1 - ci) / 2) * np.sqrt(q / n)
+    half = norm_ppf(1 - (1 - ci) / 2) * np.sqrt(q / n)
     alpha = float(_alpha(cov))
     return (float(alpha - half), float(alpha + half))
 

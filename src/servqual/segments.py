@@ -14,8 +14,8 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import chi2_sf, f_sf, norm_sf, t_ppf
 from servqual.gaps import check_aligned, dimension_ids, dimension_scores, respondent_scores
 from servqual.multiple_comparisons import adjust_pvalues
 
@@ -100,7 +100,7 @@ def welch_anova(groups: Mapping[str, Sequence[float]]) -> WelchAnovaResult:
     f = (np.sum(w * (means - grand) ** 2) / (k - 1)) / (1 + 2 * (k - 2) * lam / (k**2 - 1))
     df1, df2 = k - 1, (k**2 - 1) / (3 * lam)
     omega2 = max(0.0, df1 * (f - 1) / (df1 * (f - 1) + n.sum()))
-    return WelchAnovaResult(float(f), float(df1), float(df2), float(stats.f.sf(f, df1, df2)),
+    return WelchAnovaResult(float(f), float(df1), float(df2), float(f_sf(f, df1, df2)),
                             omega2)
 
 
@@ -153,7 +153,7 @@ def _kruskal_from_ranks(pooled: _PooledRanks) -> KruskalWallisResult:
     with np.errstate(invalid="ignore", divide="ignore"):  # all values tied: H undefined
         h /= 1 - np.sum(pooled.ties**3 - pooled.ties) / (float(total) ** 3 - total)
     df = pooled.sizes.size - 1
-    return KruskalWallisResult(float(h), df, float(stats.chi2.sf(h, df)), float(h / (total - 1)))
+    return KruskalWallisResult(float(h), df, float(chi2_sf(h, df)), float(h / (total - 1)))
 
 
 def games_howell(groups: Mapping[str, Sequence[float]]) -> pd.DataFrame:
@@ -167,6 +167,8 @@ def games_howell(groups: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     DataFrame with a row per pair (in the order of ``groups``) and columns group_a, group_b,
     diff (mean_a - mean_b), se, t, df, p.
     """
+    from scipy import stats  # the studentized range has no scipy.special ufunc
+
     arrays = _as_arrays(groups)
     k = len(arrays)
     rows = []
@@ -206,7 +208,7 @@ def _dunn_from_ranks(
     for a, b in combinations(arrays, 2):
         se = np.sqrt(variance * (1 / arrays[a].size + 1 / arrays[b].size))
         z = (mean_ranks[a] - mean_ranks[b]) / se
-        rows.append((a, b, z, 2 * stats.norm.sf(abs(z))))
+        rows.append((a, b, z, 2 * norm_sf(abs(z))))
     table = pd.DataFrame(rows, columns=["group_a", "group_b", "z", "p"])
     table["p_adj"] = adjust_pvalues(table["p"].to_numpy(), p_adjust)
     return table
@@ -235,7 +237,7 @@ def _compare_one(
     big = index[n >= min_cell]
     tested = len(big) >= 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
+        half = t_ppf((1 + confidence) / 2, n - 1) * sd / np.sqrt(n)
     table = pd.DataFrame(
         {
             "level_value": index,

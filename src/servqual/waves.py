@@ -13,17 +13,10 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from servqual.cfa import choose_wave_estimator
+from servqual.distributions import t_ppf, t_sf
 from servqual.gaps import dimension_scores, mean_confidence_intervals, respondent_scores
 from servqual.instrument import Instrument, measure_frames
-from servqual.invariance import (
-    INVARIANCE_COLUMNS,
-    LATENT_DIFFERENCE_COLUMNS,
-    RELEASED_COLUMNS,
-    invariance_ladder,
-)
 from servqual.multiple_comparisons import adjust_pvalues
 
 #: Columns of :func:`wave_scores`.
@@ -95,12 +88,12 @@ def welch_comparison(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> 
     se = np.sqrt(va + vb)
     df = (va + vb) ** 2 / (va**2 / (n_a - 1) + vb**2 / (n_b - 1))
     t = diff / se
-    half = stats.t.ppf((1 + confidence) / 2, df) * se
+    half = t_ppf((1 + confidence) / 2, df) * se
     pooled = np.sqrt(((n_a - 1) * a.var(ddof=1) + (n_b - 1) * b.var(ddof=1)) / (n_a + n_b - 2))
     return {
         "n_a": n_a, "n_b": n_b, "mean_a": a.mean(), "mean_b": b.mean(), "diff": diff,
         "diff_ci_low": diff - half, "diff_ci_high": diff + half, "t": t, "df": df,
-        "p": 2 * stats.t.sf(abs(t), df), "hedges_g": (1 - 3 / (4 * (n_a + n_b) - 9)) * diff / pooled,
+        "p": 2 * t_sf(abs(t), df), "hedges_g": (1 - 3 / (4 * (n_a + n_b) - 9)) * diff / pooled,
     }
 
 
@@ -162,6 +155,15 @@ def pooled_invariance(responses: Mapping[str, pd.DataFrame], instrument: Instrum
     items: with ``auto``, MLR when any of them departs from normality; WLSMV fits the ordinal
     ladder of :mod:`servqual.ordinal_invariance`); missing answers as
     :func:`servqual.cfa.missing_treatment` says."""
+    # Imported here: the KPI step reads this module for respondent_targets, not the SEM engine.
+    from servqual.cfa import choose_wave_estimator
+    from servqual.invariance import (
+        INVARIANCE_COLUMNS,
+        LATENT_DIFFERENCE_COLUMNS,
+        RELEASED_COLUMNS,
+        invariance_ladder,
+    )
+
     pooled = pd.concat(responses.values(), keys=responses.keys(), names=["wave", "row"]).reset_index("wave")
     groupings = {"wave": pooled["wave"], **{s: pooled[s].astype("string") for s in segments}}
     frames = measure_frames(pooled, instrument, with_gap=False)

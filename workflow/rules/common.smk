@@ -472,9 +472,9 @@ def evidence_outputs(wildcards):
 
 
 def figure_outputs():
-    """Named outputs of the figures rule: each figure as PNG (registered for the Snakemake
-    report, with its caption) and SVG."""
-    png = {
+    """Named outputs of the figures rule: each figure as PNG, registered for the Snakemake
+    report with its caption."""
+    return {
         name: report(
             f"reports/{{wave}}/figures/{name}.png",
             caption=f"../report/{name}.rst",
@@ -483,8 +483,6 @@ def figure_outputs():
         )
         for name in FIGURES
     }
-    svg = {f"{name}_svg": f"reports/{{wave}}/figures/{name}.svg" for name in FIGURES}
-    return {**png, **svg}
 
 
 def raw_inputs(wildcards):

@@ -22,14 +22,12 @@ rule complaints:
             category="Complaints",
             labels={"wave": "{wave}", "figure": "complaints_pareto"},
         ),
-        pareto_svg="reports/{wave}/figures/complaints_pareto.svg",
         control_png=report(
             "reports/{wave}/figures/complaints_control.png",
             caption="../report/complaints_control.rst",
             category="Complaints",
             labels={"wave": "{wave}", "figure": "complaints_control"},
         ),
-        control_svg="reports/{wave}/figures/complaints_control.svg",
     log:
         "logs/{wave}/complaints.log",
     benchmark:

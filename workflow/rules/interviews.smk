@@ -23,7 +23,6 @@ rule interviews:
             category="Interviews",
             labels={"wave": "{wave}", "figure": "interview_codes"},
         ),
-        figure_svg="reports/{wave}/figures/interview_codes.svg",
     log:
         "logs/{wave}/interviews.log",
     benchmark:

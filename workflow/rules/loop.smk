@@ -41,7 +41,6 @@ rule actions:
             category="Waves",
             labels={"figure": "kpi_trend"},
         ),
-        figure_svg="reports/waves/figures/kpi_trend.svg",
     log:
         "logs/waves/actions.log",
     benchmark:

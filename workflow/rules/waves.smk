@@ -26,7 +26,6 @@ rule waves:
             category="Waves",
             labels={"figure": "trend"},
         ),
-        trend_svg="reports/waves/figures/trend.svg",
     log:
         "logs/waves/waves.log",
     benchmark:

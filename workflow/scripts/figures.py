@@ -1,4 +1,4 @@
-"""Adapter: a wave's tables -> its figures (PNG and SVG)."""
+"""Adapter: a wave's tables -> its figures (PNG)."""
 
 from servqual.adapters import log_to
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import chi2_sf
 from servqual.efa.correlations import MissingPolicy, item_correlations
 
 
@@ -88,7 +88,7 @@ def sampling_adequacy(items: pd.DataFrame, missing: MissingPolicy = "listwise") 
         kmo_items=pd.Series(kmo_items, index=corr.r.index, name="kmo"),
         bartlett_chisq=float(chisq),
         bartlett_df=df,
-        bartlett_pvalue=float(stats.chi2.sf(chisq, df)),
+        bartlett_pvalue=float(chi2_sf(chisq, df)),
         n=corr.n,
         missing_policy=corr.missing_policy,
     )

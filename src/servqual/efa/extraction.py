@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
+from servqual.distributions import chi2_sf
 from servqual.efa.correlations import UNIQUENESS_LOWER_BOUND, EFAError, smc
 from servqual.sem.fit import rmsea_interval
 
@@ -181,7 +182,7 @@ def fit_statistics(r: np.ndarray, loadings: np.ndarray, phi: np.ndarray, n: int)
         objective=objective,
         chisq=chisq,
         df=df,
-        pvalue=float(stats.chi2.sf(chisq, df)),
+        pvalue=float(chi2_sf(chisq, df)),
         rmsea=float(rmsea),
         rmsea_ci_low=low,
         rmsea_ci_high=high,

@@ -34,36 +34,39 @@ checks live in the user-facing modules (:mod:`servqual.cfa`, :mod:`servqual.inva
 Single-group and multi-group fits are the same code with G = 1.
 """
 
-from servqual.sem.estimation import Estimate, estimate_ml, start_values
-from servqual.sem.fit import (
-    FitIndices,
-    baseline_chisq,
-    fit_indices,
-    rmsea_interval,
-    srmr,
-)
-from servqual.sem.information import (
-    expected_information,
-    observed_information,
-    parameter_vcov,
-)
-from servqual.sem.missing import Patterns, em_moments, estimate_fiml, fiml_fit, missing_patterns
-from servqual.sem.model import Spec, measurement_spec, multigroup_spec
-from servqual.sem.modification import modification_indices
-from servqual.sem.parameters import parameter_table
-from servqual.sem.robust import casewise_scores, robust_fit, robust_fit_indices, sandwich
-from servqual.sem.samplestats import GroupStats, group_stats
-from servqual.sem.standardize import std_all
-from servqual.sem.validity import (
-    average_variance_extracted,
-    composite_reliability,
-    htmt,
-)
+from __future__ import annotations
 
-__all__ = [
-    "Estimate", "FitIndices", "GroupStats", "Patterns", "Spec", "average_variance_extracted", "baseline_chisq",
-    "casewise_scores", "composite_reliability", "em_moments", "estimate_fiml", "estimate_ml", "expected_information",
-    "fiml_fit", "fit_indices", "group_stats", "htmt", "measurement_spec", "missing_patterns", "modification_indices",
-    "multigroup_spec", "observed_information", "parameter_table", "parameter_vcov", "rmsea_interval", "robust_fit",
-    "robust_fit_indices", "sandwich", "srmr", "start_values", "std_all",
-]
+import importlib
+
+#: Name -> the submodule that defines it. The names are imported on first use, as those of
+#: :mod:`servqual`: a step that needs the fit indices alone (the EFA's RMSEA interval) does not
+#: load the estimation, FIML and robust modules with them.
+API = {
+    "Estimate": "estimation", "estimate_ml": "estimation", "start_values": "estimation",
+    "FitIndices": "fit", "baseline_chisq": "fit", "fit_indices": "fit", "rmsea_interval": "fit", "srmr": "fit",
+    "expected_information": "information", "observed_information": "information", "parameter_vcov": "information",
+    "Patterns": "missing", "em_moments": "missing", "estimate_fiml": "missing", "fiml_fit": "missing",
+    "missing_patterns": "missing",
+    "Spec": "model", "measurement_spec": "model", "multigroup_spec": "model",
+    "modification_indices": "modification",
+    "parameter_table": "parameters",
+    "casewise_scores": "robust", "robust_fit": "robust", "robust_fit_indices": "robust", "sandwich": "robust",
+    "GroupStats": "samplestats", "group_stats": "samplestats",
+    "std_all": "standardize",
+    "average_variance_extracted": "validity", "composite_reliability": "validity", "htmt": "validity",
+}
+
+__all__ = sorted(API)
+
+
+def __getattr__(name: str) -> object:
+    """A name of the engine, imported from its submodule the first time it is asked for (PEP 562)."""
+    if name not in API:
+        raise AttributeError(f"module 'servqual.sem' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"servqual.sem.{API[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

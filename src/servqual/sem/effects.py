@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import norm_cdf, norm_ppf, norm_sf
 from servqual.sem.model import BETA, Spec, group_matrices
 from servqual.sem.samplestats import is_positive_definite
 from servqual.sem.standardize import central_difference_jacobian, delta_method_se
@@ -80,12 +80,12 @@ def effect_table(spec: Spec, params: np.ndarray, vcov: np.ndarray, factors: Sequ
     std = lambda p: effect_values(spec, p, pairs, standardized=True)  # noqa: E731
     estimate, se = raw(params), delta_method_se(central_difference_jacobian(raw, params), vcov)
     z = np.divide(estimate, se, out=np.full_like(estimate, np.nan), where=se > 0)
-    half = stats.norm.ppf(1 - (1 - confidence) / 2) * se
+    half = norm_ppf(1 - (1 - confidence) / 2) * se
     table = pd.DataFrame({
         "outcome": [factors[k] for k, _ in pairs for _ in EFFECTS],
         "predictor": [factors[l] for _, l in pairs for _ in EFFECTS],
         "effect": list(EFFECTS) * len(pairs),
-        "estimate": estimate, "se": se, "z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)),
+        "estimate": estimate, "se": se, "z": z, "pvalue": 2 * norm_sf(np.abs(z)),
         "ci_low": estimate - half, "ci_high": estimate + half,
         "std_all": std(params), "std_se": delta_method_se(central_difference_jacobian(std, params), vcov), "confidence": float(confidence),
     })
@@ -114,9 +114,9 @@ def bias_corrected_interval(estimate: np.ndarray, replicates: np.ndarray, confid
     True
     """
     below = (replicates < estimate).mean(axis=0)
-    z0 = stats.norm.ppf(np.clip(below, 0.5 / len(replicates), 1 - 0.5 / len(replicates)))
-    zq = stats.norm.ppf(1 - (1 - confidence) / 2)
-    low_q, high_q = stats.norm.cdf(2 * z0 - zq), stats.norm.cdf(2 * z0 + zq)
+    z0 = norm_ppf(np.clip(below, 0.5 / len(replicates), 1 - 0.5 / len(replicates)))
+    zq = norm_ppf(1 - (1 - confidence) / 2)
+    low_q, high_q = norm_cdf(2 * z0 - zq), norm_cdf(2 * z0 + zq)
     low = np.array([np.quantile(replicates[:, j], q) for j, q in enumerate(low_q)])
     high = np.array([np.quantile(replicates[:, j], q) for j, q in enumerate(high_q)])
     return low, high

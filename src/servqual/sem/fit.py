@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from servqual.distributions import chi2_sf, ncx2_cdf
 from servqual.sem.samplestats import GroupStats
 
 __all__ = ["CFI_CUTOFFS", "RMSEA_CUTOFFS", "SRMR_CUTOFF", "TLI_CUTOFFS", "FitIndices", "baseline_chisq",
@@ -73,7 +74,7 @@ def rmsea_interval(chisq: float, df: int, n: int, n_groups: int = 1, level: floa
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
 
     def cdf(lam: float) -> float:
-        return stats.chi2.cdf(chisq, df) if lam == 0 else stats.ncx2.cdf(chisq, df, lam)
+        return ncx2_cdf(chisq, df, lam)
 
     low = 0.0 if cdf(0) < upper_p else optimize.brentq(lambda x: cdf(x) - upper_p, 0, chisq, xtol=1e-10)
     top = max(n, 4 * chisq)
@@ -119,7 +120,9 @@ def fit_indices(chisq: float, df: int, baseline_chisq: float, baseline_df: int, 
     >>> round(fi.cfi, 4), round(fi.rmsea, 4), round(fi.rmsea_ci_low, 4), round(fi.rmsea_ci_high, 4)
     (0.9306, 0.0921, 0.0714, 0.1137)
     """
-    pvalue = float(stats.chi2.sf(chisq, df)) if df > 0 else np.nan
+    from scipy import stats  # the noncentral chi-square's upper tail has no public scipy.special ufunc
+
+    pvalue = float(chi2_sf(chisq, df)) if df > 0 else np.nan
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
     cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2

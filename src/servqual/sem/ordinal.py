@@ -24,7 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from servqual.distributions import norm_cdf, norm_pdf, norm_ppf
 
 __all__ = ["OrdinalStats", "bivariate_normal_cdf", "cell_probabilities", "ordinal_codes", "ordinal_stats",
            "polychoric", "thresholds"]
@@ -50,7 +52,7 @@ def thresholds(codes: np.ndarray, size: int) -> np.ndarray:
     [0.0]
     """
     shares = np.cumsum(np.bincount(codes, minlength=size))[:-1] / len(codes)
-    return stats.norm.ppf(shares)
+    return norm_ppf(shares)
 
 
 def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
@@ -67,12 +69,12 @@ def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray
     h, k = np.broadcast_arrays(np.asarray(h, float), np.asarray(k, float))
     out = np.zeros(h.shape)
     finite = np.isfinite(h) & np.isfinite(k)
-    out[np.isposinf(h) & np.isfinite(k)] = stats.norm.cdf(k[np.isposinf(h) & np.isfinite(k)])
-    out[np.isposinf(k) & np.isfinite(h)] = stats.norm.cdf(h[np.isposinf(k) & np.isfinite(h)])
+    out[np.isposinf(h) & np.isfinite(k)] = norm_cdf(k[np.isposinf(h) & np.isfinite(k)])
+    out[np.isposinf(k) & np.isfinite(h)] = norm_cdf(h[np.isposinf(k) & np.isfinite(h)])
     out[np.isposinf(h) & np.isposinf(k)] = 1.0
     hf, kf = h[finite], k[finite]
     root = np.sqrt(1 - rho * rho)
-    out[finite] = 0.5 * (stats.norm.cdf(hf) + stats.norm.cdf(kf)) - _owen(hf, kf, rho, root) - _owen(kf, hf, rho, root)
+    out[finite] = 0.5 * (norm_cdf(hf) + norm_cdf(kf)) - _owen(hf, kf, rho, root) - _owen(kf, hf, rho, root)
     out[finite] -= np.where((hf * kf < 0) | ((hf * kf == 0) & (hf + kf < 0)), 0.5, 0.0)
     return np.clip(out, 0.0, 1.0)
 
@@ -173,8 +175,8 @@ class OrdinalStats:
 def _threshold_scores(codes: np.ndarray, tau: np.ndarray) -> np.ndarray:
     """Casewise d log P(y = c) / d tau_k: phi(tau_c)/P at k = c, -phi(tau_c-1)/P at k = c - 1."""
     bounds = _bounds(tau)
-    dens = np.where(np.isfinite(bounds), stats.norm.pdf(bounds), 0.0)
-    prob = np.diff(stats.norm.cdf(bounds))
+    dens = np.where(np.isfinite(bounds), norm_pdf(bounds), 0.0)
+    prob = np.diff(norm_cdf(bounds))
     scores = np.zeros((len(codes), len(tau)))
     rows = np.arange(len(codes))
     upper = codes < len(tau)
@@ -190,9 +192,9 @@ def _pair_threshold_derivatives(tau_a: np.ndarray, tau_b: np.ndarray, rho: float
     ha, hb = _bounds(tau_a), _bounds(tau_b)
     root = np.sqrt(1 - rho * rho)
     with np.errstate(invalid="ignore"):
-        inner = stats.norm.cdf((hb[None, :] - rho * ha[1:-1, None]) / root)  # (Ka-1) x (Kb+1)
+        inner = norm_cdf((hb[None, :] - rho * ha[1:-1, None]) / root)  # (Ka-1) x (Kb+1)
     inner = np.where(np.isposinf(hb)[None, :], 1.0, np.where(np.isneginf(hb)[None, :], 0.0, inner))
-    dcdf = stats.norm.pdf(ha[1:-1])[:, None] * np.diff(inner, axis=1)  # d (Phi2(tau_k, b_j) - Phi2(tau_k, b_j-1))
+    dcdf = norm_pdf(ha[1:-1])[:, None] * np.diff(inner, axis=1)  # d (Phi2(tau_k, b_j) - Phi2(tau_k, b_j-1))
     out = np.zeros((len(ha) - 1, len(hb) - 1, len(ha) - 2))
     for k in range(len(ha) - 2):
         out[k, :, k] += dcdf[k]  # cell a = k has tau_k as its upper bound

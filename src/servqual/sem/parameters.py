@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import norm_ppf, norm_sf
 from servqual.sem.blas import single_blas_thread
 from servqual.sem.model import ALPHA, BETA, LAMBDA, NU, PSI, THETA, Spec, slot_values
 from servqual.sem.standardize import (
@@ -45,8 +45,8 @@ def wald(estimate: np.ndarray, se: np.ndarray, confidence: float) -> dict[str, n
     # A value fixed by the standardization (a factor's own variance, 1) has SE 0: no test (lavaan: NA).
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, estimate / se, np.nan)
-    half = stats.norm.ppf(1 - (1 - confidence) / 2) * se
-    return {"z": z, "pvalue": 2 * stats.norm.sf(np.abs(z)), "low": estimate - half, "high": estimate + half}
+    half = norm_ppf(1 - (1 - confidence) / 2) * se
+    return {"z": z, "pvalue": 2 * norm_sf(np.abs(z)), "low": estimate - half, "high": estimate + half}
 
 
 def _slot_names(spec: Spec, items: Sequence[str], factors: Sequence[str]) -> tuple[list, list, list, list]:

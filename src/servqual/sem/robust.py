@@ -56,8 +56,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg
 
+from servqual.distributions import chi2_sf, norm_sf
 from servqual.sem.fit import rmsea_interval
 from servqual.sem.gradient import slot_derivatives
 from servqual.sem.information import observed_information
@@ -186,7 +187,7 @@ def mardia_kurtosis(x: np.ndarray) -> tuple[float, float, float]:
     d2 = np.einsum("ij,ij->j", white, white)
     b2p = float(np.mean(d2**2))
     z = (b2p - p * (p + 2)) / np.sqrt(8 * p * (p + 2) / n)
-    return b2p, float(z), float(2 * stats.norm.sf(abs(z)))
+    return b2p, float(z), float(2 * norm_sf(abs(z)))
 
 
 def h1_trace(b2p: float, p: int, meanstructure: bool) -> float:
@@ -277,6 +278,8 @@ def robust_fit_indices(chisq: float, df: int, scaling: float, baseline_chisq: fl
     >>> round(r.chisq_scaled, 3), round(r.cfi_robust, 4), round(r.rmsea_robust, 4)
     (87.132, 0.9299, 0.0925)
     """
+    from scipy import stats  # the noncentral chi-square's upper tail has no public scipy.special ufunc
+
     t_scaled, t0_scaled = chisq / scaling, baseline_chisq / baseline_scaling
     scale = np.sqrt(n_groups / (n * df))
     # scaled: plain formulas on T / c, but lavaan's interval and p-close use T on c df
@@ -293,8 +296,8 @@ def robust_fit_indices(chisq: float, df: int, scaling: float, baseline_chisq: fl
     low, high = rmsea_interval(t_scaled, df, n, n_groups, level)
     pclose_robust = float(stats.ncx2.sf(t_scaled, df, n * df * close_fit**2 / (scaling * n_groups)))
     return RobustFitIndices(
-        float(scaling), float(t_scaled), float(stats.chi2.sf(t_scaled, df)), float(baseline_scaling),
-        float(t0_scaled), float(stats.chi2.sf(t0_scaled, baseline_df)), float(cfi_scaled), float(tli_scaled),
+        float(scaling), float(t_scaled), float(chi2_sf(t_scaled, df)), float(baseline_scaling),
+        float(t0_scaled), float(chi2_sf(t0_scaled, baseline_df)), float(cfi_scaled), float(tli_scaled),
         rmsea_scaled, *scaled_ci, pclose_scaled, float(cfi_robust), float(tli_robust), rmsea_robust,
         float(np.sqrt(scaling) * low), float(np.sqrt(scaling) * high), pclose_robust)
 
@@ -369,7 +372,7 @@ def scaled_difference(chisq0: float, df0: int, scaling0: float, chisq1: float, d
     if not cd >= 0:
         return ScaledDifference(np.nan, int(m), np.nan, np.nan)
     t = (chisq0 - chisq1) / cd
-    return ScaledDifference(float(t), int(m), float(cd), float(stats.chi2.sf(max(t, 0.0), m)))
+    return ScaledDifference(float(t), int(m), float(cd), float(chi2_sf(max(t, 0.0), m)))
 
 
 #: Estimators: normal-theory ML, and ML with robust SEs and the scaled test (MLR).

@@ -20,8 +20,8 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from servqual.distributions import chi2_sf
 from servqual.sem.gradient import gradient
 from servqual.sem.information import expected_information
 from servqual.sem.model import Spec
@@ -83,5 +83,5 @@ def release_score_tests(spec: Spec, stats_list: Sequence[GroupStats], params: np
         score = -n / 2 * gradient(released, stats_list, extended)
         step = np.linalg.solve(expected_information(released, stats_list, extended), score)
         lm = float(score @ step)
-        rows.append(dict(slot=int(slot), chisq=lm, df=1, pvalue=float(stats.chi2.sf(lm, 1)), epc=float(step[-1])))
+        rows.append(dict(slot=int(slot), chisq=lm, df=1, pvalue=float(chi2_sf(lm, 1)), epc=float(step[-1])))
     return pd.DataFrame(rows, columns=["slot", "chisq", "df", "pvalue", "epc"])

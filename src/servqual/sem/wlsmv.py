@@ -35,8 +35,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from servqual.distributions import chi2_sf
 from servqual.sem.estimation import start_values
 from servqual.sem.fit import rmsea_interval
 from servqual.sem.gradient import free_derivatives
@@ -78,11 +79,11 @@ class ScaledTest:
 
     @property
     def pvalue(self) -> float:
-        return float(stats.chi2.sf(self.chisq, self.df)) if self.df > 0 else np.nan
+        return float(chi2_sf(self.chisq, self.df)) if self.df > 0 else np.nan
 
     @property
     def pvalue_scaled(self) -> float:
-        return float(stats.chi2.sf(self.chisq_scaled, self.df)) if self.df > 0 else np.nan
+        return float(chi2_sf(self.chisq_scaled, self.df)) if self.df > 0 else np.nan
 
 
 def scaled_shifted(chisq: float, df: int, u_gamma: np.ndarray) -> ScaledTest:
@@ -196,6 +197,8 @@ def wlsmv_robust_indices(fit: WLSMVFit, ostats: OrdinalStats, *, level: float = 
     tli = 1 - excess * df_null / (excess_null * df)
     rmsea = float(np.sqrt(max(t3 / ((n - 1) * df) - c3 / (n - 1), 0.0)))
     low, high = rmsea_interval(t3 / c3, df, n - 1, 1, level)
+    from scipy import stats  # the noncentral chi-square's upper tail has no public scipy.special ufunc
+
     pclose = float(stats.ncx2.sf(t3 / c3, df, (n - 1) * df * close_fit ** 2 / c3))
     return RobustIndices(float(cfi), float(tli), rmsea, float(low * np.sqrt(c3)), float(high * np.sqrt(c3)), pclose)
 

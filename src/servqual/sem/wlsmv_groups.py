@@ -39,8 +39,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, optimize, stats
+from scipy import linalg, optimize
 
+from servqual.distributions import chi2_sf
 from servqual.sem.model import group_matrices, measurement_spec
 from servqual.sem.ordinal import OrdinalStats
 from servqual.sem.standardize import central_difference_jacobian
@@ -258,7 +259,7 @@ class DifferenceTest:
 
     @property
     def pvalue(self) -> float:
-        return float(stats.chi2.sf(self.chisq, self.df))
+        return float(chi2_sf(self.chisq, self.df))
 
 
 def wlsmv_difference(restricted: WLSMVGroupFit, free: WLSMVGroupFit) -> DifferenceTest:
