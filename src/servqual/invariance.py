@@ -111,7 +111,7 @@ from servqual.sem.wlsmv_groups import DifferenceTest, WLSMVGroupFit
 __all__ = ["ADDED", "EQUAL", "HOLDS", "INVARIANCE_COLUMNS", "LATENT_DIFFERENCE_COLUMNS", "LEVELS", "MIN_BOUND_ITEMS",
            "RELEASED_COLUMNS", "FittedLevel", "Invariance", "LadderModel", "compare_levels", "constraint_decision",
            "invariance_ladder", "invariance_spec", "latent_mean_differences", "measurement_invariance", "releasable",
-           "search_ladder", "spec_constraint_slots"]
+           "released_table", "search_ladder", "spec_constraint_slots"]
 
 LEVELS: tuple[str, ...] = ("configural", "metric", "scalar", "strict")
 #: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
@@ -538,7 +538,7 @@ def invariance_ladder(
     table["means_comparable"] = bool(scalar)
     means = latent_mean_differences(scalar[-1].spec, scalar[-1].estimate.params, model.vcov(scalar[-1]), factors,
                                     names[2], confidence) if scalar else _not_comparable(fits, factors, names[2])
-    return Invariance(table.astype({"df": "Int64", "delta_df": "Int64"}), _released_table(steps, names, chosen), means)
+    return Invariance(table.astype({"df": "Int64", "delta_df": "Int64"}), released_table(steps, names, chosen), means)
 
 
 def measurement_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], group: pd.Series,
@@ -585,7 +585,7 @@ def _level_row(status: str, reason: str, note: str, fi: FitIndices) -> dict:
                 rmsea_ci_high=fi.rmsea_ci_high)
 
 
-def _released_table(steps: list[dict], names: tuple[Sequence[str], Sequence[str], Sequence[str]],
+def released_table(steps: list[dict], names: tuple[Sequence[str], Sequence[str], Sequence[str]],
                     estimator: str) -> pd.DataFrame:
     """One row per released constraint: the largest score test of the step and its group, and
     every group whose test of the same parameter had p < .05."""
