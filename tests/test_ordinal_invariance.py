@@ -253,3 +253,29 @@ def test_partial_scalar_invariance_under_wlsmv_releases_the_shifted_item():
     means = result.latent_means
     assert means["comparable"].all() and len(means) == 2
     assert means["diff"].between(0.1, 0.5).all()
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+def test_the_waves_report_words_a_partial_wlsmv_ladder(language):
+    """Partial scalar invariance under WLSMV reaches the reader: the released thresholds named by
+    item, the partial row, and the latent means compared."""
+    import html
+    import re
+
+    from servqual.i18n import Messages
+    from servqual.invariance import invariance_ladder
+    from servqual.report_context import ReportContext
+    from servqual.waves_report import invariance_section
+
+    data = _shifted_item()
+    result = invariance_ladder(data.drop(columns="g"), {c: c[0] for c in data.columns if c != "g"}, data["g"],
+                               estimator="WLSMV", levels=("configural", "metric", "scalar"))
+    named = {"invariance": result.levels, "invariance_released": result.released, "latent_means": result.latent_means}
+    tables = {name: t.assign(grouping="half", measure="perception") for name, t in named.items()}
+    ctx = ReportContext(Messages(language), tables, {"p": "Promptness", "q": "Quality"}, {"p3": "Item three"},
+                        Path("."), segments={"half": "Half"})
+    text = html.unescape(re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", invariance_section(ctx))))
+    t = Messages(language)
+    assert t("cautions.ep_released_thresholds", item="Item three") in text
+    assert t("report.ep.partial") in text
+    assert "Promptness" in text and "Quality" in text
