@@ -279,3 +279,41 @@ def test_the_waves_report_words_a_partial_wlsmv_ladder(language):
     assert t("cautions.ep_released_thresholds", item="Item three") in text
     assert t("report.ep.partial") in text
     assert "Promptness" in text and "Quality" in text
+
+
+STRICT = json.loads((DATA / "ordinal_strict_reference.json").read_text())
+
+
+def test_strict_invariance_under_the_theta_parameterization_matches_lavaan(stats, fits):
+    """parameterization = "theta": the scalar model (residual variances of the latent responses 1
+    in the first group, free in the second) fits as the delta one; the strict model (all 1) to
+    1e-3 in chi-square, 1e-4 in loadings, thresholds, latent means and SEs; the difference test
+    against the (delta) scalar model as lavTestLRT of the two theta fits."""
+    equal = {"scalar": LEVELS["scalar"], "strict": (*LEVELS["scalar"], "residuals")}
+    theta = {level: fit_wlsmv_groups(FACTOR_OF_ITEM, 2, stats, eq, parameterization="theta")
+             for level, eq in equal.items()}
+    items = REFERENCE["items"]
+    for level, fit in theta.items():
+        ref = STRICT["levels"][level]
+        assert fit.converged and fit.test.df == ref["fit"]["df"]
+        assert fit.test.chisq == pytest.approx(ref["fit"]["chisq"], abs=1e-3)
+        assert fit.test.chisq_scaled == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)
+        table = pd.DataFrame(ref["parameters"])
+        for g in range(2):
+            rows = table[table["group"] == g + 1]
+            lam = fit.values["lam"][g][np.arange(10), FACTOR_OF_ITEM]
+            assert lam == pytest.approx(rows.loc[rows["op"] == "=~", "est"].to_numpy(), abs=1e-4)
+            assert fit.values["tau"][g] == pytest.approx(rows.loc[rows["op"] == "|", "est"].to_numpy(), abs=1e-4)
+            residual = rows[(rows["op"] == "~~") & rows["lhs"].isin(items) & (rows["lhs"] == rows["rhs"])]
+            assert fit.values["theta"][g] == pytest.approx(residual["est"].to_numpy(), abs=1e-4)
+            assert fit.values["alpha"][g] == pytest.approx(
+                rows.loc[(rows["op"] == "~1") & rows["lhs"].isin(["A", "N"]), "est"].to_numpy(), abs=1e-4)
+        theirs = np.sort(table.loc[table["se"] > 0, "se"].round(4).unique())
+        assert np.isin(np.round(np.sqrt(np.diag(fit.vcov)), 4), theirs).all()
+    assert theta["scalar"].test.chisq_scaled == pytest.approx(fits["scalar"].test.chisq_scaled, abs=1e-6)
+    for free in (theta["scalar"], fits["scalar"]):
+        test = wlsmv_difference(theta["strict"], free)
+        assert test.df == STRICT["lrt"]["delta_df"][1]
+        assert test.chisq == pytest.approx(STRICT["lrt"]["delta_chisq"][1], abs=1e-3)
+    with pytest.raises(ValueError, match="theta"):
+        fit_wlsmv_groups(FACTOR_OF_ITEM, 2, stats, equal["strict"])

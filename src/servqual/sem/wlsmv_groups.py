@@ -14,6 +14,13 @@ Identification as lavaan's: ``loadings`` makes Lambda equal across groups; ``thr
 makes tau equal and frees alpha and Delta in groups 2..G (fixed to 0 and 1 in group 1, and in
 every group without equal thresholds).
 
+With ``parameterization = "theta"`` (lavaan's) the residual variances theta_g of y* are the
+parameters instead of Delta, Delta_i = 1 / sqrt((Lambda Psi Lambda')_ii + theta_i): fixed to 1
+in group 1 (and in every group without equal thresholds), free in groups 2..G with equal
+thresholds, and with ``residuals`` (strict invariance) equal to group 1's, i.e. 1 in every group
+while alpha stays free. The configural, metric and scalar models are the delta ones
+reparameterized (the same fit); the strict model exists only in this parameterization.
+
 DWLS on the groups' sample statistics s_g (thresholds, then the polychoric correlations in
 the order of the lower triangle by column, :func:`servqual.sem.ordinal.ordinal_stats`):
 F = sum_g (n_g - 1) (s_g - sigma_g)' W_g (s_g - sigma_g), W_g = diag(Gamma_g)^-1 (lavaan
@@ -51,8 +58,9 @@ from servqual.sem.wlsmv import ScaledTest, WLSMVFit, fit_wlsmv, scaled_shifted
 __all__ = ["GROUP_EQUALITIES", "DifferenceTest", "WLSMVGroupFit", "as_group_fit", "fit_wlsmv_groups",
            "wlsmv_difference", "wlsmv_score_tests"]
 
-#: Constraints across groups :func:`fit_wlsmv_groups` accepts (lavaan's ``group.equal``).
-GROUP_EQUALITIES = ("loadings", "thresholds")
+#: Constraints across groups :func:`fit_wlsmv_groups` accepts (lavaan's ``group.equal``;
+#: ``residuals`` only with the theta parameterization).
+GROUP_EQUALITIES = ("loadings", "thresholds", "residuals")
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,8 @@ class _Layout:
     """Where each model quantity of each group sits in the parameter vector (-1: fixed)."""
 
     def __init__(self, factor_of_item: Sequence[int], n_factors: int, n_thresholds: Sequence[int], n_groups: int,
-                 equal: Sequence[str], released: Collection[tuple[str, int]] = ()) -> None:
-        self.factor = np.asarray(factor_of_item)
+                 equal: Sequence[str], released: Collection[tuple[str, int]] = (), theta: bool = False) -> None:
+        self.factor, self.theta = np.asarray(factor_of_item), theta
         self.p, self.m, self.n_groups = len(factor_of_item), n_factors, n_groups
         self.n_thresholds = list(n_thresholds)
         markers = {int(np.flatnonzero(self.factor == k)[0]) for k in range(n_factors)}
@@ -120,7 +128,7 @@ class _Layout:
                 tau[g][bound] = take(int(bound.sum()))
             scaled = "thresholds" in equal and g > 0
             alpha.append(take(n_factors) if scaled else np.full(n_factors, -1))
-            delta.append(take(self.p) if scaled else np.full(self.p, -1))
+            delta.append(take(self.p) if scaled and "residuals" not in equal else np.full(self.p, -1))
         self.lam, self.psi, self.tau, self.alpha, self.delta = lam, psi, tau, alpha, delta
         self.n_free = count
         self.lower = np.tril_indices(n_factors)
@@ -154,8 +162,14 @@ class _Layout:
         psi = np.zeros((self.m, self.m))
         psi[self.lower] = theta[self.psi[g]]
         psi = psi + np.tril(psi, -1).T
-        return dict(lam=lam, psi=psi, tau=theta[self.tau[g]], alpha=pick(self.alpha[g], 0.0),
-                    delta=pick(self.delta[g], 1.0))
+        common = np.diag(lam @ psi @ lam.T)
+        scale = pick(self.delta[g], 1.0)
+        if self.theta:  # scale holds the residual variances of the latent responses
+            delta, residual = 1 / np.sqrt(np.clip(common + scale, 1e-12, None)), scale
+        else:
+            delta, residual = scale, 1 / scale ** 2 - common
+        return dict(lam=lam, psi=psi, tau=theta[self.tau[g]], alpha=pick(self.alpha[g], 0.0), delta=delta,
+                    theta=residual)
 
     def implied(self, theta: np.ndarray, g: int) -> np.ndarray:
         mats = self.matrices(theta, g)
@@ -184,7 +198,8 @@ class _Layout:
 
 
 def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Sequence[OrdinalStats],
-                     equal: Sequence[str] = (), released: Collection[tuple[str, int]] = ()) -> WLSMVGroupFit:
+                     equal: Sequence[str] = (), released: Collection[tuple[str, int]] = (),
+                     parameterization: str = "delta") -> WLSMVGroupFit:
     """DWLS estimates, robust covariance and scaled-and-shifted tests of the multi-group model
     (module docstring) from each group's ordinal sample statistics.
 
@@ -223,10 +238,14 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
     unknown = set(equal) - set(GROUP_EQUALITIES)
     if unknown:
         raise ValueError(f"equal may hold {GROUP_EQUALITIES}, got {sorted(unknown)}")
+    if parameterization not in ("delta", "theta"):
+        raise ValueError(f"parameterization must be 'delta' or 'theta', got {parameterization!r}")
+    if "residuals" in equal and parameterization != "theta":
+        raise ValueError("equal residual variances need parameterization='theta' (under delta they are not parameters)")
     sizes = [[len(t) for t in st.thresholds] for st in stats]
     if any(s != sizes[0] for s in sizes):
         raise ValueError("every item needs the same number of answered categories in every group")
-    layout = _Layout(factor_of_item, n_factors, sizes[0], len(stats), equal, released)
+    layout = _Layout(factor_of_item, n_factors, sizes[0], len(stats), equal, released, parameterization == "theta")
     observed = np.concatenate([np.concatenate([*st.thresholds, st.correlations[layout.rows, layout.cols]])
                                for st in stats])
     unit_weights = np.concatenate([1 / np.diag(st.gamma) for st in stats])
@@ -259,7 +278,7 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
     baseline = scaled_shifted(float(observed @ (w0 * observed)), int(is_corr.sum()), w0[:, None] * gamma)
     grad = jac.T @ (weights * resid)
     values = {k: [layout.matrices(theta, g)[k] for g in range(layout.n_groups)]
-              for k in ("lam", "psi", "tau", "alpha", "delta")}
+              for k in ("lam", "psi", "tau", "alpha", "delta", "theta")}
     converged = bool(result.success and np.abs(grad).max() < 1e-6 * max(1.0, float(weights.max())))
     return WLSMVGroupFit(theta, vcov, test, baseline, converged, values, jac, unit_weights, nacov, group_n,
                          tuple(st.n for st in stats), tuple(layout.alpha), layout, observed)
