@@ -6,7 +6,8 @@ the complete cases of tests/data/efa_bfi.csv collapsed to five points, in two gr
 and the second half of the rows); cfa(..., ordered = TRUE, group =) at the configural level, with
 group.equal = "loadings" and with c("thresholds", "loadings"); lavTestLRT of the three;
 lavTestScore's univariate tests of the metric and scalar models, and the scalar model with the
-thresholds of the item with the largest threshold test released (group.partial).
+thresholds of the item with the largest threshold test released (group.partial). Strict invariance
+from tests/data/ordinal_strict_reference.json (parameterization = "theta").
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from servqual.sem.wlsmv_groups import fit_wlsmv_groups, wlsmv_difference, wlsmv_
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = json.loads((DATA / "ordinal_invariance_reference.json").read_text())
+STRICT = json.loads((DATA / "ordinal_strict_reference.json").read_text())
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "thresholds")}
 FACTOR_OF_ITEM = [0] * 5 + [1] * 5
 
@@ -155,10 +157,17 @@ def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
         row = table.iloc[k]
         assert (row["chisq_scaled"], row["cfi_scaled"], row["rmsea_scaled"]) == pytest.approx(
             (ref["chisq.scaled"], ref["cfi.scaled"], ref["rmsea.scaled"]), abs=1e-4)
-    assert table["delta_chisq_scaled"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["delta_chisq"][1:], abs=1e-3)
-    assert table["p"].iloc[1:].to_numpy() == pytest.approx(REFERENCE["lrt"]["pvalue"][1:], abs=1e-4)
-    assert table["decision"].tolist() == ["reference", "holds", "holds"] and table["means_comparable"].all()
-    assert table["level"].tolist() == list(LEVELS)  # no strict level under WLSMV
+    assert table["delta_chisq_scaled"].iloc[1:3].to_numpy() == pytest.approx(REFERENCE["lrt"]["delta_chisq"][1:],
+                                                                              abs=1e-3)
+    assert table["p"].iloc[1:3].to_numpy() == pytest.approx(REFERENCE["lrt"]["pvalue"][1:], abs=1e-4)
+    # strict in the theta parameterization, against the scalar model (lavTestLRT of the theta fits)
+    strict = table.iloc[3]
+    assert (strict["level"], strict["compared_with"], strict["df"]) == ("strict", "scalar", STRICT["levels"]["strict"]["fit"]["df"])
+    assert strict["chisq_scaled"] == pytest.approx(STRICT["levels"]["strict"]["fit"]["chisq.scaled"], abs=1e-3)
+    assert strict["delta_chisq_scaled"] == pytest.approx(STRICT["lrt"]["delta_chisq"][1], abs=1e-3)
+    assert strict["p"] == pytest.approx(STRICT["lrt"]["pvalue"][1], abs=1e-4)
+    assert table["decision"].tolist() == ["reference", "holds", "holds", "holds"] and table["means_comparable"].all()
+    assert table["level"].tolist() == [*LEVELS, "strict"] and not table["partial"].any()
     means = invariance_ladder(data, {i: i[0] for i in REFERENCE["items"]}, group, estimator="WLSMV",
                               min_group_size=50).latent_means
     lavaan = pd.DataFrame(REFERENCE["levels"]["scalar"]["parameters"])
@@ -279,9 +288,6 @@ def test_the_waves_report_words_a_partial_wlsmv_ladder(language):
     assert t("cautions.ep_released_thresholds", item="Item three") in text
     assert t("report.ep.partial") in text
     assert "Promptness" in text and "Quality" in text
-
-
-STRICT = json.loads((DATA / "ordinal_strict_reference.json").read_text())
 
 
 def test_strict_invariance_under_the_theta_parameterization_matches_lavaan(stats, fits):

@@ -1,9 +1,10 @@
 """Measurement invariance of ordinal ratings by multi-group WLSMV (``cfa.estimator: WLSMV``).
 
-The configural, metric and scalar models of :mod:`servqual.sem.wlsmv_groups`, as lavaan's
+The configural, metric, scalar and strict models of :mod:`servqual.sem.wlsmv_groups`, as lavaan's
 ``cfa(..., ordered = TRUE, group =, group.equal =)``: metric holds the loadings equal, scalar the
 loadings and the thresholds (the cut points of the ratings on their latent responses; lavaan
-then frees the latent means and the scaling factors of groups 2..G). Each level is judged
+then frees the latent means and the scaling factors of groups 2..G), strict also the residual
+variances of the latent responses. Each level is judged
 against the one before it as :func:`servqual.invariance.measurement_invariance` judges them,
 on the scaled-and-shifted difference test (lavaan's ``lavTestLRT`` for WLSMV, Satorra 2000) and
 the changes in the scaled CFI and RMSEA (lavaan's ``cfi.scaled``, ``rmsea.scaled``, with N - G
@@ -28,9 +29,15 @@ lavaan keeps it. An item whose loading was released at the metric level also has
 released at the scalar level (Millsap & Yun-Tein 2004, Multivariate Behav. Res. 39(3)). Latent
 means are compared where scalar invariance holds, fully or partially.
 
-Strict invariance is not fitted: under the delta parameterization the residual variances of the
-latent responses are not parameters. Where scalar invariance holds, the latent mean differences
-come with robust SEs and intervals (std_diff in the first group's latent standard deviations).
+Strict invariance (equal residual variances of the latent responses) is fitted in lavaan's theta
+parameterization (``parameterization = "theta"``: the residual variances are parameters, 1 in
+the first group, free in the others under scalar invariance, 1 in every group under strict), the
+only one in which they are parameters; the levels below it are fitted in the delta
+parameterization, whose fit is the same, and the scaled-and-shifted difference test is invariant
+to the reparameterization. A rejected strict level is not searched for partial invariance (its
+``reason`` says so). Where scalar invariance holds, fully or partially, the latent mean
+differences come with robust SEs and intervals (std_diff in the first group's latent standard
+deviations), from the delta-parameterized (partial) scalar model.
 
 The table has the columns of :data:`servqual.invariance.INVARIANCE_COLUMNS` (chisq, cfi, tli and rmsea
 those of the DWLS statistic; scaling_factor, chisq_scaled, pvalue_scaled of the
@@ -69,7 +76,8 @@ __all__ = ["ORDINAL_ADDED", "ORDINAL_COLUMNS", "ORDINAL_EQUAL", "ordinal_invaria
 
 #: lavaan's ``group.equal`` of each level for ordinal items.
 ORDINAL_EQUAL: dict[str, tuple[str, ...]] = {"configural": (), "metric": ("loadings",),
-                                             "scalar": ("loadings", "thresholds")}
+                                             "scalar": ("loadings", "thresholds"),
+                                             "strict": ("loadings", "thresholds", "residuals")}
 #: The constraint each level adds, the one partial invariance may release.
 ORDINAL_ADDED = {"metric": "loadings", "scalar": "thresholds"}
 #: Columns the WLSMV ladder adds to :data:`servqual.invariance.COLUMNS`.
@@ -87,7 +95,7 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
     data, item_dimension, group
         As :func:`servqual.invariance.measurement_invariance` (group checked there).
     levels : sequence of str
-        Levels to fit, in the order configural, metric, scalar (strict is left out).
+        Levels to fit, in the order configural, metric, scalar, strict.
     min_group_size : int
         Groups with fewer complete respondents are left out and named in ``reason``.
     estimator_rule : str, optional
@@ -162,7 +170,8 @@ class _OrdinalLadder:
         row = dict(self.base, level=level, partial=any(c in ORDINAL_EQUAL[level] for c, _ in released),
                    released=";".join(f"{c}:{items[i]}" for c, i in sorted(released)))
         try:
-            fit = fit_wlsmv_groups(self.factor_of_item, len(factors), self.stats, ORDINAL_EQUAL[level], released)
+            fit = fit_wlsmv_groups(self.factor_of_item, len(factors), self.stats, ORDINAL_EQUAL[level], released,
+                                   "theta" if level == "strict" else "delta")
         except (np.linalg.LinAlgError, ValueError, ArithmeticError) as err:
             row |= dict(status="failed", reason=f"the WLSMV estimation failed: {err}", chisq=np.nan, df=np.nan)
             return FittedLevel(None, None, released, row | compare_levels(row, None, False))
@@ -171,6 +180,8 @@ class _OrdinalLadder:
         difference = (wlsmv_difference(fit, previous) if isinstance(previous, WLSMVGroupFit)
                       and fit.test.df > previous.test.df else None)
         row |= compare_levels(row, reference.row if reference else None, assessed, difference)
+        if row["decision"] == "rejected" and level not in ORDINAL_ADDED:
+            row["reason"] = "; ".join(filter(None, [row["reason"], "partial strict invariance not searched under WLSMV"]))
         return FittedLevel(None, fit, released, row)
 
     def constraint_slots(self, fitted: FittedLevel, constraint: str) -> dict[int, int]:
