@@ -7,7 +7,7 @@ and the second half of the rows); cfa(..., ordered = TRUE, group =) at the confi
 group.equal = "loadings" and with c("thresholds", "loadings"); lavTestLRT of the three;
 lavTestScore's univariate tests of the metric and scalar models, and the scalar model with the
 thresholds of the item with the largest threshold test released (group.partial). Strict invariance
-from tests/data/ordinal_strict_reference.json (parameterization = "theta").
+with parameterization = "theta" (its scalar and strict models and their lavTestLRT).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from servqual.sem.wlsmv_groups import fit_wlsmv_groups, wlsmv_difference, wlsmv_
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = json.loads((DATA / "ordinal_invariance_reference.json").read_text())
-STRICT = json.loads((DATA / "ordinal_strict_reference.json").read_text())
+STRICT = REFERENCE["theta"]
 LEVELS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "thresholds")}
 FACTOR_OF_ITEM = [0] * 5 + [1] * 5
 

@@ -16,6 +16,9 @@
 # information J'WJ, the "ordinary" test lavaan falls back to), with the parameter table to name
 # them, and the scalar model refitted with every threshold of the item whose threshold
 # constraint had the largest test released (group.partial = c("item|t1", ...)).
+# Strict invariance: parameterization = "theta" at the scalar level (the residual variances of the
+# latent responses fixed to 1 in the first group, free in the second) and with "residuals" added
+# (1 in both groups), with lavTestLRT of the two.
 suppressPackageStartupMessages(library(lavaan))
 
 bfi <- na.omit(read.csv("tests/data/efa_bfi.csv"))
@@ -33,9 +36,9 @@ fit_names <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pv
                "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
                "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal")
 
-fit_level <- function(equal, partial = "") {
+fit_level <- function(equal, partial = "", parameterization = "delta") {
   fit <- cfa(model, data = d, ordered = TRUE, group = "g", group.equal = equal, group.partial = partial,
-             estimator = "WLSMV",
+             estimator = "WLSMV", parameterization = parameterization,
              optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
   stopifnot(lavInspect(fit, "converged"))
   fit
@@ -65,6 +68,9 @@ worst <- pt$lhs[match(uni$rhs[is_threshold][which.max(uni$X2[is_threshold])], pt
 partial_fit <- fit_level(c("thresholds", "loadings"),
                          partial = pt$lhs[pt$op == "|" & pt$lhs == worst & pt$group == 1] |>
                            paste0("|", pt$rhs[pt$op == "|" & pt$lhs == worst & pt$group == 1]))
+theta <- list(scalar = fit_level(c("thresholds", "loadings"), parameterization = "theta"),
+              strict = fit_level(c("thresholds", "loadings", "residuals"), parameterization = "theta"))
+strict_lrt <- lavTestLRT(theta$scalar, theta$strict)
 lrt <- lavTestLRT(levels$configural, levels$metric, levels$scalar)
 jsonlite::write_json(
   list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
@@ -72,5 +78,8 @@ jsonlite::write_json(
        levels = lapply(levels, result),
        lrt = list(model = rownames(lrt), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt$`Chisq diff`,
                   delta_df = lrt$`Df diff`, pvalue = lrt$`Pr(>Chisq)`, method = attr(lrt, "heading")),
-       score_tests = score_tests, partial = c(list(item = worst), result(partial_fit))),
+       score_tests = score_tests, partial = c(list(item = worst), result(partial_fit)),
+       theta = list(levels = lapply(theta, result),
+                    lrt = list(df = strict_lrt$Df, delta_chisq = strict_lrt$`Chisq diff`,
+                               delta_df = strict_lrt$`Df diff`, pvalue = strict_lrt$`Pr(>Chisq)`))),
   "tests/data/ordinal_invariance_reference.json", digits = NA, auto_unbox = TRUE, pretty = FALSE)
