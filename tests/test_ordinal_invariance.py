@@ -162,7 +162,8 @@ def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
     assert table["p"].iloc[1:3].to_numpy() == pytest.approx(REFERENCE["lrt"]["pvalue"][1:], abs=1e-4)
     # strict in the theta parameterization, against the scalar model (lavTestLRT of the theta fits)
     strict = table.iloc[3]
-    assert (strict["level"], strict["compared_with"], strict["df"]) == ("strict", "scalar", STRICT["levels"]["strict"]["fit"]["df"])
+    assert (strict["level"], strict["compared_with"]) == ("strict", "scalar")
+    assert strict["df"] == STRICT["levels"]["strict"]["fit"]["df"]
     assert strict["chisq_scaled"] == pytest.approx(STRICT["levels"]["strict"]["fit"]["chisq.scaled"], abs=1e-3)
     assert strict["delta_chisq_scaled"] == pytest.approx(STRICT["lrt"]["delta_chisq"][1], abs=1e-3)
     assert strict["p"] == pytest.approx(STRICT["lrt"]["pvalue"][1], abs=1e-4)

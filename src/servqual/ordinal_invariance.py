@@ -181,7 +181,8 @@ class _OrdinalLadder:
                       and fit.test.df > previous.test.df else None)
         row |= compare_levels(row, reference.row if reference else None, assessed, difference)
         if row["decision"] == "rejected" and level not in ORDINAL_ADDED:
-            row["reason"] = "; ".join(filter(None, [row["reason"], "partial strict invariance not searched under WLSMV"]))
+            note = "partial strict invariance not searched under WLSMV"
+            row["reason"] = "; ".join(filter(None, [row["reason"], note]))
         return FittedLevel(None, fit, released, row)
 
     def constraint_slots(self, fitted: FittedLevel, constraint: str) -> dict[int, int]:

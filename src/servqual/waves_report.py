@@ -187,7 +187,8 @@ def _latent_means_table(ctx: ReportContext, wlsmv: bool) -> str:
                Column("diff", ctx.t("report.col.estimate"), "mean"), Column("se", "SE", "mean"),
                Column("ci", ctx.t("report.col.ci", level=level)), Column("pvalue", "p", "p"),
                Column("std_diff", ctx.t("report.col.std_difference"), "mean")]
-    return ctx.apa(rows, columns, caption=ctx.caption("latent_means"), note=ctx.note("latent_means_wlsmv" if wlsmv else "latent_means", level=level))
+    note = ctx.note("latent_means_wlsmv" if wlsmv else "latent_means", level=level)
+    return ctx.apa(rows, columns, caption=ctx.caption("latent_means"), note=note)
 
 
 def scores_section(ctx: ReportContext) -> str:
