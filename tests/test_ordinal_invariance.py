@@ -123,6 +123,15 @@ def test_partial_scalar_refit_matches_lavaan(stats):
     assert fit.test.chisq == pytest.approx(ref["fit"]["chisq"], abs=1e-3)
     assert fit.test.chisq_scaled == pytest.approx(ref["fit"]["chisq.scaled"], abs=1e-3)
     _assert_estimates(fit, ref["parameters"])
+    # its loading released as well: the item's scale factor is then fixed to 1 (lavaan with
+    # "A4 ~*~ c(1, 1)*A4"), the same fit on the same df, as the product of loading and scale was free
+    both = fit_wlsmv_groups(FACTOR_OF_ITEM, 2, stats, LEVELS["scalar"], {("thresholds", item), ("loadings", item)})
+    assert both.converged and both.test.df == REFERENCE["both"]["fit"]["df"] == ref["fit"]["df"]
+    assert both.test.chisq_scaled == pytest.approx(REFERENCE["both"]["fit"]["chisq.scaled"], abs=1e-3)
+    assert both.values["delta"][1][item] == 1.0
+    lam = both.values["lam"][1][np.arange(10), FACTOR_OF_ITEM]
+    table = pd.DataFrame(REFERENCE["both"]["parameters"])
+    assert lam == pytest.approx(table.loc[(table["group"] == 2) & (table["op"] == "=~"), "est"].to_numpy(), abs=1e-4)
 
 
 def test_difference_tests_match_lavtestlrt(fits):

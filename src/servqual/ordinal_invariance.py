@@ -24,8 +24,10 @@ dimension keeps at least two items bound. Released thresholds go by item: the th
 largest test frees all thresholds of its item in every group (lavaan's
 ``group.partial = c("x|t1", "x|t2", ...)``), since an item's thresholds jointly place its
 categories; the released table names the item. Under the delta parameterization the item's scaling
-factor stays free in groups 2..G (identified by its correlations through the equal loading), as
-lavaan keeps it. An item whose loading was released at the metric level also has its thresholds
+factor stays free in groups 2..G, as lavaan keeps it; since the correlations hold loading and scale
+only as their product, the item's standardized loading is then free too (Wu & Estabrook 2016):
+releasing its loading as well gives the same fit (its scale then fixed to 1,
+:func:`servqual.sem.wlsmv_groups.fit_wlsmv_groups`). An item whose loading was released at the metric level also has its thresholds
 released at the scalar level (Millsap & Yun-Tein 2004, Multivariate Behav. Res. 39(3)). Latent
 means are compared where scalar invariance holds, fully or partially.
 

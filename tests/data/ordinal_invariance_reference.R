@@ -16,6 +16,7 @@
 # information J'WJ, the "ordinary" test lavaan falls back to), with the parameter table to name
 # them, and the scalar model refitted with every threshold of the item whose threshold
 # constraint had the largest test released (group.partial = c("item|t1", ...)).
+# The scalar model with that item's loading released as well (its scale factor fixed to 1).
 # Strict invariance: parameterization = "theta" at the scalar level (the residual variances of the
 # latent responses fixed to 1 in the first group, free in the second) and with "residuals" added
 # (1 in both groups), with lavTestLRT of the two.
@@ -36,8 +37,8 @@ fit_names <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pv
                "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
                "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal")
 
-fit_level <- function(equal, partial = "", parameterization = "delta") {
-  fit <- cfa(model, data = d, ordered = TRUE, group = "g", group.equal = equal, group.partial = partial,
+fit_level <- function(equal, partial = "", parameterization = "delta", syntax = model) {
+  fit <- cfa(syntax, data = d, ordered = TRUE, group = "g", group.equal = equal, group.partial = partial,
              estimator = "WLSMV", parameterization = parameterization,
              optim.method = "BFGS", control = list(reltol = 1e-16, maxit = 10000))
   stopifnot(lavInspect(fit, "converged"))
@@ -68,6 +69,11 @@ worst <- pt$lhs[match(uni$rhs[is_threshold][which.max(uni$X2[is_threshold])], pt
 partial_fit <- fit_level(c("thresholds", "loadings"),
                          partial = pt$lhs[pt$op == "|" & pt$lhs == worst & pt$group == 1] |>
                            paste0("|", pt$rhs[pt$op == "|" & pt$lhs == worst & pt$group == 1]))
+# the same item's loading and thresholds released: its scale factor fixed to 1 in both groups
+# (lavaan keeps it free otherwise, and that model is not identified)
+both_fit <- fit_level(c("thresholds", "loadings"), partial = c(paste0("A=~", worst), pt$lhs[pt$op == "|" &
+                        pt$lhs == worst & pt$group == 1] |> paste0("|", pt$rhs[pt$op == "|" & pt$lhs == worst &
+                        pt$group == 1])), syntax = paste0(model, worst, " ~*~ c(1, 1)*", worst, "\n"))
 theta <- list(scalar = fit_level(c("thresholds", "loadings"), parameterization = "theta"),
               strict = fit_level(c("thresholds", "loadings", "residuals"), parameterization = "theta"))
 strict_lrt <- lavTestLRT(theta$scalar, theta$strict)
@@ -79,6 +85,7 @@ jsonlite::write_json(
        lrt = list(model = rownames(lrt), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt$`Chisq diff`,
                   delta_df = lrt$`Df diff`, pvalue = lrt$`Pr(>Chisq)`, method = attr(lrt, "heading")),
        score_tests = score_tests, partial = c(list(item = worst), result(partial_fit)),
+       both = result(both_fit),
        theta = list(levels = lapply(theta, result),
                     lrt = list(df = strict_lrt$Df, delta_chisq = strict_lrt$`Chisq diff`,
                                delta_df = strict_lrt$`Df diff`, pvalue = strict_lrt$`Pr(>Chisq)`))),

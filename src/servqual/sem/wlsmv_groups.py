@@ -12,7 +12,11 @@ alpha the model's standardized thresholds and correlations are
 
 Identification as lavaan's: ``loadings`` makes Lambda equal across groups; ``thresholds``
 makes tau equal and frees alpha and Delta in groups 2..G (fixed to 0 and 1 in group 1, and in
-every group without equal thresholds).
+every group without equal thresholds). Where partial invariance releases both the loading and
+the thresholds of an item, its Delta in groups 2..G is fixed to 1, as Mplus does (Muthén &
+Asparouhov 2002): its loading and scale enter the model only as their product, so lavaan, which
+keeps Delta free, fits a model that is not identified (it warns that the covariance of the
+estimates is singular, and counts one degree of freedom too few).
 
 With ``parameterization = "theta"`` (lavaan's) the residual variances theta_g of y* are the
 parameters instead of Delta, Delta_i = 1 / sqrt((Lambda Psi Lambda')_ii + theta_i): fixed to 1
@@ -128,7 +132,14 @@ class _Layout:
                 tau[g][bound] = take(int(bound.sum()))
             scaled = "thresholds" in equal and g > 0
             alpha.append(take(n_factors) if scaled else np.full(n_factors, -1))
-            delta.append(take(self.p) if scaled and "residuals" not in equal else np.full(self.p, -1))
+            # an item with its own loading and thresholds in group g: its scale is not identified
+            own_tau = np.ones(self.p, bool)
+            np.logical_and.at(own_tau, self.item_of_threshold, tau[g] != tau[0])
+            scale = np.full(self.p, -1)
+            if scaled and "residuals" not in equal:
+                free = ~((lam[g] >= 0) & (lam[g] != lam[0]) & own_tau)
+                scale[free] = take(int(free.sum()))
+            delta.append(scale)
         self.lam, self.psi, self.tau, self.alpha, self.delta = lam, psi, tau, alpha, delta
         self.n_free = count
         self.lower = np.tril_indices(n_factors)
