@@ -43,7 +43,15 @@ import numpy as np
 import pandas as pd
 
 from servqual.cfa import continuous_estimator
-from servqual.invariance import ADDED, EQUAL, HOLDS, FittedLevel, compare_levels, search_ladder
+from servqual.invariance import (
+    ADDED,
+    EQUAL,
+    HOLDS,
+    FittedLevel,
+    compare_levels,
+    search_ladder,
+    spec_constraint_slots,
+)
 from servqual.sem.estimation import estimate_ml
 from servqual.sem.fit import baseline_chisq, fit_indices
 from servqual.sem.information import parameter_vcov
@@ -185,12 +193,13 @@ class _Search:
         return dict(scaling_factor=ri.scaling_factor, chisq_scaled=ri.chisq_scaled, cfi_robust=ri.cfi_robust,
                     rmsea_robust=ri.rmsea_robust)
 
-    def slot_item(self, spec: Spec, slot: int) -> int:
-        """The item of a second-occasion slot."""
-        return int(spec.row[slot]) - len(self.items)
+    def constraint_slots(self, fitted: FittedLevel, constraint: str) -> dict[int, int]:
+        """The second-occasion slots of ``constraint`` -> item."""
+        return spec_constraint_slots(fitted.spec, constraint, len(self.items))
 
     def score_tests(self, fitted: FittedLevel, slots: Sequence[int]) -> pd.DataFrame:
-        return release_score_tests(fitted.spec, self.stats, fitted.estimate.params, slots=slots)
+        tests = release_score_tests(fitted.spec, self.stats, fitted.estimate.params, slots=slots)
+        return tests.assign(group=fitted.spec.group[tests["slot"].to_numpy(int)])
 
 
 def ep_latent_means(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, dims: Sequence[str],

@@ -106,11 +106,12 @@ from servqual.sem.samplestats import (
     is_well_conditioned,
 )
 from servqual.sem.score import equality_slots, release_score_tests
+from servqual.sem.wlsmv_groups import DifferenceTest, WLSMVGroupFit
 
 __all__ = ["ADDED", "EQUAL", "HOLDS", "INVARIANCE_COLUMNS", "LATENT_DIFFERENCE_COLUMNS", "LEVELS", "MIN_BOUND_ITEMS",
            "RELEASED_COLUMNS", "FittedLevel", "Invariance", "LadderModel", "compare_levels", "constraint_decision",
            "invariance_ladder", "invariance_spec", "latent_mean_differences", "measurement_invariance", "releasable",
-           "search_ladder"]
+           "released_table", "search_ladder", "spec_constraint_slots"]
 
 LEVELS: tuple[str, ...] = ("configural", "metric", "scalar", "strict")
 #: Cheung & Rensvold (2002): a drop in CFI of more than .01 rejects the constraints.
@@ -156,10 +157,11 @@ def invariance_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int
 
 @dataclass(frozen=True)
 class FittedLevel:
-    """One fitted level: its spec, estimates, released (constraint, item) pairs and table row."""
+    """One fitted level: its spec and estimates (for WLSMV the multi-group fit and no spec; None
+    where the fit failed), released (constraint, item) pairs and table row."""
 
-    spec: Spec
-    estimate: Estimate
+    spec: Spec | None
+    estimate: Estimate | WLSMVGroupFit | None
     released: frozenset[tuple[str, int]]
     row: dict
 
@@ -173,17 +175,25 @@ class LadderModel(Protocol):
             assessed: bool = True) -> FittedLevel:
         """Fit ``level`` with ``released`` left out, its row compared with ``reference``."""
 
-    def slot_item(self, spec: Spec, slot: int) -> int:
-        """The item an equality slot belongs to."""
+    def constraint_slots(self, fitted: FittedLevel, constraint: str) -> dict[int, int]:
+        """The equality slots of ``constraint`` (one per bound parameter of groups 2..G) -> item."""
 
     def score_tests(self, fitted: FittedLevel, slots: Sequence[int]) -> pd.DataFrame | None:
-        """:func:`servqual.sem.score.release_score_tests` of ``slots``, None where unavailable."""
+        """Univariate score tests of releasing ``slots`` (lavaan's ``lavTestScore(fit)$uni``):
+        columns slot, chisq, df, pvalue, group (index); None where unavailable."""
 
 
-def search_ladder(model: LadderModel, levels: Sequence[str],
-                  partial_levels: Sequence[str]) -> tuple[list[FittedLevel], list[dict]]:
+def spec_constraint_slots(spec: Spec, constraint: str, first_item: int = 0) -> dict[int, int]:
+    """Equality slots of ``constraint`` in a spec -> item (its row minus ``first_item``)."""
+    return {int(s): int(spec.row[s]) - first_item for s in equality_slots(spec)
+            if spec.kind[s] == _KIND[constraint] and (spec.kind[s] != THETA or spec.row[s] == spec.col[s])}
+
+
+def search_ladder(model: LadderModel, levels: Sequence[str], partial_levels: Sequence[str],
+                  added: Mapping[str, str] = ADDED) -> tuple[list[FittedLevel], list[dict]]:
     """Fit the levels in order, each against the model accepted before it; where one of
-    ``partial_levels`` is rejected, release its constraints by score test (module docstring).
+    ``partial_levels`` is rejected, release the constraint it adds (``added``; under WLSMV
+    thresholds instead of intercepts) by score test (module docstring).
 
     Returns the fitted rows (a rejected level followed by its partial refit) and the releases,
     each a dict with level, order, constraint, item (index), slot and the step's ``tests``.
@@ -194,10 +204,10 @@ def search_ladder(model: LadderModel, levels: Sequence[str],
         if accepted.row["decision"] not in ("reference", *HOLDS):
             fits.append(model.fit(level, accepted.released, accepted, assessed=False))
             continue
-        fitted = model.fit(level, _carried(accepted.released, level), accepted)
+        fitted = model.fit(level, _carried(accepted.released, level, added), accepted)
         fits.append(fitted)
         if fitted.row["decision"] == "rejected" and level in partial_levels:
-            fitted, steps = _release(model, level, fitted, accepted)
+            fitted, steps = _release(model, level, added[level], fitted, accepted)
             if steps:
                 fits.append(fitted)
                 releases += steps
@@ -205,27 +215,26 @@ def search_ladder(model: LadderModel, levels: Sequence[str],
     return fits, releases
 
 
-def _carried(released: frozenset, level: str) -> frozenset:
-    """Released constraints carried to ``level``: an item with a free loading also gets a free
-    intercept at the scalar level."""
+def _carried(released: frozenset, level: str, added: Mapping[str, str]) -> frozenset:
+    """Released constraints carried to ``level``: an item with a free loading also gets free
+    intercepts (thresholds) at the scalar level."""
     if level != "scalar":
         return released
-    return released | {("intercepts", i) for c, i in released if c == "loadings"}
+    return released | {(added["scalar"], i) for c, i in released if c == "loadings"}
 
 
-def _release(model: LadderModel, level: str, rejected: FittedLevel,
+def _release(model: LadderModel, level: str, constraint: str, rejected: FittedLevel,
              reference: FittedLevel) -> tuple[FittedLevel, list[dict]]:
     """Release the level's constraints one at a time, largest score test first."""
     fitted, steps = rejected, []
     while fitted.row["decision"] == "rejected":
-        candidates = releasable(model, fitted, ADDED[level])
+        candidates = releasable(model, fitted, constraint)
         tests = model.score_tests(fitted, list(candidates)) if candidates else None
         if tests is None:
             break
         slot = int(tests.loc[tests["chisq"].idxmax(), "slot"])
-        constraint, item = candidates[slot]
+        item = candidates[slot][1]
         same = tests[[candidates[s] == (constraint, item) for s in tests["slot"]]]
-        same = same.assign(group=fitted.spec.group[same["slot"].to_numpy(int)])
         steps.append(dict(level=level, order=len(steps) + 1, constraint=constraint, item=item, slot=slot, tests=same))
         fitted = model.fit(level, fitted.released | {(constraint, item)}, reference)
     return fitted, steps
@@ -234,31 +243,30 @@ def _release(model: LadderModel, level: str, rejected: FittedLevel,
 def releasable(model: LadderModel, fitted: FittedLevel, constraint: str) -> dict[int, tuple[str, int]]:
     """Equality slots of ``constraint`` whose release leaves each dimension at least
     :data:`MIN_BOUND_ITEMS` items bound (its marker counts as bound), -> (constraint, item)."""
-    spec = fitted.spec
     sizes = np.bincount(model.factor_of_item)
     freed_items = {i for c, i in fitted.released if c in ("loadings", constraint)}
     freed = np.bincount([model.factor_of_item[i] for i in freed_items], minlength=len(sizes))
     out = {}
-    for slot in equality_slots(spec):
-        if spec.kind[slot] != _KIND[constraint] or (spec.kind[slot] == THETA and spec.row[slot] != spec.col[slot]):
-            continue
-        item = model.slot_item(spec, int(slot))
+    for slot, item in model.constraint_slots(fitted, constraint).items():
         dim = model.factor_of_item[item]
         if sizes[dim] - freed[dim] - 1 >= MIN_BOUND_ITEMS:
-            out[int(slot)] = (constraint, item)
+            out[slot] = (constraint, item)
     return out
 
 
-def compare_levels(row: dict, reference: dict | None, assessed: bool = True) -> dict:
+def compare_levels(row: dict, reference: dict | None, assessed: bool = True,
+                   difference: DifferenceTest | None = None) -> dict:
     """The differences of a level's row to the model accepted before it and the decision
     (:func:`constraint_decision`; under MLR on the robust CFI and RMSEA and the Satorra-Bentler
-    2001 scaled difference)."""
+    2001 scaled difference; under WLSMV on the scaled CFI and RMSEA and ``difference``, the
+    scaled-and-shifted difference test of :func:`servqual.sem.wlsmv_groups.wlsmv_difference`)."""
     if reference is None:
         return dict(compared_with="", decision="reference" if row["status"] == "ok" else "not_assessed")
     label = reference["level"] + (" (partial)" if reference["partial"] else "")
     delta_chisq, delta_df = row["chisq"] - reference["chisq"], row["df"] - reference["df"]
     p = float(chi2_sf(max(delta_chisq, 0.0), delta_df)) if delta_df > 0 else np.nan
-    cfi, rmsea = ("cfi", "rmsea") if row["estimator"] != "MLR" else ("cfi_robust", "rmsea_robust")
+    cfi, rmsea = {"MLR": ("cfi_robust", "rmsea_robust"), "WLSMV": ("cfi_scaled", "rmsea_scaled")}.get(
+        row["estimator"], ("cfi", "rmsea"))
     out = dict(compared_with=label, delta_chisq=delta_chisq, delta_df=delta_df, p=p,
                delta_cfi=row.get(cfi, np.nan) - reference.get(cfi, np.nan),
                delta_rmsea=row.get(rmsea, np.nan) - reference.get(rmsea, np.nan))
@@ -266,6 +274,8 @@ def compare_levels(row: dict, reference: dict | None, assessed: bool = True) -> 
         d = scaled_difference(row["chisq"], row["df"], row.get("scaling_factor", np.nan), reference["chisq"],
                               reference["df"], reference.get("scaling_factor", np.nan))
         out |= dict(delta_chisq_scaled=d.chisq, difference_scaling_factor=d.scaling_factor, p=d.pvalue)
+    if difference is not None:
+        out |= dict(delta_chisq_scaled=difference.chisq, p=difference.pvalue)
     ok = assessed and row["status"] == "ok" and reference["status"] == "ok" and delta_df > 0
     out["decision"] = constraint_decision(out["delta_cfi"], out["delta_rmsea"], out["p"]) if ok else "not_assessed"
     return out
@@ -389,13 +399,14 @@ class _GroupLadder:
                                 rf.baseline_scaling_factor, sum(st.n for st in self.group_data), len(self.group_data))
         return {k: getattr(ri, k) for k in _ROBUST}
 
-    def slot_item(self, spec: Spec, slot: int) -> int:
-        return int(spec.row[slot])
+    def constraint_slots(self, fitted: FittedLevel, constraint: str) -> dict[int, int]:
+        return spec_constraint_slots(fitted.spec, constraint)
 
     def score_tests(self, fitted: FittedLevel, slots: Sequence[int]) -> pd.DataFrame | None:
         if self.fiml:
             return None
-        return release_score_tests(fitted.spec, self.group_data, fitted.estimate.params, slots=slots)
+        tests = release_score_tests(fitted.spec, self.group_data, fitted.estimate.params, slots=slots)
+        return tests.assign(group=fitted.spec.group[tests["slot"].to_numpy(int)])
 
     def vcov(self, fitted: FittedLevel) -> np.ndarray:
         """Covariance of the estimates: expected information (ML), sandwich (MLR), observed
@@ -527,7 +538,7 @@ def invariance_ladder(
     table["means_comparable"] = bool(scalar)
     means = latent_mean_differences(scalar[-1].spec, scalar[-1].estimate.params, model.vcov(scalar[-1]), factors,
                                     names[2], confidence) if scalar else _not_comparable(fits, factors, names[2])
-    return Invariance(table.astype({"df": "Int64", "delta_df": "Int64"}), _released_table(steps, names, chosen), means)
+    return Invariance(table.astype({"df": "Int64", "delta_df": "Int64"}), released_table(steps, names, chosen), means)
 
 
 def measurement_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], group: pd.Series,
@@ -574,7 +585,7 @@ def _level_row(status: str, reason: str, note: str, fi: FitIndices) -> dict:
                 rmsea_ci_high=fi.rmsea_ci_high)
 
 
-def _released_table(steps: list[dict], names: tuple[Sequence[str], Sequence[str], Sequence[str]],
+def released_table(steps: list[dict], names: tuple[Sequence[str], Sequence[str], Sequence[str]],
                     estimator: str) -> pd.DataFrame:
     """One row per released constraint: the largest score test of the step and its group, and
     every group whose test of the same parameter had p < .05."""
@@ -583,7 +594,7 @@ def _released_table(steps: list[dict], names: tuple[Sequence[str], Sequence[str]
     for step in steps:
         tests, slot = step["tests"], step["slot"]
         best = tests[tests["slot"] == slot].iloc[0]
-        significant = [groups[int(g)] for g, p in zip(tests["group"], tests["pvalue"]) if p < ALPHA_LEVEL]
+        significant = dict.fromkeys(groups[int(g)] for g, p in zip(tests["group"], tests["pvalue"]) if p < ALPHA_LEVEL)
         rows.append(dict(level=step["level"], order=step["order"], constraint=step["constraint"],
                          item=items[step["item"]], group=groups[int(best["group"])], groups=";".join(significant),
                          chisq=float(best["chisq"]), df=int(best["df"]), pvalue=float(best["pvalue"]),

@@ -1,9 +1,10 @@
 """Measurement invariance of ordinal ratings by multi-group WLSMV (``cfa.estimator: WLSMV``).
 
-The configural, metric and scalar models of :mod:`servqual.sem.wlsmv_groups`, as lavaan's
+The configural, metric, scalar and strict models of :mod:`servqual.sem.wlsmv_groups`, as lavaan's
 ``cfa(..., ordered = TRUE, group =, group.equal =)``: metric holds the loadings equal, scalar the
 loadings and the thresholds (the cut points of the ratings on their latent responses; lavaan
-then frees the latent means and the scaling factors of groups 2..G). Each level is judged
+then frees the latent means and the scaling factors of groups 2..G), strict also the residual
+variances of the latent responses. Each level is judged
 against the one before it as :func:`servqual.invariance.measurement_invariance` judges them,
 on the scaled-and-shifted difference test (lavaan's ``lavTestLRT`` for WLSMV, Satorra 2000) and
 the changes in the scaled CFI and RMSEA (lavaan's ``cfi.scaled``, ``rmsea.scaled``, with N - G
@@ -14,9 +15,31 @@ answered categories in every group: a category some group never used is merged, 
 with the next lower category all groups used (the lowest with the next higher), and ``reason``
 names the items merged.
 
-Strict invariance is not fitted: under the delta parameterization the residual variances of the
-latent responses are not parameters. Where scalar invariance holds, the latent mean differences
-come with robust SEs and intervals (std_diff in the first group's latent standard deviations).
+Partial invariance (Byrne, Shavelson & Muthén 1989) is searched as for ML and MLR, by
+:func:`servqual.invariance.search_ladder`: where metric or scalar equality is rejected, the
+constraint with the largest univariate score test (:func:`servqual.sem.wlsmv_groups.wlsmv_score_tests`,
+lavaan's ``lavTestScore(fit)$uni`` for a WLSMV fit: one test per loading, and per threshold, of
+groups 2..G bound to group 1) is released and the level refitted, one at a time, while each
+dimension keeps at least two items bound. Released thresholds go by item: the threshold with the
+largest test frees all thresholds of its item in every group (lavaan's
+``group.partial = c("x|t1", "x|t2", ...)``), since an item's thresholds jointly place its
+categories; the released table names the item. Under the delta parameterization the item's scaling
+factor stays free in groups 2..G, as lavaan keeps it; since the correlations hold loading and scale
+only as their product, the item's standardized loading is then free too (Wu & Estabrook 2016):
+releasing its loading as well gives the same fit (its scale then fixed to 1,
+:func:`servqual.sem.wlsmv_groups.fit_wlsmv_groups`). An item whose loading was released at the metric level also has its thresholds
+released at the scalar level (Millsap & Yun-Tein 2004, Multivariate Behav. Res. 39(3)). Latent
+means are compared where scalar invariance holds, fully or partially.
+
+Strict invariance (equal residual variances of the latent responses) is fitted in lavaan's theta
+parameterization (``parameterization = "theta"``: the residual variances are parameters, 1 in
+the first group, free in the others under scalar invariance, 1 in every group under strict), the
+only one in which they are parameters; the levels below it are fitted in the delta
+parameterization, whose fit is the same, and the scaled-and-shifted difference test is invariant
+to the reparameterization. A rejected strict level is not searched for partial invariance (its
+``reason`` says so). Where scalar invariance holds, fully or partially, the latent mean
+differences come with robust SEs and intervals (std_diff in the first group's latent standard
+deviations), from the delta-parameterized (partial) scalar model.
 
 The table has the columns of :data:`servqual.invariance.INVARIANCE_COLUMNS` (chisq, cfi, tli and rmsea
 those of the DWLS statistic; scaling_factor, chisq_scaled, pvalue_scaled of the
@@ -37,22 +60,28 @@ from servqual.invariance import (
     INVARIANCE_COLUMNS,
     LATENT_DIFFERENCE_COLUMNS,
     RELEASED_COLUMNS,
+    FittedLevel,
     Invariance,
-    constraint_decision,
+    compare_levels,
+    released_table,
+    search_ladder,
 )
 from servqual.sem.fit import fit_indices
 from servqual.sem.model import identification_problem, measurement_layout
-from servqual.sem.ordinal import ordinal_stats
+from servqual.sem.ordinal import OrdinalStats, ordinal_stats
 from servqual.sem.parameters import wald
 from servqual.sem.postcheck import HEYWOOD_TOL, latent_dependence
 from servqual.sem.samplestats import check_items
-from servqual.sem.wlsmv_groups import WLSMVGroupFit, fit_wlsmv_groups, wlsmv_difference
+from servqual.sem.wlsmv_groups import WLSMVGroupFit, fit_wlsmv_groups, wlsmv_difference, wlsmv_score_tests
 
-__all__ = ["ORDINAL_COLUMNS", "ORDINAL_EQUAL", "ordinal_invariance"]
+__all__ = ["ORDINAL_ADDED", "ORDINAL_COLUMNS", "ORDINAL_EQUAL", "ordinal_invariance"]
 
 #: lavaan's ``group.equal`` of each level for ordinal items.
 ORDINAL_EQUAL: dict[str, tuple[str, ...]] = {"configural": (), "metric": ("loadings",),
-                                             "scalar": ("loadings", "thresholds")}
+                                             "scalar": ("loadings", "thresholds"),
+                                             "strict": ("loadings", "thresholds", "residuals")}
+#: The constraint each level adds, the one partial invariance may release.
+ORDINAL_ADDED = {"metric": "loadings", "scalar": "thresholds"}
 #: Columns the WLSMV ladder adds to :data:`servqual.invariance.COLUMNS`.
 ORDINAL_COLUMNS = ["cfi_scaled", "tli_scaled", "rmsea_scaled", "rmsea_scaled_ci_low", "rmsea_scaled_ci_high",
                    "shift_parameter"]
@@ -68,7 +97,7 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
     data, item_dimension, group
         As :func:`servqual.invariance.measurement_invariance` (group checked there).
     levels : sequence of str
-        Levels to fit, in the order configural, metric, scalar (strict is left out).
+        Levels to fit, in the order configural, metric, scalar, strict.
     min_group_size : int
         Groups with fewer complete respondents are left out and named in ``reason``.
     estimator_rule : str, optional
@@ -80,8 +109,10 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
     -------
     Invariance
         ``levels``: one row per level, columns :data:`servqual.invariance.INVARIANCE_COLUMNS`
-        then :data:`ORDINAL_COLUMNS`; ``released``: empty (no partial search under WLSMV);
-        ``latent_means``: as :func:`servqual.invariance.latent_mean_differences`.
+        then :data:`ORDINAL_COLUMNS`, a rejected level followed by its partial refit;
+        ``released``: the constraints released by score test (columns
+        :data:`servqual.invariance.RELEASED_COLUMNS`, estimator WLSMV); ``latent_means``: as
+        :func:`servqual.invariance.latent_mean_differences`, from the (partial) scalar model.
     """
     levels = [lv for lv in levels if lv in ORDINAL_EQUAL]
     columns = [*INVARIANCE_COLUMNS, *ORDINAL_COLUMNS]
@@ -115,25 +146,56 @@ def ordinal_invariance(data: pd.DataFrame, item_dimension: Mapping[str, str], gr
                      decision="not_assessed", means_comparable=False) for lv in levels]
         return Invariance(pd.DataFrame(rows).reindex(columns=columns).astype({"df": "Int64", "delta_df": "Int64"}),
                           pd.DataFrame(columns=RELEASED_COLUMNS), pd.DataFrame(columns=LATENT_DIFFERENCE_COLUMNS))
-    stats = [ordinal_stats(x[labels == g]) for g in kept]
-    fits: dict[str, WLSMVGroupFit | None] = {}
-    rows = []
-    for level in levels:
+    names = ([str(i) for i in items], factors, [str(g) for g in kept])
+    model = _OrdinalLadder(factor_of_item, names, [ordinal_stats(x[labels == g]) for g in kept], base, note)
+    fits, steps = search_ladder(model, levels, tuple(ORDINAL_ADDED), ORDINAL_ADDED)
+    table = pd.DataFrame([f.row for f in fits]).reindex(columns=columns)
+    scalar = [f for f in fits if f.row["level"] == "scalar" and f.estimate is not None]
+    holds = [f for f in scalar if f.row["decision"] in HOLDS]
+    table["means_comparable"] = bool(holds)
+    means = (_latent_means((holds or scalar)[-1].estimate, factors, names[2], confidence, bool(holds)) if scalar
+             else pd.DataFrame(columns=LATENT_DIFFERENCE_COLUMNS))
+    return Invariance(table.astype({"df": "Int64", "delta_df": "Int64"}), released_table(steps, names, "WLSMV"),
+                      means)
+
+
+class _OrdinalLadder:
+    """The multi-group WLSMV models of one grouping (:class:`servqual.invariance.LadderModel`)."""
+
+    def __init__(self, factor_of_item: list[int], names: tuple[Sequence[str], Sequence[str], Sequence[str]],
+                 stats: list[OrdinalStats], base: dict, note: str) -> None:
+        self.factor_of_item, self.names, self.stats, self.base, self.note = factor_of_item, names, stats, base, note
+
+    def fit(self, level: str, released: frozenset, reference: FittedLevel | None, *,
+            assessed: bool = True) -> FittedLevel:
+        items, factors, groups = self.names
+        row = dict(self.base, level=level, partial=any(c in ORDINAL_EQUAL[level] for c, _ in released),
+                   released=";".join(f"{c}:{items[i]}" for c, i in sorted(released)))
         try:
-            fits[level] = fit_wlsmv_groups(factor_of_item, len(factors), stats, ORDINAL_EQUAL[level])
+            fit = fit_wlsmv_groups(self.factor_of_item, len(factors), self.stats, ORDINAL_EQUAL[level], released,
+                                   "theta" if level == "strict" else "delta")
         except (np.linalg.LinAlgError, ValueError, ArithmeticError) as err:
-            fits[level] = None
-            rows.append(dict(base, level=level, status="failed", reason=f"the WLSMV estimation failed: {err}"))
-            continue
-        rows.append(dict(base, level=level, **_level_row(fits[level], items, factors, kept, note, len(x))))
-    table = _ladder(pd.DataFrame(rows).reindex(columns=columns), fits)
-    scalar = fits.get("scalar")
-    if scalar is None or "scalar" not in set(table["level"]):
-        means = pd.DataFrame(columns=LATENT_DIFFERENCE_COLUMNS)
-    else:
-        means = _latent_means(scalar, factors, [str(g) for g in kept], confidence,
-                              bool(table["means_comparable"].iloc[0]))
-    return Invariance(table, pd.DataFrame(columns=RELEASED_COLUMNS), means)
+            row |= dict(status="failed", reason=f"the WLSMV estimation failed: {err}", chisq=np.nan, df=np.nan)
+            return FittedLevel(None, None, released, row | compare_levels(row, None, False))
+        row |= _level_row(fit, items, factors, groups, self.note, self.base["n"])
+        previous = reference.estimate if reference is not None else None
+        difference = (wlsmv_difference(fit, previous) if isinstance(previous, WLSMVGroupFit)
+                      and fit.test.df > previous.test.df else None)
+        row |= compare_levels(row, reference.row if reference else None, assessed, difference)
+        if row["decision"] == "rejected" and level not in ORDINAL_ADDED:
+            note = "partial strict invariance not searched under WLSMV"
+            row["reason"] = "; ".join(filter(None, [row["reason"], note]))
+        return FittedLevel(None, fit, released, row)
+
+    def constraint_slots(self, fitted: FittedLevel, constraint: str) -> dict[int, int]:
+        if not isinstance(fitted.estimate, WLSMVGroupFit) or fitted.estimate.layout is None:
+            return {}
+        return {slot: item for slot, (c, _, _, item) in enumerate(fitted.estimate.layout.equalities())
+                if c == constraint}
+
+    def score_tests(self, fitted: FittedLevel, slots: Sequence[int]) -> pd.DataFrame | None:
+        tests = wlsmv_score_tests(fitted.estimate)
+        return tests[tests["slot"].isin(list(slots))]
 
 
 def _latent_means(fit: WLSMVGroupFit, factors: Sequence[str], groups: Sequence[str], confidence: float,
@@ -198,32 +260,3 @@ def _level_row(fit: WLSMVGroupFit, items: Sequence[str], factors: Sequence[str],
                 chisq_scaled=test.chisq_scaled, pvalue_scaled=test.pvalue_scaled, cfi_scaled=scaled.cfi,
                 tli_scaled=scaled.tli, rmsea_scaled=scaled.rmsea, rmsea_scaled_ci_low=scaled.rmsea_ci_low,
                 rmsea_scaled_ci_high=scaled.rmsea_ci_high, shift_parameter=test.shift)
-
-
-def _ladder(table: pd.DataFrame, fits: Mapping[str, WLSMVGroupFit | None]) -> pd.DataFrame:
-    """Differences to the level before (the scaled-and-shifted difference test, the changes in
-    the scaled CFI and RMSEA) and the decision, cumulative as in the ML ladder."""
-    decisions: list[str] = []
-    table["compared_with"] = ""
-    for i, row in table.iterrows():
-        previous = table.iloc[i - 1] if i > 0 else None
-        if previous is not None and fits.get(row["level"]) is not None and fits.get(previous["level"]) is not None:
-            test = wlsmv_difference(fits[row["level"]], fits[previous["level"]])
-            table.loc[i, ["delta_chisq", "delta_df", "delta_chisq_scaled", "p"]] = [
-                test.delta_chisq, test.df, test.chisq, test.pvalue]
-            table.loc[i, "compared_with"] = previous["level"]
-            table.loc[i, "delta_cfi"] = row["cfi_scaled"] - previous["cfi_scaled"]
-            table.loc[i, "delta_rmsea"] = row["rmsea_scaled"] - previous["rmsea_scaled"]
-        if row["status"] != "ok":
-            decisions.append("not_assessed")
-        elif previous is None:
-            decisions.append("reference")
-        elif previous["status"] != "ok" or decisions[-1] not in ("reference", *HOLDS):
-            decisions.append("not_assessed")
-        else:
-            decisions.append(constraint_decision(table.loc[i, "delta_cfi"], table.loc[i, "delta_rmsea"],
-                                                 table.loc[i, "p"]))
-    table["decision"] = decisions
-    scalar = table.loc[table["level"] == "scalar", "decision"]
-    table["means_comparable"] = bool(len(scalar) and scalar.iloc[0] in HOLDS)
-    return table.astype({"df": "Int64", "delta_df": "Int64"})

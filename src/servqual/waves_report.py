@@ -115,7 +115,7 @@ def invariance_section(ctx: ReportContext, invariance: pd.DataFrame) -> str:
                        for (g, m), part in invariance.groupby(["grouping", "measure"], sort=False))
     note = "invariance_wlsmv" if wlsmv else "invariance_mlr" if mlr else "invariance"
     table = ctx.apa(rows, columns, caption=ctx.caption("invariance"), note=ctx.note(note))
-    return lead + verdicts + table + _latent_means_table(ctx)
+    return lead + verdicts + table + _latent_means_table(ctx, wlsmv)
 
 
 def _grouping(ctx: ReportContext, grouping: str) -> str:
@@ -167,8 +167,9 @@ def _latent_words(ctx: ReportContext, grouping: str, measure: str, names: dict) 
     return ctx.p("waves.latent_differ", level=level, reference=means["reference"].iloc[0], listed=listed, **names)
 
 
-def _latent_means_table(ctx: ReportContext) -> str:
-    """Latent mean differences of every group from the first, where means can be compared."""
+def _latent_means_table(ctx: ReportContext, wlsmv: bool) -> str:
+    """Latent mean differences of every group from the first, where means can be compared (under
+    WLSMV in the units of the latent responses, not of the ratings)."""
     means = ctx.table("latent_means")
     if means.empty or not means["comparable"].astype(str).eq("True").any():
         return ""
@@ -186,7 +187,8 @@ def _latent_means_table(ctx: ReportContext) -> str:
                Column("diff", ctx.t("report.col.estimate"), "mean"), Column("se", "SE", "mean"),
                Column("ci", ctx.t("report.col.ci", level=level)), Column("pvalue", "p", "p"),
                Column("std_diff", ctx.t("report.col.std_difference"), "mean")]
-    return ctx.apa(rows, columns, caption=ctx.caption("latent_means"), note=ctx.note("latent_means", level=level))
+    note = ctx.note("latent_means_wlsmv" if wlsmv else "latent_means", level=level)
+    return ctx.apa(rows, columns, caption=ctx.caption("latent_means"), note=note)
 
 
 def scores_section(ctx: ReportContext) -> str:

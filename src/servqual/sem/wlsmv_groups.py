@@ -12,7 +12,18 @@ alpha the model's standardized thresholds and correlations are
 
 Identification as lavaan's: ``loadings`` makes Lambda equal across groups; ``thresholds``
 makes tau equal and frees alpha and Delta in groups 2..G (fixed to 0 and 1 in group 1, and in
-every group without equal thresholds).
+every group without equal thresholds). Where partial invariance releases both the loading and
+the thresholds of an item, its Delta in groups 2..G is fixed to 1, as Mplus does (Muthén &
+Asparouhov 2002): its loading and scale enter the model only as their product, so lavaan, which
+keeps Delta free, fits a model that is not identified (it warns that the covariance of the
+estimates is singular, and counts one degree of freedom too few).
+
+With ``parameterization = "theta"`` (lavaan's) the residual variances theta_g of y* are the
+parameters instead of Delta, Delta_i = 1 / sqrt((Lambda Psi Lambda')_ii + theta_i): fixed to 1
+in group 1 (and in every group without equal thresholds), free in groups 2..G with equal
+thresholds, and with ``residuals`` (strict invariance) equal to group 1's, i.e. 1 in every group
+while alpha stays free. The configural, metric and scalar models are the delta ones
+reparameterized (the same fit); the strict model exists only in this parameterization.
 
 DWLS on the groups' sample statistics s_g (thresholds, then the polychoric correlations in
 the order of the lower triangle by column, :func:`servqual.sem.ordinal.ordinal_stats`):
@@ -35,10 +46,12 @@ freedom, a = sqrt(m / tr((M K)^2)), b = m - a tr(M K).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import linalg, optimize
 
 from servqual.distributions import chi2_sf
@@ -48,10 +61,11 @@ from servqual.sem.standardize import central_difference_jacobian
 from servqual.sem.wlsmv import ScaledTest, WLSMVFit, fit_wlsmv, scaled_shifted
 
 __all__ = ["GROUP_EQUALITIES", "DifferenceTest", "WLSMVGroupFit", "as_group_fit", "fit_wlsmv_groups",
-           "wlsmv_difference"]
+           "wlsmv_difference", "wlsmv_score_tests"]
 
-#: Constraints across groups :func:`fit_wlsmv_groups` accepts (lavaan's ``group.equal``).
-GROUP_EQUALITIES = ("loadings", "thresholds")
+#: Constraints across groups :func:`fit_wlsmv_groups` accepts (lavaan's ``group.equal``;
+#: ``residuals`` only with the theta parameterization).
+GROUP_EQUALITIES = ("loadings", "thresholds", "residuals")
 
 
 @dataclass(frozen=True)
@@ -74,14 +88,16 @@ class WLSMVGroupFit:
     group_n: np.ndarray
     group_sizes: tuple[int, ...]
     alpha_index: tuple[np.ndarray, ...] = ()
+    layout: _Layout | None = None
+    observed: np.ndarray | None = None
 
 
 class _Layout:
     """Where each model quantity of each group sits in the parameter vector (-1: fixed)."""
 
     def __init__(self, factor_of_item: Sequence[int], n_factors: int, n_thresholds: Sequence[int], n_groups: int,
-                 equal: Sequence[str]) -> None:
-        self.factor = np.asarray(factor_of_item)
+                 equal: Sequence[str], released: Collection[tuple[str, int]] = (), theta: bool = False) -> None:
+        self.factor, self.theta = np.asarray(factor_of_item), theta
         self.p, self.m, self.n_groups = len(factor_of_item), n_factors, n_groups
         self.n_thresholds = list(n_thresholds)
         markers = {int(np.flatnonzero(self.factor == k)[0]) for k in range(n_factors)}
@@ -94,27 +110,62 @@ class _Layout:
 
         shared_lam = np.full(self.p, -1)
         free_items = [i for i in range(self.p) if i not in markers]
+        self.item_of_threshold = np.repeat(np.arange(self.p), self.n_thresholds)
+        free_lam = np.isin(np.arange(self.p), [i for c, i in released if c == "loadings"])
+        free_tau = np.isin(self.item_of_threshold, [i for c, i in released if c == "thresholds"])
         lam, psi, tau, alpha, delta = [], [], [], [], []
-        shared_tau = None
+        shared_tau = np.zeros(0, int)
         for g in range(n_groups):
             if "loadings" not in equal or g == 0:
                 own = np.full(self.p, -1)
                 own[free_items] = take(len(free_items))
                 shared_lam = own
-            lam.append(shared_lam)
+            lam.append(shared_lam.copy())
+            bound = free_lam & (lam[g] >= 0) & (lam[g] == lam[0])
+            if g and bound.any():
+                lam[g][bound] = take(int(bound.sum()))
             psi.append(take(n_factors * (n_factors + 1) // 2))
             if "thresholds" not in equal or g == 0:
                 shared_tau = take(sum(self.n_thresholds))
-            tau.append(shared_tau)
+            tau.append(shared_tau.copy())
+            bound = free_tau & (tau[g] == tau[0])
+            if g and bound.any():
+                tau[g][bound] = take(int(bound.sum()))
             scaled = "thresholds" in equal and g > 0
             alpha.append(take(n_factors) if scaled else np.full(n_factors, -1))
-            delta.append(take(self.p) if scaled else np.full(self.p, -1))
+            # an item with its own loading and thresholds in group g: its scale is not identified
+            own_tau = np.ones(self.p, bool)
+            np.logical_and.at(own_tau, self.item_of_threshold, tau[g] != tau[0])
+            scale = np.full(self.p, -1)
+            if scaled and "residuals" not in equal:
+                free = ~((lam[g] >= 0) & (lam[g] != lam[0]) & own_tau)
+                scale[free] = take(int(free.sum()))
+            delta.append(scale)
         self.lam, self.psi, self.tau, self.alpha, self.delta = lam, psi, tau, alpha, delta
         self.n_free = count
         self.lower = np.tril_indices(n_factors)
-        self.item_of_threshold = np.repeat(np.arange(self.p), self.n_thresholds)
         cols, rows = np.triu_indices(self.p, 1)
         self.rows, self.cols = rows, cols
+
+    def equalities(self) -> list[tuple[str, int, int, int]]:
+        """The equality constraints of groups 2..G to group 1: (constraint, group, position in
+        the loadings or thresholds, item)."""
+        out = []
+        for name, constraint in (("lam", "loadings"), ("tau", "thresholds")):
+            index = getattr(self, name)
+            for g in range(1, self.n_groups):
+                for pos in np.flatnonzero((index[g] >= 0) & (index[g] == index[0])):
+                    item = int(pos) if name == "lam" else int(self.item_of_threshold[pos])
+                    out.append((constraint, g, int(pos), item))
+        return out
+
+    def release_entry(self, constraint: str, g: int, pos: int) -> _Layout:
+        """The layout with one loading or threshold of group g given a parameter of its own (last)."""
+        wider = copy.deepcopy(self)
+        index = (wider.lam if constraint == "loadings" else wider.tau)[g]
+        index[pos] = wider.n_free
+        wider.n_free += 1
+        return wider
 
     def matrices(self, theta: np.ndarray, g: int) -> dict[str, np.ndarray]:
         pick = lambda idx, fixed: np.where(idx >= 0, theta[np.maximum(idx, 0)], fixed)  # noqa: E731
@@ -123,8 +174,14 @@ class _Layout:
         psi = np.zeros((self.m, self.m))
         psi[self.lower] = theta[self.psi[g]]
         psi = psi + np.tril(psi, -1).T
-        return dict(lam=lam, psi=psi, tau=theta[self.tau[g]], alpha=pick(self.alpha[g], 0.0),
-                    delta=pick(self.delta[g], 1.0))
+        common = np.diag(lam @ psi @ lam.T)
+        scale = pick(self.delta[g], 1.0)
+        if self.theta:  # scale holds the residual variances of the latent responses
+            delta, residual = 1 / np.sqrt(np.clip(common + scale, 1e-12, None)), scale
+        else:
+            delta, residual = scale, 1 / scale ** 2 - common
+        return dict(lam=lam, psi=psi, tau=theta[self.tau[g]], alpha=pick(self.alpha[g], 0.0), delta=delta,
+                    theta=residual)
 
     def implied(self, theta: np.ndarray, g: int) -> np.ndarray:
         mats = self.matrices(theta, g)
@@ -153,7 +210,8 @@ class _Layout:
 
 
 def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Sequence[OrdinalStats],
-                     equal: Sequence[str] = ()) -> WLSMVGroupFit:
+                     equal: Sequence[str] = (), released: Collection[tuple[str, int]] = (),
+                     parameterization: str = "delta") -> WLSMVGroupFit:
     """DWLS estimates, robust covariance and scaled-and-shifted tests of the multi-group model
     (module docstring) from each group's ordinal sample statistics.
 
@@ -170,6 +228,9 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
     equal : sequence of str
         Constraints across groups, of :data:`GROUP_EQUALITIES` (lavaan's ``group.equal``):
         ``()`` configural, ``("loadings",)`` metric, ``("loadings", "thresholds")`` scalar.
+    released : collection of (str, int)
+        (constraint, item) pairs left free in every group (lavaan's ``group.partial``):
+        ``("loadings", i)`` the loading of item i, ``("thresholds", i)`` all its thresholds.
 
     Returns
     -------
@@ -189,10 +250,14 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
     unknown = set(equal) - set(GROUP_EQUALITIES)
     if unknown:
         raise ValueError(f"equal may hold {GROUP_EQUALITIES}, got {sorted(unknown)}")
+    if parameterization not in ("delta", "theta"):
+        raise ValueError(f"parameterization must be 'delta' or 'theta', got {parameterization!r}")
+    if "residuals" in equal and parameterization != "theta":
+        raise ValueError("equal residual variances need parameterization='theta' (under delta they are not parameters)")
     sizes = [[len(t) for t in st.thresholds] for st in stats]
     if any(s != sizes[0] for s in sizes):
         raise ValueError("every item needs the same number of answered categories in every group")
-    layout = _Layout(factor_of_item, n_factors, sizes[0], len(stats), equal)
+    layout = _Layout(factor_of_item, n_factors, sizes[0], len(stats), equal, released, parameterization == "theta")
     observed = np.concatenate([np.concatenate([*st.thresholds, st.correlations[layout.rows, layout.cols]])
                                for st in stats])
     unit_weights = np.concatenate([1 / np.diag(st.gamma) for st in stats])
@@ -225,10 +290,57 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
     baseline = scaled_shifted(float(observed @ (w0 * observed)), int(is_corr.sum()), w0[:, None] * gamma)
     grad = jac.T @ (weights * resid)
     values = {k: [layout.matrices(theta, g)[k] for g in range(layout.n_groups)]
-              for k in ("lam", "psi", "tau", "alpha", "delta")}
+              for k in ("lam", "psi", "tau", "alpha", "delta", "theta")}
     converged = bool(result.success and np.abs(grad).max() < 1e-6 * max(1.0, float(weights.max())))
     return WLSMVGroupFit(theta, vcov, test, baseline, converged, values, jac, unit_weights, nacov, group_n,
-                         tuple(st.n for st in stats), tuple(layout.alpha))
+                         tuple(st.n for st in stats), tuple(layout.alpha), layout, observed)
+
+
+def wlsmv_score_tests(fit: WLSMVGroupFit) -> pd.DataFrame:
+    """Univariate score tests of the equality constraints of a multi-group WLSMV fit, lavaan's
+    ``lavTestScore(fit)$uni`` (the ordinary test it computes for DWLS).
+
+    Releasing the constraint of one loading or threshold of group g gives it a parameter of its
+    own; at the constrained estimates theta^ (extended by the shared value) the statistic is
+
+        LM = s' I^-1 s,   s = J*' W (s - sigma(theta^)),   I = J*' W_n J*,
+
+    with J* the Jacobian of the released model, W = blockdiag((n_g - 1) diag(Gamma_g)^-1) the
+    DWLS weights of :func:`fit_wlsmv_groups` and W_n = blockdiag(n_g diag(Gamma_g)^-1) (lavaan's
+    expected information weighs the groups by n_g / N, its gradient by (n_g - 1) / N), on 1 df
+    (Rao 1948; Sörbom 1989, Psychometrika 54(3)); lavaan's N g' Z1^+ g with the constraint's
+    row left out of the bordered information Z1 is the same quantity.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per constraint (:meth:`_Layout.equalities` order): slot, constraint, item,
+        group (index), threshold (1-based position among the item's thresholds, 0 for a
+        loading), chisq, df, pvalue, epc (expected change of the released parameter).
+    """
+    layout = fit.layout
+    if layout is None or fit.observed is None:
+        raise ValueError("score tests need a fit of fit_wlsmv_groups")
+    weights = (fit.group_n - 1) * fit.unit_weights
+    first = np.concatenate([[0], np.cumsum(layout.n_thresholds)])
+    rows = []
+    for slot, (constraint, g, pos, item) in enumerate(layout.equalities()):
+        wider = layout.release_entry(constraint, g, pos)
+        shared = (layout.lam if constraint == "loadings" else layout.tau)[g][pos]
+        theta = np.append(fit.params, fit.params[shared])
+
+        def implied(t: np.ndarray, wider: _Layout = wider) -> np.ndarray:
+            return np.concatenate([wider.implied(t, h) for h in range(wider.n_groups)])
+
+        jac = central_difference_jacobian(implied, theta)
+        score = jac.T @ (weights * (fit.observed - implied(theta)))
+        step = np.linalg.lstsq(jac.T @ ((fit.group_n * fit.unit_weights)[:, None] * jac), score, rcond=None)[0]
+        lm = float(score @ step)
+        rows.append(dict(slot=slot, constraint=constraint, item=item, group=g,
+                         threshold=0 if constraint == "loadings" else pos - int(first[item]) + 1, chisq=lm, df=1,
+                         pvalue=float(chi2_sf(lm, 1)), epc=float(step[-1])))
+    return pd.DataFrame(rows, columns=["slot", "constraint", "item", "group", "threshold", "chisq", "df", "pvalue",
+                                       "epc"])
 
 
 def as_group_fit(fit: WLSMVFit, ostats: OrdinalStats) -> WLSMVGroupFit:
