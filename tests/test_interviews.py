@@ -357,3 +357,20 @@ def test_coded_segments_left_out_are_listed_with_the_reason_and_no_text(tmp_path
     assert left[["start", "end"]].astype(int).values.tolist() == [[1, 5], [90, 80], [90, 90000]]
     assert "SECRET" not in " ".join(map(str, left.to_numpy().ravel()))
     assert "coder_c" not in set(result.segments["coder"])
+
+
+def test_an_unzipped_qdpx_reads_its_sources_folder(tmp_path: Path, planted) -> None:
+    import zipfile
+
+    folder = _planted_folder(tmp_path / "interviews")
+    with zipfile.ZipFile(folder / "coder_b.qdpx") as archive:
+        archive.extractall(folder)  # project.qde and sources/, as an unzipped project lies
+    (folder / "project.qde").rename(folder / "coder_b.qde")
+    (folder / "coder_b.qdpx").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every source found: no departure to warn of
+        warnings.filterwarnings("ignore", message="Codes not in the codebook")
+        result = analyse_interviews(folder, CODEBOOK, survey_gaps(), seed=1, n_boot=10)
+    human = lambda r: r.segments[r.segments["source"] == "human"]  # noqa: E731
+    assert (human(result)["coder"] == "B").sum() == (human(planted)["coder"] == "B").sum() > 0
+    assert result.segments_left_out.empty

@@ -417,6 +417,7 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path
                  root: Path | None = None, project: Path | None = None) -> str:
     """Raw (not normalised) plain text of a TextSource: inline content or plainTextPath.
 
+    An ``internal://`` source of an unzipped project is looked for in ``sources/`` beside it first.
     A plainTextPath outside the archive is a path relative to ``base`` (the project's folder) that
     must stay inside ``root`` (see :func:`servqual.study_files.study_path`): ``absolute://``,
     ``file://`` and other URLs, absolute paths and ``..`` out of it are refused, naming the project.
@@ -435,10 +436,13 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path
             return decode_text(archive.read(member), f"{project}, {member}")[0]
     else:
         relative = next((target[len(s):] for s in RELATIVE_SCHEMES if target.startswith(s)), target)
-        path = study_path(relative, referred_by=f"{project or base}, TextSource {label}, plainTextPath", base=base,
-                          root=root)
-        if path.is_file():
-            return decode_text(path.read_bytes(), path)[0]
+        # An unzipped project keeps its internal sources in sources/ beside the .qde, as the archive does.
+        candidates = [f"sources/{relative}", relative] if target.startswith("internal://") else [relative]
+        for candidate in candidates:
+            path = study_path(candidate, referred_by=f"{project or base}, TextSource {label}, plainTextPath",
+                              base=base, root=root)
+            if path.is_file():
+                return decode_text(path.read_bytes(), path)[0]
     issues.append(f"TextSource {label}: plain text {target} not found.")
     return ""
 
