@@ -262,7 +262,8 @@ def anchor_segments(
         ``segments`` with ``document`` set to the transcript id, positions repaired and
         ``text`` = the transcript's ``text[start:end]``; rows that could not be placed are
         dropped (and listed in ``repairs`` with the method of :data:`NOT_PLACED` that says why). ``repairs``:
-        :data:`REPAIR_COLUMNS`, one row per segment whose position was changed or not found.
+        :data:`REPAIR_COLUMNS`, one row per segment whose position was changed or not found, or whose
+        document is unknown.
     """
     lookup = {d.lower(): d for d in texts} | {Path(d).stem.lower(): d for d in texts}
     resolved = segments["document"].map(lambda d: lookup.get(str(d).lower(), lookup.get(Path(str(d)).stem.lower())))
@@ -320,7 +321,8 @@ class QdaProject:
         :data:`SEGMENT_COLUMNS` plus ``code_path``, ``selection_guid``; positions checked
         against each selection's ``name`` and repaired (see ``repairs``).
     repairs
-        :data:`REPAIR_COLUMNS`.
+        :data:`REPAIR_COLUMNS`: positions changed, and codings left out (a method of
+        :data:`NOT_PLACED` or :data:`NOT_READ`).
     issues
         Departures from the standard found by the lenient validation.
     texts
