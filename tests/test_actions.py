@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from servqual.actions import (
+    PairInvariance,
     check_actions,
     complaint_checks,
     invariance_state,
@@ -55,6 +56,9 @@ def test_targeted_items_and_the_comparison():
     assert targeted_items(["res"], dims) == (["res1", "res2", "res3"], ["emp1", "emp2", "emp3", "tan1", "tan2", "tan3"])
     # An item stands alone, and its dimension's other items belong to neither side.
     assert targeted_items(["res2", "emp"], dims) == (["res2", "emp1", "emp2", "emp3"], ["tan1", "tan2", "tan3"])
+    # What another action over the same waves targets is in neither side (an item stands for its dimension).
+    assert targeted_items(["res"], dims, ["emp2"]) == (["res1", "res2", "res3"], ["tan1", "tan2", "tan3"])
+    assert targeted_items(["res"], dims, ["emp", "tan"]) == (["res1", "res2", "res3"], [])
 
 
 def test_a_targeted_rise_is_an_improvement_against_the_untargeted_dimensions():
@@ -102,22 +106,76 @@ def test_waves_that_are_not_invariant_are_not_compared():
     # Two items read differently in the second wave (intercept shifts): scalar invariance fails.
     inst = instrument()
     before, after = wave(500, 5), wave(500, 6, {"res": 0.4}, intercept={"res1": 1.2, "emp2": -1.0})
-    assert pair_invariance(before, after, inst) == "rejected"
-    assert pair_invariance(before, wave(500, 7, {"res": 0.4}), inst) == "holds"
+    assert pair_invariance(before, after, inst) == PairInvariance("rejected")
+    assert pair_invariance(before, wave(500, 7, {"res": 0.4}), inst) == PairInvariance("holds")
     register = [{"id": "queue", "title": "Queue", "targets": "res", "after_wave": "w1"}]
     data = {"w1": WaveData("w1", before), "w2": WaveData("w2", after)}
-    table = check_actions(register, data, inst, invariance={("w1", "w2"): "rejected"})
+    table = check_actions(register, data, inst, invariance={("w1", "w2"): PairInvariance("rejected")})
     assert table["verdict"].tolist() == ["not_comparable"]
     assert table[["change", "other_change", "difference"]].isna().all(axis=None)
 
 
 def test_invariance_state_from_the_table():
     def table(decisions, comparable=False):
-        return pd.DataFrame({"level": ["configural", "metric", "scalar"], "decision": decisions,
+        return pd.DataFrame({"level": ["configural", "metric", "scalar"], "decision": decisions, "released": "",
                              "means_comparable": comparable})
-    assert invariance_state(table(["reference", "holds", "holds"], True)) == "holds"
-    assert invariance_state(table(["reference", "holds", "rejected"])) == "rejected"
-    assert invariance_state(table(["not_assessed"] * 3)) == "not_assessed"
+    assert invariance_state(table(["reference", "holds", "holds"], True)) == PairInvariance("holds")
+    assert invariance_state(table(["reference", "holds", "rejected"])) == PairInvariance("rejected")
+    assert invariance_state(table(["not_assessed"] * 3)) == PairInvariance("not_assessed")
+
+
+def test_partial_invariance_leaves_the_non_invariant_items_out():
+    inst = instrument()
+    # One item of empathy reads lower in the second wave: scalar invariance holds once its intercept is released.
+    before = wave(500, 5)
+    assert pair_invariance(before, wave(500, 8, {"res": 0.4}, intercept={"emp2": -0.5}), inst) == PairInvariance(
+        "partial", ("emp2",))
+    # res1 reads 1 point higher in w2 with no change in responsiveness: counted, it would look like a rise.
+    after = wave(500, 9, intercept={"res1": 1.0})
+    register = [{"id": "queue", "title": "Queue", "targets": "res", "after_wave": "w1"},
+                {"id": "one", "title": "One item", "targets": "res1", "after_wave": "w1"}]
+    data = {"w1": WaveData("w1", before), "w2": WaveData("w2", after)}
+    table = check_actions(register, data, inst, invariance={("w1", "w2"): PairInvariance("partial", ("res1",))})
+    queue, one = table.to_dict("records")
+    assert queue["invariance"] == "partial" and queue["items_left_out"] == "res1"
+    assert queue["verdict"] == "no_change" and abs(queue["change"]) < 0.15
+    # An action whose targeted items are all non-invariant is not compared.
+    assert one["verdict"] == "not_comparable" and np.isnan(one["change"]) and one["items_left_out"] == "res1"
+    counted = check_actions(register[:1], data, inst, invariance={("w1", "w2"): PairInvariance("holds")})
+    assert counted.loc[0, "change"] > 0.2 and counted.loc[0, "items_left_out"] == ""
+
+
+def test_what_other_actions_over_the_same_waves_target_is_not_the_comparison():
+    inst = instrument()
+    # Coaching raised empathy by 0.6 over the same waves; the queue programme raised responsiveness by 0.4.
+    register = [{"id": "queue", "title": "Queue", "targets": "res", "after_wave": "w1"},
+                {"id": "coaching", "title": "Coaching", "targets": "emp", "after_wave": "w1"}]
+    data = {"w1": WaveData("w1", wave(400, 1), complaint_log({"res": 120, "emp": 120, "tan": 60})),
+            "w2": WaveData("w2", wave(400, 2, {"res": 0.4, "emp": 0.6}), complaint_log({"res": 60, "emp": 60, "tan": 60}))}
+    table = check_actions(register, data, inst, invariance={("w1", "w2"): PairInvariance("holds")})
+    by = table.set_index(["action", "evidence"])
+    queue = by.loc[("queue", "survey")]
+    assert queue["compared_with"] == "tan" and queue["other_ci_low"] < 0 < queue["other_ci_high"]
+    assert queue["difference"] == pytest.approx(0.4, abs=0.15) and queue["verdict"] == "improved"
+    # Complaints about empathy fell with the coaching: the queue's complaints compare with tangibles' only.
+    complaints = by.loc[("queue", "complaints")]
+    assert complaints["compared_with"] == "tan" and complaints["other_change"] == pytest.approx(1.0)
+    assert complaints["difference"] == pytest.approx(0.5)
+    assert by.loc[("coaching", "survey"), "compared_with"] == "tan"
+
+
+def test_nothing_left_to_compare_with_is_said():
+    inst = instrument()
+    register = [{"id": d, "title": d, "targets": d, "after_wave": "w1"} for d in DIMENSIONS]
+    data = {"w1": WaveData("w1", wave(300, 1), complaint_log({"res": 60, "emp": 60, "tan": 60})),
+            "w2": WaveData("w2", wave(300, 2, {"res": 0.5}), complaint_log({"res": 30, "emp": 60, "tan": 60}))}
+    table = check_actions(register, data, inst, invariance={("w1", "w2"): PairInvariance("holds")})
+    assert set(table["verdict"]) == {"no_comparison"}
+    first = table.iloc[0]
+    assert first["compared_with"] == "" and first["change_ci_low"] > 0 and np.isnan(first["difference"])
+    (row,) = complaint_checks(complaint_log({"res": 60, "emp": 60}), complaint_log({"res": 30, "emp": 60}), ["res"],
+                              periods_before=6, periods_after=6, excluded=["emp"])
+    assert row["verdict"] == "no_comparison" and row["change"] == pytest.approx(0.5)
 
 
 def complaint_log(counts: dict[str, int], months: int = 6, north_share: float = 0.5) -> pd.DataFrame:
@@ -165,7 +223,7 @@ def test_an_action_after_the_last_wave_is_not_yet_checked_and_survey_and_complai
                 {"id": "later", "title": "Later", "targets": "tan1", "after_wave": "w2"}]
     data = {"w1": WaveData("w1", wave(300, 1), complaint_log({"res": 120, "emp": 60})),
             "w2": WaveData("w2", wave(300, 2, {"res": 0.5}), complaint_log({"res": 60, "emp": 60}))}
-    table = check_actions(register, data, inst, invariance={("w1", "w2"): "holds"})
+    table = check_actions(register, data, inst, invariance={("w1", "w2"): PairInvariance("holds")})
     assert table[["action", "evidence", "verdict"]].values.tolist() == [
         ["queue", "survey", "improved"], ["queue", "complaints", "improved"], ["later", "survey", "not_yet"]]
     assert table.loc[0, "wave_after"] == "w2" and table.loc[2, "wave_after"] == ""
@@ -176,7 +234,7 @@ def test_the_checks_name_each_action_in_the_report_language():
     register = [{"id": "queue", "title": "Queue management", "title_zh": "排队管理", "title_ko": "", "targets": "res",
                  "after_wave": "w1"}]
     data = {"w1": WaveData("w1", wave(100, 1)), "w2": WaveData("w2", wave(100, 2))}
-    titles = {language: check_actions(register, data, inst, invariance={("w1", "w2"): "rejected"},
+    titles = {language: check_actions(register, data, inst, invariance={("w1", "w2"): PairInvariance("rejected")},
                                       language=language)["title"].tolist()
               for language in ("en", "zh", "ko")}
     # No Korean title in the register: the title as written.
@@ -188,4 +246,4 @@ def test_a_roll_out_level_no_respondent_has_is_an_error_naming_it():
     data = {"w1": WaveData("w1", wave(100, 1)), "w2": WaveData("w2", wave(100, 2))}
     with pytest.raises(ValueError, match=r"action pilot, column segments: branch=Nort matches no respondent of w1 or "
                                          r"w2 \(levels of branch: East, North\)"):
-        check_actions(register, data, instrument(), invariance={("w1", "w2"): "holds"})
+        check_actions(register, data, instrument(), invariance={("w1", "w2"): PairInvariance("holds")})

@@ -36,22 +36,27 @@ NUMBERS = {"before": 4.8, "after": 5.1, "change": 0.3, "change_ci_low": 0.1, "ch
 RATIOS = {**NUMBERS, "change": 0.5, "change_ci_low": 0.4, "change_ci_high": 0.7, "other_change": 1.0,
           "difference": 0.5, "difference_ci_low": 0.35, "difference_ci_high": 0.72}
 CHECKS = pd.DataFrame([
-    check(**NUMBERS, verdict="improved"),
+    check(**NUMBERS, compared_with="emp", verdict="improved", invariance="partial", items_left_out="res1"),
     check(**NUMBERS, comparison="without_rollout", segments="branch=North", verdict="improved", invariance="not_assessed"),
     check(**RATIOS, evidence="complaints", complaint_categories="res; billing", effect="rate_ratio", unit="per_month",
-          invariance="", verdict="improved"),
+          invariance="", verdict="improved", compared_with="emp; fees"),
     check(**RATIOS, evidence="complaints", complaint_categories="res; billing", effect="rate_ratio", unit="per_month",
           invariance="", verdict="no_change", comparison="without_rollout"),
     check(action="b", title="U", verdict="not_comparable", invariance="rejected"),
     check(action="c", title="V", wave_after="", verdict="not_yet"),
     check(action="d", title="W", targets="res1", verdict="no_data"),
+    check(**NUMBERS | {"other_change": np.nan, "difference": np.nan}, action="e", title="X", verdict="no_comparison",
+          compared_with=""),
+    check(**RATIOS, action="e", title="X", evidence="complaints", complaint_categories="res", effect="rate_ratio",
+          unit="per_month", invariance="", verdict="no_comparison", compared_with=""),
+    check(action="f", title="Y", targets="res1", verdict="not_comparable", invariance="partial", items_left_out="res1"),
 ])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_kind_of_check_is_written(language):
     text = action_paragraphs(context(language), CHECKS)
-    assert text.count("<p>") == 4 and "nan" not in text and "{" not in text
+    assert text.count("<p>") == 6 and "nan" not in text and "{" not in text
     t = Messages(language)
     for verdict in ("improved", "no_change"):
         assert t(f"report.action_verdict.{verdict}") in text
@@ -61,11 +66,20 @@ def test_every_kind_of_check_is_written(language):
 
 def test_the_english_sentences_say_what_happened():
     text = action_paragraphs(context("en"), CHECKS)
-    assert "mean perception of R rose by 0.30 (95% CI [0.10, 0.50]), while the other dimensions did not change" in text
+    assert ("mean perception of R rose by 0.30 (95% CI [0.10, 0.50]), while the other dimensions not targeted by "
+            "any action (E) did not change") in text
+    # Partial invariance: the item read differently is named, and left out or, alone targeted, not compared.
+    assert "Customers read R1 differently in w1 and w2 (partial scalar invariance), so these items are left out" in text
+    assert "Y (started after w1, checked in w2): customers read the targeted items (R1) differently" in text
+    # Nothing left to compare with, said for the survey and the complaints.
+    assert "X (started after w1, checked in w2): mean perception of R rose by 0.30 (95% CI [0.10, 0.50]); every other " \
+           "dimension was targeted by an action over the same waves, so there is nothing to compare it with" in text
+    assert "every other complaint is about what an action over the same waves targeted" in text
     assert "Where it was rolled out (B: North), R rose by 0.30" in text
     assert "could not be assessed" in text
     # The complaints counted: a dimension by its label, a category as the logs record it.
     assert "Complaints about R, billing went from 4.80 to 5.10 per month (rate ratio 0.50" in text
+    assert "complaints about what no action targeted (E, fees) changed by a rate ratio of 1.00" in text
     assert "customers did not read the items the same way in both waves" in text
     assert "V started after w1, the last wave so far" in text and "W: there are too few" in text
 

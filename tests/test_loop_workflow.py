@@ -46,6 +46,14 @@ def test_the_queue_management_programme_worked_and_the_coaching_did_not_show(exa
     # No categories in the register: the complaints coded to the targeted dimension are counted.
     assert by.loc[("queue_management", "complaints"), "complaint_categories"] == "responsiveness"
     assert by.loc[("courtesy_coaching", "survey"), "verdict"] == "no_change"
+    # The two actions ran over the same waves: each is compared with what neither targets.
+    assert queue["compared_with"] == by.loc[("courtesy_coaching", "survey"), "compared_with"] == \
+        "tangibles; reliability; assurance"
+    coaching = by.loc[("courtesy_coaching", "complaints")]
+    assert "responsiveness" not in coaching["compared_with"] and coaching["verdict"] == "no_change"
+    # Without the responsiveness complaints the queue programme cut, the coaching's ratio is 1.21, not 1.51.
+    assert [coaching["difference"], coaching["difference_ci_low"], coaching["difference_ci_high"]] == pytest.approx(
+        [1.205, 0.717, 2.025], abs=0.001)
 
 
 def test_the_reports_open_with_the_scorecard_and_the_action_checks(example):
@@ -53,7 +61,8 @@ def test_the_reports_open_with_the_scorecard_and_the_action_checks(example):
     summary = waves[waves.index("Targets and actions"):waves.index("Cautions")]
     assert "Targets in wave2:" in summary and "KPI scorecard" in summary
     assert re.search(r"Queue-management programme .*: mean perception of Responsiveness rose by 0\.32 "
-                     r"\(95% CI \[0\.17, 0\.47\]\), while the other dimensions fell by 0\.08", summary)
+                     r"\(95% CI \[0\.17, 0\.47\]\), while the other dimensions not targeted by any action "
+                     r"\(Tangibles, Reliability, Assurance\) fell by 0\.09", summary)
     assert "is a clear improvement" in summary
     assert "Courtesy and personal-attention coaching" in summary and "not distinguishable from no effect" in summary
     wave = text_of(example / "reports/wave2/report.html")

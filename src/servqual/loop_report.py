@@ -108,6 +108,9 @@ def _check_sentences(ctx: ReportContext, row: pd.Series) -> list[str]:
     level = f"{float(row['confidence']):.0%}"
     common = {"title": row["title"], "wave_a": row["wave_before"], "wave_b": row["wave_after"], "level": level,
                   "targets": _targets(ctx, row["targets"])}
+    left_out = {"items": _targets(ctx, row["items_left_out"])}
+    if row["verdict"] == "not_comparable" and row["invariance"] == "partial":
+        return [ctx.t("report.actions.not_comparable_partial", **common, **left_out)]
     if row["verdict"] in ("not_comparable", "not_yet", "no_data"):
         return [ctx.t(f"report.actions.{row['verdict']}", **common)]
     verdict = ctx.value("action_verdict", row["verdict"])
@@ -116,23 +119,31 @@ def _check_sentences(ctx: ReportContext, row: pd.Series) -> list[str]:
         ratio = dict(level=level, difference=format_value(row["difference"], "mean"), **difference)
         if row["comparison"] == "without_rollout":
             return [ctx.t("report.actions.complaints_rollout", **ratio)]
-        return [ctx.t("report.actions.complaints", targets=_categories(ctx, row["complaint_categories"]), level=level,
-                      before=format_value(row["before"], "mean"), after=format_value(row["after"], "mean"),
-                      unit=ctx.value("kpi_unit", row["unit"]),
-                      change=format_value(row["change"], "mean"),
-                      ci=interval(row["change_ci_low"], row["change_ci_high"], "mean"),
+        change = {"targets": _categories(ctx, row["complaint_categories"]), "level": level,
+                  "before": format_value(row["before"], "mean"), "after": format_value(row["after"], "mean"),
+                  "unit": ctx.value("kpi_unit", row["unit"]), "change": format_value(row["change"], "mean"),
+                  "ci": interval(row["change_ci_low"], row["change_ci_high"], "mean")}
+        if row["verdict"] == "no_comparison":
+            return [ctx.t("report.actions.complaints_no_comparison", **change)]
+        return [ctx.t("report.actions.complaints", **change, compared=_categories(ctx, row["compared_with"]),
                       other=format_value(row["other_change"], "mean"),
                       other_ci=interval(row["other_ci_low"], row["other_ci_high"], "mean")),
                 ctx.t("report.actions.ratio", **ratio)]
-    moved = {"moved": _moved(ctx, row["change"]), "ci": interval(row["change_ci_low"], row["change_ci_high"], "mean"),
-                 "other_moved": _moved(ctx, row["other_change"]),
-                 "other_ci": interval(row["other_ci_low"], row["other_ci_high"], "mean")}
-    key = "survey" if row["comparison"] == "untargeted" else "rollout"
-    said = [ctx.t(f"report.actions.{key}", segments=_rollout(ctx, row["segments"]), **common, **moved),
-            ctx.t("report.actions.difference", level=level, difference=format_value(row["difference"], "mean"),
-                  **difference)]
+    moved = {"moved": _moved(ctx, row["change"]), "ci": interval(row["change_ci_low"], row["change_ci_high"], "mean")}
+    if row["verdict"] == "no_comparison":
+        said = [ctx.t("report.actions.no_comparison", **common, **moved)]
+    else:
+        key = "survey" if row["comparison"] == "untargeted" else "rollout"
+        said = [ctx.t(f"report.actions.{key}", segments=_rollout(ctx, row["segments"]),
+                      compared=_categories(ctx, row["compared_with"]), **common, **moved,
+                      other_moved=_moved(ctx, row["other_change"]),
+                      other_ci=interval(row["other_ci_low"], row["other_ci_high"], "mean")),
+                ctx.t("report.actions.difference", level=level, difference=format_value(row["difference"], "mean"),
+                      **difference)]
     if row["invariance"] == "not_assessed":
         said.append(ctx.t("report.actions.invariance_not_assessed", **common))
+    if row["comparison"] == "untargeted" and left_out["items"]:
+        said.append(ctx.t("report.actions.items_left_out", **common, **left_out))
     return said
 
 
