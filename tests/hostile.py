@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import subprocess
 import zipfile
@@ -189,10 +188,10 @@ def rows_conserved(study: Path) -> None:
             assert len(complaints) == raw_rows(study / row["complaints"].strip()), wave
         if (folder / "segments.parquet").exists():
             segments = pd.read_parquet(folder / "segments.parquet")
-            log = (study / f"logs/{wave}/interviews.log").read_text(encoding="utf-8")
-            # The step's notes (the warning is also captured as it is raised: counted once).
-            left_out = sum(int(n) for n in re.findall(r"^WARNING:root:(\d+) coded segment\(s\) could not be placed",
-                                                      log, re.MULTILINE))
+            # Every segment left out is a row of the table, with its reason (and never its text).
+            left = pd.read_csv(study / f"reports/{wave}/tables/segments_left_out.csv", dtype=str, keep_default_na=False)
+            assert left["reason"].str.len().gt(0).all()
+            left_out = len(left)
             placed = int((segments["source"] == "human").sum())
             assert placed + left_out == raw_segments(study / row["interviews"].strip()), (wave, placed, left_out)
 

@@ -303,3 +303,14 @@ def test_labels_name_dimensions_and_items_in_the_study_language():
     assert caution_labels(instrument, "en") == {"tan": "Tangibles", "t1": "t1 “Modern equipment”"}
     assert recorded("dimensions with fewer than 2 items cannot be identified: ['tan']", "zh",
                     caution_labels(instrument, "zh")) == "题项少于 2 个的维度无法识别：有形性"
+
+
+@pytest.mark.parametrize(("language", "phrase"), [("en", "reversed (2)"), ("zh", "结束位置在起始位置之前（2）"),
+                                                  ("ko", "끝 위치가 시작 위치보다 앞섬(2건)")])
+def test_coded_segments_left_out_reach_the_cautions_with_their_reasons(language: str, phrase: str) -> None:
+    left_out = pd.DataFrame({"reason": ["reversed", "unknown document", "reversed"]})
+    flow = pd.DataFrame(columns=["step", "rule", "n", "detail"])
+    cautions = wave_cautions({"segments_left_out": left_out}, flow, language)
+    row = cautions[cautions["kind"] == "segments_left_out"].iloc[0]
+    assert row["topic"] == "interviews" and "3" in row["text"] and phrase in row["text"]
+    assert wave_cautions({"segments_left_out": left_out.iloc[:0]}, flow, language).empty

@@ -349,6 +349,16 @@ def test_qda_project_source_out_of_the_study_stops_the_interview_step(
     refused(study, [SEGMENTS], f"{PROJECT}, TextSource customers_focus_group.txt, plainTextPath: {shown!r} {why}")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["project.nvpx", "coding.xlsx"])
+def test_a_file_the_interview_step_cannot_read_stops_it_naming_the_file(prepared: Path, tmp_path: Path, name: str) -> None:
+    """A QDA program's own project (or any file the step does not read) in the interview folder is
+    not passed over in silence: the step stops, names it and says to export a .qdpx."""
+    study = new_study(tmp_path, prepared)
+    (study / INTERVIEWS / name).write_bytes(SECRET.encode("utf-8"))
+    refused(study, [SEGMENTS], f"{INTERVIEWS}: {name}: not a file the interview step reads")
+
+
 def test_qda_project_source_beside_it_is_read(tmp_path: Path) -> None:
     folder = interview_folder(tmp_path)
     project = folder / "project.qde"

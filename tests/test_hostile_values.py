@@ -637,6 +637,10 @@ def test_coded_segment_reversed_or_outside_the_text_is_left_out_with_the_reason(
     assert f"segment staff_interview.txt/coder_c/queue_wait at {start}-{'<NA>' if end == '' else end}: {why}" in log
     assert "4 coded segment(s) could not be placed on the transcripts and were left out (1 not found, " \
            "2 outside the text, 1 reversed; see repairs)" in log
+    left = pd.read_csv(segment_run.study / "reports/wave1/tables/segments_left_out.csv", dtype=str, keep_default_na=False)
+    row = left[(left["file"] == "coder_c.csv") & (left["start"] == str(start)) & (left["end"] == str(end))]
+    assert row[["document", "coder", "code", "reason"]].values.tolist() == [
+        ["staff_interview.txt", "coder_c", "queue_wait", why]]
     segments = pd.read_parquet(segment_run.study / SEGMENTS)
     assert "coder_c" not in set(segments["coder"])
 

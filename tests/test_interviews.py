@@ -298,3 +298,79 @@ def test_code_chart_draws_both_valences(planted) -> None:
     empty = interview_code_chart(counts.iloc[:0], labels, "no coding")
     assert not empty.legends
     plt.close("all")
+
+
+# --- every file of the folder read or refused; every coded segment placed or accounted for ---
+
+
+def _as_bare_qde(folder: Path) -> None:
+    """Replace coder B's .qdpx by its unzipped project file, sources named relative to it."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(folder / "coder_b.qdpx") as archive:
+        xml = archive.read("project.qde").decode("utf-8")
+    xml = re.sub(r'name="([^"]+)" plainTextPath="internal://[^"]+"', r'name="\1" plainTextPath="relative://\1"', xml)
+    (folder / "coder_b.qde").write_text(xml, encoding="utf-8")
+    (folder / "coder_b.qdpx").unlink()
+
+
+def test_a_bare_qde_project_is_read_like_its_qdpx(tmp_path: Path, planted) -> None:
+    folder = _planted_folder(tmp_path / "interviews")
+    _as_bare_qde(folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyse_interviews(folder, CODEBOOK, survey_gaps(), suggest=True, seed=1, n_boot=100,
+                                    extra_names=["王小明"])
+    human = lambda r: r.segments[r.segments["source"] == "human"]  # noqa: E731
+    assert (human(result)["coder"] == "B").sum() == (human(planted)["coder"] == "B").sum() > 0
+
+
+@pytest.mark.parametrize("name", ["project.nvpx", "notes.pdf", "extra_interview.txt"])
+def test_a_file_the_interview_step_cannot_read_is_refused_naming_it(tmp_path: Path, name: str) -> None:
+    from servqual.study_files import StudyFileError
+
+    folder = _planted_folder(tmp_path / "interviews")
+    (folder / name).write_bytes(b"x")
+    (folder / "README.md").write_text("documentation, not data", encoding="utf-8")
+    with pytest.raises(StudyFileError, match=rf"{name}.* export a \.qdpx .* documents table"):
+        analyse_interviews(folder, CODEBOOK, survey_gaps(), seed=1, n_boot=10)
+
+
+def test_coded_segments_left_out_are_listed_with_the_reason_and_no_text(tmp_path: Path) -> None:
+    from servqual.interviews import LEFT_OUT_COLUMNS
+
+    folder = _planted_folder(tmp_path / "interviews")
+    (folder / "coder_c.csv").write_text(
+        "document,code,start,end,text\n"
+        "st.txt,queue_wait,90,80,SECRET-QUOTE-1\n"
+        "st.txt,queue_wait,90,90000,SECRET-QUOTE-2\n"
+        "elsewhere.txt,queue_wait,1,5,SECRET-QUOTE-3\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyse_interviews(folder, CODEBOOK, survey_gaps(), seed=1, n_boot=10)
+    left = result.segments_left_out
+    assert list(left.columns) == LEFT_OUT_COLUMNS
+    assert left[["file", "document", "coder", "reason"]].values.tolist() == [
+        ["coder_c.csv", "elsewhere.txt", "coder_c", "unknown document"],
+        ["coder_c.csv", "st.txt", "coder_c", "reversed"], ["coder_c.csv", "st.txt", "coder_c", "outside the text"]]
+    assert left[["start", "end"]].astype(int).values.tolist() == [[1, 5], [90, 80], [90, 90000]]
+    assert "SECRET" not in " ".join(map(str, left.to_numpy().ravel()))
+    assert "coder_c" not in set(result.segments["coder"])
+
+
+def test_an_unzipped_qdpx_reads_its_sources_folder(tmp_path: Path, planted) -> None:
+    import zipfile
+
+    folder = _planted_folder(tmp_path / "interviews")
+    with zipfile.ZipFile(folder / "coder_b.qdpx") as archive:
+        archive.extractall(folder)  # project.qde and sources/, as an unzipped project lies
+    (folder / "project.qde").rename(folder / "coder_b.qde")
+    (folder / "coder_b.qdpx").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every source found: no departure to warn of
+        warnings.filterwarnings("ignore", message="Codes not in the codebook")
+        result = analyse_interviews(folder, CODEBOOK, survey_gaps(), seed=1, n_boot=10)
+    human = lambda r: r.segments[r.segments["source"] == "human"]  # noqa: E731
+    assert (human(result)["coder"] == "B").sum() == (human(planted)["coder"] == "B").sum() > 0
+    assert result.segments_left_out.empty

@@ -255,7 +255,7 @@ def test_anchor_segments_matches_documents_and_drops_unplaced() -> None:
     assert any("other.txt" in str(w.message) for w in caught)
     assert placed["document"].tolist() == ["hall_interview.txt"]
     assert placed["text"].tolist() == ["The queue was very long"]
-    assert repairs["method"].tolist() == ["located", "not found"]
+    assert repairs["method"].tolist() == ["unknown document", "located", "not found"]  # every dropped row accounted for
 
 
 def test_constructed_project(constructed) -> None:
@@ -278,7 +278,10 @@ def test_constructed_project(constructed) -> None:
     assert seg["text"].tolist() == ["The queue was very long", "My bill was wrong again", "the bill was late",
                                     "The queue was very long", "服务员很耐心"]
     assert all(project.texts[d][s:e] == t for d, s, e, t in seg[["document", "start", "end", "text"]].values)
-    assert project.repairs[["old_start", "start", "method"]].values.tolist() == [[74, 72, "crlf"], [94, 101, "nearby"]]
+    # The coding of an unknown code is left out, and listed with the reason.
+    assert project.repairs[["old_start", "start", "method"]].astype(object).where(project.repairs[
+        ["old_start", "start", "method"]].notna(), None).values.tolist() == [
+        [36, None, "unknown code"], [74, 72, "crlf"], [94, 101, "nearby"]]
     assert any("unknown code" in i for i in project.issues)
     assert any("not GUIDs" in i for i in project.issues)
 
@@ -384,3 +387,21 @@ def test_real_atlas_ti_export() -> None:
     assert project.codes["path"].tolist() == ["Commits", "Commits/2022-05-10T02:05:59Z 19e4dce",
                                               "Commits/2022-02-11T10:39:25Z cdbfd92"]
     assert project.sources.empty and project.segments.empty and project.issues == []
+
+
+def test_a_selection_without_whole_number_positions_is_left_out_with_the_reason(tmp_path: Path) -> None:
+    texts = {"a.txt": "The queue was long today."}
+    segments = pd.DataFrame({"document": ["a.txt"], "coder": ["A"], "code": ["queue_wait"], "start": [4], "end": [9],
+                             "text": ["queue"]})
+    write_qdpx(tmp_path / "p.qdpx", texts, segments)
+    with zipfile.ZipFile(tmp_path / "p.qdpx") as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    members["project.qde"] = members["project.qde"].replace(b'startPosition="4"', b'startPosition="4.5"')
+    with zipfile.ZipFile(tmp_path / "q.qdpx", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.warns(QdaFormatWarning):
+        project = read_qdpx(tmp_path / "q.qdpx")
+    assert project.segments.empty
+    assert project.repairs[["document", "coder", "code", "method", "origin"]].values.tolist() == [
+        ["a.txt", "A", "queue_wait", "no whole-number position", "q.qdpx"]]

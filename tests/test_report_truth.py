@@ -201,6 +201,8 @@ def test_every_problem_in_a_table_is_a_caution(study, request):
         assert (found["kind"] == "item_flag").sum() == len(flagged.drop_duplicates(["measure", "flags"]))
         flow = pd.read_csv(folder / f"data/processed/{wave}/cleaning_summary.csv", keep_default_na=False)
         assert (found["kind"] == "rule_not_applied").sum() == (flow["step"] == "not_applied").sum()
+        left_out = table_in(tables, "segments_left_out")
+        assert (found["kind"] == "segments_left_out").sum() == int(len(left_out) > 0)
         validity = table_in(tables, "cfa_validity")
         assert found["kind"].isin(["ave", "cr", "fornell_larcker", "htmt"]).sum() == (validity["ok"] == False).sum()  # noqa: E712
     invariance = table_in(folder / "reports/waves/tables", "invariance")

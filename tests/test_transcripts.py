@@ -155,3 +155,12 @@ def test_documents_table_required_columns(tmp_path) -> None:
         read_documents_table(tmp_path)
     with pytest.raises(FileNotFoundError, match="documents.tsv"):
         read_documents_table(tmp_path / "missing")
+
+
+def test_two_documents_tables_are_refused_rather_than_one_passed_over(tmp_path) -> None:
+    from servqual.study_files import StudyFileError
+
+    for name in ("documents.tsv", "documents.csv"):
+        (tmp_path / name).write_text("file\ttype\tparticipants\n", encoding="utf-8")
+    with pytest.raises(StudyFileError, match=r"documents\.tsv and documents\.csv: .*keep one"):
+        read_documents_table(tmp_path)

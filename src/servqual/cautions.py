@@ -216,6 +216,7 @@ def wave_cautions(
         *_structural(w, get("sem_fit")),
         *_segments(w, get("segments")),
         *_agreement(w, get("coder_agreement")),
+        *_segments_left_out(w, get("segments_left_out")),
         *_complaint_problems(w, get("complaint_problems")),
     ]
     return pd.DataFrame(rows, columns=CAUTION_COLUMNS)
@@ -502,12 +503,30 @@ def _agreement(w: _Writer, agreement: pd.DataFrame) -> list[tuple]:
             for row in overall.itertuples() if row.alpha_verdict in ("tentative", "insufficient")]
 
 
+def tally(phrases: pd.Series, language: str = "en", labels: Mapping[str, str] | None = None) -> str:
+    """Each phrase a step recorded (a problem, a reason), in ``language``, with how often it was
+    recorded, most frequent first.
+
+    >>> tally(pd.Series(["reversed", "not found", "reversed"]))
+    'reversed (2); not found (1)'
+    """
+    t = Messages(language)
+    return t("cautions.tally_separator").join(
+        t("cautions.tally_item", phrase=recorded(phrase, language, labels), n=n)
+        for phrase, n in phrases.value_counts().items())
+
+
 def _complaint_problems(w: _Writer, problems: pd.DataFrame) -> list[tuple]:
     if problems.empty:
         return []
-    t = w.t
-    counts = problems["problem"].value_counts()
-    listed = t("cautions.complaint_separator").join(
-        t("cautions.complaint_problem", problem=w.recorded(problem), n=n) for problem, n in counts.items())
     return [("complaints", "complaint log", "complaint_log_faults",
-             t("cautions.complaint_log_faults", n=len(problems), problems=listed))]
+             w.t("cautions.complaint_log_faults", n=len(problems),
+                 problems=tally(problems["problem"], w.t.language, w.labels)))]
+
+
+def _segments_left_out(w: _Writer, left_out: pd.DataFrame) -> list[tuple]:
+    if left_out.empty:
+        return []
+    return [("interviews", "coded segments", "segments_left_out",
+             w.t("cautions.segments_left_out", n=len(left_out),
+                 reasons=tally(left_out["reason"], w.t.language, w.labels)))]

@@ -30,8 +30,8 @@ import pandas as pd
 from servqual.agreement import coder_agreement, coder_disagreements, unit_code_presence
 from servqual.codebook import PROVIDER_GAPS, Codebook, keyword_hits, load_codebook
 from servqual.privacy import mask_names, mask_text
-from servqual.qda import QdaFormatWarning, anchor_segments, read_qdpx, read_segments_csv
-from servqual.study_files import folder_entries
+from servqual.qda import NOT_PLACED, NOT_READ, QdaFormatWarning, anchor_segments, read_qdpx, read_segments_csv
+from servqual.study_files import StudyFileError, folder_entries
 from servqual.triangulation import improvement_evidence, triangulate
 from servqual.transcripts import (
     DOCUMENT_TABLE_NAMES,
@@ -50,6 +50,11 @@ SEGMENT_TABLE_COLUMNS = [
     "document", "doc_type", "doc_group", "coder", "code", "source", "start", "end", "units", "speakers",
     "roles", "dimensions", "provider_gaps", "valence", "in_codebook", "text", "origin",
 ]
+#: A coded segment that could not be placed: the file it came from, where it said it lay, and why
+#: (one of :data:`servqual.qda.NOT_PLACED` or :data:`servqual.qda.NOT_READ`); never its text.
+LEFT_OUT_COLUMNS = ["file", "document", "coder", "code", "start", "end", "reason"]
+#: Suffixes of the coded-segment files an interview folder may hold (REFI-QDA project, zipped or not).
+SEGMENT_SUFFIXES = (".csv", ".tsv", ".qdpx", ".qde")
 COUNT_COLUMNS = ["level", "value", "doc_group", "source", "n_segments", "n_units", "n_participants", "n_documents"]
 QUOTE_COLUMNS = [
     "level", "value", "valence", "rank", "document", "doc_type", "start", "end", "units", "speaker", "role",
@@ -338,14 +343,21 @@ def exemplar_quotes(
 # --------------------------------------------------------------------------- the whole folder
 
 
+def _documentation(path: Path) -> bool:
+    """A README or a hidden file: documentation or a tool's own, which the workflow does not take as input."""
+    return path.name.startswith(".") or path.stem.lower() == "readme"
+
+
 def read_coded_segments(folder: str | Path, texts: Mapping[str, str], *,
                         root: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read every coded-segment file of an interview folder and place it on the transcripts.
 
-    Files: ``*.csv``/``*.tsv`` other than the documents table, and ``*.qdpx``. Each CSV
-    without a coder column is one coder's (named after the file). Every entry of the folder, and
-    every source a project names, stays inside ``root`` (default: the folder itself; see
-    :func:`servqual.study_files.study_path`).
+    Files: ``*.csv``/``*.tsv`` other than the documents table, ``*.qdpx`` and bare ``*.qde``
+    (sources by ``plainTextPath`` relative to it). Each CSV without a coder column is one coder's
+    (named after the file). Every entry of the folder, and every source a project names, stays
+    inside ``root`` (default: the folder itself; see :func:`servqual.study_files.study_path`). Any
+    other file, except the transcripts (the keys of ``texts``), a README and hidden files, is
+    refused naming it: nothing in the folder is passed over in silence.
 
     Returns
     -------
@@ -353,19 +365,47 @@ def read_coded_segments(folder: str | Path, texts: Mapping[str, str], *,
         See :func:`servqual.qda.anchor_segments`; ``segments`` gets ``source = "human"``.
     """
     folder = Path(folder)
-    frames, repairs = [], []
+    frames, repairs, unread = [], [], []
+    transcripts = {Path(name) for name in texts}
     for path in folder_entries(folder, root=root):
         suffix = path.suffix.lower()
-        if suffix in {".csv", ".tsv"} and path.name.lower() not in DOCUMENT_TABLE_NAMES:
+        if path.is_dir() or _documentation(path) or Path(path.name) in transcripts \
+                or path.name.lower() in DOCUMENT_TABLE_NAMES:
+            continue
+        if suffix in {".csv", ".tsv"}:
             frames.append(read_segments_csv(path))
-        elif suffix == ".qdpx":
+        elif suffix in {".qdpx", ".qde"}:
             project = read_qdpx(path, root=root if root is not None else folder)
             frames.append(project.segments[["document", "coder", "code", "start", "end", "text", "origin"]])
             repairs.append(project.repairs)
+        else:
+            unread.append(path.name)
+    if unread:
+        raise StudyFileError(
+            f"{folder}: {', '.join(unread)}: not a file the interview step reads (coded segments are "
+            f"{', '.join('*' + s for s in SEGMENT_SUFFIXES)}; transcripts are the files the documents table lists). "
+            "For a project of a QDA program, export a .qdpx (REFI-QDA) from it; list a transcript in the documents "
+            "table; move any other file out of the folder (a README may stay).")
     if not frames:
-        raise FileNotFoundError(f"{folder}: no coded segments (*.csv, *.tsv or *.qdpx besides the documents table).")
+        raise FileNotFoundError(f"{folder}: no coded segments (*.csv, *.tsv, *.qdpx or *.qde besides the documents table).")
     segments, placed = anchor_segments(pd.concat(frames, ignore_index=True), texts)
     return segments.assign(source=HUMAN), pd.concat([*repairs, placed], ignore_index=True)
+
+
+def segments_left_out(repairs: pd.DataFrame) -> pd.DataFrame:
+    """The coded segments left out of every analysis, with the reason: the rows of ``repairs``
+    (:func:`read_coded_segments`) that could not be placed or read, positions as the file gave them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`LEFT_OUT_COLUMNS`, in the order found.
+    """
+    left = repairs[repairs["method"].isin([*NOT_PLACED, *NOT_READ])]
+    return pd.DataFrame({"file": left["origin"], "document": left["document"], "coder": left["coder"],
+                         "code": left["code"], "start": left["old_start"].astype("Int64"),
+                         "end": left["old_end"].astype("Int64"), "reason": left["method"]},
+                        columns=LEFT_OUT_COLUMNS).reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -377,7 +417,7 @@ class InterviewResults:
     (:func:`servqual.agreement.coder_disagreements`), ``quotes`` (:func:`exemplar_quotes`),
     ``triangulation`` (:func:`servqual.triangulation.triangulate`), ``improvement_evidence``
     (:func:`servqual.triangulation.improvement_evidence`), ``unknown_codes`` (:func:`unknown_codes`), ``repairs``
-    (positions changed while anchoring), ``documents`` (document, file, doc_type, doc_group,
+    (positions changed while anchoring), ``segments_left_out`` (:func:`segments_left_out`), ``documents`` (document, file, doc_type, doc_group,
     date, encoding, n_chars).
     """
 
@@ -390,6 +430,7 @@ class InterviewResults:
     improvement_evidence: pd.DataFrame
     unknown_codes: pd.DataFrame
     repairs: pd.DataFrame
+    segments_left_out: pd.DataFrame
     documents: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
@@ -475,6 +516,7 @@ def analyse_interviews(
         improvement_evidence=improvement_evidence(tri),
         unknown_codes=missing,
         repairs=repairs,
+        segments_left_out=segments_left_out(repairs),
         documents=corpus.documents,
         notes=notes,
     )

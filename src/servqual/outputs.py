@@ -104,6 +104,7 @@ TABLES: tuple[Table, ...] = (
     Table("reports/{wave}/tables/interview_codes.csv", "level (code, dimension, provider gap, valence) × value × document group (customers, staff, all) × source (human, suggested)", ("wave", *interviews.COUNT_COLUMNS)),
     Table("reports/{wave}/tables/coder_agreement.csv", "code, plus one overall row `(all codes)`", ("wave", *agreement.AGREEMENT_COLUMNS)),
     Table("reports/{wave}/tables/coder_disagreements.csv", "unit × code that one coder applied and another did not", ("wave", "document", "unit", "speaker", "code", "coded_by", "not_coded_by")),
+    Table("reports/{wave}/tables/segments_left_out.csv", "coded segment left out of every analysis, with the reason (no text)", ("wave", *interviews.LEFT_OUT_COLUMNS)),
     Table("reports/{wave}/tables/quotes.csv", "level (dimension, provider gap) × value × valence × rank", ("wave", *interviews.QUOTE_COLUMNS)),
     Table("reports/{wave}/tables/triangulation.csv", "dimension", ("wave", *triangulation.TRIANGULATION_COLUMNS, "provider_gaps")),
     Table("reports/{wave}/tables/complaints_by_dimension.csv", "dimension, then `(unmapped)`", ("wave", *complaints.DIMENSION_COLUMNS)),

@@ -59,7 +59,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 
 SEGMENT_COLUMNS = ["document", "coder", "code", "start", "end", "text", "origin"]
-REPAIR_COLUMNS = ["document", "coder", "code", "old_start", "old_end", "start", "end", "method"]
+REPAIR_COLUMNS = ["document", "coder", "code", "old_start", "old_end", "start", "end", "method", "origin"]
 
 #: Column-name aliases of coded-segment CSV exports (compared lower-case, spaces/underscores removed).
 CSV_ALIASES = {
@@ -73,6 +73,9 @@ CSV_ALIASES = {
 
 #: Anchoring outcomes of a segment that could not be placed; it is left out of every analysis.
 NOT_PLACED = ("not found", "reversed", "outside the text")
+#: Why a coded segment was left out before anchoring: its document is none of the transcripts, its
+#: REFI-QDA code is not in the project's codebook, its REFI-QDA positions are not whole numbers.
+NOT_READ = ("unknown document", "unknown code", "no whole-number position")
 #: How far (code points) from the stated position a moved selection is searched for.
 REPAIR_WINDOW = 500
 
@@ -250,7 +253,8 @@ def anchor_segments(
     """Place coded segments on the transcripts: verify, repair or locate every position.
 
     Documents are matched by id, then by file stem, case-insensitively (tools often drop the
-    extension). A segment whose document is unknown is dropped with a warning.
+    extension). A segment whose document is unknown is dropped with a warning (and listed in
+    ``repairs`` as ``"unknown document"``).
 
     Returns
     -------
@@ -258,13 +262,16 @@ def anchor_segments(
         ``segments`` with ``document`` set to the transcript id, positions repaired and
         ``text`` = the transcript's ``text[start:end]``; rows that could not be placed are
         dropped (and listed in ``repairs`` with the method of :data:`NOT_PLACED` that says why). ``repairs``:
-        :data:`REPAIR_COLUMNS`, one row per segment whose position was changed or not found.
+        :data:`REPAIR_COLUMNS`, one row per segment whose position was changed or not found, or whose
+        document is unknown.
     """
     lookup = {d.lower(): d for d in texts} | {Path(d).stem.lower(): d for d in texts}
     resolved = segments["document"].map(lambda d: lookup.get(str(d).lower(), lookup.get(Path(str(d)).stem.lower())))
     unknown = sorted(set(segments.loc[resolved.isna(), "document"].astype(str)))
     if unknown:
         warnings.warn(f"Coded segments refer to unknown document(s): {', '.join(unknown)}.", QdaFormatWarning, stacklevel=2)
+    strays = segments[resolved.isna()].assign(old_start=lambda d: d["start"], old_end=lambda d: d["end"],
+                                              start=pd.NA, end=pd.NA, method="unknown document")[REPAIR_COLUMNS]
     segments = segments.assign(document=resolved)[resolved.notna()].reset_index(drop=True)
     raw_texts = raw_texts or {}
     placed = [
@@ -277,7 +284,7 @@ def anchor_segments(
         start=pd.array([p[0] for p in placed], dtype="Int64"), end=pd.array([p[1] for p in placed], dtype="Int64"),
         method=method,
     )
-    repairs = repairs.loc[~method.isin(["ok", "unchecked"]), REPAIR_COLUMNS].reset_index(drop=True)
+    repairs = pd.concat([strays, repairs.loc[~method.isin(["ok", "unchecked"]), REPAIR_COLUMNS]], ignore_index=True)
     for row in repairs.itertuples(index=False):
         logger.info("segment %s/%s/%s at %s-%s: %s -> %s-%s", row.document, row.coder, row.code,
                     row.old_start, row.old_end, row.method, row.start, row.end)
@@ -314,7 +321,8 @@ class QdaProject:
         :data:`SEGMENT_COLUMNS` plus ``code_path``, ``selection_guid``; positions checked
         against each selection's ``name`` and repaired (see ``repairs``).
     repairs
-        :data:`REPAIR_COLUMNS`.
+        :data:`REPAIR_COLUMNS`: positions changed, and codings left out (a method of
+        :data:`NOT_PLACED` or :data:`NOT_READ`).
     issues
         Departures from the standard found by the lenient validation.
     texts
@@ -411,6 +419,7 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path
                  root: Path | None = None, project: Path | None = None) -> str:
     """Raw (not normalised) plain text of a TextSource: inline content or plainTextPath.
 
+    An ``internal://`` source of an unzipped project is looked for in ``sources/`` beside it first.
     A plainTextPath outside the archive is a path relative to ``base`` (the project's folder) that
     must stay inside ``root`` (see :func:`servqual.study_files.study_path`): ``absolute://``,
     ``file://`` and other URLs, absolute paths and ``..`` out of it are refused, naming the project.
@@ -429,32 +438,42 @@ def _source_text(source: ET.Element, archive: zipfile.ZipFile | None, base: Path
             return decode_text(archive.read(member), f"{project}, {member}")[0]
     else:
         relative = next((target[len(s):] for s in RELATIVE_SCHEMES if target.startswith(s)), target)
-        path = study_path(relative, referred_by=f"{project or base}, TextSource {label}, plainTextPath", base=base,
-                          root=root)
-        if path.is_file():
-            return decode_text(path.read_bytes(), path)[0]
+        # An unzipped project keeps its internal sources in sources/ beside the .qde, as the archive does.
+        candidates = [f"sources/{relative}", relative] if target.startswith("internal://") else [relative]
+        for candidate in candidates:
+            path = study_path(candidate, referred_by=f"{project or base}, TextSource {label}, plainTextPath",
+                              base=base, root=root)
+            if path.is_file():
+                return decode_text(path.read_bytes(), path)[0]
     issues.append(f"TextSource {label}: plain text {target} not found.")
     return ""
 
 
 def _selection_rows(source: ET.Element, name: str, users: Mapping[str, str], codes: pd.DataFrame,
-                    issues: list[str]) -> list[dict[str, object]]:
+                    issues: list[str], skipped: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Coded segments of a TextSource's selections; a coding left out is appended to ``skipped``
+    (:data:`REPAIR_COLUMNS` but ``origin``, ``method`` one of :data:`NOT_READ`) with an issue."""
     code_names = dict(zip(codes["guid"], codes["name"], strict=True))
     code_paths = dict(zip(codes["guid"], codes["path"], strict=True))
     rows = []
     for selection in _children(source, "PlainTextSelection"):
         try:
             start, end = int(selection.get("startPosition", "")), int(selection.get("endPosition", ""))
+            fault = None
         except ValueError:
             issues.append(f"{name}: selection {selection.get('guid')} has no integer start/end; skipped.")
-            continue
+            start, end, fault = pd.NA, pd.NA, "no whole-number position"
         for coding in _children(selection, "Coding"):
             ref = _child(coding, "CodeRef")
             target = None if ref is None else ref.get("targetGUID")
-            if target not in code_names:
-                issues.append(f"{name}: selection {selection.get('guid')} codes unknown code {target}; skipped.")
-                continue
             user = coding.get("creatingUser") or selection.get("creatingUser")
+            if fault is None and target not in code_names:
+                issues.append(f"{name}: selection {selection.get('guid')} codes unknown code {target}; skipped.")
+            if fault is not None or target not in code_names:
+                skipped.append({"document": name, "coder": users.get(user, user or "unknown"),
+                                "code": code_names.get(target, target), "old_start": start, "old_end": end,
+                                "start": pd.NA, "end": pd.NA, "method": fault or "unknown code"})
+                continue
             if user is not None and user not in users:
                 issues.append(f"{name}: creatingUser {user} is not in Users.")
             rows.append({"document": name, "coder": users.get(user, user or "unknown"),
@@ -540,13 +559,13 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
         users = _users_table(root)
         codes = _codes_table(_child(_child(root, "CodeBook"), "Codes"), issues)
         user_names = dict(zip(users["guid"], users["name"], strict=True))
-        rows, texts, raws, source_rows = [], {}, {}, []
+        rows, texts, raws, source_rows, skipped = [], {}, {}, [], []
         for source in _children(_child(root, "Sources"), "TextSource"):
             name = source.get("name") or source.get("guid")
             raw = _source_text(source, archive, path.parent, issues, confine, path)
             texts[name], raws[name] = normalise_text(raw), raw
             source_rows.append({"guid": source.get("guid"), "name": name, "n_chars": len(texts[name])})
-            rows += _selection_rows(source, name, user_names, codes, issues)
+            rows += _selection_rows(source, name, user_names, codes, issues, skipped)
     finally:
         if archive is not None:
             archive.close()
@@ -557,6 +576,8 @@ def read_qdpx(path: str | Path, *, schema: str | Path | None = None, window: int
                                origin=path.name)
     segments, repairs = anchor_segments(segments, texts, raw_texts=raws, window=window) if len(segments) else (
         segments, pd.DataFrame(columns=REPAIR_COLUMNS))
+    if skipped:
+        repairs = pd.concat([pd.DataFrame(skipped).assign(origin=path.name), repairs], ignore_index=True)
     if issues:
         warnings.warn(f"{path.name}: {len(issues)} departure(s) from REFI-QDA, read anyway: {issues[0]}",
                       QdaFormatWarning, stacklevel=2)

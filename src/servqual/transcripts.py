@@ -327,6 +327,9 @@ def read_documents_table(folder: str | Path, *, root: str | Path | None = None) 
     found = [folder / name for name in DOCUMENT_TABLE_NAMES if (folder / name).exists()]
     if not found:
         raise FileNotFoundError(f"{folder}: no documents.tsv or documents.csv sidecar table.")
+    if len(found) > 1:
+        raise StudyFileError(f"{folder}: {' and '.join(f.name for f in found)}: only one documents table is read; "
+                             "keep one of them (move or merge the other).")
     path = study_path(found[0].name, referred_by=f"folder {folder}", base=folder, root=root)
     try:
         table = pd.read_csv(StringIO(study_text(path)), sep="\t" if path.suffix == ".tsv" else ",", dtype=str,

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval, p_statement
-from servqual.cautions import released_constraints
+from servqual.cautions import released_constraints, tally
 from servqual.loop_report import kpi_lead, scorecard_table
 from servqual.report_context import (
     ReportContext,
@@ -747,6 +747,9 @@ def interviews_section(ctx: WaveContext, triangulation: pd.DataFrame) -> str:
                                        Column("alpha_ci", ctx.t("report.col.ci", level=level)),
                                        Column("verdict_label", ctx.t("report.col.alpha_verdict_label"))],
                                 caption=ctx.caption("agreement"), note=ctx.note("agreement")))
+    left_out = ctx.table("segments_left_out")
+    if not left_out.empty:
+        parts.append(ctx.p("interviews.left_out", n=len(left_out), reasons=tally(left_out["reason"], ctx.t.language)))
     level = f"{confidence(ctx.table('gaps_dimensions')):.0%}"
     rows = triangulation.assign(
         label=lambda d: d["dimension"].map(ctx.dimension),

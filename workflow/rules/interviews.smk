@@ -15,6 +15,7 @@ rule interviews:
         interview_codes="reports/{wave}/tables/interview_codes.csv",
         coder_agreement="reports/{wave}/tables/coder_agreement.csv",
         coder_disagreements="reports/{wave}/tables/coder_disagreements.csv",
+        segments_left_out="reports/{wave}/tables/segments_left_out.csv",
         quotes="reports/{wave}/tables/quotes.csv",
         triangulation="reports/{wave}/tables/triangulation.csv",
         figure_png=report(

@@ -31,7 +31,7 @@ for note in result.notes:
 if len(result.repairs):
     logging.info("positions repaired or not found:\n%s", result.repairs.to_string(index=False))
 result.segments.to_parquet(out.segments, index=False)
-tables = ("interview_codes", "coder_agreement", "coder_disagreements", "quotes", "triangulation")
+tables = ("interview_codes", "coder_agreement", "coder_disagreements", "segments_left_out", "quotes", "triangulation")
 write_tables({name: getattr(result, name) for name in tables}, out, wave=wave)
 labels = pd.Series(dimension_labels({"dimensions": p.dimensions}, p.language))
 title = text(p.language, "figures.title_interview_codes", wave=wave)
