@@ -642,6 +642,7 @@ def _structural_part(ctx: WaveContext) -> str:
         return "".join(parts) + ctx.p("structural.not_estimated")
     level = f"{confidence(paths):.0%}"
     parts.append("<p>" + html.escape(ctx.sentences(_structural_sentences(ctx, row, paths, effects))) + "</p>")
+    parts.append(ctx.figure("path_diagram"))
     rows = paths.assign(outcome_label=lambda d: d["outcome"].map(lambda k: _factor_name(ctx, k)),
                         predictor_label=lambda d: d["predictor"].map(lambda k: _factor_name(ctx, k)),
                         ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])])
