@@ -11,7 +11,9 @@ rule figures:
     conda:
         RULE_ENV
     params:
-        code=code_version("figures", "figures", "plots", "fonts", "labels", "path_diagram"),
+        code=code_version(
+            "figures", "figures", "plots", "fonts", "labels", "path_diagram"
+        ),
         names=FIGURES,
         instrument=instrument_words(),
         segments=config["columns"]["segments"],
