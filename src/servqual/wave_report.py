@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval, p_statement
-from servqual.cautions import released_constraints
+from servqual.cautions import named_items, released_constraints
 from servqual.i18n import Messages
 from servqual.loop_report import kpi_lead, scorecard_table
 from servqual.labels import code_labels, dimension_labels, item_labels, outcome_labels, segment_labels
@@ -478,7 +478,7 @@ def _ep_words(ctx: WaveContext, levels: pd.DataFrame) -> tuple[str, bool]:
     if bool(levels["means_comparable"].iloc[0]) and len(scalar):
         last = scalar.iloc[-1]
         if last["partial"]:
-            released = released_constraints(last["released"], ctx.t, ctx.items)
+            released = released_constraints(last["released"], ctx.t, named_items(ctx.items, ctx.t))
             return ctx.p("gaps.ep_partial", released=released), True
         return ctx.p("gaps.ep_same"), True
     rejected = levels[levels["decision"] == "rejected"]
@@ -493,7 +493,7 @@ def _ep_table(ctx: WaveContext, levels: pd.DataFrame) -> str:
     rows = levels.assign(
         level_label=lambda d: [ctx.value("invariance_level", lv) + (ctx.t("report.ep.partial") if partial else "")
                                for lv, partial in zip(d["level"], d["partial"])],
-        released_label=lambda d: [released_constraints(r, ctx.t, ctx.items) for r in d["released"]],
+        released_label=lambda d: [released_constraints(r, ctx.t, named_items(ctx.items, ctx.t)) for r in d["released"]],
         decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
     )
     columns = ladder_columns(ctx, [Column("level_label", ctx.t("report.col.invariance_level"), group=" "),
