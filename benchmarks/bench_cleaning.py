@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--keep", help="reuse or keep the simulated CSV in this folder")
     args = parser.parse_args()
     config = yaml.safe_load((STUDY / "config" / "config.yaml").read_text(encoding="utf-8"))
-    instrument = instrument_from_config(config["instrument"], config["measures"])
+    instrument = instrument_from_config(config["instrument"], config["measures"], config["outcomes"])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)

@@ -24,8 +24,9 @@ INSTRUMENT = {
         ({"perception": {"pattern": "P{index}"}}, {"segments": False, "ipa": False}, []),
         ({"adequate": {"pattern": "A{index}"}, "desired": {"pattern": "D{index}"}, "perception": {"pattern": "P{index}"}},
          {"segments": False, "ipa": True}, ["ipa", "ipa_items", "zone_of_tolerance"]),
+        ({"perception": {"pattern": "P{index}"}}, {"segments": False, "ipa": False, "structural": True}, ["path_diagram"]),
     ],
-    ids=["servqual", "servperf", "three-column"],
+    ids=["servqual", "servperf", "three-column", "with-outcomes"],
 )
 def test_figure_set_follows_the_study_definition(measures, options, extra):
     assert figure_names(instrument_from_config(INSTRUMENT, measures), **options) == ALWAYS + extra
@@ -61,7 +62,7 @@ import yaml  # noqa: E402
 from servqual import fonts  # noqa: E402
 from servqual.figures import quadrant_name, wave_figures  # noqa: E402
 from servqual.i18n import LANGUAGES, catalogue  # noqa: E402
-from servqual.labels import dimension_labels, item_labels, segment_labels  # noqa: E402
+from servqual.labels import dimension_labels, item_labels, outcome_labels, segment_labels  # noqa: E402
 from servqual.priorities import QUADRANTS, importance_performance  # noqa: E402
 
 EXAMPLE = yaml.safe_load((Path(__file__).parents[1] / "config" / "config.yaml").read_text(encoding="utf-8"))
@@ -123,6 +124,12 @@ def wave_tables(instrument: dict, seed: int = 3) -> dict[str, pd.DataFrame]:
                           for segment, levels in (("branch", ["Airport", "Central", "small"]),
                                                   ("customer_type", ["business", "individual and family accounts"]))
                           for level in levels]).assign(ci_low=lambda d: d["mean"] - 0.3, ci_high=lambda d: d["mean"] + 0.3)
+    predictors = [*dim_ids, "overall"]
+    sem_paths = pd.DataFrame({
+        "outcome": ["overall"] * len(dim_ids) + ["return_visit"] * len(predictors), "predictor": dim_ids + predictors,
+        "std_all": rng.uniform(-0.2, 0.6, len(dim_ids) + len(predictors)),
+        "pvalue": rng.uniform(0, 0.2, len(dim_ids) + len(predictors)),
+        "r2": [0.6] * len(dim_ids) + [0.4] * len(predictors)})
     summary = pd.DataFrame({"step": ["read", "excluded", "excluded", "excluded", "kept"],
                             "rule": ["rows read", "duplicate_id", "attention_check", "long_string", "respondents kept"],
                             "n": [100, 3, 5, 2, 90]})
@@ -130,18 +137,21 @@ def wave_tables(instrument: dict, seed: int = 3) -> dict[str, pd.DataFrame]:
         "descriptives": pd.concat(descriptives, ignore_index=True), "item_reliability": reliability,
         "parallel_analysis": parallel, "efa_loadings": loadings, "gaps_items": gaps, "segments": segments,
         "ipa": importance_performance(perceptions, dims, importance=points), "cleaning_summary": summary,
+        "sem_fit": pd.DataFrame({"status": ["ok"], "mediator": ["overall"]}), "sem_paths": sem_paths,
     }
 
 
 NAMES = ["cleaning_flow", "dimension_means", "snake_plot", "radar", "item_rest", "parallel_analysis", "efa_loadings",
-         "item_gaps", "ipa", "ipa_items", "segments"]
+         "item_gaps", "ipa", "ipa_items", "segments", "path_diagram"]
+OUTCOMES = [{"id": "return_visit", "label": {"en": "intention to return", "zh": "再次光顾意愿", "ko": "재방문 의향"}}]
 
 
 def draw(language: str) -> dict[str, plt.Figure]:
     instrument = example_instrument(language)
     return wave_figures(wave_tables(instrument), NAMES, dimension_labels(instrument, language),
                         item_labels(instrument, language), "w1", language=language,
-                        segment_labels=segment_labels(SEGMENTS, language))
+                        segment_labels=segment_labels(SEGMENTS, language),
+                        outcome_labels=outcome_labels(OUTCOMES, language))
 
 
 def shown(fig: plt.Figure) -> list[str]:
@@ -292,3 +302,16 @@ def test_font_cache_is_rebuilt_once_when_fontconfig_knows_a_cjk_font_matplotlib_
     assert fonts.refresh_cache() is True
     assert fonts.refresh_cache() is False
     assert rebuilt == [{"try_read_cache": False}]
+
+
+def test_the_path_diagram_names_the_outcomes_in_the_studys_words_and_draws_nothing_of_an_improper_model():
+    tables = wave_tables(example_instrument("en"))
+    labels = dimension_labels(example_instrument("en"), "en")
+    fig = draw("en")["path_diagram"]
+    boxes = [" ".join(t.split()) for t in shown(fig)]
+    assert "Overall satisfaction R² = .60" in boxes and "Intention to return R² = .40" in boxes
+    plt.close(fig)
+    tables["sem_fit"] = pd.DataFrame({"status": ["not_converged"], "mediator": ["overall"]})
+    fig = wave_figures(tables, ["path_diagram"], labels, {}, "w1")["path_diagram"]
+    assert not [c for c in fig.axes[0].get_children() if isinstance(c, matplotlib.text.Annotation)]
+    plt.close(fig)

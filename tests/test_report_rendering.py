@@ -80,7 +80,7 @@ def korean_study(tmp_path_factory) -> Path:
     # One action, started after the only wave: the cross-wave report says the next wave checks it.
     (folder / "config/actions.tsv").write_text(
         "id\ttitle\ttargets\tafter_wave\nqueue\t대기열 관리 프로그램\tresponsiveness\tw1\n", encoding="utf-8")
-    instrument = instrument_from_config(config["instrument"], config["measures"])
+    instrument = instrument_from_config(config["instrument"], config["measures"], config["outcomes"])
     (folder / "data/raw").mkdir(parents=True)
     simulate_survey(instrument, 240, seed=11).to_csv(folder / "data/raw/survey.csv", index=False)
     result = snakemake(cwd=folder)

@@ -62,7 +62,7 @@ def adjusted_waves(tmp_path_factory) -> Path:
     config["analysis"]["confidence"] = 0.90
     config["gaps"]["p_adjust"] = "bh"
     config["reliability"]["n_boot"] = 200
-    instrument = instrument_from_config(config["instrument"], config["measures"])
+    instrument = instrument_from_config(config["instrument"], config["measures"], config["outcomes"])
     surveys = {wave: simulate_survey(instrument, 150, wave=k, seed=5) for k, (wave, _) in enumerate(SHEET, 1)}
     folder = tmp_path_factory.mktemp("adjusted")
     write_study(folder, config, surveys, dict(SHEET))
@@ -71,11 +71,12 @@ def adjusted_waves(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def small_servperf(tmp_path_factory) -> Path:
-    """(B) perception only, no importance or overall item, one wave of 80, no duration column."""
+    """(B) perception only, no importance, overall item or other outcome, one wave of 80, no duration column."""
     config = example_config()
     config["measures"] = {"perception": config["measures"]["perception"]}
     config["columns"]["duration"] = ""
     config["reliability"]["n_boot"] = 200
+    config["outcomes"], config["structural"]["mediator"] = [], None
     instrument = instrument_from_config(config["instrument"], config["measures"])
     survey = simulate_survey(instrument, 80, seed=9).drop(columns=["duration_sec"])
     folder = tmp_path_factory.mktemp("servperf")
@@ -95,7 +96,7 @@ def indistinct(tmp_path_factory) -> Path:
         "dimensions": [d for d in config["instrument"]["dimensions"] if d["id"] != "responsiveness"],
         "items": [{**item, "dimension": "reliability" if item["dimension"] == "responsiveness" else item["dimension"]}
                   for item in config["instrument"]["items"]]}}
-    instrument = instrument_from_config(merged["instrument"], merged["measures"])
+    instrument = instrument_from_config(merged["instrument"], merged["measures"], merged["outcomes"])
     survey = simulate_survey(instrument, 400, seed=3)
     folder = tmp_path_factory.mktemp("indistinct")
     write_study(folder, config, {"single": survey}, {})

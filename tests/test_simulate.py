@@ -33,3 +33,70 @@ def test_other_scales_keep_the_population_profile():
     assert answers.isin(range(1, 6)).all().all()
     assert answers.stack().value_counts(normalize=True).max() < 0.5
     assert 3.0 < answers.stack().mean() < 4.6
+
+
+# -- Outcomes with known paths, and expectations and perceptions not scalar-equal everywhere --------
+
+import dataclasses  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from servqual.ep_invariance import ep_invariance  # noqa: E402
+from servqual.simulate import POPULATION, Population, servqual_instrument  # noqa: E402
+from servqual.structural import fit_structural  # noqa: E402
+
+EXAMPLE = servqual_instrument()
+
+
+def canonical(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """A measure's ratings of a simulated export, one column per item id."""
+    return frame.rename(columns=EXAMPLE.raw_to_canonical())[EXAMPLE.columns(measure)].set_axis(
+        EXAMPLE.item_ids, axis=1).astype(float)
+
+
+def test_outcomes_and_the_intercept_shift_change_only_their_own_columns():
+    """The outcomes come from a stream of their own and the shift moves one item's perceptions:
+    a survey without them has every other column as it was (the example's raw files too)."""
+    plain = dataclasses.replace(POPULATION, intercept_shift={})
+    without = simulate_survey(dataclasses.replace(EXAMPLE, outcomes=()), 300, seed=2, population=plain)
+    full = simulate_survey(EXAMPLE, 300, seed=2)
+    assert [c for c in full if c not in without] == ["return_intent", "recommend"]
+    changed = [c for c in without if not without[c].equals(full[c])]
+    assert changed == ["P19"]  # emp2's perception, the 19th item
+
+
+def test_the_structural_model_recovers_the_simulated_paths():
+    """Satisfaction mediates: the example's documented paths come back (standardized, within
+    rounding and the scale's ends), the dimensions the outcomes do not follow directly get no
+    direct path, and an indirect effect is its path to satisfaction times satisfaction's path."""
+    population = Population(style_sd=0.0, segment_effects={})
+    raw = simulate_survey(EXAMPLE, 20000, seed=4, population=population, problems=False)
+    data = canonical(raw, "perception")
+    outcomes = {"overall": "overall", "return": "O_return_1", "recommend": "O_recommend_1"}
+    named = raw.rename(columns=EXAMPLE.raw_to_canonical())
+    for column in outcomes.values():
+        data[column] = named[column].astype(float)
+    result = fit_structural(data, EXAMPLE.item_dimension, {k: [v] for k, v in outcomes.items()}, mediator="overall",
+                            interval="monte_carlo", n_draws=50)
+    beta = result.paths.set_index(["outcome", "predictor"])["std_all"]
+    for outcome, paths in population.loyalty.items():
+        sd = data[outcomes[outcome]].std()
+        for predictor, b in paths.items():
+            assert beta[outcome, predictor] == pytest.approx(population.loyalty_spread * b / sd, abs=0.06)
+        others = [d for d in EXAMPLE.dimension_ids if d not in paths]
+        assert (beta[outcome][others].abs() < 0.04).all()
+    # Satisfaction follows the mean perception: each dimension in proportion to its loadings.
+    assert (beta["overall"].between(0.15, 0.3)).all()
+    indirect = result.effects.query("effect == 'indirect'").set_index(["outcome", "predictor"])["std_all"]
+    assert indirect["return", "reliability"] == pytest.approx(beta["overall", "reliability"] * beta["return", "overall"])
+
+
+def test_expectations_and_perceptions_are_partially_scalar_equal_with_the_shifted_item_freed():
+    raw = simulate_survey(EXAMPLE, 600, seed=6, problems=False)
+    levels = ep_invariance(canonical(raw, "expectation"), canonical(raw, "perception"), EXAMPLE.item_dimension).levels
+    scalar = levels[levels["level"] == "scalar"]
+    assert scalar["decision"].iloc[0] == "rejected"
+    assert scalar["partial"].iloc[-1] and scalar["released"].iloc[-1] == "intercepts:emp2"
+    assert scalar["decision"].iloc[-1] in ("holds", "holds_by_fit_indices") and levels["means_comparable"].all()
+    assert levels.loc[levels["level"] == "metric", "decision"].iloc[0] != "rejected"

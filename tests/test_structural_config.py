@@ -3,6 +3,7 @@ line naming the key and what to write instead, before any job runs."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -16,21 +17,31 @@ def study(tmp_path: Path) -> Path:
     return root
 
 
-def configured(study: Path, old: str, new: str) -> None:
+def configured(study: Path, old: str | re.Pattern, new: str) -> None:
+    """Replace ``old`` (text, or a pattern's first match) by ``new`` in the study's config."""
     path = study / "config" / "config.yaml"
     text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    if isinstance(old, re.Pattern):
+        text, found = old.subn(new, text, count=1)
+        assert found
+    else:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+#: The example's outcomes beyond overall satisfaction, as its config declares them.
+OUTCOMES = re.compile(r"^outcomes:\n(?:  .*\n)+", re.MULTILINE)
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("  mediator: null\n", "  mediator: loyalty\n",
-     "key structural.mediator: loyalty is not an outcome of this study (outcomes: overall)"),
-    ("  mediator: null\n", "  mediator: overall\n",
+    ("  mediator: overall\n", "  mediator: loyalty\n",
+     "key structural.mediator: loyalty is not an outcome of this study (outcomes: overall, return, recommend)"),
+    (OUTCOMES, "outcomes: []\n",
      "key structural.mediator: overall is the study's only outcome; a mediator needs another outcome"),
     ("  source: perception\n", "  source: loadings\n", "structural"),
 ])
-def test_structural_faults_stop_the_run(study: Path, old: str, new: str, message: str) -> None:
+def test_structural_faults_stop_the_run(study: Path, old: str | re.Pattern, new: str, message: str) -> None:
     configured(study, old, new)
     result = snakemake("-n", cwd=study, cores=1, timeout=300)
     console = result.stdout + result.stderr

@@ -27,7 +27,7 @@ def write_study(folder: Path, sheet: list[tuple[str, str]]) -> None:
     config["actions"] = None  # the example's action register names its waves; this study has others
     (folder / "config").mkdir(parents=True)
     (folder / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    instrument = instrument_from_config(config["instrument"], config["measures"])
+    instrument = instrument_from_config(config["instrument"], config["measures"], config["outcomes"])
     rows = ["wave\tsurvey\tstart"]
     (folder / "data/raw").mkdir(parents=True)
     for k, (wave, start) in enumerate(sheet, 1):

@@ -88,9 +88,13 @@ def topic_heading(topic: str, language: str = "en") -> str:
 def caution_labels(instrument: Mapping[str, Any], language: str = "en") -> dict[str, str]:
     """Dimension and item id -> how a caution in ``language`` names it: a dimension by its label,
     an item by its id and wording (the instrument section of the config)."""
-    t = Messages(language)
-    items = {i: t("cautions.item_named", id=i, wording=w.rstrip(".。．")) for i, w in item_labels(instrument, language).items()}
-    return {**items, **dimension_labels(instrument, language)}
+    return {**named_items(item_labels(instrument, language), Messages(language)), **dimension_labels(instrument, language)}
+
+
+def named_items(wordings: Mapping[str, str], t: Messages) -> dict[str, str]:
+    """Item id -> the item as a sentence names it: its id and its wording without the closing
+    full stop (``emp2 “The hall has operating hours convenient to all its customers”``)."""
+    return {i: t("cautions.item_named", id=i, wording=w.rstrip(".。．")) for i, w in wordings.items()}
 
 
 @cache

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 ALWAYS = ["cleaning_flow", "dimension_means", "snake_plot", "radar", "item_rest", "parallel_analysis", "efa_loadings"]
 
 
-def figure_names(instrument: Instrument, *, segments: bool, ipa: bool) -> list[str]:
+def figure_names(instrument: Instrument, *, segments: bool, ipa: bool, structural: bool = False) -> list[str]:
     """Names of the figures of one wave (files ``<name>.png``).
 
     Parameters
@@ -32,6 +32,9 @@ def figure_names(instrument: Instrument, *, segments: bool, ipa: bool) -> list[s
     ipa
         The importance that the IPA is configured to use is available (stated points, or an
         overall satisfaction item to derive it from).
+    structural
+        The study has outcomes (``measures.overall`` or ``outcomes``), so the structural model
+        is fitted and drawn as a path diagram.
     """
     names = list(ALWAYS)
     if instrument.has_gap:
@@ -42,6 +45,8 @@ def figure_names(instrument: Instrument, *, segments: bool, ipa: bool) -> list[s
         names.append("zone_of_tolerance")
     if segments:
         names.append("segments")
+    if structural:
+        names.append("path_diagram")
     return names
 
 
@@ -68,17 +73,22 @@ def wave_figures(
     *,
     language: str = "en",
     segment_labels: Mapping[str, str] | None = None,
+    outcome_labels: Mapping[str, str] | None = None,
 ) -> dict[str, plt.Figure]:
     """Draw the named figures of one wave from its tables (``tables[name]`` as written to
     ``reports/<wave>/tables/<name>.csv``, plus ``cleaning_summary``), every text in ``language``
-    (the ``figures`` catalogue) and the study's labels: dimensions, item wordings and segment
-    names (``segment_labels``: segment -> text; by default its short name, spaced)."""
+    (the ``figures`` catalogue) and the study's labels: dimensions, item wordings, segment
+    names (``segment_labels``: segment -> text; by default its short name, spaced) and outcome
+    names (``outcome_labels``: outcome id -> text; overall satisfaction is named by the catalogue).
+    The path diagram draws the paths of a proper solution only (an empty, titled figure
+    otherwise, as the report then shows none)."""
     # Imported here, not at the top: the workflow imports figure_names at every start-up, and
     # matplotlib's pyplot and pandas would add more than a second to each `snakemake` call.
     import pandas as pd
 
     from servqual import plots
     from servqual.i18n import Messages
+    from servqual.path_diagram import path_diagram
 
     t = Messages(language)
 
@@ -96,6 +106,9 @@ def wave_figures(
     )
     ipa_items = tables["ipa"][tables["ipa"]["level"] == "item"] if "ipa" in tables else None
     language_only = {"language": language}
+    # Outcome names are written to stand inside a sentence ("overall satisfaction"); a box opens with a capital.
+    outcomes = {"overall": t("report.outcome_overall"), **(outcome_labels or {})}
+    factors = {**dimension_labels, **{k: name[:1].upper() + name[1:] for k, name in outcomes.items()}}
     draw: dict[str, Callable[[], plt.Figure]] = {
         "cleaning_flow": lambda: plots.flow_bars(tables["cleaning_summary"], title("cleaning_flow"), **language_only),
         "dimension_means": lambda: plots.measure_profile(rated, dims, title("dimension_means"), **language_only),
@@ -126,8 +139,20 @@ def wave_figures(
         "segments": lambda: plots.segment_chart(
             tables["segments"], dims, title("segments"), segment_labels=segment_labels, **language_only
         ),
+        "path_diagram": lambda: path_diagram(*_proper_paths(tables["sem_fit"], tables["sem_paths"]), factors,
+                                             title("path_diagram"), **language_only),
     }
     return {name: draw[name]() for name in names}
+
+
+def _proper_paths(fit: pd.DataFrame, paths: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The paths of the structural model and its mediator ('' for none), no paths unless the
+    model was estimated with a proper solution."""
+    if fit.empty or fit["status"].iloc[0] != "ok":
+        return paths.iloc[:0], ""
+    mediator = fit["mediator"].iloc[0]
+    # an empty mediator cell reads back as NaN
+    return paths, mediator if isinstance(mediator, str) else ""
 
 
 def complaint_figures(

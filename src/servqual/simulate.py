@@ -6,11 +6,34 @@ dimension d and measure m,
 
     y = round(clip(mu_m,i + s_m * (lambda_i * eta_m,d + sqrt(1 - lambda_i^2) * e) + a_r, min, max))
 
-where eta_m ~ N(0, Phi_m) are correlated dimension factors, e ~ N(0, 1) and a_r is a respondent's
-response style shared by all measures (which makes E and P correlate, as in real data). The
-perception mean of an item is its expectation mean plus its dimension's population gap, plus
-segment effects. Population values are module constants (:data:`POPULATION`) so tests can check
-that analyses recover them.
+where eta_m ~ N(0, Phi_m) are correlated dimension factors, e ~ N(0, 1) and a_r ~ N(0, 0.35^2) is
+a respondent's response style shared by all measures (which makes E and P correlate, as in real
+data). The perception mean of an item is its expectation mean plus its dimension's population
+gap, plus segment effects, plus the item's own intercept shift (:attr:`Population.intercept_shift`:
+emp2, the hall's opening hours, is rated 1.0 point lower than the empathy it measures implies,
+so expectations and perceptions are scalar-equal for every dimension but empathy, where they are
+partially scalar-equal with emp2's intercept free). Population values are module constants
+(:data:`POPULATION`) so tests can check that analyses recover them.
+
+Outcomes, with satisfaction as mediator. Overall satisfaction (``measures.overall``) follows the
+mean perception rating (before the intercept shift, a property of the rating and not of the
+service), so every dimension raises it in proportion to its items' loadings:
+
+    overall = round(clip(4.5 + 1.1 z(mean P) + u)),   u ~ N(0, 0.8^2)
+
+(on a 1-7 scale; other scales linearly). Each further outcome the instrument declares and
+:attr:`Population.loyalty` names (``return``, intention to return; ``recommend``, willingness to
+recommend) follows satisfaction and, directly, some dimensions' perception factors eta_P,d:
+
+    o* = sum_k b_k x_k + v,   v ~ N(0, 0.6^2);   each of its columns = round(clip(4.8 + 1.2 (o* + 0.3 w)))
+
+with x = z(overall) and the eta_P,d of the dimensions named, w ~ N(0, 1) per column. The
+example's paths: return <- satisfaction 0.5, return <- reliability 0.3; recommend <-
+satisfaction 0.6, recommend <- empathy 0.25; every other dimension acts on the two only through
+satisfaction. So the standardized direct path is 1.2 b / SD(outcome), and a dimension's indirect
+effect is its path to satisfaction times satisfaction's to the outcome. These columns come from
+a stream of their own (a child of the survey's seed), so declaring outcomes leaves every other
+column of a survey as it was.
 
 Planted problems, as survey exports really have them: straight-liners, speeders, out-of-range
 values, missing codes, duplicated rows and reused respondent ids, failed attention checks,
@@ -67,6 +90,12 @@ class Population:
         Perception shifts (scale points) for segment levels, per dimension.
     importance
         Mean importance points per dimension (sum 100).
+    style_sd
+        SD of the respondent's response style shared by every rating.
+    intercept_shift
+        Perception-only shift (scale points) of an item's intercept: item id -> shift.
+    loyalty
+        Paths to each further outcome: outcome id -> {``overall`` or a dimension id -> b}.
     """
 
     expectation: dict[str, float] = field(default_factory=lambda: _by_dimension(0))
@@ -84,6 +113,19 @@ class Population:
         }
     )
     importance: dict[str, float] = field(default_factory=lambda: _by_dimension(2))
+    style_sd: float = 0.35
+    intercept_shift: dict[str, float] = field(default_factory=lambda: {"emp2": -1.0})
+    loyalty: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {
+            "return": {"overall": 0.5, "reliability": 0.3},
+            "recommend": {"overall": 0.6, "empathy": 0.25},
+        }
+    )
+    #: Mean, scale factor, disturbance SD and column noise of the further outcomes (module docstring).
+    loyalty_mean: float = 4.8
+    loyalty_spread: float = 1.2
+    loyalty_noise: float = 0.6
+    loyalty_item_noise: float = 0.3
     default_expectation: float = 5.8
     default_gap: float = -0.3
     #: Offsets of the adequate and desired levels from expectation (three-column format).
@@ -167,12 +209,15 @@ def simulate_survey(
     columns = {"respondent_id": "resp_id", "duration": "duration_sec", **(columns or {})}
     rng = np.random.default_rng([seed, wave])
     segments = _segments(rng, n)
-    style = rng.normal(0.0, 0.35, n)
-    canonical = _ratings(instrument, population, rng, n, wave, segments, style)
+    style = rng.normal(0.0, population.style_sd, n)
+    canonical, construct = _ratings(instrument, population, rng, n, wave, segments, style)
     if instrument.has_importance:
         canonical.update(_importance(instrument, population, rng, n))
     if instrument.has_overall:
-        canonical["overall"] = _overall(instrument, canonical, rng)
+        canonical["overall"] = _overall(instrument, construct.ratings, rng)
+    if instrument.outcomes:
+        own = np.random.default_rng(np.random.SeedSequence([seed, wave]).spawn(1)[0])
+        canonical.update(_loyalty(instrument, population, own, construct, canonical.get("overall")))
     frame = pd.DataFrame(canonical)
     rename = {canon: raw for raw, canon in instrument.raw_to_canonical().items()}
     frame = frame.rename(columns=rename)
@@ -215,6 +260,16 @@ def _segment_shift(population: Population, segments: dict[str, np.ndarray], dim:
     return shift
 
 
+@dataclass(frozen=True)
+class _Construct:
+    """What the outcomes follow: the perception factors eta_P (one column per dimension; None
+    without perceptions) and the ratings satisfaction reads (perceptions before the intercept
+    shift, else the other measures)."""
+
+    factors: np.ndarray | None
+    ratings: np.ndarray
+
+
 def _ratings(
     instrument: Instrument,
     population: Population,
@@ -223,7 +278,7 @@ def _ratings(
     wave: int,
     segments: dict[str, np.ndarray],
     style: np.ndarray,
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], _Construct]:
     dims = instrument.dimension_ids
     dim_index = np.array([dims.index(d) for d in instrument.item_dimension.values()])
     n_items = len(dim_index)
@@ -240,22 +295,30 @@ def _ratings(
         "A": base_e[dim_index] + offsets + population.adequate_offset,
         "D": base_e[dim_index] + offsets + population.desired_offset,
     }
+    item_shift = np.array([population.intercept_shift.get(i, 0.0) for i in instrument.item_ids])
     out: dict[str, np.ndarray] = {}
     scale = instrument.scale
+    factors, construct = None, []
     for measure in instrument.item_measures:
         letter = {"expectation": "E", "perception": "P", "adequate": "A", "desired": "D"}[measure]
-        eta = _factor_scores(rng, n, len(dims), population.factor_r)[:, dim_index]
+        eta = _factor_scores(rng, n, len(dims), population.factor_r)
         noise = rng.standard_normal((n, n_items))
-        latent = loadings * eta + np.sqrt(1 - loadings**2) * noise
+        latent = loadings * eta[:, dim_index] + np.sqrt(1 - loadings**2) * noise
         if letter == "P":
             mean = level["E"] + gaps[dim_index] + shifts[:, dim_index]
         else:
             mean = np.broadcast_to(level[letter], (n, n_items))
         values = mean + population.spread[letter] * latent + style[:, None]
-        values = np.clip(np.rint(_on_scale(values, scale)), scale.min, scale.max)
+        rated = np.clip(np.rint(_on_scale(values, scale)), scale.min, scale.max)
+        if letter == "P":
+            factors, construct = eta, [rated]
+            if item_shift.any():
+                rated = np.clip(np.rint(_on_scale(values + item_shift, scale)), scale.min, scale.max)
+        elif factors is None:
+            construct.append(rated)
         for j, item in enumerate(instrument.item_ids):
-            out[f"{letter}_{item}"] = values[:, j]
-    return out
+            out[f"{letter}_{item}"] = rated[:, j]
+    return out, _Construct(factors, np.column_stack(construct))
 
 
 def _on_scale(values: np.ndarray, scale: Scale) -> np.ndarray:
@@ -276,16 +339,41 @@ def _importance(
     return {f"I_{d}": points[:, j] for j, d in enumerate(dims)}
 
 
-def _overall(instrument: Instrument, canonical: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
-    perceptions = np.column_stack([canonical[c] for c in instrument.columns("perception")]) if (
-        "perception" in instrument.item_measures
-    ) else np.column_stack([canonical[c] for c in canonical if c[:2] in ("E_", "A_", "D_")])
-    mean_p = perceptions.mean(axis=1)
+def _overall(instrument: Instrument, ratings: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    mean_p = ratings.mean(axis=1)
     z = (mean_p - mean_p.mean()) / (mean_p.std() or 1.0)
     scale = instrument.overall_scale
     centre = (scale.min + scale.max) / 2 + 0.5
     values = centre + 1.1 * z + rng.normal(0, 0.8, len(z))
     return np.clip(np.rint(values), scale.min, scale.max)
+
+
+def _loyalty(
+    instrument: Instrument,
+    population: Population,
+    rng: np.random.Generator,
+    construct: _Construct,
+    overall: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """The further outcomes (module docstring): each declared outcome from satisfaction and the
+    perception factors its :attr:`Population.loyalty` paths name; a predictor the study lacks
+    (no overall item, no perceptions) or a dimension it does not have adds nothing."""
+    n = len(construct.ratings)
+    predictors: dict[str, np.ndarray] = {}
+    if overall is not None:
+        predictors["overall"] = (overall - overall.mean()) / (overall.std() or 1.0)
+    if construct.factors is not None:
+        predictors.update(zip(instrument.dimension_ids, construct.factors.T))
+    out: dict[str, np.ndarray] = {}
+    for outcome in instrument.outcomes:
+        paths = population.loyalty.get(outcome.id, {})
+        latent = sum((b * predictors[k] for k, b in paths.items() if k in predictors), np.zeros(n))
+        latent = latent + rng.normal(0.0, population.loyalty_noise, n)
+        for column in outcome.canonical_columns:
+            noisy = latent + population.loyalty_item_noise * rng.standard_normal(n)
+            values = _on_scale(population.loyalty_mean + population.loyalty_spread * noisy, outcome.scale)
+            out[column] = np.clip(np.rint(values), outcome.scale.min, outcome.scale.max)
+    return out
 
 
 def _pick(rng: np.random.Generator, pool: np.ndarray, share: float) -> np.ndarray:
@@ -367,7 +455,7 @@ def servqual_instrument(config_path: str | Path | None = None) -> Instrument:
     """The instrument of a config file (default: the bundled example's 22-item SERVQUAL)."""
     path = Path(config_path) if config_path else Path(__file__).resolve().parents[2] / "config" / "config.yaml"
     config = load_study_yaml(path)
-    return instrument_from_config(config["instrument"], config["measures"])
+    return instrument_from_config(config["instrument"], config["measures"], config.get("outcomes", []))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval, p_statement
-from servqual.cautions import released_constraints, tally
+from servqual.cautions import named_items, released_constraints, tally
 from servqual.loop_report import kpi_lead, scorecard_table
 from servqual.report_context import (
     ReportContext,
@@ -465,7 +465,7 @@ def _ep_words(ctx: WaveContext, levels: pd.DataFrame) -> tuple[str, bool]:
     if bool(levels["means_comparable"].iloc[0]) and len(scalar):
         last = scalar.iloc[-1]
         if last["partial"]:
-            released = released_constraints(last["released"], ctx.t, ctx.items)
+            released = released_constraints(last["released"], ctx.t, named_items(ctx.items, ctx.t))
             return ctx.p("gaps.ep_partial", released=released), True
         return ctx.p("gaps.ep_same"), True
     rejected = levels[levels["decision"] == "rejected"]
@@ -480,7 +480,7 @@ def _ep_table(ctx: WaveContext, levels: pd.DataFrame) -> str:
     rows = levels.assign(
         level_label=lambda d: [ctx.value("invariance_level", lv) + (ctx.t("report.ep.partial") if partial else "")
                                for lv, partial in zip(d["level"], d["partial"])],
-        released_label=lambda d: [released_constraints(r, ctx.t, ctx.items) for r in d["released"]],
+        released_label=lambda d: [released_constraints(r, ctx.t, named_items(ctx.items, ctx.t)) for r in d["released"]],
         decision_label=lambda d: d["decision"].map(lambda v: ctx.value("decision", v)),
     )
     columns = ladder_columns(ctx, [Column("level_label", ctx.t("report.col.invariance_level"), group=" "),
@@ -629,6 +629,7 @@ def _structural_part(ctx: WaveContext) -> str:
         return "".join(parts) + ctx.p("structural.not_estimated")
     level = f"{confidence(paths):.0%}"
     parts.append("<p>" + html.escape(ctx.sentences(_structural_sentences(ctx, row, paths, effects))) + "</p>")
+    parts.append(ctx.figure("path_diagram"))
     rows = paths.assign(outcome_label=lambda d: d["outcome"].map(lambda k: _factor_name(ctx, k)),
                         predictor_label=lambda d: d["predictor"].map(lambda k: _factor_name(ctx, k)),
                         ci=lambda d: [interval(a, b, "mean") for a, b in zip(d["ci_low"], d["ci_high"])])

@@ -355,6 +355,7 @@ FIGURES = figure_names(
     INSTRUMENT,
     segments=bool(config["columns"]["segments"]),
     ipa=IPA_SOURCE[config["gaps"]["ipa_importance"]],
+    structural=INSTRUMENT.has_overall or bool(config["outcomes"]),
 )
 FIGURE_CATEGORY = {
     "cleaning_flow": "Data",
@@ -369,6 +370,7 @@ FIGURE_CATEGORY = {
     "ipa_items": "Gaps",
     "zone_of_tolerance": "Gaps",
     "segments": "Gaps",
+    "path_diagram": "Outcomes",
 }
 
 

@@ -11,10 +11,13 @@ rule figures:
     conda:
         RULE_ENV
     params:
-        code=code_version("figures", "figures", "plots", "fonts", "labels"),
+        code=code_version(
+            "figures", "figures", "plots", "fonts", "labels", "path_diagram"
+        ),
         names=FIGURES,
         instrument=instrument_words(),
         segments=config["columns"]["segments"],
+        outcomes=config["outcomes"],
         language=config["study"]["language"],
     script:
         "../scripts/figures.py"
