@@ -11,7 +11,7 @@ no numerical library, and ``servqual.fit_cfa`` loads only the modules a CFA need
 
 from __future__ import annotations
 
-import importlib
+from servqual.lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -48,14 +48,4 @@ API = {
 __all__ = sorted(API)
 
 
-def __getattr__(name: str) -> object:
-    """A public name, imported from its module the first time it is asked for (PEP 562)."""
-    if name not in API:
-        raise AttributeError(f"module 'servqual' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"servqual.{API[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_names(__name__, API)

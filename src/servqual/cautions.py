@@ -220,8 +220,7 @@ def wave_cautions(
         *_structural(w, get("sem_fit")),
         *_segments(w, get("segments")),
         *_agreement(w, get("coder_agreement")),
-        *_segments_left_out(w, get("segments_left_out")),
-        *_complaint_problems(w, get("complaint_problems")),
+        *(caution for table in _TALLIED for caution in _tallied(w, table, get(table))),
     ]
     return pd.DataFrame(rows, columns=CAUTION_COLUMNS)
 
@@ -520,17 +519,18 @@ def tally(phrases: pd.Series, language: str = "en", labels: Mapping[str, str] | 
         for phrase, n in phrases.value_counts().items())
 
 
-def _complaint_problems(w: _Writer, problems: pd.DataFrame) -> list[tuple]:
-    if problems.empty:
-        return []
-    return [("complaints", "complaint log", "complaint_log_faults",
-             w.t("cautions.complaint_log_faults", n=len(problems),
-                 problems=tally(problems["problem"], w.t.language, w.labels)))]
+#: Tables whose rows are each one recorded problem -> (topic, subject, caution kind, the column
+#: whose phrases the caution counts, the caution's placeholder for that count).
+_TALLIED = {
+    "segments_left_out": ("interviews", "coded segments", "segments_left_out", "reason", "reasons"),
+    "complaint_problems": ("complaints", "complaint log", "complaint_log_faults", "problem", "problems"),
+}
 
 
-def _segments_left_out(w: _Writer, left_out: pd.DataFrame) -> list[tuple]:
-    if left_out.empty:
+def _tallied(w: _Writer, table: str, rows: pd.DataFrame) -> list[tuple]:
+    """One caution for a table of recorded problems: how many, and each phrase with its count."""
+    if rows.empty:
         return []
-    return [("interviews", "coded segments", "segments_left_out",
-             w.t("cautions.segments_left_out", n=len(left_out),
-                 reasons=tally(left_out["reason"], w.t.language, w.labels)))]
+    topic, subject, kind, column, placeholder = _TALLIED[table]
+    return [(topic, subject, kind, w.t(f"cautions.{kind}", n=len(rows),
+                                      **{placeholder: tally(rows[column], w.t.language, w.labels)}))]

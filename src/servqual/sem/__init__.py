@@ -36,7 +36,7 @@ Single-group and multi-group fits are the same code with G = 1.
 
 from __future__ import annotations
 
-import importlib
+from servqual.lazy import lazy_names
 
 #: Name -> the submodule that defines it. The names are imported on first use, as those of
 #: :mod:`servqual`: a step that needs the fit indices alone (the EFA's RMSEA interval) does not
@@ -59,14 +59,4 @@ API = {
 __all__ = sorted(API)
 
 
-def __getattr__(name: str) -> object:
-    """A name of the engine, imported from its submodule the first time it is asked for (PEP 562)."""
-    if name not in API:
-        raise AttributeError(f"module 'servqual.sem' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"servqual.sem.{API[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_names(__name__, API)

@@ -21,7 +21,7 @@ from scipy import optimize
 from servqual.distributions import chi2_sf, ncx2_cdf
 from servqual.sem.samplestats import GroupStats
 
-__all__ = ["CFI_CUTOFFS", "RMSEA_CUTOFFS", "SRMR_CUTOFF", "TLI_CUTOFFS", "FitIndices", "baseline_chisq",
+__all__ = ["CFI_CUTOFFS", "RMSEA_CUTOFFS", "SRMR_CUTOFF", "TLI_CUTOFFS", "FitIndices", "IncrementalIndices", "baseline_chisq",
            "fit_indices", "fit_verdict", "rmsea_interval", "srmr"]
 
 #: Hu & Bentler (1999, Struct. Equ. Modeling 6(1)) cutoffs: (good, acceptable).
@@ -32,7 +32,20 @@ SRMR_CUTOFF = 0.08
 
 
 @dataclass(frozen=True)
-class FitIndices:
+class IncrementalIndices:
+    """CFI, TLI and RMSEA with the RMSEA's interval and p-close, as one test statistic and its
+    baseline give them."""
+
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci_low: float
+    rmsea_ci_high: float
+    rmsea_pclose: float
+
+
+@dataclass(frozen=True)
+class FitIndices(IncrementalIndices):
     """Chi-square based fit indices, computed as lavaan 0.6 does for ML."""
 
     chisq: float
@@ -40,12 +53,6 @@ class FitIndices:
     pvalue: float
     baseline_chisq: float
     baseline_df: int
-    cfi: float
-    tli: float
-    rmsea: float
-    rmsea_ci_low: float
-    rmsea_ci_high: float
-    rmsea_pclose: float
 
 
 def baseline_chisq(stats_list: Sequence[GroupStats]) -> tuple[float, int]:
@@ -132,8 +139,9 @@ def fit_indices(chisq: float, df: int, baseline_chisq: float, baseline_df: int, 
     rmsea = float(np.sqrt(max(chisq - df, 0.0)) * scale)
     low, high = rmsea_interval(chisq, df, n, n_groups, level)
     pclose = float(stats.ncx2.sf(chisq, df, n * df * close_fit**2 / n_groups)) if df > 0 else np.nan
-    return FitIndices(float(chisq), int(df), pvalue, float(baseline_chisq), int(baseline_df),
-                      float(cfi), float(tli), rmsea, low, high, pclose)
+    return FitIndices(chisq=float(chisq), df=int(df), pvalue=pvalue, baseline_chisq=float(baseline_chisq),
+                      baseline_df=int(baseline_df), cfi=float(cfi), tli=float(tli), rmsea=rmsea, rmsea_ci_low=low,
+                      rmsea_ci_high=high, rmsea_pclose=pclose)
 
 
 def srmr(sample_cov: np.ndarray | pd.DataFrame, implied_cov: np.ndarray | pd.DataFrame,

@@ -39,7 +39,7 @@ from scipy import optimize
 
 from servqual.distributions import chi2_sf
 from servqual.sem.estimation import start_values
-from servqual.sem.fit import rmsea_interval
+from servqual.sem.fit import IncrementalIndices, rmsea_interval
 from servqual.sem.gradient import free_derivatives
 from servqual.sem.model import BETA, LAMBDA, THETA, Spec, build_spec, group_matrices, slot_values
 from servqual.sem.ordinal import OrdinalStats
@@ -160,15 +160,8 @@ def wlsmv_srmr(fit: WLSMVFit, p: int) -> float:
 
 
 @dataclass(frozen=True)
-class RobustIndices:
+class RobustIndices(IncrementalIndices):
     """Savalei's (2021) robust CFI, TLI and RMSEA with the RMSEA's interval and p-close."""
-
-    cfi: float
-    tli: float
-    rmsea: float
-    rmsea_ci_low: float
-    rmsea_ci_high: float
-    rmsea_pclose: float
 
 
 def wlsmv_robust_indices(fit: WLSMVFit, ostats: OrdinalStats, *, level: float = 0.90,
