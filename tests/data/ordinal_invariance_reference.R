@@ -21,21 +21,13 @@
 # latent responses fixed to 1 in the first group, free in the second) and with "residuals" added
 # (1 in both groups), with lavTestLRT of the two.
 suppressPackageStartupMessages(library(lavaan))
+source("tests/data/ordinal_common.R")
 
 bfi <- na.omit(read.csv("tests/data/efa_bfi.csv"))
-items <- c("A1", "A2", "A3", "A4", "A5", "N1", "N2", "N3", "N4", "N5")
-d <- bfi[, items]
-d[d == 1] <- 2
-d <- d - 1
+d <- five_point(bfi)
 d$g <- ifelse(seq_len(nrow(d)) <= nrow(d) %/% 2, "first", "second")
-model <- "
-A =~ A1 + A2 + A3 + A4 + A5
-N =~ N1 + N2 + N3 + N4 + N5
-"
-fit_names <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
-               "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
-               "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
-               "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal")
+model <- two_factor
+fit_names <- wlsmv_fit_names
 
 fit_level <- function(equal, partial = "", parameterization = "delta", syntax = model) {
   fit <- cfa(syntax, data = d, ordered = TRUE, group = "g", group.equal = equal, group.partial = partial,
@@ -80,7 +72,7 @@ strict_lrt <- lavTestLRT(theta$scalar, theta$strict)
 lrt <- lavTestLRT(levels$configural, levels$metric, levels$scalar)
 jsonlite::write_json(
   list(versions = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
-       items = items, n_first = sum(d$g == "first"), n_second = sum(d$g == "second"),
+       items = five_point_items, n_first = sum(d$g == "first"), n_second = sum(d$g == "second"),
        levels = lapply(levels, result),
        lrt = list(model = rownames(lrt), df = lrt$Df, chisq = lrt$Chisq, delta_chisq = lrt$`Chisq diff`,
                   delta_df = lrt$`Df diff`, pvalue = lrt$`Pr(>Chisq)`, method = attr(lrt, "heading")),

@@ -14,6 +14,7 @@
 # standardized second-order loadings and disturbance variances; and lavTestLRT of a one-factor
 # model of the five-point items against their two-factor model.
 suppressPackageStartupMessages(library(lavaan))
+source("tests/data/ordinal_common.R")
 
 bfi <- na.omit(read.csv("tests/data/efa_bfi.csv"))
 five <- "
@@ -23,21 +24,11 @@ E =~ E1 + E2 + E3 + E4 + E5
 N =~ N1 + N2 + N3 + N4 + N5
 O =~ O1 + O2 + O3 + O4 + O5
 "
-small_items <- c("A1", "A2", "A3", "A4", "A5", "N1", "N2", "N3", "N4", "N5")
-small <- bfi[, small_items]
-small[small == 1] <- 2
-small <- small - 1
+small <- five_point(bfi)
 second <- paste(five, "Q =~ A + C + E + N + O\n")
-two <- "
-A =~ A1 + A2 + A3 + A4 + A5
-N =~ N1 + N2 + N3 + N4 + N5
-"
+two <- two_factor
 
-fit_names <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
-               "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",
-               "cfi", "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
-               "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled", "srmr", "ntotal", "cfi.robust",
-               "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
+fit_names <- c(wlsmv_fit_names, "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust",
                "rmsea.pvalue.robust")
 
 # BFGS settles the second-order model's gradient within about 4e-7 (estimates to well below 1e-4)
