@@ -267,7 +267,8 @@ def _ladder_cautions(w: _Writer, part: pd.DataFrame, concerns: str, subject: str
             break
         released = released_constraints(last["released"], t, w.labels)
         rows.append(("invariance", concerns, "invariance_partial",
-                     t("cautions.invariance_partial", subject=subject, level=name, released=released, grouping=across)))
+                     t(f"cautions.invariance_partial{released_suffix(last['released'])}", subject=subject, level=name,
+                       released=released, grouping=across)))
     return rows
 
 
@@ -414,6 +415,14 @@ def released_constraints(released: object, t: Messages, labels: Mapping[str, str
     return t("cautions.list_separator").join(t(f"cautions.ep_released_{c}", item=labels.get(i, i)) for c, i in pieces)
 
 
+def released_suffix(released: object) -> str:
+    """``"_one"`` when the ``released`` cell of ``ep_invariance`` (``constraint:item;...``) frees
+    the constraints of a single item, else ``""``: the key suffix of the singular sentences."""
+    if not isinstance(released, str) or not released:
+        return ""
+    return "_one" if len({piece.split(":", 1)[-1] for piece in released.split(";")}) == 1 else ""
+
+
 def _ep_invariance(w: _Writer, levels: pd.DataFrame) -> list[tuple]:
     """Whether expectations and perceptions measure the same dimensions, where they do not."""
     if levels.empty:
@@ -434,7 +443,7 @@ def _ep_invariance(w: _Writer, levels: pd.DataFrame) -> list[tuple]:
             rows.append(("factor_structure", concerns, f"ep_{level}_rejected", t(f"cautions.ep_{level}_rejected")))
         else:
             rows.append(("factor_structure", concerns, f"ep_{level}_partial",
-                         t(f"cautions.ep_{level}_partial", released=released)))
+                         t(f"cautions.ep_{level}_partial{released_suffix(last['released'])}", released=released)))
         if last["decision"] == "rejected":
             break
     return rows

@@ -288,8 +288,12 @@ def _ep_invariance(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str
             result = t("methods.ep_partial", n=released) if partial else t("methods.ep_holds")
         else:
             result = t("methods.ep_rejected", level=_option(t, "ep_level", rejected["level"].iloc[-1]))
-    estimator = _option(t, "estimator", _first(levels, "estimator") if "estimator" in levels else "ML")
-    return t("methods.ep_invariance", result=result, estimator=estimator), ["widaman", "byrne", "cheung_rensvold"]
+    used = _first(levels, "estimator") if "estimator" in levels else "ML"
+    text = t("methods.ep_invariance", result=result, estimator=_option(t, "estimator", used))
+    fit = tables.get("cfa_fit", pd.DataFrame())
+    if "estimator" in fit and (fit["estimator"] == "WLSMV").any() and used != "WLSMV":
+        text += t("methods.ep_continuous")
+    return text, ["widaman", "byrne", "cheung_rensvold"]
 
 
 def _structural(tables: Mapping[str, pd.DataFrame], t: Messages) -> tuple[str, list[str]] | None:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.text import Text
 
+from servqual.apa import format_value
 from servqual.i18n import Messages
 from servqual.plots import FontedFigure, style, wrap
 
@@ -86,7 +87,7 @@ def path_diagram(paths: pd.DataFrame, mediator: str, labels: Mapping[str, str], 
     for name, (x, y) in places.items():
         text = wrap(labels.get(name, name), 18)
         if name in r2.index:
-            text += "\n" + t("figures.paths_r2", r2=f"{r2[name]:.2f}".replace("0.", ".", 1))
+            text += "\n" + t("figures.paths_r2", r2=format_value(r2[name], "coef"))
         boxes[name] = ax.text(x, y, text, ha="center", va="center", fontsize=9, bbox=BOX, zorder=3)
     for row in paths.itertuples():
         _arrow(ax, boxes[row.predictor], boxes[row.outcome], row.std_all, row.pvalue < alpha)
@@ -107,6 +108,5 @@ def _arrow(ax, source: Text, target: Text, beta: float, significant: bool) -> No
                                 linestyle="-" if significant else "--", shrinkA=3, shrinkB=3,
                                 patchA=source.get_bbox_patch(), patchB=target.get_bbox_patch()))
     x, y = np.add(start, np.subtract(end, start) * 0.62)
-    text = f"{beta:.2f}".replace("0.", ".", 1)
-    ax.text(x, y, text, ha="center", va="center", fontsize=8, color=colour, zorder=5,
+    ax.text(x, y, format_value(beta, "coef"), ha="center", va="center", fontsize=8, color=colour, zorder=5,
             bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none"))

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval, p_statement
-from servqual.cautions import named_items, released_constraints, tally
+from servqual.cautions import named_items, released_constraints, released_suffix, tally
 from servqual.loop_report import kpi_lead, scorecard_table
 from servqual.report_context import (
     ReportContext,
@@ -466,7 +466,7 @@ def _ep_words(ctx: WaveContext, levels: pd.DataFrame) -> tuple[str, bool]:
         last = scalar.iloc[-1]
         if last["partial"]:
             released = released_constraints(last["released"], ctx.t, named_items(ctx.items, ctx.t))
-            return ctx.p("gaps.ep_partial", released=released), True
+            return ctx.p(f"gaps.ep_partial{released_suffix(last['released'])}", released=released), True
         return ctx.p("gaps.ep_same"), True
     rejected = levels[levels["decision"] == "rejected"]
     level = rejected["level"].iloc[-1] if len(rejected) else "scalar"
