@@ -23,6 +23,7 @@ from scipy import stats
 
 from servqual.sem.fit import fit_indices
 from servqual.sem.model import measurement_spec
+from servqual.sem.modification import wlsmv_modification_indices
 from servqual.sem.ordinal import bivariate_normal_cdf, ordinal_stats
 from servqual.sem.wlsmv import fit_wlsmv, wlsmv_parameter_table, wlsmv_robust_indices, wlsmv_srmr
 
@@ -127,6 +128,21 @@ def test_wlsmv_parameters_match_lavaan(wlsmv):
             lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
 
 
+def test_wlsmv_modification_indices_match_lavaan(wlsmv):
+    """modindices of the WLSMV fit: every residual covariance between items and every
+    cross-loading, MI to 1e-3, EPC and sepc.all to 1e-4."""
+    _, st, ref, fit, _ = wlsmv
+    items = ref["items"]
+    ours = wlsmv_modification_indices(fit, st, items, list(dict.fromkeys(i[0] for i in items)))
+    ours = ours.set_index(["lhs", "op", "rhs"])
+    lavaan = pd.DataFrame(ref["modindices"]).set_index(["lhs", "op", "rhs"])
+    assert len(ours) == len(lavaan) and lavaan.index.isin(ours.index).all()
+    ours = ours.loc[lavaan.index]
+    assert ours["mi"].to_numpy(float) == pytest.approx(lavaan["mi"].to_numpy(), abs=1e-3)
+    for column in ("epc", "sepc_all"):
+        assert ours[column].to_numpy(float) == pytest.approx(lavaan[column].to_numpy(), abs=1e-4), column
+
+
 def test_second_order_wlsmv_matches_lavaan():
     """Second-order loadings and disturbance variances, standardized through the implied latent
     covariance, and the fit."""
@@ -163,8 +179,9 @@ CFA_FIT_NAMES = {"npar": "npar", "chisq": "chisq", "cfi": "cfi", "tli": "tli", "
 def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
     """cfa.estimator: WLSMV: the cfa_fit row of the instrument's model, its loadings and
     thresholds as lavaan's cfa(..., ordered = TRUE) on the five-point items; listwise deletion
-    counted; the one-factor model against it by lavTestLRT's scaled-and-shifted difference; no
-    modification hints."""
+    counted; the one-factor model against it by lavTestLRT's scaled-and-shifted difference; the
+    hints: the three largest modindices of residual covariances, with the residual polychoric
+    correlations."""
     from servqual.cfa import cfa_tables
 
     ref = REFERENCE["five_point"]
@@ -183,7 +200,12 @@ def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
     assert "satorra.2000" in lrt["method"] and fit.loc["one_factor", "delta_df"] == lrt["delta_df"] == 1
     assert fit.loc["one_factor", "delta_chisq_scaled"] == pytest.approx(lrt["delta_chisq"], abs=1e-3)
     assert fit.loc["one_factor", "p_difference"] == pytest.approx(lrt["pvalue"], abs=1e-4)
-    assert tables.hints.empty
+    mi = pd.DataFrame(ref["modindices"]).query("op == '~~'").nlargest(3, "mi")
+    hints = tables.hints
+    assert list(zip(hints["item_a"], hints["item_b"])) == list(zip(mi["lhs"], mi["rhs"]))
+    assert hints["mi"].to_numpy(float) == pytest.approx(mi["mi"].to_numpy(), abs=1e-3)
+    assert hints["sepc_all"].to_numpy(float) == pytest.approx(mi["sepc_all"].to_numpy(), abs=1e-4)
+    assert hints["residual_r"].abs().between(1e-4, 0.2).all()
     lavaan = pd.DataFrame(ref["parameters"])
     loadings = tables.loadings.query("model == 'instrument'").merge(
         lavaan[lavaan["op"] == "=~"], left_on=["factor", "item"], right_on=["lhs", "rhs"], suffixes=("", "_lavaan"))
