@@ -73,7 +73,8 @@ def test_one_released_item_is_spoken_of_in_the_singular(tables):
     levels = tables["invariance"].assign(released=lambda d: d["released"].where(~partial, "intercepts:x3"))
     singular = {**tables, "invariance": levels, "invariance_released": one}
     text = section_text(singular, "en")
-    assert "the intercept of Item 3 (largest difference in Grant-White) free (partial invariance); that item works" in text
+    assert ("the intercept of Item 3 (largest difference in Grant-White) free (partial invariance); "
+            "that item works") in text
     assert "those items" not in text
     assert "이 문항은" in section_text(singular, "ko") and "该题项" in section_text(singular, "zh")
     assert "those items work" in section_text(tables, "en")
