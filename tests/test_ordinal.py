@@ -230,3 +230,23 @@ def test_wlsmv_refuses_scores_that_are_not_rating_categories():
     assert fit["reason"].iloc[0] == (f"WLSMV treats answers as ordered categories, but these items have more than "
                                      f"{WLSMV_MAX_CATEGORIES} distinct values (scores, not ratings; use ML or MLR): "
                                      "['a', 'b', 'c', 'd', 'e', 'f']")
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+def test_the_wave_report_names_the_dwls_score_tests_under_the_hints(tmp_path, language):
+    """The misfit table of a WLSMV run: the hints with the note of the DWLS score tests."""
+    from servqual.cfa import cfa_tables
+    from servqual.i18n import Messages
+    from servqual.wave_report import WaveContext, factor_section
+
+    ref = REFERENCE["five_point"]
+    complete = pd.read_csv(DATA / "efa_bfi.csv").dropna()[ref["items"]]
+    tables = cfa_tables(complete.where(complete != 1, 2) - 1, {i: i[0] for i in ref["items"]}, estimator="WLSMV")
+    named = {"cfa_fit": tables.fit, "cfa_loadings": tables.loadings, "cfa_hints": tables.hints}
+    ctx = WaveContext(t=Messages(language), tables={k: t.assign(measure="perception") for k, t in named.items()},
+                      dimensions={"A": "A", "N": "N"}, items={}, figures=tmp_path)
+    text = factor_section(ctx)
+    top = pd.DataFrame(ref["modindices"]).query("op == '~~'").nlargest(1, "mi").iloc[0]
+    assert f"{top['lhs']} – {top['rhs']}" in text
+    assert {"en": "DWLS chi-square (before scaling)", "zh": "DWLS 卡方（缩放前）",
+            "ko": "DWLS 카이제곱(척도 조정 전)"}[language] in text
