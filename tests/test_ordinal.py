@@ -7,8 +7,8 @@ them collapsed to five points; thresholds, polychoric correlations and Gamma (la
 lavInspect(fit, "gamma"): whole for the five-point items, its diagonal for the six-point ones);
 and the WLSMV fits of cfa(..., ordered = TRUE): the five-factor model of the six-point items and
 a two-factor model of the five-point ones (fit measures, scaled test, parameterEstimates and
-standardizedSolution); the second-order model of the six-point items (five factors on one); and
-lavTestLRT of a one-factor model of the five-point items against their two-factor model.
+standardizedSolution, modindices); the second-order model of the six-point items (five factors on
+one); and lavTestLRT of a one-factor model of the five-point items against their two-factor model.
 """
 
 from __future__ import annotations
@@ -137,10 +137,30 @@ def test_wlsmv_modification_indices_match_lavaan(wlsmv):
     ours = ours.set_index(["lhs", "op", "rhs"])
     lavaan = pd.DataFrame(ref["modindices"]).set_index(["lhs", "op", "rhs"])
     assert len(ours) == len(lavaan) and lavaan.index.isin(ours.index).all()
+    assert_modification_indices_match(ours, lavaan)
+
+
+def assert_modification_indices_match(ours: pd.DataFrame, lavaan: pd.DataFrame) -> None:
     ours = ours.loc[lavaan.index]
     assert ours["mi"].to_numpy(float) == pytest.approx(lavaan["mi"].to_numpy(), abs=1e-3)
     for column in ("epc", "sepc_all"):
         assert ours[column].to_numpy(float) == pytest.approx(lavaan[column].to_numpy(), abs=1e-4), column
+
+
+def test_second_order_wlsmv_modification_indices_match_lavaan():
+    """modindices of the second-order model: the residual covariances and the first-order
+    cross-loadings (lavaan also lists the second-order factor on each item, which the hints do
+    not propose)."""
+    ref = REFERENCE["second_order"]
+    st = ordinal_stats(ratings("six_point"))
+    letters = list(dict.fromkeys(i[0] for i in ref["items"]))
+    fit = fit_wlsmv(measurement_spec([letters.index(i[0]) for i in ref["items"]], len(letters), second_order=True),
+                    st)
+    ours = wlsmv_modification_indices(fit, st, ref["items"], [*letters, "Q"]).set_index(["lhs", "op", "rhs"])
+    lavaan = pd.DataFrame(ref["modindices"]).set_index(["lhs", "op", "rhs"])
+    assert len(ours) == 400 and ours.index.isin(lavaan.index).all()
+    assert set(lavaan.index.difference(ours.index).get_level_values("lhs")) == {"Q"}
+    assert_modification_indices_match(ours, lavaan.loc[ours.index])
 
 
 def test_second_order_wlsmv_matches_lavaan():

@@ -12,8 +12,8 @@
 # estimates; whole for the five-point model, its diagonal for the six-point one). And the
 # second-order model of the six-point items (the five factors on one factor Q), for the
 # standardized second-order loadings and disturbance variances; and lavTestLRT of a one-factor
-# model of the five-point items against their two-factor model. And modindices of the six-point and
-# five-point models: the residual covariances between items and the cross-loadings.
+# model of the five-point items against their two-factor model. And modindices of each model: the
+# residual covariances between items and the cross-loadings.
 suppressPackageStartupMessages(library(lavaan))
 source("tests/data/ordinal_common.R")
 
