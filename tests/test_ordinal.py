@@ -7,8 +7,8 @@ them collapsed to five points; thresholds, polychoric correlations and Gamma (la
 lavInspect(fit, "gamma"): whole for the five-point items, its diagonal for the six-point ones);
 and the WLSMV fits of cfa(..., ordered = TRUE): the five-factor model of the six-point items and
 a two-factor model of the five-point ones (fit measures, scaled test, parameterEstimates and
-standardizedSolution); the second-order model of the six-point items (five factors on one); and
-lavTestLRT of a one-factor model of the five-point items against their two-factor model.
+standardizedSolution, modindices); the second-order model of the six-point items (five factors on
+one); and lavTestLRT of a one-factor model of the five-point items against their two-factor model.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from scipy import stats
 
 from servqual.sem.fit import fit_indices
 from servqual.sem.model import measurement_spec
+from servqual.sem.modification import wlsmv_modification_indices
 from servqual.sem.ordinal import bivariate_normal_cdf, ordinal_stats
 from servqual.sem.wlsmv import fit_wlsmv, wlsmv_parameter_table, wlsmv_robust_indices, wlsmv_srmr
 
@@ -127,6 +128,41 @@ def test_wlsmv_parameters_match_lavaan(wlsmv):
             lavaan.loc[common, theirs].fillna(0).to_numpy(), abs=1e-4), mine
 
 
+def test_wlsmv_modification_indices_match_lavaan(wlsmv):
+    """modindices of the WLSMV fit: every residual covariance between items and every
+    cross-loading, MI to 1e-3, EPC and sepc.all to 1e-4."""
+    _, st, ref, fit, _ = wlsmv
+    items = ref["items"]
+    ours = wlsmv_modification_indices(fit, st, items, list(dict.fromkeys(i[0] for i in items)))
+    ours = ours.set_index(["lhs", "op", "rhs"])
+    lavaan = pd.DataFrame(ref["modindices"]).set_index(["lhs", "op", "rhs"])
+    assert len(ours) == len(lavaan) and lavaan.index.isin(ours.index).all()
+    assert_modification_indices_match(ours, lavaan)
+
+
+def assert_modification_indices_match(ours: pd.DataFrame, lavaan: pd.DataFrame) -> None:
+    ours = ours.loc[lavaan.index]
+    assert ours["mi"].to_numpy(float) == pytest.approx(lavaan["mi"].to_numpy(), abs=1e-3)
+    for column in ("epc", "sepc_all"):
+        assert ours[column].to_numpy(float) == pytest.approx(lavaan[column].to_numpy(), abs=1e-4), column
+
+
+def test_second_order_wlsmv_modification_indices_match_lavaan():
+    """modindices of the second-order model: the residual covariances and the first-order
+    cross-loadings (lavaan also lists the second-order factor on each item, which the hints do
+    not propose)."""
+    ref = REFERENCE["second_order"]
+    st = ordinal_stats(ratings("six_point"))
+    letters = list(dict.fromkeys(i[0] for i in ref["items"]))
+    fit = fit_wlsmv(measurement_spec([letters.index(i[0]) for i in ref["items"]], len(letters), second_order=True),
+                    st)
+    ours = wlsmv_modification_indices(fit, st, ref["items"], [*letters, "Q"]).set_index(["lhs", "op", "rhs"])
+    lavaan = pd.DataFrame(ref["modindices"]).set_index(["lhs", "op", "rhs"])
+    assert len(ours) == 400 and ours.index.isin(lavaan.index).all()
+    assert set(lavaan.index.difference(ours.index).get_level_values("lhs")) == {"Q"}
+    assert_modification_indices_match(ours, lavaan.loc[ours.index])
+
+
 def test_second_order_wlsmv_matches_lavaan():
     """Second-order loadings and disturbance variances, standardized through the implied latent
     covariance, and the fit."""
@@ -163,8 +199,9 @@ CFA_FIT_NAMES = {"npar": "npar", "chisq": "chisq", "cfi": "cfi", "tli": "tli", "
 def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
     """cfa.estimator: WLSMV: the cfa_fit row of the instrument's model, its loadings and
     thresholds as lavaan's cfa(..., ordered = TRUE) on the five-point items; listwise deletion
-    counted; the one-factor model against it by lavTestLRT's scaled-and-shifted difference; no
-    modification hints."""
+    counted; the one-factor model against it by lavTestLRT's scaled-and-shifted difference; the
+    hints: the three largest modindices of residual covariances, with the residual polychoric
+    correlations."""
     from servqual.cfa import cfa_tables
 
     ref = REFERENCE["five_point"]
@@ -183,7 +220,12 @@ def test_cfa_tables_under_wlsmv_carry_lavaans_numbers():
     assert "satorra.2000" in lrt["method"] and fit.loc["one_factor", "delta_df"] == lrt["delta_df"] == 1
     assert fit.loc["one_factor", "delta_chisq_scaled"] == pytest.approx(lrt["delta_chisq"], abs=1e-3)
     assert fit.loc["one_factor", "p_difference"] == pytest.approx(lrt["pvalue"], abs=1e-4)
-    assert tables.hints.empty
+    mi = pd.DataFrame(ref["modindices"]).query("op == '~~'").nlargest(3, "mi")
+    hints = tables.hints
+    assert list(zip(hints["item_a"], hints["item_b"])) == list(zip(mi["lhs"], mi["rhs"]))
+    assert hints["mi"].to_numpy(float) == pytest.approx(mi["mi"].to_numpy(), abs=1e-3)
+    assert hints["sepc_all"].to_numpy(float) == pytest.approx(mi["sepc_all"].to_numpy(), abs=1e-4)
+    assert hints["residual_r"].abs().between(1e-4, 0.2).all()
     lavaan = pd.DataFrame(ref["parameters"])
     loadings = tables.loadings.query("model == 'instrument'").merge(
         lavaan[lavaan["op"] == "=~"], left_on=["factor", "item"], right_on=["lhs", "rhs"], suffixes=("", "_lavaan"))
@@ -208,3 +250,23 @@ def test_wlsmv_refuses_scores_that_are_not_rating_categories():
     assert fit["reason"].iloc[0] == (f"WLSMV treats answers as ordered categories, but these items have more than "
                                      f"{WLSMV_MAX_CATEGORIES} distinct values (scores, not ratings; use ML or MLR): "
                                      "['a', 'b', 'c', 'd', 'e', 'f']")
+
+
+@pytest.mark.parametrize("language", ["en", "zh", "ko"])
+def test_the_wave_report_names_the_dwls_score_tests_under_the_hints(tmp_path, language):
+    """The misfit table of a WLSMV run: the hints with the note of the DWLS score tests."""
+    from servqual.cfa import cfa_tables
+    from servqual.i18n import Messages
+    from servqual.wave_report import WaveContext, factor_section
+
+    ref = REFERENCE["five_point"]
+    complete = pd.read_csv(DATA / "efa_bfi.csv").dropna()[ref["items"]]
+    tables = cfa_tables(complete.where(complete != 1, 2) - 1, {i: i[0] for i in ref["items"]}, estimator="WLSMV")
+    named = {"cfa_fit": tables.fit, "cfa_loadings": tables.loadings, "cfa_hints": tables.hints}
+    ctx = WaveContext(t=Messages(language), tables={k: t.assign(measure="perception") for k, t in named.items()},
+                      dimensions={"A": "A", "N": "N"}, items={}, figures=tmp_path)
+    text = factor_section(ctx)
+    top = pd.DataFrame(ref["modindices"]).query("op == '~~'").nlargest(1, "mi").iloc[0]
+    assert f"{top['lhs']} – {top['rhs']}" in text
+    assert {"en": "DWLS chi-square (before scaling)", "zh": "DWLS 卡方（缩放前）",
+            "ko": "DWLS 카이제곱(척도 조정 전)"}[language] in text

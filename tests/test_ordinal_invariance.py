@@ -21,7 +21,12 @@ import pytest
 
 from servqual.sem.fit import fit_indices
 from servqual.sem.ordinal import ordinal_stats
-from servqual.sem.wlsmv_groups import fit_wlsmv_groups, wlsmv_difference, wlsmv_score_tests
+from servqual.sem.wlsmv_groups import (
+    fit_wlsmv_groups,
+    wlsmv_difference,
+    wlsmv_group_robust_indices,
+    wlsmv_score_tests,
+)
 
 DATA = Path(__file__).parent / "data"
 REFERENCE = json.loads((DATA / "ordinal_invariance_reference.json").read_text())
@@ -61,6 +66,23 @@ def test_fit_of_each_level_matches_lavaan(fits, level):
     for key, value in ours.items():
         assert value == pytest.approx(ref["fit"][key], abs=1e-3 if "chisq" in key else 1e-4), key
     assert fit.test.shift == pytest.approx(ref["test"]["shift"], abs=1e-3)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_robust_indices_of_each_level_match_lavaan(fits, stats, level):
+    """cfi.robust, tli.robust, rmsea.robust with its interval and p-close (Savalei 2021) to 1e-4;
+    NA in lavaan at the scalar level (equal thresholds), NaN here."""
+    ref = REFERENCE["levels"][level]["fit"]
+    robust = wlsmv_group_robust_indices(fits[level], stats)
+    ours = {"cfi.robust": robust.cfi, "tli.robust": robust.tli, "rmsea.robust": robust.rmsea,
+            "rmsea.ci.lower.robust": robust.rmsea_ci_low, "rmsea.ci.upper.robust": robust.rmsea_ci_high,
+            "rmsea.pvalue.robust": robust.rmsea_pclose}
+    for key, value in ours.items():
+        if ref[key] == "NA":
+            assert np.isnan(value), key
+        else:
+            assert value == pytest.approx(ref[key], abs=1e-4), key
+    assert (ref["cfi.robust"] == "NA") == (level == "scalar")
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -166,6 +188,11 @@ def test_the_invariance_table_under_wlsmv_is_lavaans_ladder():
         row = table.iloc[k]
         assert (row["chisq_scaled"], row["cfi_scaled"], row["rmsea_scaled"]) == pytest.approx(
             (ref["chisq.scaled"], ref["cfi.scaled"], ref["rmsea.scaled"]), abs=1e-4)
+        robust = row[["cfi_robust", "tli_robust", "rmsea_robust"]].to_numpy(float)
+        if level == "scalar":
+            assert np.isnan(robust).all()
+        else:
+            assert robust == pytest.approx([ref["cfi.robust"], ref["tli.robust"], ref["rmsea.robust"]], abs=1e-4)
     assert table["delta_chisq_scaled"].iloc[1:3].to_numpy() == pytest.approx(REFERENCE["lrt"]["delta_chisq"][1:],
                                                                               abs=1e-3)
     assert table["p"].iloc[1:3].to_numpy() == pytest.approx(REFERENCE["lrt"]["pvalue"][1:], abs=1e-4)

@@ -64,3 +64,17 @@ def test_fiml_rejection_says_no_constraint_was_released(tables):
     levels = tables["invariance"].assign(means_comparable=False, missing_policy="ml")
     text = section_text({**tables, "invariance": levels, "latent_means": tables["latent_means"].iloc[:0]}, "en")
     assert "no constraint was released (the score tests need complete data)" in text
+
+
+def test_one_released_item_is_spoken_of_in_the_singular(tables):
+    released = tables["invariance_released"]
+    one = released[released["item"] == "x3"]
+    partial = tables["invariance"]["partial"].astype(str).eq("True")
+    levels = tables["invariance"].assign(released=lambda d: d["released"].where(~partial, "intercepts:x3"))
+    singular = {**tables, "invariance": levels, "invariance_released": one}
+    text = section_text(singular, "en")
+    assert ("the intercept of Item 3 (largest difference in Grant-White) free (partial invariance); "
+            "that item works") in text
+    assert "those items" not in text
+    assert "이 문항은" in section_text(singular, "ko") and "该题项" in section_text(singular, "zh")
+    assert "those items work" in section_text(tables, "en")

@@ -55,8 +55,8 @@ Tables (the pipeline adds ``wave`` and ``measure``):
     and pairs hold |factor correlation| with criterion min(sqrt AVE_a, sqrt AVE_b);
     ``htmt``: one row per pair. Pivot ``fornell_larcker`` rows on (a, b) for the usual table.
 ``cfa_hints`` (:func:`residual_modification_indices`)
-    item_a, item_b, mi, epc, sepc_all, residual_r, rank (no rows under WLSMV: its score tests
-    would use the DWLS information, not implemented).
+    item_a, item_b, mi, epc, sepc_all, residual_r, rank (under WLSMV the score tests of the DWLS
+    fit on the polychoric correlations, and residual_r a residual polychoric correlation).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ from servqual.sem.model import (
     model_indicators,
     slot_values,
 )
-from servqual.sem.modification import MODIFICATION_COLUMNS, modification_indices
+from servqual.sem.modification import MODIFICATION_COLUMNS, modification_indices, wlsmv_modification_indices
 from servqual.sem.objective import discrepancy, loglik
 from servqual.sem.parameters import PARAMETER_COLUMNS, parameter_table, wald
 from servqual.sem.postcheck import HEYWOOD_TOL, LATENT_R_LIMIT, improper_solution
@@ -981,11 +981,13 @@ def modification_table(result: CFAResult,
     """Modification index, expected parameter change and standardized EPC of every residual
     covariance and cross-loading the fitted model leaves out, as lavaan's
     ``modindices(fit, sort. = FALSE)`` (columns lhs, op, rhs, mi, epc, sepc_all; formulas in
-    :mod:`servqual.sem.modification`). Empty when nothing was fitted, and under WLSMV (whose
-    score tests use the DWLS information).
+    :mod:`servqual.sem.modification`; under WLSMV the score tests of the DWLS fit,
+    :func:`servqual.sem.modification.wlsmv_modification_indices`). Empty when nothing was fitted.
     """
-    if result._spec is None or result._wlsmv is not None:
+    if result._spec is None:
         return pd.DataFrame(columns=MODIFICATION_COLUMNS)
+    if result._wlsmv is not None:
+        return wlsmv_modification_indices(result._wlsmv, result._ordinal, result.items, result.factors, kinds=kinds)
     st = GroupStats(result.n, np.zeros(len(result.items)), result.sample_cov.to_numpy())
     return modification_indices(result._spec, st, result._params, result.items, result.factors, kinds=kinds)
 
@@ -1000,7 +1002,8 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     freeing it would add, lavaan's ``sepc.all``). Each row also gives the residual
     correlation r_ij - rhat_ij (lavaan's ``residuals(type = "cor")``). After a FIML fit S is the
     EM estimate of the unrestricted covariance matrix, taken as if complete (an approximation:
-    lavaan's score test then uses the FIML information).
+    lavaan's score test then uses the FIML information). Under WLSMV the score tests are those of
+    the DWLS fit and S the polychoric correlations.
 
     Parameters
     ----------
@@ -1013,9 +1016,9 @@ def residual_modification_indices(result: CFAResult, top: int = 3) -> pd.DataFra
     -------
     pd.DataFrame
         Columns item_a, item_b, mi, epc, sepc_all, residual_r, rank (1 = largest MI); no rows
-        when nothing was fitted or under WLSMV (:func:`modification_table`).
+        when nothing was fitted.
     """
-    if result._spec is None or result._wlsmv is not None:
+    if result._spec is None:
         return pd.DataFrame(columns=HINT_COLUMNS)
     s = result.sample_cov.to_numpy()
     sigma = result.implied_cov.to_numpy()

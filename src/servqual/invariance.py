@@ -50,7 +50,8 @@ Table ``invariance`` (:func:`measurement_invariance`; the pipeline adds ``groupi
 estimator_rule, status, reason, n, missing_policy, n_incomplete, n_patterns (summed over the
 groups), n_groups, groups, chisq, df, pvalue, cfi, tli, rmsea, rmsea_ci_low, rmsea_ci_high,
 scaling_factor, chisq_scaled, pvalue_scaled, cfi_robust, tli_robust, rmsea_robust,
-rmsea_robust_ci_low, rmsea_robust_ci_high (NaN under ML), compared_with, delta_chisq, delta_df,
+rmsea_robust_ci_low, rmsea_robust_ci_high (NaN under ML; under WLSMV the robust indices NaN at the
+levels with equal thresholds, :mod:`servqual.ordinal_invariance`), compared_with, delta_chisq, delta_df,
 delta_chisq_scaled, difference_scaling_factor (NaN under ML), p, delta_cfi, delta_rmsea, decision,
 means_comparable. Table ``invariance_released`` (:func:`invariance_ladder`): level, order,
 constraint, item, group (largest test), groups (groups whose test had p < .05, ``;``-separated),

@@ -43,7 +43,9 @@ deviations), from the delta-parameterized (partial) scalar model.
 
 The table has the columns of :data:`servqual.invariance.INVARIANCE_COLUMNS` (chisq, cfi, tli and rmsea
 those of the DWLS statistic; scaling_factor, chisq_scaled, pvalue_scaled of the
-scaled-and-shifted one; delta_chisq_scaled the scaled-and-shifted difference, whose p is ``p``),
+scaled-and-shifted one; delta_chisq_scaled the scaled-and-shifted difference, whose p is ``p``;
+cfi_robust, tli_robust, rmsea_robust and its interval Savalei's (2021) robust indices as lavaan's
+``cfi.robust`` etc., NaN at the levels with equal thresholds, where lavaan 0.6-14 gives none),
 then :data:`ORDINAL_COLUMNS`: cfi_scaled, tli_scaled, rmsea_scaled, rmsea_scaled_ci_low,
 rmsea_scaled_ci_high and shift_parameter.
 """
@@ -72,7 +74,13 @@ from servqual.sem.ordinal import OrdinalStats, ordinal_stats
 from servqual.sem.parameters import wald
 from servqual.sem.postcheck import HEYWOOD_TOL, latent_dependence
 from servqual.sem.samplestats import check_items
-from servqual.sem.wlsmv_groups import WLSMVGroupFit, fit_wlsmv_groups, wlsmv_difference, wlsmv_score_tests
+from servqual.sem.wlsmv_groups import (
+    WLSMVGroupFit,
+    fit_wlsmv_groups,
+    wlsmv_difference,
+    wlsmv_group_robust_indices,
+    wlsmv_score_tests,
+)
 
 __all__ = ["ORDINAL_ADDED", "ORDINAL_COLUMNS", "ORDINAL_EQUAL", "ordinal_invariance"]
 
@@ -177,7 +185,7 @@ class _OrdinalLadder:
         except (np.linalg.LinAlgError, ValueError, ArithmeticError) as err:
             row |= dict(status="failed", reason=f"the WLSMV estimation failed: {err}", chisq=np.nan, df=np.nan)
             return FittedLevel(None, None, released, row | compare_levels(row, None, False))
-        row |= _level_row(fit, items, factors, groups, self.note, self.base["n"])
+        row |= _level_row(fit, self.stats, (items, factors, groups), self.note, self.base["n"])
         previous = reference.estimate if reference is not None else None
         difference = (wlsmv_difference(fit, previous) if isinstance(previous, WLSMVGroupFit)
                       and fit.test.df > previous.test.df else None)
@@ -232,13 +240,17 @@ def _common_categories(x: np.ndarray, labels: np.ndarray, kept: Sequence) -> tup
     return x, merged
 
 
-def _level_row(fit: WLSMVGroupFit, items: Sequence[str], factors: Sequence[str], groups: Sequence, note: str,
-               n: int) -> dict:
-    """Status and fit measures of one level (plain and scaled indices with N - G, sqrt(G))."""
+def _level_row(fit: WLSMVGroupFit, stats: Sequence[OrdinalStats],
+               names: tuple[Sequence[str], Sequence[str], Sequence], note: str, n: int) -> dict:
+    """Status and fit measures of one level (plain and scaled indices with N - G, sqrt(G); the
+    robust ones of :func:`servqual.sem.wlsmv_groups.wlsmv_group_robust_indices`, NaN where the
+    thresholds are equal)."""
+    items, factors, groups = names
     g = len(groups)
     test, baseline = fit.test, fit.baseline
     plain = fit_indices(test.chisq, test.df, baseline.chisq, baseline.df, n - g, g)
     scaled = fit_indices(test.chisq_scaled, test.df, baseline.chisq_scaled, baseline.df, n - g, g)
+    robust = wlsmv_group_robust_indices(fit, stats)
     problems = []
     for k, label in enumerate(groups):
         lam, psi, delta = fit.values["lam"][k], fit.values["psi"][k], fit.values["delta"][k]
@@ -259,4 +271,6 @@ def _level_row(fit: WLSMVGroupFit, items: Sequence[str], factors: Sequence[str],
                 rmsea_ci_high=plain.rmsea_ci_high, scaling_factor=test.scaling_factor,
                 chisq_scaled=test.chisq_scaled, pvalue_scaled=test.pvalue_scaled, cfi_scaled=scaled.cfi,
                 tli_scaled=scaled.tli, rmsea_scaled=scaled.rmsea, rmsea_scaled_ci_low=scaled.rmsea_ci_low,
-                rmsea_scaled_ci_high=scaled.rmsea_ci_high, shift_parameter=test.shift)
+                rmsea_scaled_ci_high=scaled.rmsea_ci_high, shift_parameter=test.shift, cfi_robust=robust.cfi,
+                tli_robust=robust.tli, rmsea_robust=robust.rmsea, rmsea_robust_ci_low=robust.rmsea_ci_low,
+                rmsea_robust_ci_high=robust.rmsea_ci_high)

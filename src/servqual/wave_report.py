@@ -385,14 +385,17 @@ def _factor_correlations_table(ctx: WaveContext, correlations: pd.DataFrame) -> 
 
 
 def _misfit_table(ctx: WaveContext, hints: pd.DataFrame) -> str:
-    """The largest residual-covariance modification indices of each measure, with their EPCs."""
+    """The largest residual-covariance modification indices of each measure, with their EPCs
+    (under WLSMV those of the DWLS fit on the polychoric correlations)."""
     rows = hints.assign(
         measure_label=lambda d: d["measure"].map(lambda m: ctx.value("measure", m)),
         pair=lambda d: [f"{a} – {b}" for a, b in zip(d["item_a"], d["item_b"])],
     )
     columns = [ctx.col("measure_label"), Column("pair", ctx.t("report.col.pair_of_items")), Column("mi", "MI", "mean"),
                Column("epc", "EPC", "mean"), ctx.col("sepc_all", "coef"), ctx.col("residual_r", "coef")]
-    return ctx.apa(rows, columns, caption=ctx.caption("misfit"), note=ctx.note("misfit"))
+    estimators = set(ctx.table("cfa_fit").get("estimator", pd.Series(dtype=str)))
+    return ctx.apa(rows, columns, caption=ctx.caption("misfit"),
+                   note=ctx.note("misfit_wlsmv" if "WLSMV" in estimators else "misfit"))
 
 
 def factor_section(ctx: WaveContext) -> str:

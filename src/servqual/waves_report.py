@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from servqual.apa import Column, format_value, interval
-from servqual.cautions import released_constraints
+from servqual.cautions import released_constraints, released_suffix
 from servqual.loop_report import loop_html
 from servqual.report_context import (
     ReportContext,
@@ -138,7 +138,8 @@ def _ladder_words(ctx: ReportContext, grouping: str, measure: str, levels: pd.Da
     released = ctx.table("invariance_released")
     released = released[(released["grouping"] == grouping) & (released["measure"] == measure)]
     where = ctx.t("report.list_separator").join(_released_where(ctx, r) for r in released.itertuples())
-    return ctx.p("waves.means_partial", where=where, **names) + _latent_words(ctx, grouping, measure, names)
+    key = f"waves.means_partial{released_suffix(last['released'])}"
+    return ctx.p(key, where=where, **names) + _latent_words(ctx, grouping, measure, names)
 
 
 def _released_where(ctx: ReportContext, released: object) -> str:

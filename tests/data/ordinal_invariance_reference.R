@@ -27,7 +27,10 @@ bfi <- na.omit(read.csv("tests/data/efa_bfi.csv"))
 d <- five_point(bfi)
 d$g <- ifelse(seq_len(nrow(d)) <= nrow(d) %/% 2, "first", "second")
 model <- two_factor
-fit_names <- wlsmv_fit_names
+# with the robust CFI, TLI and RMSEA (Savalei 2021; lavaan 0.6-14 gives them only where the
+# thresholds are free across groups: NA at the scalar and strict levels)
+fit_names <- c(wlsmv_fit_names, "cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust",
+               "rmsea.ci.upper.robust", "rmsea.pvalue.robust")
 
 fit_level <- function(equal, partial = "", parameterization = "delta", syntax = model) {
   fit <- cfa(syntax, data = d, ordered = TRUE, group = "g", group.equal = equal, group.partial = partial,

@@ -12,7 +12,8 @@
 # estimates; whole for the five-point model, its diagonal for the six-point one). And the
 # second-order model of the six-point items (the five factors on one factor Q), for the
 # standardized second-order loadings and disturbance variances; and lavTestLRT of a one-factor
-# model of the five-point items against their two-factor model.
+# model of the five-point items against their two-factor model. And modindices of each model: the
+# residual covariances between items and the cross-loadings.
 suppressPackageStartupMessages(library(lavaan))
 source("tests/data/ordinal_common.R")
 
@@ -40,6 +41,8 @@ result <- function(model, data, full_gamma, gradient_tol = 1e-7) {
   est <- parameterEstimates(fit, level = 0.95)
   std <- standardizedSolution(fit, level = 0.95)
   stats <- lavInspect(fit, "sampstat")
+  mi <- modindices(fit, sort. = FALSE)
+  mi <- mi[mi$op == "=~" | (mi$op == "~~" & mi$lhs %in% lavNames(fit, "ov") & mi$lhs != mi$rhs), ]
   list(fit = as.list(unclass(fitMeasures(fit, fit_names))),
        test = list(shift = lavInspect(fit, "test")[[2]]$shift.parameter,
                    scale = lavInspect(fit, "test")[[2]]$scaling.factor,
@@ -48,7 +51,8 @@ result <- function(model, data, full_gamma, gradient_tol = 1e-7) {
                          std = std$est.std, std_se = std$se),
        thresholds = unname(stats$th), polychoric = unclass(stats$cov),
        gamma = if (full_gamma) unclass(lavInspect(fit, "gamma")) else diag(lavInspect(fit, "gamma")),
-       items = colnames(stats$cov))
+       items = colnames(stats$cov),
+       modindices = list(lhs = mi$lhs, op = mi$op, rhs = mi$rhs, mi = mi$mi, epc = mi$epc, sepc_all = mi$sepc.all))
 }
 
 # The one-factor model of the five-point items against the two-factor one: lavTestLRT's default

@@ -12,10 +12,25 @@ cross-loadings of items on factors other than their own (single-group models wit
 structure). The standardized EPC (lavaan's ``sepc.all``) is the EPC on the std.all scale of the
 candidate: a residual covariance divided by the two residual standard deviations, a
 cross-loading times sd(eta_k) / sd(x_i).
+
+Under WLSMV (:func:`wlsmv_modification_indices`, lavaan's ``modindices`` of a fit with
+``ordered`` items, delta parameterization) the score test is that of the DWLS fit function
+F = (r - sigma)' W (r - sigma) on the polychoric correlations r (W = diag(Gamma)^-1) with the
+expected information J'WJ of the correlations' Jacobian J over the free parameters and the
+candidate:
+
+    g = (N - 1)/N J_c' W (r - sigma),   v = I_cc - I_c. I_..^-1 I_.c,   MI = N g^2 / v,   EPC = g / v
+
+(lavaan weighs the gradient of the DWLS fit function by (N - 1) / N, its expected information
+by 1, as in :func:`servqual.sem.wlsmv_groups.wlsmv_score_tests`).
+
+The std.all scale of a candidate takes the latent responses' variances as 1 and their residual
+variances as 1 - communality.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,10 +40,12 @@ from servqual.sem.blas import single_blas_thread
 from servqual.sem.gradient import entry_derivatives, free_derivatives
 from servqual.sem.information import unit_information
 from servqual.sem.model import LAMBDA, THETA, Spec, group_matrices
+from servqual.sem.ordinal import OrdinalStats
 from servqual.sem.samplestats import GroupStats
 from servqual.sem.standardize import std_all_scale
+from servqual.sem.wlsmv import WLSMVFit
 
-__all__ = ["MODIFICATION_COLUMNS", "modification_indices"]
+__all__ = ["MODIFICATION_COLUMNS", "modification_indices", "wlsmv_modification_indices"]
 
 #: Columns of :func:`modification_indices`.
 MODIFICATION_COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc_all"]
@@ -86,12 +103,61 @@ def modification_indices(spec: Spec, st: GroupStats, params: np.ndarray, items: 
     v = i22 - np.einsum("qc,qc->c", i12, np.linalg.pinv(i11) @ i12)
     grad = 0.5 * np.einsum("ij,cij->c", w, dcand)
     epc = -grad / v
+    return _table(kind, row, col, items, factors, st.n * grad**2 / v, epc, epc * std_all_scale(kind, row, col, mats))
+
+
+def _table(kind: np.ndarray, row: np.ndarray, col: np.ndarray, items: Sequence[str], factors: Sequence[str],
+           mi: np.ndarray, epc: np.ndarray, sepc_all: np.ndarray) -> pd.DataFrame:
     theta = kind == THETA
     return pd.DataFrame({
         "lhs": [items[c] if t else factors[c] for t, c in zip(theta, col)],
         "op": np.where(theta, "~~", "=~"),
         "rhs": [items[i] for i in row],
-        "mi": st.n * grad**2 / v,
+        "mi": mi,
         "epc": epc,
-        "sepc_all": epc * std_all_scale(kind, row, col, mats),
+        "sepc_all": sepc_all,
     })
+
+
+@single_blas_thread
+def wlsmv_modification_indices(fit: WLSMVFit, ostats: OrdinalStats, items: Sequence[str], factors: Sequence[str],
+                               kinds: Sequence[str] = ("residual_covariances", "cross_loadings")) -> pd.DataFrame:
+    """Modification index and expected parameter change of every residual covariance and
+    cross-loading not in a single-group WLSMV fit (:func:`servqual.sem.wlsmv.fit_wlsmv`;
+    formulas in the module docstring), as lavaan's ``modindices(fit, sort. = FALSE)``.
+
+    Parameters
+    ----------
+    fit, ostats
+        The WLSMV fit and the ordinal sample statistics it was fitted to.
+    items, factors, kinds
+        As :func:`modification_indices`.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns of :data:`MODIFICATION_COLUMNS`, in the order of :func:`modification_indices`.
+    """
+    spec = fit.spec
+    kind, row, col = _candidates(spec, kinds)
+    if not len(kind):
+        return pd.DataFrame(columns=MODIFICATION_COLUMNS)
+    p = spec.n_items
+    cols, rows = np.triu_indices(p, 1)
+    mats = group_matrices(spec, fit.params, 0)
+    dfree, _ = free_derivatives(spec, 0, mats)
+    dcand, _ = entry_derivatives(kind, row, col, p, mats)
+    jac = np.concatenate([dfree, dcand])[:, rows, cols].T
+    n_th = len(ostats.gamma) - len(rows)
+    w = 1 / np.diag(ostats.gamma)[n_th:]
+    info = jac.T @ (w[:, None] * jac)
+    q = spec.n_free
+    i11, i12, i22 = info[:q, :q], info[:q, q:], np.diag(info[q:, q:])
+    v = i22 - np.einsum("qc,qc->c", i12, np.linalg.pinv(i11) @ i12)
+    residual = ostats.correlations[rows, cols] - mats.sigma[rows, cols]
+    grad = (ostats.n - 1) / ostats.n * jac[:, q:].T @ (w * residual)
+    epc = grad / v
+    communality = np.diag(mats.sigma)
+    unit = dataclasses.replace(mats, theta=np.diag(1 - communality), sigma=mats.sigma + np.diag(1 - communality))
+    return _table(kind, row, col, items, factors, ostats.n * grad**2 / v, epc,
+                  epc * std_all_scale(kind, row, col, unit))

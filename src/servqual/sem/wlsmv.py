@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import linalg, optimize
 
 from servqual.distributions import chi2_sf
 from servqual.sem.estimation import start_values
@@ -47,8 +47,8 @@ from servqual.sem.parameters import PARAMETER_COLUMNS, wald
 from servqual.sem.samplestats import GroupStats
 from servqual.sem.standardize import central_difference_jacobian, delta_method_se
 
-__all__ = ["GRADIENT_TOL", "RobustIndices", "ScaledTest", "WLSMVFit", "delta_spec", "fit_wlsmv", "scaled_shifted",
-           "wlsmv_parameter_table", "wlsmv_robust_indices", "wlsmv_srmr"]
+__all__ = ["GRADIENT_TOL", "RobustIndices", "ScaledTest", "WLSMVFit", "delta_spec", "fit_wlsmv", "savalei_indices",
+           "scaled_shifted", "wlsmv_parameter_table", "wlsmv_robust_indices", "wlsmv_srmr"]
 
 #: Largest component of the gradient of F accepted as converged.
 GRADIENT_TOL = 1e-7
@@ -168,31 +168,73 @@ def wlsmv_robust_indices(fit: WLSMVFit, ostats: OrdinalStats, *, level: float = 
                          close_fit: float = 0.05) -> RobustIndices:
     """lavaan's cfi.robust, tli.robust and rmsea.robust of a single-group WLSMV fit (module
     docstring); NaN where the polychoric matrix is not positive definite, as lavaan."""
-    p, n, df = ostats.correlations.shape[0], ostats.n, fit.test.df
-    r = ostats.correlations
-    if df <= 0 or np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
-        return RobustIndices(*[np.nan] * 6)
+    p = ostats.correlations.shape[0]
     rows, cols = _lower(p)
-    sigma = group_matrices(fit.spec, fit.params, 0).sigma.copy()
-    np.fill_diagonal(sigma, 1.0)
-    inv = np.linalg.inv(sigma)
-    t3 = n * (np.linalg.slogdet(sigma)[1] + np.trace(r @ inv) - np.linalg.slogdet(r)[1] - p)
-    t3_null, df_null = -n * np.linalg.slogdet(r)[1], len(rows)
-    v = inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]
+    sigma = group_matrices(fit.spec, fit.params, 0).sigma
     gamma = ostats.gamma[len(ostats.gamma) - len(rows):, len(ostats.gamma) - len(rows):]
-    w = 1 / np.diag(gamma)
     jac = _jacobian(fit.spec, fit.params, rows, cols)
-    u = np.eye(len(rows)) - jac @ np.linalg.inv(jac.T @ (w[:, None] * jac)) @ (jac.T * w)
-    c3, c3_null = np.trace(u.T @ v @ u @ gamma) / df, np.trace(gamma) / df_null
+    info_inv = np.linalg.inv(jac.T @ (jac / np.diag(gamma)[:, None]))
+    return savalei_indices([ostats.n], [ostats.correlations], [sigma], [gamma], jac, info_inv, fit.test.df,
+                           level=level, close_fit=close_fit)
+
+
+def savalei_indices(n: Sequence[int], r: Sequence[np.ndarray], sigma: Sequence[np.ndarray],
+                    gamma: Sequence[np.ndarray], jac: np.ndarray, info_inv: np.ndarray, df: int, *,
+                    level: float = 0.90, close_fit: float = 0.05) -> RobustIndices:
+    """Savalei's (2021) robust CFI, TLI and RMSEA of a WLSMV fit of G groups, as lavaan's
+    ``lav_fit_catml_dwls`` (module docstring, with the groups stacked): T3 = sum_g n_g F_ML(R_g,
+    Sigma_g); with f_g = n_g / N, c3 = tr(U' V U Gamma) / df, V = blockdiag(f_g V_g), Gamma =
+    blockdiag(Gamma_g / f_g), U = I - J E^-1 J' W, W = blockdiag(f_g diag(Gamma_g)^-1), J the
+    correlations' rows of the Jacobian and E^-1 the inverse expected information of the DWLS fit;
+    T3_0 = -sum_g n_g log|R_g|, c3_0 = tr(Gamma) / df_0, df_0 = G p(p - 1)/2; then the indices
+    with N - G and sqrt(G) as the scaled ones. NaN where a polychoric matrix is not positive
+    definite, as lavaan.
+
+    Parameters
+    ----------
+    n, r, sigma, gamma : sequences over the groups
+        Group sizes, polychoric correlations, the model's correlations (any diagonal) and the
+        asymptotic covariance of the correlations (N_g times the covariance of the estimates).
+    jac : np.ndarray
+        Derivatives of the stacked model correlations (lower triangle by column, group after
+        group) with respect to the free parameters.
+    info_inv : np.ndarray
+        Inverse of the expected information sum_g f_g J_g' diag(Gamma_g)^-1 J_g (threshold rows
+        included where the thresholds are not saturated).
+    df : int
+        Degrees of freedom of the model's test.
+    """
+    n_groups, total = len(n), float(sum(n))
+    if df <= 0 or any(np.linalg.eigvalsh(x).min() < np.sqrt(np.finfo(float).eps) for x in r):
+        return RobustIndices(*[np.nan] * 6)
+    share = np.asarray(n, float) / total
+    p = r[0].shape[0]
+    rows, cols = _lower(p)
+    t3 = t3_null = 0.0
+    v_blocks, w, gammas = [], [], []
+    for n_g, f_g, r_g, s_g, gam in zip(n, share, r, sigma, gamma):
+        s_g = s_g.copy()
+        np.fill_diagonal(s_g, 1.0)
+        inv = np.linalg.inv(s_g)
+        t3 += n_g * (np.linalg.slogdet(s_g)[1] + np.trace(r_g @ inv) - np.linalg.slogdet(r_g)[1] - p)
+        t3_null -= n_g * np.linalg.slogdet(r_g)[1]
+        v_blocks.append(f_g * (inv[rows][:, rows] * inv[cols][:, cols] + inv[rows][:, cols] * inv[cols][:, rows]))
+        w.append(f_g / np.diag(gam))
+        gammas.append(gam / f_g)
+    v, gamma_all, w = linalg.block_diag(*v_blocks), linalg.block_diag(*gammas), np.concatenate(w)
+    df_null = n_groups * len(rows)
+    u = np.eye(len(w)) - jac @ info_inv @ (jac.T * w)
+    c3, c3_null = np.trace(u.T @ v @ u @ gamma_all) / df, np.trace(gamma_all) / df_null
     excess, excess_null = t3 - c3 * df, t3_null - c3_null * df_null
     top = max(excess, excess_null, 0.0)
     cfi = 1.0 if np.isclose(max(excess, 0.0), 0) and np.isclose(top, 0) else 1 - max(excess, 0.0) / top
     tli = 1 - excess * df_null / (excess_null * df)
-    rmsea = float(np.sqrt(max(t3 / ((n - 1) * df) - c3 / (n - 1), 0.0)))
-    low, high = rmsea_interval(t3 / c3, df, n - 1, 1, level)
+    n_eff = total - n_groups
+    rmsea = float(np.sqrt(max(t3 / (n_eff * df) - c3 / n_eff, 0.0)) * np.sqrt(n_groups))
+    low, high = rmsea_interval(t3 / c3, df, n_eff, n_groups, level)
     from scipy import stats  # the noncentral chi-square's upper tail has no public scipy.special ufunc
 
-    pclose = float(stats.ncx2.sf(t3 / c3, df, (n - 1) * df * close_fit ** 2 / c3))
+    pclose = float(stats.ncx2.sf(t3 / c3, df, n_eff * df * close_fit ** 2 / (c3 * n_groups)))
     return RobustIndices(float(cfi), float(tli), rmsea, float(low * np.sqrt(c3)), float(high * np.sqrt(c3)), pclose)
 
 

@@ -58,10 +58,10 @@ from servqual.distributions import chi2_sf
 from servqual.sem.model import group_matrices, measurement_spec
 from servqual.sem.ordinal import OrdinalStats
 from servqual.sem.standardize import central_difference_jacobian
-from servqual.sem.wlsmv import ScaledTest, WLSMVFit, fit_wlsmv, scaled_shifted
+from servqual.sem.wlsmv import RobustIndices, ScaledTest, WLSMVFit, fit_wlsmv, savalei_indices, scaled_shifted
 
 __all__ = ["GROUP_EQUALITIES", "DifferenceTest", "WLSMVGroupFit", "as_group_fit", "fit_wlsmv_groups",
-           "wlsmv_difference", "wlsmv_score_tests"]
+           "wlsmv_difference", "wlsmv_group_robust_indices", "wlsmv_score_tests"]
 
 #: Constraints across groups :func:`fit_wlsmv_groups` accepts (lavaan's ``group.equal``;
 #: ``residuals`` only with the theta parameterization).
@@ -262,7 +262,7 @@ def fit_wlsmv_groups(factor_of_item: Sequence[int], n_factors: int, stats: Seque
                                for st in stats])
     unit_weights = np.concatenate([1 / np.diag(st.gamma) for st in stats])
     group_n = np.concatenate([np.full(len(st.gamma), st.n) for st in stats])
-    nacov = _block_diagonal([st.gamma for st in stats])
+    nacov = linalg.block_diag(*[st.gamma for st in stats])
     weights, gamma = (group_n - 1) * unit_weights, nacov / (group_n - 1)[:, None]
     root_w = np.sqrt(weights)
 
@@ -343,6 +343,39 @@ def wlsmv_score_tests(fit: WLSMVGroupFit) -> pd.DataFrame:
                                        "epc"])
 
 
+def wlsmv_group_robust_indices(fit: WLSMVGroupFit, stats: Sequence[OrdinalStats], *, level: float = 0.90,
+                               close_fit: float = 0.05) -> RobustIndices:
+    """lavaan's cfi.robust, tli.robust and rmsea.robust of a multi-group WLSMV fit
+    (:func:`servqual.sem.wlsmv.savalei_indices` with each group's model correlations, the
+    correlations' rows of the Jacobian and the inverse of the expected information
+    sum_g (n_g / N) J_g' diag(Gamma_g)^-1 J_g over all sample statistics).
+
+    NaN where a polychoric matrix is not positive definite, and where a scaling factor or residual
+    variance of the latent responses is a parameter (equal thresholds: the scalar and strict
+    levels), where lavaan 0.6-14 cannot build the model of correlations these indices rest on
+    and reports none.
+    """
+    layout = fit.layout
+    if layout is None or fit.observed is None:
+        raise ValueError("robust indices need a fit of fit_wlsmv_groups")
+    if layout.theta or any((d >= 0).any() for d in layout.delta):
+        return RobustIndices(*[np.nan] * 6)
+    is_corr = np.concatenate([np.r_[np.zeros(sum(layout.n_thresholds), bool), np.ones(len(layout.rows), bool)]
+                              for _ in stats])
+    share = fit.group_n / sum(fit.group_sizes)
+    info_inv = np.linalg.inv(fit.jacobian.T @ ((share * fit.unit_weights)[:, None] * fit.jacobian))
+    p = layout.p
+    sigma = []
+    for g in range(layout.n_groups):
+        rho = np.eye(p)
+        rho[layout.rows, layout.cols] = rho[layout.cols, layout.rows] = layout.implied(fit.params, g)[
+            sum(layout.n_thresholds):]
+        sigma.append(rho)
+    gamma = [st.gamma[len(st.gamma) - len(layout.rows):, len(st.gamma) - len(layout.rows):] for st in stats]
+    return savalei_indices([st.n for st in stats], [st.correlations for st in stats], sigma, gamma,
+                           fit.jacobian[is_corr], info_inv, fit.test.df, level=level, close_fit=close_fit)
+
+
 def as_group_fit(fit: WLSMVFit, ostats: OrdinalStats) -> WLSMVGroupFit:
     """A single-group fit of :func:`servqual.sem.wlsmv.fit_wlsmv` as one group, for
     :func:`wlsmv_difference` (its thresholds are saturated, so the correlations suffice: with a
@@ -389,13 +422,3 @@ def wlsmv_difference(restricted: WLSMVGroupFit, free: WLSMVGroupFit) -> Differen
     mk = m_mat @ k
     scale = np.sqrt(m / np.sum(mk * mk.T))
     return DifferenceTest(restricted.test.chisq - free.test.chisq, m, float(scale), float(m - scale * np.trace(mk)))
-
-
-def _block_diagonal(blocks: Sequence[np.ndarray]) -> np.ndarray:
-    size = sum(len(b) for b in blocks)
-    out = np.zeros((size, size))
-    at = 0
-    for b in blocks:
-        out[at:at + len(b), at:at + len(b)] = b
-        at += len(b)
-    return out
