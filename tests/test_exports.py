@@ -166,7 +166,7 @@ def test_the_sav_file_equals_the_cleaned_data_with_labels(exported):
     cleaned = pd.read_parquet(exported / f"data/processed/{WAVE}/responses.parquet")
     data, meta = pyreadstat.read_sav(str(exported / f"data/processed/{WAVE}/responses.sav"))
     assert "attention" not in data  # columns the study did not declare stay out
-    measures = [c for c in cleaned if re.fullmatch(r"[EPI]_\w+|overall", c)]
+    measures = [c for c in cleaned if re.fullmatch(r"[EPIO]_\w+|overall", c)]  # O_: further outcomes
     assert set(data.columns) == {"respondent", "line", "branch", "customer_type", "duration", *measures}
     for column in data.columns:
         if pd.api.types.is_numeric_dtype(cleaned[column]):

@@ -309,7 +309,7 @@ def test_the_path_diagram_names_the_outcomes_in_the_studys_words_and_draws_nothi
     labels = dimension_labels(example_instrument("en"), "en")
     fig = draw("en")["path_diagram"]
     boxes = [" ".join(t.split()) for t in shown(fig)]
-    assert "Overall satisfaction R² = .60" in boxes and "Intention to return R² = .40" in boxes
+    assert "Overall satisfaction R² = .600" in boxes and "Intention to return R² = .400" in boxes
     plt.close(fig)
     tables["sem_fit"] = pd.DataFrame({"status": ["not_converged"], "mediator": ["overall"]})
     fig = wave_figures(tables, ["path_diagram"], labels, {}, "w1")["path_diagram"]

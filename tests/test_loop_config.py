@@ -154,7 +154,7 @@ def test_a_missing_register_and_a_bad_target_are_named(study):
     config["actions"] = None
     config["targets"][0]["of"] = "loyalty"
     (study / "config/config.yaml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    assert "targets[0].of: 'loyalty' is not an outcome of the study (allowed: overall)." in refused(study)
+    assert "targets[0].of: 'loyalty' is not an outcome of the study (allowed: overall, return, recommend)." in refused(study)
 
 
 def test_a_misspelt_complaint_category_stops_the_run_with_the_recorded_ones(study):
