@@ -314,3 +314,15 @@ def test_coded_segments_left_out_reach_the_cautions_with_their_reasons(language:
     row = cautions[cautions["kind"] == "segments_left_out"].iloc[0]
     assert row["topic"] == "interviews" and "3" in row["text"] and phrase in row["text"]
     assert wave_cautions({"segments_left_out": left_out.iloc[:0]}, flow, language).empty
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("failed", "kind_text"), [(545, "545"), (1000, "1000")])
+def test_bootstrap_refits_that_did_not_converge_are_counted_in_the_cautions(language, failed, kind_text):
+    fit = pd.DataFrame([{"status": "ok", "reason": "", "verdict": "good", "cfi": 0.99, "rmsea": 0.01, "srmr": 0.03,
+                         "mediator": "overall", "interval": "bootstrap", "n_draws": 1000, "draws_failed": failed}])
+    found = wave_cautions({"sem_fit": fit}, pd.DataFrame(), language)
+    rows = found[found["kind"] == "structural_draws_failed"]
+    assert len(rows) == 1 and kind_text in rows["text"].iloc[0] and "monte_carlo" in rows["text"].iloc[0]
+    none = wave_cautions({"sem_fit": fit.assign(draws_failed=0)}, pd.DataFrame(), language)
+    assert "structural_draws_failed" not in set(none["kind"])

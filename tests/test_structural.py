@@ -25,6 +25,7 @@ from servqual.sem.information import parameter_vcov
 from servqual.sem.model import structural_spec
 from servqual.sem.parameters import parameter_table
 from servqual.sem.samplestats import group_stats
+from servqual import structural
 from servqual.structural import fit_structural
 
 DATA = Path(__file__).parent / "data"
@@ -179,3 +180,14 @@ def test_no_draws_without_a_mediator():
     assert fit["interval"] == "" and fit["n_draws"] == 0 and fit["mediator"] == ""
     assert set(result.effects["effect"]) == {"direct", "total"}
     assert set(result.effects["interval"]) == {"wald"}
+
+
+def test_refits_that_do_not_converge_are_counted_and_none_converging_leaves_no_interval(monkeypatch):
+    data = pd.read_csv(DATA / "structural_sim.csv")
+    boot = fit_structural(data, DIMENSIONS, OUTCOMES, mediator="sat", interval="bootstrap", n_draws=50, seed=3)
+    assert boot.fit["draws_failed"].iloc[0] == 0
+    monkeypatch.setattr(structural, "BOOTSTRAP_ITERATIONS", 0)  # no refit may take a step
+    none = fit_structural(data, DIMENSIONS, OUTCOMES, mediator="sat", interval="bootstrap", n_draws=50, seed=3)
+    assert none.fit[["status", "n_draws", "draws_failed"]].iloc[0].tolist() == ["ok", 50, 50]
+    indirect = none.effects[none.effects["effect"] == "indirect"]
+    assert len(indirect) and indirect[["ci_low", "ci_high"]].isna().all().all()

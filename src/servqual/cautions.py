@@ -457,11 +457,17 @@ def _structural(w: _Writer, fit: pd.DataFrame) -> list[tuple]:
     if row["status"] != "ok":
         return [w.status_row("factor_structure", "structural model", row["status"], t("cautions.structural_subject"),
                              row["reason"])]
+    rows = []
     if row["verdict"] == "poor":
-        return [("factor_structure", "structural model", "structural_poor_fit",
-                 t("cautions.structural_poor_fit", cfi=f"{row['cfi']:.3f}", rmsea=f"{row['rmsea']:.3f}",
-                   srmr=f"{row['srmr']:.3f}"))]
-    return []
+        rows.append(("factor_structure", "structural model", "structural_poor_fit",
+                     t("cautions.structural_poor_fit", cfi=f"{row['cfi']:.3f}", rmsea=f"{row['rmsea']:.3f}",
+                       srmr=f"{row['srmr']:.3f}")))
+    failed = int(row.get("draws_failed", 0) or 0)
+    if failed:
+        key = "structural_draws_failed_all" if failed == int(row["n_draws"]) else "structural_draws_failed"
+        rows.append(("factor_structure", "structural model", "structural_draws_failed",
+                     t(f"cautions.{key}", failed=failed, n=int(row["n_draws"]), used=int(row["n_draws"]) - failed)))
+    return rows
 
 
 #: Decimals of each validity criterion's value and criterion in its text.

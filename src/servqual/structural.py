@@ -12,7 +12,8 @@ with Monte Carlo or bias-corrected bootstrap intervals (:mod:`servqual.sem.effec
 
 Tables (:func:`fit_structural`): ``sem_fit`` (status, reason, n, npar, chisq, df, pvalue, cfi,
 tli, rmsea, rmsea_ci_low, rmsea_ci_high, srmr, verdict, mediator, interval, n_draws: empty and 0
-without a mediator or a proper solution, as no indirect effect is then drawn),
+without a mediator or a proper solution, as no indirect effect is then drawn; draws_failed: the
+bootstrap refits that did not converge, left out of the intervals),
 ``sem_paths`` (outcome, predictor, estimate, se, z, pvalue, ci_low, ci_high, std_all, std_se,
 r2 of the outcome, confidence), ``sem_effects`` (outcome, predictor, effect, estimate, se, z,
 pvalue, ci_low, ci_high, interval, std_all, std_se, confidence: direct and total effects with
@@ -51,7 +52,10 @@ __all__ = ["FIT_COLUMNS", "INTERVALS", "PATH_COLUMNS", "STRUCTURAL_EFFECT_COLUMN
 Interval = Literal["monte_carlo", "bootstrap"]
 INTERVALS: tuple[Interval, ...] = ("monte_carlo", "bootstrap")
 FIT_COLUMNS = ["status", "reason", "n", "npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci_low",
-               "rmsea_ci_high", "srmr", "verdict", "mediator", "interval", "n_draws"]
+               "rmsea_ci_high", "srmr", "verdict", "mediator", "interval", "n_draws", "draws_failed"]
+#: Fisher-scoring iterations a bootstrap refit gets from the estimates before it counts as failed
+#: (a converging refit takes about ten).
+BOOTSTRAP_ITERATIONS = 40
 PATH_COLUMNS = ["outcome", "predictor", "estimate", "se", "z", "pvalue", "ci_low", "ci_high", "std_all", "std_se",
                 "r2", "confidence"]
 STRUCTURAL_EFFECT_COLUMNS = [*EFFECT_COLUMNS[:9], "interval", *EFFECT_COLUMNS[9:]]
@@ -134,7 +138,8 @@ def fit_structural(data: pd.DataFrame, item_dimension: Mapping[str, str], outcom
     x = data[columns].to_numpy(float)
     x = x[~np.isnan(x).any(axis=1)]
     spec = structural_spec(factor_of, len(factors), regressions)
-    base = dict(n=len(x), npar=spec.n_free, df=spec.df, mediator=mediator or "", interval=interval, n_draws=n_draws)
+    base = dict(n=len(x), npar=spec.n_free, df=spec.df, mediator=mediator or "", interval=interval, n_draws=n_draws,
+                draws_failed=0)
     problem = _problem(x, factor_of, factors, spec)
     if problem:
         return _empty(dict(base, status="not_identified", reason=problem))
@@ -157,6 +162,7 @@ def fit_structural(data: pd.DataFrame, item_dimension: Mapping[str, str], outcom
         draws = (_bootstrap(spec, x, estimate.params, n_draws, seed) if interval == "bootstrap" else
                  monte_carlo_draws(lambda p: effect_values(spec, p, effect_pairs(spec)), estimate.params, vcov,
                                    n_draws, np.random.default_rng(seed)))
+        base["draws_failed"] = n_draws - len(draws)
         effects = _indirect_intervals(spec, estimate.params, effects, draws, factors, interval, confidence)
     fit = _fit_row(spec, st, estimate, base, status, reason)
     return StructuralResult(pd.DataFrame([fit], columns=FIT_COLUMNS), paths, effects[STRUCTURAL_EFFECT_COLUMNS])
@@ -220,14 +226,17 @@ def _paths(spec: Spec, params: np.ndarray, vcov: np.ndarray, columns: Sequence[s
 
 
 def _bootstrap(spec: Spec, x: np.ndarray, params: np.ndarray, n_draws: int, seed: int) -> np.ndarray:
-    """Effects of ``n_draws`` refits to resampled respondents, each started at the estimates."""
+    """Effects of the refits to ``n_draws`` resamples of the respondents that converge, each
+    started at the estimates (Fisher scoring and Newton steps only, at most
+    :data:`BOOTSTRAP_ITERATIONS`; the count of the others is the fit row's ``draws_failed``)."""
     rng, pairs = np.random.default_rng(seed), effect_pairs(spec)
     out = []
     for _ in range(n_draws):
-        refit = estimate_ml(spec, [group_stats(x[rng.integers(0, len(x), len(x))])], params)
+        refit = estimate_ml(spec, [group_stats(x[rng.integers(0, len(x), len(x))])], params, fallback=False,
+                            max_iterations=BOOTSTRAP_ITERATIONS)
         if refit.converged:
             out.append(effect_values(spec, refit.params, pairs))
-    return np.array(out)
+    return np.array(out).reshape(len(out), 3 * len(pairs))
 
 
 def _indirect_intervals(spec: Spec, params: np.ndarray, effects: pd.DataFrame, draws: np.ndarray,
@@ -235,7 +244,9 @@ def _indirect_intervals(spec: Spec, params: np.ndarray, effects: pd.DataFrame, d
     """The indirect effects' intervals from the draws: bias-corrected bootstrap percentiles, or
     Monte Carlo percentiles."""
     pairs = effect_pairs(spec)
-    if interval == "bootstrap":
+    if not len(draws):  # no refit converged: no interval rather than the delta method's under another name
+        low = high = np.full(3 * len(pairs), np.nan)
+    elif interval == "bootstrap":
         low, high = bias_corrected_interval(effect_values(spec, params, pairs), draws, confidence)
     else:
         tail = (1 - confidence) / 2

@@ -653,7 +653,7 @@ def _structural_part(ctx: WaveContext) -> str:
                    Column("effect_label", ctx.t("report.col.effect")), Column("estimate", "b", "mean"),
                    Column("ci", ctx.t("report.col.ci", level=level)), Column("std_all", "β", "coef")]
         note = ctx.note("sem_effects", level=level, interval=ctx.value("interval", row["interval"]),
-                        draws=_n(row["n_draws"]))
+                        draws=_n(row["n_draws"] - (row.get("draws_failed") or 0)))
         parts.append(ctx.apa(rows, columns, caption=ctx.caption("sem_effects", mediator=_factor_name(ctx, row["mediator"])),
                              note=note))
     return "".join(parts)

@@ -154,7 +154,8 @@ def _scoring_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarr
 
 
 @single_blas_thread
-def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray) -> optimize.OptimizeResult:
+def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray, *,
+                   max_iterations: int = MAX_ITERATIONS) -> optimize.OptimizeResult:
     """Minimise the multi-group F_ML by Fisher scoring, then Newton steps (module docstring).
 
     Once the largest gradient component is below :data:`NEWTON_SWITCH`, a Newton step is kept
@@ -162,7 +163,7 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
     gradient component shrinks; otherwise a Fisher scoring step is taken, halved until it lowers
     F. The iteration ends, converged, when the gradient is below :data:`GRADIENT_TOL` and Newton
     steps no longer shrink it tenfold (quadratic convergence has reached the precision of the
-    arithmetic), or, not converged, when no step helps.
+    arithmetic), or, not converged, when no step helps or after ``max_iterations``.
     """
     def result(success: bool, message: str, iterations: int) -> optimize.OptimizeResult:
         return optimize.OptimizeResult(x=params, fun=f, success=success, message=message, nit=iterations)
@@ -174,7 +175,7 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
         return result(False, "the model-implied covariance matrix is not positive definite at the start", 0)
     hess, iteration = None, 0
     try:
-        for iteration in range(MAX_ITERATIONS):
+        for iteration in range(max_iterations):
             gmax = np.abs(grad).max()
             if not np.isfinite(gmax):
                 break
@@ -197,7 +198,7 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
             f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
             hess = None
         else:
-            return result(False, f"no convergence in {MAX_ITERATIONS} iterations", MAX_ITERATIONS)
+            return result(False, f"no convergence in {max_iterations} iterations", max_iterations)
     except np.linalg.LinAlgError:
         pass
     return result(False, "the derivatives of the fit function could not be computed", iteration)
@@ -269,11 +270,14 @@ class Estimate:
 
 @single_blas_thread
 def estimate_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray | None = None, *,
-                nonnegative_variances: bool = False, polish: bool = True) -> Estimate:
+                nonnegative_variances: bool = False, polish: bool = True, fallback: bool = True,
+                max_iterations: int = MAX_ITERATIONS) -> Estimate:
     """ML estimates of a spec: :func:`scoring_newton` from :func:`start_values` (or ``start``);
-    where it fails, or ends at a negative variance with ``nonnegative_variances``,
-    :func:`minimize_ml` (variances bounded below by 0 with ``nonnegative_variances``) and,
-    with ``polish``, :func:`newton_polish`. Converged when F_ML is finite and the largest
+    where it fails, or ends at a negative variance with ``nonnegative_variances``, and with
+    ``fallback``, :func:`minimize_ml` (variances bounded below by 0 with
+    ``nonnegative_variances``) and, with ``polish``, :func:`newton_polish`. Resampling refits
+    started at the estimates pass ``fallback=False`` and fewer ``max_iterations``: a refit that
+    scoring cannot settle counts as failed in seconds rather than minutes. Converged when F_ML is finite and the largest
     component of the (projected) gradient is below :data:`GRADIENT_TOL`.
 
     Examples
@@ -287,9 +291,9 @@ def estimate_ml(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarray 
     (True, 4.079)
     """
     start = start_values(spec, stats_list) if start is None else start
-    result = scoring_newton(spec, stats_list, start)
+    result = scoring_newton(spec, stats_list, start, max_iterations=max_iterations)
     params = result.x
-    if not result.success or (nonnegative_variances and (params[spec.variance_parameters()] < 0).any()):
+    if fallback and (not result.success or (nonnegative_variances and (params[spec.variance_parameters()] < 0).any())):
         result = minimize_ml(spec, stats_list, start, nonnegative_variances=nonnegative_variances)
         params = newton_polish(spec, stats_list, result.x) if polish else result.x
     try:
