@@ -344,6 +344,8 @@ STAT_TERMS = frozenset("""
     Kaiser Bartlett Horn Satorra Bentler Yuan Fornell Larcker Henseler Olkin Meyer
     SERVQUAL SERVPERF RMSEA SRMR HTMT oblimin varimax promax geomin minres Gaps Model
     alpha omega kappa lambda chi Python Snakemake pandas semopy lavaan numpy scipy
+    Byrne Shavelson Muthén Savalei Brosseau Liard Rensvold Widaman Reise Terwee Rhemtulla Preacher Selig
+    Efron Estabrook Mplus
 """.split())
 SCRIPT_BREAK = re.compile(r"[\u1100-\u11ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3130-\u318f"
                           r"\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\n]")
