@@ -147,15 +147,23 @@ def assert_modification_indices_match(ours: pd.DataFrame, lavaan: pd.DataFrame) 
         assert ours[column].to_numpy(float) == pytest.approx(lavaan[column].to_numpy(), abs=1e-4), column
 
 
-def test_second_order_wlsmv_modification_indices_match_lavaan():
-    """modindices of the second-order model: the residual covariances and the first-order
-    cross-loadings (lavaan also lists the second-order factor on each item, which the hints do
-    not propose)."""
+@pytest.fixture(scope="module")
+def second_order():
+    """The reference's second-order model of the six-point items (five factors on Q), fitted:
+    (reference, sample statistics, first-order factor letters, fit)."""
     ref = REFERENCE["second_order"]
     st = ordinal_stats(ratings("six_point"))
     letters = list(dict.fromkeys(i[0] for i in ref["items"]))
     fit = fit_wlsmv(measurement_spec([letters.index(i[0]) for i in ref["items"]], len(letters), second_order=True),
                     st)
+    return ref, st, letters, fit
+
+
+def test_second_order_wlsmv_modification_indices_match_lavaan(second_order):
+    """modindices of the second-order model: the residual covariances and the first-order
+    cross-loadings (lavaan also lists the second-order factor on each item, which the hints do
+    not propose)."""
+    ref, st, letters, fit = second_order
     ours = wlsmv_modification_indices(fit, st, ref["items"], [*letters, "Q"]).set_index(["lhs", "op", "rhs"])
     lavaan = pd.DataFrame(ref["modindices"]).set_index(["lhs", "op", "rhs"])
     assert len(ours) == 400 and ours.index.isin(lavaan.index).all()
@@ -163,14 +171,10 @@ def test_second_order_wlsmv_modification_indices_match_lavaan():
     assert_modification_indices_match(ours, lavaan.loc[ours.index])
 
 
-def test_second_order_wlsmv_matches_lavaan():
+def test_second_order_wlsmv_matches_lavaan(second_order):
     """Second-order loadings and disturbance variances, standardized through the implied latent
     covariance, and the fit."""
-    ref = REFERENCE["second_order"]
-    st = ordinal_stats(ratings("six_point"))
-    letters = list(dict.fromkeys(i[0] for i in ref["items"]))
-    fit = fit_wlsmv(measurement_spec([letters.index(i[0]) for i in ref["items"]], len(letters), second_order=True),
-                    st)
+    ref, st, letters, fit = second_order
     table = wlsmv_parameter_table(fit, st, ref["items"], [*letters, "Q"]).set_index(["lhs", "op", "rhs"])
     lavaan = pd.DataFrame(ref["parameters"]).set_index(["lhs", "op", "rhs"])
     assert len(lavaan.index.intersection(table.index)) == len(table) == \
