@@ -175,7 +175,7 @@ def clean_survey(
     >>> simulate_survey(inst, 200, seed=3).to_csv(path, index=False)
     >>> result = clean_survey(read_survey(path), inst, config["columns"], config["cleaning"], b"salt")
     >>> result.summary.set_index("rule")["n"][["rows read", "respondents kept"]].tolist()
-    [203, 180]
+    [203, 181]
     """
     try:
         mapping = instrument.resolve_columns(raw.frame.columns)
