@@ -95,10 +95,20 @@ def test_importing_the_package_or_the_log_helper_loads_no_heavy_library():
     assert out.stdout.strip() == "[]"
 
 
+def test_fit_indices_and_their_close_fit_p_value_do_not_load_scipy_stats():
+    """The close-fit p-value (noncentral chi-square upper tail) comes from servqual.distributions:
+    the steps that fit a model no longer pay for scipy.stats."""
+    code = ("import sys; from servqual.sem.fit import fit_indices; "
+            "fi = fit_indices(85.30552, 24, 918.8516, 36, 301); "
+            "print(round(fi.rmsea_pclose, 6), 'scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(LIBRARY.parent)})
+    assert out.stdout.split() == ["0.000661", "False"]
+
+
 #: Library modules and the heavy modules a step importing them does not need: the distribution
 #: functions come from scipy.special (servqual.distributions); scipy.stats (0.3 to 0.5 s) is
-#: imported only inside the few functions that need it (noncentral chi-square upper tail, Games-
-#: Howell, exact binomial test); the KPI and export steps do not load the SEM engine.
+#: imported only inside the few functions that need it (Games-Howell, exact binomial test); the KPI and export steps do not load the SEM engine.
 LIGHT_IMPORTS = {
     "servqual.sem": ("scipy",),
     "servqual.sem.fit": ("scipy.stats", "servqual.sem.missing", "servqual.sem.robust"),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from servqual.distributions import chi2_sf, ncx2_cdf
+from servqual.distributions import chi2_sf, ncx2_cdf, ncx2_sf
 from servqual.sem.samplestats import GroupStats
 
 __all__ = ["CFI_CUTOFFS", "RMSEA_CUTOFFS", "SRMR_CUTOFF", "TLI_CUTOFFS", "FitIndices", "IncrementalIndices", "baseline_chisq",
@@ -127,8 +127,6 @@ def fit_indices(chisq: float, df: int, baseline_chisq: float, baseline_df: int, 
     >>> round(fi.cfi, 4), round(fi.rmsea, 4), round(fi.rmsea_ci_low, 4), round(fi.rmsea_ci_high, 4)
     (0.9306, 0.0921, 0.0714, 0.1137)
     """
-    from scipy import stats  # the noncentral chi-square's upper tail has no public scipy.special ufunc
-
     pvalue = float(chi2_sf(chisq, df)) if df > 0 else np.nan
     t1 = max(chisq - df, 0.0)
     t2 = max(chisq - df, baseline_chisq - baseline_df, 0.0)
@@ -138,7 +136,7 @@ def fit_indices(chisq: float, df: int, baseline_chisq: float, baseline_df: int, 
     scale = np.sqrt(n_groups / (n * df)) if df > 0 else 0.0  # lavaan: RMSEA and its CI are 0 at df 0
     rmsea = float(np.sqrt(max(chisq - df, 0.0)) * scale)
     low, high = rmsea_interval(chisq, df, n, n_groups, level)
-    pclose = float(stats.ncx2.sf(chisq, df, n * df * close_fit**2 / n_groups)) if df > 0 else np.nan
+    pclose = ncx2_sf(chisq, df, n * df * close_fit**2 / n_groups) if df > 0 else np.nan
     return FitIndices(chisq=float(chisq), df=int(df), pvalue=pvalue, baseline_chisq=float(baseline_chisq),
                       baseline_df=int(baseline_df), cfi=float(cfi), tli=float(tli), rmsea=rmsea, rmsea_ci_low=low,
                       rmsea_ci_high=high, rmsea_pclose=pclose)

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, optimize
 
-from servqual.distributions import chi2_sf
+from servqual.distributions import chi2_sf, ncx2_sf
 from servqual.sem.estimation import start_values
 from servqual.sem.fit import IncrementalIndices, rmsea_interval
 from servqual.sem.gradient import free_derivatives
@@ -232,9 +232,7 @@ def savalei_indices(n: Sequence[int], r: Sequence[np.ndarray], sigma: Sequence[n
     n_eff = total - n_groups
     rmsea = float(np.sqrt(max(t3 / (n_eff * df) - c3 / n_eff, 0.0)) * np.sqrt(n_groups))
     low, high = rmsea_interval(t3 / c3, df, n_eff, n_groups, level)
-    from scipy import stats  # the noncentral chi-square's upper tail has no public scipy.special ufunc
-
-    pclose = float(stats.ncx2.sf(t3 / c3, df, n_eff * df * close_fit ** 2 / (c3 * n_groups)))
+    pclose = ncx2_sf(t3 / c3, df, n_eff * df * close_fit ** 2 / (c3 * n_groups))
     return RobustIndices(float(cfi), float(tli), rmsea, float(low * np.sqrt(c3)), float(high * np.sqrt(c3)), pclose)
 
 
