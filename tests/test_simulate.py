@@ -66,17 +66,26 @@ def test_outcomes_and_the_intercept_shift_change_only_their_own_columns():
     assert changed == ["P19"]  # emp2's perception, the 19th item
 
 
+STRUCTURAL_OUTCOMES = {"overall": "overall", "return": "O_return_1", "recommend": "O_recommend_1"}
+
+
+def structural_data(n: int, seed: int, population: Population = POPULATION) -> pd.DataFrame:
+    """A simulated export's perception ratings (item ids) and its outcomes' ratings."""
+    raw = simulate_survey(EXAMPLE, n, seed=seed, population=population, problems=False)
+    data = canonical(raw, "perception")
+    named = raw.rename(columns=EXAMPLE.raw_to_canonical())
+    for column in STRUCTURAL_OUTCOMES.values():
+        data[column] = named[column].astype(float)
+    return data
+
+
 def test_the_structural_model_recovers_the_simulated_paths():
     """Satisfaction mediates: the example's documented paths come back (standardized, within
     rounding and the scale's ends), the dimensions the outcomes do not follow directly get no
     direct path, and an indirect effect is its path to satisfaction times satisfaction's path."""
     population = Population(style_sd=0.0, segment_effects={})
-    raw = simulate_survey(EXAMPLE, 20000, seed=4, population=population, problems=False)
-    data = canonical(raw, "perception")
-    outcomes = {"overall": "overall", "return": "O_return_1", "recommend": "O_recommend_1"}
-    named = raw.rename(columns=EXAMPLE.raw_to_canonical())
-    for column in outcomes.values():
-        data[column] = named[column].astype(float)
+    data = structural_data(20000, seed=4, population=population)
+    outcomes = STRUCTURAL_OUTCOMES
     result = fit_structural(data, EXAMPLE.item_dimension, {k: [v] for k, v in outcomes.items()}, mediator="overall",
                             interval="monte_carlo", n_draws=50)
     beta = result.paths.set_index(["outcome", "predictor"])["std_all"]
@@ -100,3 +109,23 @@ def test_expectations_and_perceptions_are_partially_scalar_equal_with_the_shifte
     assert scalar["partial"].iloc[-1] and scalar["released"].iloc[-1] == "intercepts:emp2"
     assert scalar["decision"].iloc[-1] in ("holds", "holds_by_fit_indices") and levels["means_comparable"].all()
     assert levels.loc[levels["level"] == "metric", "decision"].iloc[0] != "rejected"
+
+
+@pytest.mark.slow
+def test_on_data_like_the_examples_monte_carlo_and_bootstrap_intervals_agree():
+    """The example study draws its indirect effects' intervals by Monte Carlo (config.yaml,
+    structural.interval) because there, at about 400 respondents a wave, they agree with the
+    bias-corrected bootstrap: in three simulated waves like the example's, each bound within
+    0.025 of the bootstrap's (the intervals are 0.11 to 0.25 wide) and each width within 15%,
+    at 0.2 s instead of 8 s of CPU a wave."""
+    outcomes = {k: [v] for k, v in STRUCTURAL_OUTCOMES.items()}
+    for seed in (1, 2, 3):
+        data = structural_data(400, seed=seed)
+        mc, bc = (fit_structural(data, EXAMPLE.item_dimension, outcomes, mediator="overall", interval=interval,
+                                 n_draws=n_draws, seed=seed).effects.query("effect == 'indirect'")
+                  for interval, n_draws in (("monte_carlo", 5000), ("bootstrap", 2000)))
+        assert len(mc) == len(bc) == 10
+        bounds = ["ci_low", "ci_high"]
+        assert np.abs(mc[bounds].to_numpy() - bc[bounds].to_numpy()).max() < 0.025
+        ratio = (mc["ci_high"] - mc["ci_low"]).to_numpy() / (bc["ci_high"] - bc["ci_low"]).to_numpy()
+        assert ((ratio > 0.85) & (ratio < 1.15)).all(), ratio

@@ -98,23 +98,26 @@ def ncx2_sf(x: float, df: float, nc: float) -> float:
 
         sum_j exp(-nc / 2) (nc / 2)^j / j! * Q((df + 2j) / 2, x / 2),
 
-    Q the regularized upper incomplete gamma function, summed over the Poisson weights within 12
-    standard deviations (plus 40 terms) of their mode; the weights left out add less than 1e-30.
-    The weights come from the mode by the ratios w_(j+1) / w_j = (nc / 2) / (j + 1) and are then
-    scaled to sum to 1: j log(nc / 2) - log j! would lose ten digits to cancellation when nc is in
-    the hundreds of thousands (a million respondents)."""
+    Q the regularized upper incomplete gamma function. The terms are summed from 12 standard
+    deviations (plus 40 terms) below the weights' mode to as far above both the mode and (x - df) / 2
+    (where Q turns towards 1; far in the upper tail the largest terms lie there, not at the
+    mode); the terms left out add less than 1e-30 of the sum. The weights come from the mode by
+    the ratios w_(j+1) / w_j = (nc / 2) / (j + 1) and are then scaled to sum to 1 over the
+    weights: j log(nc / 2) - log j! would lose ten digits to cancellation when nc is in the
+    hundreds of thousands (a million respondents)."""
     if not df > 0 or np.isnan(x):
         return np.nan
     if nc == 0:
         return float(chi2_sf(x, df))
     mean = nc / 2
     mode = int(np.floor(mean))
-    spread = int(12 * np.sqrt(mean)) + 40
-    j = np.arange(max(0, mode - spread), mode + spread + 1, dtype=float)
+    x = max(x, 0.0)
+    spread = 12 * np.sqrt(max(mean, x / 2)) + 40
+    j = np.arange(max(0, int(mode - spread)), int(max(mode, (x - df) / 2) + spread) + 1, dtype=float)
     up = np.cumprod(mean / j[j > mode])  # w_(mode+1) / w_mode, w_(mode+2) / w_mode, ...
     down = np.cumprod((j[j <= mode][::-1] / mean)[:-1])  # w_(mode-1) / w_mode, ...
     weights = np.concatenate([down[::-1], [1.0], up])
-    return float(np.sum(weights * special.gammaincc(df / 2 + j, max(x, 0.0) / 2)) / weights.sum())
+    return float(np.sum(weights * special.gammaincc(df / 2 + j, x / 2)) / weights.sum())
 
 
 def t_sf(x: ArrayLike, df: ArrayLike) -> np.ndarray | np.floating:
