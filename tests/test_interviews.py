@@ -88,6 +88,23 @@ def test_keyword_hits_whole_tokens() -> None:
     assert keyword_hits("排队 queue", ["排队", "queue"]) == ["queue", "排队"]
 
 
+def test_chinese_keywords_neither_read_nor_write_a_cache_outside_the_study(tmp_path) -> None:
+    """jieba keeps its prefix dictionary's cache in the system's temporary folder; coding a
+    Chinese text must not read it (a planted cache would change the coding) or write one."""
+    import os
+    import subprocess
+    import sys
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    (temp / "jieba.cache").write_bytes(b"not a cache")  # read, it would fail and be rewritten
+    code = "from servqual.codebook import keyword_hits; print(keyword_hits('这里的服务很好', ['服务']))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TMPDIR": str(temp)})
+    assert out.stdout.strip() == "['服务']"
+    assert [p.name for p in temp.iterdir()] == ["jieba.cache"] and (temp / "jieba.cache").read_bytes() == b"not a cache"
+
+
 # --------------------------------------------------------------------------- rules
 
 
