@@ -95,20 +95,46 @@ def test_importing_the_package_or_the_log_helper_loads_no_heavy_library():
     assert out.stdout.strip() == "[]"
 
 
-def test_fit_indices_and_their_close_fit_p_value_do_not_load_scipy_stats():
-    """The close-fit p-value (noncentral chi-square upper tail) comes from servqual.distributions:
-    the steps that fit a model no longer pay for scipy.stats."""
-    code = ("import sys; from servqual.sem.fit import fit_indices; "
-            "fi = fit_indices(85.30552, 24, 918.8516, 36, 301); "
-            "print(round(fi.rmsea_pclose, 6), 'scipy.stats' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={"PYTHONPATH": str(LIBRARY.parent)})
-    assert out.stdout.split() == ["0.000661", "False"]
+#: Computations whose distributions come from servqual.distributions, not scipy.stats: the
+#: close-fit p-values (noncentral chi-square upper tail, ML and MLR), Games-Howell's p (the
+#: studentized range) and the complaint trend's exact binomial test; each with the number it gives.
+WITHOUT_SCIPY_STATS = {
+    "fit indices": (
+        "from servqual.sem.fit import fit_indices; "
+        "x = round(fit_indices(85.30552, 24, 918.8516, 36, 301).rmsea_pclose, 6)",
+        "0.000661",
+    ),
+    "robust fit indices": (
+        "from servqual.sem.robust import robust_fit_indices; "
+        "x = round(robust_fit_indices(85.30552, 24, 0.9790424, 918.8516, 36, 1.0440526, 301).rmsea_robust_pclose, 6)",
+        "0.000515",
+    ),
+    "Games-Howell": (
+        "from servqual.segments import games_howell; "
+        "x = round(games_howell({'a': [1, 2, 3, 4], 'b': [2, 4, 6, 9], 'c': [0, 1, 1, 3]}).p[0], 6)",
+        "0.312378",
+    ),
+    "exact binomial test": (
+        "import pandas as pd; from servqual.complaints import half_trend; "
+        "x = f'{half_trend(pd.Series([30, 28, 31, 12, 10, 11]))[3]:.6g}'",
+        "4.04035e-07",
+    ),
+}
+
+
+@pytest.mark.parametrize("computation", WITHOUT_SCIPY_STATS)
+def test_computations_whose_distributions_do_not_load_scipy_stats(computation):
+    """The steps that fit a model, compare segments or count complaints do not pay for
+    scipy.stats (0.5 to 1 s to import)."""
+    code, expected = WITHOUT_SCIPY_STATS[computation]
+    out = subprocess.run([sys.executable, "-c", f"import sys; {code}; print(x, 'scipy.stats' in sys.modules)"],
+                         capture_output=True, text=True, check=True, env={"PYTHONPATH": str(LIBRARY.parent)})
+    assert out.stdout.split() == [expected, "False"]
 
 
 #: Library modules and the heavy modules a step importing them does not need: the distribution
-#: functions come from scipy.special (servqual.distributions); scipy.stats (0.3 to 0.5 s) is
-#: imported only inside the few functions that need it (Games-Howell, exact binomial test); the KPI and export steps do not load the SEM engine.
+#: functions come from scipy.special (servqual.distributions), so no step loads scipy.stats (0.5
+#: to 1 s); the KPI and export steps do not load the SEM engine.
 LIGHT_IMPORTS = {
     "servqual.sem": ("scipy",),
     "servqual.sem.fit": ("scipy.stats", "servqual.sem.missing", "servqual.sem.robust"),
@@ -120,6 +146,9 @@ LIGHT_IMPORTS = {
     "servqual.reliability": ("scipy.stats", "scipy.optimize"),
     "servqual.survey": ("scipy.stats", "scipy.optimize"),
     "servqual.complaints": ("scipy",),
+    "servqual.binomial_test": ("scipy.stats",),
+    "servqual.segments": ("scipy.stats",),
+    "servqual.sem.robust": ("scipy.stats",),
     "servqual.priorities": ("scipy.stats",),
     "servqual.kpi": ("scipy.stats", "servqual.sem"),
     "servqual.actions": ("scipy.stats",),

@@ -15,7 +15,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from servqual.distributions import chi2_sf, f_sf, norm_sf, t_ppf
+from servqual.distributions import chi2_sf, f_sf, norm_sf, studentized_range_sf, t_ppf
 from servqual.gaps import check_aligned, dimension_ids, dimension_scores, respondent_scores
 from servqual.multiple_comparisons import adjust_pvalues
 
@@ -167,19 +167,16 @@ def games_howell(groups: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     DataFrame with a row per pair (in the order of ``groups``) and columns group_a, group_b,
     diff (mean_a - mean_b), se, t, df, p.
     """
-    from scipy import stats  # the studentized range has no scipy.special ufunc
-
     arrays = _as_arrays(groups)
-    k = len(arrays)
     rows = []
     for (a, x), (b, y) in combinations(arrays.items(), 2):
         va, vb = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
         se = np.sqrt(va + vb)
         df = (va + vb) ** 2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
-        t = (x.mean() - y.mean()) / se
-        p = stats.studentized_range.sf(np.sqrt(2) * abs(t), k, df)
-        rows.append((a, b, x.mean() - y.mean(), se, t, df, p))
-    return pd.DataFrame(rows, columns=["group_a", "group_b", "diff", "se", "t", "df", "p"])
+        rows.append((a, b, x.mean() - y.mean(), se, (x.mean() - y.mean()) / se, df))
+    table = pd.DataFrame(rows, columns=["group_a", "group_b", "diff", "se", "t", "df"])
+    table["p"] = studentized_range_sf(np.sqrt(2) * table["t"].abs().to_numpy(), len(arrays), table["df"].to_numpy())
+    return table
 
 
 def dunn_test(groups: Mapping[str, Sequence[float]], p_adjust: str = "holm") -> pd.DataFrame:

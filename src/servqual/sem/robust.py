@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from servqual.distributions import chi2_sf, norm_sf
+from servqual.distributions import chi2_sf, ncx2_sf, norm_sf
 from servqual.sem.fit import rmsea_interval
 from servqual.sem.gradient import slot_derivatives
 from servqual.sem.information import observed_information
@@ -278,8 +278,6 @@ def robust_fit_indices(chisq: float, df: int, scaling: float, baseline_chisq: fl
     >>> round(r.chisq_scaled, 3), round(r.cfi_robust, 4), round(r.rmsea_robust, 4)
     (87.132, 0.9299, 0.0925)
     """
-    from scipy import stats  # the noncentral chi-square's upper tail has no public scipy.special ufunc
-
     t_scaled, t0_scaled = chisq / scaling, baseline_chisq / baseline_scaling
     scale = np.sqrt(n_groups / (n * df))
     # scaled: plain formulas on T / c, but lavaan's interval and p-close use T on c df
@@ -287,14 +285,14 @@ def robust_fit_indices(chisq: float, df: int, scaling: float, baseline_chisq: fl
     tli_scaled = 1 - (t_scaled - df) * baseline_df / ((t0_scaled - baseline_df) * df)
     rmsea_scaled = float(np.sqrt(max(t_scaled - df, 0.0)) * scale)
     scaled_ci = rmsea_interval(chisq, scaling * df, n, n_groups, level)
-    pclose_scaled = float(stats.ncx2.sf(chisq, scaling * df, n * scaling * df * close_fit**2 / n_groups))
+    pclose_scaled = float(ncx2_sf(chisq, scaling * df, n * scaling * df * close_fit**2 / n_groups))
     # robust: T - c df in place of T - df; the interval from the scaled statistic's noncentrality
     excess, excess0 = chisq - scaling * df, baseline_chisq - baseline_scaling * baseline_df
     cfi_robust = _cfi(excess, excess0)
     tli_robust = 1 - excess * baseline_df / (excess0 * df)
     rmsea_robust = float(np.sqrt(max(excess, 0.0)) * scale)
     low, high = rmsea_interval(t_scaled, df, n, n_groups, level)
-    pclose_robust = float(stats.ncx2.sf(t_scaled, df, n * df * close_fit**2 / (scaling * n_groups)))
+    pclose_robust = float(ncx2_sf(t_scaled, df, n * df * close_fit**2 / (scaling * n_groups)))
     return RobustFitIndices(
         float(scaling), float(t_scaled), float(chi2_sf(t_scaled, df)), float(baseline_scaling),
         float(t0_scaled), float(chi2_sf(t0_scaled, baseline_df)), float(cfi_scaled), float(tli_scaled),
