@@ -160,7 +160,9 @@ def games_howell(groups: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     """Games-Howell (1976, J. Educational Statistics 1(2)) pairwise comparisons.
 
     ``t = (m_a - m_b)/sqrt(s_a^2/n_a + s_b^2/n_b)`` with Welch-Satterthwaite df;
-    ``p = P(Q_{k, df} > sqrt(2)|t|)`` from the studentized range distribution over k groups.
+    ``p = P(Q_{k, df} > sqrt(2)|t|)`` from the studentized range distribution over k groups
+    (:func:`servqual.distributions.studentized_range_sf`; R ``ptukey(sqrt(2) * abs(t), k, df,
+    lower.tail = FALSE)``).
 
     Returns
     -------
