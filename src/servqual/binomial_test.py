@@ -28,7 +28,8 @@ def binomial_test(k: int, n: int, p: float = 0.5, alternative: str = "two-sided"
     incomplete beta function (:func:`~servqual.distributions.binom_cdf`,
     :func:`~servqual.distributions.binom_sf`). The probabilities are compared in logs,
     ``log P(X = i) = log n! - log i! - log (n - i)! + i log p + (n - i) log(1 - p)`` by
-    ``gammaln``, good to 1e-11 relative for n in the millions, far inside the tolerance.
+    ``gammaln``, good to about 1e-16 n log n relative (1e-11 at n = 5,000, 3e-9 at a million),
+    inside the tolerance.
 
     Parameters
     ----------
@@ -42,8 +43,8 @@ def binomial_test(k: int, n: int, p: float = 0.5, alternative: str = "two-sided"
     -------
     float
         The p-value (as ``scipy.stats.binomtest(k, n, p, alternative).pvalue`` and R's
-        ``binom.test(k, n, p, alternative)$p.value``; agrees with scipy to 1e-12 relative,
-        tested).
+        ``binom.test(k, n, p, alternative)$p.value``; agrees with scipy to 1e-12 relative down
+        to 1e-200, below which scipy's binomial distribution function loses its digits, tested).
 
     References
     ----------
