@@ -59,8 +59,10 @@ def test_a_failing_cell_fails_with_its_error(tmp_path, monkeypatch):
     assert kernels() <= before
 
 
-def test_blocked_modules_are_importable_again_after_the_block():
-    with without_modules(("servqual_absent_store",)):
-        with pytest.raises(ImportError):
-            import servqual_absent_store  # noqa: F401
-    assert "servqual_absent_store" not in sys.modules
+def test_blocked_modules_are_importable_again_after_the_block(monkeypatch):
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    with without_modules(("colorsys",)), pytest.raises(ImportError):
+        import colorsys
+    import colorsys
+
+    assert colorsys.rgb_to_hsv(1, 0, 0) == (0, 1, 1)

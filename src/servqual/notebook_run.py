@@ -24,9 +24,13 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
+
+if TYPE_CHECKING:
+    import nbformat
 
 #: Optional clients of remote stores that papermill's reader imports when they are installed.
 REMOTE_STORE_CLIENTS = ("pyarrow", "boto3", "azure", "gcsfs", "github")
@@ -54,9 +58,9 @@ def without_modules(names: tuple[str, ...]) -> Iterator[None]:
                 del sys.modules[name]
 
 
-def execute_template(template: str | Path, output: str | Path, parameters: Mapping):
+def execute_template(template: str | Path, output: str | Path, parameters: Mapping) -> nbformat.NotebookNode:
     """Execute a jupytext (percent) template with ``parameters`` into the notebook ``output``;
-    returns the executed notebook (an ``nbformat.NotebookNode``)."""
+    returns the executed notebook."""
     sockets = tempfile.TemporaryDirectory(prefix="servqual-kernel-")
     transport = {"transport": "ipc", "ip": os.path.join(sockets.name, "kernel")} if os.name == "posix" else {}
     kernel = QuietKernel(kernel_name="python3", **transport)
