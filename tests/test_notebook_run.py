@@ -1,6 +1,6 @@
 """Executing a report template (servqual.notebook_run): the notebook papermill writes holds the
 injected parameters and every cell's outputs; a failing cell fails the step with that cell's
-error, the notebook written up to it; the kernel is gone either way."""
+error, the notebook written up to it; the kernel and its clients' channels are gone either way."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from servqual.notebook_run import execute_template, without_modules
+from servqual.notebook_run import QuietKernel, execute_template, without_modules
 
 TEMPLATE = """\
 # %% [markdown]
@@ -32,6 +32,9 @@ def kernels() -> set[int]:
 
 
 def test_the_executed_notebook_holds_the_parameters_and_the_outputs(tmp_path, monkeypatch):
+    clients = []
+    made = QuietKernel.client
+    monkeypatch.setattr(QuietKernel, "client", lambda self, **kw: clients.append(made(self, **kw)) or clients[-1])
     monkeypatch.chdir(tmp_path)
     (tmp_path / "template.py").write_text(TEMPLATE, encoding="utf-8")
     before = kernels()
@@ -45,6 +48,8 @@ def test_the_executed_notebook_holds_the_parameters_and_the_outputs(tmp_path, mo
     assert executed.cells[3].outputs == written.cells[3].outputs
     assert not (tmp_path / "out.template.ipynb").exists()
     assert kernels() <= before
+    # A client collected with its channels open logs "Could not destroy zmq context".
+    assert clients and not any(client.channels_running for client in clients)
 
 
 def test_a_failing_cell_fails_with_its_error(tmp_path, monkeypatch):

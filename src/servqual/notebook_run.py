@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
@@ -37,7 +38,18 @@ REMOTE_STORE_CLIENTS = ("pyarrow", "boto3", "azure", "gcsfs", "github")
 
 
 class QuietKernel(AsyncKernelManager):
-    """A kernel manager that does not interrupt its kernel when shutting it down."""
+    """A kernel manager that does not interrupt its kernel when shutting it down, and keeps the
+    clients it makes (nbclient leaves a client's channels open on a kernel manager it was given,
+    and a client collected with open channels logs "Could not destroy zmq context")."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.clients: list[AsyncKernelClient] = []
+
+    def client(self, **kwargs) -> AsyncKernelClient:
+        made = super().client(**kwargs)
+        self.clients.append(made)
+        return made
 
     async def _async_interrupt_kernel(self):
         if not getattr(self, "shutting_down", False):
@@ -82,6 +94,8 @@ def execute_template(template: str | Path, output: str | Path, parameters: Mappi
             km=kernel, request_save_on_cell_execute=False,
         )
     finally:
+        for client in kernel.clients:
+            client.stop_channels()
         run_sync(kernel.shutdown_kernel)(now=True)
         staging.unlink(missing_ok=True)
         sockets.cleanup()
