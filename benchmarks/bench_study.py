@@ -123,7 +123,9 @@ def job_traces(records: list[dict]) -> pd.DataFrame:
             "life": record["end"] - record["process_start"],
             "start_up": sum(start_up(member) for member in family),
             "kernel": sum(start_up(member) for member in family[1:]),
-            "cpu": sum(member["cpu_seconds"] for member in family),
+            # The job's own CPU and that of the children it waited for (its kernel among them,
+            # which may have been stopped before it wrote its last record).
+            "cpu": record["cpu_seconds"] + record.get("children_cpu_seconds", 0.0),
             "start_up_cpu": sum(member["start_up_cpu_seconds"] for member in family),
             "imports": dict(imports),
         })

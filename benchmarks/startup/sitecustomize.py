@@ -5,7 +5,10 @@ Python imports ``sitecustomize`` once its interpreter is up; the benchmark puts 
 script and each notebook kernel write one JSON record when they exit: when the process started
 (from ``/proc``), when the interpreter was ready, the seconds spent in imports (each outermost
 ``import`` statement timed, Snakemake's unpickling of the job's parameters included) in wall
-and CPU seconds, the heaviest imports, and the process's CPU time and peak memory. With ``SERVQUAL_STARTUP_PROFILE``
+and CPU seconds, the heaviest imports, the process's CPU time, that of its children it waited for
+(a report's kernel), and its peak memory. A notebook kernel is stopped with SIGKILL when its
+notebook is done, which runs no exit handler: a kernel writes its record again after each
+import that loaded modules, so its start-up is recorded. With ``SERVQUAL_STARTUP_PROFILE``
 naming a rule, that rule's jobs also run under cProfile (CPU time) from their first line.
 
 Without ``SERVQUAL_STARTUP_TRACE`` this file does nothing.
@@ -37,9 +40,11 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
     _import_cpu = 0.0
     _depth = 0
     _original_import = builtins.__import__
+    _kernel = "ipykernel_launcher" in sys.orig_argv
+    _modules_seen = 0
 
     def _timed_import(name, globals=None, locals=None, fromlist=(), level=0):
-        global _depth, _import_cpu
+        global _depth, _import_cpu, _modules_seen
         if _depth:
             return _original_import(name, globals, locals, fromlist, level)
         _depth = 1
@@ -54,6 +59,9 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
             if fromlist and f"{name}.{fromlist[0]}" in sys.modules:
                 key = f"{key}.{fromlist[0]}"
             _imports[key] = _imports.get(key, 0.0) + time.perf_counter() - start
+            if _kernel and len(sys.modules) != _modules_seen:
+                _modules_seen = len(sys.modules)
+                _write_record()
 
     builtins.__import__ = _timed_import
 
@@ -86,6 +94,7 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
             "start_up_cpu_seconds": _site_cpu + _import_cpu,
             "imports": dict(sorted(_imports.items(), key=lambda kv: -kv[1])[:8]),
             "cpu_seconds": times.user + times.system,
+            "children_cpu_seconds": times.children_user + times.children_system,
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
         folder = os.environ["SERVQUAL_STARTUP_TRACE"]
