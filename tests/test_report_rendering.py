@@ -110,6 +110,8 @@ def test_word_tables_hold_the_numbers_of_the_csv_tables(example):
     gaps = pd.read_csv(example / "reports/wave1/tables/gaps_dimensions.csv")
     rows = [[cell.text for cell in row.cells] for row in table.rows][1:]
     assert len(rows) == len(gaps)
+    runs = [[run for cell in row.cells for run in cell.paragraphs[0].runs] for row in table.rows]
+    assert all(run.bold for run in runs[0]) and not any(run.bold for row in runs[1:] for run in row)
     for row, (_, expected) in zip(rows, gaps.iterrows()):
         assert row[1:] == [format_value(expected["mean_e"], "mean"), format_value(expected["mean_p"], "mean"),
                            format_value(expected["gap"], "mean"),

@@ -49,7 +49,8 @@ def _write_cell(cell, text: str, *, bold: bool = False, right: bool = False) -> 
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right else WD_ALIGN_PARAGRAPH.LEFT
     run = paragraph.add_run(text)
-    run.bold = bold
+    if bold:  # bold=False would write an explicit "not bold" into each of the thousands of cells
+        run.bold = True
     run.font.size = Pt(9)
 
 

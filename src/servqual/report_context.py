@@ -50,6 +50,9 @@ class ReportContext:
     outline: Outline = field(default_factory=Outline)
     #: Every table the report printed, in order (for the Word export of the same tables).
     printed: list[ApaTable] = field(default_factory=list)
+    #: Whether :meth:`apa` writes each table's HTML: the Word export reads :attr:`printed` only,
+    #: and pandas' Styler took half of its time writing HTML nobody read.
+    renders_html: bool = True
 
     @classmethod
     def read(
@@ -128,10 +131,10 @@ class ReportContext:
 
     def apa(self, frame: pd.DataFrame, columns: Sequence[Column], *, caption: str, note: str | None = None,
             marked: pd.DataFrame | None = None) -> str:
-        """An APA table as HTML, recorded in :attr:`printed`."""
+        """An APA table as HTML (empty without :attr:`renders_html`), recorded in :attr:`printed`."""
         table = ApaTable(frame, tuple(columns), caption, note, marked)
         self.printed.append(table)
-        return table.html()
+        return table.html() if self.renders_html else ""
 
     def apa_matrix(self, matrix: pd.DataFrame, kind: str, *, caption: str, note: str | None = None,
                    marked: pd.DataFrame | None = None) -> str:

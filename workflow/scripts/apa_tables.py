@@ -12,6 +12,7 @@ i, p = snakemake.input, snakemake.params
 context = wave_report.wave_context(
     p.tables, p.figures, i.cleaning_summary, language=p.language, instrument=p.instrument, segments=p.segments,
     outcomes=p.outcomes, codebook=p.codebook, previous_scores=i.previous[0] if i.previous else None,
+    renders_html=False,
 )
 wave_report.summary_section(context, table_in(p.tables, "cautions"))
 for section in wave_report.BODY:
