@@ -17,6 +17,7 @@ import unicodedata
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -76,7 +77,7 @@ class FontedFigure(Figure):
         super().draw(renderer)
 
 
-def subplots(*args, figsize: tuple[float, float], **kwargs):
+def subplots(*args, figsize: tuple[float, float], **kwargs) -> tuple[FontedFigure, Any]:
     """A figure and its axes (``Figure.subplots``'s arguments) in the project style, laid out when
     drawn (after the fonts are set), on matplotlib's Agg canvas: no pyplot, so no figure is kept
     in a global list once the caller lets it go."""
