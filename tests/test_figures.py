@@ -48,6 +48,51 @@ def test_zone_of_tolerance_chart_is_written_as_a_reproducible_png(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["first.png", "second.png"]  # drawn once
 
 
+def drawn_figure(width: float):
+    fig, ax = plots.subplots(figsize=(width, 3))
+    ax.plot([0, 1], [0, 1], label="line")
+    ax.set_xlabel("x")
+    ax.legend()
+    fig.suptitle("A title")
+    return fig
+
+
+def test_one_pass_writes_the_picture_savefig_tight_draws_in_two(tmp_path):
+    from PIL import Image
+
+    plots.save(drawn_figure(5), tmp_path / "once")
+    drawn_figure(5).savefig(tmp_path / "tight.png", dpi=plots.PNG_DPI, bbox_inches="tight")
+    with Image.open(tmp_path / "once.png") as once, Image.open(tmp_path / "tight.png") as tight:
+        assert once.mode == "RGB" and round(once.info["dpi"][0]) == plots.PNG_DPI
+        assert abs(once.width - tight.width) <= 1 and abs(once.height - tight.height) <= 1
+        size = (min(once.width, tight.width), min(once.height, tight.height))
+        ours, theirs = (np.asarray(im.convert("L").crop((0, 0, *size)), dtype=float) for im in (once, tight))
+    assert np.abs(ours - theirs).mean() < 3  # the same picture, give or take a pixel's shift
+
+
+def test_a_wide_figure_is_drawn_as_wide_as_the_reports_show_it_and_a_text_outside_the_frame_is_kept(tmp_path):
+    from PIL import Image
+
+    plots.save(drawn_figure(16), tmp_path / "wide")
+    fig = drawn_figure(5)
+    fig.text(1.05, 0.5, "beyond the frame")
+    plots.save(fig, tmp_path / "beyond")
+    with Image.open(tmp_path / "wide.png") as wide, Image.open(tmp_path / "beyond.png") as beyond:
+        assert 0.98 * plots.PNG_MAX_WIDTH <= wide.width <= plots.PNG_MAX_WIDTH
+        assert beyond.width > 5.5 * plots.PNG_DPI
+
+
+def test_png_bytes_holds_the_picture_and_its_resolution():
+    from io import BytesIO
+
+    from PIL import Image
+
+    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    with Image.open(BytesIO(plots.png_bytes(rgb, 150))) as image:
+        assert image.mode == "RGB" and np.array_equal(np.asarray(image), rgb)
+        assert [round(v) for v in image.info["dpi"]] == [150, 150]
+
+
 # -- Figures in the study's language: labels, fonts, no missing glyph ----------------------------
 
 import logging  # noqa: E402

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from servqual.instrument import Instrument
 
 if TYPE_CHECKING:
-    import matplotlib.pyplot as plt
     import pandas as pd
+    from matplotlib.figure import Figure
 
 ALWAYS = ["cleaning_flow", "dimension_means", "snake_plot", "radar", "item_rest", "parallel_analysis", "efa_loadings"]
 
@@ -74,7 +74,7 @@ def wave_figures(
     language: str = "en",
     segment_labels: Mapping[str, str] | None = None,
     outcome_labels: Mapping[str, str] | None = None,
-) -> dict[str, plt.Figure]:
+) -> dict[str, Figure]:
     """Draw the named figures of one wave from its tables (``tables[name]`` as written to
     ``reports/<wave>/tables/<name>.csv``, plus ``cleaning_summary``), every text in ``language``
     (the ``figures`` catalogue) and the study's labels: dimensions, item wordings, segment
@@ -83,7 +83,7 @@ def wave_figures(
     The path diagram draws the paths of a proper solution only (an empty, titled figure
     otherwise, as the report then shows none)."""
     # Imported here, not at the top: the workflow imports figure_names at every start-up, and
-    # matplotlib's pyplot and pandas would add more than a second to each `snakemake` call.
+    # matplotlib and pandas would add more than a second to each `snakemake` call.
     import pandas as pd
 
     from servqual import plots
@@ -109,7 +109,7 @@ def wave_figures(
     # Outcome names are written to stand inside a sentence ("overall satisfaction"); a box opens with a capital.
     outcomes = {"overall": t("report.outcome_overall"), **(outcome_labels or {})}
     factors = {**dimension_labels, **{k: name[:1].upper() + name[1:] for k, name in outcomes.items()}}
-    draw: dict[str, Callable[[], plt.Figure]] = {
+    draw: dict[str, Callable[[], Figure]] = {
         "cleaning_flow": lambda: plots.flow_bars(tables["cleaning_summary"], title("cleaning_flow"), **language_only),
         "dimension_means": lambda: plots.measure_profile(rated, dims, title("dimension_means"), **language_only),
         "snake_plot": lambda: plots.measure_profile(
@@ -158,7 +158,7 @@ def _proper_paths(fit: pd.DataFrame, paths: pd.DataFrame) -> tuple[pd.DataFrame,
 def complaint_figures(
     pareto: pd.DataFrame, monthly: pd.DataFrame, dimension_labels: Mapping[str, str], wave: str, period: str, *,
     language: str = "en",
-) -> dict[str, plt.Figure]:
+) -> dict[str, Figure]:
     """The complaint step's two figures, named by their outputs: ``pareto_png`` (the Pareto chart of
     complaint categories) and ``control_png`` (complaints per ``period`` with control limits)."""
     # Imported here for the reason wave_figures gives.

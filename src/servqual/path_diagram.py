@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from servqual.apa import format_value
 from servqual.i18n import Messages
-from servqual.plots import FontedFigure, style, wrap
+from servqual.plots import subplots, wrap
 
 __all__ = ["path_diagram"]
 
@@ -55,7 +55,7 @@ def _places(columns: list[list[str]], mediator: str) -> dict[str, tuple[float, f
 
 
 def path_diagram(paths: pd.DataFrame, mediator: str, labels: Mapping[str, str], title: str, *,
-                 alpha: float = 0.05, language: str = "en") -> plt.Figure:
+                 alpha: float = 0.05, language: str = "en") -> Figure:
     """Draw the paths of ``sem_paths`` (outcome, predictor, std_all, pvalue, r2).
 
     Parameters
@@ -74,11 +74,10 @@ def path_diagram(paths: pd.DataFrame, mediator: str, labels: Mapping[str, str], 
         Language of the legend (the ``figures`` catalogue).
     """
     t = Messages(language)
-    style()
     columns = _columns(paths, mediator)
     places = _places(columns, mediator)
     height = max(3.0, 0.75 * max(len(c) for c in columns) + 1.2) + (0.9 if mediator else 0.0)
-    fig, ax = plt.subplots(figsize=(9, height), layout="constrained", FigureClass=FontedFigure)
+    fig, ax = subplots(figsize=(9, height))
     ax.set_xlim(-0.18, 1.18)
     ax.set_ylim(-0.08, 1.04)
     ax.axis("off")

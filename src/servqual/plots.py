@@ -10,16 +10,20 @@ Every text a reader sees comes from the ``figures`` message catalogue of the stu
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 import unicodedata
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
-import matplotlib.figure
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from servqual import fonts
 from servqual.figures import quadrant_name
@@ -27,6 +31,11 @@ from servqual.i18n import Messages
 
 #: Resolution of the PNG files (the report embeds them; twice a screen's 100 dpi, sharp on high-density screens).
 PNG_DPI = 200
+#: Widest PNG in pixels: the reports show a figure at most as wide as their column (60rem of 16 px, 960
+#: CSS pixels), 1,920 pixels on a screen of two pixels per CSS pixel. A figure wider than 9.6 inches
+#: is drawn at the resolution that gives it this width, not at :data:`PNG_DPI`: more pixels would not
+#: be shown, only drawn and stored.
+PNG_MAX_WIDTH = 1920
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 #: One colour per IPA quadrant (the tables' quadrant values), the same in every figure and wave.
 QUADRANT_COLOURS = {
@@ -46,7 +55,7 @@ QUADRANT_PLACES = {
 
 def style() -> None:
     """Apply the project's matplotlib style (fonts are chosen per figure, by :func:`save`)."""
-    plt.rcParams.update(
+    matplotlib.rcParams.update(
         {
             "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
             "font.family": [fonts.LATIN],
@@ -58,7 +67,7 @@ def style() -> None:
     )
 
 
-class FontedFigure(matplotlib.figure.Figure):
+class FontedFigure(Figure):
     """A figure that chooses the fonts of its texts (:func:`servqual.fonts.apply`) each time it
     is drawn, before it is laid out: saved by :func:`save` or by ``savefig``, or shown in a
     notebook, it has a glyph for every character wherever an installed font has one."""
@@ -68,10 +77,14 @@ class FontedFigure(matplotlib.figure.Figure):
         super().draw(renderer)
 
 
-def _figure(*args, **kwargs):
-    """``plt.subplots`` in the project style, laid out when drawn (after the fonts are set)."""
+def subplots(*args, figsize: tuple[float, float], **kwargs) -> tuple[FontedFigure, Any]:
+    """A figure and its axes (``Figure.subplots``'s arguments) in the project style, laid out when
+    drawn (after the fonts are set), on matplotlib's Agg canvas: no pyplot, so no figure is kept
+    in a global list once the caller lets it go."""
     style()
-    return plt.subplots(*args, layout="constrained", FigureClass=FontedFigure, **kwargs)
+    fig = FontedFigure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(*args, **kwargs)
 
 
 # Characters after which a line may break: Chinese characters and kana (Korean breaks at spaces).
@@ -159,14 +172,14 @@ def _title(fig, title: str) -> None:
     fig.suptitle(title, x=0.01, ha="left")
 
 
-def gap_forest(table: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> plt.Figure:
+def gap_forest(table: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> Figure:
     """Mean gaps sorted from most negative, with their confidence intervals.
 
     ``table`` has columns gap, gap_ci_low, gap_ci_high; ``labels`` the text of each row.
     """
     t = Messages(language)
     order = table.sort_values("gap", ascending=False)
-    fig, ax = _figure(figsize=(8, 0.35 * len(order) + 1.4))
+    fig, ax = subplots(figsize=(8, 0.35 * len(order) + 1.4))
     y = range(len(order))
     err = [order["gap"] - order["gap_ci_low"], order["gap_ci_high"] - order["gap"]]
     ax.errorbar(order["gap"], y, xerr=err, fmt="o", color=OKABE_ITO[0], capsize=3)
@@ -180,12 +193,12 @@ def gap_forest(table: pd.DataFrame, labels: pd.Series, title: str, *, language: 
 FLOW_STEPS = {"read": 0, "excluded": 3, "kept": 2}
 
 
-def flow_bars(summary: pd.DataFrame, title: str = "", *, language: str = "en") -> plt.Figure:
+def flow_bars(summary: pd.DataFrame, title: str = "", *, language: str = "en") -> Figure:
     """Cleaning flow: rows read, excluded per rule, kept (``summary`` as ``cleaning_summary.csv``;
     each rule named in the reader's words)."""
     t = Messages(language)
     rows = summary[summary["step"].isin(list(FLOW_STEPS))]
-    fig, ax = _figure(figsize=(7, 0.3 * len(rows) + 1.2))
+    fig, ax = subplots(figsize=(7, 0.3 * len(rows) + 1.2))
     colours = [OKABE_ITO[FLOW_STEPS[s]] for s in rows["step"]]
     ax.barh(range(len(rows)), rows["n"], color=colours)
 
@@ -208,7 +221,7 @@ MEASURE_COLOURS = {"expectation": OKABE_ITO[1], "perception": OKABE_ITO[0], "ade
 
 def measure_profile(
     descriptives: pd.DataFrame, labels: pd.Series, title: str, *, snake: bool = False, language: str = "en"
-) -> plt.Figure:
+) -> Figure:
     """Mean of each rated measure per row (dimension or item) with its confidence interval.
 
     ``descriptives`` has columns measure, key (the row's id), mean, ci_low, ci_high, as written
@@ -218,7 +231,7 @@ def measure_profile(
     where a gap changes sign.
     """
     t = Messages(language)
-    fig, ax = _figure(figsize=(8, 0.45 * len(labels) + 1.6))
+    fig, ax = subplots(figsize=(8, 0.45 * len(labels) + 1.6))
     rated = [m for m in MEASURE_COLOURS if m in set(descriptives["measure"])]
     offsets = {m: (j - (len(rated) - 1) / 2) * 0.18 for j, m in enumerate(rated)}
     position = {key: i for i, key in enumerate(labels.index)}
@@ -249,7 +262,7 @@ def _importance_axis(ipa: pd.DataFrame, t: Messages) -> str:
 
 def ipa_grid(
     ipa: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en", key: pd.Series | None = None
-) -> plt.Figure:
+) -> Figure:
     """Importance-Performance grid (Martilla & James 1977) cut at the means, each quadrant named
     inside the grid and coloured as in every other IPA figure (:data:`QUADRANT_COLOURS`).
 
@@ -262,9 +275,9 @@ def ipa_grid(
     """
     t = Messages(language)
     if key is None:
-        fig, ax = _figure(figsize=(7.5, 6))
+        fig, ax = subplots(figsize=(7.5, 6))
     else:
-        fig, (ax, side) = _figure(1, 2, figsize=(13, max(6.5, 0.2 * len(key) + 3)), width_ratios=[1.25, 1])
+        fig, (ax, side) = subplots(1, 2, figsize=(13, max(6.5, 0.2 * len(key) + 3)), width_ratios=[1.25, 1])
     x, y = ipa["performance"].to_numpy(float), ipa["importance"].to_numpy(float)
     x_cut, y_cut = float(ipa["performance_cut"].iloc[0]), float(ipa["importance_cut"].iloc[0])
     # Room around the points (and the cuts) for the quadrant names in the corners.
@@ -329,13 +342,13 @@ def _ipa_key(ax, ipa: pd.DataFrame, labels: pd.Series, key: pd.Series, t: Messag
         y -= step * (text.count("\n") + 1)
 
 
-def radar(descriptives: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> plt.Figure:
+def radar(descriptives: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> Figure:
     """Dimension means of each rated measure on a radar (spider) chart, the shaded band the
     CI of each mean; ``descriptives`` as for :func:`measure_profile`, one row per dimension."""
     t = Messages(language)
     angles = np.linspace(0, 2 * np.pi, len(labels), endpoint=False)
     closed = np.append(angles, angles[0])
-    fig, ax = _figure(figsize=(6.5, 6.5), subplot_kw={"polar": True})
+    fig, ax = subplots(figsize=(6.5, 6.5), subplot_kw={"polar": True})
     for measure in [m for m in MEASURE_COLOURS if m in set(descriptives["measure"])]:
         rows = descriptives[descriptives["measure"] == measure].set_index("key").reindex(labels.index)
         colour = MEASURE_COLOURS[measure]
@@ -356,13 +369,13 @@ def radar(descriptives: pd.DataFrame, labels: pd.Series, title: str, *, language
 
 def item_rest_chart(
     items: pd.DataFrame, labels: pd.Series, title: str, threshold: float = 0.30, *, language: str = "en"
-) -> plt.Figure:
+) -> Figure:
     """Item-rest correlations per measure (one panel each), items grouped by dimension; the
     dashed line marks ``threshold`` (.30, Nunnally & Bernstein 1994), red bars are negative
     (likely an unreversed item)."""
     t = Messages(language)
     measures = list(dict.fromkeys(items["measure"]))
-    fig, axes = _figure(
+    fig, axes = subplots(
         1, len(measures), figsize=(3.2 * len(measures) + 2.5, 0.28 * len(labels) + 1.8), sharey=True, squeeze=False
     )
     for ax, measure in zip(axes[0], measures):
@@ -389,12 +402,12 @@ def _simulation_rule(rule: str, n: object, t: Messages) -> str:
     return t("figures.scree_rule_mean", n=n)
 
 
-def scree(parallel: pd.DataFrame, title: str, *, language: str = "en") -> plt.Figure:
+def scree(parallel: pd.DataFrame, title: str, *, language: str = "en") -> Figure:
     """Scree plot per measure: observed eigenvalues of components and factors beside the
     simulated ones of Horn's (1965) parallel analysis (the rule is named in the legend)."""
     t = Messages(language)
     measures = list(dict.fromkeys(parallel["measure"]))
-    fig, axes = _figure(1, len(measures), figsize=(5 * len(measures), 4.6), squeeze=False)
+    fig, axes = subplots(1, len(measures), figsize=(5 * len(measures), 4.6), squeeze=False)
     for ax, measure in zip(axes[0], measures):
         rows = parallel[parallel["measure"] == measure]
         rule = _simulation_rule(rows["rule"].iloc[0], rows["n_iter"].iloc[0] if "n_iter" in rows else None, t)
@@ -418,14 +431,14 @@ def scree(parallel: pd.DataFrame, title: str, *, language: str = "en") -> plt.Fi
 def loading_heatmap(
     loadings: pd.DataFrame, labels: pd.Series, title: str, *, factor_labels: Mapping[str, str] | None = None,
     language: str = "en",
-) -> plt.Figure:
+) -> Figure:
     """Pattern loadings (items x factors) per measure as a diverging heatmap, factors named by
     the dimension they were matched to (``factor_labels``: dimension id -> text); loadings of
     .30 or more are printed."""
     t = Messages(language)
     factor_labels = dict(factor_labels or {})
     measures = list(dict.fromkeys(loadings["measure"]))
-    fig, axes = _figure(
+    fig, axes = subplots(
         1, len(measures), figsize=(3.4 * len(measures) + 4, 0.3 * len(labels) + 2.2), sharey=True, squeeze=False
     )
     for ax, measure in zip(axes[0], measures):
@@ -445,12 +458,12 @@ def loading_heatmap(
     return fig
 
 
-def zone_chart(zone: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> plt.Figure:
+def zone_chart(zone: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> Figure:
     """Zone of tolerance per row (Parasuraman, Zeithaml & Berry 1994): a bar from the mean
     adequate to the mean desired level, the mean perception as a dot; ``zone`` is the
     zone-of-tolerance table restricted to one level, ``labels`` its row texts in order."""
     t = Messages(language)
-    fig, ax = _figure(figsize=(8, 0.4 * len(labels) + 1.6))
+    fig, ax = subplots(figsize=(8, 0.4 * len(labels) + 1.6))
     y = np.arange(len(zone))
     ax.barh(y, zone["mean_desired"] - zone["mean_adequate"], left=zone["mean_adequate"], color=OKABE_ITO[5],
             alpha=0.5, label=t("figures.zone_band"))
@@ -480,7 +493,7 @@ def segment_name(segment: str, segment_labels: Mapping[str, str] | None = None) 
 def segment_chart(
     segments: pd.DataFrame, labels: pd.Series, title: str, *, segment_labels: Mapping[str, str] | None = None,
     language: str = "en",
-) -> plt.Figure:
+) -> Figure:
     """Mean score per segment level with its CI, one panel per segment column, one row per
     dimension (``labels``: dimension id -> text) and the overall score; untested levels (too
     few respondents) are drawn hollow. Panels are named by ``segment_labels`` (segment -> text,
@@ -491,7 +504,7 @@ def segment_chart(
     overall = {"servqual": t("figures.score_servqual"), "servperf": t("figures.score_servperf")}
     names = [labels.get(target, overall.get(target, target)) for target in targets]
     most = max(segments.groupby("segment")["level_value"].nunique().max(), 1)
-    fig, axes = _figure(
+    fig, axes = subplots(
         1, len(columns), figsize=(4.5 * len(columns) + 2, 0.5 * len(targets) + 2 + 0.25 * -(-most // 3)),
         sharey=True, squeeze=False,
     )
@@ -520,29 +533,83 @@ def segment_chart(
     return fig
 
 
-def save(fig: plt.Figure, stem: str | Path) -> None:
-    """Write a figure as ``<stem>.png`` (200 dpi, the format the reports embed), then free it.
+def png_dpi(fig: Figure) -> float:
+    """The resolution of a figure's PNG: :data:`PNG_DPI`, less for a figure that would be wider than
+    :data:`PNG_MAX_WIDTH` pixels at it (its margins included).
 
-    The fonts are chosen first (:func:`servqual.fonts.apply`: DejaVu Sans for Latin text, an
-    installed CJK family where the texts need one). The PNG carries no date, so the same data
-    give the same file byte for byte (reruns and diffs stay quiet). Each figure is drawn once:
-    an SVG beside it cost another 40% of the PNG's drawing time and nothing read it.
+    >>> png_dpi(Figure(figsize=(8, 4))), png_dpi(Figure(figsize=(15.8, 4)))
+    (200, 120.0)
     """
-    stem = Path(stem)
-    fonts.apply(fig)
-    # Laid out once, at the PNG's resolution. With bbox_inches="tight" and its layout engine,
-    # savefig would lay the figure out again and draw it an extra time to find the box.
-    fig.set_dpi(PNG_DPI)
-    fig.draw_without_rendering()
-    box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
-    fig.set_layout_engine(None)  # None, not "none": a placeholder engine would lay it out again
-    fig.savefig(stem.with_suffix(".png"), dpi=PNG_DPI, bbox_inches=box)
-    plt.close(fig)
+    return min(PNG_DPI, PNG_MAX_WIDTH / float(fig.get_figwidth() + 2 * matplotlib.rcParams["savefig.pad_inches"]))
+
+
+def save(fig: Figure, stem: str | Path) -> None:
+    """Write a figure as ``<stem>.png`` at :func:`png_dpi`, the format the reports embed.
+
+    One pass chooses the fonts (:func:`servqual.fonts.apply`: DejaVu Sans for Latin text, an
+    installed CJK family where the texts need one), lays the figure out and renders it; the PNG is
+    that picture cut to the figure's tight box with a white margin of ``savefig.pad_inches``, what
+    ``savefig(bbox_inches="tight")`` writes after a second layout and render. Only a figure with
+    something outside its frame (a text the layout could not fit) is drawn again, into the larger
+    box. The PNG is RGB (the figures' background is opaque), written by :func:`png_bytes`, and
+    carries no date, so the same data give the same file byte for byte. No SVG beside it: nothing
+    read it.
+    """
+    png = Path(stem).with_suffix(".png")
+    dpi = png_dpi(fig)
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    box = fig.get_tightbbox(canvas.get_renderer())
+    frame = fig.bbox_inches.padded(0.5 / dpi)  # half a pixel of rounding
+    if (box.min < frame.min).any() or (box.max > frame.max).any():
+        fig.set_layout_engine(None)  # None, not "none": a placeholder engine would lay it out again
+        fig.savefig(png, dpi=dpi, bbox_inches=box.padded(pad))
+        return
+    width, height = canvas.get_width_height()
+    left, right = max(0, math.floor(box.x0 * dpi)), min(width, math.ceil(box.x1 * dpi))
+    top, bottom = max(0, math.floor(height - box.y1 * dpi)), min(height, math.ceil(height - box.y0 * dpi))
+    shown = np.asarray(canvas.buffer_rgba())[top:bottom, left:right, :3]
+    margin = round(pad * dpi)
+    framed = np.full((shown.shape[0] + 2 * margin, shown.shape[1] + 2 * margin, 3), 255, dtype=np.uint8)
+    framed[margin:margin + shown.shape[0], margin:margin + shown.shape[1]] = shown
+    png.write_bytes(png_bytes(framed, dpi))
+
+
+def png_bytes(rgb: np.ndarray, dpi: float) -> bytes:
+    """An RGB picture (height x width x 3, uint8) as a PNG file at ``dpi``, its rows unfiltered.
+
+    A chart is flat colour on white: deflate compresses its rows as they are (filter type 0) in
+    half the time of the per-row adaptive filter a general encoder (Pillow, libpng) runs first, and
+    smaller (the example study's figures by 12% together). Chunks: IHDR (8-bit RGB), pHYs (pixels per metre), one IDAT
+    (zlib level 6), IEND (PNG specification, W3C 2003, sections 11.2 and 11.3.5.3).
+
+    >>> from PIL import Image
+    >>> import io
+    >>> Image.open(io.BytesIO(png_bytes(np.zeros((2, 3, 3), np.uint8), 200))).size
+    (3, 2)
+    """
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row opens with its filter type, 0
+    rows[:, 1:] = rgb.reshape(height, -1)
+    per_metre = round(dpi / 0.0254)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return b"".join([
+        b"\x89PNG\r\n\x1a\n",
+        chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+        chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+        chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)),
+        chunk(b"IEND", b""),
+    ])
 
 
 def interview_code_chart(
     counts: pd.DataFrame, dimensions: pd.Series, title: str, *, language: str = "en"
-) -> plt.Figure:
+) -> Figure:
     """Coded interview units per dimension and provider gap, problems and strengths side by side.
 
     ``counts`` has columns dimension, provider_gap (label), valence (problem, strength) and
@@ -558,7 +625,7 @@ def interview_code_chart(
         return t(key) if key in t else str(gap)
 
     height = 0.8 / max(len(gaps), 1)
-    fig, axes = _figure(1, 2, figsize=(10, 0.7 * len(dimensions) + 2.2), sharex=True, sharey=True)
+    fig, axes = subplots(1, 2, figsize=(10, 0.7 * len(dimensions) + 2.2), sharex=True, sharey=True)
     for ax, valence in zip(axes, ("problem", "strength")):
         rows = counts[counts["valence"] == valence]
         for j, gap in enumerate(gaps):
@@ -579,14 +646,14 @@ def interview_code_chart(
 
 def wave_trend(
     scores: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en", waves: Mapping[str, str] | None = None
-) -> plt.Figure:
+) -> Figure:
     """Each score over the waves with its CI, one panel per measure (gap, perception);
     ``scores`` as in ``wave_gaps.csv`` (wave, measure, target, mean, ci_low, ci_high), ``labels``
     maps each target to its text (the overall score is named by the catalogue where
     ``labels`` has no text for it); ``waves`` maps wave ids to the text under each tick."""
     t = Messages(language)
     measures = list(dict.fromkeys(scores["measure"]))
-    fig, axes = _figure(1, len(measures), figsize=(5 * len(measures) + 2.5, 4.8), squeeze=False)
+    fig, axes = subplots(1, len(measures), figsize=(5 * len(measures) + 2.5, 4.8), squeeze=False)
     order = list(dict.fromkeys(scores["wave"]))
     targets = list(dict.fromkeys(scores["target"]))
     names = {"overall": t("figures.score_overall"), **dict(labels)}
@@ -610,12 +677,12 @@ def wave_trend(
     return fig
 
 
-def complaint_pareto(pareto: pd.DataFrame, title: str, cut: float = 0.8, *, language: str = "en") -> plt.Figure:
+def complaint_pareto(pareto: pd.DataFrame, title: str, cut: float = 0.8, *, language: str = "en") -> Figure:
     """Pareto chart of complaint categories: bars by count (vital few darker), the cumulative
     share on a second axis and the ``cut`` line; ``pareto`` as from
     :func:`servqual.complaints.pareto` (category, n_complaints, cumulative_share, vital_few)."""
     t = Messages(language)
-    fig, ax = _figure(figsize=(max(5.0, 0.8 * len(pareto) + 2), 4.2))
+    fig, ax = subplots(figsize=(max(5.0, 0.8 * len(pareto) + 2), 4.2))
     x = np.arange(len(pareto))
     colours = [OKABE_ITO[0] if vital else OKABE_ITO[5] for vital in pareto["vital_few"]]
     ax.bar(x, pareto["n_complaints"], color=colours)
@@ -631,7 +698,7 @@ def complaint_pareto(pareto: pd.DataFrame, title: str, cut: float = 0.8, *, lang
     return fig
 
 
-def control_chart(monthly: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> plt.Figure:
+def control_chart(monthly: pd.DataFrame, labels: pd.Series, title: str, *, language: str = "en") -> Figure:
     """Control charts of complaints per period: all complaints, then each dimension (``labels``
     maps dimension ids to their text, in report order). Centre line and limits as stepped lines,
     points beyond the limits in vermilion; ``monthly`` as ``complaints_monthly.csv``."""
@@ -639,7 +706,7 @@ def control_chart(monthly: pd.DataFrame, labels: pd.Series, title: str, *, langu
     series = [("all", "all", t("figures.complaints_all")), *[("dimension", d, text) for d, text in labels.items()]]
     cols = 3
     rows = -(-len(series) // cols)
-    fig, axes = _figure(rows, cols, figsize=(4 * cols, 2.9 * rows + 0.4), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(4 * cols, 2.9 * rows + 0.4), squeeze=False)
     for ax, (level, value, text) in zip(axes.ravel(), series):
         part = monthly[(monthly["level"] == level) & (monthly["value"] == value)]
         x = np.arange(len(part))
@@ -663,7 +730,7 @@ VERDICT_MARKERS = {"met": ("o", OKABE_ITO[2], True), "not_met": ("X", OKABE_ITO[
                    "cannot_tell": ("s", OKABE_ITO[1], False)}
 
 
-def kpi_trend(trend: pd.DataFrame, names: Mapping[str, str], title: str, *, language: str = "en") -> plt.Figure:
+def kpi_trend(trend: pd.DataFrame, names: Mapping[str, str], title: str, *, language: str = "en") -> Figure:
     """Each target over the waves, one panel per target: the estimate with its CI, the target
     value as a dashed line, the marker's shape the verdict (:data:`VERDICT_MARKERS`); ``trend``
     as ``kpi_trend.csv`` (wave, target_id, target_value, estimate, ci_low, ci_high, verdict),
@@ -673,7 +740,7 @@ def kpi_trend(trend: pd.DataFrame, names: Mapping[str, str], title: str, *, lang
     order = list(dict.fromkeys(trend["wave"]))
     columns = min(3, max(1, len(targets)))
     rows = -(-len(targets) // columns) if targets else 1
-    fig, axes = _figure(rows, columns, figsize=(4.2 * columns, 3.4 * rows + 0.8), squeeze=False)
+    fig, axes = subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows + 0.8), squeeze=False)
     for ax in axes.flat[len(targets):]:
         ax.set_visible(False)
     for ax, target in zip(axes.flat, targets):
