@@ -473,6 +473,22 @@ def test_bootstrap_in_batches_gives_the_same_intervals(monkeypatch):
         assert getattr(batched, field) == pytest.approx(getattr(whole, field), abs=1e-12)
 
 
+
+@pytest.mark.parametrize("boot_cells, count_cells", [(10**6, 10**5), (37 * 5, 37 * 2), (1, 1)])
+def test_bootstrap_weights_count_the_generators_draws(monkeypatch, boot_cells, count_cells):
+    """The row bootstrap's weights count the draws ``rng.integers(0, n, (n_boot, n))`` whatever
+    the batch and the counting step (drawn as int32, counted a few resamples at a time into a
+    reused batch)."""
+    import servqual.resampling
+
+    n, n_boot = 37, 23
+    draws = np.random.default_rng(5).integers(0, n, size=(n_boot, n))
+    expected = np.stack([np.bincount(row, minlength=n) for row in draws]).astype(float)
+    monkeypatch.setattr(servqual.resampling, "BOOT_CELLS", boot_cells)
+    monkeypatch.setattr(servqual.resampling, "COUNT_CELLS", count_cells)
+    weights = servqual.resampling.row_bootstrap_weights(n, n_boot, np.random.default_rng(5))
+    np.testing.assert_array_equal(np.concatenate([batch.copy() for batch in weights]), expected)
+
 # --- Bag of little bootstraps (large waves) --------------------------------------------------------
 
 

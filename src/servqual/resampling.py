@@ -19,10 +19,15 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-#: Rows drawn per bootstrap batch (resamples x n): about 160 MB of int64 indices at a time.
+#: Rows drawn per bootstrap batch (resamples x n): the batch's case weights are one float64 array
+#: of this many cells (160 MB), reused from batch to batch.
 BOOT_CELLS = 20_000_000
+#: Rows drawn and counted at a time within a batch (resamples x n): 0.4 MB of int32 indices and
+#: 0.8 MB of counts, which stay in the processor's cache between drawing and counting (at n =
+#: 49,000, drawing and counting 20 resamples at a time cost 50% more).
+COUNT_CELLS = 100_000
 #: Rows above which the bootstrap is the bag of little bootstraps. Up to here every resample draws
-#: all n rows (about 30 s for the 18 scales of a SERVQUAL wave at n = 50,000 and B = 2000); the
+#: all n rows (about 14 s CPU for the 18 scales of a SERVQUAL wave at n = 49,000 and B = 2000); the
 #: intervals of every existing study, and of the tests against R, come from that exact bootstrap.
 BLB_MIN_N = 50_000
 #: Subset size b = n ** BLB_GAMMA (Kleiner et al. 2014 simulate 0.5 to 0.9): 3,700 rows at
@@ -70,14 +75,25 @@ def multinomial_weights(n: int, n_boot: int, rng: np.random.Generator) -> np.nda
 def row_bootstrap_weights(n: int, n_boot: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """The ordinary bootstrap's ``n_boot`` resamples of ``n`` rows as case weights, in batches of
     at most :data:`BOOT_CELLS` drawn rows (float arrays (batch, n)), so memory stays bounded for
-    a large wave; the generator's stream makes the draws the same as in one batch."""
-    batch = max(1, BOOT_CELLS // max(n, 1))
+    a large wave; the generator's stream makes the draws the same as in one batch.
+
+    Each batch is the same array refilled, so use it before asking for the next. Its resamples
+    are drawn and counted :data:`COUNT_CELLS` rows at a time: row indices as int32 (the
+    generator makes the same draws as for int64) and their counts written straight into the
+    batch, so indices and integer counts never leave the cache.
+    """
+    batch = max(1, min(n_boot, BOOT_CELLS // max(n, 1)))
+    step = max(1, min(batch, COUNT_CELLS // max(n, 1)))
+    weights = np.empty((batch, n))
+    # Resample r's draws are counted at flat index r * n + row.
+    offsets = n * np.arange(step)[:, None]
     for start in range(0, n_boot, batch):
         size = min(batch, n_boot - start)
-        rows = rng.integers(0, n, size=(size, n))
-        # How often each row was drawn in each resample: count flat indices resample * n + row.
-        rows += n * np.arange(size)[:, None]
-        yield np.bincount(rows.ravel(), minlength=size * n).reshape(size, n).astype(float)
+        for first in range(0, size, step):
+            count = min(step, size - first)
+            rows = rng.integers(0, n, size=(count, n), dtype=np.int32) + offsets[:count]
+            weights[first : first + count] = np.bincount(rows.ravel(), minlength=count * n).reshape(count, n)
+        yield weights[:size]
 
 
 def little_bootstrap_subsets(n: int, n_boot: int, rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
