@@ -12,7 +12,8 @@ Then it prints, per rule (summed over waves):
 - work: wall minus start-up, and start-up's share of the wall;
 - CPU: user + system seconds of the job's processes, and the share of it spent starting up (on a
   shared machine wall time also counts waiting for a core; CPU time does not);
-- peak memory: the largest ``max_rss`` of the rule's jobs (benchmark files);
+- peak memory: the largest peak resident memory of the rule's jobs' processes, as traced
+  (``getrusage``; Snakemake's benchmark files sample memory now and then and miss short jobs);
 - the heaviest imports of the rule's jobs.
 
 Snakemake's own start-up is measured in the same run: a workflow of one rule whose script does
@@ -127,6 +128,7 @@ def job_traces(records: list[dict]) -> pd.DataFrame:
             # which may have been stopped before it wrote its last record).
             "cpu": record["cpu_seconds"] + record.get("children_cpu_seconds", 0.0),
             "start_up_cpu": sum(member["start_up_cpu_seconds"] for member in family),
+            "peak_mb": max(member["max_rss_mb"] for member in family),
             "imports": dict(imports),
         })
     return pd.DataFrame(rows)
@@ -152,7 +154,7 @@ def rule_table(jobs: pd.DataFrame, traces: pd.DataFrame) -> pd.DataFrame:
             "rule": stem, "jobs": len(group), "wall": wall, "start_up": startup,
             "kernel": group["kernel"].sum(), "work": wall - startup, "cpu": group["cpu"].sum(),
             "start_up_cpu": group["start_up_cpu"].sum(),
-            "max_rss": group["max_rss"].max(),
+            "max_rss": group["peak_mb"].fillna(group["max_rss"]).max(),
             "heaviest imports": ", ".join(f"{name} {seconds:.1f}" for name, seconds in heaviest),
         })
     return pd.DataFrame(rows).sort_values("wall", ascending=False)
@@ -212,8 +214,13 @@ def main() -> None:
     own = [r for r in records if not r["rule"] and "snakemake" in " ".join(r["argv"])]
     if own:
         main_process = min(own, key=lambda r: r["process_start"])
+        own_cpu = main_process["cpu_seconds"]
         print(f"Snakemake's own process in this run: start-up (interpreter and imports) "
-              f"{start_up(main_process):.1f} s, CPU {main_process['cpu_seconds']:.1f} s")
+              f"{start_up(main_process):.1f} s, CPU {own_cpu:.1f} s")
+        cores = int(args.cores)
+        print(f"the {cores} cores were busy {(cpu + own_cpu) / (wall * cores):.0%} of the run "
+              f"(jobs' and Snakemake's CPU over {cores} x wall); at full use the run would take "
+              f"{(cpu + own_cpu) / cores:.1f} s")
     if args.profile:
         print_profile(trace, args.profile)
     if not args.keep:

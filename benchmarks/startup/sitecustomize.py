@@ -20,7 +20,6 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
     import atexit
     import builtins
     import json
-    import resource
     import sys
     import time
 
@@ -74,6 +73,14 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
         _profiler = cProfile.Profile(time.process_time)  # CPU seconds: other work shares the machine
         _profiler.enable()
 
+    def _peak_resident_mb() -> float:
+        """This program's peak resident memory (VmHWM, MB). Not getrusage's ru_maxrss: Linux keeps
+        that across exec, so a job started by a shell that Snakemake forked would report at least
+        Snakemake's own size."""
+        with open("/proc/self/status", encoding="ascii") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
     def _write_record() -> None:
         end = time.time()
         if _profiler is not None:
@@ -95,7 +102,7 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
             "imports": dict(sorted(_imports.items(), key=lambda kv: -kv[1])[:8]),
             "cpu_seconds": times.user + times.system,
             "children_cpu_seconds": times.children_user + times.children_system,
-            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "max_rss_mb": _peak_resident_mb(),
         }
         folder = os.environ["SERVQUAL_STARTUP_TRACE"]
         with open(os.path.join(folder, f"{os.getpid()}.json"), "w", encoding="utf-8") as out:
