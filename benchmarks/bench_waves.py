@@ -102,7 +102,7 @@ def main() -> None:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    for part in ("Snakefile", "workflow", "src", "notebooks", "config"):
+    for part in ("Snakefile", "workflow", "src", "notebooks", "config", "profiles"):
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, folder / part)
     sheet = folder / "config/waves.tsv"
