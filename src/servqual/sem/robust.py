@@ -75,6 +75,7 @@ __all__ = [
     "casewise_scores",
     "choose_estimator",
     "h1_trace",
+    "information_inverse",
     "mardia_kurtosis",
     "robust_fit",
     "robust_fit_indices",
@@ -159,13 +160,21 @@ def _rank_one_factors(spec: Spec, g: int, mats: Matrices) -> tuple[np.ndarray, n
     return coef, first, second, basis
 
 
-def sandwich(bread: np.ndarray, meat: np.ndarray) -> np.ndarray:
-    """Sandwich covariance A^-1 B A^-1 (pseudo-inverse of the total information A).
+def information_inverse(information: np.ndarray) -> np.ndarray:
+    """Pseudo-inverse A^-1 of a (symmetric) information matrix, from its eigendecomposition: the
+    robust fit needs it twice, and with many groups A has thousands of rows (an SVD of each took
+    most of a 20-wave invariance run)."""
+    return np.linalg.pinv(information, hermitian=True)
+
+
+def sandwich(bread: np.ndarray, meat: np.ndarray, *, bread_inverse: np.ndarray | None = None) -> np.ndarray:
+    """Sandwich covariance A^-1 B A^-1 (pseudo-inverse of the total information A; pass
+    ``bread_inverse`` where it is already known).
 
     >>> sandwich(np.array([[2.0]]), np.array([[8.0]])).tolist()
     [[2.0]]
     """
-    inv = np.linalg.pinv(bread)
+    inv = information_inverse(bread) if bread_inverse is None else bread_inverse
     return inv @ meat @ inv
 
 
@@ -200,11 +209,11 @@ def h1_trace(b2p: float, p: int, meanstructure: bool) -> float:
     return (b2p - p) / 2 + (p if meanstructure else 0)
 
 
-def scaling_trace(h1: float, information: np.ndarray, meat: np.ndarray) -> float:
+def scaling_trace(h1: float, information_inv: np.ndarray, meat: np.ndarray) -> float:
     """tr(U Gamma) of the Mplus variant of the Yuan-Bentler statistic (lavaan's ``yuan.bentler.mplus``):
-    h1 = sum_g tr(A1_g^-1 B1_g) minus tr(A^-1 B), A the total observed information and
-    B = sum_i s_i s_i' the meat."""
-    return h1 - float(np.sum(np.linalg.pinv(information) * meat))
+    h1 = sum_g tr(A1_g^-1 B1_g) minus tr(A^-1 B), A^-1 (``information_inv``) the pseudo-inverse of
+    the total observed information and B = sum_i s_i s_i' the meat."""
+    return h1 - float(np.sum(information_inv * meat))
 
 
 def baseline_scaling_trace(data: Sequence[np.ndarray], b2p: Sequence[float]) -> float:
@@ -335,10 +344,11 @@ def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray,
     meat = scores.T @ scores
     p = spec.n_items
     b2p = [mardia_kurtosis(x)[0] for x in data]
-    trace = scaling_trace(sum(h1_trace(b, p, spec.meanstructure) for b in b2p), information, meat)
+    inverse = information_inverse(information)
+    trace = scaling_trace(sum(h1_trace(b, p, spec.meanstructure) for b in b2p), inverse, meat)
     baseline_df = len(data) * p * (p - 1) // 2
     scaling = trace / spec.df if spec.df > 0 and trace > 0 else np.nan
-    return RobustFit(sandwich(information, meat), float(scaling),
+    return RobustFit(sandwich(information, meat, bread_inverse=inverse), float(scaling),
                      float(baseline_scaling_trace(data, b2p) / baseline_df))
 
 
