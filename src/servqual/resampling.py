@@ -50,6 +50,8 @@ BLB_GAMMA = 0.6
 #: b, so that their total falls short of n (and is completed with uniform draws) in all but 0.13%
 #: of the resamples; those are drawn again.
 BLB_POISSON_MARGIN = 3.0
+#: Cells of the guide table of :func:`uniform_multinomial`'s Poisson draws (128 KB of float64).
+_GUIDE_CELLS = 1 << 14
 #: Subsets s of the bag of little bootstraps; the n_boot resamples are shared out among them,
 #: at least BLB_MIN_RESAMPLES each (fewer subsets when n_boot < 1000), since each subset's
 #: interval comes from the percentiles of its own resamples (Kleiner et al. use about 100).
@@ -144,20 +146,20 @@ def little_bootstrap_subsets(
 
 
 def uniform_multinomial(n: int, out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Fill ``out`` (size, b) with ``size`` draws of multinomial(n; 1/b, ..., 1/b) as float counts,
-    in O(b) per draw whatever n is; returns ``out``.
+    """Fill ``out`` (size, b; C-contiguous) with ``size`` draws of multinomial(n; 1/b, ..., 1/b)
+    as float counts, in O(b) per draw whatever n is; returns ``out``.
 
     numpy's ``Generator.multinomial`` makes b - 1 binomial draws per resample, about 50 ns each at
     b = 50,000 and n = 51,000 and 120 ns at n = 1,000,000 (for the 36,000 resamples of a
     SERVQUAL wave's 18 scales, 90 to 220 s); n uniform row numbers counted into b bins cost 2 to 4
-    ns per row, so grow with n. Instead each count is Poisson with mean mu = (n - :data:`BLB_POISSON_MARGIN` sqrt(n)) / b
-    (at least n / 2b), drawn by Walker's alias method (Walker 1977, ACM TOMS 3(3); Vose 1991,
-    IEEE TSE 17(9)) from one uniform each, about 5 ns. Given their total S, independent Poisson
-    counts are multinomial(S; 1/b, ...) whatever mu is (Johnson, Kotz & Balakrishnan 1997,
-    *Discrete multivariate distributions*, ch. 35); a resample whose S exceeds n is drawn again
-    (the choice depends on S only, so this law given S holds), and n - S more rows, drawn
-    uniformly, complete it to multinomial(n; 1/b, ...). The counts are exact up to the alias
-    table's float probabilities.
+    ns per row, so grow with n. Instead each count is Poisson with mean mu = (n -
+    :data:`BLB_POISSON_MARGIN` sqrt(n)) / b (at least n / 2b), drawn by inversion of one uniform
+    with a guide table, about 3 ns. Given their total S, independent Poisson counts are
+    multinomial(S; 1/b, ...) whatever mu is (Johnson, Kotz & Balakrishnan 1997, *Discrete
+    multivariate distributions*, ch. 35); a resample whose S exceeds n is drawn again (the choice
+    depends on S only, so this law given S holds), and n - S more rows, drawn uniformly, complete
+    it to multinomial(n; 1/b, ...). The counts are exact up to the Poisson CDF's rounding in
+    float64.
 
     >>> counts = uniform_multinomial(1000, np.empty((3, 4)), np.random.default_rng(1))
     >>> counts.sum(axis=1)
@@ -180,52 +182,39 @@ def uniform_multinomial(n: int, out: np.ndarray, rng: np.random.Generator) -> np
     return out
 
 
-def _poisson_alias(mean: float) -> tuple[np.ndarray, np.ndarray]:
-    """Walker's alias table of Poisson(mean) over 0..K-1, K a power of two past mean + 20
-    sqrt(mean) + 40 (the tail beyond is below 1e-40): a uniform u picks the cell j =
-    floor(u K), whose value is j if frac(u K) < threshold[j], else the alias of j. Returns
-    the thresholds (K) and values (2K: at 2j + 1 the cell's own value j, at 2j its alias), so
-    that a draw is ``values[2 j + (frac < threshold[j])]``."""
-    top = int(np.ceil(mean + 20 * np.sqrt(mean) + 40))
-    k = np.arange(top + 1)
-    log_factorial = np.concatenate([[0.0], np.cumsum(np.log(k[1:]))])
-    probability = np.exp(k * np.log(mean) - mean - log_factorial)
-    cells = 1 << top.bit_length()
-    # Vose's construction: cells under their share lend the rest to one over it.
-    scaled = np.zeros(cells)
-    scaled[: top + 1] = probability * cells / probability.sum()
-    threshold, alias = np.ones(cells), np.arange(cells)
-    small, large = list(np.flatnonzero(scaled < 1)), list(np.flatnonzero(scaled >= 1))
-    while small and large:
-        short, rich = small.pop(), large.pop()
-        threshold[short], alias[short] = scaled[short], rich
-        scaled[rich] -= 1 - scaled[short]
-        (small if scaled[rich] < 1 else large).append(rich)
-    return threshold, np.column_stack([alias, np.arange(cells)]).ravel().astype(float)
-
-
 class _PoissonSampler:
-    """Poisson(mean) draws by :func:`_poisson_alias`'s table, into reused buffers of ``cells``."""
+    """Poisson(mean) draws by inversion with a guide table (Chen & Asau 1974, AIIE Transactions
+    6(2); Devroye 1986, *Non-uniform random variate generation*, III.2.4), into reused buffers.
+
+    A uniform u gives the count X = #{k : F(k) <= u}, F the Poisson CDF over 0..top, top = mean
+    + 20 sqrt(mean) + 40 (the tail beyond is below 1e-40). The table holds X for each of the
+    :data:`_GUIDE_CELLS` equal cells of [0, 1) in which X is constant, -1 in the others (at most
+    one per CDF step: 0.2% of the draws at mean 20), where X is looked up in F.
+    """
 
     def __init__(self, mean: float, cells: int, rng: np.random.Generator) -> None:
-        self.threshold, self.values = _poisson_alias(mean)
-        self.rng = rng
-        self.uniform, self.cell = np.empty(cells), np.empty(cells, dtype=np.intp)
-        self.accept, self.limit = np.empty(cells, dtype=bool), np.empty(cells)
+        top = int(np.ceil(mean + 20 * np.sqrt(mean) + 40))
+        k = np.arange(top + 1)
+        log_factorial = np.concatenate([[0.0], np.cumsum(np.log(k[1:]))])
+        cdf = np.cumsum(np.exp(k * np.log(mean) - mean - log_factorial))
+        self.cdf = cdf / cdf[-1]
+        edges = np.arange(_GUIDE_CELLS + 1) / _GUIDE_CELLS
+        low = np.searchsorted(self.cdf, edges[:-1], side="right")
+        high = np.searchsorted(self.cdf, edges[1:], side="left")
+        self.guide = np.where(low == high, low, -1).astype(float)
+        self.rng, self.uniform, self.cell = rng, np.empty(cells), np.empty(cells, dtype=np.intp)
 
     def fill(self, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` (at most ``cells`` cells) with draws; returns ``out``."""
-        m = out.size
-        uniform, cell, accept, limit = self.uniform[:m], self.cell[:m], self.accept[:m], self.limit[:m]
+        """Fill ``out`` (C-contiguous, at most ``cells`` cells) with draws; returns ``out``."""
+        flat = out.reshape(-1)
+        uniform, cell = self.uniform[: flat.size], self.cell[: flat.size]
         self.rng.random(out=uniform)
-        uniform *= len(self.threshold)
+        uniform *= _GUIDE_CELLS
         np.copyto(cell, uniform, casting="unsafe")
-        uniform -= cell
-        self.threshold.take(cell, out=limit)
-        np.less(uniform, limit, out=accept)
-        cell <<= 1
-        cell += accept
-        return self.values.take(cell.reshape(out.shape), out=out, mode="clip")
+        self.guide.take(cell, out=flat, mode="clip")
+        steps = np.flatnonzero(flat < 0)
+        flat[steps] = np.searchsorted(self.cdf, uniform[steps] / _GUIDE_CELLS, side="right")
+        return out
 
 
 def mean_ends(intervals: Sequence[tuple[float, float]]) -> tuple[float, float]:
