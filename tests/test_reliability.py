@@ -12,6 +12,7 @@ same script.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 import pingouin
