@@ -15,7 +15,8 @@ too long, and its time is scaled to all 15 (the script says so).
 ``--sizes`` times instead the whole wave (:func:`servqual.reliability.reliability_tables`: 18
 scales with their item tables, B = 2000) at 10,000, 49,000, 51,000, 200,000 and 1,000,000 rows,
 each size in a fresh process: method (ordinary bootstrap up to
-:data:`servqual.resampling.BLB_MIN_N`, bag of little bootstraps above), CPU and wall seconds,
+:data:`servqual.resampling.BLB_MIN_N`, bag of little bootstraps with subsets of at least as many rows
+above), CPU and wall seconds,
 peak resident memory, and whether the CPU time grows with n; ``--profile N`` prints a cProfile
 of one such run.
 

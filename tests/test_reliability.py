@@ -11,6 +11,8 @@ same script.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pingouin
@@ -492,6 +494,50 @@ def test_bootstrap_weights_count_the_generators_draws(monkeypatch, boot_cells, c
 # --- Bag of little bootstraps (large waves) --------------------------------------------------------
 
 
+@pytest.mark.parametrize("n, b, count_cells", [(4, 2, 10**5), (30, 4, 10**5), (30, 4, 4 * 7), (12, 3, 10**5)])
+def test_uniform_multinomial_draws_multinomial_counts(monkeypatch, n, b, count_cells):
+    """The little bootstraps' resamples: Poisson counts completed to n are multinomial(n; 1/b, ...)
+    whatever the block of cells drawn at a time. Each resample sums to n; a bin's count is
+    binomial(n, 1/b) (chi-square over 60,000 resamples below its 0.1% point) and two bins
+    correlate -1/(b - 1). n = 4, b = 2: Poisson(2) totals exceed n in 5% of the resamples, which
+    are drawn again."""
+    import servqual.resampling
+    from servqual.resampling import uniform_multinomial
+
+    monkeypatch.setattr(servqual.resampling, "COUNT_CELLS", count_cells)
+    size = 60_000
+    counts = uniform_multinomial(n, np.empty((size, b)), np.random.default_rng(8))
+    assert (counts.sum(axis=1) == n).all()
+    assert (counts >= 0).all() and (counts == np.round(counts)).all()
+    k = np.arange(n + 1)
+    binomial = np.array([math.comb(n, i) for i in k]) * (1 / b) ** k * (1 - 1 / b) ** (n - k)
+    expected = binomial * size
+    kept = expected > 20
+    observed = np.bincount(counts[:, 0].astype(int), minlength=n + 1)
+    chi_square = (((observed - expected) ** 2)[kept] / expected[kept]).sum()
+    # 0.1% points of chi-square: 4 df (n = 4) 18.5, 7 df 24.3, up to 12 df 32.9.
+    assert chi_square < {4: 18.5, 12: 24.3, 30: 32.9}[n]
+    assert np.corrcoef(counts[:, 0], counts[:, 1])[0, 1] == pytest.approx(-1 / (b - 1), abs=0.02)
+    again = uniform_multinomial(n, np.empty((size, b)), np.random.default_rng(8))
+    np.testing.assert_array_equal(again, counts)
+
+
+def test_little_bootstrap_subsets_are_as_large_as_the_switch():
+    """Subsets of max(n ** 0.6, switch) distinct rows, sorted; their weights a row of ones (the
+    subset itself) and the resamples to n, the 350 resamples shared out as 117, 117, 116."""
+    from servqual.resampling import little_bootstrap_size, little_bootstrap_subsets
+
+    assert little_bootstrap_size(51_000, 50_000) == 50_000
+    assert little_bootstrap_size(10**8, 50_000) == round(1e8**0.6) == 63_096
+    sizes = []
+    for rows, weights in little_bootstrap_subsets(5_000, 350, np.random.default_rng(2), 1_000):
+        assert len(rows) == len(np.unique(rows)) == 1_000 and (np.diff(rows) > 0).all()
+        assert rows.min() >= 0 and rows.max() < 5_000
+        assert (weights[0] == 1).all() and (weights[1:].sum(axis=1) == 5_000).all()
+        sizes.append(len(weights) - 1)
+    assert sizes == [117, 117, 116]
+
+
 def _one_factor_likert(n: int, k: int, seed: int) -> pd.DataFrame:
     """n respondents, k 7-point items loading .5 to .8 on one factor."""
     rng = np.random.default_rng(seed)
@@ -503,9 +549,10 @@ def _one_factor_likert(n: int, k: int, seed: int) -> pd.DataFrame:
 def test_bag_of_little_bootstraps_agrees_with_the_row_bootstrap():
     """Above BLB_MIN_N rows (60,000 > 50,000) the intervals come from the bag of little
     bootstraps; they match the full row bootstrap's to well within Monte-Carlo error. Over 10
-    seeds at this n (blb_check, 2000 resamples each) the endpoints of both methods scatter with an
-    SD of 0.02-0.04 half-widths and their means differ by at most 0.03 half-widths; the tolerance
-    is 0.15 half-widths."""
+    seeds at this n (2000 resamples each, subsets of 50,000 rows) the endpoints of both methods
+    scatter with an SD of 0.02-0.04 half-widths and their means differ by at most 0.03
+    half-widths (the same with the earlier subsets of n ** 0.6 = 736 rows); the tolerance is 0.15
+    half-widths."""
     import servqual.reliability as module
 
     x = _one_factor_likert(60_000, 5, seed=11)
@@ -513,7 +560,8 @@ def test_bag_of_little_bootstraps_agrees_with_the_row_bootstrap():
     blb = scale_reliability(x, n_boot=2000, seed=4)
     full = scale_reliability(x, n_boot=2000, seed=4, blb_min_n=10**9)
     assert blb.boot_method.startswith("bag of little bootstraps")
-    assert "10 subsets of b = 736 rows" in blb.boot_method  # round(60,000 ** 0.6)
+    # Subsets of max(round(60,000 ** 0.6) = 736, the switch) rows.
+    assert "10 subsets of b = 50,000 rows" in blb.boot_method
     assert full.boot_method == "percentile bootstrap, 2000 resamples of the n = 60,000 rows"
     for name, estimate in (("alpha", full.alpha), ("omega", full.omega_total)):
         low, high = getattr(full, f"{name}_boot_low"), getattr(full, f"{name}_boot_high")
@@ -534,7 +582,8 @@ def test_bag_of_little_bootstraps_is_seeded():
     assert runs[0].boot_method.startswith("bag of little bootstraps")
     assert "(n > 1,000)" in runs[0].boot_method
     # At least 100 resamples per subset: 300 resamples make 3 subsets, not 10.
-    assert "300 resamples of n = 3,000 from 3 subsets of b = 122 rows" in runs[0].boot_method
+    # Subsets as large as the switch: b = max(round(3,000 ** 0.6) = 122, 1,000).
+    assert "300 resamples of n = 3,000 from 3 subsets of b = 1,000 rows" in runs[0].boot_method
 
 
 def test_bootstrap_method_follows_the_threshold_and_shares_out_resamples():

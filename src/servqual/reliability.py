@@ -26,16 +26,18 @@ Bootstrap: up to :data:`BLB_MIN_N` rows (50,000) every resample draws n rows wit
 (the ordinary percentile bootstrap). Above it, where that costs ``n_boot x n`` draws per scale
 (10^12 operations for the 18 scales of a wave of a million respondents), the intervals come from
 the bag of little bootstraps (Kleiner, Talwalkar, Sarkar & Jordan 2014, JRSS-B 76(4)):
-:data:`BLB_SUBSETS` subsets of ``b = n ** BLB_GAMMA`` rows drawn without replacement, each
-resampled to size n with multinomial(n, 1/b) case weights; the percentiles of the resamples'
-deviations from their subset's coefficient, averaged over subsets, are added to the sample
-coefficient. The method used is stated in each scale's ``boot_method``.
+:data:`BLB_SUBSETS` subsets of ``b = max(n ** BLB_GAMMA, switch)`` rows (50,000 up to 67 million
+rows) drawn without replacement, each resampled to size n with multinomial(n, 1/b) case weights;
+the percentiles of the resamples' deviations from their subset's coefficient, averaged over
+subsets, are added to the sample coefficient. With subsets at least as large as the switch, a
+wave costs about as much just above it as just below, and little more at a million rows
+(:mod:`servqual.resampling`). The method used is stated in each scale's ``boot_method``.
 
 BLAS: :func:`scale_reliability` and :func:`reliability_tables` run with one BLAS thread
 (:func:`servqual.sem.blas.single_blas_thread`). With two, OpenBLAS's second thread spins after
 each matrix product while the next resamples are drawn and counted, and on a shared 2-core
-machine a wave's CPU time nearly doubled (18 scales, B = 2000: 24 s against 14 s at 49,000 rows,
-11 s against 4 s at 51,000), for the same numbers.
+machine a wave's CPU time nearly doubled (18 scales, B = 2000: 24 s against 14 s at 49,000 rows),
+for the same numbers.
 """
 
 from __future__ import annotations
@@ -230,7 +232,8 @@ def scale_reliability(
         An item whose removal raises alpha by more than this is flagged.
     blb_min_n
         Rows (kept by the missing-data policy) above which the bootstrap is the bag of little
-        bootstraps instead of resampling all rows; None means :data:`BLB_MIN_N` (50,000).
+        bootstraps instead of resampling all rows, and the least size of its subsets; None
+        means :data:`BLB_MIN_N` (50,000).
 
     Returns
     -------
@@ -1087,14 +1090,15 @@ def _bootstrap(
 
     Up to ``blb_min_n`` rows: the ordinary bootstrap, each resample n rows drawn with
     replacement. Above: the bag of little bootstraps (Kleiner et al. 2014). Each of s subsets of
-    b rows, drawn without replacement, is resampled to size n with multinomial(n, 1/b) weights;
-    the percentiles of the resamples' deviations from the subset's own coefficient estimate
-    those of the full bootstrap's deviations from the sample coefficient; the interval is the
+    b = max(n ** BLB_GAMMA, blb_min_n) rows, drawn without replacement, is resampled to size n
+    with multinomial(n, 1/b) weights; the percentiles of the resamples' deviations from the
+    subset's own coefficient estimate those of the full bootstrap's deviations from the sample
+    coefficient; the interval is the
     sample coefficient (``estimates``: alpha, omega) plus the subsets' mean percentiles, which
     is the percentile interval the full bootstrap would give. (The subsets' raw percentiles
     would be centred on the mean of the subsets' own coefficients, which scatters around the
-    sample coefficient by sqrt(n / (b s)) / 1.96 half-widths of a 95% interval: 2.5 at a
-    million respondents.)
+    sample coefficient by sqrt(n / (b s)) / 1.96 half-widths of a 95% interval: 0.72 at a
+    million respondents, with b = 50,000 and s = 10.)
     """
     if n_boot == 0:
         return _BootstrapIntervals((np.nan, np.nan), (np.nan, np.nan), [], "")
@@ -1103,7 +1107,7 @@ def _bootstrap(
     levels = interval_levels(ci)
     if n > blb_min_n:
         alphas, omegas, alpha_interval, omega_interval, method = _little_bootstraps(
-            moments.data, n_boot, rng, levels, estimates
+            moments.data, n_boot, rng, levels, estimates, blb_min_n
         )
         method = f"{method} (n > {blb_min_n:,})"
     else:
@@ -1127,13 +1131,15 @@ def _little_bootstraps(
     rng: np.random.Generator,
     levels: list[float],
     estimates: tuple[float, float],
+    switch: int,
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float], tuple[float, float], str]:
-    """Bag of little bootstraps: deviations of alpha and omega (n_boot each), their intervals."""
+    """Bag of little bootstraps of the n > ``switch`` rows: deviations of alpha and omega (n_boot
+    each), their intervals."""
     deviations: list[tuple[np.ndarray, np.ndarray]] = []
     ends: list[tuple[tuple[float, float], tuple[float, float]]] = []
-    for rows, weights in little_bootstrap_subsets(len(data), n_boot, rng):
+    for rows, weights in little_bootstrap_subsets(len(data), n_boot, rng, switch):
         # First row: the subset itself (equal weights), the centre of its resamples.
-        alpha, omega = _resampled_coefficients(data[rows], np.vstack([np.ones(len(rows)), weights]))
+        alpha, omega = _resampled_coefficients(data[rows], weights)
         pair = (alpha[1:] - alpha[0], omega[1:] - omega[0])
         deviations.append(pair)
         # Hyndman & Fan's median-unbiased quantiles: from 200 resamples the default (linear)
