@@ -10,8 +10,9 @@ complaints) in a temporary folder with a copy of this workflow, then times
 and Snakemake's own start-up on a one-rule workflow whose target exists, measured in the same
 run. Prints each wall time against its target (issue 24: full run 180 s, adding a wave 12 s,
 no-op within 1.2 times Snakemake's own no-op on a synthetic workflow of the same size), the jobs
-executed, and per rule the jobs' summed and largest wall time and peak memory (the jobs'
-``logs/<wave>/<rule>.benchmark.tsv``), for the full run and for the added wave.
+executed, and per rule the jobs' summed and largest wall time (the jobs'
+``logs/<wave>/<rule>.benchmark.tsv``) and peak memory (each job's processes traced by
+``benchmarks/startup/sitecustomize.py``: their VmHWM), for the full run and for the added wave.
 
 The synthetic workflow has the same size and none of this workflow's code: as many jobs, in
 chains as long as a wave's, writing as many files, each with a parameter and reading the outputs
@@ -34,19 +35,25 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from bench_study import job_files
+from bench_study import REPORT_RULES, TRACER, job_files, job_traces, read_traces
 
 from servqual.simulate import servqual_instrument, simulate_survey
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def snakemake(folder: Path, *args: str, snakefile: str = "Snakefile") -> tuple[float, int]:
-    """Wall time and number of jobs executed by one snakemake call."""
+def snakemake(folder: Path, *args: str, snakefile: str = "Snakefile", trace: Path | None = None) -> tuple[float, int]:
+    """Wall time and number of jobs executed by one snakemake call; with ``trace``, every Python
+    process of the call writes its record there (``benchmarks/startup/sitecustomize.py``)."""
+    env = {**os.environ, "SERVQUAL_SALT": "bench"}
+    if trace:
+        trace.mkdir(parents=True, exist_ok=True)
+        env |= {"SERVQUAL_STARTUP_TRACE": str(trace),
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(TRACER), os.environ.get("PYTHONPATH")]))}
     start = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "--snakefile", snakefile, "--cores", "2", *args],
-        cwd=folder, capture_output=True, text=True, env={**os.environ, "SERVQUAL_SALT": "bench"},
+        cwd=folder, capture_output=True, text=True, env=env,
     )
     wall = time.perf_counter() - start
     if run.returncode != 0:
@@ -83,10 +90,17 @@ def write_wave(folder: Path, index: int, n: int) -> str:
     return f"w{index:02d}\t{path.relative_to(folder)}\t\t\t\t\t\n"
 
 
-def rule_times(folder: Path, since: float) -> pd.DataFrame:
+def rule_times(folder: Path, since: float, trace: Path) -> pd.DataFrame:
     """Per rule, the jobs whose benchmark file was written after ``since`` (epoch seconds): their
-    number, summed and largest wall seconds, and peak memory (MB)."""
+    number, summed and largest wall seconds, and peak memory (MB: the largest VmHWM of the jobs'
+    traced processes, the benchmark files' sampled max_rss where a job was not traced)."""
     jobs = job_files(folder, since)
+    traces = job_traces(read_traces(trace))
+    if len(traces):
+        stem = traces["rule"].where(~traces["rule"].isin(REPORT_RULES), "report")
+        peaks = traces.assign(stem=stem, wave=traces["wave"].where(traces["rule"] != "report_waves", "waves"))
+        jobs = jobs.merge(peaks[["stem", "wave", "peak_mb"]], on=["stem", "wave"], how="left")
+        jobs["max_rss"] = jobs["peak_mb"].fillna(jobs["max_rss"])
     table = jobs.groupby("stem").agg(jobs=("wall", "size"), wall=("wall", "sum"), largest=("wall", "max"),
                                      peak_mb=("max_rss", "max"))
     return table.sort_values("wall", ascending=False).round(1)
@@ -118,8 +132,8 @@ def main() -> None:
     startup = min(snakemake(folder, snakefile="one_rule.smk")[0] for _ in range(3))
 
     started = time.time()
-    full, full_jobs = snakemake(folder)
-    full_rules = rule_times(folder, started)
+    full, full_jobs = snakemake(folder, trace=folder / ".trace-full")
+    full_rules = rule_times(folder, started, folder / ".trace-full")
     noop = min(snakemake(folder)[0] for _ in range(3))
     files = len(list((folder / ".snakemake/metadata").iterdir()))
     synthetic = synthetic_workflow(folder, full_jobs, files, chain=round((full_jobs - 3) / args.waves))
@@ -127,8 +141,8 @@ def main() -> None:
     floor = min(snakemake(folder, snakefile=synthetic)[0] for _ in range(3))
     sheet.write_text(header + "".join(rows) + write_wave(folder, args.waves + 1, args.n), encoding="utf-8")
     started = time.time()
-    added, added_jobs = snakemake(folder)
-    added_rules = rule_times(folder, started)
+    added, added_jobs = snakemake(folder, trace=folder / ".trace-added")
+    added_rules = rule_times(folder, started, folder / ".trace-added")
 
     print(f"study: {args.waves} waves x {args.n} respondents in {folder}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
