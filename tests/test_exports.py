@@ -61,6 +61,14 @@ def test_workbook_keeps_numbers_and_text_as_they_are(tmp_path):
     assert rows[0][3:] == [description("zh", "n", "cautions")[p] for p in ("meaning", "unit", "method")]
 
 
+def test_columns_are_as_wide_as_their_text_with_chinese_characters_counted_twice():
+    frame = pd.DataFrame({"topic": ["服务很好", "a"], "text": ["queue at the desk", "ok"]})
+    sheet = results_workbook({"cautions": frame}, "en").worksheets[0]
+    topic, text = (sheet.column_dimensions[c].width for c in "AB")
+    assert text == len("queue at the desk") + 2
+    assert topic == max(2 * len("服务很好"), len(str(sheet["A1"].value))) + 2
+
+
 def test_sheet_names_are_valid_and_unique():
     names = sheet_names(["x" * 40, "x" * 41, "a/b", "A/B"], reserved=["Data dictionary"])
     assert all(len(n) <= 31 and not re.search(r"[\[\]:*?/\\]", n) for n in names.values())

@@ -75,8 +75,12 @@ def _cell(value: Any) -> Any:
 
 
 def _display_width(value: object) -> int:
-    """Characters a value takes on screen (East Asian wide characters count twice)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(value))
+    """Characters a value takes on screen (East Asian wide characters count twice; ASCII text,
+    most cells of a results workbook, is its length without a lookup per character)."""
+    text = str(value)
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _write_sheet(sheet: Any, rows: list[list[Any]], headers: Sequence[str]) -> None:
