@@ -14,6 +14,11 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+from servqual import warm_worker
+
+
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/interviews.smk"
@@ -26,6 +31,30 @@ include: "workflow/rules/exports.smk"
 
 onstart:
     make_salt()
+    # Steps run here fork from one process that has imported their libraries (servqual.warm_worker).
+    if workflow.local_exec:
+        warm_worker.start(
+            Path(".snakemake/warm-worker"),
+            steps=sum(
+                job.rule.script is not None for job in workflow.dag.needrun_jobs()
+            ),
+            scripts=Path(workflow.basedir) / "workflow/scripts",
+            # Imported by the library inside the functions that need them (a step outside a
+            # run with a worker only pays for those it uses): preloaded all the same.
+            deferred=[
+                "matplotlib.figure",
+                "matplotlib.backends.backend_agg",
+                "matplotlib.font_manager",
+                "jieba",
+                "openpyxl",
+                "pyreadstat",
+                "docx",
+                "nbformat",
+                "jupytext",
+                "papermill",
+                "pyarrow.dataset",
+            ],
+        )
 
 
 onsuccess:

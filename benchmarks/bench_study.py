@@ -103,35 +103,55 @@ def start_up(record: dict) -> float:
     return record["interpreter_ready"] - record["process_start"] + record["import_seconds"]
 
 
+def is_warm_worker(record: dict) -> bool:
+    return bool(record["argv"]) and record["argv"][0].endswith("warm_worker.py") and not record["rule"]
+
+
 def job_traces(records: list[dict]) -> pd.DataFrame:
     """One row per traced job: its rule, wave, start-up (its kernels' included), CPU seconds and
-    heaviest imports. A kernel is a child of its job's process."""
-    children = defaultdict(list)
+    heaviest imports. A job's processes are its own and, when the warm worker ran it, the worker's
+    child (both name the job's rule and wildcards); a kernel is a child of the process that ran
+    the notebook."""
+    children, steps = defaultdict(list), defaultdict(list)
     for record in records:
         children[record["ppid"]].append(record)
+        if record["rule"]:
+            steps[record["rule"], json.dumps(record["wildcards"], sort_keys=True)].append(record)
     rows = []
-    for record in records:
-        if not record["rule"]:
-            continue
-        family = [record, *children[record["pid"]]]
+    for (rule, _), own in steps.items():
+        kernels = [kid for record in own for kid in children[record["pid"]] if not kid["rule"]]
+        family = own + kernels
         imports: dict[str, float] = defaultdict(float)
         for member in family:
             for name, seconds in member["imports"].items():
                 imports[name] += seconds
         rows.append({
-            "rule": record["rule"],
-            "wave": record["wildcards"].get("wave", "waves"),
-            "life": record["end"] - record["process_start"],
+            "rule": rule,
+            "wave": own[0]["wildcards"].get("wave", "waves"),
+            "life": max(r["end"] for r in own) - min(r["process_start"] for r in own),
             "start_up": sum(start_up(member) for member in family),
-            "kernel": sum(start_up(member) for member in family[1:]),
+            "kernel": sum(start_up(member) for member in kernels),
             # The job's own CPU and that of the children it waited for (its kernel among them,
             # which may have been stopped before it wrote its last record).
-            "cpu": record["cpu_seconds"] + record.get("children_cpu_seconds", 0.0),
+            "cpu": sum(r["cpu_seconds"] + r.get("children_cpu_seconds", 0.0) for r in own),
             "start_up_cpu": sum(member["start_up_cpu_seconds"] for member in family),
             "peak_mb": max(member["max_rss_mb"] for member in family),
             "imports": dict(imports),
         })
     return pd.DataFrame(rows)
+
+
+def worker_record(trace: Path, wait: float = 10.0) -> dict | None:
+    """The warm worker's record, written when it ends, just after Snakemake (``None`` without one)."""
+    if not any(trace.glob("*.json")) or not (trace.parent / ".snakemake/warm-worker").exists():
+        return None
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = [r for r in read_traces(trace) if is_warm_worker(r)]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    return None
 
 
 def rule_table(jobs: pd.DataFrame, traces: pd.DataFrame) -> pd.DataFrame:
@@ -182,8 +202,8 @@ def main() -> None:
     trace.mkdir()
     python_path = os.pathsep.join(filter(None, [str(TRACER), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "SERVQUAL_SALT": "bench", "PYTHONPATH": python_path, "SERVQUAL_STARTUP_TRACE": str(trace)}
-    if args.profile:
-        env["SERVQUAL_STARTUP_PROFILE"] = args.profile
+    if args.profile:  # cProfile starts with a job's interpreter: the rule's jobs start their own
+        env.update(SERVQUAL_STARTUP_PROFILE=args.profile, SERVQUAL_WARM_WORKER="off")
     wall = timed_snakemake(folder, "--cores", args.cores, env=env)
     quiet = {k: v for k, v in env.items() if not k.startswith("SERVQUAL_STARTUP")}
     trivial = snakemake_start_up(args.cores, quiet)
@@ -211,16 +231,22 @@ def main() -> None:
     cpu, startup_cpu = table["cpu"].sum(), table["start_up_cpu"].sum()
     print(f"all jobs: {total:.1f} s, of it start-up {startup:.1f} s ({startup / total:.0%}); "
           f"CPU {cpu:.1f} s, of it start-up {startup_cpu:.1f} s ({startup_cpu / cpu:.0%})")
-    own = [r for r in records if not r["rule"] and "snakemake" in " ".join(r["argv"])]
+    worker = worker_record(trace)
+    worker_cpu = worker["cpu_seconds"] if worker else 0.0
+    if worker:
+        print(f"warm worker (servqual.warm_worker, from which {len([r for r in records if r.get('forked')])} "
+              f"jobs forked): start-up and preloading {start_up(worker):.1f} s, CPU {worker_cpu:.1f} s (its "
+              f"start-up {worker['start_up_cpu_seconds']:.1f} s), peak {worker['max_rss_mb']:.0f} MB; a forked "
+              "job's peak above counts the pages it shares with the worker")
+    own = [r for r in records if not r["rule"] and "snakemake" in " ".join(r["argv"]) and not is_warm_worker(r)]
     if own:
         main_process = min(own, key=lambda r: r["process_start"])
         own_cpu = main_process["cpu_seconds"]
         print(f"Snakemake's own process in this run: start-up (interpreter and imports) "
               f"{start_up(main_process):.1f} s, CPU {own_cpu:.1f} s")
-        cores = int(args.cores)
-        print(f"the {cores} cores were busy {(cpu + own_cpu) / (wall * cores):.0%} of the run "
-              f"(jobs' and Snakemake's CPU over {cores} x wall); at full use the run would take "
-              f"{(cpu + own_cpu) / cores:.1f} s")
+        cores, used = int(args.cores), cpu + own_cpu + worker_cpu
+        print(f"the {cores} cores were busy {used / (wall * cores):.0%} of the run (jobs', the warm worker's "
+              f"and Snakemake's CPU over {cores} x wall); at full use the run would take {used / cores:.1f} s")
     if args.profile:
         print_profile(trace, args.profile)
     if not args.keep:

@@ -58,12 +58,12 @@ def test_no_module_imports_a_private_name_of_another(path):
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.name)
 def test_every_workflow_script_is_a_thin_adapter(path):
-    """Under 40 lines, its log sent first (servqual.adapters.log_to), no lint exceptions."""
+    """Under 40 lines, its step begun first (servqual.adapters.begin_step: warm worker, log), no lint exceptions."""
     text = path.read_text(encoding="utf-8")
     assert len(text.splitlines()) < 40, f"{path.name}: {len(text.splitlines())} lines"
     body = ast.parse(text).body
     assert isinstance(body[1], ast.ImportFrom) and body[1].module == "servqual.adapters", path.name
-    assert ast.unparse(body[2]).startswith("log_to(snakemake.log[0]"), path.name
+    assert ast.unparse(body[2]).startswith("begin_step(snakemake.log[0]"), path.name
     assert "noqa" not in text
 
 

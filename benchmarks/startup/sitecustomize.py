@@ -6,7 +6,9 @@ script and each notebook kernel write one JSON record when they exit: when the p
 (from ``/proc``), when the interpreter was ready, the seconds spent in imports (each outermost
 ``import`` statement timed, Snakemake's unpickling of the job's parameters included) in wall
 and CPU seconds, the heaviest imports, the process's CPU time, that of its children it waited for
-(a report's kernel), and its peak memory. A notebook kernel is stopped with SIGKILL when its
+(a report's kernel), and its peak memory. A step run by the warm worker (``servqual.warm_worker``)
+has two records: its own process, which hands the step over and waits, and the worker's child
+that runs it (``forked``), whose trace starts at the fork. A notebook kernel is stopped with SIGKILL when its
 notebook is done, which runs no exit handler: a kernel writes its record again after each
 import that loaded modules, so its start-up is recorded. With ``SERVQUAL_STARTUP_PROFILE``
 naming a rule, that rule's jobs also run under cProfile (CPU time) from their first line.
@@ -103,6 +105,7 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
             "cpu_seconds": times.user + times.system,
             "children_cpu_seconds": times.children_user + times.children_system,
             "max_rss_mb": _peak_resident_mb(),
+            "forked": _forked,
         }
         folder = os.environ["SERVQUAL_STARTUP_TRACE"]
         with open(os.path.join(folder, f"{os.getpid()}.json"), "w", encoding="utf-8") as out:
@@ -111,3 +114,16 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
             _profiler.dump_stats(os.path.join(folder, f"{os.getpid()}.prof"))
 
     atexit.register(_write_record)
+
+    _forked = False
+
+    def _start_forked_step() -> None:
+        """A warm worker's child (servqual.warm_worker) is a step's process of its own: it starts at
+        the fork, its imports are those it makes itself and its CPU time (which the kernel starts
+        again at zero) its own. Its record names the step's rule as the step's own process does."""
+        global _site, _site_cpu, _import_cpu, _forked, _process_start
+        _site, _site_cpu, _import_cpu, _forked = time.time(), 0.0, 0.0, True
+        _process_start = lambda: _site  # noqa: E731 - the fork's own time, not /proc's whole-tick one
+        _imports.clear()
+
+    os.register_at_fork(after_in_child=_start_forked_step)

@@ -1,9 +1,9 @@
 """Adapter: every wave's scorecard, cleaned responses and coded complaints, and the action register
 -> the KPI trend across waves (table and figure) and the check of every action."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 from pathlib import Path
 

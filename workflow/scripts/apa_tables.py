@@ -1,8 +1,8 @@
 """Adapter: the wave report's tables, in APA format, as a Word document."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 from servqual import wave_report
 from servqual.apa_docx import write_docx

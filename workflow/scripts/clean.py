@@ -1,8 +1,8 @@
 """Adapter: raw survey export -> cleaned responses, exclusion log, flow table, provenance."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 import logging
 

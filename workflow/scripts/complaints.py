@@ -1,9 +1,9 @@
 """Adapter: complaint log + codebook -> coded complaints, counts per period with control limits,
 response-time compliance, the Pareto table, the problems found, and two figures."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 import logging
 from pathlib import Path

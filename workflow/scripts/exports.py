@@ -1,8 +1,8 @@
 """Adapter: a wave's tables, cleaned responses and CFA fit -> workbook, SPSS file, lavaan models."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 import logging
 from pathlib import Path

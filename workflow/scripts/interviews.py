@@ -1,9 +1,9 @@
 """Adapter: interview folder + codebook + survey dimension gaps -> coded segments, evidence
 counts, coder agreement, exemplar quotes, the triangulation joint display and the code chart."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0], capture_warnings=True)  # departures from REFI-QDA are warnings: keep them
+begin_step(snakemake.log[0], capture_warnings=True)  # departures from REFI-QDA are warnings: keep them
 
 import logging
 from pathlib import Path

@@ -1,8 +1,8 @@
 """Adapter: a wave's (and the previous wave's) cleaned responses and coded complaints -> the KPI scorecard."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 import pandas as pd
 

@@ -1,8 +1,8 @@
 """Adapter: a wave's tables and cleaning flow -> its cautions table and methods paragraph."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 from pathlib import Path
 

@@ -1,8 +1,8 @@
 """Adapter: execute a report template with papermill and join its HTML into one page."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 from pathlib import Path
 

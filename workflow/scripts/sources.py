@@ -1,8 +1,8 @@
 """Adapter: the interviews' joint display + complaints per dimension -> three-source display."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 from servqual.complaints import triangulate_three
 from servqual.tables import read_table, write_tables

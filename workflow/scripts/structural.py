@@ -1,8 +1,8 @@
 """Adapter: cleaned responses -> the structural model from the dimensions to the outcomes."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 import logging
 

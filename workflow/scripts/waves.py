@@ -1,8 +1,8 @@
 """Adapter: every wave's cleaned responses and tables -> the cross-wave tables and trend chart."""
 
-from servqual.adapters import log_to
+from servqual.adapters import begin_step
 
-log_to(snakemake.log[0])
+begin_step(snakemake.log[0])
 
 from pathlib import Path
 
