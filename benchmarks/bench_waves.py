@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from bench_study import REPORT_RULES, TRACER, job_files, job_traces, read_traces
+from bench_study import REPORT_RULES, TRACER, job_files, job_traces, read_traces, start_up, worker_record
 
 from servqual.simulate import servqual_instrument, simulate_survey
 
@@ -156,9 +156,15 @@ def main() -> None:
     print(f"no-op / start-up        = {noop / startup:.2f}")
     print(f"synthetic / start-up    = {floor / startup:.2f}  (Snakemake's own cost of a DAG this size)")
     pd.set_option("display.width", 200)
-    for title, table in (("full run", full_rules), (f"adding wave {args.waves + 1}", added_rules)):
-        print(f"\n{title}, per rule (wall s summed over the jobs, the largest job, peak memory MB):")
+    for title, table, trace in (("full run", full_rules, ".trace-full"),
+                                (f"adding wave {args.waves + 1}", added_rules, ".trace-added")):
+        print(f"\n{title}, per rule (wall s summed over the jobs, the largest job, peak memory MB; a job "
+              "forked from the warm worker counts the pages it shares with it):")
         print(table.to_string())
+        worker = worker_record(folder / trace)
+        if worker:
+            print(f"warm worker: start-up and preloading {start_up(worker):.1f} s, CPU {worker['cpu_seconds']:.1f} s, "
+                  f"peak {worker['max_rss_mb']:.0f} MB")
     if not args.keep:
         shutil.rmtree(folder)
 

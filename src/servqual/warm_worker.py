@@ -112,16 +112,16 @@ def start(folder: Path, steps: int, scripts: Path, deferred: list[str] = ()) -> 
     the run's steps where it listens.
 
     ``folder`` (relative to the study folder, the working folder of the run and of its steps)
-    receives the socket
-    and the worker's own log, ``<pid>.sock`` and ``<pid>.log`` after this process; the worker
-    imports :func:`script_modules` of ``scripts`` and the ``deferred`` modules (those the library
-    imports inside functions) before it listens; ``SERVQUAL_WARM_WORKER=off`` in the environment
-    turns it off. Sets
-    :data:`SOCKET_VARIABLE` in this process's environment, which Snakemake passes to each step.
+    receives the socket and the worker's own log, ``<pid>.sock`` and ``<pid>.log`` after this
+    process; the worker imports :func:`script_modules` of ``scripts`` and the ``deferred``
+    modules (those the library imports inside functions) before it listens;
+    ``SERVQUAL_WARM_WORKER=off`` in the environment turns it off. Sets :data:`SOCKET_VARIABLE` in
+    this process's environment, which Snakemake passes to each step.
     """
     if steps < WORTH_FROM_STEPS or os.environ.get(SWITCH_VARIABLE, "").lower() in {"off", "0", "no", "false"}:
         return None
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
     name = folder / str(os.getpid())
     socket_path = _socket_name(name.with_suffix(".sock"))
     one_thread = dict.fromkeys(THREAD_VARIABLES, "1")
