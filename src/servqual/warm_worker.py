@@ -207,21 +207,31 @@ def _end_as(status: int | None) -> NoReturn:
 def serve(listener: socket.socket, parent: int) -> tuple[Request, socket.socket] | None:
     """Fork a child for each step that connects, and tell the step its child's exit status.
 
-    Returns ``None`` in the worker when ``parent`` (the Snakemake process) has ended, and, in
-    each forked child, the step's request and connection, with everything else of the worker closed.
+    Returns ``None`` in the worker when ``parent`` (the Snakemake process) has ended, its children
+    still running stopped, and, in each forked child, the step's request and connection, with
+    everything else of the worker closed. A step's process that ends before its child (killed
+    with SIGKILL, which it cannot pass on) closes its connection: the child is killed with it.
     """
     ended = os.pidfd_open(parent)
     children: dict[int, tuple[int, socket.socket]] = {}  # pidfd -> (pid, connection to the step)
+    steps: dict[int, int] = {}  # connection's fd -> the pid of its child
     events = select.poll()
     for fd in (listener.fileno(), ended):
         events.register(fd, select.POLLIN)
     while True:
         ready = {fd for fd, _ in events.poll()}
         if ended in ready:
+            for pid, _ in children.values():
+                os.kill(pid, signal.SIGKILL)
             return None
+        for fd in ready & set(steps):  # a step's process ended, or wrote (it never does)
+            events.unregister(fd)
+            os.kill(steps.pop(fd), signal.SIGKILL)
         for pidfd in ready & set(children):
             pid, connection = children.pop(pidfd)
             events.unregister(pidfd)
+            if steps.pop(connection.fileno(), None) is not None:
+                events.unregister(connection.fileno())
             _, wait_status = os.waitpid(pid, 0)
             _send_status(connection, os.waitstatus_to_exitcode(wait_status))
             os.close(pidfd)
@@ -245,7 +255,9 @@ def serve(listener: socket.socket, parent: int) -> tuple[Request, socket.socket]
             _send_status(connection, pid, close=False)
             pidfd = os.pidfd_open(pid)
             children[pidfd] = (pid, connection)
+            steps[connection.fileno()] = pid
             events.register(pidfd, select.POLLIN)
+            events.register(connection.fileno(), select.POLLIN)
 
 
 def _send_status(connection: socket.socket, value: int, *, close: bool = True) -> None:
