@@ -30,12 +30,12 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
     _ticks = os.sysconf("SC_CLK_TCK")
 
     def _process_start() -> float:
-        """Epoch seconds at which this process started (kernel's record, 1/CLK_TCK resolution)."""
+        """Epoch seconds at which this process started: the kernel's record (clock ticks since
+        boot) against the seconds since boot now. Not /proc/stat's btime, a whole second, which
+        put every start up to a second early."""
         with open("/proc/self/stat", encoding="ascii") as stat:
             start = int(stat.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/stat", encoding="ascii") as boot:
-            btime = next(int(line.split()[1]) for line in boot if line.startswith("btime"))
-        return btime + start / _ticks
+        return time.time() - (time.clock_gettime(time.CLOCK_BOOTTIME) - start / _ticks)
 
     _imports: dict[str, float] = {}
     _import_cpu = 0.0
@@ -123,7 +123,7 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
         again at zero) its own. Its record names the step's rule as the step's own process does."""
         global _site, _site_cpu, _import_cpu, _forked, _process_start
         _site, _site_cpu, _import_cpu, _forked = time.time(), 0.0, 0.0, True
-        _process_start = lambda: _site  # noqa: E731 - the fork's own time, not /proc's whole-tick one
+        _process_start = lambda: _site  # noqa: E731 - the fork's own time, closer than a clock tick
         _imports.clear()
 
     os.register_at_fork(after_in_child=_start_forked_step)
