@@ -52,7 +52,10 @@ onstart:
                 "nbformat",
                 "jupytext",
                 "papermill",
+                "black",
                 "pyarrow.dataset",
+                # A report's kernel is forked from the worker too (servqual.warm_kernel).
+                "ipykernel.kernelapp",
             ],
         )
 

@@ -110,11 +110,11 @@ def is_warm_worker(record: dict) -> bool:
 def job_traces(records: list[dict]) -> pd.DataFrame:
     """One row per traced job: its rule, wave, start-up (its kernels' included), CPU seconds and
     heaviest imports. A job's processes are its own and, when the warm worker ran it, the worker's
-    child (both name the job's rule and wildcards); a kernel is a child of the process that ran
-    the notebook."""
+    child (both name the job's rule and wildcards); a kernel belongs to the process that launched
+    it (its parent, or the worker forked it for that process)."""
     children, steps = defaultdict(list), defaultdict(list)
     for record in records:
-        children[record["ppid"]].append(record)
+        children[record.get("kernel_of") or record["ppid"]].append(record)
         if record["rule"]:
             steps[record["rule"], json.dumps(record["wildcards"], sort_keys=True)].append(record)
     rows = []
@@ -232,21 +232,25 @@ def main() -> None:
     print(f"all jobs: {total:.1f} s, of it start-up {startup:.1f} s ({startup / total:.0%}); "
           f"CPU {cpu:.1f} s, of it start-up {startup_cpu:.1f} s ({startup_cpu / cpu:.0%})")
     worker = worker_record(trace)
-    worker_cpu = worker["cpu_seconds"] if worker else 0.0
+    # Every process of the run was reaped by Snakemake or by the worker: their CPU, forked
+    # kernels' included (stopped with SIGKILL, they write no trace of their own), is in these.
+    worker_cpu = worker["cpu_seconds"] + worker["children_cpu_seconds"] if worker else 0.0
     if worker:
         print(f"warm worker (servqual.warm_worker, from which {len([r for r in records if r.get('forked')])} "
-              f"jobs forked): start-up and preloading {start_up(worker):.1f} s, CPU {worker_cpu:.1f} s (its "
-              f"start-up {worker['start_up_cpu_seconds']:.1f} s), peak {worker['max_rss_mb']:.0f} MB; a forked "
-              "job's peak above counts the pages it shares with the worker")
+              f"jobs forked, and the reports' kernels): start-up and preloading {start_up(worker):.1f} s, CPU "
+              f"{worker['cpu_seconds']:.1f} s (its start-up {worker['start_up_cpu_seconds']:.1f} s), its children "
+              f"{worker['children_cpu_seconds']:.1f} s; peak {worker['max_rss_mb']:.0f} MB (a forked job's peak "
+              "above counts the pages it shares with the worker; a forked kernel's CPU is in its children's only)")
     own = [r for r in records if not r["rule"] and "snakemake" in " ".join(r["argv"]) and not is_warm_worker(r)]
     if own:
         main_process = min(own, key=lambda r: r["process_start"])
         own_cpu = main_process["cpu_seconds"]
         print(f"Snakemake's own process in this run: start-up (interpreter and imports) "
               f"{start_up(main_process):.1f} s, CPU {own_cpu:.1f} s")
-        cores, used = int(args.cores), cpu + own_cpu + worker_cpu
-        print(f"the {cores} cores were busy {used / (wall * cores):.0%} of the run (jobs', the warm worker's "
-              f"and Snakemake's CPU over {cores} x wall); at full use the run would take {used / cores:.1f} s")
+        cores, used = int(args.cores), own_cpu + main_process["children_cpu_seconds"] + worker_cpu
+        print(f"CPU of the whole run (Snakemake, its jobs, the warm worker and its children): {used:.1f} s; the "
+              f"{cores} cores were busy {used / (wall * cores):.0%} of the run; at full use it would take "
+              f"{used / cores:.1f} s")
     if args.profile:
         print_profile(trace, args.profile)
     if not args.keep:

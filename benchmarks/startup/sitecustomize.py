@@ -4,13 +4,14 @@ Python imports ``sitecustomize`` once its interpreter is up; the benchmark puts 
 ``PYTHONPATH`` and names a trace folder in ``SERVQUAL_STARTUP_TRACE``, so Snakemake, each job's
 script and each notebook kernel write one JSON record when they exit: when the process started
 (from ``/proc``), when the interpreter was ready, the seconds spent in imports (each outermost
-``import`` statement timed, Snakemake's unpickling of the job's parameters included) in wall
-and CPU seconds, the heaviest imports, the process's CPU time, that of its children it waited for
-(a report's kernel), and its peak memory. A step run by the warm worker (``servqual.warm_worker``)
-has two records: its own process, which hands the step over and waits, and the worker's child
-that runs it (``forked``), whose trace starts at the fork. A notebook kernel is stopped with SIGKILL when its
-notebook is done, which runs no exit handler: a kernel writes its record again after each
-import that loaded modules, so its start-up is recorded. With ``SERVQUAL_STARTUP_PROFILE``
+``import`` statement that loaded a module timed, Snakemake's unpickling of the job's parameters
+included) in wall and CPU seconds, the heaviest imports, the process's CPU time, that of its
+children it waited for (a report's kernel), and its peak memory. A step run by the warm worker
+(``servqual.warm_worker``) has two records: its own process, which hands the step over and
+waits, and the worker's child that runs it (``forked``), whose trace starts at the fork. A
+notebook kernel is stopped with SIGKILL when its notebook is done, which runs no exit handler: a
+kernel writes its record again after each import that loaded modules, so its start-up is
+recorded (a kernel the worker forked loads almost none: its CPU is in the worker's children's). With ``SERVQUAL_STARTUP_PROFILE``
 naming a rule, that rule's jobs also run under cProfile (CPU time) from their first line.
 
 Without ``SERVQUAL_STARTUP_TRACE`` this file does nothing.
@@ -41,28 +42,30 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
     _import_cpu = 0.0
     _depth = 0
     _original_import = builtins.__import__
-    _kernel = "ipykernel_launcher" in sys.orig_argv
-    _modules_seen = 0
+    _kernel = "ipykernel_launcher" in sys.orig_argv or "servqual.warm_kernel" in sys.orig_argv
 
     def _timed_import(name, globals=None, locals=None, fromlist=(), level=0):
-        global _depth, _import_cpu, _modules_seen
+        global _depth, _import_cpu
         if _depth:
             return _original_import(name, globals, locals, fromlist, level)
         _depth = 1
-        start, start_cpu = time.perf_counter(), time.process_time()
+        start, start_cpu, loaded = time.perf_counter(), time.process_time(), len(sys.modules)
         try:
-            return _original_import(name, globals, locals, fromlist, level)
+            module = _original_import(name, globals, locals, fromlist, level)
         finally:
             _depth = 0
+        # Only an import that loads a module is start-up: the same statement run again inside a
+        # function (pandas and matplotlib do, thousands of times) finds it loaded.
+        if len(sys.modules) != loaded:
             _import_cpu += time.process_time() - start_cpu
             key = f"{'.' * level}{name}"
             # "from servqual import plots" is named servqual.plots (its first submodule).
             if fromlist and f"{name}.{fromlist[0]}" in sys.modules:
                 key = f"{key}.{fromlist[0]}"
             _imports[key] = _imports.get(key, 0.0) + time.perf_counter() - start
-            if _kernel and len(sys.modules) != _modules_seen:
-                _modules_seen = len(sys.modules)
+            if _kernel:
                 _write_record()
+        return module
 
     builtins.__import__ = _timed_import
 
@@ -106,6 +109,8 @@ if os.environ.get("SERVQUAL_STARTUP_TRACE"):
             "children_cpu_seconds": times.children_user + times.children_system,
             "max_rss_mb": _peak_resident_mb(),
             "forked": _forked,
+            # A notebook kernel's launcher, whose child it is unless the warm worker forked it.
+            "kernel_of": int(os.environ.get("JPY_PARENT_PID") or 0) if _kernel else 0,
         }
         folder = os.environ["SERVQUAL_STARTUP_TRACE"]
         with open(os.path.join(folder, f"{os.getpid()}.json"), "w", encoding="utf-8") as out:

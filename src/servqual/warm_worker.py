@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import builtins
+import gc
 import importlib
 import json
 import os
@@ -40,13 +41,16 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-#: Environment variable through which a run's steps find its worker's socket.
+#: Environment variable through which a run's steps find its worker: ``<pid>:<socket>``.
 SOCKET_VARIABLE = "SERVQUAL_WARM_WORKER_SOCKET"
+#: Longest wait of a step for a worker that is still importing (about 1.5 s on a quiet machine).
+READY_WITHIN = 60.0
 #: Environment variable that turns the worker off (``off``, ``0``, ``no`` or ``false``): every
 #: step then starts its own interpreter, as for a run of fewer than :data:`WORTH_FROM_STEPS` steps.
 SWITCH_VARIABLE = "SERVQUAL_WARM_WORKER"
@@ -120,6 +124,8 @@ def start(folder: Path, steps: int, scripts: Path, deferred: list[str] = ()) -> 
     """
     if steps < WORTH_FROM_STEPS or os.environ.get(SWITCH_VARIABLE, "").lower() in {"off", "0", "no", "false"}:
         return None
+    if not hasattr(os, "pidfd_open"):  # Linux only: other systems run each step in its own interpreter
+        return None
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
     name = folder / str(os.getpid())
@@ -130,7 +136,7 @@ def start(folder: Path, steps: int, scripts: Path, deferred: list[str] = ()) -> 
             [sys.executable, "-m", "servqual.warm_worker", socket_path, str(os.getpid()),
              *script_modules(scripts), *deferred],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env={**os.environ, **one_thread})
-    os.environ[SOCKET_VARIABLE] = socket_path
+    os.environ[SOCKET_VARIABLE] = f"{worker.pid}:{socket_path}"
     return worker
 
 
@@ -146,9 +152,13 @@ def hand_over() -> None:
 
     Called first by every workflow script; returns at once inside a worker's child, outside a
     run with a worker, or when the worker cannot take the step (nothing of the step has run then).
+    A step that starts while the worker is still importing waits for it: the CPU it would spend
+    importing the same modules is better left to the worker.
     """
-    socket_path = os.environ.get(SOCKET_VARIABLE)
+    worker, _, socket_path = os.environ.get(SOCKET_VARIABLE, "").partition(":")
     if _IN_CHILD or not socket_path or not sys.argv or not sys.argv[0]:
+        return
+    if not _ready(socket_path, int(worker)):
         return
     streams = [fd for fd in _STREAMS if _is_open(fd)]
     request = Request(script=sys.argv[0], argv=sys.argv, cwd=os.getcwd(), path=sys.path,
@@ -165,6 +175,25 @@ def hand_over() -> None:
         return
     _forward_stop_signals(child)
     _end_as(_receive_status(connection))
+
+
+def _ready(socket_path: str, worker: int) -> bool:
+    """Whether the worker listens, once it has finished importing (``False`` if it has ended)."""
+    deadline = time.monotonic() + READY_WITHIN
+    while not os.path.exists(socket_path):
+        if not _running(worker) or time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (not ended, nor ended and waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+    except OSError:
+        return False
 
 
 def _is_open(fd: int) -> bool:
@@ -312,6 +341,7 @@ def run_step(request: Request, connection: socket.socket) -> NoReturn:
     """
     global _IN_CHILD
     _IN_CHILD = True
+    gc.enable()
     connection.close()
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
@@ -377,7 +407,12 @@ def _preload(modules: list[str]) -> None:
 def main(argv: list[str]) -> None:
     """``python -m servqual.warm_worker SOCKET PARENT_PID MODULE...``: preload, then serve."""
     socket_path, parent, modules = argv[0], int(argv[1]), argv[2:]
+    # What Python's documentation of gc.freeze advises a server that forks: no collection while
+    # loading (no freed holes in the pages the children share), then every object loaded set
+    # aside, so that a child's collections do not write to (and so copy) the worker's pages.
+    gc.disable()
     _preload(modules)
+    gc.freeze()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     old_mask = os.umask(0o177)
     try:
