@@ -156,7 +156,7 @@ def hand_over() -> None:
     importing the same modules is better left to the worker.
     """
     worker, _, socket_path = os.environ.get(SOCKET_VARIABLE, "").partition(":")
-    if _IN_CHILD or not socket_path or not sys.argv or not sys.argv[0]:
+    if _IN_CHILD or not socket_path or not worker.isdigit() or not sys.argv or not sys.argv[0]:
         return
     if not _ready(socket_path, int(worker)):
         return
