@@ -52,6 +52,9 @@ onstart:
                 "nbformat",
                 "jupytext",
                 "papermill",
+                # papermill's progress bar: loaded before ipykernel, whose presence would make
+                # tqdm take the step for a notebook (and warn that it has no widgets).
+                "tqdm.auto",
                 "black",
                 "pyarrow.dataset",
                 # A report's kernel is forked from the worker too (servqual.warm_kernel).

@@ -17,6 +17,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from studies import STUDY, WORKFLOW, copy_tree, snakemake
+from test_workflow import assert_same_tables, study_tables
 
 from servqual import warm_worker
 
@@ -204,3 +206,32 @@ def test_the_modules_preloaded_are_those_imported_at_the_top_of_the_scripts(tmp_
     """), encoding="utf-8")
     (tmp_path / "b.py").write_text("from servqual.tables import write_tables\nimport os\n", encoding="utf-8")
     assert warm_worker.script_modules(tmp_path) == ["os", "numpy", "json", "servqual.cfa", "servqual.tables"]
+
+
+def notebook_content(path: Path) -> dict:
+    """An executed notebook without what differs from run to run: nbformat's random cell ids,
+    papermill's timings."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook["metadata"].pop("papermill", None)
+    for cell in notebook["cells"]:
+        cell.pop("id", None)
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
+    return notebook
+
+
+@pytest.mark.slow
+def test_the_example_gives_the_same_tables_and_reports_without_the_worker(example, tmp_path):
+    """The `example` fixture ran with the warm worker (and its forked kernels); a run with
+    SERVQUAL_WARM_WORKER=off starts every step and kernel in its own interpreter."""
+    assert (example / ".snakemake/warm-worker").is_dir()  # the fixture's run had a worker
+    root = tmp_path / "study"
+    copy_tree(WORKFLOW + STUDY, root)
+    result = snakemake(cwd=root, env={warm_worker.SWITCH_VARIABLE: "off"})
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert not (root / ".snakemake/warm-worker").exists()
+    assert_same_tables(study_tables(example), study_tables(root), "without the warm worker")
+    for report in sorted(example.glob("reports/*/report.html")):
+        other = root / report.relative_to(example)
+        assert other.read_text(encoding="utf-8") == report.read_text(encoding="utf-8"), report.relative_to(example)
+        assert notebook_content(other.with_suffix(".ipynb")) == notebook_content(report.with_suffix(".ipynb"))
