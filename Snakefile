@@ -31,8 +31,9 @@ include: "workflow/rules/exports.smk"
 
 onstart:
     make_salt()
-    # Steps run here fork from one process that has imported their libraries (servqual.warm_worker).
-    if workflow.local_exec:
+    # Steps run here fork from one process that has imported their libraries (servqual.warm_worker);
+    # not steps in a conda environment or container, whose interpreter is another.
+    if workflow.local_exec and not workflow.deployment_settings.deployment_method:
         warm_worker.start(
             Path(".snakemake/warm-worker"),
             steps=sum(
