@@ -1,4 +1,6 @@
+import atexit
 import datetime
+import gc
 import hashlib
 import json
 import os
@@ -17,6 +19,13 @@ sys.path[:0] = [str(SRC), str(WORKFLOW_DIR / "workflow" / "rules")]
 import servqual_workflow as helpers
 from servqual.study_files import folder_entries
 from servqual_workflow import stop
+
+# When Snakemake exits, Python's last garbage collections walk every object of the run, the jobs
+# and files of the whole DAG among them: 0.3 s of a 1.6 s no-op rerun of 20 waves. Frozen, they
+# are left to the operating system, which frees a process's memory at once. Nothing is lost:
+# Snakemake has closed its logs and files by then, and Python promises no finalizer of an object
+# still alive at exit.
+atexit.register(gc.freeze)
 
 
 def config_source():
