@@ -30,6 +30,10 @@ TABLES = [
     "outcomes",
     "priorities",
 ]
+# The tables' paths, the wave a wildcard, for the steps that read them all: Snakemake fills in a
+# job's wave as in any path of its rule, with no function to call per job (a no-op rerun checks
+# every job).
+WAVE_TABLES = [f"reports/{{wave}}/tables/{name}.csv" for name in TABLES]
 
 
 rule reliability:

@@ -1,39 +1,31 @@
-import csv
+import atexit
 import datetime
-import functools
+import gc
 import hashlib
-import io
 import json
 import os
-import re
 import shlex
 import sys
 from pathlib import Path
 
-from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
-from snakemake.utils import validate
 
 WORKFLOW_DIR = Path(workflow.basedir)
 SRC = WORKFLOW_DIR / "src"
-LIB = SRC / "servqual"
-SCHEMAS = WORKFLOW_DIR / "workflow" / "schemas"
-sys.path.insert(0, str(SRC))
-from servqual.schema_errors import fault_lines, schema_faults
-from servqual.study_files import (
-    StudyFileError,
-    folder_entries,
-    load_study_yaml,
-    reserved_wave_id,
-    study_path,
-    study_text,
-)
+# The library, and this file's helpers that need nothing of Snakemake's (servqual_workflow.py
+# beside it): Snakemake tokenizes this file at every start, a no-op rerun included, while Python
+# imports a module from its compiled bytecode.
+sys.path[:0] = [str(SRC), str(WORKFLOW_DIR / "workflow" / "rules")]
+import servqual_workflow as helpers
+from servqual.study_files import folder_entries
+from servqual_workflow import stop
 
-
-def stop(lines):
-    """End the run with these lines and nothing else: a fault in the study's definition is the
-    researcher's to fix, and Snakemake's traceback of this file would only hide it."""
-    sys.exit("\n".join(lines))
+# When Snakemake exits, Python's last garbage collections walk every object of the run, the jobs
+# and files of the whole DAG among them: 0.3 s of a 1.6 s no-op rerun of 20 waves. Frozen, they
+# are left to the operating system, which frees a process's memory at once. Nothing is lost:
+# Snakemake has closed its logs and files by then, and Python promises no finalizer of an object
+# still alive at exit.
+atexit.register(gc.freeze)
 
 
 def config_source():
@@ -42,232 +34,11 @@ def config_source():
     return " + ".join(files) or "config"
 
 
-def validate_config(config):
-    """Validate the config and fill in the schema's defaults; every fault is one line naming the
-    config file, the key and what is allowed there (Snakemake's own error has only the first
-    fault, followed by the whole schema)."""
-    try:
-        validate(config, schema="../schemas/config.schema.json")
-    except WorkflowError:
-        schema = json.loads(
-            (SCHEMAS / "config.schema.json").read_text(encoding="utf-8")
-        )
-        lines = fault_lines(config, schema, config_source())
-        if not lines:  # a fault only Snakemake's validation sees: its own message
-            raise
-        stop(lines)
-
-
 # The workflow parses this file at every start, a no-op rerun included, so it reads the study
-# without pandas (0.4 s to import) and with JSON schemas (PyYAML took 0.2 s for the config's).
-validate_config(config)
-
-
-def sheet_text(path, label, row_noun):
-    """The text of a tab-separated study sheet, read as UTF-8 (a byte-order mark allowed); a
-    sheet that is not, is empty or is not tab-separated stops the run with its file and line.
-    """
-    try:
-        text = study_text(path)
-    except StudyFileError as err:
-        stop([f"{label} {err}"])
-    if not text.strip():
-        stop(
-            [
-                f"{label} {path}: the file is empty; it needs a header and a row per {row_noun}."
-            ]
-        )
-    header = text.split("\n", 1)[0]
-    if "\t" not in header:
-        found = [
-            name
-            for sign, name in ((",", "commas"), (";", "semicolons"))
-            if sign in header
-        ]
-        but = f" but {found[0]}" if found else ""
-        stop(
-            [
-                f"{label} {path}, line 1: no tab in the header{but}; the {label} is "
-                "tab-separated (save it as TSV, tab-delimited text)."
-            ]
-        )
-    return text
-
-
-def sheet_rows(path, schema_name, label, faults, row_noun):
-    """(line, row) of each row of a tab-separated study sheet (:func:`sheet_text`) that passes
-    its schema (which fills in the optional columns); each fault of the others is appended to
-    ``faults`` as one line naming the sheet, its line and, for a fault of one cell, its column.
-    """
-    schema = None
-    text = sheet_text(path, label, row_noun)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t", restval="")
-    for row in reader:
-        where = f"{label} {path}, line {reader.line_num}"
-        if None in row:
-            faults.append(f"{where}: more fields than the header has columns.")
-            continue
-        try:
-            validate(row, schema=f"../schemas/{schema_name}")
-        except WorkflowError:
-            schema = schema or json.loads(
-                (SCHEMAS / schema_name).read_text(encoding="utf-8")
-            )
-            # A row is flat: a fault is in one column, or of the row (an unknown column).
-            for fault in schema_faults(row, schema, key_word="column"):
-                column = f", column {fault.where}" if fault.path else ""
-                faults.append(f"{where}{column}: {fault.text}")
-            continue
-        yield reader.line_num, row
-
-
-def read_waves_sheet(path):
-    """The waves sheet as {wave: row}, in the sheet's order, which is the waves' order in time
-    (every comparison between waves and every cross-wave table follows it). Each row is validated
-    against the waves schema, which fills in the optional columns; a fault names the sheet's line.
-    """
-    try:
-        study_path(path, referred_by=f"{config_source()}, key waves")
-    except StudyFileError as err:
-        stop([str(err)])
-    if not os.path.isfile(path):
-        stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
-    waves, lines, faults = {}, {}, []
-    for line, row in sheet_rows(
-        path, "waves.schema.json", "waves sheet", faults, "wave"
-    ):
-        where = f"waves sheet {path}, line {line}"
-        if row["wave"] in waves:
-            faults.append(f"{where}: wave {row['wave']} appears twice.")
-            continue
-        # macOS and Windows ignore letter case: Wave1 and wave1 would share folders.
-        same = [w for w in waves if w.casefold() == row["wave"].casefold()]
-        if same:
-            faults.append(
-                f"{where}: wave {row['wave']} differs from wave {same[0]} (line "
-                f"{lines[same[0]]}) only in letter case; their folders would be one on "
-                "macOS and Windows."
-            )
-            continue
-        reserved = reserved_wave_id(row["wave"])
-        if reserved:
-            faults.append(f"{where}, column wave: {reserved}")
-            continue
-        faults += study_file_faults(row, where)
-        waves[row["wave"]], lines[row["wave"]] = row, line
-    if not waves and not faults:
-        faults.append(
-            f"waves sheet {path}: no wave (a header and no rows); add a row per wave."
-        )
-    if faults:
-        stop(faults)
-    check_wave_dates(path, waves, lines)
-    return waves
-
-
-# Waves-sheet columns that name a file or folder of the study.
-PATH_COLUMNS = ("survey", "interviews", "complaints")
-
-
-def study_file_faults(row, where):
-    """The faults of a waves-sheet row's paths: each must stay inside the study folder (see
-    servqual.study_files.study_path), and so must every entry of an interview folder."""
-    faults = []
-    for column in PATH_COLUMNS:
-        value = row[column].strip()
-        if not value:
-            continue
-        referred_by = f"{where}, column {column}"
-        try:
-            path = study_path(value, referred_by=referred_by)
-            if column == "interviews" and path.is_dir():
-                folder_entries(path, referred_by=f"{referred_by} ({value})", root=".")
-                faults += documents_table_faults(path)
-        except StudyFileError as err:
-            faults.append(str(err))
-    return faults
-
-
-def documents_table_faults(folder):
-    """The faults of the files an interview folder's documents table lists (each must stay
-    inside the study folder), found before any job reads a transcript; the interview step
-    checks them again (servqual.transcripts.read_documents_table)."""
-    faults = []
-    for name in ("documents.tsv", "documents.csv"):
-        table = folder / name
-        if not table.is_file():
-            continue
-        try:
-            text = study_text(table)
-        except StudyFileError as err:
-            return [str(err)]
-        with io.StringIO(text, newline="") as handle:
-            reader = csv.reader(
-                handle, delimiter="\t" if name.endswith(".tsv") else ","
-            )
-            header = [cell.strip().lower() for cell in next(reader, [])]
-            if "file" not in header:
-                return faults  # the interview step names the missing column
-            column = header.index("file")
-            for row in reader:
-                if len(row) > column and row[column].strip():
-                    try:
-                        study_path(
-                            row[column].strip(),
-                            referred_by=f"{table}, line {reader.line_num}, column file",
-                            base=folder,
-                            root=".",
-                        )
-                    except StudyFileError as err:
-                        faults.append(str(err))
-        return faults
-    return faults
-
-
-def check_wave_dates(path, waves, lines):
-    """Start and end dates, where given, are ISO dates, each wave ends no earlier than it starts,
-    and the waves start in the sheet's order: a sheet whose dates disagree with its order would
-    compare waves backwards in time."""
-    starts, faults = [], []
-    for wave, row in waves.items():
-        where = f"waves sheet {path}, line {lines[wave]}"
-        dates = {}
-        for column in ("start", "end"):
-            text = row[column].strip()
-            try:
-                dates[column] = datetime.date.fromisoformat(text) if text else None
-            except ValueError:
-                faults.append(
-                    f"{where}, column {column}: {text!r} is not a date (write YYYY-MM-DD)."
-                )
-                dates[column] = None
-        if dates["start"] and dates["end"] and dates["end"] < dates["start"]:
-            faults.append(f"{where}: wave {wave} ends before it starts.")
-        if dates["start"]:
-            starts.append((wave, dates["start"]))
-    for (before, first), (after, second) in zip(starts, starts[1:]):
-        if second < first:
-            faults.append(
-                f"waves sheet {path}, lines {lines[before]} and {lines[after]}: wave {after} "
-                f"starts on {second}, before wave {before} ({first}), which the sheet lists "
-                "first. Waves are compared in the sheet's order: put the rows in time order "
-                "or correct the dates."
-            )
-    if faults:
-        stop(faults)
-
-
-WAVES = read_waves_sheet(config["waves"])
-
-
-def check_codebook(path):
-    """The codebook, where a wave uses it: inside the study folder and plain YAML data."""
-    try:
-        study_path(path, referred_by=f"{config_source()}, key interviews.codebook")
-        if os.path.isfile(path):
-            load_study_yaml(path)
-    except StudyFileError as err:
-        stop([str(err)])
+# without pandas (0.4 s to import) and with JSON schemas (PyYAML took 0.2 s for the config's),
+# each schema's validator built once.
+helpers.validate_config(config, config_source())
+WAVES = helpers.read_waves_sheet(config["waves"], config_source())
 
 
 # Scripts import the library from this workflow's own src/, the same files that code_version()
@@ -320,30 +91,10 @@ os.environ.setdefault("SERVQUAL_COMMAND", shlex.join(sys.argv))
 INSTRUMENT = instrument_from_config(config["instrument"], config["measures"])
 
 
-def structural_faults(options, instrument, outcomes):
-    """Faults of the `structural` section that the schema cannot see: a mediator that is not an
-    outcome of the study, or the only one; gap scores without expectations."""
-    ids = (["overall"] if instrument.has_overall else []) + [o["id"] for o in outcomes]
-    where = f"{config_source()}, key structural"
-    faults = []
-    mediator = options["mediator"]
-    if mediator is not None and mediator not in ids:
-        known = ", ".join(ids) or "none: the study has no outcomes"
-        faults.append(
-            f"{where}.mediator: {mediator} is not an outcome of this study (outcomes: {known}); name one or write null."
-        )
-    elif mediator is not None and len(ids) < 2:
-        faults.append(
-            f"{where}.mediator: {mediator} is the study's only outcome; a mediator needs another outcome to act on (write null)."
-        )
-    if options["source"] == "gap" and not instrument.has_gap:
-        faults.append(
-            f"{where}.source: gap scores need expectations, which this study does not measure; use perception."
-        )
-    return faults
-
-
-faults = structural_faults(config["structural"], INSTRUMENT, config["outcomes"])
+# Faults of the `structural` section that its schema cannot see.
+faults = helpers.structural_faults(
+    config["structural"], INSTRUMENT, config["outcomes"], config_source()
+)
 if faults:
     stop(faults)
 
@@ -378,76 +129,12 @@ wildcard_constraints:
     wave="|".join(WAVES),
 
 
-# "from servqual.x import ...", "from servqual.x.y import ..." and "from servqual import x, y"
-# (module names on the import line); a dotted name is a module of a subpackage (servqual.sem).
-SERVQUAL_IMPORT = re.compile(
-    r"^\s*from servqual(?:\.([\w.]+))? import \(?([\w ,]*)", re.MULTILINE
-)
-
-
-def module_file(module):
-    """Source file of a servqual module given as a dotted name below servqual ("sem.fit");
-    a subpackage is its __init__.py."""
-    path = LIB.joinpath(*module.split("."))
-    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
-
-
-@functools.cache
-def servqual_imports(module):
-    """The servqual modules that one library module imports; read once per run, as many rules
-    ask (a text scan: parsing every module with ast cost seconds at each start-up)."""
-    found = set()
-    for submodule, names in SERVQUAL_IMPORT.findall(
-        module_file(module).read_text(encoding="utf-8")
-    ):
-        found.update(
-            [submodule]
-            if submodule
-            else [n.strip() for n in names.split(",") if n.strip()]
-        )
-    return frozenset(found)
-
-
-def library_modules(*modules):
-    """Library modules a rule imports, with everything they import from servqual (transitively)."""
-    seen, todo = set(), ["__init__", "adapters", *modules]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(servqual_imports(name))
-    return sorted(seen)
-
-
-# Files a library module reads as part of its code: the message catalogues, the report's style sheet.
-MODULE_DATA = {
-    "i18n": sorted((LIB / "messages").glob("*/*.yaml")),
-    "report_page": sorted((LIB / "assets").glob("*")),
-}
-
-
 def code_version(script, *modules, template=None):
     """Digest of the code behind one step (its adapter script, the library modules it imports
     and its report template, and the message catalogues where it uses them), for the step's
-    `code` parameter.
-
-    Code is declared by content, not as input files: Snakemake records inputs by path and
-    compares scripts by modification time, so a clone of the workflow at another path (or a
-    fresh checkout) would rerun every job. This digest changes exactly when that code does; the
-    default profile turns off the modification-time check of scripts it replaces.
+    `code` parameter: servqual_workflow.code_version, which says why code is declared by content.
     """
-    files = [WORKFLOW_DIR / "workflow" / "scripts" / f"{script}.py"]
-    imported = library_modules(*modules)
-    files += [module_file(module) for module in imported]
-    # Code that writes through the message catalogues reruns when a message changes.
-    files += [data for module in imported for data in MODULE_DATA.get(module, ())]
-    if template:
-        files.append(WORKFLOW_DIR / "notebooks" / template)
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(f"{path.relative_to(WORKFLOW_DIR).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return helpers.code_version(WORKFLOW_DIR, script, *modules, template=template)
 
 
 def survey_file(wildcards):
@@ -586,10 +273,6 @@ def study_outline():
     }
 
 
-def wave_tables(wave):
-    return [f"reports/{wave}/tables/{name}.csv" for name in TABLES]
-
-
 # Files under reports/ that are deliverables rather than tables or figures (an export for a
 # client, `snakemake --report reports/report.zip`), listed with the reports after a run.
 EXPORT_SUFFIXES = {".xlsx", ".docx", ".pptx", ".pdf", ".zip"}
@@ -659,7 +342,7 @@ def interview_targets():
 # Waves whose row in the waves sheet names a complaint log (the others get no complaints job).
 COMPLAINT_WAVES = [wave for wave, row in WAVES.items() if row["complaints"].strip()]
 if INTERVIEW_WAVES or COMPLAINT_WAVES:
-    check_codebook(config["interviews"]["codebook"])
+    helpers.check_codebook(config["interviews"]["codebook"], config_source())
 
 
 def complaint_log(wildcards):
@@ -677,91 +360,17 @@ def complaint_earliest(wildcards):
     return str(datetime.date.fromisoformat(start) - datetime.timedelta(days=365))
 
 
-from servqual.loop_config import action_faults, named_categories, target_faults
-
-
-def register_rows(path, faults):
-    """(line, row) of each row of the action register that passes its schema (which fills in the
-    optional columns), [] where the config names none; each schema fault is appended to
-    ``faults`` as one line naming the sheet's line and column."""
-    if not path:
-        return []
-    try:
-        study_path(path, referred_by=f"{config_source()}, key actions")
-    except StudyFileError as err:
-        stop([str(err)])
-    if not os.path.isfile(path):
-        stop([f"actions sheet {path}: no such file (the config's `actions` names it)."])
-    return list(
-        sheet_rows(path, "actions.schema.json", "actions sheet", faults, "action")
-    )
-
-
-def recorded_categories(names):
-    """The complaint categories the waves' complaint logs record (complaints.columns.category),
-    sorted, for the check of the categories a target or the register names. The logs are read
-    only where one of ``names`` is not a dimension id (or `all`); [] otherwise."""
-    recorded = [n for n in names if n != "all" and n not in INSTRUMENT.dimension_ids]
-    if not recorded:
-        return []
-    # Imported here: only a study that names recorded categories pays for the log reader.
-    from servqual.complaints import read_complaint_log
-
-    options, found = config["complaints"], set()
-    for wave in COMPLAINT_WAVES:
-        path = WAVES[wave]["complaints"].strip()
-        try:
-            log, _ = read_complaint_log(
-                path,
-                options["columns"],
-                manual_code=options["manual_code"],
-                exposure=options["exposure"],
-            )
-        except (OSError, ValueError) as err:
-            stop(
-                [
-                    f"complaint log {path} (waves sheet, wave {wave}): its categories are needed "
-                    f"to check the complaint categories the targets and the action register "
-                    f"name ({', '.join(recorded)}), and it cannot be read: {err}"
-                ]
-            )
-        found.update(log["category"].dropna())
-    return sorted(found - {""})
-
-
-def check_loop(path):
-    """The config's targets and the action register (the rows of ``path``) checked against the
-    study: the dimensions, items, outcomes, waves, segments and complaint categories they name
-    (servqual.loop_config). Every fault is one line naming the config key, or the sheet's line
-    and column, and the run stops before any job; returns the register's rows, in its order.
-    """
-    sheet_faults = []
-    rows = register_rows(path, sheet_faults)
-    categories = recorded_categories(named_categories(config["targets"], rows))
-    faults = target_faults(
-        config["targets"],
-        where=config_source(),
-        dimensions=INSTRUMENT.dimension_ids,
-        segments=segment_names(),
-        outcomes=["overall"] + [entry["id"] for entry in config["outcomes"]],
-        categories=categories,
-    )
-    faults += sheet_faults
-    faults += action_faults(
-        rows,
-        where=f"actions sheet {path}",
-        dimensions=INSTRUMENT.dimension_ids,
-        items=INSTRUMENT.item_ids,
-        waves=list(WAVES),
-        segments=segment_names(),
-        categories=categories,
-    )
-    if faults:
-        stop(faults)
-    return [row for _, row in rows]
-
-
-ACTIONS = check_loop(config["actions"])
+# The config's targets and the action register checked against the study (a fault stops the
+# run before any job); the register's rows, in its order.
+ACTIONS = helpers.check_loop(
+    config["actions"],
+    config,
+    INSTRUMENT,
+    WAVES,
+    {wave: WAVES[wave]["complaints"].strip() for wave in COMPLAINT_WAVES},
+    segment_names(),
+    config_source(),
+)
 
 
 def kpi_inputs(wildcards):

@@ -3,7 +3,7 @@
 rule exports:
     input:
         cleaning=[rules.clean.output.cleaning_summary, rules.clean.output.exclusions],
-        analyses=lambda wc: wave_tables(wc.wave),
+        analyses=WAVE_TABLES,
         evidence=lambda wc: [p for p in evidence_outputs(wc) if p.endswith(".csv")],
         cautions=rules.narrative.output.cautions,
         kpi=rules.kpi.output.kpi_scorecard,

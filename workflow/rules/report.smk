@@ -1,6 +1,6 @@
 rule figures:
     input:
-        tables=lambda wc: wave_tables(wc.wave),
+        tables=WAVE_TABLES,
         cleaning_summary=rules.clean.output.cleaning_summary,
     output:
         **figure_outputs(),
@@ -43,7 +43,7 @@ rule provenance:
 
 rule narrative:
     input:
-        tables=lambda wc: wave_tables(wc.wave),
+        tables=WAVE_TABLES,
         cleaning_summary=rules.clean.output.cleaning_summary,
         evidence=evidence_outputs,
     output:
@@ -68,8 +68,8 @@ rule report_wave:
     input:
         cleaning_summary=rules.clean.output.cleaning_summary,
         exclusions=rules.clean.output.exclusions,
-        tables=lambda wc: wave_tables(wc.wave),
-        figures=lambda wc: expand(rules.figures.output, wave=wc.wave),
+        tables=WAVE_TABLES,
+        figures=rules.figures.output,
         evidence=evidence_outputs,
         provenance=rules.provenance.output.record,
         cautions=rules.narrative.output.cautions,
@@ -129,7 +129,7 @@ rule report_wave:
 rule apa_tables:
     input:
         cleaning_summary=rules.clean.output.cleaning_summary,
-        tables=lambda wc: wave_tables(wc.wave),
+        tables=WAVE_TABLES,
         evidence=evidence_outputs,
         cautions=rules.narrative.output.cautions,
         previous=previous_scores,
