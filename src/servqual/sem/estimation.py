@@ -6,7 +6,9 @@ lavaan's ``start = "simple"`` refined by the first principal component of each f
 information I (:mod:`servqual.sem.information`) and step halving on F (Lee & Jennrich 1979,
 Psychometrika 44(1)), then, once the gradient is small, by Newton steps on the analytic Hessian
 of F_ML (quadratic convergence: the minimum itself, independent of the path and of the
-linear-algebra library). Where that fails (Sigma not positive definite at the start, a step
+linear-algebra library); both solve their linear systems by the Cholesky factors of the
+groups' blocks and of the shared parameters' Schur complement (:mod:`servqual.sem.blocks`), not
+of the whole matrix. Where that fails (Sigma not positive definite at the start, a step
 that never lowers F) or, with variances bounded below by 0 (as semopy and lavaan's ``bounds``
 do), ends at a negative variance, L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995, SIAM J. Sci. Comput.
 16(5)) on the analytic gradient takes over, finished by the same Newton steps. Without bounds a
@@ -20,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import optimize
 
 from servqual.sem.blas import single_blas_thread
+from servqual.sem.blocks import block_cholesky, block_solve, parameter_blocks
 from servqual.sem.gradient import gradient
 from servqual.sem.information import fit_derivatives, hessian
 from servqual.sem.model import BETA, LAMBDA, NU, PSI, THETA, Spec
@@ -120,9 +123,10 @@ def _try_objective(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndar
         return np.inf
 
 
-def _solve_positive_definite(mat: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """mat^-1 rhs by the Cholesky factor; numpy's LinAlgError where mat is not positive definite."""
-    return linalg.cho_solve((np.linalg.cholesky(mat), True), rhs)
+def _solve_positive_definite(spec: Spec, mat: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """mat^-1 rhs by the Cholesky factors of the spec's group blocks (:mod:`servqual.sem.blocks`);
+    numpy's LinAlgError where mat is not positive definite."""
+    return block_solve(block_cholesky(mat, parameter_blocks(spec)), rhs)
 
 
 def _newton_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, grad: np.ndarray,
@@ -133,7 +137,7 @@ def _newton_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarra
     try:
         if hess is None:
             hess = fit_derivatives(spec, stats_list, params)[2]
-        candidate = params - _solve_positive_definite(hess, grad)
+        candidate = params - _solve_positive_definite(spec, hess, grad)
         return candidate, *fit_derivatives(spec, stats_list, candidate)
     except np.linalg.LinAlgError:
         return None
@@ -143,7 +147,7 @@ def _scoring_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarr
                   fisher: np.ndarray, f: float) -> np.ndarray | None:
     """A Fisher scoring step, halved until it lowers F (at most 30 halvings); None if none does."""
     try:
-        direction = _solve_positive_definite(fisher, grad)
+        direction = _solve_positive_definite(spec, fisher, grad)
     except np.linalg.LinAlgError:
         return None
     for halving in range(31):
