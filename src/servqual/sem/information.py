@@ -31,7 +31,7 @@ from servqual.sem.gradient import (
     Derivatives,
     ResidualWeights,
     group_derivatives,
-    local_gradient,
+    matrix_gradient,
     residual_weights,
 )
 from servqual.sem.model import Matrices, Spec, group_matrices
@@ -127,11 +127,12 @@ def fit_derivatives(spec: Spec, stats_list: Sequence[GroupStats], params: np.nda
     hess = None if second is None else np.zeros((spec.n_free, spec.n_free))
     for g, st in enumerate(stats_list):
         mats = group_matrices(spec, params, g)
-        free, deriv = group_derivatives(spec, g, mats)
+        layout = spec.layouts[g]
         weights = residual_weights(st, mats, spec.meanstructure)
         f += st.n / n * discrepancy(st, mats, spec.meanstructure)
-        grad[free] += st.n / n * local_gradient(weights, deriv)
+        grad[layout.free] += st.n / n * (layout.directions @ matrix_gradient(mats, weights))
         if second is not None:
+            free, deriv = group_derivatives(spec, g, mats)
             block = (discrepancy_hessian(mats, weights, deriv, spec.meanstructure) if second == "observed"
                      else 2 * unit_information(mats.sigma, deriv.sigma, deriv.mu, spec.meanstructure))
             hess[np.ix_(free, free)] += st.n / n * block
