@@ -100,6 +100,7 @@ from servqual.sem.robust import (
     choose_estimator,
     robust_fit,
     robust_fit_indices,
+    sample_kurtosis,
     scaled_difference,
 )
 from servqual.sem.samplestats import (
@@ -366,6 +367,7 @@ class _GroupLadder:
         self.fiml = base["missing_policy"] == "ml"
         self.group_data, self.rows = group_data, rows
         self.robust = base["estimator"] == "MLR" and not self.fiml
+        self.kurtosis = sample_kurtosis(rows) if self.robust else None
 
     def spec(self, level: str, released: frozenset) -> Spec:
         return invariance_spec(self.factor_of_item, len(self.names[1]), len(self.group_data), level, released)
@@ -386,7 +388,7 @@ class _GroupLadder:
         row = dict(self.base, level=level, partial=any(c in EQUAL[level] for c, _ in released),
                    released=";".join(f"{c}:{self.names[0][i]}" for c, i in sorted(released)),
                    **_level_row(status, reason, self.note, fi))
-        robust = robust_fit(spec, self.rows, estimate.params, self.group_data) if self.robust else None
+        robust = robust_fit(spec, self.rows, estimate.params, self.group_data, self.kurtosis) if self.robust else None
         if robust is not None:
             row |= _robust_row(robust, fi, sum(st.n for st in self.group_data), len(self.group_data))
         row |= compare_levels(row, reference.row if reference else None, assessed)

@@ -76,6 +76,7 @@ __all__ = [
     "ESTIMATOR_CHOICES",
     "RobustFit",
     "RobustFitIndices",
+    "SampleKurtosis",
     "ScaledDifference",
     "baseline_scaling_trace",
     "casewise_scores",
@@ -86,6 +87,7 @@ __all__ = [
     "mardia_kurtosis",
     "robust_fit",
     "robust_fit_indices",
+    "sample_kurtosis",
     "sandwich",
     "scaled_difference",
     "scaling_trace",
@@ -365,6 +367,22 @@ def robust_fit_indices(chisq: float, df: int, scaling: float, baseline_chisq: fl
 
 
 @dataclass(frozen=True)
+class SampleKurtosis:
+    """What the scaled tests take from the data alone, the same for every model of the same groups:
+    each group's Mardia b2p (:func:`mardia_kurtosis`) and the independence model's tr(U Gamma)
+    (:func:`baseline_scaling_trace`)."""
+
+    b2p: tuple[float, ...]
+    baseline_trace: float
+
+
+def sample_kurtosis(data: Sequence[np.ndarray]) -> SampleKurtosis:
+    """The :class:`SampleKurtosis` of each group's complete raw data (computed once for a ladder of models)."""
+    b2p = tuple(mardia_kurtosis(x)[0] for x in data)
+    return SampleKurtosis(b2p, baseline_scaling_trace(data, b2p))
+
+
+@dataclass(frozen=True)
 class RobustFit:
     """An MLR fit's robust parts: the inverse information (bread) and the meat of the sandwich,
     and the scaled test's scaling factors."""
@@ -382,13 +400,14 @@ class RobustFit:
 
 
 def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray,
-               stats_list: Sequence[GroupStats] | None = None) -> RobustFit:
+               stats_list: Sequence[GroupStats] | None = None, kurtosis: SampleKurtosis | None = None) -> RobustFit:
     """Sandwich parts (observed-information bread, casewise-score meat) and the Yuan-Bentler
     scaling factors of the model and of the independence model, at the ML estimates ``params``;
     the covariance of the estimates is its ``vcov``.
 
     The scaling factor is NaN at df <= 0 (no test), as lavaan's. ``stats_list``: the groups'
-    :func:`~servqual.sem.samplestats.group_stats`, when the caller has them.
+    :func:`~servqual.sem.samplestats.group_stats`, and ``kurtosis`` their :func:`sample_kurtosis`,
+    when the caller has them (a ladder of models on the same groups).
 
     Examples
     --------
@@ -403,15 +422,15 @@ def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray,
     1.0
     """
     stats_list = stats_list or [group_stats(x) for x in data]
+    kurtosis = kurtosis or sample_kurtosis(data)
     information = observed_information(spec, stats_list, params)
     meat = score_crossproduct(spec, data, params)
     p = spec.n_items
-    b2p = [mardia_kurtosis(x)[0] for x in data]
     inverse = information_inverse(information, parameter_blocks(spec))
-    trace = scaling_trace(sum(h1_trace(b, p, spec.meanstructure) for b in b2p), inverse, meat)
+    trace = scaling_trace(sum(h1_trace(b, p, spec.meanstructure) for b in kurtosis.b2p), inverse, meat)
     baseline_df = len(data) * p * (p - 1) // 2
     scaling = trace / spec.df if spec.df > 0 and trace > 0 else np.nan
-    return RobustFit(inverse, meat, float(scaling), float(baseline_scaling_trace(data, b2p) / baseline_df))
+    return RobustFit(inverse, meat, float(scaling), float(kurtosis.baseline_trace / baseline_df))
 
 
 @dataclass(frozen=True)
