@@ -20,7 +20,10 @@ B = sum_i s_i s_i' (first-order information) and the bread A the observed inform
 negative Hessian of the log-likelihood at the estimates: lavaan 0.6 sets
 ``information = "observed"`` with ``observed.information = "hessian"`` when
 ``se = "robust.huber.white"`` (``lav_options.R``), and ``h1.information = "structured"`` for
-the meat (scores at the model-implied moments).
+the meat (scores at the model-implied moments). With several groups both are sums of per-group
+blocks: the meat is summed group by group over each group's own parameters (no N x q score
+matrix) and the information inverted by its blocks (:mod:`servqual.sem.blocks`; where it is not
+positive definite, by the pseudo-inverse of the whole).
 
 Yuan-Bentler scaling, Mplus variant (Yuan & Bentler 2000, Sociol. Methodol. 30; Muthén &
 Muthén; lavaan's ``lav_test_yuan_bentler_mplus_trace``): tr(U Gamma) = sum_g tr(A1_g^-1 B1_g)
