@@ -129,7 +129,7 @@ def fit_derivatives(spec: Spec, stats_list: Sequence[GroupStats], params: np.nda
         mats = group_matrices(spec, params, g)
         layout = spec.layouts[g]
         weights = residual_weights(st, mats, spec.meanstructure)
-        f += st.n / n * discrepancy(st, mats, spec.meanstructure)
+        f += st.n / n * discrepancy(st, mats, spec.meanstructure, weights.inv)
         grad[layout.free] += st.n / n * (layout.directions @ matrix_gradient(mats, weights))
         if second is not None:
             free, deriv = group_derivatives(spec, g, mats)
