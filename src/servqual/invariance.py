@@ -96,9 +96,11 @@ from servqual.sem.model import (
 from servqual.sem.parameters import wald
 from servqual.sem.postcheck import improper_solution
 from servqual.sem.robust import (
+    RobustFit,
     choose_estimator,
     robust_fit,
     robust_fit_indices,
+    sample_kurtosis,
     scaled_difference,
 )
 from servqual.sem.samplestats import (
@@ -159,12 +161,14 @@ def invariance_spec(factor_of_item: Sequence[int], n_factors: int, n_groups: int
 @dataclass(frozen=True)
 class FittedLevel:
     """One fitted level: its spec and estimates (for WLSMV the multi-group fit and no spec; None
-    where the fit failed), released (constraint, item) pairs and table row."""
+    where the fit failed), released (constraint, item) pairs and table row; under MLR the robust
+    parts of the fit (its sandwich covariance for the latent means), None otherwise."""
 
     spec: Spec | None
     estimate: Estimate | WLSMVGroupFit | None
     released: frozenset[tuple[str, int]]
     row: dict
+    robust: RobustFit | None = None
 
 
 class LadderModel(Protocol):
@@ -363,6 +367,7 @@ class _GroupLadder:
         self.fiml = base["missing_policy"] == "ml"
         self.group_data, self.rows = group_data, rows
         self.robust = base["estimator"] == "MLR" and not self.fiml
+        self.kurtosis = sample_kurtosis(rows) if self.robust else None
 
     def spec(self, level: str, released: frozenset) -> Spec:
         return invariance_spec(self.factor_of_item, len(self.names[1]), len(self.group_data), level, released)
@@ -383,22 +388,14 @@ class _GroupLadder:
         row = dict(self.base, level=level, partial=any(c in EQUAL[level] for c, _ in released),
                    released=";".join(f"{c}:{self.names[0][i]}" for c, i in sorted(released)),
                    **_level_row(status, reason, self.note, fi))
-        if self.robust:
-            row |= self.robust_row(spec, estimate.params, fi)
+        robust = robust_fit(spec, self.rows, estimate.params, self.group_data, self.kurtosis) if self.robust else None
+        if robust is not None:
+            row |= _robust_row(robust, fi, sum(st.n for st in self.group_data), len(self.group_data))
         row |= compare_levels(row, reference.row if reference else None, assessed)
         if self.fiml and row["decision"] == "rejected" and level in ADDED:
             row["reason"] = "; ".join(filter(None, [row["reason"], "partial invariance not searched under FIML "
                                                                   "(score tests need complete data)"]))
-        return FittedLevel(spec, estimate, released, row)
-
-    def robust_row(self, spec: Spec, params: np.ndarray, fi: FitIndices) -> dict:
-        """The Yuan-Bentler scaled chi-square and the robust fit indices of one level."""
-        rf = robust_fit(spec, self.rows, params, self.group_data)
-        if not np.isfinite(rf.scaling_factor):
-            return {}
-        ri = robust_fit_indices(fi.chisq, fi.df, rf.scaling_factor, fi.baseline_chisq, fi.baseline_df,
-                                rf.baseline_scaling_factor, sum(st.n for st in self.group_data), len(self.group_data))
-        return {k: getattr(ri, k) for k in _ROBUST}
+        return FittedLevel(spec, estimate, released, row, robust)
 
     def constraint_slots(self, fitted: FittedLevel, constraint: str) -> dict[int, int]:
         return spec_constraint_slots(fitted.spec, constraint)
@@ -416,7 +413,7 @@ class _GroupLadder:
         if self.fiml:
             return np.linalg.pinv(fiml_observed_information(spec, [d[0] for d in self.group_data], params))
         if self.robust:
-            return robust_fit(spec, self.rows, params, self.group_data).vcov
+            return fitted.robust.vcov
         return parameter_vcov(spec, self.group_data, params)
 
 
@@ -578,6 +575,16 @@ def _level_status(spec: Spec, estimate: Estimate,
         return "not_converged", estimate.reason
     status, improper = improper_solution(spec, estimate.params, items, factors, [str(g) for g in groups])
     return status, f"improper solution: {improper}" if improper else ""
+
+
+def _robust_row(rf: RobustFit, fi: FitIndices, n: int, n_groups: int) -> dict:
+    """The Yuan-Bentler scaled chi-square and the robust fit indices of one level ({} without a
+    scaling factor)."""
+    if not np.isfinite(rf.scaling_factor):
+        return {}
+    ri = robust_fit_indices(fi.chisq, fi.df, rf.scaling_factor, fi.baseline_chisq, fi.baseline_df,
+                            rf.baseline_scaling_factor, n, n_groups)
+    return {k: getattr(ri, k) for k in _ROBUST}
 
 
 def _level_row(status: str, reason: str, note: str, fi: FitIndices) -> dict:

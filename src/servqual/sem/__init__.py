@@ -14,6 +14,8 @@ checks live in the user-facing modules (:mod:`servqual.cfa`, :mod:`servqual.inva
   (``lav_model_information``, ``lav_model_vcov``);
 - :mod:`~servqual.sem.estimation`: starting values, Fisher scoring and Newton steps, L-BFGS-B
   where they fail (``lav_start``, ``lav_optim``);
+- :mod:`~servqual.sem.blocks`: the group-block structure of multi-group information matrices
+  (each group's own parameters and the shared ones), solves and inverses by blocks;
 - :mod:`~servqual.sem.blas`: one BLAS thread for the engine's entry points;
 - :mod:`~servqual.sem.missing`: full-information ML for missing answers: missing-data patterns,
   FIML log-likelihood and gradient, EM saturated model, FIML baseline, observed information

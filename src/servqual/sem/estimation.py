@@ -6,7 +6,9 @@ lavaan's ``start = "simple"`` refined by the first principal component of each f
 information I (:mod:`servqual.sem.information`) and step halving on F (Lee & Jennrich 1979,
 Psychometrika 44(1)), then, once the gradient is small, by Newton steps on the analytic Hessian
 of F_ML (quadratic convergence: the minimum itself, independent of the path and of the
-linear-algebra library). Where that fails (Sigma not positive definite at the start, a step
+linear-algebra library); both solve their linear systems by the Cholesky factors of the
+groups' blocks and of the shared parameters' Schur complement (:mod:`servqual.sem.blocks`), not
+of the whole matrix. Where that fails (Sigma not positive definite at the start, a step
 that never lowers F) or, with variances bounded below by 0 (as semopy and lavaan's ``bounds``
 do), ends at a negative variance, L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995, SIAM J. Sci. Comput.
 16(5)) on the analytic gradient takes over, finished by the same Newton steps. Without bounds a
@@ -20,22 +22,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import optimize
 
 from servqual.sem.blas import single_blas_thread
+from servqual.sem.blocks import block_cholesky, block_solve, parameter_blocks
 from servqual.sem.gradient import gradient
 from servqual.sem.information import fit_derivatives, hessian
 from servqual.sem.model import BETA, LAMBDA, NU, PSI, THETA, Spec
 from servqual.sem.objective import objective
 from servqual.sem.samplestats import GroupStats
 
-__all__ = ["GRADIENT_TOL", "MAX_ITERATIONS", "NEWTON_SWITCH", "Estimate", "convergence_failure", "estimate_ml",
-           "minimize_ml", "newton_polish", "projected_gradient", "scoring_newton", "start_values"]
+__all__ = ["GRADIENT_TOL", "MAX_ITERATIONS", "NEWTON_REUSE", "NEWTON_SWITCH", "Estimate", "convergence_failure",
+           "estimate_ml", "minimize_ml", "newton_polish", "projected_gradient", "scoring_newton", "start_values"]
 
 #: Largest gradient component of F_ML accepted as converged.
 GRADIENT_TOL = 1e-4
 #: Fisher scoring hands over to Newton steps below this largest gradient component.
 NEWTON_SWITCH = 1e-2
+#: Below this largest gradient component a Newton step reuses the Hessian of the step before
+#: (:func:`scoring_newton`).
+NEWTON_REUSE = 1e-6
 #: Iterations of :func:`scoring_newton` at most (the instrument's models take about ten).
 MAX_ITERATIONS = 500
 
@@ -120,21 +126,24 @@ def _try_objective(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndar
         return np.inf
 
 
-def _solve_positive_definite(mat: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """mat^-1 rhs by the Cholesky factor; numpy's LinAlgError where mat is not positive definite."""
-    return linalg.cho_solve((np.linalg.cholesky(mat), True), rhs)
+def _solve_positive_definite(spec: Spec, mat: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """mat^-1 rhs by the Cholesky factors of the spec's group blocks (:mod:`servqual.sem.blocks`);
+    numpy's LinAlgError where mat is not positive definite."""
+    return block_solve(block_cholesky(mat, parameter_blocks(spec)), rhs)
 
 
 def _newton_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray, grad: np.ndarray,
                  hess: np.ndarray | None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray] | None:
-    """A full Newton step on the analytic Hessian (computed here when not given): the new point
-    with F, gradient and Hessian there; None where the Hessian is not positive definite (no
-    minimum nearby) or Sigma is not positive definite at the new point."""
+    """A full Newton step on the analytic Hessian ``hess`` (computed here at ``params`` when not
+    given): the new point with F and gradient there, and the Hessian the step used; None where
+    the Hessian is not positive definite (no minimum nearby) or Sigma is not positive definite at
+    the new point."""
     try:
         if hess is None:
             hess = fit_derivatives(spec, stats_list, params)[2]
-        candidate = params - _solve_positive_definite(hess, grad)
-        return candidate, *fit_derivatives(spec, stats_list, candidate)
+        candidate = params - _solve_positive_definite(spec, hess, grad)
+        f, new_grad, _ = fit_derivatives(spec, stats_list, candidate, None)
+        return candidate, f, new_grad, hess
     except np.linalg.LinAlgError:
         return None
 
@@ -143,7 +152,7 @@ def _scoring_step(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarr
                   fisher: np.ndarray, f: float) -> np.ndarray | None:
     """A Fisher scoring step, halved until it lowers F (at most 30 halvings); None if none does."""
     try:
-        direction = _solve_positive_definite(fisher, grad)
+        direction = _solve_positive_definite(spec, fisher, grad)
     except np.linalg.LinAlgError:
         return None
     for halving in range(31):
@@ -164,13 +173,22 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
     F. The iteration ends, converged, when the gradient is below :data:`GRADIENT_TOL` and Newton
     steps no longer shrink it tenfold (quadratic convergence has reached the precision of the
     arithmetic), or, not converged, when no step helps or after ``max_iterations``.
+
+    Second derivatives are computed where a step uses them, not at every point: the Fisher
+    scoring matrix before a scoring step, the Hessian before a Newton step, and once the
+    gradient is below :data:`NEWTON_REUSE` the Newton steps reuse the last Hessian (the chord,
+    or Shamanskii, variant of Newton's method: the error of a Hessian that far along is of the
+    order of the last step, so each step still multiplies the gradient by about that much and
+    the same round-off-level minimum is reached; Kelley 2003, Solving Nonlinear Equations with
+    Newton's Method, SIAM, section 1.6). The points and F are those of the plain method up to
+    that step.
     """
     def result(success: bool, message: str, iterations: int) -> optimize.OptimizeResult:
         return optimize.OptimizeResult(x=params, fun=f, success=success, message=message, nit=iterations)
 
     params, f = np.asarray(start, dtype=float), np.inf
     try:
-        f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
+        f, grad, _ = fit_derivatives(spec, stats_list, params, None)
     except np.linalg.LinAlgError:
         return result(False, "the model-implied covariance matrix is not positive definite at the start", 0)
     hess, iteration = None, 0
@@ -183,19 +201,19 @@ def scoring_newton(spec: Spec, stats_list: Sequence[GroupStats], start: np.ndarr
                 newton = _newton_step(spec, stats_list, params, grad, hess)
                 if newton is not None and newton[1] <= f + 1e-12 * (1 + abs(f)) and np.abs(newton[2]).max() < gmax:
                     params, f, grad, hess = newton
-                    fisher = None
                     if gmax / 10 < np.abs(grad).max() < GRADIENT_TOL:
                         return result(True, "Newton steps reached the minimum", iteration + 1)
+                    if np.abs(grad).max() >= NEWTON_REUSE:
+                        hess = None
                     continue
                 if gmax < GRADIENT_TOL:
                     return result(True, "Newton steps reached the minimum", iteration)
-                if fisher is None:
-                    fisher = fit_derivatives(spec, stats_list, params, "expected")[2]
+            fisher = fit_derivatives(spec, stats_list, params, "expected")[2]
             scoring = _scoring_step(spec, stats_list, params, grad, fisher, f)
             if scoring is None:
                 return result(False, "no Fisher scoring step lowers the fit function", iteration)
             params = scoring
-            f, grad, fisher = fit_derivatives(spec, stats_list, params, "expected")
+            f, grad, _ = fit_derivatives(spec, stats_list, params, None)
             hess = None
         else:
             return result(False, f"no convergence in {max_iterations} iterations", max_iterations)

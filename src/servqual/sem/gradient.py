@@ -10,7 +10,10 @@ implied moments follow by the product rule, for all parameters at once (dA = A d
 
 With W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1 and d = m - mu, the gradient of F_g is
 
-    dF_g / dtheta = tr(W dSigma/dtheta) - 2 d' Sigma^-1 dmu/dtheta.
+    dF_g / dtheta = tr(W dSigma/dtheta) - 2 d' Sigma^-1 dmu/dtheta,
+
+computed once with respect to the entries of the model matrices (:func:`matrix_gradient`) and
+mapped to the parameters by their directions.
 
 Neudecker & Satorra (1991), Linear Algebra Appl. 149; lavaan's ``lav_model_gradient.R``
 (Rosseel 2012, J. Stat. Softw. 48(2)).
@@ -33,7 +36,7 @@ from servqual.sem.model import (
 from servqual.sem.samplestats import GroupStats
 
 __all__ = ["Derivatives", "ResidualWeights", "discrepancy_gradient", "entry_derivatives", "free_derivatives",
-           "gradient", "group_derivatives", "local_gradient", "model_derivatives", "residual_weights",
+           "gradient", "group_derivatives", "matrix_gradient", "model_derivatives", "residual_weights",
            "slot_derivatives"]
 
 
@@ -130,18 +133,35 @@ def residual_weights(stats_g: GroupStats, mats: Matrices, meanstructure: bool) -
     return ResidualWeights(inv, d, c, inv - inv @ c @ inv)
 
 
-def local_gradient(weights: ResidualWeights, deriv: Derivatives) -> np.ndarray:
-    """tr(W dSigma_a) - 2 d' Sigma^-1 dmu_a for every direction a."""
-    q = len(deriv.sigma)
-    return deriv.sigma.reshape(q, -1) @ weights.w.ravel() - 2 * deriv.mu @ (weights.inv @ weights.d)
+def matrix_gradient(mats: Matrices, weights: ResidualWeights) -> np.ndarray:
+    """dF_g with respect to every entry of the model matrices, laid end to end as
+    :func:`servqual.sem.model.split_matrices` lays them (module docstring): with N = Lambda' W Lambda,
+    v = Sigma^-1 d, a = A alpha and r = A' Lambda' v,
+
+        dF/dLambda = 2 W Lambda M - 2 v a',   dF/dB = 2 A' N M - 2 r a',   dF/dPsi = A' N A,
+        dF/dTheta = W,   dF/dnu = -2 v,   dF/dalpha = -2 r
+
+    (each entry on its own; a symmetric off-diagonal parameter of Psi or Theta moves two entries
+    and adds both). The gradient with respect to parameters is then one product with their
+    directions, without the derivatives of Sigma along each of them (Neudecker & Satorra 1991;
+    lavaan's ``lav_model_gradient.R`` takes the same route for ML)."""
+    lam, a_inv, eta_cov, w = mats.lam, mats.a_inv, mats.eta_cov, weights.w
+    n_mat = lam.T @ w @ lam
+    v = weights.inv @ weights.d
+    a_alpha = a_inv @ mats.alpha
+    r = a_inv.T @ (lam.T @ v)
+    parts = (2 * w @ lam @ eta_cov - 2 * np.outer(v, a_alpha), 2 * a_inv.T @ n_mat @ eta_cov - 2 * np.outer(r, a_alpha),
+             a_inv.T @ n_mat @ a_inv, w, -2 * v, -2 * r)
+    return np.concatenate([part.ravel() for part in parts])
 
 
 def discrepancy_gradient(spec: Spec, stats_g: GroupStats, mats: Matrices, g: int) -> np.ndarray:
-    """Analytic gradient of F_ML of group g: dF = tr(W dSigma) - 2 d' Sigma^-1 dmu,
-    W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1, d = m - mu."""
-    free, deriv = group_derivatives(spec, g, mats)
+    """Analytic gradient of F_ML of group g by free parameter: dF = tr(W dSigma) - 2 d' Sigma^-1 dmu,
+    W = Sigma^-1 - Sigma^-1 (S + d d') Sigma^-1, d = m - mu, by :func:`matrix_gradient` and the
+    group's parameter directions."""
+    layout = spec.layouts[g]
     out = np.zeros(spec.n_free)
-    out[free] = local_gradient(residual_weights(stats_g, mats, spec.meanstructure), deriv)
+    out[layout.free] = layout.directions @ matrix_gradient(mats, residual_weights(stats_g, mats, spec.meanstructure))
     return out
 
 

@@ -31,7 +31,7 @@ from servqual.sem.gradient import (
     Derivatives,
     ResidualWeights,
     group_derivatives,
-    local_gradient,
+    matrix_gradient,
     residual_weights,
 )
 from servqual.sem.model import Matrices, Spec, group_matrices
@@ -113,24 +113,29 @@ def discrepancy_hessian(mats: Matrices, weights: ResidualWeights, deriv: Derivat
 
 
 def fit_derivatives(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray,
-                    second: Literal["observed", "expected"] = "observed") -> tuple[float, np.ndarray, np.ndarray]:
+                    second: Literal["observed", "expected"] | None = "observed",
+                    ) -> tuple[float, np.ndarray, np.ndarray | None]:
     """F_ML = sum_g (n_g / N) F_g, its gradient, and its Hessian (``observed``) or the Fisher
     scoring matrix 2 sum_g (n_g / N) I_g (``expected``, I_g the expected information of one
-    observation), in one pass over the groups.
+    observation), in one pass over the groups; with ``second=None`` F and the gradient alone
+    (None for the matrix: the Newton steps near the minimum need no new Hessian).
 
     Raises numpy's LinAlgError where a Sigma is not positive definite.
     """
     n = sum(st.n for st in stats_list)
-    f, grad, hess = 0.0, np.zeros(spec.n_free), np.zeros((spec.n_free, spec.n_free))
+    f, grad = 0.0, np.zeros(spec.n_free)
+    hess = None if second is None else np.zeros((spec.n_free, spec.n_free))
     for g, st in enumerate(stats_list):
         mats = group_matrices(spec, params, g)
-        free, deriv = group_derivatives(spec, g, mats)
+        layout = spec.layouts[g]
         weights = residual_weights(st, mats, spec.meanstructure)
-        f += st.n / n * discrepancy(st, mats, spec.meanstructure)
-        grad[free] += st.n / n * local_gradient(weights, deriv)
-        block = (discrepancy_hessian(mats, weights, deriv, spec.meanstructure) if second == "observed"
-                 else 2 * unit_information(mats.sigma, deriv.sigma, deriv.mu, spec.meanstructure))
-        hess[np.ix_(free, free)] += st.n / n * block
+        f += st.n / n * discrepancy(st, mats, spec.meanstructure, weights.inv)
+        grad[layout.free] += st.n / n * (layout.directions @ matrix_gradient(mats, weights))
+        if second is not None:
+            free, deriv = group_derivatives(spec, g, mats)
+            block = (discrepancy_hessian(mats, weights, deriv, spec.meanstructure) if second == "observed"
+                     else 2 * unit_information(mats.sigma, deriv.sigma, deriv.mu, spec.meanstructure))
+            hess[np.ix_(free, free)] += st.n / n * block
     return f, grad, hess
 
 

@@ -23,15 +23,16 @@ from servqual.sem.samplestats import GroupStats
 __all__ = ["discrepancy", "loglik", "objective"]
 
 
-def discrepancy(stats_g: GroupStats, mats: Matrices, meanstructure: bool) -> float:
-    """F_ML of one group: log|Sigma| + tr(S Sigma^-1) - log|S| - p (+ (m - mu)' Sigma^-1 (m - mu)).
+def discrepancy(stats_g: GroupStats, mats: Matrices, meanstructure: bool, inv: np.ndarray | None = None) -> float:
+    """F_ML of one group: log|Sigma| + tr(S Sigma^-1) - log|S| - p (+ (m - mu)' Sigma^-1 (m - mu));
+    ``inv``: Sigma^-1 where the caller has it.
 
     Raises numpy's LinAlgError when Sigma is not positive definite.
     """
     chol = np.linalg.cholesky(mats.sigma)
-    inv = np.linalg.inv(mats.sigma)
+    inv = np.linalg.inv(mats.sigma) if inv is None else inv
     f = 2 * np.log(np.diag(chol)).sum() + np.sum(stats_g.cov * inv)
-    f -= np.linalg.slogdet(stats_g.cov)[1] + len(stats_g.mean)
+    f -= stats_g.logdet + len(stats_g.mean)
     if meanstructure:
         d = stats_g.mean - mats.mu
         f += d @ inv @ d
@@ -52,7 +53,7 @@ def loglik(spec: Spec, stats_list: Sequence[GroupStats], params: np.ndarray) -> 
     for g, st in enumerate(stats_list):
         p = len(st.mean)
         f = discrepancy(st, group_matrices(spec, params, g), spec.meanstructure)
-        base = p * np.log(2 * np.pi) + np.linalg.slogdet(st.cov)[1] + p
+        base = p * np.log(2 * np.pi) + st.logdet + p
         model += -st.n / 2 * (base + f)
         unrestricted += -st.n / 2 * base
     return model, unrestricted

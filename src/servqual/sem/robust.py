@@ -20,7 +20,10 @@ B = sum_i s_i s_i' (first-order information) and the bread A the observed inform
 negative Hessian of the log-likelihood at the estimates: lavaan 0.6 sets
 ``information = "observed"`` with ``observed.information = "hessian"`` when
 ``se = "robust.huber.white"`` (``lav_options.R``), and ``h1.information = "structured"`` for
-the meat (scores at the model-implied moments).
+the meat (scores at the model-implied moments). With several groups both are sums of per-group
+blocks: the meat is summed group by group over each group's own parameters (no N x q score
+matrix) and the information inverted by its blocks (:mod:`servqual.sem.blocks`; where it is not
+positive definite, by the pseudo-inverse of the whole).
 
 Yuan-Bentler scaling, Mplus variant (Yuan & Bentler 2000, Sociol. Methodol. 30; Muthén &
 Muthén; lavaan's ``lav_test_yuan_bentler_mplus_trace``): tr(U Gamma) = sum_g tr(A1_g^-1 B1_g)
@@ -59,6 +62,12 @@ import numpy as np
 from scipy import linalg
 
 from servqual.distributions import chi2_sf, ncx2_sf, norm_sf
+from servqual.sem.blocks import (
+    ParameterBlocks,
+    block_cholesky,
+    block_inverse,
+    parameter_blocks,
+)
 from servqual.sem.fit import rmsea_interval
 from servqual.sem.gradient import slot_derivatives
 from servqual.sem.information import observed_information
@@ -70,23 +79,57 @@ __all__ = [
     "ESTIMATOR_CHOICES",
     "RobustFit",
     "RobustFitIndices",
+    "SampleKurtosis",
     "ScaledDifference",
     "baseline_scaling_trace",
     "casewise_scores",
     "choose_estimator",
+    "group_scores",
     "h1_trace",
     "information_inverse",
     "mardia_kurtosis",
     "robust_fit",
     "robust_fit_indices",
+    "sample_kurtosis",
     "sandwich",
     "scaled_difference",
     "scaling_trace",
     "score_crossproduct",
 ]
 
+def group_scores(spec: Spec, g: int, x: np.ndarray, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Casewise gradients of the log-likelihood of group g's observations with respect to the
+    free parameters of group g (the others' are 0 there).
+
+    s_i,a = 1/2 z_i' dSigma_a z_i - 1/2 tr(Sigma^-1 dSigma_a) + dmu_a' z_i, z_i = Sigma^-1 (x_i - mu)
+    (module docstring), slots sharing a parameter added up.
+
+    Returns
+    -------
+    tuple of np.ndarray
+        The group's free parameters (sorted) and their scores, parameters x n_g.
+    """
+    mats = group_matrices(spec, params, g)
+    inv = np.linalg.inv(mats.sigma)
+    free, dsigma, dmu = slot_derivatives(spec, g, mats)
+    centre = mats.mu if spec.meanstructure else x.mean(axis=0)
+    z = (x - centre) @ inv
+    coef, first, second, basis = _rank_one_factors(spec, g, mats)
+    projected = basis.T @ z.T  # (p + 2m) x n: z'e_i, z'(Lambda M)_k, z'(Lambda A)_k; rows contiguous
+    slot_scores = coef[:, None] * projected[first] * projected[second]
+    slot_scores -= 0.5 * np.einsum("ij,sij->s", inv, dsigma)[:, None]
+    if spec.meanstructure:
+        slot_scores += dmu @ z.T
+    parameters = spec.layouts[g].free
+    scores = np.zeros((len(parameters), len(x)))
+    for slot, parameter in enumerate(np.searchsorted(parameters, free)):  # slots sharing a parameter add up
+        scores[parameter] += slot_scores[slot]
+    return parameters, scores
+
+
 def casewise_scores(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray) -> np.ndarray:
-    """Casewise gradients of the log-likelihood, one row per observation (groups stacked in order).
+    """Casewise gradients of the log-likelihood, one row per observation (groups stacked in order):
+    :func:`group_scores` of every group, 0 for the parameters of other groups.
 
     s_i,a = 1/2 z_i' dSigma_a z_i - 1/2 tr(Sigma^-1 dSigma_a) + dmu_a' z_i, z_i = Sigma^-1 (x_i - mu);
     mu is the sample mean when the model has no mean structure (lavaan's scores with
@@ -118,21 +161,10 @@ def casewise_scores(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray) 
     """
     blocks = []
     for g, x in enumerate(data):
-        mats = group_matrices(spec, params, g)
-        inv = np.linalg.inv(mats.sigma)
-        free, dsigma, dmu = slot_derivatives(spec, g, mats)
-        centre = mats.mu if spec.meanstructure else x.mean(axis=0)
-        z = (x - centre) @ inv
-        coef, first, second, basis = _rank_one_factors(spec, g, mats)
-        projected = basis.T @ z.T  # (p + 2m) x n: z'e_i, z'(Lambda M)_k, z'(Lambda A)_k; rows contiguous
-        slot_scores = coef[:, None] * projected[first] * projected[second]
-        slot_scores -= 0.5 * np.einsum("ij,sij->s", inv, dsigma)[:, None]
-        if spec.meanstructure:
-            slot_scores += dmu @ z.T
-        by_parameter = np.zeros((spec.n_free, len(x)))
-        for slot, parameter in enumerate(free):  # slots sharing a parameter add up
-            by_parameter[parameter] += slot_scores[slot]
-        blocks.append(by_parameter.T)
+        parameters, scores = group_scores(spec, g, x, params)
+        block = np.zeros((len(x), spec.n_free))
+        block[:, parameters] = scores.T
+        blocks.append(block)
     return np.vstack(blocks)
 
 
@@ -161,39 +193,45 @@ def _rank_one_factors(spec: Spec, g: int, mats: Matrices) -> tuple[np.ndarray, n
     return coef, first, second, basis
 
 
-def score_crossproduct(scores: np.ndarray, group_sizes: Sequence[int]) -> np.ndarray:
-    """The meat B = sum_i s_i s_i' of casewise scores (groups stacked in order), summed group by
-    group over the parameters whose scores are not all zero in that group: with many groups most
-    parameters belong to one group, and the full N x q product (q in the thousands with twenty
-    waves) cost a hundred times the work.
+def score_crossproduct(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray) -> np.ndarray:
+    """The meat B = sum_i s_i s_i' of the casewise scores, group by group over the group's own
+    parameters (:func:`group_scores`): B = sum_g P_g' S_g S_g' P_g. With many groups most
+    parameters belong to one group, and neither the N x q score matrix (q in the thousands with
+    twenty waves) nor its full product is formed.
 
-    >>> s = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]])
-    >>> score_crossproduct(s, [2, 1]).tolist()
-    [[5.0, 0.0], [0.0, 9.0]]
+    >>> from servqual.sem.model import multigroup_spec
+    >>> spec = multigroup_spec([0, 0, 0], 1, 2, equal=("loadings",))
+    >>> rng = np.random.default_rng(0)
+    >>> data = [rng.standard_normal((50, 3)) + rng.standard_normal((50, 1)) for _ in range(2)]
+    >>> params = rng.uniform(0.5, 1.0, spec.n_free)
+    >>> scores = casewise_scores(spec, data, params)
+    >>> bool(np.allclose(score_crossproduct(spec, data, params), scores.T @ scores))
+    True
     """
-    meat = np.zeros((scores.shape[1], scores.shape[1]))
-    start = 0
-    for size in group_sizes:
-        block = scores[start:start + size]
-        start += size
-        moving = np.flatnonzero(np.any(block != 0, axis=0))
-        part = block[:, moving]
-        meat[np.ix_(moving, moving)] += part.T @ part
+    meat = np.zeros((spec.n_free, spec.n_free))
+    for g, x in enumerate(data):
+        parameters, scores = group_scores(spec, g, x, params)
+        meat[np.ix_(parameters, parameters)] += scores @ scores.T
     return meat
 
 
-def information_inverse(information: np.ndarray) -> np.ndarray:
-    """Pseudo-inverse A^-1 of a (symmetric) information matrix, from its eigendecomposition: the
-    robust fit needs it twice, and with many groups A has thousands of rows (an SVD of each took
-    most of a 20-wave invariance run)."""
-    return np.linalg.pinv(information, hermitian=True)
+def information_inverse(information: np.ndarray, blocks: ParameterBlocks | None = None) -> np.ndarray:
+    """Inverse A^-1 of a symmetric information matrix by its group blocks (``blocks``; None: one
+    block): :func:`servqual.sem.blocks.block_inverse`, a few thousandths of the work of factoring
+    the whole matrix with many groups. Where A is not positive definite (a fit that did not reach
+    a proper minimum), its pseudo-inverse from the eigendecomposition, as before."""
+    blocks = blocks or ParameterBlocks(np.zeros(0, dtype=int), (np.arange(len(information)),))
+    try:
+        return block_inverse(block_cholesky(information, blocks))
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(information, hermitian=True)
 
 
 def sandwich(bread: np.ndarray, meat: np.ndarray, *, bread_inverse: np.ndarray | None = None) -> np.ndarray:
-    """Sandwich covariance A^-1 B A^-1 (pseudo-inverse of the total information A; pass
-    ``bread_inverse`` where it is already known).
+    """Sandwich covariance A^-1 B A^-1 (inverse of the total information A, :func:`information_inverse`;
+    pass ``bread_inverse`` where it is already known).
 
-    >>> sandwich(np.array([[2.0]]), np.array([[8.0]])).tolist()
+    >>> sandwich(np.array([[4.0]]), np.array([[32.0]])).tolist()
     [[2.0]]
     """
     inv = information_inverse(bread) if bread_inverse is None else bread_inverse
@@ -332,21 +370,47 @@ def robust_fit_indices(chisq: float, df: int, scaling: float, baseline_chisq: fl
 
 
 @dataclass(frozen=True)
-class RobustFit:
-    """An MLR fit's robust parts: sandwich covariance of the estimates and the scaled test."""
+class SampleKurtosis:
+    """What the scaled tests take from the data alone, the same for every model of the same groups:
+    each group's Mardia b2p (:func:`mardia_kurtosis`) and the independence model's tr(U Gamma)
+    (:func:`baseline_scaling_trace`)."""
 
-    vcov: np.ndarray
+    b2p: tuple[float, ...]
+    baseline_trace: float
+
+
+def sample_kurtosis(data: Sequence[np.ndarray]) -> SampleKurtosis:
+    """The :class:`SampleKurtosis` of each group's complete raw data (computed once for a ladder of models)."""
+    b2p = tuple(mardia_kurtosis(x)[0] for x in data)
+    return SampleKurtosis(b2p, baseline_scaling_trace(data, b2p))
+
+
+@dataclass(frozen=True)
+class RobustFit:
+    """An MLR fit's robust parts: the inverse information (bread) and the meat of the sandwich,
+    and the scaled test's scaling factors."""
+
+    information_inverse: np.ndarray
+    meat: np.ndarray
     scaling_factor: float
     baseline_scaling_factor: float
 
+    @property
+    def vcov(self) -> np.ndarray:
+        """Sandwich covariance of the estimates, A^-1 B A^-1 (:func:`sandwich`; formed on each
+        access: a fit's test needs the trace alone)."""
+        return sandwich(self.information_inverse, self.meat, bread_inverse=self.information_inverse)
+
 
 def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray,
-               stats_list: Sequence[GroupStats] | None = None) -> RobustFit:
-    """Sandwich covariance (observed-information bread, casewise-score meat) and the Yuan-Bentler
-    scaling factors of the model and of the independence model, at the ML estimates ``params``.
+               stats_list: Sequence[GroupStats] | None = None, kurtosis: SampleKurtosis | None = None) -> RobustFit:
+    """Sandwich parts (observed-information bread, casewise-score meat) and the Yuan-Bentler
+    scaling factors of the model and of the independence model, at the ML estimates ``params``;
+    the covariance of the estimates is its ``vcov``.
 
     The scaling factor is NaN at df <= 0 (no test), as lavaan's. ``stats_list``: the groups'
-    :func:`~servqual.sem.samplestats.group_stats`, when the caller has them.
+    :func:`~servqual.sem.samplestats.group_stats`, and ``kurtosis`` their :func:`sample_kurtosis`,
+    when the caller has them (a ladder of models on the same groups).
 
     Examples
     --------
@@ -361,16 +425,15 @@ def robust_fit(spec: Spec, data: Sequence[np.ndarray], params: np.ndarray,
     1.0
     """
     stats_list = stats_list or [group_stats(x) for x in data]
+    kurtosis = kurtosis or sample_kurtosis(data)
     information = observed_information(spec, stats_list, params)
-    meat = score_crossproduct(casewise_scores(spec, data, params), [len(x) for x in data])
+    meat = score_crossproduct(spec, data, params)
     p = spec.n_items
-    b2p = [mardia_kurtosis(x)[0] for x in data]
-    inverse = information_inverse(information)
-    trace = scaling_trace(sum(h1_trace(b, p, spec.meanstructure) for b in b2p), inverse, meat)
+    inverse = information_inverse(information, parameter_blocks(spec))
+    trace = scaling_trace(sum(h1_trace(b, p, spec.meanstructure) for b in kurtosis.b2p), inverse, meat)
     baseline_df = len(data) * p * (p - 1) // 2
     scaling = trace / spec.df if spec.df > 0 and trace > 0 else np.nan
-    return RobustFit(sandwich(information, meat, bread_inverse=inverse), float(scaling),
-                     float(baseline_scaling_trace(data, b2p) / baseline_df))
+    return RobustFit(inverse, meat, float(scaling), float(kurtosis.baseline_trace / baseline_df))
 
 
 @dataclass(frozen=True)

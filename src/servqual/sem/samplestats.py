@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,11 @@ class GroupStats:
     n: int
     mean: np.ndarray
     cov: np.ndarray
+
+    @cached_property
+    def logdet(self) -> float:
+        """log|S|, computed once: every evaluation of F_ML subtracts it."""
+        return float(np.linalg.slogdet(self.cov)[1])
 
 
 def group_stats(x: np.ndarray) -> GroupStats:
