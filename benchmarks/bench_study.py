@@ -7,14 +7,22 @@ Then it prints, per rule (summed over waves):
 
 - wall: seconds from the start of the job's process to its exit, as traced (the job's benchmark
   file ``logs/<wave>/<rule>.benchmark.tsv`` where a job was not traced);
-- start-up: the interpreter's start, every import (Snakemake's unpickling of the job's parameters
-  included) and, for the reports, the notebook kernel's start and imports, as traced;
+- start-up: the interpreter's start, every import that loads a module (Snakemake's unpickling of
+  the job's parameters included), the wait for the warm worker of a job that started while it
+  was still importing (``servqual.warm_worker``) and, for the reports, the notebook kernel's
+  start and imports, as traced;
 - work: wall minus start-up, and start-up's share of the wall;
 - CPU: user + system seconds of the job's processes, and the share of it spent starting up (on a
   shared machine wall time also counts waiting for a core; CPU time does not);
 - peak memory: the largest peak resident memory of the rule's jobs' processes, as traced
   (``getrusage``; Snakemake's benchmark files sample memory now and then and miss short jobs);
 - the heaviest imports of the rule's jobs.
+
+A job the warm worker ran has two traced processes, its own (which hands the job over and waits)
+and the worker's child (which runs it): both count in its row. The worker's own start-up and
+CPU are printed after the table, and the CPU of the whole run (Snakemake's, that of every process
+it or the worker reaped, a forked report kernel's included, and the worker's), with how busy
+the cores were and the run's length at full use.
 
 Snakemake's own start-up is measured in the same run: a workflow of one rule whose script does
 nothing, from a clean state, and the no-op dry run of the finished study. ``--profile RULE`` runs
@@ -129,7 +137,7 @@ def job_traces(records: list[dict]) -> pd.DataFrame:
             "rule": rule,
             "wave": own[0]["wildcards"].get("wave", "waves"),
             "life": max(r["end"] for r in own) - min(r["process_start"] for r in own),
-            "start_up": sum(start_up(member) for member in family),
+            "start_up": sum(start_up(member) for member in family) + waiting_for_worker(own),
             "kernel": sum(start_up(member) for member in kernels),
             # The job's own CPU and that of the children it waited for (its kernel among them,
             # which may have been stopped before it wrote its last record).
@@ -139,6 +147,16 @@ def job_traces(records: list[dict]) -> pd.DataFrame:
             "imports": dict(imports),
         })
     return pd.DataFrame(rows)
+
+
+def waiting_for_worker(own: list[dict]) -> float:
+    """Seconds a job's process, its start-up done, waited before the worker forked its child
+    (a job that starts while the worker is still importing waits for it)."""
+    forked = [r for r in own if r.get("forked")]
+    mine = [r for r in own if not r.get("forked")]
+    if not forked or not mine:
+        return 0.0
+    return max(0.0, forked[0]["process_start"] - mine[0]["process_start"] - start_up(mine[0]))
 
 
 def worker_record(trace: Path, wait: float = 10.0) -> dict | None:
