@@ -135,17 +135,22 @@ def sheet_rows(path, schema_name, label, faults, row_noun):
         yield reader.line_num, row
 
 
+def check_sheet_path(path, source, key):
+    """Stop unless ``path``, which the config's ``key`` names, is a file inside the study folder."""
+    try:
+        study_path(path, referred_by=f"{source}, key {key}")
+    except StudyFileError as err:
+        stop([str(err)])
+    if not os.path.isfile(path):
+        stop([f"{key} sheet {path}: no such file (the config's `{key}` names it)."])
+
+
 def read_waves_sheet(path, source):
     """The waves sheet as {wave: row}, in the sheet's order, which is the waves' order in time
     (every comparison between waves and every cross-wave table follows it). Each row is validated
     against the waves schema, which fills in the optional columns; a fault names the sheet's line.
     ``source`` names the config files, for a fault of the config's `waves` key."""
-    try:
-        study_path(path, referred_by=f"{source}, key waves")
-    except StudyFileError as err:
-        stop([str(err)])
-    if not os.path.isfile(path):
-        stop([f"waves sheet {path}: no such file (the config's `waves` names it)."])
+    check_sheet_path(path, source, "waves")
     waves, lines, faults = {}, {}, []
     for line, row in sheet_rows(path, "waves.schema.json", "waves sheet", faults, "wave"):
         where = f"waves sheet {path}, line {line}"
@@ -302,12 +307,7 @@ def register_rows(path, faults, source):
     ``faults`` as one line naming the sheet's line and column."""
     if not path:
         return []
-    try:
-        study_path(path, referred_by=f"{source}, key actions")
-    except StudyFileError as err:
-        stop([str(err)])
-    if not os.path.isfile(path):
-        stop([f"actions sheet {path}: no such file (the config's `actions` names it)."])
+    check_sheet_path(path, source, "actions")
     return list(sheet_rows(path, "actions.schema.json", "actions sheet", faults, "action"))
 
 
