@@ -14,11 +14,6 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-
-
-from servqual import warm_worker
-
-
 include: "workflow/rules/clean.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/interviews.smk"
@@ -31,37 +26,7 @@ include: "workflow/rules/exports.smk"
 
 onstart:
     make_salt()
-    # Steps run here fork from one process that has imported their libraries (servqual.warm_worker);
-    # not steps in a conda environment or container, whose interpreter is another.
-    if workflow.local_exec and not workflow.deployment_settings.deployment_method:
-        warm_worker.start(
-            Path(".snakemake/warm-worker"),
-            steps=sum(
-                job.rule.script is not None for job in workflow.dag.needrun_jobs()
-            ),
-            scripts=Path(workflow.basedir) / "workflow/scripts",
-            # Imported by the library inside the functions that need them (a step outside a
-            # run with a worker only pays for those it uses): preloaded all the same.
-            deferred=[
-                "matplotlib.figure",
-                "matplotlib.backends.backend_agg",
-                "matplotlib.font_manager",
-                "jieba",
-                "openpyxl",
-                "pyreadstat",
-                "docx",
-                "nbformat",
-                "jupytext",
-                "papermill",
-                # papermill's progress bar: loaded before ipykernel, whose presence would make
-                # tqdm take the step for a notebook (and warn that it has no widgets).
-                "tqdm.auto",
-                "black",
-                "pyarrow.dataset",
-                # A report's kernel is forked from the worker too (servqual.warm_kernel).
-                "ipykernel.kernelapp",
-            ],
-        )
+    start_warm_worker()
 
 
 onsuccess:

@@ -3,8 +3,8 @@ step's script is forked instead of started in a new interpreter.
 
 A step of a wave does milliseconds to seconds of arithmetic, but a new Python process spends 0.4
 to 1 s importing pandas, numpy, matplotlib and the library first: on a study of a few hundred
-respondents, half of all the CPU time of a run. When a run starts (the Snakefile's ``onstart``)
-and has enough steps to pay for it, :func:`start` launches ``python -m servqual.warm_worker``,
+respondents, half of all the CPU time of a run. When a run starts (the Snakefile's ``onstart``:
+``start_warm_worker`` in ``workflow/rules/common.smk``) and has enough steps to pay for it, :func:`start` launches ``python -m servqual.warm_worker``,
 which imports every module the workflow's scripts import at their top, then listens on a Unix
 socket in the study's ``.snakemake`` folder. A step's script asks it, in its first call
 (:func:`servqual.adapters.begin_step`, through :func:`hand_over`), to run the step: it sends its

@@ -17,6 +17,7 @@ SRC = WORKFLOW_DIR / "src"
 # imports a module from its compiled bytecode.
 sys.path[:0] = [str(SRC), str(WORKFLOW_DIR / "workflow" / "rules")]
 import servqual_workflow as helpers
+from servqual import warm_worker
 from servqual.study_files import folder_entries
 from servqual_workflow import stop
 
@@ -289,6 +290,44 @@ def finished_reports():
         if path.suffix.lower() in EXPORT_SUFFIXES and path.is_file()
     )
     return [path for path in reports if os.path.isfile(path)] + exports
+
+
+#: Modules the library imports inside the functions that need them (a step outside a run with a
+#: worker pays only for those it uses), which the warm worker imports all the same.
+WARM_DEFERRED = [
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.font_manager",
+    "jieba",
+    "openpyxl",
+    "pyreadstat",
+    "docx",
+    "nbformat",
+    "jupytext",
+    "papermill",
+    # papermill's progress bar: loaded before ipykernel, whose presence would make tqdm take the
+    # step for a notebook (and warn that it has no widgets).
+    "tqdm.auto",
+    "black",
+    "pyarrow.dataset",
+    # A report's kernel is forked from the worker too (servqual.warm_kernel).
+    "ipykernel.kernelapp",
+]
+
+
+def start_warm_worker():
+    """When a run starts: the process its local steps fork from, their libraries imported
+    (servqual.warm_worker). Not for steps in a conda environment or a container, whose
+    interpreter is another, nor for steps sent to a cluster."""
+    if workflow.local_exec and not workflow.deployment_settings.deployment_method:
+        warm_worker.start(
+            Path(".snakemake/warm-worker"),
+            steps=sum(
+                job.rule.script is not None for job in workflow.dag.needrun_jobs()
+            ),
+            scripts=WORKFLOW_DIR / "workflow" / "scripts",
+            deferred=WARM_DEFERRED,
+        )
 
 
 def announce_reports():
